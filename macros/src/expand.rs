@@ -1,0 +1,183 @@
+//! Expansion: the code the macros write. It calls the documented functions of the runtime
+//! (`EventLoop::block_on`, `Runtime::block_on`, `TaskGroup`), so that `cargo expand` shows code a
+//! person could have written.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, ToTokens};
+
+use crate::error::Errors;
+use crate::parse::{self, FnItem, TasksInput};
+use crate::validate::{self, EntryConfig};
+
+/// Which attribute is being expanded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    Main,
+    Test,
+}
+
+impl Entry {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Entry::Main => "job_main",
+            Entry::Test => "job_test",
+        }
+    }
+
+    pub(crate) fn example(self) -> &'static str {
+        match self {
+            Entry::Main => "`async fn main() { ... }`",
+            Entry::Test => "`async fn my_test() { ... }`",
+        }
+    }
+}
+
+/// Expands `#[job_main(args)]` or `#[job_test(args)]` on `item`.
+pub fn entry(entry: Entry, args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let options = parse::entry_options(args, &mut errors);
+    let config = validate::entry_config(entry, options, &mut errors);
+    let function = match parse::fn_item(entry, item.clone()) {
+        Ok(function) => function,
+        Err(error) => {
+            // Not a function we can read: give it back untouched, beside the errors.
+            errors.push(error);
+            let compile_errors = errors.to_compile_errors();
+            return quote! { #compile_errors #item };
+        }
+    };
+    let expanded = if validate::entry_fn(entry, &function, &mut errors) {
+        // Bad options alone do not stop the expansion: it uses the defaults, so the body is
+        // still type-checked as the user will run it.
+        expand_entry(entry, &config, &function)
+    } else {
+        fallback(entry, &function, item)
+    };
+    let compile_errors = errors.to_compile_errors();
+    quote! { #compile_errors #expanded }
+}
+
+fn expand_entry(entry: Entry, config: &EntryConfig, function: &FnItem) -> TokenStream {
+    let FnItem {
+        attrs,
+        vis,
+        ident,
+        output,
+        body,
+        ..
+    } = function;
+    let run = match &config.runtime {
+        None => quote! { ::jobloop::EventLoop::new().block_on(async #body) },
+        Some(runtime) => quote! { ::jobloop::Runtime::block_on(#runtime, async #body) },
+    };
+    let test_attr = match entry {
+        Entry::Main => TokenStream::new(),
+        Entry::Test => quote! { #[::core::prelude::v1::test] },
+    };
+    quote! {
+        #test_attr
+        #(#attrs)*
+        #vis fn #ident() #output {
+            #run
+        }
+    }
+}
+
+/// What is emitted when the function itself is invalid: the function as written, where it
+/// causes no further error, so that the rest of the crate and the IDE keep working.
+fn fallback(entry: Entry, function: &FnItem, item: TokenStream) -> TokenStream {
+    // A method must stay in its `impl` block: give it back as it is.
+    if function
+        .inputs
+        .clone()
+        .into_iter()
+        .any(|t| t.to_string() == "self")
+    {
+        return item;
+    }
+    // Inside an anonymous const block, an `async fn main` with arguments is just a function: it
+    // neither clashes with the real `main` nor trips the checks on it.
+    let FnItem {
+        attrs,
+        vis,
+        constness,
+        asyncness,
+        unsafety,
+        abi,
+        fn_token,
+        ident,
+        generics,
+        inputs,
+        output,
+        body,
+    } = function;
+    let attrs = attrs.iter().filter(|attr| {
+        !attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "test")
+    });
+    let where_clause = &generics.where_clause;
+    let stub_main = (entry == Entry::Main && ident == "main").then(|| quote! { fn main() {} });
+    quote! {
+        const _: () = {
+            #(#attrs)*
+            #[allow(dead_code)]
+            #vis #constness #asyncness #unsafety #abi #fn_token #ident #generics (#inputs) #output
+            #where_clause
+            #body
+        };
+        #stub_main
+    }
+}
+
+/// Expands `tasks![...]`.
+pub fn tasks(input: TokenStream) -> TokenStream {
+    match parse::tasks(input) {
+        Ok(TasksInput::List(tasks)) => expand_list(&tasks),
+        Ok(TasksInput::For {
+            for_token,
+            pat,
+            iter,
+            expr,
+        }) => expand_for(for_token, &pat, &iter, &expr),
+        Err(error) => error.to_compile_error(),
+    }
+}
+
+/// `tasks![a, b]`: a task per expression, awaited in the written order.
+fn expand_list(tasks: &[TokenStream]) -> TokenStream {
+    // Mixed-site names cannot clash with the user's variables in the task expressions.
+    let group = format_ident!("group", span = Span::mixed_site());
+    let names: Vec<_> = (0..tasks.len())
+        .map(|i| format_ident!("task_{}", i, span = Span::mixed_site()))
+        .collect();
+    quote! {
+        {
+            let #group = ::jobloop::__private::TupleGroup::new();
+            #( let #names = #group.spawn(#tasks); )*
+            async move { ( #( #names.await, )* ) }
+        }
+    }
+}
+
+/// `tasks![for PAT in ITER => EXPR]`: a task per item, outputs in iteration order.
+fn expand_for(
+    for_token: proc_macro2::TokenTree,
+    pat: &TokenStream,
+    iter: &TokenStream,
+    expr: &TokenStream,
+) -> TokenStream {
+    let group = format_ident!("group", span = Span::mixed_site());
+    let for_keyword = for_token.into_token_stream();
+    quote! {
+        {
+            let mut #group = ::jobloop::TaskGroup::new();
+            #for_keyword #pat in #iter {
+                #group.spawn(#expr);
+            }
+            #group
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Parsing: the options of `#[job_main(...)]` / `#[job_test(...)]`, the signature of the
+//! function they are put on, and the input of `tasks![...]`.
+//!
+//! Only the signature is parsed into a syntax tree. The body of the function and the task
+//! expressions are kept as token trees: they are copied into the expansion as they are, so the
+//! compiler reports errors in them at the user's own tokens, and a 2 000-line `main` costs
+//! nothing to expand.
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::{Abi, Attribute, Generics, ReturnType, Token, Visibility};
+
+use crate::error::Errors;
+use crate::expand::Entry;
+use crate::split::{find_fat_arrow, is_ident, split, Segment};
+
+/// One `name = value` option of an attribute.
+pub(crate) struct EntryOption {
+    pub(crate) name: Ident,
+    pub(crate) value: TokenStream,
+}
+
+/// Parses the comma-separated options of `#[job_main(...)]`; malformed ones become errors.
+pub(crate) fn entry_options(args: TokenStream, errors: &mut Errors) -> Vec<EntryOption> {
+    let segments = split(args, &[',']);
+    let count = segments.len();
+    let mut options = Vec::new();
+    for (index, segment) in segments.into_iter().enumerate() {
+        let mut tokens = segment.tokens.iter();
+        let Some(first) = tokens.next() else {
+            // An empty trailing segment is a trailing comma (or no options at all).
+            if let (Some(separator), true) = (&segment.separator, index + 1 < count) {
+                errors.push(syn::Error::new(
+                    separator.span(),
+                    "expected an option before this `,`: remove the extra `,`",
+                ));
+            }
+            continue;
+        };
+        let TokenTree::Ident(name) = first else {
+            errors.push(syn::Error::new(
+                first.span(),
+                "expected an option name, like `runtime = jobloop::EventLoop::new()`",
+            ));
+            continue;
+        };
+        match tokens.next() {
+            Some(TokenTree::Punct(eq)) if eq.as_char() == '=' => {
+                let value: TokenStream = tokens.cloned().collect();
+                if value.is_empty() {
+                    errors.push(syn::Error::new(
+                        eq.span(),
+                        format!("expected a value after `{name} =`"),
+                    ));
+                    continue;
+                }
+                options.push(EntryOption {
+                    name: name.clone(),
+                    value,
+                });
+            }
+            Some(other) => errors.push(syn::Error::new(
+                other.span(),
+                format!("expected `=` after `{name}`: write `{name} = <value>`"),
+            )),
+            // A bare name: the value check in `validate` explains what it takes.
+            None => options.push(EntryOption {
+                name: name.clone(),
+                value: TokenStream::new(),
+            }),
+        }
+    }
+    options
+}
+
+/// The function an attribute is put on: its signature parsed, its body kept as tokens.
+pub(crate) struct FnItem {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) constness: Option<Token![const]>,
+    pub(crate) asyncness: Option<Token![async]>,
+    pub(crate) unsafety: Option<Token![unsafe]>,
+    pub(crate) abi: Option<Abi>,
+    pub(crate) fn_token: Token![fn],
+    pub(crate) ident: Ident,
+    pub(crate) generics: Generics,
+    /// The parameters, unparsed (they must be empty).
+    pub(crate) inputs: TokenStream,
+    pub(crate) output: ReturnType,
+    /// The `{ ... }` body, unparsed.
+    pub(crate) body: Group,
+}
+
+/// Parses the item an attribute is put on; anything but a function is an error.
+pub(crate) fn fn_item(entry: Entry, item: TokenStream) -> syn::Result<FnItem> {
+    let parser = |input: ParseStream| {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let constness: Option<Token![const]> = input.parse()?;
+        let asyncness: Option<Token![async]> = input.parse()?;
+        let unsafety: Option<Token![unsafe]> = input.parse()?;
+        let abi: Option<Abi> = if input.peek(Token![extern]) {
+            Some(input.parse()?)
+        } else {
+            None
+        };
+        if !input.peek(Token![fn]) {
+            return Err(input.error(format!(
+                "`#[{}]` goes on an async function: write `{}`",
+                entry.name(),
+                entry.example()
+            )));
+        }
+        let fn_token: Token![fn] = input.parse()?;
+        let ident: Ident = input.parse()?;
+        let mut generics: Generics = input.parse()?;
+        let content;
+        syn::parenthesized!(content in input);
+        let inputs: TokenStream = content.parse()?;
+        let output: ReturnType = input.parse()?;
+        generics.where_clause = input.parse()?;
+        let body = match input.parse::<TokenTree>() {
+            Ok(TokenTree::Group(group)) if group.delimiter() == Delimiter::Brace => group,
+            Ok(other) => {
+                return Err(syn::Error::new(
+                    other.span(),
+                    "expected the function's body `{ ... }`",
+                ))
+            }
+            Err(_) => return Err(input.error("expected the function's body `{ ... }`")),
+        };
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the function"));
+        }
+        Ok(FnItem {
+            attrs,
+            vis,
+            constness,
+            asyncness,
+            unsafety,
+            abi,
+            fn_token,
+            ident,
+            generics,
+            inputs,
+            output,
+            body,
+        })
+    };
+    parser.parse2(item)
+}
+
+/// The input of `tasks![...]`.
+pub(crate) enum TasksInput {
+    /// `tasks![a, b, c]`: one task per expression, output a tuple.
+    List(Vec<TokenStream>),
+    /// `tasks![for PAT in ITER => EXPR]`: one task per item, output a `Vec`.
+    For {
+        for_token: TokenTree,
+        pat: TokenStream,
+        iter: TokenStream,
+        expr: TokenStream,
+    },
+}
+
+/// Parses the input of `tasks![...]`, reporting every malformed part.
+pub(crate) fn tasks(input: TokenStream) -> syn::Result<TasksInput> {
+    let mut errors = Errors::default();
+    let segments = split(input, &[',', ';']);
+    for segment in &segments {
+        if let Some(separator @ TokenTree::Punct(punct)) = &segment.separator {
+            if punct.as_char() == ';' {
+                errors.push(syn::Error::new(
+                    separator.span(),
+                    "unexpected `;`: separate tasks with `,`",
+                ));
+            }
+        }
+    }
+    let starts_with_for = segments
+        .first()
+        .and_then(|segment| segment.tokens.first())
+        .is_some_and(|token| is_ident(token, "for"));
+    let parsed = if starts_with_for {
+        parse_for(segments, &mut errors)
+    } else {
+        parse_list(segments, &mut errors)
+    };
+    errors.finish(parsed)?.ok_or_else(|| {
+        // Unreachable in practice: every `None` above comes with an error. Kept as an error, not
+        // a panic, because a proc macro must never panic.
+        syn::Error::new(Span::call_site(), "invalid `tasks![]` input")
+    })
+}
+
+const TASKS_USAGE: &str = "write `tasks![job(1), job(2)]` or `tasks![for x in items => job(x)]`";
+
+fn parse_list(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput> {
+    let count = segments.len();
+    if count == 1 && segments.iter().all(Segment::is_empty) {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            format!("`tasks![]` needs at least one task: {TASKS_USAGE}"),
+        ));
+        return None;
+    }
+    let mut tasks = Vec::new();
+    for segment in &segments {
+        if segment.is_empty() {
+            // The empty segment after a trailing comma has no separator and is fine.
+            if let Some(separator) = &segment.separator {
+                errors.push(syn::Error::new(
+                    separator.span(),
+                    "expected a task before this separator: remove the extra separator",
+                ));
+            }
+            continue;
+        }
+        if let Some(for_token) = segment.tokens.first().filter(|t| is_ident(t, "for")) {
+            errors.push(syn::Error::new(
+                for_token.span(),
+                "the `for` form takes the whole `tasks![]`: write \
+                 `tasks![for x in items => job(x)]` on its own",
+            ));
+            continue;
+        }
+        tasks.push(segment.stream());
+    }
+    Some(TasksInput::List(tasks))
+}
+
+fn parse_for(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput> {
+    let mut segments = segments.into_iter();
+    let Some(first) = segments.next() else {
+        return None;
+    };
+    // What follows the `for` form: nothing, or one trailing comma.
+    for extra in segments {
+        if let Some(token) = extra.tokens.first() {
+            errors.push(syn::Error::new(
+                token.span(),
+                "unexpected task after the `for` form: `tasks![for x in items => job(x)]` takes \
+                 one expression after `=>`",
+            ));
+        }
+    }
+    let mut tokens = first.tokens.into_iter();
+    let for_token = tokens.next()?;
+    let rest: Vec<TokenTree> = tokens.collect();
+    let Some(in_index) = rest.iter().position(|t| is_ident(t, "in")) else {
+        errors.push(syn::Error::new(
+            for_token.span(),
+            "expected `in` after the pattern: write `for x in items => job(x)`",
+        ));
+        return None;
+    };
+    let pat: TokenStream = rest[..in_index].iter().cloned().collect();
+    let in_token = &rest[in_index];
+    if pat.is_empty() {
+        errors.push(syn::Error::new(
+            in_token.span(),
+            "expected a pattern before `in`: write `for x in items => job(x)`",
+        ));
+    }
+    let after_in = &rest[in_index + 1..];
+    let Some(arrow) = find_fat_arrow(after_in) else {
+        let message = match after_in.last() {
+            Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Brace => {
+                "expected `=>` and the task after the iterator: write \
+                 `for x in items => job(x)`, not a loop body `{ ... }`"
+            }
+            _ => "expected `=>` and the task after the iterator: write `for x in items => job(x)`",
+        };
+        let span = after_in.last().map_or(in_token.span(), TokenTree::span);
+        errors.push(syn::Error::new(span, message));
+        return None;
+    };
+    let iter: TokenStream = after_in[..arrow].iter().cloned().collect();
+    let arrow_span = after_in[arrow].span();
+    if iter.is_empty() {
+        errors.push(syn::Error::new(
+            in_token.span(),
+            "expected the items to iterate over after `in`: write `for x in items => job(x)`",
+        ));
+    }
+    let expr: TokenStream = after_in[arrow + 2..].iter().cloned().collect();
+    if expr.is_empty() {
+        errors.push(syn::Error::new(
+            arrow_span,
+            "expected the task after `=>`: write `for x in items => job(x)`",
+        ));
+    }
+    Some(TasksInput::For {
+        for_token,
+        pat,
+        iter,
+        expr,
+    })
+}

@@ -1,0 +1,81 @@
+//! Splitting token streams at top-level separators without parsing expressions.
+//!
+//! Expressions stay token trees (parsing them would need syn's `full` feature and cost compile
+//! time), so separators are found by walking the tokens: a separator inside a group (`(..)`,
+//! `[..]`, `{..}`) or between angle brackets (`f::<A, B>()`) does not count.
+
+use proc_macro2::{Spacing, TokenStream, TokenTree};
+
+/// One segment of a split: its tokens, and the separator that ended it (if any).
+pub(crate) struct Segment {
+    pub(crate) tokens: Vec<TokenTree>,
+    pub(crate) separator: Option<TokenTree>,
+}
+
+impl Segment {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    pub(crate) fn stream(&self) -> TokenStream {
+        self.tokens.iter().cloned().collect()
+    }
+}
+
+/// Splits `tokens` at every top-level punctuation character in `separators` (`,` or `;`).
+pub(crate) fn split(tokens: TokenStream, separators: &[char]) -> Vec<Segment> {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut segments = Vec::new();
+    let mut current = Vec::new();
+    let mut angle_depth = 0usize;
+    for (index, token) in tokens.iter().enumerate() {
+        if let TokenTree::Punct(punct) = token {
+            let ch = punct.as_char();
+            let previous_joint = index
+                .checked_sub(1)
+                .and_then(|i| tokens.get(i))
+                .and_then(|t| match t {
+                    TokenTree::Punct(p) if p.spacing() == Spacing::Joint => Some(p.as_char()),
+                    _ => None,
+                });
+            match ch {
+                '<' => angle_depth += 1,
+                // `->` and `=>` are arrows, not closing brackets.
+                '>' if !matches!(previous_joint, Some('-' | '=')) => {
+                    angle_depth = angle_depth.saturating_sub(1);
+                }
+                _ => {}
+            }
+            // `,` and `;` never start a longer operator, so their spacing does not matter.
+            if angle_depth == 0 && separators.contains(&ch) {
+                segments.push(Segment {
+                    tokens: std::mem::take(&mut current),
+                    separator: Some(token.clone()),
+                });
+                continue;
+            }
+        }
+        current.push(token.clone());
+    }
+    segments.push(Segment {
+        tokens: current,
+        separator: None,
+    });
+    segments
+}
+
+/// Whether `token` is the identifier `word`.
+pub(crate) fn is_ident(token: &TokenTree, word: &str) -> bool {
+    matches!(token, TokenTree::Ident(ident) if ident == word)
+}
+
+/// The index of the first top-level `=>` in `tokens` (the index of its `=`).
+pub(crate) fn find_fat_arrow(tokens: &[TokenTree]) -> Option<usize> {
+    tokens.windows(2).position(|pair| {
+        matches!(
+            pair,
+            [TokenTree::Punct(eq), TokenTree::Punct(gt)]
+                if eq.as_char() == '=' && eq.spacing() == Spacing::Joint && gt.as_char() == '>'
+        )
+    })
+}

@@ -1,0 +1,146 @@
+//! Validation: the checks that need more than syntax, each error pointing at the user's token
+//! and saying what to write instead.
+
+use proc_macro2::{TokenStream, TokenTree};
+
+use crate::error::Errors;
+use crate::expand::Entry;
+use crate::parse::{EntryOption, FnItem};
+
+/// The options of `#[job_main]` / `#[job_test]`, once checked.
+#[derive(Default)]
+pub(crate) struct EntryConfig {
+    /// `runtime = EXPR`: the runtime to run on, instead of the embedded event loop.
+    pub(crate) runtime: Option<TokenStream>,
+}
+
+/// The options each attribute accepts, for error messages.
+const VALID_OPTIONS: &str = "`runtime = <expression>`";
+
+/// Checks the options; unknown and repeated ones become errors.
+pub(crate) fn entry_config(
+    entry: Entry,
+    options: Vec<EntryOption>,
+    errors: &mut Errors,
+) -> EntryConfig {
+    let mut config = EntryConfig::default();
+    for option in options {
+        let name = option.name.to_string();
+        match name.as_str() {
+            "runtime" => {
+                if option.value.is_empty() {
+                    errors.push(syn::Error::new(
+                        option.name.span(),
+                        "`runtime` needs a value: write `runtime = jobloop::EventLoop::new()` \
+                         (any value whose type implements `jobloop::Runtime`)",
+                    ));
+                } else if config.runtime.is_some() {
+                    errors.push(syn::Error::new(
+                        option.name.span(),
+                        "`runtime` is given twice: keep one",
+                    ));
+                } else {
+                    config.runtime = Some(option.value);
+                }
+            }
+            _ => errors.push(syn::Error::new(
+                option.name.span(),
+                format!(
+                    "unknown option `{name}` for `#[{}]`; valid options: {VALID_OPTIONS}",
+                    entry.name()
+                ),
+            )),
+        }
+    }
+    config
+}
+
+/// Checks the function; returns whether it can be expanded.
+pub(crate) fn entry_fn(entry: Entry, item: &FnItem, errors: &mut Errors) -> bool {
+    let mut found = Errors::default();
+    let mut error = |span: proc_macro2::Span, message: String| {
+        found.push(syn::Error::new(span, message));
+    };
+    let name = entry.name();
+    if let Some(constness) = &item.constness {
+        error(
+            constness.span,
+            format!("`#[{name}]` functions cannot be `const`: remove `const`"),
+        );
+    }
+    if item.asyncness.is_none() {
+        error(
+            item.fn_token.span,
+            format!(
+                "`#[{name}]` needs an `async fn`: write `async fn {}()`",
+                item.ident
+            ),
+        );
+    }
+    if let Some(unsafety) = &item.unsafety {
+        error(
+            unsafety.span,
+            format!("`#[{name}]` functions cannot be `unsafe`: remove `unsafe`"),
+        );
+    }
+    if let Some(abi) = &item.abi {
+        error(
+            abi.extern_token.span,
+            format!("`#[{name}]` functions cannot be `extern`: remove the ABI"),
+        );
+    }
+    if let Some(receiver) = item.inputs.clone().into_iter().find(is_self) {
+        error(
+            receiver.span(),
+            format!(
+                "`#[{name}]` cannot take `self`: put it on a free function, \
+                 outside any `impl` block"
+            ),
+        );
+    } else if let Some(first) = item.inputs.clone().into_iter().next() {
+        let message = match entry {
+            Entry::Main => format!(
+                "`#[{name}]` functions take no arguments: remove them \
+                 (read command-line arguments with `std::env::args()`)"
+            ),
+            Entry::Test => format!("`#[{name}]` functions take no arguments: remove them"),
+        };
+        error(first.span(), message);
+    }
+    if let Some(lt) = &item.generics.lt_token {
+        error(
+            lt.span,
+            format!("`#[{name}]` functions cannot be generic: remove the `<...>` parameters"),
+        );
+    }
+    if let Some(where_clause) = &item.generics.where_clause {
+        error(
+            where_clause.where_token.span,
+            format!("`#[{name}]` functions cannot have a `where` clause: remove it"),
+        );
+    }
+    if entry == Entry::Test {
+        for attr in &item.attrs {
+            let path = attr.path();
+            if path.segments.last().is_some_and(|s| s.ident == "test") {
+                let written = quote::ToTokens::to_token_stream(path)
+                    .to_string()
+                    .replace(' ', "");
+                error(
+                    attr.pound_token.span,
+                    format!(
+                        "remove `#[{written}]`: `#[job_test]` already makes the function a test \
+                         and runs it on an event loop"
+                    ),
+                );
+            }
+        }
+    }
+    let ok = found.is_empty();
+    errors.take(found.finish(()));
+    ok
+}
+
+fn is_self(token: &TokenTree) -> bool {
+    matches!(token, TokenTree::Ident(ident) if ident == "self")
+}

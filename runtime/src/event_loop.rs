@@ -1,0 +1,333 @@
+//! The embedded event loop: one thread, a FIFO ready queue, a timer queue and an I/O reactor.
+//!
+//! The heartbeat lives in [`EventLoop::block_on`]: run the tasks that are ready, take the wake-ups
+//! that came from other threads, fire the timers that are due, and wait for I/O or the next
+//! deadline when there is nothing left to run.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use async_task::Runnable;
+use polling::Poller;
+
+use crate::context;
+use crate::reactor::Reactor;
+use crate::timer::TimerQueue;
+
+/// An entry of the ready queue: a task, or `None` for the future given to `block_on` (the loop's
+/// "main" task, which is not an `async_task` task because it need not be `'static`).
+type Ready = Option<Runnable>;
+
+/// A single-threaded event loop, like the loop of Python's asyncio: it runs every task that is
+/// spawned on it on the thread that calls [`block_on`](EventLoop::block_on).
+///
+/// Tasks need not be `Send`: `Rc` and `RefCell` work inside them. Ready tasks run in the order
+/// they were woken (FIFO); timers with equal deadlines fire in the order they were set. Wakers may
+/// be sent to and woken from other threads: the loop then wakes at once and runs the task on its
+/// own thread.
+///
+/// Dropping the loop drops every task still on it (their destructors run).
+///
+/// ```
+/// use jobloop_runtime::{sleep, EventLoop};
+/// use std::time::Duration;
+///
+/// let event_loop = EventLoop::new();
+/// let answer = event_loop.block_on(async {
+///     sleep(Duration::from_millis(10)).await;
+///     42
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+pub struct EventLoop {
+    core: Rc<LoopCore>,
+}
+
+/// The state of a loop, reachable from its thread through the thread-local in [`context`].
+pub(crate) struct LoopCore {
+    /// Tasks ready to run, in the order they were woken.
+    ready: RefCell<VecDeque<Ready>>,
+    /// Sleeping tasks, by deadline.
+    pub(crate) timers: RefCell<TimerQueue>,
+    /// Tasks waiting for sockets.
+    pub(crate) reactor: Reactor,
+    /// The part other threads can reach.
+    pub(crate) remote: Arc<Remote>,
+}
+
+/// What other threads can reach of a loop: every task's schedule function holds one, so that a
+/// waker fired on any thread can hand its task back to the loop's thread.
+pub(crate) struct Remote {
+    /// Wake-ups that arrived while the loop was not running on the waking thread.
+    injected: Mutex<Vec<Ready>>,
+    /// The OS poller; `notify` interrupts a loop waiting in it.
+    pub(crate) poller: Poller,
+    /// The thread that owns the loop (and its `!Send` tasks).
+    owner: ThreadId,
+    /// Set when the loop is dropped.
+    closed: AtomicBool,
+}
+
+impl EventLoop {
+    /// Creates an event loop for the current thread.
+    ///
+    /// # Panics
+    ///
+    /// When the operating system refuses to create the poller (out of file descriptors);
+    /// [`EventLoop::try_new`] returns that error instead.
+    #[track_caller]
+    pub fn new() -> EventLoop {
+        match EventLoop::try_new() {
+            Ok(event_loop) => event_loop,
+            Err(error) => panic!("jobloop could not create its event loop's poller: {error}"),
+        }
+    }
+
+    /// Creates an event loop, or returns the OS error that prevented creating its poller.
+    pub fn try_new() -> io::Result<EventLoop> {
+        let remote = Arc::new(Remote {
+            injected: Mutex::new(Vec::new()),
+            poller: Poller::new()?,
+            owner: thread::current().id(),
+            closed: AtomicBool::new(false),
+        });
+        Ok(EventLoop {
+            core: Rc::new(LoopCore {
+                ready: RefCell::new(VecDeque::new()),
+                timers: RefCell::new(TimerQueue::default()),
+                reactor: Reactor::default(),
+                remote,
+            }),
+        })
+    }
+
+    /// Runs `future` to completion on this thread, running every task spawned meanwhile, and
+    /// returns its output (asyncio's `run_until_complete`).
+    ///
+    /// Tasks that are still pending when `future` completes stay on the loop: a later `block_on`
+    /// runs them further, and dropping the loop drops them.
+    ///
+    /// # Panics
+    ///
+    /// When called from inside a task of a loop running on this thread (a task must not block
+    /// its own loop: `.await` the future instead). A panic of `future` itself propagates to the
+    /// caller; panics of spawned tasks reach whoever awaits them, never the loop.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _current = context::enter(self.core.clone());
+        let core = &*self.core;
+        let main = Arc::new(MainWaker {
+            queued: AtomicBool::new(true),
+            remote: core.remote.clone(),
+        });
+        let waker = Waker::from(main.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        core.push_ready(None);
+        loop {
+            // Run the tasks that are ready now. Tasks they wake go to the back of the queue and
+            // run in the next turn, after timers and I/O have had their say.
+            let batch = core.ready.borrow().len();
+            for _ in 0..batch {
+                match core.pop_ready() {
+                    Some(Some(runnable)) => run(runnable),
+                    Some(None) => {
+                        // Cleared before polling: a wake-up during the poll queues main again.
+                        main.queued.store(false, Ordering::SeqCst);
+                        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                            return output;
+                        }
+                    }
+                    None => break,
+                }
+            }
+            core.take_injected();
+            core.fire_timers();
+            core.wait_for_events();
+        }
+    }
+}
+
+/// Runs one step of a task. The task's own future never unwinds into the loop (spawned tasks
+/// catch their panics and hand them to whoever awaits them); what is caught here is a panic in a
+/// destructor of a cancelled task, which must not take the loop down either.
+fn run(runnable: Runnable) {
+    let _ = catch_unwind(AssertUnwindSafe(|| runnable.run()));
+}
+
+impl Default for EventLoop {
+    fn default() -> Self {
+        EventLoop::new()
+    }
+}
+
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("ready", &self.core.ready.borrow().len())
+            .field("timers", &self.core.timers.borrow().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        let core = &*self.core;
+        // From now on a task woken on this thread is dropped at once instead of queued.
+        core.remote.closed.store(true, Ordering::SeqCst);
+        // Dropping a task or a waker can wake (and so drop) other tasks: repeat until nothing is
+        // left. Nothing is dropped while a queue is borrowed, since destructors run user code.
+        loop {
+            let mut dropped_any = false;
+            while let Some(entry) = core.pop_ready() {
+                drop(entry);
+                dropped_any = true;
+            }
+            let injected = std::mem::take(&mut *core.remote.lock_injected());
+            dropped_any |= !injected.is_empty();
+            drop(injected);
+            let timers = core.timers.borrow_mut().take_all();
+            dropped_any |= !timers.is_empty();
+            drop(timers);
+            let io_wakers = core.reactor.take_all_wakers();
+            dropped_any |= !io_wakers.is_empty();
+            drop(io_wakers);
+            if !dropped_any {
+                break;
+            }
+        }
+    }
+}
+
+impl LoopCore {
+    /// The loop's clock.
+    pub(crate) fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// An identity for this loop, compared by timers that registered with it.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.remote) as usize
+    }
+
+    pub(crate) fn push_ready(&self, entry: Ready) {
+        self.ready.borrow_mut().push_back(entry);
+    }
+
+    fn pop_ready(&self) -> Option<Ready> {
+        self.ready.borrow_mut().pop_front()
+    }
+
+    /// Creates a task on this loop and queues it to run; returns its handle.
+    pub(crate) fn spawn<F>(&self, future: F) -> async_task::Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let remote = self.remote.clone();
+        let (runnable, task) = async_task::Builder::new()
+            .propagate_panic(true)
+            .spawn_local(
+                move |()| future,
+                move |runnable| remote.schedule(Some(runnable)),
+            );
+        self.push_ready(Some(runnable));
+        task
+    }
+
+    /// Moves the wake-ups that other threads sent into the ready queue.
+    fn take_injected(&self) {
+        let injected = std::mem::take(&mut *self.remote.lock_injected());
+        self.ready.borrow_mut().extend(injected);
+    }
+
+    /// Wakes the tasks whose timers are due.
+    fn fire_timers(&self) {
+        let due = self.timers.borrow_mut().take_due(self.now());
+        for waker in due {
+            waker.wake();
+        }
+    }
+
+    /// Polls the OS for I/O events, waiting for them (or for the next timer) only when no task
+    /// is ready.
+    fn wait_for_events(&self) {
+        let timeout = if self.ready.borrow().is_empty() {
+            self.timers
+                .borrow()
+                .next_deadline()
+                .map(|deadline| deadline.saturating_duration_since(self.now()))
+        } else {
+            Some(Duration::ZERO)
+        };
+        // Busy and no socket to look at: skip the system call.
+        if timeout == Some(Duration::ZERO) && !self.reactor.is_waiting() {
+            return;
+        }
+        // A wake-up from another thread that lands after `take_injected` calls `notify`, which
+        // makes this wait return at once; no wake-up is lost.
+        self.reactor.wait(&self.remote.poller, timeout);
+        self.take_injected();
+        self.fire_timers();
+    }
+}
+
+impl Remote {
+    /// Hands a woken task (or main) back to the loop. Called by wakers, on any thread.
+    pub(crate) fn schedule(self: &Arc<Self>, entry: Ready) {
+        let mut entry = Some(entry);
+        // Fast path: woken on the loop's own thread while the loop runs.
+        context::with_current(|core| {
+            if Arc::ptr_eq(&core.remote, self) {
+                if let Some(entry) = entry.take() {
+                    core.push_ready(entry);
+                }
+            }
+        });
+        let Some(entry) = entry else { return };
+        if self.closed.load(Ordering::SeqCst) && thread::current().id() == self.owner {
+            // The loop is gone and this is its thread: drop the task here (its future may be
+            // `!Send`, so this is the only thread allowed to).
+            drop(entry);
+            return;
+        }
+        // Another thread, or the loop is not running now: queue it and interrupt the loop's
+        // wait. If the loop is gone and this is another thread, the task stays in this queue
+        // (it cannot be dropped here); it is freed never, which leaks but is sound.
+        self.lock_injected().push(entry);
+        let _ = self.poller.notify();
+    }
+
+    fn lock_injected(&self) -> std::sync::MutexGuard<'_, Vec<Ready>> {
+        self.injected.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The waker of the future given to `block_on`: queues it (once) in the ready queue.
+struct MainWaker {
+    queued: AtomicBool,
+    remote: Arc<Remote>,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.queued.swap(true, Ordering::SeqCst) {
+            self.remote.schedule(None);
+        }
+    }
+}

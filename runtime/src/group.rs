@@ -1,0 +1,300 @@
+//! Task groups: the structured join behind `tasks![]`.
+//!
+//! Every task of a group runs as its own task on the loop. The group waits for them in the order
+//! they were written, and:
+//! - if one panics, the group resumes that panic (with its original payload) at once, not when
+//!   its turn comes: each member catches its own panic, stores it in the group's shared state
+//!   and wakes whoever awaits the group;
+//! - when the group is dropped (or unwinds with that panic), the handles of the tasks still
+//!   running are dropped, which cancels them: no task outlives its group.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+
+use async_task::FallibleTask;
+use atomic_waker::AtomicWaker;
+
+use crate::context;
+
+type Payload = Box<dyn Any + Send>;
+
+/// What the members of one group share: the first panic, and the waker of whoever awaits them.
+#[derive(Default)]
+struct GroupState {
+    failed: AtomicBool,
+    panic: Mutex<Option<Payload>>,
+    waiter: AtomicWaker,
+}
+
+impl GroupState {
+    /// Records a member's panic (the first one wins) and wakes the group's waiter.
+    fn fail(&self, payload: Payload) {
+        let mut slot = self.panic.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(payload);
+        }
+        drop(slot);
+        self.failed.store(true, Ordering::Release);
+        self.waiter.wake();
+    }
+
+    /// Registers the waiter, then resumes a member's panic if there was one. Registering first
+    /// means a panic that lands after the check still wakes the waiter.
+    fn register_and_check(&self, cx: &Context<'_>) {
+        self.waiter.register(cx.waker());
+        if self.failed.load(Ordering::Acquire) {
+            self.resume_panic();
+        }
+    }
+
+    fn resume_panic(&self) -> ! {
+        let payload = self
+            .panic
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        match payload {
+            Some(payload) => resume_unwind(payload),
+            // Another waiter of the same group already took the payload.
+            None => panic!("a task of this `tasks![]` group panicked"),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A group member's future: runs the task's future and turns a panic into a group failure.
+    /// Its output is `None` when the future panicked.
+    struct Member<F> {
+        #[pin]
+        future: F,
+        group: Arc<GroupState>,
+    }
+}
+
+impl<F: Future> Future for Member<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let future = this.future;
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Some(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => {
+                this.group.fail(payload);
+                Poll::Ready(None)
+            }
+        }
+    }
+}
+
+#[track_caller]
+fn spawn_member<F>(group: &Arc<GroupState>, future: F) -> FallibleTask<Option<F::Output>>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let member = Member {
+        future,
+        group: group.clone(),
+    };
+    context::expect_current("`tasks![]`", |core| core.spawn(member)).fallible()
+}
+
+/// The output of a member task that has finished: its value, or the group's panic.
+fn finished<T>(group: &GroupState, output: Option<Option<T>>) -> T {
+    match output {
+        Some(Some(value)) => value,
+        Some(None) => group.resume_panic(),
+        None => panic!(
+            "a task of this `tasks![]` group was dropped before it finished, because its event \
+             loop was dropped"
+        ),
+    }
+}
+
+/// A group of tasks with one output type, awaited together: the runtime side of
+/// `tasks![for x in xs => job(x)]`.
+///
+/// Each [`spawn`](TaskGroup::spawn) starts a task at once (as [`spawn`](crate::spawn) does).
+/// Awaiting the group gives every output, in the order the tasks were spawned. If a task panics,
+/// the tasks still running are cancelled and the panic is resumed where the group is awaited.
+/// Dropping the group cancels the tasks still running.
+///
+/// ```
+/// use jobloop_runtime::{sleep, EventLoop, TaskGroup};
+/// use std::time::Duration;
+///
+/// let out = EventLoop::new().block_on(async {
+///     let mut group = TaskGroup::new();
+///     for id in 0..3u64 {
+///         group.spawn(async move {
+///             sleep(Duration::from_millis(30 - 10 * id)).await; // finish in reverse order
+///             id * 10
+///         });
+///     }
+///     group.await
+/// });
+/// assert_eq!(out, [0, 10, 20]); // in spawn order all the same
+/// ```
+#[must_use = "a TaskGroup cancels its tasks when dropped; `.await` it to wait for them"]
+pub struct TaskGroup<T> {
+    state: Arc<GroupState>,
+    /// The tasks not yet collected, in spawn order; `None` once its output was taken.
+    tasks: Vec<Option<FallibleTask<Option<T>>>>,
+    /// The outputs collected so far: those of `tasks[..outputs.len()]`.
+    outputs: Vec<T>,
+}
+
+impl<T: 'static> TaskGroup<T> {
+    /// Creates an empty group.
+    pub fn new() -> Self {
+        TaskGroup {
+            state: Arc::default(),
+            tasks: Vec::new(),
+            outputs: Vec::new(),
+        }
+    }
+
+    /// Creates an empty group with room for `capacity` tasks.
+    pub fn with_capacity(capacity: usize) -> Self {
+        TaskGroup {
+            state: Arc::default(),
+            tasks: Vec::with_capacity(capacity),
+            outputs: Vec::new(),
+        }
+    }
+
+    /// Starts `future` as a task of this group, on the current event loop.
+    ///
+    /// # Panics
+    ///
+    /// When no jobloop runtime runs on this thread.
+    #[track_caller]
+    pub fn spawn<F>(&mut self, future: F)
+    where
+        F: Future<Output = T> + 'static,
+    {
+        let task = spawn_member(&self.state, future);
+        self.tasks.push(Some(task));
+    }
+
+    /// How many tasks were spawned in this group.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether no task was spawned in this group.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+}
+
+impl<T: 'static> Default for TaskGroup<T> {
+    fn default() -> Self {
+        TaskGroup::new()
+    }
+}
+
+impl<T> Future for TaskGroup<T> {
+    type Output = Vec<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
+        let this = &mut *self;
+        this.state.register_and_check(cx);
+        if this.outputs.capacity() == 0 {
+            this.outputs.reserve_exact(this.tasks.len());
+        }
+        // Wait in spawn order: only the first unfinished task can hold the group back, and a
+        // panic anywhere reaches us through `state`.
+        while let Some(slot) = this.tasks.get_mut(this.outputs.len()) {
+            let Some(task) = slot.as_mut() else {
+                panic!("TaskGroup polled after it returned its outputs");
+            };
+            match Pin::new(task).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(output) => {
+                    *slot = None; // frees the finished task now
+                    let value = finished(&this.state, output);
+                    this.outputs.push(value);
+                }
+            }
+        }
+        this.tasks.clear();
+        Poll::Ready(std::mem::take(&mut this.outputs))
+    }
+}
+
+// The outputs and task handles are never pinned: the group is moved freely whatever `T` is.
+impl<T> Unpin for TaskGroup<T> {}
+
+impl<T> fmt::Debug for TaskGroup<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroup")
+            .field("tasks", &self.tasks.len())
+            .field("finished", &self.outputs.len())
+            .finish()
+    }
+}
+
+/// The group behind the list form `tasks![a, b, c]`, whose tasks have different output types:
+/// each [`spawn`](TupleGroup::spawn) returns a [`GroupMember`] to await in turn.
+#[derive(Default)]
+pub struct TupleGroup {
+    state: Arc<GroupState>,
+}
+
+impl TupleGroup {
+    /// Creates an empty group.
+    pub fn new() -> Self {
+        TupleGroup::default()
+    }
+
+    /// Starts `future` as a task of this group.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> GroupMember<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        GroupMember {
+            task: Some(spawn_member(&self.state, future)),
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// One task of a [`TupleGroup`]. Awaiting it gives the task's output, or resumes the panic of any
+/// task of the group; dropping it cancels the task.
+#[must_use = "dropping a GroupMember cancels its task"]
+pub struct GroupMember<T> {
+    task: Option<FallibleTask<Option<T>>>,
+    state: Arc<GroupState>,
+}
+
+impl<T> Unpin for GroupMember<T> {}
+
+impl<T> Future for GroupMember<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = &mut *self;
+        this.state.register_and_check(cx);
+        let Some(task) = this.task.as_mut() else {
+            panic!("GroupMember polled after it returned its output");
+        };
+        match Pin::new(task).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(output) => {
+                this.task = None;
+                Poll::Ready(finished(&this.state, output))
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! The runtime of [jobloop](https://docs.rs/jobloop): the [`Runtime`] trait, the embedded
+//! single-threaded [`EventLoop`], tasks ([`spawn`], [`JoinHandle`], [`TaskGroup`]), timers
+//! ([`sleep`]) and small TCP types over the loop's reactor ([`net`]).
+//!
+//! Most programs use these through the `jobloop` crate and its macros; everything here is
+//! re-exported there. The picture is Python's asyncio: one event loop per thread runs many tasks;
+//! a task runs until it awaits something that is not ready (a timer, a socket), and meanwhile the
+//! loop runs the others.
+//!
+//! ```
+//! use jobloop_runtime::{sleep, spawn, EventLoop};
+//! use std::time::Duration;
+//!
+//! let out = EventLoop::new().block_on(async {
+//!     let a = spawn(async { sleep(Duration::from_millis(20)).await; 1 });
+//!     let b = spawn(async { sleep(Duration::from_millis(20)).await; 2 });
+//!     a.await + b.await // both slept at the same time: about 20 ms in all
+//! });
+//! assert_eq!(out, 3);
+//! ```
+#![warn(missing_docs)]
+
+mod context;
+mod event_loop;
+mod group;
+#[cfg(unix)]
+pub mod net;
+mod reactor;
+mod runtime;
+mod task;
+mod timer;
+
+pub use event_loop::EventLoop;
+pub use group::TaskGroup;
+pub use runtime::Runtime;
+pub use task::{spawn, JoinHandle};
+pub use timer::{sleep, sleep_until, yield_now, Sleep, YieldNow};
+
+/// Items used by the code that jobloop's macros generate. Not a public API: they may change in
+/// any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::group::{GroupMember, TupleGroup};
+}

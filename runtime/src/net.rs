@@ -1,0 +1,173 @@
+//! TCP on the embedded event loop: a task that waits on a socket lets the other tasks run.
+//!
+//! These types belong to the event loop that was running when they were created and are not
+//! `Send`. They are the loop's own small I/O layer over [`polling`](https://docs.rs/polling); under
+//! another runtime, use that runtime's I/O types.
+//!
+//! ```
+//! use jobloop_runtime::net::{TcpListener, TcpStream};
+//! use jobloop_runtime::{spawn, EventLoop};
+//!
+//! EventLoop::new().block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+//!     let addr = listener.local_addr().unwrap();
+//!     let server = spawn(async move {
+//!         let (stream, _) = listener.accept().await.unwrap();
+//!         stream.write_all(b"hello").await.unwrap();
+//!     });
+//!     let client = TcpStream::connect(addr).await.unwrap();
+//!     let mut reply = Vec::new();
+//!     client.read_to_end(&mut reply).await.unwrap();
+//!     assert_eq!(reply, b"hello");
+//!     server.await;
+//! });
+//! ```
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{self, Shutdown, SocketAddr, ToSocketAddrs};
+
+use crate::reactor::{Direction, Registered};
+
+/// A TCP socket server, listening for connections.
+pub struct TcpListener {
+    inner: Registered<net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` (as [`std::net::TcpListener::bind`]) and registers the socket with the
+    /// current event loop. Use port 0 to let the OS pick a free port.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, or an error of kind `Other` when no event loop runs on this thread.
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let listener = net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener {
+            inner: Registered::new(listener)?,
+        })
+    }
+
+    /// Waits for the next connection; other tasks run meanwhile.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, addr) = self
+            .inner
+            .io(Direction::Read, |listener| listener.accept())
+            .await?;
+        Ok((TcpStream::from_std(stream)?, addr))
+    }
+
+    /// The address this listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get_ref().fmt(f)
+    }
+}
+
+/// A TCP connection. Reads and writes wait without blocking the loop.
+///
+/// The methods take `&self`, so one task may read while another writes to the same stream.
+pub struct TcpStream {
+    inner: Registered<net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr` without blocking the loop: the connection is started, and the task
+    /// waits until it is established or refused.
+    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+        use rustix::net::{AddressFamily, SocketFlags, SocketType};
+
+        let family = match addr {
+            SocketAddr::V4(_) => AddressFamily::INET,
+            SocketAddr::V6(_) => AddressFamily::INET6,
+        };
+        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+        let socket = rustix::net::socket_with(family, SocketType::STREAM, flags, None)?;
+        let in_progress = match rustix::net::connect(&socket, &addr) {
+            Ok(()) => false,
+            Err(rustix::io::Errno::INPROGRESS) => true,
+            Err(error) => return Err(error.into()),
+        };
+        let stream = TcpStream {
+            inner: Registered::new(net::TcpStream::from(socket))?,
+        };
+        if in_progress {
+            // The socket becomes writable when the handshake ends, either way; SO_ERROR tells.
+            std::future::poll_fn(|cx| stream.inner.poll_ready(Direction::Write, cx)).await?;
+            rustix::net::sockopt::socket_error(stream.inner.get_ref())??;
+        }
+        Ok(stream)
+    }
+
+    /// Wraps a connected std stream, putting it in non-blocking mode.
+    pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        Ok(TcpStream {
+            inner: Registered::new(stream)?,
+        })
+    }
+
+    /// Reads into `buf`; returns how many bytes were read, 0 at the end of the stream.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .io(Direction::Read, |mut stream| stream.read(buf))
+            .await
+    }
+
+    /// Reads until the peer closes its side; appends to `buf` and returns how many bytes.
+    pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        let start = buf.len();
+        let mut chunk = [0u8; 4096];
+        loop {
+            match self.read(&mut chunk).await? {
+                0 => return Ok(buf.len() - start),
+                n => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    /// Writes some of `buf`; returns how many bytes were written.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.inner
+            .io(Direction::Write, |mut stream| stream.write(buf))
+            .await
+    }
+
+    /// Writes all of `buf`.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Shuts down the read half, the write half or both (see [`std::net::TcpStream::shutdown`]).
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.get_ref().shutdown(how)
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().peer_addr()
+    }
+
+    /// The local address of this end.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get_ref().fmt(f)
+    }
+}

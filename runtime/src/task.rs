@@ -1,0 +1,115 @@
+//! Spawning single tasks: [`spawn`] and [`JoinHandle`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use async_task::FallibleTask;
+
+use crate::context;
+
+/// Starts `future` as a new task on the current event loop and returns a handle to its output
+/// (asyncio's `create_task`).
+///
+/// The task is scheduled at once and runs as soon as the current task yields, whether or not
+/// anyone awaits the handle. Awaiting the [`JoinHandle`] gives the task's output; dropping it
+/// detaches the task, which runs on to completion, as in asyncio and tokio.
+///
+/// The future need not be `Send`: the embedded loop runs it on its own thread.
+///
+/// # Panics
+///
+/// When no jobloop runtime runs on this thread (start one with `#[jobloop::job_main]`,
+/// `#[jobloop::job_test]` or [`EventLoop::block_on`](crate::EventLoop::block_on)).
+///
+/// ```
+/// use jobloop_runtime::{spawn, EventLoop};
+///
+/// let sum = EventLoop::new().block_on(async {
+///     let handles: Vec<_> = (1..=3).map(|n| spawn(async move { n * n })).collect();
+///     let mut sum = 0;
+///     for handle in handles {
+///         sum += handle.await;
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, 14);
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let task = context::expect_current("`jobloop::spawn`", |core| core.spawn(future));
+    JoinHandle {
+        task: Some(task.fallible()),
+    }
+}
+
+/// An owned permission to await a spawned task's output, returned by [`spawn`].
+///
+/// Awaiting it gives the task's output. If the task panicked, awaiting resumes that panic with
+/// its original payload. Dropping the handle detaches the task: it keeps running. To stop it,
+/// call [`cancel`](JoinHandle::cancel).
+pub struct JoinHandle<T> {
+    /// `None` once the output was taken or the task was cancelled.
+    task: Option<FallibleTask<T>>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Cancels the task: its future is dropped without running further (at the loop's next
+    /// turn, if it is not running now).
+    pub fn cancel(mut self) {
+        drop(self.task.take());
+    }
+
+    /// Whether the task has finished (completed, panicked or been cancelled).
+    pub fn is_finished(&self) -> bool {
+        self.task.as_ref().is_none_or(|task| task.is_finished())
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let Some(task) = self.task.as_mut() else {
+            panic!("JoinHandle polled after it returned its output");
+        };
+        // A panic of the task is resumed here, by async-task (`propagate_panic`).
+        match Pin::new(task).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(output) => {
+                self.task = None;
+                match output {
+                    Some(output) => Poll::Ready(output),
+                    None => panic!(
+                        "the task behind this JoinHandle was dropped before it finished, \
+                         because its event loop was dropped"
+                    ),
+                }
+            }
+        }
+    }
+}
+
+// The output is never pinned: the handle is moved freely whatever `T` is.
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.detach();
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

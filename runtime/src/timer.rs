@@ -1,0 +1,217 @@
+//! Timers: the loop's timer queue, [`sleep`] and [`yield_now`].
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use crate::context;
+
+/// The sleeping tasks of a loop, ordered by deadline and then by the order the timers were set,
+/// so that equal deadlines fire first-set, first-fired.
+#[derive(Default)]
+pub(crate) struct TimerQueue {
+    timers: BTreeMap<(Instant, u64), Waker>,
+    next_id: u64,
+}
+
+impl TimerQueue {
+    /// Adds a timer; returns its id.
+    fn insert(&mut self, deadline: Instant, waker: Waker) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.timers.insert((deadline, id), waker);
+        id
+    }
+
+    /// Makes the timer wake `waker` (re-adding it if it is not queued); returns the waker it
+    /// replaced, for the caller to drop outside the borrow.
+    fn update(&mut self, deadline: Instant, id: u64, waker: &Waker) -> Option<Waker> {
+        let slot = self
+            .timers
+            .entry((deadline, id))
+            .or_insert_with(|| waker.clone());
+        if slot.will_wake(waker) {
+            None
+        } else {
+            Some(std::mem::replace(slot, waker.clone()))
+        }
+    }
+
+    fn remove(&mut self, deadline: Instant, id: u64) -> Option<Waker> {
+        self.timers.remove(&(deadline, id))
+    }
+
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.timers
+            .first_key_value()
+            .map(|(&(deadline, _), _)| deadline)
+    }
+
+    /// Removes and returns the wakers of the timers due at `now`, in firing order.
+    pub(crate) fn take_due(&mut self, now: Instant) -> Vec<Waker> {
+        let mut due = Vec::new();
+        while let Some(entry) = self.timers.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            due.push(entry.remove());
+        }
+        due
+    }
+
+    /// Removes every timer (when the loop is dropped).
+    pub(crate) fn take_all(&mut self) -> Vec<Waker> {
+        std::mem::take(&mut self.timers).into_values().collect()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.timers.len()
+    }
+}
+
+/// Waits until `duration` has passed (asyncio's `asyncio.sleep`). Other tasks run meanwhile.
+///
+/// The deadline is taken when `sleep` is called. On the embedded loop a sleep fires as soon as
+/// its deadline has passed and the loop gets to it (no rounding to milliseconds).
+///
+/// # Panics
+///
+/// The returned future panics when polled outside a jobloop runtime.
+///
+/// ```
+/// use jobloop_runtime::{sleep, EventLoop};
+/// use std::time::{Duration, Instant};
+///
+/// EventLoop::new().block_on(async {
+///     let start = Instant::now();
+///     sleep(Duration::from_millis(30)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(30));
+/// });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    let now = Instant::now();
+    sleep_until(now.checked_add(duration).unwrap_or_else(far_future))
+}
+
+/// Waits until `deadline`. See [`sleep`].
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        timer: None,
+    }
+}
+
+/// About thirty years from now: what "forever" means for a deadline that would overflow.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+#[derive(Debug)]
+#[must_use = "a Sleep does nothing unless it is `.await`ed"]
+pub struct Sleep {
+    deadline: Instant,
+    /// `(timer id, loop id)` once registered with a loop's timer queue.
+    timer: Option<(u64, usize)>,
+}
+
+impl Sleep {
+    /// The instant this sleep ends.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    #[track_caller]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        // Wakers this poll replaces are dropped after the timer queue is released: dropping a
+        // waker can run a task's destructor, which may touch the queue.
+        let (poll, _replaced) = context::expect_current("`jobloop::sleep`", |core| {
+            let mut timers = core.timers.borrow_mut();
+            if core.now() >= this.deadline {
+                let removed = match this.timer.take() {
+                    Some((id, owner)) if owner == core.id() => timers.remove(this.deadline, id),
+                    _ => None,
+                };
+                return (Poll::Ready(()), removed);
+            }
+            let replaced = match this.timer {
+                Some((id, owner)) if owner == core.id() => {
+                    timers.update(this.deadline, id, cx.waker())
+                }
+                // Not registered yet (or moved to another loop): register with this one.
+                _ => {
+                    let id = timers.insert(this.deadline, cx.waker().clone());
+                    this.timer = Some((id, core.id()));
+                    None
+                }
+            };
+            (Poll::Pending, replaced)
+        });
+        poll
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        let Some((id, owner)) = self.timer else {
+            return;
+        };
+        // A sleep dropped before it fired (cancelled) leaves its loop's queue. If its loop is not
+        // running here, the entry stays until its deadline and then wakes nobody useful.
+        let waker = context::with_current(|core| {
+            if owner == core.id() {
+                core.timers.borrow_mut().remove(self.deadline, id)
+            } else {
+                None
+            }
+        });
+        drop(waker);
+    }
+}
+
+/// Lets the other ready tasks run before this one continues (asyncio's `await asyncio.sleep(0)`).
+///
+/// ```
+/// use jobloop_runtime::{spawn, yield_now, EventLoop};
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// EventLoop::new().block_on(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let flag = ran.clone();
+///     let task = spawn(async move { flag.set(true) });
+///     yield_now().await; // the spawned task runs here
+///     assert!(ran.get());
+///     task.await;
+/// });
+/// ```
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// The future returned by [`yield_now`].
+#[derive(Debug)]
+#[must_use = "a YieldNow does nothing unless it is `.await`ed"]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
