@@ -111,13 +111,7 @@ fn fallback(entry: Entry, function: &FnItem, item: TokenStream) -> TokenStream {
         output,
         body,
     } = function;
-    let attrs = attrs.iter().filter(|attr| {
-        !attr
-            .path()
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "test")
-    });
+    let attrs = attrs.iter().filter(|attr| !is_test_attr(attr));
     let where_clause = &generics.where_clause;
     let stub_main = (entry == Entry::Main && ident == "main").then(|| quote! { fn main() {} });
     quote! {
@@ -130,6 +124,14 @@ fn fallback(entry: Entry, function: &FnItem, item: TokenStream) -> TokenStream {
         };
         #stub_main
     }
+}
+
+/// Whether `attr` is `#[test]` or another test attribute (`#[tokio::test]`, ...).
+pub(crate) fn is_test_attr(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "test")
 }
 
 /// Expands `tasks![...]`.

@@ -32,3 +32,6 @@ pub fn job_test(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn tasks(input: TokenStream) -> TokenStream {
     expand::tasks(input.into()).into()
 }
+
+#[cfg(test)]
+mod tests;

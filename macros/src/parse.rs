@@ -231,9 +231,7 @@ fn parse_list(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput>
 
 fn parse_for(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput> {
     let mut segments = segments.into_iter();
-    let Some(first) = segments.next() else {
-        return None;
-    };
+    let first = segments.next()?;
     // What follows the `for` form: nothing, or one trailing comma.
     for extra in segments {
         if let Some(token) = extra.tokens.first() {

@@ -121,8 +121,8 @@ pub(crate) fn entry_fn(entry: Entry, item: &FnItem, errors: &mut Errors) -> bool
     }
     if entry == Entry::Test {
         for attr in &item.attrs {
-            let path = attr.path();
-            if path.segments.last().is_some_and(|s| s.ident == "test") {
+            if crate::expand::is_test_attr(attr) {
+                let path = attr.path();
                 let written = quote::ToTokens::to_token_stream(path)
                     .to_string()
                     .replace(' ', "");

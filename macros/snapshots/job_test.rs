@@ -1,0 +1,8 @@
+#[::core::prelude::v1::test]
+#[should_panic]
+fn it_panics() {
+    ::jobloop::EventLoop::new()
+        .block_on(async {
+            panic!("expected");
+        })
+}

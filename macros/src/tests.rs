@@ -1,0 +1,112 @@
+//! Expansion snapshots: each expansion, formatted by prettyplease, is compared with a checked-in
+//! file under `macros/snapshots/`, so any change in the generated code shows in review.
+//! Regenerate with `UPDATE_EXPECT=1 cargo test -p jobloop-macros`, then read the diff.
+
+use expect_test::{expect_file, ExpectFile};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::expand::{self, Entry};
+
+/// Formats generated items as a person would read them.
+fn pretty(tokens: TokenStream) -> String {
+    let file: syn::File = syn::parse2(tokens).expect("the expansion is valid Rust");
+    prettyplease::unparse(&file)
+}
+
+/// Formats an expression expansion inside a function, so it can be printed as a file.
+fn pretty_expr(tokens: TokenStream) -> String {
+    pretty(quote! { fn snapshot() { let _ = #tokens; } })
+}
+
+fn check(actual: String, expected: ExpectFile) {
+    expected.assert_eq(&actual);
+}
+
+#[test]
+fn job_main_default_runtime() {
+    let item = quote! {
+        async fn main() {
+            let out = jobloop::tasks![for id in 0..3 => job(id)].await;
+            println!("{out:?}");
+        }
+    };
+    check(
+        pretty(expand::entry(Entry::Main, quote!(), item)),
+        expect_file!["../snapshots/job_main_default.rs"],
+    );
+}
+
+#[test]
+fn job_main_with_runtime_and_result() {
+    let item = quote! {
+        /// Documented main.
+        async fn main() -> Result<(), std::io::Error> {
+            jobloop::sleep(std::time::Duration::from_secs(1)).await;
+            Ok(())
+        }
+    };
+    check(
+        pretty(expand::entry(
+            Entry::Main,
+            quote!(runtime = my::Runtime::new::<A, B>(4)),
+            item,
+        )),
+        expect_file!["../snapshots/job_main_runtime.rs"],
+    );
+}
+
+#[test]
+fn job_test_adds_the_test_attribute() {
+    let item = quote! {
+        #[should_panic]
+        async fn it_panics() {
+            panic!("expected");
+        }
+    };
+    check(
+        pretty(expand::entry(Entry::Test, quote!(), item)),
+        expect_file!["../snapshots/job_test.rs"],
+    );
+}
+
+#[test]
+fn job_main_error_keeps_the_function() {
+    let item = quote! {
+        async fn main(arg: u32) {
+            println!("{arg}");
+        }
+    };
+    check(
+        pretty(expand::entry(Entry::Main, quote!(), item)),
+        expect_file!["../snapshots/job_main_error.rs"],
+    );
+}
+
+#[test]
+fn tasks_list_form() {
+    check(
+        pretty_expr(expand::tasks(quote!(
+            job(7),
+            async { "hi" },
+            f::<u8, u16>(),
+        ))),
+        expect_file!["../snapshots/tasks_list.rs"],
+    );
+}
+
+#[test]
+fn tasks_for_form() {
+    check(
+        pretty_expr(expand::tasks(
+            quote!(for (i, url) in urls.iter().enumerate() => fetch(i, url)),
+        )),
+        expect_file!["../snapshots/tasks_for.rs"],
+    );
+}
+
+#[test]
+fn tasks_errors_are_all_reported() {
+    let expanded = expand::tasks(quote!(a(), , b(); c())).to_string();
+    assert_eq!(expanded.matches("compile_error").count(), 2, "{expanded}");
+}

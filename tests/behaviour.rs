@@ -1,0 +1,520 @@
+//! The behaviour promised by issue 2 on the embedded event loop: order, outputs, timing,
+//! panics, cancellation, `!Send` tasks, nesting, size, and misuse at run time.
+
+use std::cell::{Cell, RefCell};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jobloop::{job_test, sleep, spawn, tasks, yield_now, EventLoop, TaskGroup};
+
+/// Counts how many of its values were dropped.
+#[derive(Clone, Default)]
+struct DropCounter(Arc<AtomicUsize>);
+
+impl DropCounter {
+    fn token(&self) -> DropToken {
+        DropToken(self.0.clone())
+    }
+    fn dropped(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+struct DropToken(Arc<AtomicUsize>);
+
+impl Drop for DropToken {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Records events in order, for tests of who runs when.
+#[derive(Clone, Default)]
+struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    fn push(&self, event: impl Into<String>) {
+        self.0.borrow_mut().push(event.into());
+    }
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+}
+
+async fn logged_job(log: Log, id: u32, wait: Duration) -> u32 {
+    log.push(format!("start {id}"));
+    sleep(wait).await;
+    log.push(format!("end {id}"));
+    id * 10
+}
+
+#[job_test]
+async fn jobs_start_in_order_then_end_in_order() {
+    let log = Log::default();
+    let out =
+        tasks![for id in 0..3 => logged_job(log.clone(), id, Duration::from_millis(50))].await;
+    assert_eq!(out, [0, 10, 20]);
+    assert_eq!(
+        log.take(),
+        ["start 0", "start 1", "start 2", "end 0", "end 1", "end 2"]
+    );
+}
+
+#[job_test]
+async fn outputs_come_back_in_written_order_whatever_order_tasks_finish_in() {
+    let log = Log::default();
+    // Later tasks finish first.
+    let out = tasks![for id in 0..4u32 =>
+        logged_job(log.clone(), id, Duration::from_millis(40 - 10 * u64::from(id)))]
+    .await;
+    assert_eq!(out, [0, 10, 20, 30]);
+    let (a, b, c) = tasks![
+        logged_job(log.clone(), 7, Duration::from_millis(30)),
+        async { "hi" },
+        logged_job(log.clone(), 8, Duration::from_millis(1)),
+    ]
+    .await;
+    assert_eq!((a, b, c), (70, "hi", 80));
+}
+
+#[job_test]
+async fn single_task_list_gives_a_one_tuple() {
+    let (only,) = tasks![async { 5 }].await;
+    assert_eq!(only, 5);
+}
+
+#[test]
+fn three_200ms_jobs_finish_together_well_under_600ms() {
+    let start = Instant::now();
+    EventLoop::new().block_on(async {
+        tasks![for _ in 0..3 => sleep(Duration::from_millis(200))].await;
+    });
+    let elapsed = start.elapsed();
+    assert!(elapsed >= Duration::from_millis(200), "{elapsed:?}");
+    // Generous bound: 3 × 200 ms in sequence would be 600 ms.
+    assert!(elapsed < Duration::from_millis(450), "{elapsed:?}");
+}
+
+#[test]
+fn sleep_never_fires_before_its_deadline() {
+    EventLoop::new().block_on(async {
+        for ms in [1u64, 5, 20] {
+            let start = Instant::now();
+            sleep(Duration::from_millis(ms)).await;
+            assert!(start.elapsed() >= Duration::from_millis(ms));
+        }
+    });
+}
+
+#[job_test]
+async fn equal_deadlines_fire_in_the_order_they_were_set() {
+    let log = Log::default();
+    let deadline = Instant::now() + Duration::from_millis(20);
+    tasks![for id in 0..5 => {
+        let log = log.clone();
+        async move {
+            jobloop::sleep_until(deadline).await;
+            log.push(id.to_string());
+        }
+    }]
+    .await;
+    assert_eq!(log.take(), ["0", "1", "2", "3", "4"]);
+}
+
+/// Runs `future` on a fresh loop and returns the panic payload it ended with.
+fn panic_payload_of(future: impl std::future::Future<Output = ()>) -> String {
+    let payload = catch_unwind(AssertUnwindSafe(|| EventLoop::new().block_on(future)))
+        .expect_err("the future should have panicked");
+    if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else {
+        panic!("payload is neither String nor &str")
+    }
+}
+
+#[test]
+fn panic_in_a_task_resumes_at_the_await_with_the_original_payload() {
+    let message = panic_payload_of(async {
+        tasks![for id in 0..3 => async move {
+            if id == 1 {
+                std::panic::panic_any(format!("job {id} failed"));
+            }
+        }]
+        .await;
+    });
+    assert_eq!(message, "job 1 failed");
+    let message = panic_payload_of(async {
+        let _ = tasks![async { 1 }, async { panic!("second task failed") }, async {
+            3
+        }]
+        .await;
+    });
+    assert_eq!(message, "second task failed");
+}
+
+#[test]
+fn panic_in_a_later_task_is_not_held_back_by_a_slow_earlier_task() {
+    let counter = DropCounter::default();
+    let start = Instant::now();
+    let message = panic_payload_of({
+        let counter = counter.clone();
+        async move {
+            tasks![for id in 0..4 => {
+                let token = counter.token();
+                async move {
+                    let _token = token;
+                    if id == 3 {
+                        sleep(Duration::from_millis(10)).await;
+                        panic!("job 3 failed");
+                    }
+                    sleep(Duration::from_secs(30)).await;
+                }
+            }]
+            .await;
+        }
+    });
+    assert_eq!(message, "job 3 failed");
+    // Far less than the 30 s the other tasks would sleep: they were cancelled.
+    assert!(start.elapsed() < Duration::from_secs(10));
+    // Every task's future was dropped, the panicking one included.
+    assert_eq!(counter.dropped(), 4);
+}
+
+#[job_test]
+async fn siblings_are_cancelled_when_a_task_panics() {
+    let counter = DropCounter::default();
+    let finished = Rc::new(Cell::new(0));
+    let group = tasks![for id in 0..5 => {
+        let token = counter.token();
+        let finished = finished.clone();
+        async move {
+            let _token = token;
+            if id == 0 {
+                sleep(Duration::from_millis(5)).await;
+                panic!("boom");
+            }
+            sleep(Duration::from_millis(200)).await;
+            finished.set(finished.get() + 1);
+        }
+    }];
+    // Await the group inside a task: its panic reaches the JoinHandle, not this test.
+    let result = spawn(group);
+    let outcome = CatchUnwindFuture(result).await;
+    assert!(outcome.is_err());
+    // Give the loop a turn to drop the cancelled futures, then well past their 200 ms.
+    sleep(Duration::from_millis(300)).await;
+    assert_eq!(finished.get(), 0, "no sibling ran to completion");
+    assert_eq!(counter.dropped(), 5);
+}
+
+/// Awaits a future, turning its panic into `Err`.
+struct CatchUnwindFuture<F>(F);
+
+impl<F: std::future::Future + Unpin> std::future::Future for CatchUnwindFuture<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = &mut self.0;
+        match catch_unwind(AssertUnwindSafe(|| std::pin::Pin::new(inner).poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
+            Err(payload) => std::task::Poll::Ready(Err(payload)),
+        }
+    }
+}
+
+#[job_test]
+async fn a_panicking_task_does_not_take_the_loop_or_other_groups_down() {
+    let failing = spawn(async {
+        tasks![async { panic!("this group fails") }].await;
+    });
+    let healthy = tasks![for id in 0..3 => async move {
+        sleep(Duration::from_millis(20)).await;
+        id
+    }];
+    assert!(CatchUnwindFuture(failing).await.is_err());
+    assert_eq!(healthy.await, [0, 1, 2]);
+    // A detached task that panics is reported by the panic hook and otherwise ignored.
+    drop(spawn(async { panic!("detached task fails") }));
+    sleep(Duration::from_millis(5)).await;
+    assert_eq!(tasks![async { "still running" }].await.0, "still running");
+}
+
+#[job_test]
+async fn dropping_a_group_before_it_completes_cancels_all_its_tasks() {
+    let counter = DropCounter::default();
+    let finished = Rc::new(Cell::new(0));
+    let group = tasks![for _ in 0..10 => {
+        let token = counter.token();
+        let finished = finished.clone();
+        async move {
+            let _token = token;
+            sleep(Duration::from_millis(50)).await;
+            finished.set(finished.get() + 1);
+        }
+    }];
+    yield_now().await; // the tasks start and go to sleep
+    drop(group);
+    yield_now().await; // the loop drops the cancelled futures
+    assert_eq!(counter.dropped(), 10);
+    sleep(Duration::from_millis(100)).await;
+    assert_eq!(finished.get(), 0);
+
+    let list_counter = DropCounter::default();
+    let (a, b) = (list_counter.token(), list_counter.token());
+    let list = tasks![
+        async move {
+            let _a = a;
+            sleep(Duration::from_secs(10)).await;
+        },
+        async move {
+            let _b = b;
+            sleep(Duration::from_secs(10)).await;
+        },
+    ];
+    drop(list); // before it ever ran
+    yield_now().await;
+    assert_eq!(list_counter.dropped(), 2);
+}
+
+#[job_test]
+async fn a_spawned_task_runs_without_being_awaited_and_detaches_on_drop() {
+    let ran = Rc::new(Cell::new(false));
+    let flag = ran.clone();
+    drop(spawn(async move {
+        sleep(Duration::from_millis(10)).await;
+        flag.set(true);
+    }));
+    sleep(Duration::from_millis(30)).await;
+    assert!(ran.get(), "the detached task ran to completion");
+}
+
+#[job_test]
+async fn a_spawned_task_runs_as_soon_as_the_spawner_yields_and_is_awaited_later() {
+    let log = Log::default();
+    let task_log = log.clone();
+    let handle = spawn(async move {
+        task_log.push("task runs");
+        sleep(Duration::from_millis(10)).await;
+        task_log.push("task ends");
+        7
+    });
+    log.push("spawner continues");
+    yield_now().await;
+    log.push("spawner resumes");
+    sleep(Duration::from_millis(30)).await;
+    assert!(handle.is_finished());
+    assert_eq!(handle.await, 7);
+    assert_eq!(
+        log.take(),
+        [
+            "spawner continues",
+            "task runs",
+            "spawner resumes",
+            "task ends"
+        ]
+    );
+}
+
+#[job_test]
+async fn cancelling_a_join_handle_drops_the_task() {
+    let counter = DropCounter::default();
+    let token = counter.token();
+    let handle = spawn(async move {
+        let _token = token;
+        sleep(Duration::from_secs(10)).await;
+    });
+    yield_now().await;
+    handle.cancel();
+    yield_now().await;
+    assert_eq!(counter.dropped(), 1);
+}
+
+#[job_test]
+async fn tasks_need_not_be_send() {
+    let shared = Rc::new(RefCell::new(Vec::new()));
+    tasks![for id in 0..3 => {
+        let shared = shared.clone();
+        async move {
+            yield_now().await;
+            shared.borrow_mut().push(id);
+        }
+    }]
+    .await;
+    assert_eq!(*shared.borrow(), [0, 1, 2]);
+}
+
+async fn fan_out(depth: u32) -> u32 {
+    if depth == 0 {
+        sleep(Duration::from_millis(1)).await;
+        return 1;
+    }
+    // Each level starts its own group: nesting works from any async fn.
+    let leaves: Vec<u32> = tasks![for _ in 0..3 => Box::pin(fan_out(depth - 1))].await;
+    leaves.iter().sum()
+}
+
+#[job_test]
+async fn nested_groups_work_to_any_depth() {
+    assert_eq!(fan_out(4).await, 81);
+}
+
+#[job_test]
+async fn ten_thousand_tasks_in_one_group() {
+    let out = tasks![for i in 0..10_000u64 => async move {
+        yield_now().await;
+        i * 2
+    }]
+    .await;
+    assert_eq!(out.len(), 10_000);
+    assert!(out.iter().enumerate().all(|(i, &v)| v == i as u64 * 2));
+}
+
+#[test]
+fn a_waker_fired_from_another_thread_wakes_the_loop_at_once() {
+    let start = Instant::now();
+    let value = EventLoop::new().block_on(async {
+        let (sender, receiver) = std::sync::mpsc::channel::<u32>();
+        let slot = Arc::new(std::sync::Mutex::new(None::<std::task::Waker>));
+        let ready = Arc::new(AtomicUsize::new(0));
+        let thread_slot = slot.clone();
+        let thread_ready = ready.clone();
+        let worker = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            sender.send(42).unwrap();
+            thread_ready.store(1, Ordering::SeqCst);
+            if let Some(waker) = thread_slot.lock().unwrap().take() {
+                waker.wake();
+            }
+        });
+        // A task (not main) waits for the worker, so the wake goes through a task's waker.
+        let value = spawn(std::future::poll_fn(move |cx| {
+            if ready.load(Ordering::SeqCst) == 1 {
+                return std::task::Poll::Ready(receiver.recv().unwrap());
+            }
+            *slot.lock().unwrap() = Some(cx.waker().clone());
+            if ready.load(Ordering::SeqCst) == 1 {
+                cx.waker().wake_by_ref();
+            }
+            std::task::Poll::Pending
+        }))
+        .await;
+        worker.join().unwrap();
+        value
+    });
+    assert_eq!(value, 42);
+    // The loop had no timer to wake it: only the cross-thread wake did, promptly.
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn spawn_outside_a_runtime_says_how_to_start_one() {
+    let payload = catch_unwind(|| drop(spawn(async {}))).expect_err("spawn must panic");
+    let message = payload
+        .downcast_ref::<String>()
+        .expect("a formatted message");
+    assert!(message.contains("outside a jobloop runtime"), "{message}");
+    assert!(message.contains("#[jobloop::job_main]"), "{message}");
+    assert!(message.contains("block_on"), "{message}");
+}
+
+#[test]
+fn tasks_outside_a_runtime_says_how_to_start_one() {
+    let payload = catch_unwind(|| drop(tasks![async { 1 }])).expect_err("tasks! must panic");
+    let message = payload
+        .downcast_ref::<String>()
+        .expect("a formatted message");
+    assert!(
+        message.contains("`tasks![]` was called outside a jobloop runtime"),
+        "{message}"
+    );
+}
+
+#[test]
+fn block_on_inside_a_task_panics_with_a_clear_message() {
+    let message = panic_payload_of(async {
+        EventLoop::new().block_on(async {});
+    });
+    assert!(
+        message.contains("already running on this thread"),
+        "{message}"
+    );
+}
+
+#[test]
+fn dropping_the_loop_drops_the_tasks_left_on_it() {
+    let counter = DropCounter::default();
+    let event_loop = EventLoop::new();
+    event_loop.block_on(async {
+        for _ in 0..3 {
+            let token = counter.token();
+            drop(spawn(async move {
+                let _token = token;
+                sleep(Duration::from_secs(60)).await;
+            }));
+        }
+        yield_now().await;
+    });
+    assert_eq!(counter.dropped(), 0, "detached tasks stay on the loop");
+    drop(event_loop);
+    assert_eq!(counter.dropped(), 3);
+}
+
+#[test]
+#[allow(clippy::async_yields_async)] // returning the handle un-awaited is the point
+fn a_loop_runs_several_block_on_calls_and_keeps_pending_tasks() {
+    let event_loop = EventLoop::new();
+    let handle = event_loop.block_on(async {
+        spawn(async {
+            sleep(Duration::from_millis(10)).await;
+            "done"
+        })
+    });
+    assert_eq!(event_loop.block_on(handle), "done");
+}
+
+#[test]
+fn task_group_without_the_macro() {
+    let out = EventLoop::new().block_on(async {
+        let mut group = TaskGroup::new();
+        assert!(group.is_empty());
+        for i in 0..3 {
+            group.spawn(async move { i + 1 });
+        }
+        assert_eq!(group.len(), 3);
+        group.await
+    });
+    assert_eq!(out, [1, 2, 3]);
+}
+
+#[job_test]
+async fn an_empty_for_group_gives_an_empty_vec() {
+    let out: Vec<u8> = tasks![for x in std::iter::empty::<u8>() => async move { x }].await;
+    assert!(out.is_empty());
+}
+
+#[job_test]
+async fn job_test_may_return_a_result() -> Result<(), String> {
+    let (value,) = tasks![async { Ok::<u32, String>(3) }].await;
+    assert_eq!(value?, 3);
+    Ok(())
+}
+
+#[job_test]
+#[should_panic(expected = "expected failure")]
+async fn job_test_keeps_should_panic() {
+    tasks![async { panic!("expected failure") }].await;
+}
+
+#[job_test(runtime = jobloop::EventLoop::new())]
+async fn job_test_takes_a_runtime_value() {
+    sleep(Duration::from_millis(1)).await;
+}
