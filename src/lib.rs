@@ -49,8 +49,8 @@
 #![warn(missing_docs)]
 
 pub use jobloop_runtime::{
-    sleep, sleep_until, spawn, yield_now, EventLoop, JoinHandle, Runtime, Sleep, TaskGroup,
-    YieldNow,
+    sleep, sleep_until, spawn, yield_now, EventLoop, JoinHandle, Runtime, Sleep, TaskFuture,
+    TaskGroup, YieldNow,
 };
 
 #[cfg(unix)]
@@ -101,7 +101,9 @@ pub use jobloop_macros::job_main;
 ///
 /// The body may return `()` or a `Result`, as a `#[test]` may, and attributes such as
 /// `#[should_panic]` and `#[ignore]` work as usual. Options are those of [`job_main`]. Do not add
-/// `#[test]` yourself: `#[job_test]` already does.
+/// `#[test]` yourself: `#[job_test]` already does. (A `#[test]` written *above* `#[job_test]`
+/// runs before it and cannot be caught by the macro; rustc then reports "async functions cannot
+/// be used for tests".)
 #[doc(inline)]
 pub use jobloop_macros::job_test;
 

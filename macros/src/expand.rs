@@ -3,7 +3,7 @@
 //! person could have written.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, ToTokens};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 use crate::error::Errors;
 use crate::parse::{self, FnItem, TasksInput};
@@ -26,8 +26,8 @@ impl Entry {
 
     pub(crate) fn example(self) -> &'static str {
         match self {
-            Entry::Main => "`async fn main() { ... }`",
-            Entry::Test => "`async fn my_test() { ... }`",
+            Entry::Main => "async fn main() { ... }",
+            Entry::Test => "async fn my_test() { ... }",
         }
     }
 }
@@ -96,20 +96,19 @@ fn fallback(entry: Entry, function: &FnItem, item: TokenStream) -> TokenStream {
         return item;
     }
     // Inside an anonymous const block, an `async fn main` with arguments is just a function: it
-    // neither clashes with the real `main` nor trips the checks on it.
+    // neither clashes with the real `main` nor trips the checks on it. `const`, `unsafe` and
+    // `extern` were reported already and are left out, so rustc does not report them again.
     let FnItem {
         attrs,
         vis,
-        constness,
         asyncness,
-        unsafety,
-        abi,
         fn_token,
         ident,
         generics,
         inputs,
         output,
         body,
+        ..
     } = function;
     let attrs = attrs.iter().filter(|attr| !is_test_attr(attr));
     let where_clause = &generics.where_clause;
@@ -118,7 +117,7 @@ fn fallback(entry: Entry, function: &FnItem, item: TokenStream) -> TokenStream {
         const _: () = {
             #(#attrs)*
             #[allow(dead_code)]
-            #vis #constness #asyncness #unsafety #abi #fn_token #ident #generics (#inputs) #output
+            #vis #asyncness #fn_token #ident #generics (#inputs) #output
             #where_clause
             #body
         };
@@ -144,8 +143,17 @@ pub fn tasks(input: TokenStream) -> TokenStream {
             iter,
             expr,
         }) => expand_for(for_token, &pat, &iter, &expr),
-        Err(error) => error.to_compile_error(),
+        Err(error) => compile_errors_expr(error),
     }
+}
+
+/// The errors as one expression: `{ compile_error!(..) compile_error!(..) (compile_error!(..)) }`.
+/// Side by side in expression position they would not parse; in a block, all but the last are
+/// statements and the last is the value, so `.await` on it adds no error of its own.
+fn compile_errors_expr(error: syn::Error) -> TokenStream {
+    let mut errors: Vec<TokenStream> = error.into_iter().map(|e| e.to_compile_error()).collect();
+    let last = errors.pop();
+    quote! { { #(#errors)* (#last) } }
 }
 
 /// `tasks![a, b]`: a task per expression, awaited in the written order.
@@ -155,10 +163,21 @@ fn expand_list(tasks: &[TokenStream]) -> TokenStream {
     let names: Vec<_> = (0..tasks.len())
         .map(|i| format_ident!("task_{}", i, span = Span::mixed_site()))
         .collect();
+    // Each spawn call is located at its task expression, so that a type error in the call (a
+    // task that is not a future) points at the user's expression, not at the macro.
+    let spawns = names.iter().zip(tasks).map(|(name, task)| {
+        let span = task
+            .clone()
+            .into_iter()
+            .next()
+            .map_or(Span::call_site(), |t| t.span());
+        let group = format_ident!("group", span = Span::mixed_site().located_at(span));
+        quote_spanned! {span=> let #name = #group.spawn(#task); }
+    });
     quote! {
         {
             let #group = ::jobloop::__private::TupleGroup::new();
-            #( let #names = #group.spawn(#tasks); )*
+            #( #spawns )*
             async move { ( #( #names.await, )* ) }
         }
     }

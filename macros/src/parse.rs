@@ -50,7 +50,10 @@ pub(crate) fn entry_options(args: TokenStream, errors: &mut Errors) -> Vec<Entry
                 if value.is_empty() {
                     errors.push(syn::Error::new(
                         eq.span(),
-                        format!("expected a value after `{name} =`"),
+                        format!(
+                            "expected a value after `{name} =`, like \
+                             `{name} = jobloop::EventLoop::new()`"
+                        ),
                     ));
                     continue;
                 }
@@ -211,7 +214,9 @@ fn parse_list(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput>
             if let Some(separator) = &segment.separator {
                 errors.push(syn::Error::new(
                     separator.span(),
-                    "expected a task before this separator: remove the extra separator",
+                    format!(
+                        "expected a task before this `{separator}`: remove the extra `{separator}`"
+                    ),
                 ));
             }
             continue;
@@ -246,8 +251,13 @@ fn parse_for(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput> 
     let for_token = tokens.next()?;
     let rest: Vec<TokenTree> = tokens.collect();
     let Some(in_index) = rest.iter().position(|t| is_ident(t, "in")) else {
+        // Point where `in` was expected: at `=>` if there is one, else at the end.
+        let span = match find_fat_arrow(&rest) {
+            Some(arrow) => rest[arrow].span(),
+            None => rest.last().map_or(for_token.span(), TokenTree::span),
+        };
         errors.push(syn::Error::new(
-            for_token.span(),
+            span,
             "expected `in` after the pattern: write `for x in items => job(x)`",
         ));
         return None;
@@ -274,7 +284,7 @@ fn parse_for(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput> 
         return None;
     };
     let iter: TokenStream = after_in[..arrow].iter().cloned().collect();
-    let arrow_span = after_in[arrow].span();
+    let arrow_tokens: TokenStream = after_in[arrow..arrow + 2].iter().cloned().collect();
     if iter.is_empty() {
         errors.push(syn::Error::new(
             in_token.span(),
@@ -283,8 +293,8 @@ fn parse_for(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput> 
     }
     let expr: TokenStream = after_in[arrow + 2..].iter().cloned().collect();
     if expr.is_empty() {
-        errors.push(syn::Error::new(
-            arrow_span,
+        errors.push(syn::Error::new_spanned(
+            arrow_tokens,
             "expected the task after `=>`: write `for x in items => job(x)`",
         ));
     }

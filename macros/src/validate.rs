@@ -58,19 +58,19 @@ pub(crate) fn entry_config(
 /// Checks the function; returns whether it can be expanded.
 pub(crate) fn entry_fn(entry: Entry, item: &FnItem, errors: &mut Errors) -> bool {
     let mut found = Errors::default();
-    let mut error = |span: proc_macro2::Span, message: String| {
-        found.push(syn::Error::new(span, message));
+    let mut error = |tokens: &dyn quote::ToTokens, message: String| {
+        found.push(syn::Error::new_spanned(tokens, message));
     };
     let name = entry.name();
     if let Some(constness) = &item.constness {
         error(
-            constness.span,
+            constness,
             format!("`#[{name}]` functions cannot be `const`: remove `const`"),
         );
     }
     if item.asyncness.is_none() {
         error(
-            item.fn_token.span,
+            &item.fn_token,
             format!(
                 "`#[{name}]` needs an `async fn`: write `async fn {}()`",
                 item.ident
@@ -79,25 +79,25 @@ pub(crate) fn entry_fn(entry: Entry, item: &FnItem, errors: &mut Errors) -> bool
     }
     if let Some(unsafety) = &item.unsafety {
         error(
-            unsafety.span,
+            unsafety,
             format!("`#[{name}]` functions cannot be `unsafe`: remove `unsafe`"),
         );
     }
     if let Some(abi) = &item.abi {
         error(
-            abi.extern_token.span,
+            abi,
             format!("`#[{name}]` functions cannot be `extern`: remove the ABI"),
         );
     }
     if let Some(receiver) = item.inputs.clone().into_iter().find(is_self) {
         error(
-            receiver.span(),
+            &receiver,
             format!(
                 "`#[{name}]` cannot take `self`: put it on a free function, \
                  outside any `impl` block"
             ),
         );
-    } else if let Some(first) = item.inputs.clone().into_iter().next() {
+    } else if !item.inputs.is_empty() {
         let message = match entry {
             Entry::Main => format!(
                 "`#[{name}]` functions take no arguments: remove them \
@@ -105,17 +105,20 @@ pub(crate) fn entry_fn(entry: Entry, item: &FnItem, errors: &mut Errors) -> bool
             ),
             Entry::Test => format!("`#[{name}]` functions take no arguments: remove them"),
         };
-        error(first.span(), message);
+        error(&item.inputs, message);
     }
-    if let Some(lt) = &item.generics.lt_token {
+    if item.generics.lt_token.is_some() {
+        let params = &item.generics;
+        let (lt, gt) = (&params.lt_token, &params.gt_token);
+        let params = &params.params;
         error(
-            lt.span,
+            &quote::quote!(#lt #params #gt),
             format!("`#[{name}]` functions cannot be generic: remove the `<...>` parameters"),
         );
     }
     if let Some(where_clause) = &item.generics.where_clause {
         error(
-            where_clause.where_token.span,
+            where_clause,
             format!("`#[{name}]` functions cannot have a `where` clause: remove it"),
         );
     }
@@ -127,7 +130,7 @@ pub(crate) fn entry_fn(entry: Entry, item: &FnItem, errors: &mut Errors) -> bool
                     .to_string()
                     .replace(' ', "");
                 error(
-                    attr.pound_token.span,
+                    attr,
                     format!(
                         "remove `#[{written}]`: `#[job_test]` already makes the function a test \
                          and runs it on an event loop"

@@ -24,6 +24,17 @@ use crate::context;
 
 type Payload = Box<dyn Any + Send>;
 
+/// A future that can be a task of `tasks![]`: every future is. The trait exists for its error
+/// message, which tells what to write when a task expression is not a future.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a future, so it cannot be a task",
+    label = "not a future",
+    note = "a task is a future: write `async {{ ... }}`, or call an `async fn` without `.await`"
+)]
+pub trait TaskFuture: Future {}
+
+impl<F: Future> TaskFuture for F {}
+
 /// What the members of one group share: the first panic, and the waker of whoever awaits them.
 #[derive(Default)]
 struct GroupState {
@@ -179,7 +190,7 @@ impl<T: 'static> TaskGroup<T> {
     #[track_caller]
     pub fn spawn<F>(&mut self, future: F)
     where
-        F: Future<Output = T> + 'static,
+        F: TaskFuture<Output = T> + 'static,
     {
         let task = spawn_member(&self.state, future);
         self.tasks.push(Some(task));
@@ -258,10 +269,12 @@ impl TupleGroup {
 
     /// Starts `future` as a task of this group.
     #[track_caller]
-    pub fn spawn<F>(&self, future: F) -> GroupMember<F::Output>
+    pub fn spawn<F, T>(&self, future: F) -> GroupMember<T>
     where
-        F: Future + 'static,
-        F::Output: 'static,
+        // `T` rather than `F::Output` in the signature: with no projection to resolve, a task
+        // that is not a future gets `TaskFuture`'s error message, which says what to write.
+        F: TaskFuture<Output = T> + 'static,
+        T: 'static,
     {
         GroupMember {
             task: Some(spawn_member(&self.state, future)),

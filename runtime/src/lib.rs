@@ -31,7 +31,7 @@ mod task;
 mod timer;
 
 pub use event_loop::EventLoop;
-pub use group::TaskGroup;
+pub use group::{TaskFuture, TaskGroup};
 pub use runtime::Runtime;
 pub use task::{spawn, JoinHandle};
 pub use timer::{sleep, sleep_until, yield_now, Sleep, YieldNow};

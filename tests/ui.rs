@@ -1,0 +1,7 @@
+//! Compile-fail and pass cases for the macros: each misuse must be a compile error at the offending token with a message that says what to write instead.
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/fail/*.rs");
+    t.pass("tests/ui/pass/*.rs");
+}

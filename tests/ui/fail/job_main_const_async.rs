@@ -1,0 +1,2 @@
+#[jobloop::job_main]
+const async fn main() {}

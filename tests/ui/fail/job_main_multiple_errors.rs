@@ -1,0 +1,4 @@
+#[jobloop::job_main(threads = 4)]
+fn main(verbose: bool) {
+    let _ = verbose;
+}

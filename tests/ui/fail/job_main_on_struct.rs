@@ -1,0 +1,6 @@
+#[jobloop::job_main]
+struct App;
+
+fn main() {
+    let _ = App;
+}

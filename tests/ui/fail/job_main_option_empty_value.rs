@@ -1,0 +1,2 @@
+#[jobloop::job_main(runtime = )]
+async fn main() {}

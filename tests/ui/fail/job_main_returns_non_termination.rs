@@ -1,0 +1,4 @@
+#[jobloop::job_main]
+async fn main() -> u32 {
+    0
+}

@@ -1,0 +1,2 @@
+#[jobloop::job_main(runtime = jobloop::EventLoop::new(),,)]
+async fn main() {}

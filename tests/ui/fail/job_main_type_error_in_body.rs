@@ -1,0 +1,5 @@
+#[jobloop::job_main]
+async fn main() {
+    let count: u32 = "three";
+    let _ = count;
+}

@@ -1,0 +1,2 @@
+#[jobloop::job_main(threads = 4)]
+async fn main() {}

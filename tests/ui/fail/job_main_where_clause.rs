@@ -1,0 +1,6 @@
+#[jobloop::job_main]
+async fn main()
+where
+    u8: Copy,
+{
+}

@@ -1,0 +1,4 @@
+#[jobloop::job_main]
+async fn main(verbose: bool) {
+    let _ = verbose;
+}

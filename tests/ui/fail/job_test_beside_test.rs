@@ -1,0 +1,5 @@
+#[jobloop::job_test]
+#[test]
+async fn two_jobs() {}
+
+fn main() {}

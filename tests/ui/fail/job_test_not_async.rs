@@ -1,0 +1,4 @@
+#[jobloop::job_test]
+fn two_jobs() {}
+
+fn main() {}

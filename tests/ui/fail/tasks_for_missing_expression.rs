@@ -1,0 +1,5 @@
+#[jobloop::job_main]
+async fn main() {
+    let ids = vec![1, 2, 3];
+    let _ = jobloop::tasks![for id in ids => ].await;
+}

@@ -1,0 +1,9 @@
+async fn job(id: u32) -> u32 {
+    id
+}
+
+#[jobloop::job_main]
+async fn main() {
+    let ids = vec![1, 2, 3];
+    let _ = jobloop::tasks![for id in ids => job(id), job(0)].await;
+}

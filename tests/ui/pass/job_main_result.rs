@@ -1,0 +1,5 @@
+#[jobloop::job_main]
+async fn main() -> Result<(), std::io::Error> {
+    jobloop::yield_now().await;
+    Ok(())
+}
