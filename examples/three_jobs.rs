@@ -11,6 +11,16 @@
 //!     tasks = [_loop.create_task(job(job_id)) for job_id in range(0, 3)]
 //!     await asyncio.wait(tasks)
 //! ```
+//!
+//! The same program runs on every runtime jobloop supports; `JOBLOOP_RUNTIME` picks one:
+//!
+//! ```sh
+//! cargo run --example three_jobs                                          # the embedded loop
+//! JOBLOOP_RUNTIME=tokio cargo run --features tokio --example three_jobs
+//! JOBLOOP_RUNTIME=tokio-multi-thread cargo run --features tokio --example three_jobs
+//! JOBLOOP_RUNTIME=smol cargo run --features smol --example three_jobs
+//! cargo run --example custom_runtime                                      # a LocalPool runtime
+//! ```
 use std::time::{Duration, Instant};
 
 use jobloop::{job_main, sleep, tasks};
@@ -21,7 +31,7 @@ async fn job(id: u32) {
     println!("end job: {id}");
 }
 
-#[job_main]
+#[job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
 async fn main() {
     let start = Instant::now();
     tasks![for id in 0..3 => job(id)].await;

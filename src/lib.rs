@@ -49,12 +49,25 @@
 #![warn(missing_docs)]
 
 pub use jobloop_runtime::{
-    sleep, sleep_until, spawn, yield_now, EventLoop, JoinHandle, Runtime, Sleep, TaskFuture,
-    TaskGroup, YieldNow,
+    sleep, sleep_until, spawn, spawn_send, yield_now, EventLoop, JoinHandle, Runtime, Sleep,
+    TaskFuture, TaskGroup, YieldNow,
 };
 
 #[cfg(unix)]
 pub use jobloop_runtime::net;
+
+/// The [`Runtime`] trait and the runtimes jobloop can run on besides the embedded [`EventLoop`].
+///
+/// | runtime | selected with | `Send` tasks needed | I/O types in jobs | virtual time |
+/// |---|---|---|---|---|
+/// | embedded [`EventLoop`] (default) | `#[job_main]` | no | [`net`] | no |
+/// | [`runtime::Tokio`] current-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]` | no | `tokio::net` | no |
+/// | [`runtime::Tokio`] multi-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::multi_thread(4))]` | for parallelism: `Send` tasks of `tasks![]` run on the workers, others on the main thread | `tokio::net` | no |
+/// | [`runtime::Smol`] (feature `smol`) | `#[job_main(runtime = jobloop::runtime::Smol::new())]` | no | `async_io::Async` | no |
+/// | your own | `#[job_main(runtime = MyRuntime::new())]`, `impl jobloop::Runtime for MyRuntime` | as your runtime needs | your runtime's | no |
+pub mod runtime {
+    pub use jobloop_runtime::runtime::*;
+}
 
 /// Turns `async fn main()` into a program that runs on an event loop (asyncio's
 /// `run_until_complete`).
@@ -82,7 +95,8 @@ pub use jobloop_runtime::net;
 /// # Options
 ///
 /// - `runtime = EXPR`: run on `EXPR`, any value whose type implements [`Runtime`], instead of a
-///   new [`EventLoop`]: `#[job_main(runtime = jobloop::EventLoop::new())]`.
+///   new [`EventLoop`]: `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]`. The
+///   body then runs under [`Runtime::run`]. See [`runtime`] for the runtimes.
 ///
 /// The function must be an `async fn` without arguments, generics or `self`; anything else is a
 /// compile error that says what to write instead.
@@ -132,6 +146,23 @@ pub use jobloop_macros::job_test;
 /// assert_eq!((a, b), (10, "hi"));
 /// # });
 /// ```
+///
+/// # Options
+///
+/// Options come first, before a `;`:
+///
+/// - `send`: `tasks![send; for u in urls => fetch(u)]`. The tasks' futures must be `Send`
+///   (checked at compile time, at each task's expression), and a multi-threaded runtime
+///   ([`runtime::Tokio::multi_thread`]) may run them in parallel on its worker threads. Without
+///   `send`, tasks stay on the thread that spawned them and need not be `Send` (`Rc` and
+///   `RefCell` work). On single-threaded runtimes both behave the same.
+///
+/// Why an option: Rust cannot tell, while it compiles the function that contains an `async`
+/// block, whether that block is `Send`, so the macro cannot choose by itself.
+///
+/// On multi-threaded runtimes the order in which `send` tasks start and end is not fixed;
+/// their outputs still come back in the written order. A task without `send` spawned from a
+/// worker thread of a multi-threaded runtime panics, with a message that says how to fix it.
 ///
 /// The tasks are scheduled when the macro expression is evaluated (as asyncio's `create_task`
 /// does) and run as soon as the current task yields. It works in any async code that runs under

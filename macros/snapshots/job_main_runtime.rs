@@ -1,6 +1,6 @@
 /// Documented main.
 fn main() -> Result<(), std::io::Error> {
-    ::jobloop::Runtime::block_on(
+    ::jobloop::Runtime::run(
         my::Runtime::new::<A, B>(4),
         async {
             jobloop::sleep(std::time::Duration::from_secs(1)).await;

@@ -68,7 +68,7 @@ fn expand_entry(entry: Entry, config: &EntryConfig, function: &FnItem) -> TokenS
     } = function;
     let run = match &config.runtime {
         None => quote! { ::jobloop::EventLoop::new().block_on(async #body) },
-        Some(runtime) => quote! { ::jobloop::Runtime::block_on(#runtime, async #body) },
+        Some(runtime) => quote! { ::jobloop::Runtime::run(#runtime, async #body) },
     };
     let test_attr = match entry {
         Entry::Main => TokenStream::new(),
@@ -135,15 +135,25 @@ pub(crate) fn is_test_attr(attr: &syn::Attribute) -> bool {
 
 /// Expands `tasks![...]`.
 pub fn tasks(input: TokenStream) -> TokenStream {
-    match parse::tasks(input) {
-        Ok(TasksInput::List(tasks)) => expand_list(&tasks),
-        Ok(TasksInput::For {
+    let tasks = match parse::tasks(input) {
+        Ok(tasks) => tasks,
+        Err(error) => return compile_errors_expr(error),
+    };
+    // `send`: the group's `spawn_send`, which needs `Send` futures and lets a multi-threaded
+    // runtime run them in parallel. Otherwise `spawn`, on the spawning thread.
+    let spawn = if tasks.options.send {
+        format_ident!("spawn_send")
+    } else {
+        format_ident!("spawn")
+    };
+    match tasks.input {
+        TasksInput::List(list) => expand_list(&list, &spawn),
+        TasksInput::For {
             for_token,
             pat,
             iter,
             expr,
-        }) => expand_for(for_token, &pat, &iter, &expr),
-        Err(error) => compile_errors_expr(error),
+        } => expand_for(for_token, &pat, &iter, &expr, &spawn),
     }
 }
 
@@ -156,28 +166,31 @@ fn compile_errors_expr(error: syn::Error) -> TokenStream {
     quote! { { #(#errors)* (#last) } }
 }
 
+/// `GROUP.SPAWN(TASK)`, located at the task: a task that is not a future (or not `Send` under
+/// `send`) is then reported at the user's expression, not at the macro.
+fn spawn_call(group: &syn::Ident, spawn: &syn::Ident, task: &TokenStream) -> TokenStream {
+    let span = task
+        .clone()
+        .into_iter()
+        .next()
+        .map_or(Span::call_site(), |token| token.span());
+    let group = format_ident!("{}", group, span = Span::mixed_site().located_at(span));
+    let spawn = format_ident!("{}", spawn, span = span);
+    quote_spanned! {span=> #group.#spawn(#task) }
+}
+
 /// `tasks![a, b]`: a task per expression, awaited in the written order.
-fn expand_list(tasks: &[TokenStream]) -> TokenStream {
+fn expand_list(tasks: &[TokenStream], spawn: &syn::Ident) -> TokenStream {
     // Mixed-site names cannot clash with the user's variables in the task expressions.
     let group = format_ident!("group", span = Span::mixed_site());
     let names: Vec<_> = (0..tasks.len())
         .map(|i| format_ident!("task_{}", i, span = Span::mixed_site()))
         .collect();
-    // Each spawn call is located at its task expression, so that a type error in the call (a
-    // task that is not a future) points at the user's expression, not at the macro.
-    let spawns = names.iter().zip(tasks).map(|(name, task)| {
-        let span = task
-            .clone()
-            .into_iter()
-            .next()
-            .map_or(Span::call_site(), |t| t.span());
-        let group = format_ident!("group", span = Span::mixed_site().located_at(span));
-        quote_spanned! {span=> let #name = #group.spawn(#task); }
-    });
+    let spawns = tasks.iter().map(|task| spawn_call(&group, spawn, task));
     quote! {
         {
             let #group = ::jobloop::__private::TupleGroup::new();
-            #( #spawns )*
+            #( let #names = #spawns; )*
             async move { ( #( #names.await, )* ) }
         }
     }
@@ -189,14 +202,16 @@ fn expand_for(
     pat: &TokenStream,
     iter: &TokenStream,
     expr: &TokenStream,
+    spawn: &syn::Ident,
 ) -> TokenStream {
     let group = format_ident!("group", span = Span::mixed_site());
     let for_keyword = for_token.into_token_stream();
+    let spawn = spawn_call(&group, spawn, expr);
     quote! {
         {
             let mut #group = ::jobloop::TaskGroup::new();
             #for_keyword #pat in #iter {
-                #group.spawn(#expr);
+                #spawn;
             }
             #group
         }

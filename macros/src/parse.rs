@@ -153,7 +153,20 @@ pub(crate) fn fn_item(entry: Entry, item: TokenStream) -> syn::Result<FnItem> {
     parser.parse2(item)
 }
 
-/// The input of `tasks![...]`.
+/// The input of `tasks![...]`: options, then the tasks.
+pub(crate) struct Tasks {
+    pub(crate) options: TasksOptions,
+    pub(crate) input: TasksInput,
+}
+
+/// The options written before `;` in `tasks![send; ...]`.
+#[derive(Default)]
+pub(crate) struct TasksOptions {
+    /// `send`: the tasks are `Send` and may run on any thread of a multi-threaded runtime.
+    pub(crate) send: bool,
+}
+
+/// The tasks of `tasks![...]`.
 pub(crate) enum TasksInput {
     /// `tasks![a, b, c]`: one task per expression, output a tuple.
     List(Vec<TokenStream>),
@@ -166,16 +179,36 @@ pub(crate) enum TasksInput {
     },
 }
 
+/// The options `tasks![]` accepts, for error messages.
+const TASKS_OPTIONS: &str = "`send`";
+
 /// Parses the input of `tasks![...]`, reporting every malformed part.
-pub(crate) fn tasks(input: TokenStream) -> syn::Result<TasksInput> {
+pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
     let mut errors = Errors::default();
-    let segments = split(input, &[',', ';']);
+    let tokens: Vec<TokenTree> = input.into_iter().collect();
+    // Options end at the first top-level `;`, if what comes before it looks like options.
+    let prefix = split(tokens.iter().cloned().collect(), &[';'])
+        .into_iter()
+        .next()
+        .filter(|prefix| prefix.separator.is_some() && looks_like_options(prefix));
+    let (options, body) = match prefix {
+        Some(prefix) => {
+            let options = tasks_options(&prefix, &mut errors);
+            let skip = prefix.tokens.len() + 1;
+            (options, tokens.into_iter().skip(skip).collect())
+        }
+        None => (TasksOptions::default(), tokens),
+    };
+    let segments = split(body.into_iter().collect(), &[',', ';']);
     for segment in &segments {
         if let Some(separator @ TokenTree::Punct(punct)) = &segment.separator {
             if punct.as_char() == ';' {
                 errors.push(syn::Error::new(
                     separator.span(),
-                    "unexpected `;`: separate tasks with `,`",
+                    format!(
+                        "unexpected `;`: separate tasks with `,` (a `;` ends the options, as in \
+                         `tasks![send; ...]`; valid options: {TASKS_OPTIONS})"
+                    ),
                 ));
             }
         }
@@ -189,11 +222,76 @@ pub(crate) fn tasks(input: TokenStream) -> syn::Result<TasksInput> {
     } else {
         parse_list(segments, &mut errors)
     };
-    errors.finish(parsed)?.ok_or_else(|| {
+    let input = errors.finish(parsed)?.ok_or_else(|| {
         // Unreachable in practice: every `None` above comes with an error. Kept as an error, not
         // a panic, because a proc macro must never panic.
         syn::Error::new(Span::call_site(), "invalid `tasks![]` input")
+    })?;
+    Ok(Tasks { options, input })
+}
+
+/// Whether `prefix` reads as options: each part `name` or `name = value` (or empty, a stray `,`).
+fn looks_like_options(prefix: &Segment) -> bool {
+    split(prefix.stream(), &[',']).iter().all(|segment| {
+        matches!(
+            segment.tokens.as_slice(),
+            [] | [TokenTree::Ident(_)] | [TokenTree::Ident(_), TokenTree::Punct(_), ..]
+        )
     })
+}
+
+/// Parses `send` (and, later, other options) before the `;`.
+fn tasks_options(prefix: &Segment, errors: &mut Errors) -> TasksOptions {
+    let mut options = TasksOptions::default();
+    let semicolon = prefix
+        .separator
+        .as_ref()
+        .map_or(Span::call_site(), TokenTree::span);
+    if prefix.is_empty() {
+        errors.push(syn::Error::new(
+            semicolon,
+            format!("expected options before `;` (valid options: {TASKS_OPTIONS}), or no `;`"),
+        ));
+        return options;
+    }
+    let mut send_seen = false;
+    for segment in split(prefix.stream(), &[',']) {
+        match segment.tokens.as_slice() {
+            [] => {
+                if let Some(separator) = &segment.separator {
+                    errors.push(syn::Error::new(
+                        separator.span(),
+                        "expected an option before this `,`: remove the extra `,`",
+                    ));
+                }
+            }
+            [TokenTree::Ident(name)] if name == "send" => {
+                if send_seen {
+                    errors.push(syn::Error::new(
+                        name.span(),
+                        "`send` is given twice: keep one",
+                    ));
+                }
+                send_seen = true;
+                options.send = true;
+            }
+            [TokenTree::Ident(name), TokenTree::Punct(eq), ..]
+                if name == "send" && eq.as_char() == '=' =>
+            {
+                errors.push(syn::Error::new_spanned(
+                    segment.stream(),
+                    "`send` takes no value: write `tasks![send; ...]`",
+                ));
+            }
+            [TokenTree::Ident(name), ..] => errors.push(syn::Error::new(
+                name.span(),
+                format!("unknown option `{name}` for `tasks![]`; valid options: {TASKS_OPTIONS}"),
+            )),
+            // `looks_like_options` let only the shapes above through.
+            _ => {}
+        }
+    }
+    options
 }
 
 const TASKS_USAGE: &str = "write `tasks![job(1), job(2)]` or `tasks![for x in items => job(x)]`";

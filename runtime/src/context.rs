@@ -1,31 +1,55 @@
-//! Which event loop is running on this thread: the link between the free functions
-//! ([`spawn`](crate::spawn), [`sleep`](crate::sleep), `tasks![]`) and the loop that runs them.
+//! Which runtime is running on this thread: the link between the free functions
+//! ([`spawn`](crate::spawn), [`sleep`](crate::sleep), `tasks![]`) and the runtime that runs them.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::event_loop::LoopCore;
+use crate::Runtime;
 
-thread_local! {
-    /// The loop whose `block_on` is running on this thread, if any.
-    static CURRENT: RefCell<Option<Rc<LoopCore>>> = const { RefCell::new(None) };
+/// The runtime of this thread.
+#[derive(Clone)]
+pub(crate) enum Current {
+    /// The embedded event loop, reached directly (its own fast paths).
+    Loop(Rc<LoopCore>),
+    /// Any other runtime, through the [`Runtime`] trait.
+    Runtime(Rc<dyn Runtime>),
 }
 
-/// Calls `f` with the event loop running on this thread; `None` when no loop runs here (or the
-/// thread is being torn down).
-pub(crate) fn with_current<R>(f: impl FnOnce(&Rc<LoopCore>) -> R) -> Option<R> {
+thread_local! {
+    /// Set by `block_on` for the thread that calls it, and for good on the worker threads of the
+    /// multi-threaded adapters.
+    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+}
+
+/// The runtime of this thread, if any (`None` also while the thread is being torn down).
+pub(crate) fn current() -> Option<Current> {
+    let current = CURRENT
+        .try_with(|current| current.borrow().clone())
+        .ok()
+        .flatten();
+    #[cfg(feature = "tokio")]
+    let current = current.or_else(crate::runtime::tokio::worker_context);
+    current
+}
+
+/// Calls `f` with the event loop running on this thread; `None` when no event loop runs here.
+pub(crate) fn with_loop<R>(f: impl FnOnce(&Rc<LoopCore>) -> R) -> Option<R> {
     CURRENT
-        .try_with(|current| current.borrow().as_ref().map(f))
+        .try_with(|current| match &*current.borrow() {
+            Some(Current::Loop(core)) => Some(f(core)),
+            _ => None,
+        })
         .ok()
         .flatten()
 }
 
-/// Like [`with_current`], but a missing loop is a usage error: it panics with a message that says
+/// The runtime of this thread; a missing one is a usage error: it panics with a message that says
 /// how to start one. `what` names the function the user called.
 #[track_caller]
-pub(crate) fn expect_current<R>(what: &str, f: impl FnOnce(&Rc<LoopCore>) -> R) -> R {
-    match with_current(f) {
-        Some(value) => value,
+pub(crate) fn expect_current(what: &str) -> Current {
+    match current() {
+        Some(current) => current,
         None => panic!(
             "{what} was called outside a jobloop runtime: run this code inside \
              `#[jobloop::job_main]`, `#[jobloop::job_test]` or \
@@ -34,33 +58,40 @@ pub(crate) fn expect_current<R>(what: &str, f: impl FnOnce(&Rc<LoopCore>) -> R) 
     }
 }
 
-/// Makes `core` the current loop of this thread until the returned guard is dropped.
+/// Makes `runtime` the current runtime of this thread until the returned guard is dropped.
 #[track_caller]
-pub(crate) fn enter(core: Rc<LoopCore>) -> EnterGuard {
+pub(crate) fn enter(runtime: Current) -> EnterGuard {
     CURRENT.with(|current| {
         let mut current = current.borrow_mut();
         if current.is_some() {
             panic!(
-                "EventLoop::block_on was called while an event loop is already running on this \
-                 thread (from inside a task?). A task must not block the loop that runs it: \
-                 `.await` the future instead, or start it with `jobloop::spawn`"
+                "a jobloop runtime's block_on was called while a runtime is already running on \
+                 this thread (from inside a task?). A task must not block the runtime that runs \
+                 it: `.await` the future instead, or start it with `jobloop::spawn`"
             );
         }
-        *current = Some(core);
+        *current = Some(runtime);
     });
     EnterGuard {
         _not_send: std::marker::PhantomData,
     }
 }
 
-/// Clears the current loop when `block_on` returns or unwinds.
+#[cfg(feature = "tokio")]
+/// Makes `runtime` the current runtime of this thread for good: for the worker threads of a
+/// multi-threaded runtime, which run tasks and nothing else.
+pub(crate) fn install_for_thread(runtime: Current) {
+    let _ = CURRENT.try_with(|current| *current.borrow_mut() = Some(runtime));
+}
+
+/// Clears the current runtime when `block_on` returns or unwinds.
 pub(crate) struct EnterGuard {
     _not_send: std::marker::PhantomData<Rc<()>>,
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
-        // Take the value out first, so that the loop's own destructor (if this was the last
+        // Take the value out first, so that a runtime's destructor (if this was the last
         // reference) does not run while the thread-local is borrowed.
         let previous = CURRENT
             .try_with(|current| current.borrow_mut().take())

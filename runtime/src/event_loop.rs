@@ -10,7 +10,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use async_task::Runnable;
 use polling::Poller;
 
-use crate::context;
+use crate::context::{self, Current};
 use crate::reactor::Reactor;
 use crate::timer::TimerQueue;
 
@@ -125,7 +125,7 @@ impl EventLoop {
     /// caller; panics of spawned tasks reach whoever awaits them, never the loop.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _current = context::enter(self.core.clone());
+        let _current = context::enter(Current::Loop(self.core.clone()));
         let core = &*self.core;
         let main = Arc::new(MainWaker {
             queued: AtomicBool::new(true),
@@ -156,6 +156,13 @@ impl EventLoop {
             core.fire_timers();
             core.wait_for_events();
         }
+    }
+}
+
+impl EventLoop {
+    /// Starts a detached task (the [`Runtime`](crate::Runtime) trait's `spawn`).
+    pub(crate) fn spawn_detached(&self, task: Pin<Box<dyn Future<Output = ()>>>) {
+        self.core.spawn(task).detach();
     }
 }
 
@@ -288,7 +295,7 @@ impl Remote {
     pub(crate) fn schedule(self: &Arc<Self>, entry: Ready) {
         let mut entry = Some(entry);
         // Fast path: woken on the loop's own thread while the loop runs.
-        context::with_current(|core| {
+        context::with_loop(|core| {
             if Arc::ptr_eq(&core.remote, self) {
                 if let Some(entry) = entry.take() {
                     core.push_ready(entry);

@@ -17,10 +17,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
-use async_task::FallibleTask;
 use atomic_waker::AtomicWaker;
 
-use crate::context;
+use crate::handle::{self, RawHandle};
 
 type Payload = Box<dyn Any + Send>;
 
@@ -34,6 +33,18 @@ type Payload = Box<dyn Any + Send>;
 pub trait TaskFuture: Future {}
 
 impl<F: Future> TaskFuture for F {}
+
+/// A future that can be a task of `tasks![send; ...]`: every future that is `Send`. The trait
+/// exists for its error message, which tells how to fix a task that is not `Send`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not `Send`, so it cannot be a task of `tasks![send; ...]`",
+    label = "not `Send`",
+    note = "a `send` group may run its tasks on any thread: share data with `Arc` and `Mutex` \
+            instead of `Rc` and `RefCell`, or remove `send;` to keep the tasks on this thread"
+)]
+pub trait SendTaskFuture: TaskFuture + Send {}
+
+impl<F: Future + Send> SendTaskFuture for F {}
 
 /// What the members of one group share: the first panic, and the waker of whoever awaits them.
 #[derive(Default)]
@@ -105,17 +116,31 @@ impl<F: Future> Future for Member<F> {
     }
 }
 
+fn member<F: Future>(group: &Arc<GroupState>, future: F) -> Member<F> {
+    Member {
+        future,
+        group: group.clone(),
+    }
+}
+
+/// Starts a member on the current runtime's thread.
 #[track_caller]
-fn spawn_member<F>(group: &Arc<GroupState>, future: F) -> FallibleTask<Option<F::Output>>
+fn spawn_local_member<F>(group: &Arc<GroupState>, future: F) -> RawHandle<Option<F::Output>>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let member = Member {
-        future,
-        group: group.clone(),
-    };
-    context::expect_current("`tasks![]`", |core| core.spawn(member)).fallible()
+    handle::spawn_local("`tasks![]`", member(group, future))
+}
+
+/// Starts a member on any thread of the current runtime.
+#[track_caller]
+fn spawn_send_member<F>(group: &Arc<GroupState>, future: F) -> RawHandle<Option<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    handle::spawn_send("`tasks![]`", member(group, future))
 }
 
 /// The output of a member task that has finished: its value, or the group's panic.
@@ -124,8 +149,8 @@ fn finished<T>(group: &GroupState, output: Option<Option<T>>) -> T {
         Some(Some(value)) => value,
         Some(None) => group.resume_panic(),
         None => panic!(
-            "a task of this `tasks![]` group was dropped before it finished, because its event \
-             loop was dropped"
+            "a task of this `tasks![]` group was dropped before it finished, because its runtime \
+             was dropped"
         ),
     }
 }
@@ -158,7 +183,7 @@ fn finished<T>(group: &GroupState, output: Option<Option<T>>) -> T {
 pub struct TaskGroup<T> {
     state: Arc<GroupState>,
     /// The tasks not yet collected, in spawn order; `None` once its output was taken.
-    tasks: Vec<Option<FallibleTask<Option<T>>>>,
+    tasks: Vec<Option<RawHandle<Option<T>>>>,
     /// The outputs collected so far: those of `tasks[..outputs.len()]`.
     outputs: Vec<T>,
 }
@@ -182,7 +207,8 @@ impl<T: 'static> TaskGroup<T> {
         }
     }
 
-    /// Starts `future` as a task of this group, on the current event loop.
+    /// Starts `future` as a task of this group, on the current runtime, on this thread (the
+    /// future need not be `Send`).
     ///
     /// # Panics
     ///
@@ -192,7 +218,24 @@ impl<T: 'static> TaskGroup<T> {
     where
         F: TaskFuture<Output = T> + 'static,
     {
-        let task = spawn_member(&self.state, future);
+        let task = spawn_local_member(&self.state, future);
+        self.tasks.push(Some(task));
+    }
+
+    /// Starts `future` as a task of this group, on any thread of the current runtime: on a
+    /// multi-threaded runtime, the tasks spawned this way run in parallel. `tasks![]` picks this
+    /// method by itself for futures that are `Send`.
+    ///
+    /// # Panics
+    ///
+    /// When no jobloop runtime runs on this thread.
+    #[track_caller]
+    pub fn spawn_send<F>(&mut self, future: F)
+    where
+        F: SendTaskFuture<Output = T> + 'static,
+        T: Send,
+    {
+        let task = spawn_send_member(&self.state, future);
         self.tasks.push(Some(task));
     }
 
@@ -228,7 +271,7 @@ impl<T> Future for TaskGroup<T> {
             let Some(task) = slot.as_mut() else {
                 panic!("TaskGroup polled after it returned its outputs");
             };
-            match Pin::new(task).poll(cx) {
+            match task.poll_output(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(output) => {
                     *slot = None; // frees the finished task now
@@ -267,7 +310,7 @@ impl TupleGroup {
         TupleGroup::default()
     }
 
-    /// Starts `future` as a task of this group.
+    /// Starts `future` as a task of this group, on this thread.
     #[track_caller]
     pub fn spawn<F, T>(&self, future: F) -> GroupMember<T>
     where
@@ -277,7 +320,20 @@ impl TupleGroup {
         T: 'static,
     {
         GroupMember {
-            task: Some(spawn_member(&self.state, future)),
+            task: Some(spawn_local_member(&self.state, future)),
+            state: self.state.clone(),
+        }
+    }
+
+    /// Starts `future` as a task of this group, on any thread of the current runtime.
+    #[track_caller]
+    pub fn spawn_send<F, T>(&self, future: F) -> GroupMember<T>
+    where
+        F: SendTaskFuture<Output = T> + 'static,
+        T: Send + 'static,
+    {
+        GroupMember {
+            task: Some(spawn_send_member(&self.state, future)),
             state: self.state.clone(),
         }
     }
@@ -287,7 +343,7 @@ impl TupleGroup {
 /// task of the group; dropping it cancels the task.
 #[must_use = "dropping a GroupMember cancels its task"]
 pub struct GroupMember<T> {
-    task: Option<FallibleTask<Option<T>>>,
+    task: Option<RawHandle<Option<T>>>,
     state: Arc<GroupState>,
 }
 
@@ -302,7 +358,7 @@ impl<T> Future for GroupMember<T> {
         let Some(task) = this.task.as_mut() else {
             panic!("GroupMember polled after it returned its output");
         };
-        match Pin::new(task).poll(cx) {
+        match task.poll_output(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(output) => {
                 this.task = None;

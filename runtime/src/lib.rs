@@ -23,17 +23,19 @@
 mod context;
 mod event_loop;
 mod group;
+mod handle;
 #[cfg(unix)]
 pub mod net;
 mod reactor;
-mod runtime;
+mod remote;
+pub mod runtime;
 mod task;
 mod timer;
 
 pub use event_loop::EventLoop;
-pub use group::{TaskFuture, TaskGroup};
+pub use group::{SendTaskFuture, TaskFuture, TaskGroup};
 pub use runtime::Runtime;
-pub use task::{spawn, JoinHandle};
+pub use task::{spawn, spawn_send, JoinHandle};
 pub use timer::{sleep, sleep_until, yield_now, Sleep, YieldNow};
 
 /// Items used by the code that jobloop's macros generate. Not a public API: they may change in

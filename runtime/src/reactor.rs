@@ -108,10 +108,11 @@ pub(crate) struct Registered<T: AsFd> {
 impl<T: AsFd> Registered<T> {
     /// Registers `io` (already in non-blocking mode) with the current event loop.
     pub(crate) fn new(io: T) -> io::Result<Registered<T>> {
-        let core = context::with_current(Rc::clone).ok_or_else(|| {
+        let core = context::with_loop(Rc::clone).ok_or_else(|| {
             io::Error::other(
-                "jobloop I/O needs a running event loop: create sockets inside \
-                 `#[jobloop::job_main]`, `#[jobloop::job_test]` or `EventLoop::block_on`",
+                "jobloop::net needs the embedded event loop running on this thread: create \
+                 sockets inside `#[jobloop::job_main]`, `#[jobloop::job_test]` or \
+                 `EventLoop::block_on` (under another runtime, use that runtime's I/O types)",
             )
         })?;
         let reactor = &core.reactor;

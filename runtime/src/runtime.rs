@@ -1,45 +1,156 @@
-//! The [`Runtime`] trait: what `#[job_main(runtime = ...)]` needs of a runtime.
+//! The [`Runtime`] trait, and the runtimes jobloop can run on besides the embedded
+//! [`EventLoop`]: [`Tokio`] (feature `tokio`), [`Smol`] (feature `smol`), and [`AnyRuntime`], which
+//! picks one when the program starts.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Instant;
 
+use crate::context::{self, Current};
 use crate::EventLoop;
 
-/// An async runtime that a jobloop program can run on.
+mod any;
+#[cfg(feature = "smol")]
+mod smol;
+#[cfg(feature = "tokio")]
+pub(crate) mod tokio;
+
+pub use any::AnyRuntime;
+#[cfg(feature = "smol")]
+pub use smol::Smol;
+#[cfg(feature = "tokio")]
+pub use tokio::Tokio;
+
+/// A task for [`Runtime::spawn`]: it may run on any thread of the runtime.
+pub type SendTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// A task for [`Runtime::spawn_local`]: it must run on the thread that spawned it.
+pub type LocalTask = Pin<Box<dyn Future<Output = ()> + 'static>>;
+
+/// A timer returned by [`Runtime::sleep_until`].
+pub type Timer = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// An async runtime that jobloop programs can run on: run a future to completion, start tasks, and
+/// provide a timer. That is all jobloop needs; tasks, groups and `tasks![]` are built on top.
 ///
 /// `#[jobloop::job_main(runtime = EXPR)]` and `#[jobloop::job_test(runtime = EXPR)]` accept any
-/// value whose type implements this trait; without the argument, the embedded [`EventLoop`] is
-/// used.
+/// value whose type implements this trait; they call [`Runtime::run`]. Without the argument the
+/// embedded [`EventLoop`] is used.
 ///
 /// # Contract
 ///
-/// [`block_on`](Runtime::block_on) runs `future` to completion on the calling thread and returns
-/// its output. While it runs, the free functions of jobloop ([`spawn`](crate::spawn),
-/// [`sleep`](crate::sleep), `tasks![]`) must reach this runtime. A panic of `future` propagates
-/// to the caller of `block_on`.
+/// - [`block_on`](Runtime::block_on) polls `future` on the calling thread until it completes,
+///   and meanwhile runs the tasks spawned on the runtime. A panic of `future` propagates to the
+///   caller.
+/// - [`spawn`](Runtime::spawn) starts a task that the runtime polls to completion, on any of its
+///   threads; [`spawn_local`](Runtime::spawn_local) one that it polls only on the calling thread
+///   (a runtime that cannot, such as a thread pool called from a worker, panics with a message
+///   that says what to do instead). Both are called from inside the runtime (from the future
+///   given to `block_on` or from a task). The tasks jobloop passes never panic (jobloop catches
+///   the panics of the user's futures and hands them to whoever awaits the task) and return as
+///   soon as jobloop cancels them; a runtime may drop an unfinished task when it shuts down.
+/// - [`sleep_until`](Runtime::sleep_until) returns a future that completes at `deadline` (not
+///   before), polled from inside the runtime.
+///
+/// While `block_on` runs under [`run`](Runtime::run), jobloop's free functions
+/// ([`spawn`](crate::spawn), [`sleep`](crate::sleep), `tasks![]`) reach the runtime on the calling
+/// thread. Runtimes with worker threads must make them reach it there too; the [`Tokio`] adapter
+/// does.
+///
+/// # Example
+///
+/// `examples/custom_runtime.rs` implements the trait over `futures::executor::LocalPool`:
 ///
 /// ```
-/// use jobloop_runtime::{EventLoop, Runtime};
+/// use jobloop_runtime::runtime::{LocalTask, SendTask, Timer};
+/// use jobloop_runtime::Runtime;
+/// use std::cell::RefCell;
+/// use std::future::Future;
+/// use std::time::Instant;
 ///
-/// fn run_on<R: Runtime>(runtime: R) -> u32 {
-///     runtime.block_on(async { 6 * 7 })
+/// /// The smallest runtime: one thread, tasks in a queue, timers that sleep the thread.
+/// #[derive(Default)]
+/// struct Tiny {
+///     tasks: RefCell<Vec<LocalTask>>,
 /// }
-/// assert_eq!(run_on(EventLoop::new()), 42);
+///
+/// impl Runtime for Tiny {
+///     fn block_on<F: Future>(&self, future: F) -> F::Output {
+///         // Poll `future` and the tasks in turn; see examples/custom_runtime.rs for a real one.
+///         # let _ = future; unimplemented!()
+///     }
+///     fn spawn(&self, task: SendTask) {
+///         self.tasks.borrow_mut().push(task);
+///     }
+///     fn spawn_local(&self, task: LocalTask) {
+///         self.tasks.borrow_mut().push(task);
+///     }
+///     fn sleep_until(&self, deadline: Instant) -> Timer {
+///         # let _ = deadline; unimplemented!()
+///     }
+/// }
 /// ```
-pub trait Runtime {
-    /// Runs `future` to completion on the current thread and returns its output.
-    fn block_on<F: Future>(self, future: F) -> F::Output;
+pub trait Runtime: 'static {
+    /// Runs `future` to completion on the calling thread, running the runtime's tasks meanwhile.
+    fn block_on<F: Future>(&self, future: F) -> F::Output
+    where
+        Self: Sized;
+
+    /// Starts a task that may run on any thread of the runtime.
+    fn spawn(&self, task: SendTask);
+
+    /// Starts a task that runs on the calling thread.
+    fn spawn_local(&self, task: LocalTask);
+
+    /// A future that completes at `deadline`, on the runtime's timer.
+    fn sleep_until(&self, deadline: Instant) -> Timer;
+
+    /// Runs `future` to completion with this runtime as jobloop's current runtime: what
+    /// `#[job_main(runtime = EXPR)]` calls. Implementations keep the default.
+    ///
+    /// ```
+    /// use jobloop_runtime::{sleep, EventLoop, Runtime};
+    /// use std::time::Duration;
+    ///
+    /// let out = EventLoop::new().run(async {
+    ///     sleep(Duration::from_millis(1)).await;
+    ///     5
+    /// });
+    /// assert_eq!(out, 5);
+    /// ```
+    #[track_caller]
+    fn run<F: Future>(self, future: F) -> F::Output
+    where
+        Self: Sized,
+    {
+        let runtime = Rc::new(self);
+        let _current = context::enter(Current::Runtime(runtime.clone()));
+        runtime.block_on(future)
+    }
 }
 
 impl Runtime for EventLoop {
     #[track_caller]
-    fn block_on<F: Future>(self, future: F) -> F::Output {
-        EventLoop::block_on(&self, future)
-    }
-}
-
-impl Runtime for &EventLoop {
-    #[track_caller]
-    fn block_on<F: Future>(self, future: F) -> F::Output {
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
         EventLoop::block_on(self, future)
+    }
+
+    fn spawn(&self, task: SendTask) {
+        self.spawn_detached(task);
+    }
+
+    fn spawn_local(&self, task: LocalTask) {
+        self.spawn_detached(task);
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Timer {
+        Box::pin(crate::sleep_until(deadline))
+    }
+
+    /// The loop is its own context: `block_on` makes it current.
+    #[track_caller]
+    fn run<F: Future>(self, future: F) -> F::Output {
+        EventLoop::block_on(&self, future)
     }
 }

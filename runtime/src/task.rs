@@ -3,11 +3,10 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+
 use std::task::{Context, Poll};
 
-use async_task::FallibleTask;
-
-use crate::context;
+use crate::handle::{self, RawHandle};
 
 /// Starts `future` as a new task on the current event loop and returns a handle to its output
 /// (asyncio's `create_task`).
@@ -42,9 +41,33 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let task = context::expect_current("`jobloop::spawn`", |core| core.spawn(future));
     JoinHandle {
-        task: Some(task.fallible()),
+        task: Some(handle::spawn_local("`jobloop::spawn`", future)),
+    }
+}
+
+/// Like [`spawn`], for a future that is `Send`: a multi-threaded runtime may then run the task on
+/// any of its worker threads, in parallel with others. On single-threaded runtimes it is the same
+/// as [`spawn`].
+///
+/// # Panics
+///
+/// When no jobloop runtime runs on this thread.
+///
+/// ```
+/// use jobloop_runtime::{spawn_send, EventLoop};
+///
+/// let out = EventLoop::new().block_on(async { spawn_send(async { 2 + 2 }).await });
+/// assert_eq!(out, 4);
+/// ```
+#[track_caller]
+pub fn spawn_send<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    JoinHandle {
+        task: Some(handle::spawn_send("`jobloop::spawn_send`", future)),
     }
 }
 
@@ -55,7 +78,7 @@ where
 /// call [`cancel`](JoinHandle::cancel).
 pub struct JoinHandle<T> {
     /// `None` once the output was taken or the task was cancelled.
-    task: Option<FallibleTask<T>>,
+    task: Option<RawHandle<T>>,
 }
 
 impl<T> JoinHandle<T> {
@@ -78,8 +101,8 @@ impl<T> Future for JoinHandle<T> {
         let Some(task) = self.task.as_mut() else {
             panic!("JoinHandle polled after it returned its output");
         };
-        // A panic of the task is resumed here, by async-task (`propagate_panic`).
-        match Pin::new(task).poll(cx) {
+        // A panic of the task is resumed here.
+        match task.poll_output(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(output) => {
                 self.task = None;
@@ -87,7 +110,7 @@ impl<T> Future for JoinHandle<T> {
                     Some(output) => Poll::Ready(output),
                     None => panic!(
                         "the task behind this JoinHandle was dropped before it finished, \
-                         because its event loop was dropped"
+                         because its runtime was dropped"
                     ),
                 }
             }

@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::context;
+use crate::context::{self, Current};
+use crate::runtime::Timer;
 
 /// The sleeping tasks of a loop, ordered by deadline and then by the order the timers were set,
 /// so that equal deadlines fire first-set, first-fired.
@@ -100,6 +101,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline,
         timer: None,
+        foreign: None,
     }
 }
 
@@ -109,12 +111,21 @@ fn far_future() -> Instant {
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
-#[derive(Debug)]
 #[must_use = "a Sleep does nothing unless it is `.await`ed"]
 pub struct Sleep {
     deadline: Instant,
-    /// `(timer id, loop id)` once registered with a loop's timer queue.
+    /// `(timer id, loop id)` once registered with an event loop's timer queue.
     timer: Option<(u64, usize)>,
+    /// The runtime's own timer, under a runtime other than the embedded loop.
+    foreign: Option<Timer>,
+}
+
+impl std::fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sleep {
@@ -130,31 +141,41 @@ impl Future for Sleep {
     #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
+        if let Some(timer) = &mut this.foreign {
+            return timer.as_mut().poll(cx);
+        }
+        let core = match context::expect_current("`jobloop::sleep`") {
+            Current::Loop(core) => core,
+            Current::Runtime(runtime) => {
+                let timer = this.foreign.insert(runtime.sleep_until(this.deadline));
+                return timer.as_mut().poll(cx);
+            }
+        };
         // Wakers this poll replaces are dropped after the timer queue is released: dropping a
         // waker can run a task's destructor, which may touch the queue.
-        let (poll, _replaced) = context::expect_current("`jobloop::sleep`", |core| {
-            let mut timers = core.timers.borrow_mut();
-            if core.now() >= this.deadline {
-                let removed = match this.timer.take() {
-                    Some((id, owner)) if owner == core.id() => timers.remove(this.deadline, id),
-                    _ => None,
-                };
-                return (Poll::Ready(()), removed);
-            }
-            let replaced = match this.timer {
-                Some((id, owner)) if owner == core.id() => {
-                    timers.update(this.deadline, id, cx.waker())
-                }
-                // Not registered yet (or moved to another loop): register with this one.
-                _ => {
-                    let id = timers.insert(this.deadline, cx.waker().clone());
-                    this.timer = Some((id, core.id()));
-                    None
-                }
+        let replaced;
+        let mut timers = core.timers.borrow_mut();
+        if core.now() >= this.deadline {
+            replaced = match this.timer.take() {
+                Some((id, owner)) if owner == core.id() => timers.remove(this.deadline, id),
+                _ => None,
             };
-            (Poll::Pending, replaced)
-        });
-        poll
+            drop(timers);
+            drop(replaced);
+            return Poll::Ready(());
+        }
+        replaced = match this.timer {
+            Some((id, owner)) if owner == core.id() => timers.update(this.deadline, id, cx.waker()),
+            // Not registered yet (or moved to another loop): register with this one.
+            _ => {
+                let id = timers.insert(this.deadline, cx.waker().clone());
+                this.timer = Some((id, core.id()));
+                None
+            }
+        };
+        drop(timers);
+        drop(replaced);
+        Poll::Pending
     }
 }
 
@@ -165,7 +186,7 @@ impl Drop for Sleep {
         };
         // A sleep dropped before it fired (cancelled) leaves its loop's queue. If its loop is not
         // running here, the entry stays until its deadline and then wakes nobody useful.
-        let waker = context::with_current(|core| {
+        let waker = context::with_loop(|core| {
             if owner == core.id() {
                 core.timers.borrow_mut().remove(self.deadline, id)
             } else {

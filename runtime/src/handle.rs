@@ -1,0 +1,86 @@
+//! Starting a task on whatever runtime is current, and the handle to its output.
+//!
+//! On the embedded loop a task is an `async_task` task (no boxing); on any other runtime it is a
+//! boxed [`RemoteTask`](crate::remote) spawned through the [`Runtime`](crate::Runtime) trait.
+
+use std::future::Future;
+use std::panic::resume_unwind;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use async_task::FallibleTask;
+
+use crate::context::{self, Current};
+use crate::remote::{remote, RemoteHandle};
+
+/// The handle to a task's output, whichever runtime runs it. Dropping it cancels the task.
+pub(crate) enum RawHandle<T> {
+    Loop(FallibleTask<T>),
+    Remote(RemoteHandle<T>),
+}
+
+impl<T> RawHandle<T> {
+    /// The task's output; `None` when the task was dropped unfinished (its runtime was dropped).
+    /// A panic of the task resumes here with its payload.
+    pub(crate) fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        match self {
+            // async-task resumes the task's panic itself (`propagate_panic`).
+            RawHandle::Loop(task) => Pin::new(task).poll(cx),
+            RawHandle::Remote(handle) => match handle.poll_output(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Some(Ok(output))) => Poll::Ready(Some(output)),
+                Poll::Ready(Some(Err(payload))) => resume_unwind(payload),
+                Poll::Ready(None) => Poll::Ready(None),
+            },
+        }
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        match self {
+            RawHandle::Loop(task) => task.is_finished(),
+            RawHandle::Remote(handle) => handle.is_finished(),
+        }
+    }
+
+    /// Lets the task run on, unawaited.
+    pub(crate) fn detach(self) {
+        match self {
+            RawHandle::Loop(task) => task.detach(),
+            RawHandle::Remote(handle) => handle.detach(),
+        }
+    }
+}
+
+/// Starts `future` on the current runtime, on this thread (it need not be `Send`).
+#[track_caller]
+pub(crate) fn spawn_local<F>(what: &str, future: F) -> RawHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    match context::expect_current(what) {
+        Current::Loop(core) => RawHandle::Loop(core.spawn(future).fallible()),
+        Current::Runtime(runtime) => {
+            let (task, handle) = remote(future);
+            runtime.spawn_local(Box::pin(task));
+            RawHandle::Remote(handle)
+        }
+    }
+}
+
+/// Starts `future` on the current runtime, on any of its threads.
+#[track_caller]
+pub(crate) fn spawn_send<F>(what: &str, future: F) -> RawHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match context::expect_current(what) {
+        Current::Loop(core) => RawHandle::Loop(core.spawn(future).fallible()),
+        Current::Runtime(runtime) => {
+            let (task, handle) = remote(future);
+            runtime.spawn(Box::pin(task));
+            RawHandle::Remote(handle)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Tasks on runtimes other than the embedded loop: the output, panic and cancellation plumbing
+//! between a task the runtime polls ([`RemoteTask`]) and the handle jobloop keeps
+//! ([`RemoteHandle`]).
+//!
+//! The runtime only polls a boxed `RemoteTask`; the task stores its output (or its panic) in the
+//! shared state and wakes the handle. Dropping the handle without `detach` cancels: it marks the
+//! state and wakes the task, which then returns at once so the runtime drops the future.
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::thread;
+
+struct Shared<T> {
+    /// The output, once the task finished (a panic is `Err` with its payload).
+    output: Option<thread::Result<T>>,
+    /// The task finished, or was dropped by its runtime without finishing.
+    finished: bool,
+    /// The handle was dropped without detaching: the task must stop.
+    cancelled: bool,
+    /// Who awaits the handle.
+    join_waker: Option<Waker>,
+    /// The task's own waker, to wake it when cancelled.
+    task_waker: Option<Waker>,
+}
+
+struct State<T>(Mutex<Shared<T>>);
+
+impl<T> State<T> {
+    fn lock(&self) -> MutexGuard<'_, Shared<T>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records the end of the task and wakes the handle.
+    fn finish(&self, output: Option<thread::Result<T>>) {
+        let waker = {
+            let mut shared = self.lock();
+            if shared.finished {
+                return;
+            }
+            shared.finished = true;
+            shared.output = output;
+            shared.task_waker = None;
+            shared.join_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// Wraps `future` for a foreign runtime; returns the future to spawn there and its handle.
+pub(crate) fn remote<F: Future>(future: F) -> (RemoteTask<F>, RemoteHandle<F::Output>) {
+    let state = Arc::new(State(Mutex::new(Shared {
+        output: None,
+        finished: false,
+        cancelled: false,
+        join_waker: None,
+        task_waker: None,
+    })));
+    let task = RemoteTask {
+        future,
+        guard: FinishOnDrop(state.clone()),
+    };
+    (task, RemoteHandle { state: Some(state) })
+}
+
+pin_project_lite::pin_project! {
+    /// The future a foreign runtime polls.
+    pub(crate) struct RemoteTask<F: Future> {
+        #[pin]
+        future: F,
+        guard: FinishOnDrop<F::Output>,
+    }
+}
+
+/// Tells the handle when the runtime drops the task before it finished (runtime shut down).
+struct FinishOnDrop<T>(Arc<State<T>>);
+
+impl<T> Drop for FinishOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.finish(None);
+    }
+}
+
+impl<F: Future> Future for RemoteTask<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let state = &this.guard.0;
+        {
+            let mut shared = state.lock();
+            if shared.cancelled {
+                return Poll::Ready(());
+            }
+            match &shared.task_waker {
+                Some(waker) if waker.will_wake(cx.waker()) => {}
+                _ => shared.task_waker = Some(cx.waker().clone()),
+            }
+        }
+        let future = this.future;
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => {
+                state.finish(Some(Ok(output)));
+                Poll::Ready(())
+            }
+            Err(payload) => {
+                state.finish(Some(Err(payload)));
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+/// jobloop's side of a task on a foreign runtime. Dropping it cancels the task.
+pub(crate) struct RemoteHandle<T> {
+    /// `None` once detached.
+    state: Option<Arc<State<T>>>,
+}
+
+impl<T> RemoteHandle<T> {
+    /// The task's output: `Some(Ok)`, its panic as `Some(Err)`, or `None` if the runtime dropped
+    /// it unfinished.
+    pub(crate) fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<thread::Result<T>>> {
+        let Some(state) = &self.state else {
+            return Poll::Ready(None);
+        };
+        let mut shared = state.lock();
+        if shared.finished {
+            return Poll::Ready(shared.output.take());
+        }
+        match &shared.join_waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            _ => shared.join_waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.state
+            .as_ref()
+            .is_none_or(|state| state.lock().finished)
+    }
+
+    /// Lets the task run on without anyone awaiting it.
+    pub(crate) fn detach(mut self) {
+        self.state = None;
+    }
+}
+
+impl<T> Drop for RemoteHandle<T> {
+    fn drop(&mut self) {
+        let Some(state) = self.state.take() else {
+            return;
+        };
+        let waker = {
+            let mut shared = state.lock();
+            if shared.finished {
+                return;
+            }
+            shared.cancelled = true;
+            shared.task_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
