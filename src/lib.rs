@@ -49,8 +49,8 @@
 #![warn(missing_docs)]
 
 pub use jobloop_runtime::{
-    sleep, sleep_until, spawn, spawn_send, yield_now, EventLoop, JoinHandle, Runtime, Sleep,
-    TaskFuture, TaskGroup, YieldNow,
+    group, now, sleep, sleep_until, spawn, spawn_send, timeout, yield_now, Elapsed, EventLoop,
+    JoinHandle, Runtime, Sleep, TaskError, TaskErrorKind, TaskFuture, TaskGroup, Timeout, YieldNow,
 };
 
 #[cfg(unix)]
@@ -105,6 +105,23 @@ pub use jobloop_macros::job_main;
 
 /// Turns an `async fn` into a `#[test]` that runs on a fresh event loop.
 ///
+/// `#[job_test(virtual_time)]` runs it on a virtual clock: whenever every task waits on a timer,
+/// the clock jumps to the next deadline, so three 2 s jobs finish in microseconds of real time
+/// while [`now`] says 2 s passed; equal deadlines fire in the order they were set. Under
+/// `runtime = jobloop::runtime::Tokio::current_thread()` it is tokio's paused time; runtimes
+/// without a virtual clock stop with a clear message when the test starts.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[jobloop::job_test(virtual_time)]
+/// async fn an_hour_passes_at_once() {
+///     let start = jobloop::now();
+///     jobloop::sleep(Duration::from_secs(3600)).await;
+///     assert_eq!(jobloop::now() - start, Duration::from_secs(3600));
+/// }
+/// ```
+///
 /// ```
 /// #[jobloop::job_test]
 /// async fn two_jobs_run_together() {
@@ -147,15 +164,55 @@ pub use jobloop_macros::job_test;
 /// # });
 /// ```
 ///
-/// # Options
+/// # Modes and options
 ///
-/// Options come first, before a `;`:
+/// Modes and options come first, comma-separated, before a `;`:
+/// `tasks![try, limit = 8, timeout = Duration::from_secs(5); for u in urls => fetch(u)]`.
 ///
-/// - `send`: `tasks![send; for u in urls => fetch(u)]`. The tasks' futures must be `Send`
-///   (checked at compile time, at each task's expression), and a multi-threaded runtime
-///   ([`runtime::Tokio::multi_thread`]) may run them in parallel on its worker threads. Without
-///   `send`, tasks stay on the thread that spawned them and need not be `Send` (`Rc` and
-///   `RefCell` work). On single-threaded runtimes both behave the same.
+/// | written | each task returns | awaiting gives | like |
+/// |---|---|---|---|
+/// | (no mode) | `T` | the tuple / `Vec<T>` of outputs | `asyncio.gather` |
+/// | `try` | `Result<T, E>` | `Ok(tuple / Vec<T>)`, or the first `Err` (in time), which cancels the others; other error types convert into the first task's with `From` | `TaskGroup`, `try_join!` |
+/// | `settle` | `T` | each outcome as `Result<T, TaskError>`: never fails, loses nothing | `gather(return_exceptions=True)` |
+/// | `race` | `T` (one type for all) | `(index, T)` of the first to finish; the others are cancelled | `wait(FIRST_COMPLETED)` |
+///
+/// - `limit = N`: at most N tasks of the group run at once; the `for` form's iterator is
+///   consumed lazily (a group over millions of items holds N tasks), outputs stay in order. A
+///   new task starts when the oldest running one is done, as `StreamExt::buffered` does.
+/// - `timeout = DURATION`: when it expires, the unfinished tasks are cancelled and the group
+///   gives `Err(`[`Elapsed`]`)`, otherwise `Ok(...)` of its output. Under `settle` the group never
+///   fails: the unfinished tasks are reported as timed out ([`TaskError::is_timeout`]).
+/// - `send`: see below.
+///
+/// Tasks have names, for [`TaskError`]: the expression as written in the list form, and the
+/// expression with the item's index in the `for` form (`fetch(u)[3]`).
+///
+/// ```
+/// use jobloop::{sleep, tasks};
+/// use std::time::Duration;
+///
+/// async fn fetch(id: u32) -> Result<String, String> {
+///     sleep(Duration::from_millis(5)).await;
+///     if id < 10 { Ok(format!("page {id}")) } else { Err(format!("no page {id}")) }
+/// }
+///
+/// # jobloop::EventLoop::new().block_on(async {
+/// let pages = tasks![try, limit = 2; for id in 0..4 => fetch(id)].await;
+/// assert_eq!(pages.unwrap().len(), 4);
+/// let failed = tasks![try; fetch(1), fetch(11)].await;
+/// assert_eq!(failed, Err("no page 11".to_string()));
+/// let outcomes = tasks![settle; for id in [1, 2] => async move { if id == 2 { panic!("boom") } id }].await;
+/// assert!(outcomes[1].as_ref().unwrap_err().is_panic());
+/// let (first, _) = tasks![race; sleep(Duration::from_secs(9)), sleep(Duration::from_millis(1))].await;
+/// assert_eq!(first, 1);
+/// # });
+/// ```
+///
+/// `send`: `tasks![send; for u in urls => fetch(u)]`. The tasks' futures must be `Send`
+/// (checked at compile time, at each task's expression), and a multi-threaded runtime
+/// ([`runtime::Tokio::multi_thread`]) may run them in parallel on its worker threads. Without
+/// `send`, tasks stay on the thread that spawned them and need not be `Send` (`Rc` and
+/// `RefCell` work). On single-threaded runtimes both behave the same.
 ///
 /// Why an option: Rust cannot tell, while it compiles the function that contains an `async`
 /// block, whether that block is `Send`, so the macro cannot choose by itself.

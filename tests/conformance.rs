@@ -260,6 +260,250 @@ mod cases {
     }
 }
 
+/// The modes and options of `tasks![]`, with cases ported from CPython's `test_taskgroups.py`
+/// and `test_asyncio/test_waitfor.py` where they apply. Cleanup is proved with drop counters.
+mod mode_cases {
+    use super::*;
+    use jobloop::{timeout, Elapsed};
+
+    /// A job that holds a drop token, sleeps, then returns `Ok(id)` or, if `fail`, `Err`.
+    async fn job(token: DropToken, id: u32, wait_ms: u64, fail: bool) -> Result<u32, String> {
+        let _token = token;
+        sleep(Duration::from_millis(wait_ms)).await;
+        if fail {
+            Err(format!("job {id} failed"))
+        } else {
+            Ok(id)
+        }
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct OtherError(u32);
+
+    impl From<OtherError> for String {
+        fn from(error: OtherError) -> String {
+            format!("other error {}", error.0)
+        }
+    }
+
+    pub async fn try_gives_every_ok_value_in_order() {
+        let counter = DropCounter::default();
+        let out =
+            tasks![try; for id in 0..5 => job(counter.token(), id, 25 - 5 * u64::from(id), false)]
+                .await;
+        assert_eq!(out, Ok(vec![0, 1, 2, 3, 4]));
+        // Different error types convert into the first task's, as `?` does.
+        let out: Result<(u32, &str), String> = tasks![try;
+            job(counter.token(), 7, 1, false),
+            async { Ok::<_, OtherError>("fine") },
+        ]
+        .await;
+        assert_eq!(out, Ok((7, "fine")));
+        let out: Result<(u32, ()), String> = tasks![try;
+            job(counter.token(), 8, 50, false),
+            async { Err::<(), _>(OtherError(3)) },
+        ]
+        .await;
+        assert_eq!(out, Err("other error 3".to_string()));
+    }
+
+    /// test_taskgroups: one failing child cancels the others.
+    pub async fn try_first_error_cancels_the_others() {
+        let counter = DropCounter::default();
+        let start = Instant::now();
+        let out = tasks![try, send; for id in 0..6 => job(counter.token(), id, if id == 4 { 10 } else { 30_000 }, id == 4)]
+            .await;
+        assert_eq!(out, Err("job 4 failed".to_string()));
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the error was seen at once"
+        );
+        assert!(
+            eventually(|| counter.dropped() == 6).await,
+            "{}",
+            counter.dropped()
+        );
+    }
+
+    /// test_taskgroups: an error in a nested group reaches the outer group, which cancels its
+    /// other children.
+    pub async fn try_error_in_a_nested_group_cancels_the_outer_group() {
+        let counter = DropCounter::default();
+        let inner_counter = counter.clone();
+        let out = tasks![try, send;
+            job(counter.token(), 0, 30_000, false),
+            async move {
+                let inner = tasks![try, send; for id in 10..13 => job(inner_counter.token(), id, if id == 12 { 5 } else { 30_000 }, id == 12)];
+                inner.await.map(|values| values.len() as u32)
+            },
+        ]
+        .await;
+        assert_eq!(out, Err("job 12 failed".to_string()));
+        assert!(
+            eventually(|| counter.dropped() == 4).await,
+            "{}",
+            counter.dropped()
+        );
+    }
+
+    /// test_taskgroups: an outer group dropped while inner groups run cancels them all.
+    pub async fn dropping_an_outer_group_cancels_the_inner_groups() {
+        let counter = DropCounter::default();
+        let outer = tasks![send; for _ in 0..3 => {
+            let counter = counter.clone();
+            async move {
+                tasks![send; for id in 0..3 => job(counter.token(), id, 30_000, false)].await
+            }
+        }];
+        sleep(Duration::from_millis(20)).await; // the inner groups start
+        drop(outer);
+        assert!(
+            eventually(|| counter.dropped() == 9).await,
+            "{}",
+            counter.dropped()
+        );
+    }
+
+    /// test_waitfor: a timeout while children hold resources releases them all.
+    pub async fn a_timeout_cancels_the_children_and_releases_what_they_hold() {
+        let counter = DropCounter::default();
+        let out = tasks![timeout = Duration::from_millis(30); for id in 0..4 => job(counter.token(), id, 30_000, false)]
+            .await;
+        assert_eq!(out, Err(Elapsed::default()));
+        assert!(
+            eventually(|| counter.dropped() == 4).await,
+            "{}",
+            counter.dropped()
+        );
+        // In time: the outputs, wrapped in `Ok`.
+        let out = tasks![timeout = Duration::from_secs(20); job(counter.token(), 1, 5, false), async { 2 }]
+            .await;
+        assert_eq!(out, Ok((Ok(1), 2)));
+        // One future alone: `jobloop::timeout`.
+        assert_eq!(
+            timeout(Duration::from_millis(5), sleep(Duration::from_secs(30))).await,
+            Err(Elapsed::default())
+        );
+    }
+
+    /// Settle loses nothing: each outcome, a panic told from a timeout, with the task's name; a
+    /// cancelled child is an outcome, not a failure of the group.
+    pub async fn settle_reports_every_outcome() {
+        let counter = DropCounter::default();
+        let (a, b, c) = tasks![settle;
+            job(counter.token(), 1, 5, false),
+            async { panic!("b failed") },
+            async { 3 },
+        ]
+        .await;
+        assert_eq!(a, Ok(Ok(1)));
+        let b: Result<(), jobloop::TaskError> = b;
+        let error = b.unwrap_err();
+        assert!(error.is_panic());
+        assert_eq!(error.panic_message(), Some("b failed"));
+        assert_eq!(c, Ok(3));
+
+        let outcomes = tasks![settle, timeout = Duration::from_millis(40); for id in 0..4 => {
+            let token = counter.token();
+            async move {
+                let _token = token;
+                if id == 1 {
+                    panic!("job 1 failed");
+                }
+                sleep(Duration::from_millis(if id == 3 { 30_000 } else { 5 })).await;
+                id
+            }
+        }]
+        .await;
+        assert_eq!(outcomes.len(), 4);
+        assert_eq!(outcomes[0], Ok(0));
+        let panicked = outcomes[1].clone().unwrap_err();
+        assert!(panicked.is_panic());
+        // Named after the `for` form's expression, with the item's index.
+        assert!(panicked.task().ends_with("}[1]"), "{}", panicked.task());
+        assert!(
+            panicked.task().contains(r#"panic!("job 1 failed");"#),
+            "{}",
+            panicked.task()
+        );
+        assert_eq!(outcomes[2], Ok(2));
+        let timed_out = outcomes[3].clone().unwrap_err();
+        assert!(timed_out.is_timeout(), "{timed_out}");
+        assert!(
+            eventually(|| counter.dropped() == 5).await,
+            "{}",
+            counter.dropped()
+        );
+    }
+
+    /// Names: the expression as written, with the item's index in the `for` form.
+    pub async fn task_errors_name_the_task() {
+        async fn failing(id: u32) -> u32 {
+            if id == 2 {
+                panic!("no {id}");
+            }
+            id
+        }
+        let outcomes = tasks![settle; for id in 0..3 => failing(id)].await;
+        let error = outcomes[2].clone().unwrap_err();
+        assert_eq!(error.task(), "failing(id)[2]");
+        assert_eq!(error.to_string(), "task `failing(id)[2]` panicked: no 2");
+        let (_, second) = tasks![settle; failing(0), failing(2)].await;
+        assert_eq!(second.unwrap_err().task(), "failing(2)");
+    }
+
+    /// The first to finish wins; the others are cancelled.
+    pub async fn race_gives_the_first_to_finish_and_cancels_the_rest() {
+        let counter = DropCounter::default();
+        let (index, value) = tasks![race, send; for id in 0..5 => job(counter.token(), id, if id == 3 { 5 } else { 30_000 }, false)]
+            .await;
+        assert_eq!((index, value), (3, Ok(3)));
+        assert!(
+            eventually(|| counter.dropped() == 5).await,
+            "{}",
+            counter.dropped()
+        );
+        let (index, value) =
+            tasks![race; async { sleep(Duration::from_secs(30)).await; "slow" }, async { "fast" }]
+                .await;
+        assert_eq!((index, value), (1, "fast"));
+    }
+
+    /// `limit`: at most N run at once, outputs in order, the iterator consumed lazily.
+    pub async fn limit_bounds_how_many_tasks_run_at_once() {
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let pulled = Arc::new(AtomicUsize::new(0));
+        let items = {
+            let pulled = pulled.clone();
+            (0..20u64).inspect(move |_| {
+                pulled.fetch_add(1, Ordering::SeqCst);
+            })
+        };
+        let group = tasks![limit = 3, send; for id in items => {
+            let (running, most) = (running.clone(), most.clone());
+            async move {
+                let now_running = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now_running, Ordering::SeqCst);
+                sleep(Duration::from_millis(2 + id % 3)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                id * 2
+            }
+        }];
+        // Created, not yet awaited: only the first 3 items were taken from the iterator.
+        assert_eq!(pulled.load(Ordering::SeqCst), 3);
+        let out = group.await;
+        assert_eq!(out, (0..20).map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(most.load(Ordering::SeqCst), 3);
+        // An endless iterator is fine when the group ends early.
+        let (index, _) = tasks![race, limit = 2; for id in 0u64.. => async move {
+            sleep(Duration::from_millis(5 * (id + 1))).await;
+        }]
+        .await;
+        assert_eq!(index, 0);
+    }
+}
+
 /// Awaits a future, turning its panic into `Err`.
 struct CatchPanic<F>(std::pin::Pin<Box<F>>);
 
@@ -277,6 +521,18 @@ impl<F: Future> Future for CatchPanic<F> {
             Err(payload) => std::task::Poll::Ready(Err(payload)),
         }
     }
+}
+
+/// One `#[test]` per case of `mode_cases`, inside a runtime's module (which has `run`).
+macro_rules! mode_tests {
+    ($($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                run(mode_cases::$case());
+            }
+        )*
+    };
 }
 
 /// Runs every case on the runtime that `$runtime` builds. `single_threaded` runtimes also check
@@ -326,6 +582,17 @@ macro_rules! conformance {
             fn a_spawned_task_runs_unawaited_and_is_awaited_later() {
                 run(cases::a_spawned_task_runs_unawaited_and_is_awaited_later());
             }
+            mode_tests!(
+                try_gives_every_ok_value_in_order,
+                try_first_error_cancels_the_others,
+                try_error_in_a_nested_group_cancels_the_outer_group,
+                dropping_an_outer_group_cancels_the_inner_groups,
+                a_timeout_cancels_the_children_and_releases_what_they_hold,
+                settle_reports_every_outcome,
+                task_errors_name_the_task,
+                race_gives_the_first_to_finish_and_cancels_the_rest,
+                limit_bounds_how_many_tasks_run_at_once,
+            );
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {
                 let payload = catch_unwind(|| run(async { panic!("main failed") }));

@@ -6,7 +6,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 use crate::error::Errors;
-use crate::parse::{self, FnItem, TasksInput};
+use crate::parse::{self, FnItem, TasksInput, TasksMode, TasksOptions};
 use crate::validate::{self, EntryConfig};
 
 /// Which attribute is being expanded.
@@ -66,9 +66,15 @@ fn expand_entry(entry: Entry, config: &EntryConfig, function: &FnItem) -> TokenS
         body,
         ..
     } = function;
-    let run = match &config.runtime {
-        None => quote! { ::jobloop::EventLoop::new().block_on(async #body) },
-        Some(runtime) => quote! { ::jobloop::Runtime::run(#runtime, async #body) },
+    let run = match (&config.runtime, config.virtual_time) {
+        (None, false) => quote! { ::jobloop::EventLoop::new().block_on(async #body) },
+        (None, true) => {
+            quote! { ::jobloop::EventLoop::new().with_virtual_time().block_on(async #body) }
+        }
+        (Some(runtime), false) => quote! { ::jobloop::Runtime::run(#runtime, async #body) },
+        (Some(runtime), true) => quote! {
+            ::jobloop::Runtime::run(::jobloop::Runtime::with_virtual_time(#runtime), async #body)
+        },
     };
     let test_attr = match entry {
         Entry::Main => TokenStream::new(),
@@ -146,6 +152,14 @@ pub fn tasks(input: TokenStream) -> TokenStream {
     } else {
         format_ident!("spawn")
     };
+    if tasks.options.needs_engine() {
+        return match &tasks.input {
+            TasksInput::List(list) => expand_engine_list(&tasks.options, list),
+            TasksInput::For {
+                pat, iter, expr, ..
+            } => expand_engine_for(&tasks.options, pat, iter, expr),
+        };
+    }
     match tasks.input {
         TasksInput::List(list) => expand_list(&list, &spawn),
         TasksInput::For {
@@ -214,6 +228,239 @@ fn expand_for(
                 #spawn;
             }
             #group
+        }
+    }
+}
+
+/// The text of a task expression, for its name in errors: tokens joined as written, with a
+/// space between two words and after `,` and `;` (`fetch(u)`, `job(id*2)`, `{ let a=b; f(a) }`).
+fn expr_text(tokens: &TokenStream) -> String {
+    let mut text = String::new();
+    let mut space_before_word = false;
+    for token in tokens.clone() {
+        match token {
+            proc_macro2::TokenTree::Group(group) => {
+                let inner = expr_text(&group.stream());
+                match group.delimiter() {
+                    proc_macro2::Delimiter::Parenthesis => text.push_str(&format!("({inner})")),
+                    proc_macro2::Delimiter::Bracket => text.push_str(&format!("[{inner}]")),
+                    proc_macro2::Delimiter::Brace => {
+                        if !text.is_empty() && !text.ends_with(' ') {
+                            text.push(' ');
+                        }
+                        text.push_str(&format!("{{ {inner} }}"));
+                    }
+                    proc_macro2::Delimiter::None => text.push_str(&inner),
+                }
+                space_before_word = matches!(group.delimiter(), proc_macro2::Delimiter::Brace);
+            }
+            proc_macro2::TokenTree::Punct(punct) => {
+                text.push(punct.as_char());
+                space_before_word = matches!(punct.as_char(), ',' | ';');
+            }
+            word => {
+                if space_before_word {
+                    text.push(' ');
+                }
+                text.push_str(&word.to_string());
+                space_before_word = true;
+            }
+        }
+    }
+    text
+}
+
+/// The parts every engine expansion shares: the mode's value, the limit, and the constructor.
+struct Engine {
+    mode: TokenStream,
+    limit: TokenStream,
+    new: TokenStream,
+}
+
+fn engine(options: &TasksOptions) -> Engine {
+    let mode = match options.mode.as_ref().map(|(mode, _)| mode) {
+        None => quote!(::jobloop::group::All::default()),
+        Some(TasksMode::Try) => quote!(::jobloop::group::Try::default()),
+        Some(TasksMode::Settle) => quote!(::jobloop::group::Settle::default()),
+        Some(TasksMode::Race) => quote!(::jobloop::group::Race),
+    };
+    let limit = match &options.limit {
+        Some(limit) => quote!(#limit),
+        None => quote!(::core::primitive::usize::MAX),
+    };
+    let new = if options.send {
+        quote!(::jobloop::group::Group::new_send)
+    } else {
+        quote!(::jobloop::group::Group::new)
+    };
+    Engine { mode, limit, new }
+}
+
+/// Wraps a finished group with its timeout: `jobloop::timeout` (which cancels the tasks when it
+/// expires) for every mode but `settle`, which reports the unfinished tasks instead.
+fn with_timeout(options: &TasksOptions, group: TokenStream) -> TokenStream {
+    let settle = matches!(options.mode, Some((TasksMode::Settle, _)));
+    match &options.timeout {
+        None => group,
+        Some(timeout) if settle => quote!(#group.deadline_after(#timeout)),
+        Some(timeout) => quote!(::jobloop::timeout(#timeout, #group)),
+    }
+}
+
+/// Checks at the task's expression that it is a future (and, under `try`, returns a `Result`).
+fn checked_task(options: &TasksOptions, task: &TokenStream) -> TokenStream {
+    let span = task
+        .clone()
+        .into_iter()
+        .next()
+        .map_or(Span::call_site(), |token| token.span());
+    match options.mode {
+        Some((TasksMode::Try, _)) => quote_spanned! {span=> ::jobloop::group::try_task(#task) },
+        _ => quote_spanned! {span=> ::jobloop::__private::task(#task) },
+    }
+}
+
+/// `tasks![OPTIONS; for PAT in ITER => EXPR]`: a `Group` over the iterator, consumed lazily.
+fn expand_engine_for(
+    options: &TasksOptions,
+    pat: &TokenStream,
+    iter: &TokenStream,
+    expr: &TokenStream,
+) -> TokenStream {
+    let Engine { mode, limit, new } = engine(options);
+    let name = expr_text(expr);
+    let task = checked_task(options, expr);
+    let group = quote! {
+        #new(
+            ::jobloop::group::Names::Each(#name),
+            #mode,
+            #limit,
+            ::core::iter::Iterator::map(::core::iter::IntoIterator::into_iter(#iter), |#pat| #task),
+        )
+    };
+    with_timeout(options, group)
+}
+
+/// `tasks![OPTIONS; a, b]`: the tasks, whatever their output types, become one `Group` of boxed
+/// futures whose outputs are the variants of a local enum; the tuple is rebuilt at the end.
+/// `race` needs one output type, so its tasks are boxed as they are.
+fn expand_engine_list(options: &TasksOptions, tasks: &[TokenStream]) -> TokenStream {
+    let Engine { mode, limit, new } = engine(options);
+    let names: Vec<String> = tasks.iter().map(expr_text).collect();
+    let vars: Vec<_> = (0..tasks.len())
+        .map(|i| format_ident!("task_{}", i, span = Span::mixed_site()))
+        .collect();
+    let checked = tasks.iter().map(|task| checked_task(options, task));
+    let send = options.send.then(|| quote!(+ ::core::marker::Send));
+    let out = format_ident!("Out", span = Span::mixed_site());
+    let variants: Vec<_> = (0..tasks.len())
+        .map(|i| format_ident!("T{}", i, span = Span::mixed_site()))
+        .collect();
+    let placeholders = variants.iter().map(|_| quote!(_));
+    let out_type = quote!(#out<#(#placeholders),*>);
+    let race = matches!(options.mode, Some((TasksMode::Race, _)));
+    let is_try = matches!(options.mode, Some((TasksMode::Try, _)));
+    // The output type every boxed future shares, written once (one set of inference variables).
+    let output = if race {
+        quote!(_)
+    } else if is_try {
+        quote!(::core::result::Result<#out_type, _>)
+    } else {
+        out_type.clone()
+    };
+    let futures: Vec<TokenStream> = vars
+        .iter()
+        .zip(&variants)
+        .enumerate()
+        .map(|(i, (var, variant))| {
+            let future = if race {
+                quote!(#var)
+            } else if is_try {
+                // The first task's error type is the group's; the others convert with `From`,
+                // as `?` does.
+                let error = if i == 0 {
+                    quote!(error)
+                } else {
+                    quote!(::core::convert::From::from(error))
+                };
+                quote!(async move {
+                    match #var.await {
+                        ::core::result::Result::Ok(value) => ::core::result::Result::Ok(#out::#variant(value)),
+                        ::core::result::Result::Err(error) => ::core::result::Result::Err(#error),
+                    }
+                })
+            } else {
+                quote!(async move { #out::#variant(#var.await) })
+            };
+            quote!(::std::boxed::Box::pin(#future))
+        })
+        .collect();
+    let count = tasks.len();
+    let futures_var = format_ident!("futures", span = Span::mixed_site());
+    let futures_def = quote! {
+        let #futures_var: [
+            ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = #output> #send>>;
+            #count
+        ] = [#(#futures),*];
+    };
+    let group = with_timeout(
+        options,
+        quote! {
+            #new(::jobloop::group::Names::List(&[#(#names),*]), #mode, #limit, #futures_var)
+        },
+    );
+    let outputs = format_ident!("outputs", span = Span::mixed_site());
+    // Rebuilding the tuple from the outputs, which the group gives in written order.
+    let settle = matches!(options.mode, Some((TasksMode::Settle, _)));
+    let take = variants.iter().map(|variant| {
+        if settle {
+            quote! {
+                match ::core::iter::Iterator::next(&mut #outputs) {
+                    ::core::option::Option::Some(::core::result::Result::Ok(#out::#variant(value))) => ::core::result::Result::Ok(value),
+                    ::core::option::Option::Some(::core::result::Result::Err(error)) => ::core::result::Result::Err(error),
+                    _ => ::core::unreachable!("jobloop: a group gives one outcome per task, in order"),
+                }
+            }
+        } else {
+            quote! {
+                match ::core::iter::Iterator::next(&mut #outputs) {
+                    ::core::option::Option::Some(#out::#variant(value)) => value,
+                    _ => ::core::unreachable!("jobloop: a group gives one output per task, in order"),
+                }
+            }
+        }
+    });
+    let tuple = quote! {
+        {
+            let mut #outputs = ::core::iter::IntoIterator::into_iter(#outputs);
+            ( #(#take,)* )
+        }
+    };
+    let result = if race {
+        quote!(#outputs)
+    } else if is_try {
+        quote!(::core::result::Result::map(#outputs, |#outputs| #tuple))
+    } else {
+        tuple
+    };
+    // With a timeout (but not under `settle`), the outputs come wrapped in `Result<_, Elapsed>`.
+    let result = if options.timeout.is_some() && !settle {
+        quote!(::core::result::Result::map(#outputs, |#outputs| #result))
+    } else {
+        result
+    };
+    let enum_def = (!race).then(|| quote!(enum #out<#(#variants),*> { #(#variants(#variants)),* }));
+    let group_var = format_ident!("group", span = Span::mixed_site());
+    quote! {
+        {
+            #enum_def
+            #( let #vars = #checked; )*
+            #futures_def
+            let #group_var = #group;
+            async move {
+                let #outputs = #group_var.await;
+                #result
+            }
         }
     }
 }

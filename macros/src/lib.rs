@@ -34,4 +34,6 @@ pub fn tasks(input: TokenStream) -> TokenStream {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -159,11 +159,33 @@ pub(crate) struct Tasks {
     pub(crate) input: TasksInput,
 }
 
-/// The options written before `;` in `tasks![send; ...]`.
+/// The options written before `;` in `tasks![try, limit = 8; ...]`.
 #[derive(Default)]
 pub(crate) struct TasksOptions {
     /// `send`: the tasks are `Send` and may run on any thread of a multi-threaded runtime.
     pub(crate) send: bool,
+    /// `try`, `settle` or `race`, with the keyword's token.
+    pub(crate) mode: Option<(TasksMode, Ident)>,
+    /// `limit = N`: at most N tasks run at once.
+    pub(crate) limit: Option<TokenStream>,
+    /// `timeout = DURATION`.
+    pub(crate) timeout: Option<TokenStream>,
+}
+
+impl TasksOptions {
+    /// Whether the group needs the general engine (`jobloop::group::Group`) rather than the
+    /// plain fast path.
+    pub(crate) fn needs_engine(&self) -> bool {
+        self.mode.is_some() || self.limit.is_some() || self.timeout.is_some()
+    }
+}
+
+/// The modes of `tasks![]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TasksMode {
+    Try,
+    Settle,
+    Race,
 }
 
 /// The tasks of `tasks![...]`.
@@ -180,7 +202,7 @@ pub(crate) enum TasksInput {
 }
 
 /// The options `tasks![]` accepts, for error messages.
-const TASKS_OPTIONS: &str = "`send`";
+const TASKS_OPTIONS: &str = "`try`, `settle`, `race`, `send`, `limit = N`, `timeout = DURATION`";
 
 /// Parses the input of `tasks![...]`, reporting every malformed part.
 pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
@@ -191,6 +213,11 @@ pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
         .into_iter()
         .next()
         .filter(|prefix| prefix.separator.is_some() && looks_like_options(prefix));
+    if prefix.is_none() {
+        if let Some(error) = missing_semicolon(&tokens) {
+            errors.push(error);
+        }
+    }
     let (options, body) = match prefix {
         Some(prefix) => {
             let options = tasks_options(&prefix, &mut errors);
@@ -207,7 +234,7 @@ pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
                     separator.span(),
                     format!(
                         "unexpected `;`: separate tasks with `,` (a `;` ends the options, as in \
-                         `tasks![send; ...]`; valid options: {TASKS_OPTIONS})"
+                         `tasks![try; ...]`; valid options: {TASKS_OPTIONS})"
                     ),
                 ));
             }
@@ -222,6 +249,15 @@ pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
     } else {
         parse_list(segments, &mut errors)
     };
+    if let (Some((TasksMode::Race, race)), Some(TasksInput::List(list))) = (&options.mode, &parsed)
+    {
+        if list.len() == 1 {
+            errors.push(syn::Error::new(
+                race.span(),
+                "`race` needs at least two tasks to race: add tasks, or remove `race`",
+            ));
+        }
+    }
     let input = errors.finish(parsed)?.ok_or_else(|| {
         // Unreachable in practice: every `None` above comes with an error. Kept as an error, not
         // a panic, because a proc macro must never panic.
@@ -240,7 +276,39 @@ fn looks_like_options(prefix: &Segment) -> bool {
     })
 }
 
-/// Parses `send` (and, later, other options) before the `;`.
+/// Options written without the `;` that ends them: `tasks![try a(), b()]`,
+/// `tasks![limit = 4 for x in xs => f(x)]`.
+fn missing_semicolon(tokens: &[TokenTree]) -> Option<syn::Error> {
+    let [TokenTree::Ident(first), second, ..] = tokens else {
+        return None;
+    };
+    let word = first.to_string();
+    let missing = match (word.as_str(), second) {
+        // `try` is a keyword: no task expression starts with it.
+        ("try", _) => true,
+        // A word then another word (`race for ...`): not an expression either.
+        ("settle" | "race" | "send", TokenTree::Ident(_)) => true,
+        // `limit = 4 ...`: an assignment is not a future.
+        ("limit" | "timeout", TokenTree::Punct(eq)) => eq.as_char() == '=',
+        _ => false,
+    };
+    let example = match word.as_str() {
+        "limit" => "limit = 8".to_string(),
+        "timeout" => "timeout = Duration::from_secs(5)".to_string(),
+        _ => word,
+    };
+    missing.then(|| {
+        syn::Error::new(
+            first.span(),
+            format!(
+                "expected `;` after the options: write `tasks![{example}; ...]`, with a `;` \
+                 between the options and the tasks"
+            ),
+        )
+    })
+}
+
+/// Parses the options before the `;`, reporting unknown, repeated and conflicting ones.
 fn tasks_options(prefix: &Segment, errors: &mut Errors) -> TasksOptions {
     let mut options = TasksOptions::default();
     let semicolon = prefix
@@ -256,7 +324,8 @@ fn tasks_options(prefix: &Segment, errors: &mut Errors) -> TasksOptions {
     }
     let mut send_seen = false;
     for segment in split(prefix.stream(), &[',']) {
-        match segment.tokens.as_slice() {
+        let tokens = segment.tokens.as_slice();
+        let (name, value) = match tokens {
             [] => {
                 if let Some(separator) = &segment.separator {
                     errors.push(syn::Error::new(
@@ -264,8 +333,25 @@ fn tasks_options(prefix: &Segment, errors: &mut Errors) -> TasksOptions {
                         "expected an option before this `,`: remove the extra `,`",
                     ));
                 }
+                continue;
             }
-            [TokenTree::Ident(name)] if name == "send" => {
+            [TokenTree::Ident(name)] => (name, None),
+            [TokenTree::Ident(name), TokenTree::Punct(eq), rest @ ..] if eq.as_char() == '=' => {
+                if rest.is_empty() {
+                    errors.push(syn::Error::new(
+                        eq.span(),
+                        format!("expected a value after `{name} =`"),
+                    ));
+                    continue;
+                }
+                (name, Some(rest.iter().cloned().collect::<TokenStream>()))
+            }
+            // `looks_like_options` let only the shapes above through.
+            _ => continue,
+        };
+        let word = name.to_string();
+        match (word.as_str(), value) {
+            ("send", None) => {
                 if send_seen {
                     errors.push(syn::Error::new(
                         name.span(),
@@ -275,23 +361,93 @@ fn tasks_options(prefix: &Segment, errors: &mut Errors) -> TasksOptions {
                 send_seen = true;
                 options.send = true;
             }
-            [TokenTree::Ident(name), TokenTree::Punct(eq), ..]
-                if name == "send" && eq.as_char() == '=' =>
-            {
+            (mode @ ("try" | "settle" | "race"), None) => {
+                let mode_value = match mode {
+                    "try" => TasksMode::Try,
+                    "settle" => TasksMode::Settle,
+                    _ => TasksMode::Race,
+                };
+                match &options.mode {
+                    Some((_, first)) if *first == word => errors.push(syn::Error::new(
+                        name.span(),
+                        format!("`{word}` is given twice: keep one"),
+                    )),
+                    Some((_, first)) => errors.push(syn::Error::new(
+                        name.span(),
+                        format!(
+                            "`{first}` and `{word}` cannot be combined: a group has one mode, \
+                             `try`, `settle` or `race`"
+                        ),
+                    )),
+                    None => options.mode = Some((mode_value, name.clone())),
+                }
+            }
+            ("limit" | "timeout", Some(value)) => {
+                let slot = if word == "limit" {
+                    &mut options.limit
+                } else {
+                    &mut options.timeout
+                };
+                if slot.is_some() {
+                    errors.push(syn::Error::new(
+                        name.span(),
+                        format!("`{word}` is given twice: keep one"),
+                    ));
+                    continue;
+                }
+                if word == "limit" && is_zero(&value) {
+                    errors.push(syn::Error::new_spanned(
+                        &value,
+                        "`limit = 0` would never start a task: write `limit = 1` or more",
+                    ));
+                    continue;
+                }
+                *slot = Some(value);
+            }
+            ("limit", None) => errors.push(syn::Error::new(
+                name.span(),
+                "`limit` needs a value: write `limit = 8` (at most 8 tasks run at once)",
+            )),
+            ("timeout", None) => errors.push(syn::Error::new(
+                name.span(),
+                "`timeout` needs a value: write `timeout = Duration::from_secs(5)`",
+            )),
+            (flag @ ("send" | "try" | "settle" | "race"), Some(value)) => {
                 errors.push(syn::Error::new_spanned(
-                    segment.stream(),
-                    "`send` takes no value: write `tasks![send; ...]`",
+                    quote::quote!(#name #value),
+                    format!("`{flag}` takes no value: write `tasks![{flag}; ...]`"),
                 ));
             }
-            [TokenTree::Ident(name), ..] => errors.push(syn::Error::new(
+            _ => errors.push(syn::Error::new(
                 name.span(),
-                format!("unknown option `{name}` for `tasks![]`; valid options: {TASKS_OPTIONS}"),
+                format!("unknown option `{word}` for `tasks![]`; valid options: {TASKS_OPTIONS}"),
             )),
-            // `looks_like_options` let only the shapes above through.
-            _ => {}
         }
     }
     options
+}
+
+/// Whether `value` is an integer literal equal to 0 (`0`, `0usize`, `0x0`, `0_0`).
+fn is_zero(value: &TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = value.clone().into_iter().collect();
+    let [TokenTree::Literal(literal)] = tokens.as_slice() else {
+        return false;
+    };
+    let text = literal.to_string().replace('_', "");
+    const SUFFIXES: [&str; 12] = [
+        "usize", "isize", "u128", "i128", "u64", "i64", "u32", "i32", "u16", "i16", "u8", "i8",
+    ];
+    let text = SUFFIXES
+        .iter()
+        .find_map(|suffix| text.strip_suffix(suffix))
+        .unwrap_or(&text);
+    let (digits, radix) = match text.get(..2) {
+        Some("0x") => (&text[2..], 16),
+        Some("0o") => (&text[2..], 8),
+        Some("0b") => (&text[2..], 2),
+        _ => (text, 10),
+    };
+    u128::from_str_radix(digits, radix) == Ok(0)
 }
 
 const TASKS_USAGE: &str = "write `tasks![job(1), job(2)]` or `tasks![for x in items => job(x)]`";

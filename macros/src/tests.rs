@@ -106,6 +106,37 @@ fn tasks_for_form() {
 }
 
 #[test]
+fn tasks_for_form_with_mode_and_options() {
+    check(
+        pretty_expr(expand::tasks(quote!(
+            try, limit = 8, timeout = Duration::from_secs(5); for u in urls => fetch(u)
+        ))),
+        expect_file!["../snapshots/tasks_for_try_limit_timeout.rs"],
+    );
+}
+
+#[test]
+fn tasks_list_form_with_mode() {
+    check(
+        pretty_expr(expand::tasks(quote!(try, send; job(1), other(2)))),
+        expect_file!["../snapshots/tasks_list_try_send.rs"],
+    );
+}
+
+#[test]
+fn job_test_virtual_time() {
+    let item = quote! {
+        async fn clock() {
+            jobloop::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    };
+    check(
+        pretty(expand::entry(Entry::Test, quote!(virtual_time), item)),
+        expect_file!["../snapshots/job_test_virtual_time.rs"],
+    );
+}
+
+#[test]
 fn tasks_errors_are_all_reported() {
     let expanded = expand::tasks(quote!(a(), , b(); c())).to_string();
     assert_eq!(expanded.matches("compile_error").count(), 2, "{expanded}");

@@ -12,10 +12,17 @@ use crate::parse::{EntryOption, FnItem};
 pub(crate) struct EntryConfig {
     /// `runtime = EXPR`: the runtime to run on, instead of the embedded event loop.
     pub(crate) runtime: Option<TokenStream>,
+    /// `virtual_time` (tests only): the runtime's virtual clock.
+    pub(crate) virtual_time: bool,
 }
 
 /// The options each attribute accepts, for error messages.
-const VALID_OPTIONS: &str = "`runtime = <expression>`";
+fn valid_options(entry: Entry) -> &'static str {
+    match entry {
+        Entry::Main => "`runtime = <expression>`",
+        Entry::Test => "`runtime = <expression>`, `virtual_time`",
+    }
+}
 
 /// Checks the options; unknown and repeated ones become errors.
 pub(crate) fn entry_config(
@@ -43,11 +50,30 @@ pub(crate) fn entry_config(
                     config.runtime = Some(option.value);
                 }
             }
+            "virtual_time" if entry == Entry::Main => errors.push(syn::Error::new(
+                option.name.span(),
+                "`virtual_time` is for tests: write `#[jobloop::job_test(virtual_time)]`",
+            )),
+            "virtual_time" => {
+                if !option.value.is_empty() {
+                    errors.push(syn::Error::new_spanned(
+                        &option.value,
+                        "`virtual_time` takes no value: write `#[job_test(virtual_time)]`",
+                    ));
+                } else if config.virtual_time {
+                    errors.push(syn::Error::new(
+                        option.name.span(),
+                        "`virtual_time` is given twice: keep one",
+                    ));
+                }
+                config.virtual_time = true;
+            }
             _ => errors.push(syn::Error::new(
                 option.name.span(),
                 format!(
-                    "unknown option `{name}` for `#[{}]`; valid options: {VALID_OPTIONS}",
-                    entry.name()
+                    "unknown option `{name}` for `#[{}]`; valid options: {}",
+                    entry.name(),
+                    valid_options(entry)
                 ),
             )),
         }

@@ -21,8 +21,9 @@
 #![warn(missing_docs)]
 
 mod context;
+mod error;
 mod event_loop;
-mod group;
+mod gather;
 mod handle;
 #[cfg(unix)]
 pub mod net;
@@ -30,17 +31,27 @@ mod reactor;
 mod remote;
 pub mod runtime;
 mod task;
+mod task_group;
 mod timer;
 
+pub use error::{Elapsed, TaskError, TaskErrorKind};
 pub use event_loop::EventLoop;
-pub use group::{SendTaskFuture, TaskFuture, TaskGroup};
 pub use runtime::Runtime;
 pub use task::{spawn, spawn_send, JoinHandle};
-pub use timer::{sleep, sleep_until, yield_now, Sleep, YieldNow};
+pub use task_group::{SendTaskFuture, TaskFuture, TaskGroup};
+pub use timer::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, YieldNow};
+
+/// Task groups with a mode (all, try, settle, race), a limit and names: what `tasks![]` with a
+/// mode or options expands to.
+pub mod group {
+    pub use crate::gather::{
+        try_task, All, Group, Mode, Names, Race, Settle, Try, TryOutput, TryTask,
+    };
+}
 
 /// Items used by the code that jobloop's macros generate. Not a public API: they may change in
 /// any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::group::{GroupMember, TupleGroup};
+    pub use crate::task_group::{task, GroupMember, TupleGroup};
 }

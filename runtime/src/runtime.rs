@@ -106,6 +106,32 @@ pub trait Runtime: 'static {
     /// A future that completes at `deadline`, on the runtime's timer.
     fn sleep_until(&self, deadline: Instant) -> Timer;
 
+    /// The runtime's clock, which [`now`](crate::now) and [`sleep`](crate::sleep) read. The
+    /// default is the real time; a runtime with a virtual clock returns its time.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// This runtime with a virtual clock: time stands still while tasks run, and jumps to the
+    /// next timer's deadline whenever every task waits on a timer. What
+    /// `#[job_test(virtual_time)]` calls.
+    ///
+    /// # Panics
+    ///
+    /// The default panics: the runtime has no virtual clock. The message names the runtimes
+    /// that have one.
+    #[track_caller]
+    fn with_virtual_time(self) -> Self
+    where
+        Self: Sized,
+    {
+        panic!(
+            "`virtual_time` is not supported by the runtime `{}`: use the embedded \
+             `jobloop::EventLoop` (the default) or `jobloop::runtime::Tokio::current_thread()`",
+            std::any::type_name::<Self>()
+        )
+    }
+
     /// Runs `future` to completion with this runtime as jobloop's current runtime: what
     /// `#[job_main(runtime = EXPR)]` calls. Implementations keep the default.
     ///
@@ -146,6 +172,15 @@ impl Runtime for EventLoop {
 
     fn sleep_until(&self, deadline: Instant) -> Timer {
         Box::pin(crate::sleep_until(deadline))
+    }
+
+    fn now(&self) -> Instant {
+        self.core_now()
+    }
+
+    #[track_caller]
+    fn with_virtual_time(self) -> Self {
+        EventLoop::with_virtual_time(self)
     }
 
     /// The loop is its own context: `block_on` makes it current.

@@ -92,8 +92,9 @@ impl TimerQueue {
 /// });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = Instant::now();
-    sleep_until(now.checked_add(duration).unwrap_or_else(far_future))
+    // The runtime's clock, which a virtual clock moves on its own.
+    let now = now();
+    sleep_until(now.checked_add(duration).unwrap_or_else(|| far_future(now)))
 }
 
 /// Waits until `deadline`. See [`sleep`].
@@ -105,9 +106,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     }
 }
 
-/// About thirty years from now: what "forever" means for a deadline that would overflow.
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+/// About thirty years from `now`: what "forever" means for a deadline that would overflow.
+fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(86_400 * 365 * 30)
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
@@ -234,5 +235,72 @@ impl Future for YieldNow {
         self.yielded = true;
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+}
+
+/// The current runtime's clock: [`Instant::now`], except under a virtual clock
+/// (`#[job_test(virtual_time)]`), where it is the virtual time. Outside a runtime, the real time.
+///
+/// ```
+/// use jobloop_runtime::{now, sleep, EventLoop};
+/// use std::time::Duration;
+///
+/// EventLoop::new().block_on(async {
+///     let start = now();
+///     sleep(Duration::from_millis(5)).await;
+///     assert!(now() - start >= Duration::from_millis(5));
+/// });
+/// ```
+pub fn now() -> Instant {
+    match context::current() {
+        Some(Current::Loop(core)) => core.now(),
+        Some(Current::Runtime(runtime)) => runtime.now(),
+        None => Instant::now(),
+    }
+}
+
+/// Runs `future`, giving up when `duration` has passed: `Err(Elapsed)`, and `future` is dropped
+/// (asyncio's `wait_for`).
+///
+/// ```
+/// use jobloop_runtime::{sleep, timeout, EventLoop};
+/// use std::time::Duration;
+///
+/// EventLoop::new().block_on(async {
+///     let fast = timeout(Duration::from_millis(50), async { 1 }).await;
+///     assert_eq!(fast, Ok(1));
+///     let slow = timeout(Duration::from_millis(5), sleep(Duration::from_secs(10))).await;
+///     assert!(slow.is_err());
+/// });
+/// ```
+pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    Timeout {
+        future,
+        sleep: sleep(duration),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future returned by [`timeout`].
+    #[must_use = "a Timeout does nothing unless it is `.await`ed"]
+    pub struct Timeout<F> {
+        #[pin]
+        future: F,
+        sleep: Sleep,
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, crate::Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match Pin::new(this.sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(crate::Elapsed::new())),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }

@@ -128,6 +128,21 @@ impl Runtime for AnyRuntime {
         delegate!(self, runtime => runtime.sleep_until(deadline))
     }
 
+    fn now(&self) -> Instant {
+        delegate!(self, runtime => runtime.now())
+    }
+
+    #[track_caller]
+    fn with_virtual_time(self) -> Self {
+        match self {
+            AnyRuntime::EventLoop(runtime) => AnyRuntime::EventLoop(runtime.with_virtual_time()),
+            #[cfg(feature = "tokio")]
+            AnyRuntime::Tokio(runtime) => AnyRuntime::Tokio(runtime.with_virtual_time()),
+            #[cfg(feature = "smol")]
+            AnyRuntime::Smol(runtime) => AnyRuntime::Smol(runtime.with_virtual_time()),
+        }
+    }
+
     /// Runs on the runtime held, as that runtime's own `run` does.
     #[track_caller]
     fn run<F: Future>(self, future: F) -> F::Output {

@@ -50,6 +50,8 @@ pub struct Tokio {
     name: &'static str,
 }
 
+const CURRENT_THREAD: &str = "Tokio::current_thread()";
+
 /// The part of a [`Tokio`] runtime tasks reach it through: on the worker threads, where the
 /// runtime itself is not at hand.
 struct TokioHandle {
@@ -65,7 +67,7 @@ impl Tokio {
     /// When tokio cannot start its drivers (out of file descriptors).
     #[track_caller]
     pub fn current_thread() -> Tokio {
-        Tokio::build(Builder::new_current_thread(), "Tokio::current_thread()")
+        Tokio::build(Builder::new_current_thread(), CURRENT_THREAD)
     }
 
     /// tokio's multi-thread runtime with `workers` worker threads (at least one), with its timer
@@ -126,6 +128,26 @@ impl Runtime for Tokio {
     fn sleep_until(&self, deadline: Instant) -> Timer {
         Box::pin(tokio::time::sleep_until(deadline.into()))
     }
+
+    fn now(&self) -> Instant {
+        let _context = self.runtime.enter();
+        tokio::time::Instant::now().into_std()
+    }
+
+    /// tokio's paused time (`start_paused`), which only its current-thread runtime has.
+    #[track_caller]
+    fn with_virtual_time(self) -> Self {
+        if self.name != CURRENT_THREAD {
+            panic!(
+                "`virtual_time` needs tokio's current-thread runtime (tokio pauses time only \
+                 there): use `jobloop::runtime::Tokio::current_thread()` instead of {}",
+                self.name
+            );
+        }
+        let mut builder = Builder::new_current_thread();
+        builder.start_paused(true);
+        Tokio::build(builder, CURRENT_THREAD)
+    }
 }
 
 impl Runtime for TokioHandle {
@@ -143,6 +165,11 @@ impl Runtime for TokioHandle {
 
     fn sleep_until(&self, deadline: Instant) -> Timer {
         Box::pin(tokio::time::sleep_until(deadline.into()))
+    }
+
+    fn now(&self) -> Instant {
+        let _context = self.handle.enter();
+        tokio::time::Instant::now().into_std()
     }
 }
 

@@ -13,7 +13,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
@@ -21,7 +21,7 @@ use atomic_waker::AtomicWaker;
 
 use crate::handle::{self, RawHandle};
 
-type Payload = Box<dyn Any + Send>;
+pub(crate) type Payload = Box<dyn Any + Send>;
 
 /// A future that can be a task of `tasks![]`: every future is. The trait exists for its error
 /// message, which tells what to write when a task expression is not a future.
@@ -33,6 +33,11 @@ type Payload = Box<dyn Any + Send>;
 pub trait TaskFuture: Future {}
 
 impl<F: Future> TaskFuture for F {}
+
+/// Returns `task` unchanged; its bound puts the "not a future" error at the task's expression.
+pub fn task<F: TaskFuture>(task: F) -> F {
+    task
+}
 
 /// A future that can be a task of `tasks![send; ...]`: every future that is `Send`. The trait
 /// exists for its error message, which tells how to fix a task that is not `Send`.
@@ -46,17 +51,51 @@ pub trait SendTaskFuture: TaskFuture + Send {}
 
 impl<F: Future + Send> SendTaskFuture for F {}
 
-/// What the members of one group share: the first panic, and the waker of whoever awaits them.
-#[derive(Default)]
-struct GroupState {
+/// What the members of one group share: the first panic, the first task whose output ends the
+/// group (a race's winner, a `try` group's first error), and the waker of whoever awaits them.
+pub(crate) struct GroupState {
     failed: AtomicBool,
     panic: Mutex<Option<Payload>>,
     waiter: AtomicWaker,
+    /// The index of the first task whose output ends the group; `NONE` until then.
+    ended: AtomicUsize,
+}
+
+const NONE: usize = usize::MAX;
+
+impl Default for GroupState {
+    fn default() -> Self {
+        GroupState {
+            failed: AtomicBool::new(false),
+            panic: Mutex::new(None),
+            waiter: AtomicWaker::new(),
+            ended: AtomicUsize::new(NONE),
+        }
+    }
 }
 
 impl GroupState {
+    /// Records that task `index` ends the group, if it is the first to; wakes the waiter.
+    pub(crate) fn end(&self, index: usize) {
+        if self
+            .ended
+            .compare_exchange(NONE, index, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.waiter.wake();
+        }
+    }
+
+    /// The index of the task that ended the group, if one did.
+    pub(crate) fn ended(&self) -> Option<usize> {
+        match self.ended.load(Ordering::Acquire) {
+            NONE => None,
+            index => Some(index),
+        }
+    }
+
     /// Records a member's panic (the first one wins) and wakes the group's waiter.
-    fn fail(&self, payload: Payload) {
+    pub(crate) fn fail(&self, payload: Payload) {
         let mut slot = self.panic.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
             *slot = Some(payload);
@@ -68,14 +107,14 @@ impl GroupState {
 
     /// Registers the waiter, then resumes a member's panic if there was one. Registering first
     /// means a panic that lands after the check still wakes the waiter.
-    fn register_and_check(&self, cx: &Context<'_>) {
+    pub(crate) fn register_and_check(&self, cx: &Context<'_>) {
         self.waiter.register(cx.waker());
         if self.failed.load(Ordering::Acquire) {
             self.resume_panic();
         }
     }
 
-    fn resume_panic(&self) -> ! {
+    pub(crate) fn resume_panic(&self) -> ! {
         let payload = self
             .panic
             .lock()

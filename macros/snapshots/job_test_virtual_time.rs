@@ -1,0 +1,8 @@
+#[::core::prelude::v1::test]
+fn clock() {
+    ::jobloop::EventLoop::new()
+        .with_virtual_time()
+        .block_on(async {
+            jobloop::sleep(std::time::Duration::from_secs(60)).await;
+        })
+}

@@ -1,0 +1,14 @@
+fn snapshot() {
+    let _ = ::jobloop::timeout(
+        Duration::from_secs(5),
+        ::jobloop::group::Group::new(
+            ::jobloop::group::Names::Each("fetch(u)"),
+            ::jobloop::group::Try::default(),
+            8,
+            ::core::iter::Iterator::map(
+                ::core::iter::IntoIterator::into_iter(urls),
+                |u| ::jobloop::group::try_task(fetch(u)),
+            ),
+        ),
+    );
+}

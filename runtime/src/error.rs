@@ -1,0 +1,133 @@
+//! The errors of task groups: [`TaskError`] (what happened to one task) and [`Elapsed`] (a
+//! timeout).
+
+use std::any::Any;
+use std::error::Error;
+use std::fmt;
+
+/// What happened to a task that did not produce its output: the outcome of each failed task in
+/// `tasks![settle; ...]`, which never fails as a whole.
+///
+/// ```
+/// use jobloop_runtime::group::{Group, Names, Settle};
+/// use jobloop_runtime::EventLoop;
+///
+/// // What `tasks![settle; for id in 0..2 => job(id)]` does, by hand:
+/// let outcomes = EventLoop::new().block_on(async {
+///     let jobs = (0..2u32).map(|id| async move {
+///         if id == 1 {
+///             panic!("boom");
+///         }
+///         id
+///     });
+///     Group::new(Names::Each("job(id)"), Settle::default(), usize::MAX, jobs).await
+/// });
+/// assert_eq!(outcomes[0], Ok(0));
+/// let error = outcomes[1].clone().unwrap_err();
+/// assert!(error.is_panic());
+/// assert_eq!(error.panic_message(), Some("boom"));
+/// assert_eq!(error.to_string(), "task `job(id)[1]` panicked: boom");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskError {
+    task: String,
+    kind: TaskErrorKind,
+}
+
+/// The kinds of [`TaskError`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskErrorKind {
+    /// The task panicked; the panic's message (empty when the payload was not a string).
+    Panicked(String),
+    /// The task was cancelled before it finished (its runtime dropped it).
+    Cancelled,
+    /// The group's timeout expired before the task finished; the task was cancelled.
+    TimedOut,
+}
+
+impl TaskError {
+    pub(crate) fn new(task: String, kind: TaskErrorKind) -> TaskError {
+        TaskError { task, kind }
+    }
+
+    pub(crate) fn panicked(task: String, payload: &(dyn Any + Send)) -> TaskError {
+        let message = if let Some(message) = payload.downcast_ref::<&str>() {
+            (*message).to_string()
+        } else if let Some(message) = payload.downcast_ref::<String>() {
+            message.clone()
+        } else {
+            String::new()
+        };
+        TaskError::new(task, TaskErrorKind::Panicked(message))
+    }
+
+    /// The task's name: its expression as written, with the item's index in the `for` form
+    /// (`fetch(u)[3]`).
+    pub fn task(&self) -> &str {
+        &self.task
+    }
+
+    /// What happened.
+    pub fn kind(&self) -> &TaskErrorKind {
+        &self.kind
+    }
+
+    /// Whether the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.kind, TaskErrorKind::Panicked(_))
+    }
+
+    /// Whether the task was cancelled (not by a timeout).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.kind, TaskErrorKind::Cancelled)
+    }
+
+    /// Whether the group's timeout stopped the task.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.kind, TaskErrorKind::TimedOut)
+    }
+
+    /// The panic's message, if the task panicked.
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.kind {
+            TaskErrorKind::Panicked(message) => Some(message),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let task = &self.task;
+        match &self.kind {
+            TaskErrorKind::Panicked(message) if message.is_empty() => {
+                write!(f, "task `{task}` panicked")
+            }
+            TaskErrorKind::Panicked(message) => write!(f, "task `{task}` panicked: {message}"),
+            TaskErrorKind::Cancelled => write!(f, "task `{task}` was cancelled"),
+            TaskErrorKind::TimedOut => write!(f, "task `{task}` timed out"),
+        }
+    }
+}
+
+impl Error for TaskError {}
+
+/// The error of a [`timeout`](crate::timeout) that expired, and of `tasks![timeout = ...; ...]`
+/// when its tasks did not all finish in time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Elapsed(());
+
+impl Elapsed {
+    pub(crate) fn new() -> Elapsed {
+        Elapsed(())
+    }
+}
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the deadline expired before the work finished")
+    }
+}
+
+impl Error for Elapsed {}

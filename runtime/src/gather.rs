@@ -1,0 +1,569 @@
+//! The group behind `tasks![]` with a mode or options: [`Group`] runs the futures of a source
+//! (an iterator, consumed lazily under a limit) as tasks, and a [`Mode`] decides what their
+//! outcomes make: all outputs ([`All`]), all or the first error ([`Try`]), every outcome
+//! ([`Settle`]), or the first to finish ([`Race`]).
+//!
+//! Outputs are taken in spawn order, so only the oldest unfinished task is awaited; what must be
+//! seen at once (a panic, a race's winner, a `try` group's first error) reaches the group through
+//! the shared state, as in [`TaskGroup`](crate::TaskGroup). When the group completes, is dropped,
+//! or unwinds, the tasks still running are cancelled.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::error::{TaskError, TaskErrorKind};
+use crate::handle::{self, RawHandle};
+use crate::task_group::{GroupState, Payload};
+use crate::timer::{sleep, Sleep};
+
+/// The names of a group's tasks, for [`TaskError`]s.
+#[derive(Clone, Copy, Debug)]
+pub enum Names {
+    /// The `for` form: one expression, named with the item's index (`fetch(u)[3]`).
+    Each(&'static str),
+    /// The list form: one name per task.
+    List(&'static [&'static str]),
+}
+
+impl Names {
+    fn name(&self, index: usize) -> String {
+        match self {
+            Names::Each(expr) => format!("{expr}[{index}]"),
+            Names::List(names) => names
+                .get(index)
+                .map_or_else(|| format!("task {index}"), |name| (*name).to_string()),
+        }
+    }
+}
+
+/// What a group makes of its tasks' outcomes.
+pub trait Mode<T> {
+    /// What awaiting the group gives.
+    type Output;
+
+    /// Whether panics fail the whole group (resumed where it is awaited) rather than being an
+    /// outcome like any other.
+    const PANICS_FAIL_GROUP: bool = true;
+
+    /// Whether outputs are taken in spawn order; a mode that does not only waits for a task
+    /// that [`ends`](Mode::ends) the group.
+    const IN_ORDER: bool = true;
+
+    /// Whether this output ends the group at once, whatever the order (seen the moment the task
+    /// finishes).
+    fn ends(output: &T) -> bool {
+        let _ = output;
+        false
+    }
+
+    /// Takes the output of task `index`; `Some` ends the group with that result.
+    fn output(&mut self, index: usize, output: T) -> Option<Self::Output>;
+
+    /// Takes a task that did not produce its output; `Some` ends the group. Modes whose panics
+    /// fail the group only see cancellations here.
+    fn failed(&mut self, error: TaskError) -> Option<Self::Output> {
+        panic!("{error}")
+    }
+
+    /// The result once every task has been taken.
+    fn finish(&mut self) -> Self::Output;
+}
+
+/// Every output, in spawn order; a panic fails the group. `tasks![for ...]` with options.
+#[derive(Debug)]
+pub struct All<T> {
+    outputs: Vec<T>,
+}
+
+impl<T> Default for All<T> {
+    fn default() -> Self {
+        All {
+            outputs: Vec::new(),
+        }
+    }
+}
+
+impl<T> Mode<T> for All<T> {
+    type Output = Vec<T>;
+
+    fn output(&mut self, _index: usize, output: T) -> Option<Vec<T>> {
+        self.outputs.push(output);
+        None
+    }
+
+    fn finish(&mut self) -> Vec<T> {
+        std::mem::take(&mut self.outputs)
+    }
+}
+
+/// Outputs that are `Result`s: every `Ok` value in spawn order, or the first `Err` (the first to
+/// happen, not the first in order), which cancels the tasks still running. `tasks![try; ...]`.
+pub struct Try<T, E> {
+    outputs: Vec<T>,
+    error: PhantomData<E>,
+}
+
+impl<T, E> Default for Try<T, E> {
+    fn default() -> Self {
+        Try {
+            outputs: Vec::new(),
+            error: PhantomData,
+        }
+    }
+}
+
+impl<T, E> fmt::Debug for Try<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Try")
+            .field("outputs", &self.outputs.len())
+            .finish()
+    }
+}
+
+impl<T, E> Mode<Result<T, E>> for Try<T, E> {
+    type Output = Result<Vec<T>, E>;
+
+    fn ends(output: &Result<T, E>) -> bool {
+        output.is_err()
+    }
+
+    fn output(&mut self, _index: usize, output: Result<T, E>) -> Option<Self::Output> {
+        match output {
+            Ok(value) => {
+                self.outputs.push(value);
+                None
+            }
+            Err(error) => Some(Err(error)),
+        }
+    }
+
+    fn finish(&mut self) -> Self::Output {
+        Ok(std::mem::take(&mut self.outputs))
+    }
+}
+
+/// Every outcome, in spawn order: the output, or a [`TaskError`] for a task that panicked, was
+/// cancelled or timed out. Never fails. `tasks![settle; ...]`.
+#[derive(Debug)]
+pub struct Settle<T> {
+    outcomes: Vec<Result<T, TaskError>>,
+}
+
+impl<T> Default for Settle<T> {
+    fn default() -> Self {
+        Settle {
+            outcomes: Vec::new(),
+        }
+    }
+}
+
+impl<T> Mode<T> for Settle<T> {
+    type Output = Vec<Result<T, TaskError>>;
+    const PANICS_FAIL_GROUP: bool = false;
+
+    fn output(&mut self, _index: usize, output: T) -> Option<Self::Output> {
+        self.outcomes.push(Ok(output));
+        None
+    }
+
+    fn failed(&mut self, error: TaskError) -> Option<Self::Output> {
+        self.outcomes.push(Err(error));
+        None
+    }
+
+    fn finish(&mut self) -> Self::Output {
+        std::mem::take(&mut self.outcomes)
+    }
+}
+
+/// The first task to finish wins: its index and output; the others are cancelled.
+/// `tasks![race; ...]`.
+#[derive(Debug, Default)]
+pub struct Race;
+
+impl<T> Mode<T> for Race {
+    type Output = (usize, T);
+    const IN_ORDER: bool = false;
+
+    fn ends(_output: &T) -> bool {
+        true
+    }
+
+    fn output(&mut self, index: usize, output: T) -> Option<(usize, T)> {
+        Some((index, output))
+    }
+
+    fn finish(&mut self) -> (usize, T) {
+        panic!("`tasks![race; ...]` had no task to race: its iterator was empty")
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A task of a [`Group`]: runs the future, catches its panic, and tells the group at once
+    /// about a panic or an output that ends it.
+    struct Member<F: Future> {
+        #[pin]
+        future: F,
+        group: Arc<GroupState>,
+        index: usize,
+        panics_fail_group: bool,
+        ends: fn(&<F as Future>::Output) -> bool,
+    }
+}
+
+impl<F: Future> Future for Member<F> {
+    type Output = Result<F::Output, Payload>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let future = this.future;
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => {
+                if (this.ends)(&output) {
+                    this.group.end(*this.index);
+                }
+                Poll::Ready(Ok(output))
+            }
+            Err(payload) if *this.panics_fail_group => {
+                this.group.fail(payload);
+                // The payload now lives in the group state.
+                Poll::Ready(Err(Box::new(())))
+            }
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}
+
+/// The handle to a member task: its output, or its panic's payload.
+type MemberHandle<F> = RawHandle<Result<<F as Future>::Output, Payload>>;
+
+type Spawner<F> = fn(Member<F>) -> MemberHandle<F>;
+
+fn spawn_local_member<F>(member: Member<F>) -> RawHandle<Result<F::Output, Payload>>
+where
+    F: Future + 'static,
+{
+    handle::spawn_local("`tasks![]`", member)
+}
+
+fn spawn_send_member<F>(member: Member<F>) -> RawHandle<Result<F::Output, Payload>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send,
+{
+    handle::spawn_send("`tasks![]`", member)
+}
+
+/// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
+/// [`Settle`]) an optional timeout: what `tasks![]` with a mode or options expands to.
+///
+/// The source is consumed lazily: at most `limit` of its futures are running tasks at any time,
+/// so a group over millions of items holds `limit` tasks in memory. A new task starts when the
+/// oldest running one has been taken (outputs are taken in order), as
+/// `futures::stream::StreamExt::buffered` does.
+///
+/// ```
+/// use jobloop_runtime::group::{Group, Names, Try};
+/// use jobloop_runtime::EventLoop;
+///
+/// let out = EventLoop::new().block_on(async {
+///     let jobs = (0..10u32).map(|i| async move { if i < 20 { Ok(i) } else { Err("too big") } });
+///     Group::new(Names::Each("job(i)"), Try::default(), 3, jobs).await
+/// });
+/// assert_eq!(out, Ok((0..10).collect()));
+/// ```
+#[must_use = "a Group cancels its tasks when dropped; `.await` it to wait for them"]
+pub struct Group<I: Iterator, M>
+where
+    I::Item: Future,
+{
+    source: std::iter::Fuse<I>,
+    limit: usize,
+    spawn: Spawner<I::Item>,
+    state: Arc<GroupState>,
+    /// Running (or finished, not yet taken) tasks, in spawn order, with their indexes.
+    running: VecDeque<(usize, MemberHandle<I::Item>)>,
+    next_index: usize,
+    names: Names,
+    mode: M,
+    /// [`Settle`] only: when the timeout expires, the unfinished tasks become
+    /// [`TaskErrorKind::TimedOut`] outcomes.
+    deadline: Option<Sleep>,
+}
+
+impl<I, M> Group<I, M>
+where
+    I: Iterator,
+    I::Item: Future + 'static,
+    <I::Item as Future>::Output: 'static,
+    M: Mode<<I::Item as Future>::Output>,
+{
+    /// Starts up to `limit` (at least 1) of the `tasks` at once, on this thread (they need not be
+    /// `Send`), and the rest as the first ones finish.
+    ///
+    /// # Panics
+    ///
+    /// When no jobloop runtime runs on this thread.
+    #[track_caller]
+    pub fn new(
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: impl IntoIterator<IntoIter = I>,
+    ) -> Self {
+        Group::start(names, mode, limit, tasks.into_iter(), spawn_local_member)
+    }
+}
+
+impl<I, M> Group<I, M>
+where
+    I: Iterator,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
+    M: Mode<<I::Item as Future>::Output>,
+{
+    /// Like [`Group::new`], for `Send` futures, which a multi-threaded runtime may run in
+    /// parallel on its worker threads (`tasks![send; ...]`).
+    #[track_caller]
+    pub fn new_send(
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: impl IntoIterator<IntoIter = I>,
+    ) -> Self {
+        Group::start(names, mode, limit, tasks.into_iter(), spawn_send_member)
+    }
+}
+
+impl<I, M> Group<I, M>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output>,
+{
+    #[track_caller]
+    fn start(names: Names, mode: M, limit: usize, tasks: I, spawn: Spawner<I::Item>) -> Self {
+        let mut group = Group {
+            source: tasks.fuse(),
+            limit: limit.max(1),
+            spawn,
+            state: Arc::default(),
+            running: VecDeque::new(),
+            next_index: 0,
+            names,
+            mode,
+            deadline: None,
+        };
+        // The tasks start when the group is created, as asyncio's `create_task` starts them.
+        group.fill();
+        group
+    }
+
+    /// Gives up on the tasks still unfinished after `duration`: they are cancelled and reported
+    /// as [`TaskErrorKind::TimedOut`] (for modes that report outcomes, as [`Settle`] does).
+    pub fn deadline_after(mut self, duration: Duration) -> Self {
+        self.deadline = Some(sleep(duration));
+        self
+    }
+
+    /// Starts tasks from the source until `limit` run.
+    #[track_caller]
+    fn fill(&mut self) {
+        while self.running.len() < self.limit {
+            let Some(future) = self.source.next() else {
+                break;
+            };
+            let index = self.next_index;
+            self.next_index += 1;
+            let member = Member {
+                future,
+                group: self.state.clone(),
+                index,
+                panics_fail_group: M::PANICS_FAIL_GROUP,
+                ends: M::ends,
+            };
+            self.running.push_back((index, (self.spawn)(member)));
+        }
+    }
+
+    /// Takes the outcome of a finished task; `Some` ends the group.
+    fn take(
+        &mut self,
+        index: usize,
+        outcome: Option<Result<<I::Item as Future>::Output, Payload>>,
+    ) -> Option<M::Output> {
+        match outcome {
+            Some(Ok(output)) => self.mode.output(index, output),
+            Some(Err(payload)) => {
+                if M::PANICS_FAIL_GROUP {
+                    // The member stored the real payload in the group state.
+                    self.state.resume_panic()
+                }
+                let error = TaskError::panicked(self.names.name(index), &*payload);
+                self.mode.failed(error)
+            }
+            None => {
+                let error = TaskError::new(self.names.name(index), TaskErrorKind::Cancelled);
+                self.mode.failed(error)
+            }
+        }
+    }
+
+    /// The deadline expired: every unfinished task (started or not) times out.
+    fn time_out(&mut self) -> M::Output {
+        let mut unfinished: Vec<usize> = self.running.drain(..).map(|(index, _)| index).collect();
+        for _ in self.source.by_ref() {
+            unfinished.push(self.next_index);
+            self.next_index += 1;
+        }
+        for index in unfinished {
+            let error = TaskError::new(self.names.name(index), TaskErrorKind::TimedOut);
+            if let Some(output) = self.mode.failed(error) {
+                return output;
+            }
+        }
+        self.mode.finish()
+    }
+
+    /// Ends the group: the tasks still running are cancelled.
+    fn end(&mut self, output: M::Output) -> Poll<M::Output> {
+        self.running.clear();
+        Poll::Ready(output)
+    }
+}
+
+impl<I, M> Future for Group<I, M>
+where
+    I: Iterator + Unpin,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output> + Unpin,
+{
+    type Output = M::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M::Output> {
+        let this = &mut *self;
+        this.state.register_and_check(cx);
+        if let Some(deadline) = &mut this.deadline {
+            if Pin::new(deadline).poll(cx).is_ready() {
+                let output = this.time_out();
+                return this.end(output);
+            }
+        }
+        loop {
+            this.fill();
+            // A task whose output ends the group, wherever it is in the order.
+            if let Some(index) = this.state.ended() {
+                if let Some(position) = this.running.iter().position(|(i, _)| *i == index) {
+                    if let Some((_, handle)) = this.running.get_mut(position) {
+                        if let Poll::Ready(outcome) = handle.poll_output(cx) {
+                            this.running.remove(position);
+                            if let Some(output) = this.take(index, outcome) {
+                                return this.end(output);
+                            }
+                            continue;
+                        }
+                    }
+                }
+            }
+            if !M::IN_ORDER {
+                if this.running.is_empty() {
+                    let output = this.mode.finish();
+                    return this.end(output);
+                }
+                return Poll::Pending;
+            }
+            let Some((index, handle)) = this.running.front_mut() else {
+                let output = this.mode.finish();
+                return this.end(output);
+            };
+            let index = *index;
+            match handle.poll_output(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(outcome) => {
+                    this.running.pop_front();
+                    if let Some(output) = this.take(index, outcome) {
+                        return this.end(output);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<I: Iterator, M> fmt::Debug for Group<I, M>
+where
+    I::Item: Future,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Group")
+            .field("running", &self.running.len())
+            .field("started", &self.next_index)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The output of a task of `tasks![try; ...]`: a `Result`. Also tells at compile time, at the
+/// task's expression, that the task must return one.
+#[diagnostic::on_unimplemented(
+    message = "a task of `tasks![try; ...]` must return a `Result`, but this one returns `{Self}`",
+    label = "returns `{Self}`, not a `Result`",
+    note = "`try` stops at the first `Err`: make the task return `Result<T, E>`, or remove `try`"
+)]
+pub trait TryOutput {
+    /// The `Ok` type.
+    type Ok;
+    /// The `Err` type.
+    type Err;
+    /// The output as a `Result`.
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+}
+
+impl<T, E> TryOutput for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+
+    fn into_result(self) -> Self {
+        self
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A task of `tasks![try; ...]`, returned by [`try_task`]: the task, with its output seen
+    /// through [`TryOutput`].
+    pub struct TryTask<F> {
+        #[pin]
+        task: F,
+    }
+}
+
+impl<F> Future for TryTask<F>
+where
+    F: Future,
+    F::Output: TryOutput,
+{
+    type Output = Result<<F::Output as TryOutput>::Ok, <F::Output as TryOutput>::Err>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project().task.poll(cx).map(TryOutput::into_result)
+    }
+}
+
+/// Wraps a task of `tasks![try; ...]`. The bound puts the "must return a `Result`" error at the
+/// task's expression; the output type, seen through [`TryOutput`], keeps that error from
+/// spreading to the rest of the expansion.
+pub fn try_task<F>(task: F) -> TryTask<F>
+where
+    F: Future,
+    F::Output: TryOutput,
+{
+    TryTask { task }
+}

@@ -1,0 +1,2 @@
+#[jobloop::job_main(virtual_time)]
+async fn main() {}

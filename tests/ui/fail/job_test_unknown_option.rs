@@ -1,0 +1,4 @@
+#[jobloop::job_test(paused)]
+async fn clock() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[jobloop::job_test(virtual_time = true)]
+async fn clock() {}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use std::time::Duration;
+
+async fn job(id: u32) -> Result<u32, String> {
+    Ok(id)
+}
+
+async fn run() {
+    let _ = jobloop::tasks![settle = true; job(1), job(2)].await;
+}
+
+fn main() {
+    let _ = run();
+    let _ = Duration::ZERO;
+}

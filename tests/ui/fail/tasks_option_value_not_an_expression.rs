@@ -1,0 +1,14 @@
+use std::time::Duration;
+
+async fn job(id: u32) -> Result<u32, String> {
+    Ok(id)
+}
+
+async fn run() {
+    let _ = jobloop::tasks![timeout = struct; for id in 0..3 => job(id)].await;
+}
+
+fn main() {
+    let _ = run();
+    let _ = Duration::ZERO;
+}

@@ -1,0 +1,103 @@
+//! The virtual clock of `#[job_test(virtual_time)]`: timers fire in order, at once in real
+//! time, while `jobloop::now()` says the full time passed.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use jobloop::{job_test, now, sleep, tasks, Elapsed, Runtime};
+
+async fn job(log: Rc<RefCell<Vec<String>>>, id: u32) -> u32 {
+    log.borrow_mut().push(format!("start {id}"));
+    sleep(Duration::from_secs(2)).await;
+    log.borrow_mut().push(format!("end {id}"));
+    id
+}
+
+#[job_test(virtual_time)]
+async fn three_2s_jobs_take_2s_of_virtual_time_and_no_real_time() {
+    let real = Instant::now();
+    let start = now();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let out = tasks![for id in 0..3 => job(log.clone(), id)].await;
+    assert_eq!(out, [0, 1, 2]);
+    assert_eq!(now() - start, Duration::from_secs(2));
+    assert!(
+        real.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        real.elapsed()
+    );
+    assert_eq!(
+        *log.borrow(),
+        ["start 0", "start 1", "start 2", "end 0", "end 1", "end 2"]
+    );
+}
+
+#[job_test(virtual_time)]
+async fn equal_deadlines_fire_in_the_order_they_were_set() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let deadline = now() + Duration::from_secs(60);
+    tasks![for id in 0..10 => {
+        let log = log.clone();
+        async move {
+            jobloop::sleep_until(deadline).await;
+            log.borrow_mut().push(id);
+        }
+    }]
+    .await;
+    assert_eq!(*log.borrow(), (0..10).collect::<Vec<_>>());
+}
+
+#[job_test(virtual_time)]
+async fn a_timeout_expires_on_the_virtual_clock() {
+    let start = now();
+    let out =
+        tasks![timeout = Duration::from_secs(5); for _ in 0..3 => sleep(Duration::from_secs(3600))]
+            .await;
+    assert_eq!(out, Err(Elapsed::default()));
+    assert_eq!(now() - start, Duration::from_secs(5));
+}
+
+#[job_test(virtual_time)]
+async fn sleeps_wake_in_deadline_order_across_tasks() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    tasks![for ms in [30u64, 10, 20] => {
+        let log = log.clone();
+        async move {
+            sleep(Duration::from_millis(ms)).await;
+            log.borrow_mut().push(ms);
+        }
+    }]
+    .await;
+    assert_eq!(*log.borrow(), [10, 20, 30]);
+}
+
+#[cfg(feature = "tokio")]
+#[job_test(runtime = jobloop::runtime::Tokio::current_thread(), virtual_time)]
+async fn virtual_time_is_tokios_paused_time_under_tokio() {
+    let real = Instant::now();
+    let start = now();
+    tasks![for _ in 0..3 => sleep(Duration::from_secs(2))].await;
+    assert_eq!(now() - start, Duration::from_secs(2));
+    assert!(
+        real.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        real.elapsed()
+    );
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+#[should_panic(expected = "`virtual_time` needs tokio's current-thread runtime")]
+fn virtual_time_on_tokio_multi_thread_is_a_start_up_error() {
+    jobloop::runtime::Tokio::multi_thread(2).with_virtual_time();
+}
+
+#[cfg(feature = "smol")]
+#[test]
+#[should_panic(
+    expected = "`virtual_time` is not supported by the runtime `jobloop_runtime::runtime::smol::Smol`"
+)]
+fn virtual_time_on_smol_is_a_start_up_error() {
+    jobloop::runtime::Smol::new().with_virtual_time();
+}
