@@ -51,7 +51,7 @@ async fn logged_job(log: Log, id: u32, wait: Duration) -> u32 {
     id * 10
 }
 
-#[job_test]
+#[job_test(virtual_time)]
 async fn jobs_start_in_order_then_end_in_order() {
     let log = Log::default();
     let out =
@@ -63,7 +63,7 @@ async fn jobs_start_in_order_then_end_in_order() {
     );
 }
 
-#[job_test]
+#[job_test(virtual_time)]
 async fn outputs_come_back_in_written_order_whatever_order_tasks_finish_in() {
     let log = Log::default();
     // Later tasks finish first.
@@ -109,10 +109,10 @@ fn sleep_never_fires_before_its_deadline() {
     });
 }
 
-#[job_test]
+#[job_test(virtual_time)]
 async fn equal_deadlines_fire_in_the_order_they_were_set() {
     let log = Log::default();
-    let deadline = Instant::now() + Duration::from_millis(20);
+    let deadline = jobloop::now() + Duration::from_millis(20);
     tasks![for id in 0..5 => {
         let log = log.clone();
         async move {
@@ -185,7 +185,7 @@ fn panic_in_a_later_task_is_not_held_back_by_a_slow_earlier_task() {
     assert_eq!(counter.dropped(), 4);
 }
 
-#[job_test]
+#[job_test(virtual_time)]
 async fn siblings_are_cancelled_when_a_task_panics() {
     let counter = DropCounter::default();
     let finished = Rc::new(Cell::new(0));
@@ -231,7 +231,7 @@ impl<F: std::future::Future + Unpin> std::future::Future for CatchUnwindFuture<F
     }
 }
 
-#[job_test]
+#[job_test(virtual_time)]
 async fn a_panicking_task_does_not_take_the_loop_or_other_groups_down() {
     let failing = spawn(async {
         tasks![async { panic!("this group fails") }].await;
@@ -248,7 +248,7 @@ async fn a_panicking_task_does_not_take_the_loop_or_other_groups_down() {
     assert_eq!(tasks![async { "still running" }].await.0, "still running");
 }
 
-#[job_test]
+#[job_test(virtual_time)]
 async fn dropping_a_group_before_it_completes_cancels_all_its_tasks() {
     let counter = DropCounter::default();
     let finished = Rc::new(Cell::new(0));
@@ -285,7 +285,7 @@ async fn dropping_a_group_before_it_completes_cancels_all_its_tasks() {
     assert_eq!(list_counter.dropped(), 2);
 }
 
-#[job_test]
+#[job_test(virtual_time)]
 async fn a_spawned_task_runs_without_being_awaited_and_detaches_on_drop() {
     let ran = Rc::new(Cell::new(false));
     let flag = ran.clone();
@@ -297,7 +297,7 @@ async fn a_spawned_task_runs_without_being_awaited_and_detaches_on_drop() {
     assert!(ran.get(), "the detached task ran to completion");
 }
 
-#[job_test]
+#[job_test(virtual_time)]
 async fn a_spawned_task_runs_as_soon_as_the_spawner_yields_and_is_awaited_later() {
     let log = Log::default();
     let task_log = log.clone();
@@ -324,7 +324,7 @@ async fn a_spawned_task_runs_as_soon_as_the_spawner_yields_and_is_awaited_later(
     );
 }
 
-#[job_test]
+#[job_test(virtual_time)]
 async fn cancelling_a_join_handle_drops_the_task() {
     let counter = DropCounter::default();
     let token = counter.token();
@@ -362,7 +362,7 @@ async fn fan_out(depth: u32) -> u32 {
     leaves.iter().sum()
 }
 
-#[job_test]
+#[job_test(virtual_time)]
 async fn nested_groups_work_to_any_depth() {
     assert_eq!(fan_out(4).await, 81);
 }

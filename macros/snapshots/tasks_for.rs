@@ -1,7 +1,10 @@
 fn snapshot() {
     let _ = {
-        let mut group = ::jobloop::TaskGroup::new();
-        for (i, url) in urls.iter().enumerate() {
+        let items = ::core::iter::IntoIterator::into_iter(urls.iter().enumerate());
+        let mut group = ::jobloop::TaskGroup::with_capacity(
+            ::core::iter::Iterator::size_hint(&items).0,
+        );
+        for (i, url) in items {
             group.spawn(fetch(i, url));
         }
         group

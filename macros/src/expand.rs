@@ -219,12 +219,16 @@ fn expand_for(
     spawn: &syn::Ident,
 ) -> TokenStream {
     let group = format_ident!("group", span = Span::mixed_site());
+    let items = format_ident!("items", span = Span::mixed_site());
     let for_keyword = for_token.into_token_stream();
     let spawn = spawn_call(&group, spawn, expr);
     quote! {
         {
-            let mut #group = ::jobloop::TaskGroup::new();
-            #for_keyword #pat in #iter {
+            let #items = ::core::iter::IntoIterator::into_iter(#iter);
+            let mut #group = ::jobloop::TaskGroup::with_capacity(
+                ::core::iter::Iterator::size_hint(&#items).0,
+            );
+            #for_keyword #pat in #items {
                 #spawn;
             }
             #group

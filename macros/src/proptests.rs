@@ -31,7 +31,7 @@ const DEFAULT_CASES: u32 = 2_000;
 const IDENTS: &str = "for in async fn send try settle race limit timeout runtime main self Self \
     super crate pub const unsafe extern where impl move await let mut match if else loop return \
     dyn static type struct use mod union macro_rules test should_panic doc _ x xs a b job jobloop \
-    EventLoop new tokio Result u8 Vec";
+    EventLoop new tokio Result u8 Vec virtual_time";
 
 /// Identifiers that may be written raw (`r#try`): not `self`, `Self`, `super`, `crate` or `_`.
 const RAW_IDENTS: &str = "for in async fn try send limit move await match r main";
@@ -168,6 +168,11 @@ const TASKS_SEEDS: &[&str] = &[
     "race; a(), b()",
     "limit = 4; for x in xs => job(x)",
     "send, try, limit = 2, timeout = Duration::from_secs(1); a(), b()",
+    "try, send; job(1), other(2)",
+    "race, limit = 0; a()",
+    "settle, timeout = 1; for x in xs => job(x)",
+    "limit = 8, limit = 2, try, race; a()",
+    "limit; timeout; a()",
     "timeout = std::time::Duration::from_millis(10); for x in xs => job(x)",
     "for x in xs { job(x) }",
     "a(), , b(); c()",
@@ -193,6 +198,9 @@ const ARGS_SEEDS: &[&str] = &[
     ", runtime = x,",
     "flavor = \"multi_thread\", worker_threads = 2",
     "send",
+    "virtual_time",
+    "virtual_time, runtime = jobloop::EventLoop::new()",
+    "virtual_time = true, virtual_time",
     "limit = 4, timeout = Duration::from_secs(1)",
     "1 = 2",
     "#[x] runtime = {}",
@@ -411,11 +419,19 @@ fn lexed() -> impl Strategy<Value = String> {
 }
 
 fn input(seeds: &'static [&'static str]) -> impl Strategy<Value = Input> {
+    weighted_input(seeds, [3, 5, 2])
+}
+
+/// An input: random token trees, a mutated seed or lexed fragments, with these weights.
+fn weighted_input(
+    seeds: &'static [&'static str],
+    [random_weight, mutated_weight, lexed_weight]: [u32; 3],
+) -> impl Strategy<Value = Input> {
     prop_oneof![
-        3 => prop::collection::vec(tok(), 0..16).prop_map(Input::Random),
-        5 => (prop::sample::select(seeds), prop::collection::vec(mutation(), 0..4))
+        random_weight => prop::collection::vec(tok(), 0..16).prop_map(Input::Random),
+        mutated_weight => (prop::sample::select(seeds), prop::collection::vec(mutation(), 0..4))
             .prop_map(|(seed, mutations)| Input::Mutated(seed, mutations)),
-        2 => lexed().prop_map(Input::Lexed),
+        lexed_weight => lexed().prop_map(Input::Lexed),
     ]
 }
 
@@ -569,7 +585,7 @@ fn check_entry(
 fn job_main_never_panics() {
     run(
         "job_main",
-        (input(ARGS_SEEDS), input(ITEM_SEEDS)),
+        (weighted_input(ARGS_SEEDS, [1, 8, 1]), input(ITEM_SEEDS)),
         |stats, (args, item)| check_entry(stats, Entry::Main, &args, &item),
     );
 }
@@ -578,7 +594,7 @@ fn job_main_never_panics() {
 fn job_test_never_panics() {
     run(
         "job_test",
-        (input(ARGS_SEEDS), input(ITEM_SEEDS)),
+        (weighted_input(ARGS_SEEDS, [1, 8, 1]), input(ITEM_SEEDS)),
         |stats, (args, item)| check_entry(stats, Entry::Test, &args, &item),
     );
 }
@@ -617,6 +633,9 @@ const EDGE_CASES: &str = r#"
     =;
     a = ;
     try;
+    try, race;
+    limit = 0; a()
+    virtual_time
     limit = ; a()
     timeout = ; a()
     a =>

@@ -269,15 +269,34 @@ impl LoopCore {
         self.ready.borrow_mut().pop_front()
     }
 
-    /// Creates a task on this loop and queues it to run; returns its handle.
+    /// Creates a task on this loop and queues it to run; returns its handle. A panic of the task
+    /// resumes where the handle is awaited.
     pub(crate) fn spawn<F>(&self, future: F) -> async_task::Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.spawn_with(future, true)
+    }
+
+    /// Like [`spawn`](LoopCore::spawn), for a future that catches its own panics (a group
+    /// member): no second `catch_unwind` around each of its polls.
+    pub(crate) fn spawn_caught<F>(&self, future: F) -> async_task::Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.spawn_with(future, false)
+    }
+
+    fn spawn_with<F>(&self, future: F, propagate_panic: bool) -> async_task::Task<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         let remote = self.remote.clone();
         let (runnable, task) = async_task::Builder::new()
-            .propagate_panic(true)
+            .propagate_panic(propagate_panic)
             .spawn_local(
                 move |()| future,
                 move |runnable| remote.schedule(Some(runnable)),

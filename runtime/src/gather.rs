@@ -251,7 +251,7 @@ fn spawn_local_member<F>(member: Member<F>) -> RawHandle<Result<F::Output, Paylo
 where
     F: Future + 'static,
 {
-    handle::spawn_local("`tasks![]`", member)
+    handle::spawn_local("`tasks![]`", handle::Panics::CaughtByTask, member)
 }
 
 fn spawn_send_member<F>(member: Member<F>) -> RawHandle<Result<F::Output, Payload>>
@@ -259,7 +259,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send,
 {
-    handle::spawn_send("`tasks![]`", member)
+    handle::spawn_send("`tasks![]`", handle::Panics::CaughtByTask, member)
 }
 
 /// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
@@ -297,6 +297,8 @@ where
     /// [`Settle`] only: when the timeout expires, the unfinished tasks become
     /// [`TaskErrorKind::TimedOut`] outcomes.
     deadline: Option<Sleep>,
+    /// The waker last registered with `state`.
+    registered: Option<std::task::Waker>,
 }
 
 impl<I, M> Group<I, M>
@@ -361,6 +363,7 @@ where
             names,
             mode,
             deadline: None,
+            registered: None,
         };
         // The tasks start when the group is created, as asyncio's `create_task` starts them.
         group.fill();
@@ -450,7 +453,7 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M::Output> {
         let this = &mut *self;
-        this.state.register_and_check(cx);
+        this.state.register_and_check(&mut this.registered, cx);
         if let Some(deadline) = &mut this.deadline {
             if Pin::new(deadline).poll(cx).is_ready() {
                 let output = this.time_out();

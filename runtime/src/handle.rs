@@ -17,6 +17,22 @@ use crate::remote::{remote, RemoteHandle};
 pub(crate) enum RawHandle<T> {
     Loop(FallibleTask<T>),
     Remote(RemoteHandle<T>),
+    #[cfg(feature = "tokio")]
+    Tokio(TokioTask<T>),
+}
+
+/// A task spawned with tokio's own spawner. Dropping it aborts the task (tokio's handles
+/// detach on drop).
+#[cfg(feature = "tokio")]
+pub(crate) struct TokioTask<T>(Option<tokio::task::JoinHandle<T>>);
+
+#[cfg(feature = "tokio")]
+impl<T> Drop for TokioTask<T> {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            handle.abort();
+        }
+    }
 }
 
 impl<T> RawHandle<T> {
@@ -32,6 +48,26 @@ impl<T> RawHandle<T> {
                 Poll::Ready(Some(Err(payload))) => resume_unwind(payload),
                 Poll::Ready(None) => Poll::Ready(None),
             },
+            #[cfg(feature = "tokio")]
+            RawHandle::Tokio(TokioTask(handle)) => {
+                let Some(join) = handle.as_mut() else {
+                    return Poll::Ready(None);
+                };
+                match Pin::new(join).poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(Ok(output)) => {
+                        *handle = None;
+                        Poll::Ready(Some(output))
+                    }
+                    Poll::Ready(Err(error)) => {
+                        *handle = None;
+                        match error.try_into_panic() {
+                            Ok(payload) => resume_unwind(payload),
+                            Err(_cancelled) => Poll::Ready(None),
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -39,6 +75,8 @@ impl<T> RawHandle<T> {
         match self {
             RawHandle::Loop(task) => task.is_finished(),
             RawHandle::Remote(handle) => handle.is_finished(),
+            #[cfg(feature = "tokio")]
+            RawHandle::Tokio(TokioTask(handle)) => handle.as_ref().is_none_or(|h| h.is_finished()),
         }
     }
 
@@ -47,20 +85,38 @@ impl<T> RawHandle<T> {
         match self {
             RawHandle::Loop(task) => task.detach(),
             RawHandle::Remote(handle) => handle.detach(),
+            #[cfg(feature = "tokio")]
+            RawHandle::Tokio(mut task) => drop(task.0.take()),
         }
     }
 }
 
+/// Whether a spawned future catches its own panics (group members do), or the handle must
+/// catch them and resume them where it is awaited.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Panics {
+    Propagate,
+    CaughtByTask,
+}
+
 /// Starts `future` on the current runtime, on this thread (it need not be `Send`).
 #[track_caller]
-pub(crate) fn spawn_local<F>(what: &str, future: F) -> RawHandle<F::Output>
+pub(crate) fn spawn_local<F>(what: &str, panics: Panics, future: F) -> RawHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
     match context::expect_current(what) {
+        Current::Loop(core) if panics == Panics::CaughtByTask => {
+            RawHandle::Loop(core.spawn_caught(future).fallible())
+        }
         Current::Loop(core) => RawHandle::Loop(core.spawn(future).fallible()),
         Current::Runtime(runtime) => {
+            #[cfg(feature = "tokio")]
+            if let Some((_, name)) = runtime.tokio_handle() {
+                let handle = crate::runtime::tokio::spawn_local_native(name, future);
+                return RawHandle::Tokio(TokioTask(Some(handle)));
+            }
             let (task, handle) = remote(future);
             runtime.spawn_local(Box::pin(task));
             RawHandle::Remote(handle)
@@ -70,14 +126,21 @@ where
 
 /// Starts `future` on the current runtime, on any of its threads.
 #[track_caller]
-pub(crate) fn spawn_send<F>(what: &str, future: F) -> RawHandle<F::Output>
+pub(crate) fn spawn_send<F>(what: &str, panics: Panics, future: F) -> RawHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     match context::expect_current(what) {
+        Current::Loop(core) if panics == Panics::CaughtByTask => {
+            RawHandle::Loop(core.spawn_caught(future).fallible())
+        }
         Current::Loop(core) => RawHandle::Loop(core.spawn(future).fallible()),
         Current::Runtime(runtime) => {
+            #[cfg(feature = "tokio")]
+            if let Some((tokio, _)) = runtime.tokio_handle() {
+                return RawHandle::Tokio(TokioTask(Some(tokio.spawn(future))));
+            }
             let (task, handle) = remote(future);
             runtime.spawn(Box::pin(task));
             RawHandle::Remote(handle)

@@ -106,6 +106,15 @@ pub trait Runtime: 'static {
     /// A future that completes at `deadline`, on the runtime's timer.
     fn sleep_until(&self, deadline: Instant) -> Timer;
 
+    /// The tokio runtime behind this one, and its name for messages: jobloop then spawns with
+    /// tokio's own spawner and keeps tokio's join handles, with no boxing. Not for other
+    /// runtimes to implement.
+    #[cfg(feature = "tokio")]
+    #[doc(hidden)]
+    fn tokio_handle(&self) -> Option<(&::tokio::runtime::Handle, &'static str)> {
+        None
+    }
+
     /// The runtime's clock, which [`now`](crate::now) and [`sleep`](crate::sleep) read. The
     /// default is the real time; a runtime with a virtual clock returns its time.
     fn now(&self) -> Instant {

@@ -42,7 +42,11 @@ where
     F::Output: 'static,
 {
     JoinHandle {
-        task: Some(handle::spawn_local("`jobloop::spawn`", future)),
+        task: Some(handle::spawn_local(
+            "`jobloop::spawn`",
+            handle::Panics::Propagate,
+            future,
+        )),
     }
 }
 
@@ -67,7 +71,11 @@ where
     F::Output: Send + 'static,
 {
     JoinHandle {
-        task: Some(handle::spawn_send("`jobloop::spawn_send`", future)),
+        task: Some(handle::spawn_send(
+            "`jobloop::spawn_send`",
+            handle::Panics::Propagate,
+            future,
+        )),
     }
 }
 

@@ -15,7 +15,7 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use atomic_waker::AtomicWaker;
 
@@ -107,8 +107,18 @@ impl GroupState {
 
     /// Registers the waiter, then resumes a member's panic if there was one. Registering first
     /// means a panic that lands after the check still wakes the waiter.
-    pub(crate) fn register_and_check(&self, cx: &Context<'_>) {
-        self.waiter.register(cx.waker());
+    ///
+    /// `registered` is the waker the caller registered last: a group is polled once per task
+    /// it takes, nearly always by the same task, so the shared registration (a few atomic
+    /// operations) is skipped while the waker stays the same.
+    pub(crate) fn register_and_check(&self, registered: &mut Option<Waker>, cx: &Context<'_>) {
+        if !registered
+            .as_ref()
+            .is_some_and(|waker| waker.will_wake(cx.waker()))
+        {
+            self.waiter.register(cx.waker());
+            *registered = Some(cx.waker().clone());
+        }
         if self.failed.load(Ordering::Acquire) {
             self.resume_panic();
         }
@@ -169,7 +179,11 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    handle::spawn_local("`tasks![]`", member(group, future))
+    handle::spawn_local(
+        "`tasks![]`",
+        handle::Panics::CaughtByTask,
+        member(group, future),
+    )
 }
 
 /// Starts a member on any thread of the current runtime.
@@ -179,7 +193,11 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    handle::spawn_send("`tasks![]`", member(group, future))
+    handle::spawn_send(
+        "`tasks![]`",
+        handle::Panics::CaughtByTask,
+        member(group, future),
+    )
 }
 
 /// The output of a member task that has finished: its value, or the group's panic.
@@ -225,6 +243,8 @@ pub struct TaskGroup<T> {
     tasks: Vec<Option<RawHandle<Option<T>>>>,
     /// The outputs collected so far: those of `tasks[..outputs.len()]`.
     outputs: Vec<T>,
+    /// The waker last registered with `state`.
+    registered: Option<Waker>,
 }
 
 impl<T: 'static> TaskGroup<T> {
@@ -234,6 +254,7 @@ impl<T: 'static> TaskGroup<T> {
             state: Arc::default(),
             tasks: Vec::new(),
             outputs: Vec::new(),
+            registered: None,
         }
     }
 
@@ -243,6 +264,7 @@ impl<T: 'static> TaskGroup<T> {
             state: Arc::default(),
             tasks: Vec::with_capacity(capacity),
             outputs: Vec::new(),
+            registered: None,
         }
     }
 
@@ -300,7 +322,7 @@ impl<T> Future for TaskGroup<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
         let this = &mut *self;
-        this.state.register_and_check(cx);
+        this.state.register_and_check(&mut this.registered, cx);
         if this.outputs.capacity() == 0 {
             this.outputs.reserve_exact(this.tasks.len());
         }
@@ -361,6 +383,7 @@ impl TupleGroup {
         GroupMember {
             task: Some(spawn_local_member(&self.state, future)),
             state: self.state.clone(),
+            registered: None,
         }
     }
 
@@ -374,6 +397,7 @@ impl TupleGroup {
         GroupMember {
             task: Some(spawn_send_member(&self.state, future)),
             state: self.state.clone(),
+            registered: None,
         }
     }
 }
@@ -384,6 +408,7 @@ impl TupleGroup {
 pub struct GroupMember<T> {
     task: Option<RawHandle<Option<T>>>,
     state: Arc<GroupState>,
+    registered: Option<Waker>,
 }
 
 impl<T> Unpin for GroupMember<T> {}
@@ -393,7 +418,7 @@ impl<T> Future for GroupMember<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
-        this.state.register_and_check(cx);
+        this.state.register_and_check(&mut this.registered, cx);
         let Some(task) = this.task.as_mut() else {
             panic!("GroupMember polled after it returned its output");
         };

@@ -134,6 +134,10 @@ impl Runtime for Tokio {
         tokio::time::Instant::now().into_std()
     }
 
+    fn tokio_handle(&self) -> Option<(&Handle, &'static str)> {
+        Some((self.runtime.handle(), self.name))
+    }
+
     /// tokio's paused time (`start_paused`), which only its current-thread runtime has.
     #[track_caller]
     fn with_virtual_time(self) -> Self {
@@ -171,9 +175,23 @@ impl Runtime for TokioHandle {
         let _context = self.handle.enter();
         tokio::time::Instant::now().into_std()
     }
+
+    fn tokio_handle(&self) -> Option<(&Handle, &'static str)> {
+        Some((&self.handle, self.name))
+    }
 }
 
 fn spawn_local(name: &str, task: LocalTask) {
+    drop(spawn_local_native(name, task));
+}
+
+/// Spawns a task that is not `Send` on tokio's `LocalSet` of this thread; panics with the fix
+/// when this thread has none (a worker thread of a multi-thread runtime).
+pub(crate) fn spawn_local_native<F>(name: &str, task: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
     if !IN_LOCAL_SET.with(Cell::get) {
         panic!(
             "a task that is not `Send` was spawned on a worker thread of jobloop's {name}: tokio \
@@ -182,7 +200,7 @@ fn spawn_local(name: &str, task: LocalTask) {
              `Tokio::current_thread()` or the embedded `EventLoop`"
         );
     }
-    drop(tokio::task::spawn_local(task));
+    tokio::task::spawn_local(task)
 }
 
 /// The context of a worker thread of a jobloop multi-thread runtime, made when a task there

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite and the compile-cost comparison in one go and writes BENCHMARKS.md:
+# the machine, the date, the tables of medians and ratios, and the notes of benches/NOTES.md.
+#
+#   bash benches/compare.sh            # the full suite (several minutes)
+#   bash benches/compare.sh --quick    # smaller sizes
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tables=$(mktemp)
+compile=$(mktemp)
+
+echo "== benchmark suite"
+cargo bench --bench suite -- --markdown "$tables" "$@"
+
+echo "== compile cost: clean debug builds of the three-jobs program"
+work=$(mktemp -d)
+mkdir -p "$work/with_jobloop/src" "$work/with_tokio/src"
+cat > "$work/with_jobloop/Cargo.toml" <<EOF
+[package]
+name = "with_jobloop"
+version = "0.0.0"
+edition = "2021"
+
+[dependencies]
+jobloop = { path = "$root" }
+
+[workspace]
+EOF
+cp examples/three_jobs.rs "$work/with_jobloop/src/main.rs"
+cat > "$work/with_tokio/Cargo.toml" <<'EOF'
+[package]
+name = "with_tokio"
+version = "0.0.0"
+edition = "2021"
+
+[dependencies]
+tokio = { version = "1", features = ["rt", "macros", "time"] }
+
+[workspace]
+EOF
+cat > "$work/with_tokio/src/main.rs" <<'EOF'
+use std::time::{Duration, Instant};
+
+async fn job(id: u32) {
+    println!("start job: {id}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    println!("end job: {id}");
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..3).map(|id| tokio::spawn(job(id))).collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    println!("time: {:.6}", start.elapsed().as_secs_f64());
+}
+EOF
+build() { # dir -> "seconds crates"
+    rm -rf "$1/target"
+    local start end crates
+    start=$(date +%s.%N)
+    crates=$(cd "$1" && cargo build 2>&1 | grep -c "Compiling" || true)
+    end=$(date +%s.%N)
+    echo "$(echo "$end - $start" | bc) $crates"
+}
+# Resolve and fetch first, so the timings are builds only.
+(cd "$work/with_jobloop" && cargo fetch -q) && (cd "$work/with_tokio" && cargo fetch -q)
+jobloop_times=(); tokio_times=()
+for _ in 1 2 3; do
+    read -r t c < <(build "$work/with_jobloop"); jobloop_times+=("$t"); jobloop_crates=$c
+    read -r t c < <(build "$work/with_tokio"); tokio_times+=("$t"); tokio_crates=$c
+done
+median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+jm=$(median "${jobloop_times[@]}"); tm=$(median "${tokio_times[@]}")
+ratio=$(echo "scale=2; $jm / $tm" | bc)
+{
+    echo "### compile cost: clean debug build of the three-jobs program (median of 3, alternating)"
+    echo
+    echo "| program | median | crates compiled | ratio to tokio |"
+    echo "|---|---|---|---|"
+    echo "| examples/three_jobs.rs with jobloop (default features) | ${jm} s | $jobloop_crates | $ratio |"
+    echo "| the same with \`#[tokio::main]\` (tokio: rt, macros, time) | ${tm} s | $tokio_crates | 1.00 |"
+    echo
+} > "$compile"
+rm -rf "$work"
+
+cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+{
+    echo "# jobloop benchmarks"
+    echo
+    echo "Written by \`benches/compare.sh\` on $(date -u +%Y-%m-%d) in one run: $(nproc) cores ($cpu),"
+    echo "$(free -g | awk '/Mem:/ {print $2}') GiB, $(rustc --version). Times are medians of repeated runs in"
+    echo "one process (\`cargo bench\`); memory is the peak of live heap bytes during a run, per item."
+    echo
+    cat "$tables"
+    cat "$compile"
+    if [ -f benches/NOTES.md ]; then cat benches/NOTES.md; fi
+} > BENCHMARKS.md
+rm -f "$tables" "$compile"
+echo "wrote BENCHMARKS.md"

@@ -1,0 +1,728 @@
+//! jobloop's benchmarks, side by side with their anchors in one run: each scenario runs jobloop
+//! and the hand-written equivalents on tokio, async-executor and futures, and prints the median
+//! time, the ratio to tokio current-thread (or to the hand-written code), and memory per task.
+//!
+//! ```sh
+//! cargo bench                         # the whole suite, printed as tables
+//! cargo bench -- --quick              # smaller sizes and fewer repetitions
+//! cargo bench -- spawn_join pingpong  # only the scenarios named
+//! cargo bench -- --markdown out.md    # also write the tables as Markdown (benches/compare.sh)
+//! ```
+//!
+//! A custom harness rather than divan: the scenarios are whole-program runs of up to a million
+//! tasks that need memory per task (a counting allocator) and ratios between rows of one run,
+//! which a micro-benchmark harness does not report.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use jobloop::runtime::{Smol, Tokio};
+use jobloop::{sleep, tasks, yield_now, EventLoop, Runtime};
+
+// The macros' expansion functions, compiled into this bench from their sources: a proc-macro
+// crate cannot export them.
+#[allow(dead_code)]
+#[path = "../macros/src/error.rs"]
+mod error;
+#[allow(dead_code)]
+#[path = "../macros/src/expand.rs"]
+mod expand;
+#[allow(dead_code)]
+#[path = "../macros/src/parse.rs"]
+mod parse;
+#[allow(dead_code)]
+#[path = "../macros/src/split.rs"]
+mod split;
+#[allow(dead_code)]
+#[path = "../macros/src/validate.rs"]
+mod validate;
+
+/// Counts the bytes live now and at the peak, to measure memory per task.
+#[global_allocator]
+static ALLOCATOR: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
+
+/// One measured row: a name, the median time, and the peak memory above the start.
+struct Row {
+    name: String,
+    median: Duration,
+    peak_bytes: usize,
+}
+
+/// Runs `run` `reps` times; the median time and the largest peak of live memory above what was
+/// live before each run.
+fn measure(name: &str, reps: usize, mut run: impl FnMut()) -> Row {
+    let mut times = Vec::with_capacity(reps);
+    let mut peak_bytes = 0;
+    for _ in 0..reps {
+        let base = ALLOCATOR.current_usage();
+        ALLOCATOR.reset_peak_usage();
+        let start = Instant::now();
+        run();
+        times.push(start.elapsed());
+        peak_bytes = peak_bytes.max(ALLOCATOR.peak_usage().saturating_sub(base));
+    }
+    times.sort();
+    Row {
+        name: name.to_string(),
+        median: times[times.len() / 2],
+        peak_bytes,
+    }
+}
+
+/// A table of rows with their ratio to a reference row.
+struct Table {
+    title: String,
+    reference: String,
+    /// What a row's count divides by for "per item" figures.
+    items: usize,
+    /// Subtracted from times before the ratio (the seed's 2 s, the 10 ms of a sleep).
+    baseline: Duration,
+    rows: Vec<Row>,
+}
+
+impl Table {
+    fn new(title: String, reference: &str, items: usize, baseline: Duration) -> Table {
+        Table {
+            title,
+            reference: reference.to_string(),
+            items,
+            baseline,
+            rows: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, row: Row) {
+        println!(
+            "  {:<44} {:>12.3?}",
+            row.name,
+            row.median.saturating_sub(self.baseline)
+        );
+        self.rows.push(row);
+    }
+
+    fn markdown(&self) -> String {
+        let reference = self
+            .rows
+            .iter()
+            .find(|row| row.name == self.reference)
+            .map(|row| row.median.saturating_sub(self.baseline));
+        let mut out = format!("### {}\n\n", self.title);
+        let above = if self.baseline.is_zero() {
+            String::from("median")
+        } else {
+            format!("median above {:?}", self.baseline)
+        };
+        let _ = writeln!(
+            out,
+            "| | {above} | per item | ratio to {} | memory per item |",
+            self.reference
+        );
+        out.push_str("|---|---|---|---|---|\n");
+        for row in &self.rows {
+            let time = row.median.saturating_sub(self.baseline);
+            let ratio = reference.map_or(String::from("–"), |reference| {
+                format!(
+                    "{:.2}",
+                    time.as_secs_f64() / reference.as_secs_f64().max(1e-12)
+                )
+            });
+            let _ = writeln!(
+                out,
+                "| {} | {:.3?} | {:.0} ns | {} | {} B |",
+                row.name,
+                time,
+                time.as_secs_f64() * 1e9 / self.items as f64,
+                ratio,
+                row.peak_bytes / self.items.max(1),
+            );
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// The sizes and repetitions of a run.
+struct Config {
+    quick: bool,
+    reps: usize,
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. spawn_join: N trivial tasks returning their index, joined in order.
+
+fn spawn_join(config: &Config, n: usize) -> Table {
+    let mut table = Table::new(
+        format!("spawn_join: {n} trivial tasks, joined in order"),
+        "tokio current-thread (hand-written)",
+        n,
+        Duration::ZERO,
+    );
+    let check = |sum: usize| assert_eq!(sum, n * (n - 1) / 2);
+    table.add(measure(
+        "jobloop tasks![] on EventLoop",
+        config.reps,
+        || {
+            let out = EventLoop::new()
+                .block_on(async { tasks![for i in 0..n => async move { i }].await });
+            check(out.iter().sum());
+        },
+    ));
+    table.add(measure(
+        "jobloop tasks![] on Tokio::current_thread()",
+        config.reps,
+        || {
+            let out = Tokio::current_thread()
+                .run(async { tasks![for i in 0..n => async move { i }].await });
+            check(out.iter().sum());
+        },
+    ));
+    table.add(measure("jobloop tasks![] on Smol", config.reps, || {
+        let out = Smol::new().run(async { tasks![for i in 0..n => async move { i }].await });
+        check(out.iter().sum());
+    }));
+    let tokio_ct = tokio_current_thread();
+    table.add(measure(
+        "tokio current-thread (hand-written)",
+        config.reps,
+        || {
+            check(tokio_ct.block_on(tokio_spawn_join(n)));
+        },
+    ));
+    let tokio_mt = tokio_multi_thread();
+    table.add(measure(
+        "tokio multi-thread(2) (hand-written)",
+        config.reps,
+        || {
+            check(tokio_mt.block_on(tokio_spawn_join(n)));
+        },
+    ));
+    table.add(measure(
+        "async-executor LocalExecutor (hand-written)",
+        config.reps,
+        || {
+            let executor = async_executor::LocalExecutor::new();
+            let sum = async_io::block_on(executor.run(async {
+                let tasks: Vec<_> = (0..n).map(|i| executor.spawn(async move { i })).collect();
+                let mut sum = 0;
+                for task in tasks {
+                    sum += task.await;
+                }
+                sum
+            }));
+            check(sum);
+        },
+    ));
+    table.add(measure(
+        "futures LocalPool (hand-written)",
+        config.reps,
+        || {
+            use futures_task::LocalSpawn as _;
+            let mut pool = futures_executor::LocalPool::new();
+            let spawner = pool.spawner();
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let (future, handle) =
+                        futures_util::future::FutureExt::remote_handle(async move { i });
+                    let _ = spawner.spawn_local_obj(Box::pin(future).into());
+                    handle
+                })
+                .collect();
+            let sum = pool.run_until(async {
+                let mut sum = 0;
+                for handle in handles {
+                    sum += handle.await;
+                }
+                sum
+            });
+            check(sum);
+        },
+    ));
+    table.add(measure(
+        "FuturesUnordered, no task (floor)",
+        config.reps,
+        || {
+            let sum = futures_executor::block_on(async {
+                let mut all: FuturesUnordered<_> = (0..n).map(|i| async move { i }).collect();
+                let mut sum = 0;
+                while let Some(i) = all.next().await {
+                    sum += i;
+                }
+                sum
+            });
+            check(sum);
+        },
+    ));
+    table
+}
+
+fn tokio_current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn tokio_multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+async fn tokio_spawn_join(n: usize) -> usize {
+    let handles: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
+    let mut sum = 0;
+    for handle in handles {
+        sum += handle.await.expect("task");
+    }
+    sum
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. tasks_overhead: tasks![] against the same spawn-and-join written by hand, same runtime.
+
+fn tasks_overhead(config: &Config, n: usize) -> Table {
+    // Small groups are repeated so that one measurement lasts long enough to time.
+    let rounds = (200_000 / n).max(1);
+    let mut table = Table::new(
+        format!("tasks_overhead: groups of {n} tasks, {rounds} groups"),
+        "jobloop::spawn by hand on EventLoop",
+        n * rounds,
+        Duration::ZERO,
+    );
+    table.add(measure("tasks![] on EventLoop", config.reps, || {
+        EventLoop::new().block_on(async {
+            for _ in 0..rounds {
+                black_box(tasks![for i in 0..n => async move { i }].await);
+            }
+        });
+    }));
+    table.add(measure(
+        "jobloop::spawn by hand on EventLoop",
+        config.reps,
+        || {
+            EventLoop::new().block_on(async {
+                for _ in 0..rounds {
+                    let handles: Vec<_> =
+                        (0..n).map(|i| jobloop::spawn(async move { i })).collect();
+                    let mut out = Vec::with_capacity(n);
+                    for handle in handles {
+                        out.push(handle.await);
+                    }
+                    black_box(out);
+                }
+            });
+        },
+    ));
+    let tokio_ct = tokio_current_thread();
+    table.add(measure(
+        "tasks![] on Tokio::current_thread()",
+        config.reps,
+        || {
+            Tokio::current_thread().run(async {
+                for _ in 0..rounds {
+                    black_box(tasks![send; for i in 0..n => async move { i }].await);
+                }
+            });
+        },
+    ));
+    table.add(measure(
+        "tokio::spawn by hand, tokio current-thread",
+        config.reps,
+        || {
+            tokio_ct.block_on(async {
+                for _ in 0..rounds {
+                    let handles: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
+                    let mut out = Vec::with_capacity(n);
+                    for handle in handles {
+                        out.push(handle.await.expect("task"));
+                    }
+                    black_box(out);
+                }
+            });
+        },
+    ));
+    table
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. sleep_many: N tasks that each sleep 10 ms, in one group.
+
+fn sleep_many(config: &Config, n: usize) -> Table {
+    let ten_ms = Duration::from_millis(10);
+    let mut table = Table::new(
+        format!("sleep_many: {n} tasks sleeping 10 ms, in one group"),
+        "tokio current-thread (hand-written)",
+        n,
+        ten_ms,
+    );
+    table.add(measure(
+        "jobloop tasks![] on EventLoop",
+        config.reps,
+        || {
+            EventLoop::new().block_on(async {
+                tasks![for _ in 0..n => sleep(ten_ms)].await;
+            });
+        },
+    ));
+    let tokio_ct = tokio_current_thread();
+    table.add(measure(
+        "tokio current-thread (hand-written)",
+        config.reps,
+        || {
+            tokio_ct.block_on(async {
+                let handles: Vec<_> = (0..n)
+                    .map(|_| tokio::spawn(tokio::time::sleep(ten_ms)))
+                    .collect();
+                for handle in handles {
+                    handle.await.expect("task");
+                }
+            });
+        },
+    ));
+    table.add(measure(
+        "async-io timers on LocalExecutor (hand-written)",
+        config.reps,
+        || {
+            let executor = async_executor::LocalExecutor::new();
+            async_io::block_on(executor.run(async {
+                let tasks: Vec<_> = (0..n)
+                    .map(|_| {
+                        executor.spawn(async move {
+                            async_io::Timer::after(ten_ms).await;
+                        })
+                    })
+                    .collect();
+                for task in tasks {
+                    task.await;
+                }
+            }));
+        },
+    ));
+    table
+}
+
+/// How late a single 10 ms sleep fires on an idle loop.
+fn sleep_precision(config: &Config) -> Table {
+    let ten_ms = Duration::from_millis(10);
+    let mut table = Table::new(
+        String::from("sleep precision: one 10 ms sleep on an idle loop"),
+        "tokio current-thread (hand-written)",
+        1,
+        ten_ms,
+    );
+    let reps = config.reps * 4;
+    table.add(measure("jobloop::sleep on EventLoop", reps, || {
+        EventLoop::new().block_on(sleep(ten_ms));
+    }));
+    let tokio_ct = tokio_current_thread();
+    table.add(measure("tokio current-thread (hand-written)", reps, || {
+        tokio_ct.block_on(async { tokio::time::sleep(ten_ms).await });
+    }));
+    table.add(measure("async-io Timer (hand-written)", reps, || {
+        async_io::block_on(async_io::Timer::after(ten_ms));
+    }));
+    table
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. limit: N items, at most 100 at once, outputs in order.
+
+fn limit(config: &Config, n: usize) -> Table {
+    let mut table = Table::new(
+        format!("limit: {n} items, at most 100 at once"),
+        "futures buffered(100), no task",
+        n,
+        Duration::ZERO,
+    );
+    let check = |out: &[usize]| assert_eq!(out.len(), n);
+    table.add(measure(
+        "jobloop tasks![limit = 100] on EventLoop",
+        config.reps,
+        || {
+            let out = EventLoop::new().block_on(async {
+                tasks![limit = 100; for i in 0..n => async move {
+                    yield_now().await;
+                    i
+                }]
+                .await
+            });
+            check(&out);
+        },
+    ));
+    table.add(measure(
+        "futures buffered(100), no task",
+        config.reps,
+        || {
+            let out: Vec<usize> = futures_executor::block_on(
+                futures_util::stream::iter(0..n)
+                    .map(|i| async move {
+                        yield_now().await;
+                        i
+                    })
+                    .buffered(100)
+                    .collect(),
+            );
+            check(&out);
+        },
+    ));
+    let tokio_ct = tokio_current_thread();
+    table.add(measure(
+        "tokio Semaphore(100) + spawn, current-thread",
+        config.reps,
+        || {
+            let out = tokio_ct.block_on(async {
+                let permits = Arc::new(tokio::sync::Semaphore::new(100));
+                let mut handles = Vec::with_capacity(n);
+                for i in 0..n {
+                    let permit = permits.clone().acquire_owned().await.expect("semaphore");
+                    handles.push(tokio::spawn(async move {
+                        tokio::task::yield_now().await;
+                        drop(permit);
+                        i
+                    }));
+                }
+                let mut out = Vec::with_capacity(n);
+                for handle in handles {
+                    out.push(handle.await.expect("task"));
+                }
+                out
+            });
+            check(&out);
+        },
+    ));
+    table
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. pingpong: two tasks pass a message back and forth over channels.
+
+fn pingpong(config: &Config, n: usize) -> Table {
+    let mut table = Table::new(
+        format!("pingpong: {n} round trips between two tasks"),
+        "tokio current-thread (hand-written)",
+        n,
+        Duration::ZERO,
+    );
+    table.add(measure(
+        "jobloop tasks![] on EventLoop",
+        config.reps,
+        || {
+            EventLoop::new().block_on(async {
+                let (ping, pong) = channels();
+                tasks![ping_task(ping, n), pong_task(pong)].await;
+            });
+        },
+    ));
+    let tokio_ct = tokio_current_thread();
+    table.add(measure(
+        "tokio current-thread (hand-written)",
+        config.reps,
+        || {
+            tokio_ct.block_on(tokio_pingpong(n));
+        },
+    ));
+    let tokio_mt = tokio_multi_thread();
+    table.add(measure(
+        "tokio multi-thread(2) (hand-written)",
+        config.reps,
+        || {
+            tokio_mt.block_on(tokio_pingpong(n));
+        },
+    ));
+    table.add(measure(
+        "async-executor LocalExecutor (hand-written)",
+        config.reps,
+        || {
+            let executor = async_executor::LocalExecutor::new();
+            async_io::block_on(executor.run(async {
+                let (ping, pong) = channels();
+                let a = executor.spawn(ping_task(ping, n));
+                let b = executor.spawn(pong_task(pong));
+                a.await;
+                b.await;
+            }));
+        },
+    ));
+    table
+}
+
+type Ends = (
+    tokio::sync::mpsc::Sender<u64>,
+    tokio::sync::mpsc::Receiver<u64>,
+);
+
+/// Two pairs of channels of capacity 1 (tokio's channels work on any runtime).
+fn channels() -> (Ends, Ends) {
+    let (to_pong, from_ping) = tokio::sync::mpsc::channel(1);
+    let (to_ping, from_pong) = tokio::sync::mpsc::channel(1);
+    ((to_pong, from_pong), (to_ping, from_ping))
+}
+
+async fn ping_task((to_pong, mut from_pong): Ends, n: usize) {
+    for i in 0..n as u64 {
+        to_pong.send(i).await.expect("pong is there");
+        let back = from_pong.recv().await.expect("pong answers");
+        assert_eq!(back, i);
+    }
+}
+
+async fn pong_task((to_ping, mut from_ping): Ends) {
+    while let Some(i) = from_ping.recv().await {
+        if to_ping.send(i).await.is_err() {
+            break;
+        }
+    }
+}
+
+async fn tokio_pingpong(n: usize) {
+    let (ping, pong) = channels();
+    let a = tokio::spawn(ping_task(ping, n));
+    let b = tokio::spawn(pong_task(pong));
+    a.await.expect("ping");
+    b.await.expect("pong");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. seed: the three 2 s jobs.
+
+fn seed(config: &Config) -> Table {
+    let two_s = Duration::from_secs(2);
+    let mut table = Table::new(
+        String::from("seed: three jobs of 2 s, waited together"),
+        "tokio current-thread (hand-written)",
+        3,
+        two_s,
+    );
+    let reps = config.reps.min(3);
+    table.add(measure("jobloop tasks![] on EventLoop", reps, || {
+        EventLoop::new().block_on(async {
+            tasks![for _ in 0..3 => sleep(two_s)].await;
+        });
+    }));
+    table.add(measure(
+        "jobloop tasks![] on Tokio::current_thread()",
+        reps,
+        || {
+            Tokio::current_thread().run(async {
+                tasks![for _ in 0..3 => sleep(two_s)].await;
+            });
+        },
+    ));
+    let tokio_ct = tokio_current_thread();
+    table.add(measure("tokio current-thread (hand-written)", reps, || {
+        tokio_ct.block_on(async {
+            let handles: Vec<_> = (0..3)
+                .map(|_| tokio::spawn(tokio::time::sleep(two_s)))
+                .collect();
+            for handle in handles {
+                handle.await.expect("task");
+            }
+        });
+    }));
+    table.add(measure(
+        "async-io timers on LocalExecutor (hand-written)",
+        reps,
+        || {
+            let executor = async_executor::LocalExecutor::new();
+            async_io::block_on(executor.run(async {
+                let tasks: Vec<_> = (0..3)
+                    .map(|_| executor.spawn(async_io::Timer::after(two_s)))
+                    .collect();
+                for task in tasks {
+                    task.await;
+                }
+            }));
+        },
+    ));
+    table
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. expansion: the macros on large inputs (only the signature of `main` is parsed).
+
+fn expansion(config: &Config) -> Table {
+    use proc_macro2::TokenStream;
+    use std::str::FromStr;
+
+    let mut main = String::from("async fn main() {\n");
+    for i in 0..2000 {
+        let _ = writeln!(
+            main,
+            "    let value_{i} = compute({i}, \"text\").await + {i};"
+        );
+    }
+    main.push('}');
+    let main = TokenStream::from_str(&main).expect("valid tokens");
+    let entries: Vec<String> = (0..1000).map(|i| format!("job({i})")).collect();
+    let list = TokenStream::from_str(&entries.join(", ")).expect("valid tokens");
+    let mut table = Table::new(
+        String::from("expansion: one macro invocation"),
+        "#[job_main] on a 2 000-line main",
+        1,
+        Duration::ZERO,
+    );
+    let reps = if config.quick { 21 } else { 201 };
+    table.add(measure("#[job_main] on a 2 000-line main", reps, || {
+        black_box(expand::entry(
+            expand::Entry::Main,
+            TokenStream::new(),
+            main.clone(),
+        ));
+    }));
+    table.add(measure("tasks![] with 1 000 entries", reps, || {
+        black_box(expand::tasks(list.clone()));
+    }));
+    table
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|arg| arg == "--quick");
+    let markdown = args
+        .iter()
+        .position(|arg| arg == "--markdown")
+        .and_then(|i| args.get(i + 1).cloned());
+    // cargo passes `--bench`; names select scenarios.
+    let selected: Vec<&String> = args
+        .iter()
+        .filter(|arg| !arg.starts_with("--") && Some(*arg) != markdown.as_ref())
+        .collect();
+    let wanted =
+        |name: &str| selected.is_empty() || selected.iter().any(|s| name.contains(s.as_str()));
+    let config = Config {
+        quick,
+        reps: if quick { 3 } else { 5 },
+    };
+    let big = if quick { 100_000 } else { 1_000_000 };
+    let mut tables = Vec::new();
+    let mut run = |name: &str, scenario: &dyn Fn() -> Table| {
+        if wanted(name) {
+            println!("{name}");
+            tables.push(scenario());
+        }
+    };
+    run("spawn_join", &|| spawn_join(&config, 100_000));
+    run("spawn_join", &|| spawn_join(&config, big));
+    run("tasks_overhead", &|| tasks_overhead(&config, 10));
+    run("tasks_overhead", &|| tasks_overhead(&config, 100_000));
+    run("sleep_many", &|| sleep_many(&config, 10_000));
+    run("sleep_many", &|| sleep_many(&config, 100_000));
+    run("sleep_many", &|| sleep_many(&config, big));
+    run("sleep_precision", &|| sleep_precision(&config));
+    run("limit", &|| limit(&config, big));
+    run("pingpong", &|| pingpong(&config, big));
+    run("seed", &|| seed(&config));
+    run("expansion", &|| expansion(&config));
+    let text: String = tables.iter().map(Table::markdown).collect();
+    println!("\n{text}");
+    if let Some(path) = markdown {
+        std::fs::write(&path, text).expect("write the Markdown tables");
+    }
+}
