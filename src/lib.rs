@@ -212,7 +212,9 @@ pub use jobloop_macros::job_test;
 /// (checked at compile time, at each task's expression), and a multi-threaded runtime
 /// ([`runtime::Tokio::multi_thread`]) may run them in parallel on its worker threads. Without
 /// `send`, tasks stay on the thread that spawned them and need not be `Send` (`Rc` and
-/// `RefCell` work). On single-threaded runtimes both behave the same.
+/// `RefCell` work), and the group itself is not `Send` either: inside a `send` task, use
+/// `tasks![send; ...]` for inner groups too (the compiler says so). On single-threaded runtimes
+/// both behave the same.
 ///
 /// Why an option: Rust cannot tell, while it compiles the function that contains an `async`
 /// block, whether that block is `Send`, so the macro cannot choose by itself.

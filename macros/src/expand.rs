@@ -195,6 +195,11 @@ fn spawn_call(group: &syn::Ident, spawn: &syn::Ident, task: &TokenStream) -> Tok
 
 /// `tasks![a, b]`: a task per expression, awaited in the written order.
 fn expand_list(tasks: &[TokenStream], spawn: &syn::Ident) -> TokenStream {
+    let new = if spawn == "spawn_send" {
+        format_ident!("new_send")
+    } else {
+        format_ident!("new")
+    };
     // Mixed-site names cannot clash with the user's variables in the task expressions.
     let group = format_ident!("group", span = Span::mixed_site());
     let names: Vec<_> = (0..tasks.len())
@@ -203,7 +208,7 @@ fn expand_list(tasks: &[TokenStream], spawn: &syn::Ident) -> TokenStream {
     let spawns = tasks.iter().map(|task| spawn_call(&group, spawn, task));
     quote! {
         {
-            let #group = ::jobloop::__private::TupleGroup::new();
+            let #group = ::jobloop::__private::TupleGroup::#new();
             #( let #names = #spawns; )*
             async move { ( #( #names.await, )* ) }
         }
@@ -221,11 +226,17 @@ fn expand_for(
     let group = format_ident!("group", span = Span::mixed_site());
     let items = format_ident!("items", span = Span::mixed_site());
     let for_keyword = for_token.into_token_stream();
+    // Groups of `send` tasks share their state atomically; the others need no atomics.
+    let with_capacity = if spawn == "spawn_send" {
+        format_ident!("send_with_capacity")
+    } else {
+        format_ident!("with_capacity")
+    };
     let spawn = spawn_call(&group, spawn, expr);
     quote! {
         {
             let #items = ::core::iter::IntoIterator::into_iter(#iter);
-            let mut #group = ::jobloop::TaskGroup::with_capacity(
+            let mut #group = ::jobloop::TaskGroup::#with_capacity(
                 ::core::iter::Iterator::size_hint(&#items).0,
             );
             #for_keyword #pat in #items {

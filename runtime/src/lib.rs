@@ -39,6 +39,11 @@ pub use event_loop::EventLoop;
 pub use runtime::Runtime;
 pub use task::{spawn, spawn_send, JoinHandle};
 pub use task_group::{SendTaskFuture, TaskFuture, TaskGroup};
+
+/// The kinds of [`TaskGroup`]: [`Local`](task_group::Local) and [`Shared`](task_group::Shared).
+pub mod group_kind {
+    pub use crate::task_group::{GroupKind, GroupState, Local, LocalState, Shared, Signal};
+}
 pub use timer::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, YieldNow};
 
 /// Task groups with a mode (all, try, settle, race), a limit and names: what `tasks![]` with a

@@ -9,10 +9,12 @@
 //!   running are dropped, which cancels them: no task outlives its group.
 
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
@@ -53,7 +55,7 @@ impl<F: Future + Send> SendTaskFuture for F {}
 
 /// What the members of one group share: the first panic, the first task whose output ends the
 /// group (a race's winner, a `try` group's first error), and the waker of whoever awaits them.
-pub(crate) struct GroupState {
+pub struct GroupState {
     failed: AtomicBool,
     panic: Mutex<Option<Payload>>,
     waiter: AtomicWaker,
@@ -138,17 +140,118 @@ impl GroupState {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// A group member's future: runs the task's future and turns a panic into a group failure.
-    /// Its output is `None` when the future panicked.
-    struct Member<F> {
-        #[pin]
-        future: F,
-        group: Arc<GroupState>,
+/// How the members of a group reach it when one panics.
+pub trait Signal: Clone + sealed::Sealed {
+    /// Records a member's panic (the first one wins) and wakes the group's waiter.
+    fn fail(&self, payload: Payload);
+    /// Registers the waiter (`registered` is the waker it registered last), then resumes a
+    /// member's panic if there was one.
+    fn register_and_check(&self, registered: &mut Option<Waker>, cx: &Context<'_>);
+    /// Resumes the panic a member recorded.
+    fn resume_panic(&self) -> !;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for std::rc::Rc<super::LocalState> {}
+    impl Sealed for std::sync::Arc<super::GroupState> {}
+    impl Sealed for super::Local {}
+    impl Sealed for super::Shared {}
+}
+
+impl Signal for Arc<GroupState> {
+    fn fail(&self, payload: Payload) {
+        GroupState::fail(self, payload);
+    }
+
+    fn register_and_check(&self, registered: &mut Option<Waker>, cx: &Context<'_>) {
+        GroupState::register_and_check(self, registered, cx);
+    }
+
+    fn resume_panic(&self) -> ! {
+        GroupState::resume_panic(self)
     }
 }
 
-impl<F: Future> Future for Member<F> {
+/// The state of a group whose members all run on its own thread: like [`GroupState`], without
+/// atomic operations (a group member costs one non-atomic reference count).
+#[derive(Default)]
+pub struct LocalState {
+    panic: RefCell<Option<Payload>>,
+    failed: Cell<bool>,
+    waiter: RefCell<Option<Waker>>,
+}
+
+impl Signal for Rc<LocalState> {
+    fn fail(&self, payload: Payload) {
+        let mut slot = self.panic.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(payload);
+        }
+        drop(slot);
+        self.failed.set(true);
+        let waiter = self.waiter.borrow_mut().take();
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+    }
+
+    fn register_and_check(&self, _registered: &mut Option<Waker>, cx: &Context<'_>) {
+        {
+            let mut waiter = self.waiter.borrow_mut();
+            if !waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *waiter = Some(cx.waker().clone());
+            }
+        }
+        if self.failed.get() {
+            self.resume_panic();
+        }
+    }
+
+    fn resume_panic(&self) -> ! {
+        let payload = self.panic.borrow_mut().take();
+        match payload {
+            Some(payload) => resume_unwind(payload),
+            None => panic!("a task of this `tasks![]` group panicked"),
+        }
+    }
+}
+
+/// Which tasks a group may hold: [`Local`] (they run on the group's thread and need not be
+/// `Send`; the group is not `Send`) or [`Shared`] (`Send` tasks that a multi-threaded runtime
+/// may run on any thread; the group is `Send`).
+pub trait GroupKind: sealed::Sealed {
+    /// What the members share with the group.
+    type Signal: Signal;
+}
+
+/// Groups whose tasks run on the group's thread: [`TaskGroup::new`].
+#[derive(Debug)]
+pub struct Local;
+
+/// Groups of `Send` tasks that may run on any thread: [`TaskGroup::new_send`].
+#[derive(Debug)]
+pub struct Shared;
+
+impl GroupKind for Local {
+    type Signal = Rc<LocalState>;
+}
+
+impl GroupKind for Shared {
+    type Signal = Arc<GroupState>;
+}
+
+pin_project_lite::pin_project! {
+    /// A group member's future: runs the task's future and turns a panic into a group failure.
+    /// Its output is `None` when the future panicked.
+    struct Member<F, S> {
+        #[pin]
+        future: F,
+        group: S,
+    }
+}
+
+impl<F: Future, S: Signal> Future for Member<F, S> {
     type Output = Option<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -165,25 +268,18 @@ impl<F: Future> Future for Member<F> {
     }
 }
 
-fn member<F: Future>(group: &Arc<GroupState>, future: F) -> Member<F> {
-    Member {
-        future,
-        group: group.clone(),
-    }
-}
-
 /// Starts a member on the current runtime's thread.
 #[track_caller]
-fn spawn_local_member<F>(group: &Arc<GroupState>, future: F) -> RawHandle<Option<F::Output>>
+fn spawn_local_member<F>(group: &Rc<LocalState>, future: F) -> RawHandle<Option<F::Output>>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    handle::spawn_local(
-        "`tasks![]`",
-        handle::Panics::CaughtByTask,
-        member(group, future),
-    )
+    let member = Member {
+        future,
+        group: group.clone(),
+    };
+    handle::spawn_local("`tasks![]`", handle::Panics::CaughtByTask, member)
 }
 
 /// Starts a member on any thread of the current runtime.
@@ -193,15 +289,15 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    handle::spawn_send(
-        "`tasks![]`",
-        handle::Panics::CaughtByTask,
-        member(group, future),
-    )
+    let member = Member {
+        future,
+        group: group.clone(),
+    };
+    handle::spawn_send("`tasks![]`", handle::Panics::CaughtByTask, member)
 }
 
 /// The output of a member task that has finished: its value, or the group's panic.
-fn finished<T>(group: &GroupState, output: Option<Option<T>>) -> T {
+fn finished<T>(group: &impl Signal, output: Option<Option<T>>) -> T {
     match output {
         Some(Some(value)) => value,
         Some(None) => group.resume_panic(),
@@ -220,6 +316,10 @@ fn finished<T>(group: &GroupState, output: Option<Option<T>>) -> T {
 /// the tasks still running are cancelled and the panic is resumed where the group is awaited.
 /// Dropping the group cancels the tasks still running.
 ///
+/// `TaskGroup<T>` (kind [`Local`]) runs its tasks on its own thread; they need not be `Send`
+/// and the group is not `Send`. [`TaskGroup::new_send`] makes a group of kind [`Shared`], whose
+/// `Send` tasks a multi-threaded runtime may run in parallel (`tasks![send; ...]`).
+///
 /// ```
 /// use jobloop_runtime::{sleep, EventLoop, TaskGroup};
 /// use std::time::Duration;
@@ -237,8 +337,8 @@ fn finished<T>(group: &GroupState, output: Option<Option<T>>) -> T {
 /// assert_eq!(out, [0, 10, 20]); // in spawn order all the same
 /// ```
 #[must_use = "a TaskGroup cancels its tasks when dropped; `.await` it to wait for them"]
-pub struct TaskGroup<T> {
-    state: Arc<GroupState>,
+pub struct TaskGroup<T, K: GroupKind = Local> {
+    state: K::Signal,
     /// The tasks not yet collected, in spawn order; `None` once its output was taken.
     tasks: Vec<Option<RawHandle<Option<T>>>>,
     /// The outputs collected so far: those of `tasks[..outputs.len()]`.
@@ -247,21 +347,16 @@ pub struct TaskGroup<T> {
     registered: Option<Waker>,
 }
 
-impl<T: 'static> TaskGroup<T> {
-    /// Creates an empty group.
+impl<T: 'static> TaskGroup<T, Local> {
+    /// Creates an empty group whose tasks run on this thread.
     pub fn new() -> Self {
-        TaskGroup {
-            state: Arc::default(),
-            tasks: Vec::new(),
-            outputs: Vec::new(),
-            registered: None,
-        }
+        TaskGroup::with_capacity(0)
     }
 
     /// Creates an empty group with room for `capacity` tasks.
     pub fn with_capacity(capacity: usize) -> Self {
         TaskGroup {
-            state: Arc::default(),
+            state: Rc::default(),
             tasks: Vec::with_capacity(capacity),
             outputs: Vec::new(),
             registered: None,
@@ -282,10 +377,26 @@ impl<T: 'static> TaskGroup<T> {
         let task = spawn_local_member(&self.state, future);
         self.tasks.push(Some(task));
     }
+}
 
-    /// Starts `future` as a task of this group, on any thread of the current runtime: on a
-    /// multi-threaded runtime, the tasks spawned this way run in parallel. `tasks![]` picks this
-    /// method by itself for futures that are `Send`.
+impl<T: Send + 'static> TaskGroup<T, Shared> {
+    /// Creates an empty group of `Send` tasks, which a multi-threaded runtime may run in
+    /// parallel on its worker threads. `tasks![send; ...]` uses it.
+    pub fn new_send() -> Self {
+        TaskGroup::send_with_capacity(0)
+    }
+
+    /// Creates an empty group of `Send` tasks with room for `capacity` of them.
+    pub fn send_with_capacity(capacity: usize) -> Self {
+        TaskGroup {
+            state: Arc::default(),
+            tasks: Vec::with_capacity(capacity),
+            outputs: Vec::new(),
+            registered: None,
+        }
+    }
+
+    /// Starts `future` as a task of this group, on any thread of the current runtime.
     ///
     /// # Panics
     ///
@@ -294,12 +405,13 @@ impl<T: 'static> TaskGroup<T> {
     pub fn spawn_send<F>(&mut self, future: F)
     where
         F: SendTaskFuture<Output = T> + 'static,
-        T: Send,
     {
         let task = spawn_send_member(&self.state, future);
         self.tasks.push(Some(task));
     }
+}
 
+impl<T, K: GroupKind> TaskGroup<T, K> {
     /// How many tasks were spawned in this group.
     pub fn len(&self) -> usize {
         self.tasks.len()
@@ -311,13 +423,13 @@ impl<T: 'static> TaskGroup<T> {
     }
 }
 
-impl<T: 'static> Default for TaskGroup<T> {
+impl<T: 'static> Default for TaskGroup<T, Local> {
     fn default() -> Self {
         TaskGroup::new()
     }
 }
 
-impl<T> Future for TaskGroup<T> {
+impl<T, K: GroupKind> Future for TaskGroup<T, K> {
     type Output = Vec<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
@@ -347,9 +459,9 @@ impl<T> Future for TaskGroup<T> {
 }
 
 // The outputs and task handles are never pinned: the group is moved freely whatever `T` is.
-impl<T> Unpin for TaskGroup<T> {}
+impl<T, K: GroupKind> Unpin for TaskGroup<T, K> {}
 
-impl<T> fmt::Debug for TaskGroup<T> {
+impl<T, K: GroupKind> fmt::Debug for TaskGroup<T, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskGroup")
             .field("tasks", &self.tasks.len())
@@ -359,21 +471,22 @@ impl<T> fmt::Debug for TaskGroup<T> {
 }
 
 /// The group behind the list form `tasks![a, b, c]`, whose tasks have different output types:
-/// each [`spawn`](TupleGroup::spawn) returns a [`GroupMember`] to await in turn.
-#[derive(Default)]
-pub struct TupleGroup {
-    state: Arc<GroupState>,
+/// each spawn returns a [`GroupMember`] to await in turn.
+pub struct TupleGroup<K: GroupKind = Local> {
+    state: K::Signal,
 }
 
-impl TupleGroup {
-    /// Creates an empty group.
+impl TupleGroup<Local> {
+    /// Creates an empty group whose tasks run on this thread.
     pub fn new() -> Self {
-        TupleGroup::default()
+        TupleGroup {
+            state: Rc::default(),
+        }
     }
 
     /// Starts `future` as a task of this group, on this thread.
     #[track_caller]
-    pub fn spawn<F, T>(&self, future: F) -> GroupMember<T>
+    pub fn spawn<F, T>(&self, future: F) -> GroupMember<T, Local>
     where
         // `T` rather than `F::Output` in the signature: with no projection to resolve, a task
         // that is not a future gets `TaskFuture`'s error message, which says what to write.
@@ -386,10 +499,25 @@ impl TupleGroup {
             registered: None,
         }
     }
+}
+
+impl Default for TupleGroup<Local> {
+    fn default() -> Self {
+        TupleGroup::new()
+    }
+}
+
+impl TupleGroup<Shared> {
+    /// Creates an empty group of `Send` tasks.
+    pub fn new_send() -> Self {
+        TupleGroup {
+            state: Arc::default(),
+        }
+    }
 
     /// Starts `future` as a task of this group, on any thread of the current runtime.
     #[track_caller]
-    pub fn spawn_send<F, T>(&self, future: F) -> GroupMember<T>
+    pub fn spawn_send<F, T>(&self, future: F) -> GroupMember<T, Shared>
     where
         F: SendTaskFuture<Output = T> + 'static,
         T: Send + 'static,
@@ -405,15 +533,15 @@ impl TupleGroup {
 /// One task of a [`TupleGroup`]. Awaiting it gives the task's output, or resumes the panic of any
 /// task of the group; dropping it cancels the task.
 #[must_use = "dropping a GroupMember cancels its task"]
-pub struct GroupMember<T> {
+pub struct GroupMember<T, K: GroupKind = Local> {
     task: Option<RawHandle<Option<T>>>,
-    state: Arc<GroupState>,
+    state: K::Signal,
     registered: Option<Waker>,
 }
 
-impl<T> Unpin for GroupMember<T> {}
+impl<T, K: GroupKind> Unpin for GroupMember<T, K> {}
 
-impl<T> Future for GroupMember<T> {
+impl<T, K: GroupKind> Future for GroupMember<T, K> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
