@@ -2,11 +2,11 @@
 //! (`EventLoop::block_on`, `Runtime::block_on`, `TaskGroup`), so that `cargo expand` shows code a
 //! person could have written.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 use crate::error::Errors;
-use crate::parse::{self, FnItem, TasksInput, TasksMode, TasksOptions};
+use crate::parse::{self, FnItem, Task, TasksInput, TasksMode, TasksOptions};
 use crate::validate::{self, EntryConfig};
 
 /// Which attribute is being expanded.
@@ -161,7 +161,7 @@ pub fn tasks(input: TokenStream) -> TokenStream {
         };
     }
     match tasks.input {
-        TasksInput::List(list) => expand_list(&list, &spawn),
+        TasksInput::List(list) => expand_list(list, &spawn),
         TasksInput::For {
             for_token,
             pat,
@@ -182,19 +182,18 @@ fn compile_errors_expr(error: syn::Error) -> TokenStream {
 
 /// `GROUP.SPAWN(TASK)`, located at the task: a task that is not a future (or not `Send` under
 /// `send`) is then reported at the user's expression, not at the macro.
-fn spawn_call(group: &syn::Ident, spawn: &syn::Ident, task: &TokenStream) -> TokenStream {
-    let span = task
-        .clone()
-        .into_iter()
-        .next()
-        .map_or(Span::call_site(), |token| token.span());
-    let group = format_ident!("{}", group, span = Span::mixed_site().located_at(span));
-    let spawn = format_ident!("{}", spawn, span = span);
-    quote_spanned! {span=> #group.#spawn(#task) }
+fn spawn_call(group: &syn::Ident, spawn: &syn::Ident, task: &Task) -> TokenStream {
+    let span = task.span;
+    let mut group = group.clone();
+    group.set_span(Span::mixed_site().located_at(span));
+    let mut spawn = spawn.clone();
+    spawn.set_span(span);
+    let tokens = &task.tokens;
+    quote_spanned! {span=> #group.#spawn(#tokens) }
 }
 
 /// `tasks![a, b]`: a task per expression, awaited in the written order.
-fn expand_list(tasks: &[TokenStream], spawn: &syn::Ident) -> TokenStream {
+fn expand_list(tasks: Vec<Task>, spawn: &syn::Ident) -> TokenStream {
     let new = if spawn == "spawn_send" {
         format_ident!("new_send")
     } else {
@@ -205,14 +204,42 @@ fn expand_list(tasks: &[TokenStream], spawn: &syn::Ident) -> TokenStream {
     let names: Vec<_> = (0..tasks.len())
         .map(|i| format_ident!("task_{}", i, span = Span::mixed_site()))
         .collect();
-    let spawns = tasks.iter().map(|task| spawn_call(&group, spawn, task));
-    quote! {
-        {
-            let #group = ::jobloop::__private::TupleGroup::#new();
-            #( let #names = #spawns; )*
-            async move { ( #( #names.await, )* ) }
-        }
+    let mut body = quote! { let #group = ::jobloop::__private::TupleGroup::#new(); };
+    // Built by moving each task's tokens into place: a task list can be long (`tasks![]` with
+    // 1 000 entries), and interpolating borrowed streams would copy every token.
+    for (name, task) in names.iter().zip(tasks) {
+        body.extend(quote! { let #name = });
+        body.extend(spawn_call_owned(&group, spawn, task));
+        body.extend(quote! { ; });
     }
+    body.extend(quote! { async move { ( #( #names.await, )* ) } });
+    let mut block = TokenStream::new();
+    block.extend([TokenTree::Group(proc_macro2::Group::new(
+        proc_macro2::Delimiter::Brace,
+        body,
+    ))]);
+    block
+}
+
+/// [`spawn_call`] that moves the task's tokens instead of copying them.
+fn spawn_call_owned(group: &syn::Ident, spawn: &syn::Ident, task: Task) -> TokenStream {
+    let span = task.span;
+    let mut group = group.clone();
+    group.set_span(Span::mixed_site().located_at(span));
+    let mut spawn = spawn.clone();
+    spawn.set_span(span);
+    let mut dot = proc_macro2::Punct::new('.', proc_macro2::Spacing::Alone);
+    dot.set_span(span);
+    let mut arguments = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, task.tokens);
+    arguments.set_span(span);
+    [
+        TokenTree::Ident(group),
+        TokenTree::Punct(dot),
+        TokenTree::Ident(spawn),
+        TokenTree::Group(arguments),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// `tasks![for PAT in ITER => EXPR]`: a task per item, outputs in iteration order.
@@ -220,7 +247,7 @@ fn expand_for(
     for_token: proc_macro2::TokenTree,
     pat: &TokenStream,
     iter: &TokenStream,
-    expr: &TokenStream,
+    expr: &Task,
     spawn: &syn::Ident,
 ) -> TokenStream {
     let group = format_ident!("group", span = Span::mixed_site());
@@ -323,15 +350,12 @@ fn with_timeout(options: &TasksOptions, group: TokenStream) -> TokenStream {
 }
 
 /// Checks at the task's expression that it is a future (and, under `try`, returns a `Result`).
-fn checked_task(options: &TasksOptions, task: &TokenStream) -> TokenStream {
-    let span = task
-        .clone()
-        .into_iter()
-        .next()
-        .map_or(Span::call_site(), |token| token.span());
+fn checked_task(options: &TasksOptions, task: &Task) -> TokenStream {
+    let span = task.span;
+    let tokens = &task.tokens;
     match options.mode {
-        Some((TasksMode::Try, _)) => quote_spanned! {span=> ::jobloop::group::try_task(#task) },
-        _ => quote_spanned! {span=> ::jobloop::__private::task(#task) },
+        Some((TasksMode::Try, _)) => quote_spanned! {span=> ::jobloop::group::try_task(#tokens) },
+        _ => quote_spanned! {span=> ::jobloop::__private::task(#tokens) },
     }
 }
 
@@ -340,10 +364,10 @@ fn expand_engine_for(
     options: &TasksOptions,
     pat: &TokenStream,
     iter: &TokenStream,
-    expr: &TokenStream,
+    expr: &Task,
 ) -> TokenStream {
     let Engine { mode, limit, new } = engine(options);
-    let name = expr_text(expr);
+    let name = expr_text(&expr.tokens);
     let task = checked_task(options, expr);
     let group = quote! {
         #new(
@@ -359,9 +383,9 @@ fn expand_engine_for(
 /// `tasks![OPTIONS; a, b]`: the tasks, whatever their output types, become one `Group` of boxed
 /// futures whose outputs are the variants of a local enum; the tuple is rebuilt at the end.
 /// `race` needs one output type, so its tasks are boxed as they are.
-fn expand_engine_list(options: &TasksOptions, tasks: &[TokenStream]) -> TokenStream {
+fn expand_engine_list(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
     let Engine { mode, limit, new } = engine(options);
-    let names: Vec<String> = tasks.iter().map(expr_text).collect();
+    let names: Vec<String> = tasks.iter().map(|task| expr_text(&task.tokens)).collect();
     let vars: Vec<_> = (0..tasks.len())
         .map(|i| format_ident!("task_{}", i, span = Span::mixed_site()))
         .collect();

@@ -12,7 +12,7 @@ use syn::{Abi, Attribute, Generics, ReturnType, Token, Visibility};
 
 use crate::error::Errors;
 use crate::expand::Entry;
-use crate::split::{find_fat_arrow, is_ident, split, Segment};
+use crate::split::{find_fat_arrow, first_top_level, is_ident, split, Segment};
 
 /// One `name = value` option of an attribute.
 pub(crate) struct EntryOption {
@@ -95,7 +95,20 @@ pub(crate) struct FnItem {
 }
 
 /// Parses the item an attribute is put on; anything but a function is an error.
+///
+/// The body is taken off first and never goes through syn: syn copies every token it parses
+/// into a buffer, which for a 2 000-line `main` would cost more than the whole expansion.
 pub(crate) fn fn_item(entry: Entry, item: TokenStream) -> syn::Result<FnItem> {
+    let mut tokens: Vec<TokenTree> = item.into_iter().collect();
+    let body = match tokens.pop() {
+        Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Brace => Some(group),
+        Some(other) => {
+            tokens.push(other);
+            None
+        }
+        None => None,
+    };
+    let signature: TokenStream = tokens.into_iter().collect();
     let parser = |input: ParseStream| {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
@@ -122,35 +135,47 @@ pub(crate) fn fn_item(entry: Entry, item: TokenStream) -> syn::Result<FnItem> {
         let inputs: TokenStream = content.parse()?;
         let output: ReturnType = input.parse()?;
         generics.where_clause = input.parse()?;
-        let body = match input.parse::<TokenTree>() {
-            Ok(TokenTree::Group(group)) if group.delimiter() == Delimiter::Brace => group,
-            Ok(other) => {
-                return Err(syn::Error::new(
-                    other.span(),
-                    "expected the function's body `{ ... }`",
-                ))
-            }
-            Err(_) => return Err(input.error("expected the function's body `{ ... }`")),
-        };
         if !input.is_empty() {
-            return Err(input.error("unexpected tokens after the function"));
+            return Err(input.error("expected the function's body `{ ... }`"));
         }
-        Ok(FnItem {
-            attrs,
-            vis,
-            constness,
-            asyncness,
-            unsafety,
-            abi,
-            fn_token,
-            ident,
-            generics,
-            inputs,
+        Ok((
+            attrs, vis, constness, asyncness, unsafety, abi, fn_token, ident, generics, inputs,
             output,
-            body,
-        })
+        ))
     };
-    parser.parse2(item)
+    let (
+        attrs,
+        vis,
+        constness,
+        asyncness,
+        unsafety,
+        abi,
+        fn_token,
+        ident,
+        generics,
+        inputs,
+        output,
+    ) = parser.parse2(signature)?;
+    let Some(body) = body else {
+        return Err(syn::Error::new(
+            ident.span(),
+            "expected the function's body `{ ... }` after the signature",
+        ));
+    };
+    Ok(FnItem {
+        attrs,
+        vis,
+        constness,
+        asyncness,
+        unsafety,
+        abi,
+        fn_token,
+        ident,
+        generics,
+        inputs,
+        output,
+        body,
+    })
 }
 
 /// The input of `tasks![...]`: options, then the tasks.
@@ -188,16 +213,32 @@ pub(crate) enum TasksMode {
     Race,
 }
 
+/// One task expression, with the span of its first token (where errors about it point).
+pub(crate) struct Task {
+    pub(crate) tokens: TokenStream,
+    pub(crate) span: Span,
+}
+
+impl Task {
+    fn new(tokens: Vec<TokenTree>) -> Task {
+        let span = tokens.first().map_or(Span::call_site(), TokenTree::span);
+        Task {
+            tokens: tokens.into_iter().collect(),
+            span,
+        }
+    }
+}
+
 /// The tasks of `tasks![...]`.
 pub(crate) enum TasksInput {
     /// `tasks![a, b, c]`: one task per expression, output a tuple.
-    List(Vec<TokenStream>),
+    List(Vec<Task>),
     /// `tasks![for PAT in ITER => EXPR]`: one task per item, output a `Vec`.
     For {
         for_token: TokenTree,
         pat: TokenStream,
         iter: TokenStream,
-        expr: TokenStream,
+        expr: Task,
     },
 }
 
@@ -207,26 +248,28 @@ const TASKS_OPTIONS: &str = "`try`, `settle`, `race`, `send`, `limit = N`, `time
 /// Parses the input of `tasks![...]`, reporting every malformed part.
 pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
     let mut errors = Errors::default();
-    let tokens: Vec<TokenTree> = input.into_iter().collect();
+    let mut tokens: Vec<TokenTree> = input.into_iter().collect();
     // Options end at the first top-level `;`, if what comes before it looks like options.
-    let prefix = split(tokens.iter().cloned().collect(), &[';'])
-        .into_iter()
-        .next()
-        .filter(|prefix| prefix.separator.is_some() && looks_like_options(prefix));
+    let prefix = first_top_level(&tokens, ';')
+        .map(|end| Segment {
+            tokens: tokens[..end].to_vec(),
+            separator: tokens.get(end).cloned(),
+        })
+        .filter(looks_like_options);
     if prefix.is_none() {
         if let Some(error) = missing_semicolon(&tokens) {
             errors.push(error);
         }
     }
-    let (options, body) = match prefix {
+    let options = match &prefix {
         Some(prefix) => {
-            let options = tasks_options(&prefix, &mut errors);
-            let skip = prefix.tokens.len() + 1;
-            (options, tokens.into_iter().skip(skip).collect())
+            let options = tasks_options(prefix, &mut errors);
+            tokens.drain(..=prefix.tokens.len());
+            options
         }
-        None => (TasksOptions::default(), tokens),
+        None => TasksOptions::default(),
     };
-    let segments = split(body.into_iter().collect(), &[',', ';']);
+    let segments = split(tokens.into_iter().collect(), &[',', ';']);
     for segment in &segments {
         if let Some(separator @ TokenTree::Punct(punct)) = &segment.separator {
             if punct.as_char() == ';' {
@@ -461,8 +504,8 @@ fn parse_list(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput>
         ));
         return None;
     }
-    let mut tasks = Vec::new();
-    for segment in &segments {
+    let mut tasks = Vec::with_capacity(count);
+    for segment in segments {
         if segment.is_empty() {
             // The empty segment after a trailing comma has no separator and is fine.
             if let Some(separator) = &segment.separator {
@@ -483,7 +526,7 @@ fn parse_list(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput>
             ));
             continue;
         }
-        tasks.push(segment.stream());
+        tasks.push(Task::new(segment.tokens));
     }
     Some(TasksInput::List(tasks))
 }
@@ -545,8 +588,8 @@ fn parse_for(segments: Vec<Segment>, errors: &mut Errors) -> Option<TasksInput> 
             "expected the items to iterate over after `in`: write `for x in items => job(x)`",
         ));
     }
-    let expr: TokenStream = after_in[arrow + 2..].iter().cloned().collect();
-    if expr.is_empty() {
+    let expr = Task::new(after_in[arrow + 2..].to_vec());
+    if expr.tokens.is_empty() {
         errors.push(syn::Error::new_spanned(
             arrow_tokens,
             "expected the task after `=>`: write `for x in items => job(x)`",

@@ -24,20 +24,15 @@ impl Segment {
 
 /// Splits `tokens` at every top-level punctuation character in `separators` (`,` or `;`).
 pub(crate) fn split(tokens: TokenStream, separators: &[char]) -> Vec<Segment> {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let mut segments = Vec::new();
     let mut current = Vec::new();
     let mut angle_depth = 0usize;
-    for (index, token) in tokens.iter().enumerate() {
-        if let TokenTree::Punct(punct) = token {
+    // The previous token, when it was a joint punctuation character (`-` of `->`).
+    let mut previous_joint = None;
+    for token in tokens {
+        let mut joint = None;
+        if let TokenTree::Punct(punct) = &token {
             let ch = punct.as_char();
-            let previous_joint = index
-                .checked_sub(1)
-                .and_then(|i| tokens.get(i))
-                .and_then(|t| match t {
-                    TokenTree::Punct(p) if p.spacing() == Spacing::Joint => Some(p.as_char()),
-                    _ => None,
-                });
             match ch {
                 '<' => angle_depth += 1,
                 // `->` and `=>` are arrows, not closing brackets.
@@ -50,18 +45,50 @@ pub(crate) fn split(tokens: TokenStream, separators: &[char]) -> Vec<Segment> {
             if angle_depth == 0 && separators.contains(&ch) {
                 segments.push(Segment {
                     tokens: std::mem::take(&mut current),
-                    separator: Some(token.clone()),
+                    separator: Some(token),
                 });
+                previous_joint = None;
                 continue;
             }
+            if punct.spacing() == Spacing::Joint {
+                joint = Some(ch);
+            }
         }
-        current.push(token.clone());
+        previous_joint = joint;
+        current.push(token);
     }
     segments.push(Segment {
         tokens: current,
         separator: None,
     });
     segments
+}
+
+/// The index of the first top-level `separator` in `tokens` (not inside angle brackets).
+pub(crate) fn first_top_level(tokens: &[TokenTree], separator: char) -> Option<usize> {
+    let mut angle_depth = 0usize;
+    let mut previous_joint = None;
+    for (index, token) in tokens.iter().enumerate() {
+        let mut joint = None;
+        if let TokenTree::Punct(punct) = token {
+            let ch = punct.as_char();
+            match ch {
+                '<' => angle_depth += 1,
+                '>' if !matches!(previous_joint, Some('-' | '=')) => {
+                    angle_depth = angle_depth.saturating_sub(1);
+                }
+                _ => {}
+            }
+            if angle_depth == 0 && ch == separator {
+                return Some(index);
+            }
+            if punct.spacing() == Spacing::Joint {
+                joint = Some(ch);
+            }
+        }
+        previous_joint = joint;
+    }
+    None
 }
 
 /// Whether `token` is the identifier `word`.

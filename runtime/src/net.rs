@@ -27,7 +27,19 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{self, Shutdown, SocketAddr, ToSocketAddrs};
 
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
+
+use atomic_waker::AtomicWaker;
+
 use crate::reactor::{Direction, Registered};
+
+/// The result of a `connect` made on a helper thread, and the task that waits for it.
+#[derive(Default)]
+struct Connecting {
+    result: Mutex<Option<io::Result<net::TcpStream>>>,
+    waker: AtomicWaker,
+}
 
 /// A TCP socket server, listening for connections.
 pub struct TcpListener {
@@ -78,31 +90,36 @@ pub struct TcpStream {
 }
 
 impl TcpStream {
-    /// Connects to `addr` without blocking the loop: the connection is started, and the task
-    /// waits until it is established or refused.
+    /// Connects to `addr` without blocking the loop: the task waits while the connection is
+    /// made, and the other tasks run meanwhile.
+    ///
+    /// std has no non-blocking `connect`, so a short-lived helper thread makes the blocking call
+    /// and wakes the task when it returns (as tokio does for DNS lookups); this keeps the loop's
+    /// dependencies to `polling` alone.
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        use rustix::net::{AddressFamily, SocketFlags, SocketType};
-
-        let family = match addr {
-            SocketAddr::V4(_) => AddressFamily::INET,
-            SocketAddr::V6(_) => AddressFamily::INET6,
-        };
-        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
-        let socket = rustix::net::socket_with(family, SocketType::STREAM, flags, None)?;
-        let in_progress = match rustix::net::connect(&socket, &addr) {
-            Ok(()) => false,
-            Err(rustix::io::Errno::INPROGRESS) => true,
-            Err(error) => return Err(error.into()),
-        };
-        let stream = TcpStream {
-            inner: Registered::new(net::TcpStream::from(socket))?,
-        };
-        if in_progress {
-            // The socket becomes writable when the handshake ends, either way; SO_ERROR tells.
-            std::future::poll_fn(|cx| stream.inner.poll_ready(Direction::Write, cx)).await?;
-            rustix::net::sockopt::socket_error(stream.inner.get_ref())??;
-        }
-        Ok(stream)
+        let outcome = Arc::new(Connecting::default());
+        let helper = outcome.clone();
+        std::thread::Builder::new()
+            .name("jobloop-connect".into())
+            .spawn(move || {
+                let result = net::TcpStream::connect(addr);
+                *helper.result.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+                helper.waker.wake();
+            })?;
+        let stream = std::future::poll_fn(|cx| {
+            outcome.waker.register(cx.waker());
+            match outcome
+                .result
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+            {
+                Some(result) => Poll::Ready(result),
+                None => Poll::Pending,
+            }
+        })
+        .await?;
+        TcpStream::from_std(stream)
     }
 
     /// Wraps a connected std stream, putting it in non-blocking mode.
