@@ -285,42 +285,42 @@ async fn tokio_spawn_join(n: usize) -> usize {
 // ---------------------------------------------------------------------------------------------
 // 2. tasks_overhead: tasks![] against the same spawn-and-join written by hand, same runtime.
 
-fn tasks_overhead(config: &Config, n: usize) -> Table {
+fn tasks_overhead(config: &Config, n: usize) -> Vec<Table> {
     // Small groups are repeated so that one measurement lasts long enough to time.
     let rounds = (200_000 / n).max(1);
-    let mut table = Table::new(
-        format!("tasks_overhead: groups of {n} tasks, {rounds} groups"),
-        "jobloop::spawn by hand on EventLoop",
+    let mut event_loop = Table::new(
+        format!("tasks_overhead on EventLoop: groups of {n} tasks, {rounds} groups"),
+        "jobloop::spawn by hand",
         n * rounds,
         Duration::ZERO,
     );
-    table.add(measure("tasks![] on EventLoop", config.reps, || {
+    event_loop.add(measure("tasks![]", config.reps, || {
         EventLoop::new().block_on(async {
             for _ in 0..rounds {
                 black_box(tasks![for i in 0..n => async move { i }].await);
             }
         });
     }));
-    table.add(measure(
-        "jobloop::spawn by hand on EventLoop",
-        config.reps,
-        || {
-            EventLoop::new().block_on(async {
-                for _ in 0..rounds {
-                    let handles: Vec<_> =
-                        (0..n).map(|i| jobloop::spawn(async move { i })).collect();
-                    let mut out = Vec::with_capacity(n);
-                    for handle in handles {
-                        out.push(handle.await);
-                    }
-                    black_box(out);
+    event_loop.add(measure("jobloop::spawn by hand", config.reps, || {
+        EventLoop::new().block_on(async {
+            for _ in 0..rounds {
+                let handles: Vec<_> = (0..n).map(|i| jobloop::spawn(async move { i })).collect();
+                let mut out = Vec::with_capacity(n);
+                for handle in handles {
+                    out.push(handle.await);
                 }
-            });
-        },
-    ));
-    let tokio_ct = tokio_current_thread();
-    table.add(measure(
-        "tasks![] on Tokio::current_thread()",
+                black_box(out);
+            }
+        });
+    }));
+    let mut tokio = Table::new(
+        format!("tasks_overhead on tokio current-thread: groups of {n} tasks, {rounds} groups"),
+        "tokio::spawn by hand",
+        n * rounds,
+        Duration::ZERO,
+    );
+    tokio.add(measure(
+        "tasks![send] on Tokio::current_thread()",
         config.reps,
         || {
             Tokio::current_thread().run(async {
@@ -330,23 +330,20 @@ fn tasks_overhead(config: &Config, n: usize) -> Table {
             });
         },
     ));
-    table.add(measure(
-        "tokio::spawn by hand, tokio current-thread",
-        config.reps,
-        || {
-            tokio_ct.block_on(async {
-                for _ in 0..rounds {
-                    let handles: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
-                    let mut out = Vec::with_capacity(n);
-                    for handle in handles {
-                        out.push(handle.await.expect("task"));
-                    }
-                    black_box(out);
+    let tokio_ct = tokio_current_thread();
+    tokio.add(measure("tokio::spawn by hand", config.reps, || {
+        tokio_ct.block_on(async {
+            for _ in 0..rounds {
+                let handles: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
+                let mut out = Vec::with_capacity(n);
+                for handle in handles {
+                    out.push(handle.await.expect("task"));
                 }
-            });
-        },
-    ));
-    table
+                black_box(out);
+            }
+        });
+    }));
+    vec![event_loop, tokio]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -702,24 +699,24 @@ fn main() {
     };
     let big = if quick { 100_000 } else { 1_000_000 };
     let mut tables = Vec::new();
-    let mut run = |name: &str, scenario: &dyn Fn() -> Table| {
+    let mut run = |name: &str, scenario: &dyn Fn() -> Vec<Table>| {
         if wanted(name) {
             println!("{name}");
-            tables.push(scenario());
+            tables.extend(scenario());
         }
     };
-    run("spawn_join", &|| spawn_join(&config, 100_000));
-    run("spawn_join", &|| spawn_join(&config, big));
+    run("spawn_join", &|| vec![spawn_join(&config, 100_000)]);
+    run("spawn_join", &|| vec![spawn_join(&config, big)]);
     run("tasks_overhead", &|| tasks_overhead(&config, 10));
     run("tasks_overhead", &|| tasks_overhead(&config, 100_000));
-    run("sleep_many", &|| sleep_many(&config, 10_000));
-    run("sleep_many", &|| sleep_many(&config, 100_000));
-    run("sleep_many", &|| sleep_many(&config, big));
-    run("sleep_precision", &|| sleep_precision(&config));
-    run("limit", &|| limit(&config, big));
-    run("pingpong", &|| pingpong(&config, big));
-    run("seed", &|| seed(&config));
-    run("expansion", &|| expansion(&config));
+    run("sleep_many", &|| vec![sleep_many(&config, 10_000)]);
+    run("sleep_many", &|| vec![sleep_many(&config, 100_000)]);
+    run("sleep_many", &|| vec![sleep_many(&config, big)]);
+    run("sleep_precision", &|| vec![sleep_precision(&config)]);
+    run("limit", &|| vec![limit(&config, big)]);
+    run("pingpong", &|| vec![pingpong(&config, big)]);
+    run("seed", &|| vec![seed(&config)]);
+    run("expansion", &|| vec![expansion(&config)]);
     let text: String = tables.iter().map(Table::markdown).collect();
     println!("\n{text}");
     if let Some(path) = markdown {
