@@ -66,6 +66,12 @@ pub(crate) struct LoopCore {
     pub(crate) remote: Arc<Remote>,
     /// The virtual clock's time, when the loop has one (`with_virtual_time`).
     virtual_now: Cell<Option<Instant>>,
+    /// Wakers of the unfinished tasks started with `spawn`, which may be detached: dropping
+    /// the loop wakes them, so that they are dropped even if nothing else would ever wake them.
+    /// (Group members need no entry: their group owns them and cancels them when dropped.)
+    spawned: RefCell<Vec<Option<Waker>>>,
+    /// Free slots of `spawned`.
+    spawned_free: RefCell<Vec<usize>>,
 }
 
 /// What other threads can reach of a loop: every task's schedule function holds one, so that a
@@ -114,6 +120,8 @@ impl EventLoop {
                 reactor: Reactor::default(),
                 remote,
                 virtual_now: Cell::new(None),
+                spawned: RefCell::new(Vec::new()),
+                spawned_free: RefCell::new(Vec::new()),
             }),
         })
     }
@@ -141,6 +149,26 @@ impl EventLoop {
     pub fn with_virtual_time(self) -> EventLoop {
         self.core.virtual_now.set(Some(Instant::now()));
         self
+    }
+
+    /// Whether the loop has nothing left to do: no task ready to run, no timer set, no socket
+    /// watched, no wake-up from another thread waiting. (A task waiting on something outside
+    /// the loop, such as a channel, is not seen.)
+    ///
+    /// ```
+    /// use jobloop_runtime::{sleep, EventLoop};
+    /// use std::time::Duration;
+    ///
+    /// let event_loop = EventLoop::new();
+    /// event_loop.block_on(sleep(Duration::from_millis(1)));
+    /// assert!(event_loop.is_idle());
+    /// ```
+    pub fn is_idle(&self) -> bool {
+        let core = &*self.core;
+        core.ready.borrow().is_empty()
+            && core.timers.borrow().len() == 0
+            && !core.reactor.has_sources()
+            && core.remote.lock_injected().is_empty()
     }
 
     /// Runs `future` to completion on this thread, running every task spawned meanwhile, and
@@ -231,26 +259,39 @@ impl Drop for EventLoop {
         core.remote.closed.store(true, Ordering::SeqCst);
         // Dropping a task or a waker can wake (and so drop) other tasks: repeat until nothing is
         // left. Nothing is dropped while a queue is borrowed, since destructors run user code.
+        // Wake the spawned tasks that are still alive: each is then scheduled, and so dropped
+        // right away (the loop is closed), even one waiting on something that will never come.
+        let spawned = std::mem::take(&mut *core.spawned.borrow_mut());
+        for waker in spawned.into_iter().flatten() {
+            let _ = catch_unwind(AssertUnwindSafe(move || waker.wake()));
+        }
+        // Each value is dropped on its own and a panicking destructor is caught: one task's
+        // faulty `Drop` must not keep the others from being dropped, nor unwind out of here.
         loop {
             let mut dropped_any = false;
             while let Some(entry) = core.pop_ready() {
-                drop(entry);
+                drop_quietly(entry);
                 dropped_any = true;
             }
             let injected = std::mem::take(&mut *core.remote.lock_injected());
             dropped_any |= !injected.is_empty();
-            drop(injected);
+            injected.into_iter().for_each(drop_quietly);
             let timers = core.timers.borrow_mut().take_all();
             dropped_any |= !timers.is_empty();
-            drop(timers);
+            timers.into_iter().for_each(drop_quietly);
             let io_wakers = core.reactor.take_all_wakers();
             dropped_any |= !io_wakers.is_empty();
-            drop(io_wakers);
+            io_wakers.into_iter().for_each(drop_quietly);
             if !dropped_any {
                 break;
             }
         }
     }
+}
+
+/// Drops `value`, catching a panic of its destructor (the panic hook has reported it).
+fn drop_quietly<T>(value: T) {
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
 }
 
 impl LoopCore {
@@ -279,7 +320,35 @@ impl LoopCore {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.spawn_with(future, true)
+        // Remembered until it finishes: its handle may be detached, and then only the loop can
+        // drop it.
+        let key = self.spawned_free.borrow_mut().pop().unwrap_or_else(|| {
+            let mut spawned = self.spawned.borrow_mut();
+            spawned.push(None);
+            spawned.len() - 1
+        });
+        let tracked = Spawned {
+            future,
+            key,
+            loop_id: self.id(),
+        };
+        let (runnable, task) = self.create(tracked, true);
+        self.spawned.borrow_mut()[key] = Some(runnable.waker());
+        self.push_ready(Some(runnable));
+        task
+    }
+
+    /// Forgets the spawned task `key`, which finished or was dropped.
+    fn forget_spawned(&self, key: usize) {
+        let waker = self
+            .spawned
+            .borrow_mut()
+            .get_mut(key)
+            .and_then(Option::take);
+        if waker.is_some() {
+            self.spawned_free.borrow_mut().push(key);
+        }
+        drop(waker);
     }
 
     /// Like [`spawn`](LoopCore::spawn), for a future that catches its own panics (a group
@@ -297,15 +366,27 @@ impl LoopCore {
         F: Future + 'static,
         F::Output: 'static,
     {
+        let (runnable, task) = self.create(future, propagate_panic);
+        self.push_ready(Some(runnable));
+        task
+    }
+
+    /// Allocates a task of this loop (not yet queued).
+    fn create<F>(&self, future: F, propagate_panic: bool) -> (Runnable, async_task::Task<F::Output>)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
         let remote = self.remote.clone();
-        let (runnable, task) = async_task::Builder::new()
+        let future = CatchDrop {
+            future: Some(future),
+        };
+        async_task::Builder::new()
             .propagate_panic(propagate_panic)
             .spawn_local(
                 move |()| future,
                 move |runnable| remote.schedule(Some(runnable)),
-            );
-        self.push_ready(Some(runnable));
-        task
+            )
     }
 
     /// Moves the wake-ups that other threads sent into the ready queue.
@@ -422,5 +503,68 @@ impl Wake for MainWaker {
         if !self.queued.swap(true, Ordering::SeqCst) {
             self.remote.schedule(None);
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Every task's future on the loop: drops the future inside `catch_unwind`, because a
+    /// destructor that panics while async-task drops a cancelled task would abort the process.
+    /// The panic is reported by the panic hook and the loop goes on.
+    struct CatchDrop<F> {
+        #[pin]
+        future: Option<F>,
+    }
+
+    impl<F> PinnedDrop for CatchDrop<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut future = this.project().future;
+            // `Pin::set` drops the pinned future in place, as a pinned value must be.
+            let _ = catch_unwind(AssertUnwindSafe(|| future.set(None)));
+        }
+    }
+}
+
+impl<F: Future> Future for CatchDrop<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        match self.project().future.as_pin_mut() {
+            Some(future) => future.poll(cx),
+            // Only reachable by polling after the future was dropped, which async-task never
+            // does; pending forever is the harmless answer.
+            None => Poll::Pending,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A task started with `spawn`: leaves the loop's list of spawned tasks when it is dropped
+    /// (finished or cancelled).
+    struct Spawned<F> {
+        #[pin]
+        future: F,
+        key: usize,
+        loop_id: usize,
+    }
+
+    impl<F> PinnedDrop for Spawned<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let (key, loop_id) = (*this.key, *this.loop_id);
+            // When the loop itself is being dropped it is not current, and its list is gone.
+            context::with_loop(|core| {
+                if core.id() == loop_id {
+                    core.forget_spawned(key);
+                }
+            });
+        }
+    }
+}
+
+impl<F: Future> Future for Spawned<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().future.poll(cx)
     }
 }

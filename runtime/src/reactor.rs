@@ -46,6 +46,11 @@ pub(crate) struct Reactor {
 }
 
 impl Reactor {
+    /// Whether any socket is registered.
+    pub(crate) fn has_sources(&self) -> bool {
+        self.sources.borrow().iter().any(Option::is_some)
+    }
+
     /// Whether any task waits for I/O.
     pub(crate) fn is_waiting(&self) -> bool {
         *self.waiting.borrow() > 0
