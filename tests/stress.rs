@@ -230,7 +230,10 @@ fn measure(name: &str, slack: usize, make: &dyn Fn() -> Box<dyn FnOnce(usize) ->
     // deadline (futures-timer, under the custom runtime, does): let those pass.
     std::thread::sleep(Duration::from_millis(150));
     let after = HEAP.current_usage();
-    println!("{name}: {made} tasks, {panicked} panicked, heap before {before} B, after {after} B");
+    println!(
+        "{name}: {made} tasks, {panicked} panicked, {cancelled} groups dropped, {timed_out} \
+         groups timed out; heap before {before} B, after {after} B"
+    );
     assert_eq!(made, leaves, "{name}: every leaf was made");
     assert_eq!(
         dropped, made,
