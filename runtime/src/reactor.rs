@@ -215,3 +215,69 @@ impl<T: AsFd> Drop for Registered<T> {
         drop(source);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The reactor's registrations, including its one `unsafe` block (`Poller::add`); these run
+    //! under miri too (`cargo +nightly miri test -p jobloop-runtime --lib`).
+
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    use super::{Direction, Registered};
+    use crate::{spawn, yield_now, EventLoop};
+
+    fn pair() -> (UnixStream, UnixStream) {
+        let (a, b) = UnixStream::pair().expect("a socket pair");
+        a.set_nonblocking(true).expect("non-blocking");
+        b.set_nonblocking(true).expect("non-blocking");
+        (a, b)
+    }
+
+    #[test]
+    fn a_reader_waits_without_blocking_and_wakes_when_written_to() {
+        let event_loop = EventLoop::new();
+        let received = event_loop.block_on(async {
+            let (a, b) = pair();
+            let reader = Registered::new(a).expect("registered");
+            let writer = Registered::new(b).expect("registered");
+            let read = spawn(async move {
+                let mut buf = [0u8; 5];
+                let n = reader
+                    .io(Direction::Read, |mut stream| stream.read(&mut buf))
+                    .await
+                    .expect("read");
+                buf[..n].to_vec()
+            });
+            yield_now().await; // the reader finds nothing and waits on the reactor
+            writer
+                .io(Direction::Write, |mut stream| stream.write(b"hello"))
+                .await
+                .expect("write");
+            read.await
+        });
+        assert_eq!(received, b"hello");
+        assert!(event_loop.is_idle(), "the registrations were removed");
+    }
+
+    #[test]
+    fn registrations_are_removed_on_drop_and_their_slots_reused() {
+        EventLoop::new().block_on(async {
+            for _ in 0..3 {
+                let (a, b) = pair();
+                let first = Registered::new(a).expect("registered");
+                let second = Registered::new(b).expect("registered");
+                assert_ne!(first.key, second.key);
+                let keys = (first.key, second.key);
+                drop((first, second));
+                let (c, d) = pair();
+                let again = Registered::new(c).expect("registered");
+                assert!(
+                    again.key == keys.0 || again.key == keys.1,
+                    "a free slot is reused"
+                );
+                drop((again, d));
+            }
+        });
+    }
+}
