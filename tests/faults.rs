@@ -139,3 +139,24 @@ async fn a_task_that_never_yields_delays_timers_and_others_which_resume_once_it_
     // The timer fired late, once the loop got it back, but it fired.
     assert!(log[2].1 >= Duration::from_millis(100), "{log:?}");
 }
+
+/// An output whose `Drop` panics.
+struct PanicsWhenDropped;
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("output panics in Drop");
+    }
+}
+
+#[job_test]
+async fn a_detached_task_whose_output_panics_in_drop_does_not_abort() {
+    // Nobody takes the output: the loop drops it when the task finishes.
+    drop(spawn(async {
+        yield_now().await;
+        PanicsWhenDropped
+    }));
+    yield_now().await;
+    yield_now().await;
+    assert_eq!(tasks![async { "still running" }].await.0, "still running");
+}

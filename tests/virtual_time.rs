@@ -101,3 +101,38 @@ fn virtual_time_on_tokio_multi_thread_is_a_start_up_error() {
 fn virtual_time_on_smol_is_a_start_up_error() {
     jobloop::runtime::Smol::new().with_virtual_time();
 }
+
+#[job_test(virtual_time)]
+async fn a_task_waiting_on_a_socket_does_not_stop_the_virtual_clock() {
+    use jobloop::net::{TcpListener, TcpStream};
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = jobloop::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        stream.write_all(b"hi").await.unwrap();
+    });
+    let start = now();
+    // The server waits on its socket meanwhile; the clock still jumps.
+    sleep(Duration::from_secs(10)).await;
+    assert_eq!(now() - start, Duration::from_secs(10));
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await.unwrap();
+    assert_eq!(reply, b"hi");
+    server.await;
+}
+
+#[job_test(virtual_time)]
+async fn settle_with_a_timeout_keeps_the_outcomes_of_tasks_that_finished() {
+    let (slow, fast) = tasks![settle, timeout = Duration::from_millis(50);
+        async {
+            sleep(Duration::from_secs(1)).await;
+            0
+        },
+        async { 1 },
+    ]
+    .await;
+    assert!(slow.unwrap_err().is_timeout());
+    assert_eq!(fast, Ok(1));
+}

@@ -87,7 +87,12 @@ pub(crate) struct Remote {
     owner: ThreadId,
     /// Set when the loop is dropped.
     closed: AtomicBool,
+    /// This loop's identity, from a process-wide counter.
+    id: usize,
 }
+
+/// The identities of loops, never reused.
+static NEXT_LOOP_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 impl EventLoop {
     /// Creates an event loop for the current thread.
@@ -112,6 +117,7 @@ impl EventLoop {
             poller: Poller::new()?,
             owner: thread::current().id(),
             closed: AtomicBool::new(false),
+            id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
         });
         Ok(EventLoop {
             core: Rc::new(LoopCore {
@@ -131,8 +137,10 @@ impl EventLoop {
     /// finish in microseconds of real time, while [`now`](crate::now) says 2 s passed. Timers with
     /// equal deadlines fire in the order they were set, so runs are deterministic.
     ///
-    /// A task waiting on a socket (or a wake-up from another thread) is waited for in real time;
-    /// the clock does not jump while the reactor has a socket to watch.
+    /// Sockets that are ready are served before the clock jumps. A task waiting for another
+    /// thread (a channel fed by a thread, the helper thread of `TcpStream::connect`) is not
+    /// waited for: when no task is ready and no socket is ready, the clock jumps to the next
+    /// deadline.
     ///
     /// ```
     /// use jobloop_runtime::{now, sleep, EventLoop};
@@ -175,7 +183,10 @@ impl EventLoop {
     /// returns its output (asyncio's `run_until_complete`).
     ///
     /// Tasks that are still pending when `future` completes stay on the loop: a later `block_on`
-    /// runs them further, and dropping the loop drops them.
+    /// runs them further, and dropping the loop drops them. Tasks cancelled meanwhile (those of
+    /// a dropped `tasks![]` group) are never polled again; their futures are dropped at the
+    /// loop's next turn, which may be a later `block_on` or the loop's drop (`#[job_main]` and
+    /// `#[job_test]` drop the loop right after).
     ///
     /// # Panics
     ///
@@ -300,9 +311,10 @@ impl LoopCore {
         self.virtual_now.get().unwrap_or_else(Instant::now)
     }
 
-    /// An identity for this loop, compared by timers that registered with it.
+    /// An identity for this loop, compared by timers and tasks that registered with it; never
+    /// reused by a later loop (an address could be).
     pub(crate) fn id(&self) -> usize {
-        Arc::as_ptr(&self.remote) as usize
+        self.remote.id
     }
 
     pub(crate) fn push_ready(&self, entry: Ready) {
@@ -315,7 +327,7 @@ impl LoopCore {
 
     /// Creates a task on this loop and queues it to run; returns its handle. A panic of the task
     /// resumes where the handle is awaited.
-    pub(crate) fn spawn<F>(&self, future: F) -> async_task::Task<F::Output>
+    pub(crate) fn spawn<F>(&self, future: F) -> async_task::Task<Quiet<F::Output>>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -353,7 +365,7 @@ impl LoopCore {
 
     /// Like [`spawn`](LoopCore::spawn), for a future that catches its own panics (a group
     /// member): no second `catch_unwind` around each of its polls.
-    pub(crate) fn spawn_caught<F>(&self, future: F) -> async_task::Task<F::Output>
+    pub(crate) fn spawn_caught<F>(&self, future: F) -> async_task::Task<Quiet<F::Output>>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -361,7 +373,7 @@ impl LoopCore {
         self.spawn_with(future, false)
     }
 
-    fn spawn_with<F>(&self, future: F, propagate_panic: bool) -> async_task::Task<F::Output>
+    fn spawn_with<F>(&self, future: F, propagate_panic: bool) -> async_task::Task<Quiet<F::Output>>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -372,7 +384,11 @@ impl LoopCore {
     }
 
     /// Allocates a task of this loop (not yet queued).
-    fn create<F>(&self, future: F, propagate_panic: bool) -> (Runnable, async_task::Task<F::Output>)
+    fn create<F>(
+        &self,
+        future: F,
+        propagate_panic: bool,
+    ) -> (Runnable, async_task::Task<Quiet<F::Output>>)
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -418,14 +434,20 @@ impl LoopCore {
     fn wait_for_events(&self) {
         let idle = self.ready.borrow().is_empty();
         if let Some(virtual_now) = self.virtual_now.get() {
-            if idle && !self.reactor.is_waiting() {
-                // Every task waits on a timer (or on another thread): jump to the next deadline.
-                let next = self.timers.borrow().next_deadline();
-                if let Some(deadline) = next {
-                    self.virtual_now.set(Some(deadline.max(virtual_now)));
-                    self.fire_timers();
-                    return;
+            let next = self.timers.borrow().next_deadline();
+            if let (true, Some(deadline)) = (idle, next) {
+                // Sockets that are ready now come first; only when none is, every task waits on
+                // a timer (or on a socket that is not ready) and the clock jumps.
+                if self.reactor.is_waiting() {
+                    self.reactor.wait(&self.remote.poller, Some(Duration::ZERO));
+                    self.take_injected();
+                    if !self.ready.borrow().is_empty() {
+                        return;
+                    }
                 }
+                self.virtual_now.set(Some(deadline.max(virtual_now)));
+                self.fire_timers();
+                return;
             }
         }
         let timeout = if self.virtual_now.get().is_some() {
@@ -525,11 +547,11 @@ pin_project_lite::pin_project! {
 }
 
 impl<F: Future> Future for CatchDrop<F> {
-    type Output = F::Output;
+    type Output = Quiet<F::Output>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Quiet<F::Output>> {
         match self.project().future.as_pin_mut() {
-            Some(future) => future.poll(cx),
+            Some(future) => future.poll(cx).map(|output| Quiet(Some(output))),
             // Only reachable by polling after the future was dropped, which async-task never
             // does; pending forever is the harmless answer.
             None => Poll::Pending,
@@ -566,5 +588,24 @@ impl<F: Future> Future for Spawned<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.project().future.poll(cx)
+    }
+}
+
+/// A task's output on the loop: when nobody takes it (the task was detached), async-task drops
+/// it where a panic would abort the process, so a panicking `Drop` of the output is caught here.
+pub(crate) struct Quiet<T>(Option<T>);
+
+impl<T> Quiet<T> {
+    /// The output itself.
+    pub(crate) fn into_inner(mut self) -> Option<T> {
+        self.0.take()
+    }
+}
+
+impl<T> Drop for Quiet<T> {
+    fn drop(&mut self) {
+        if let Some(output) = self.0.take() {
+            drop_quietly(output);
+        }
     }
 }

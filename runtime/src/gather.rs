@@ -57,7 +57,9 @@ pub trait Mode<T> {
     const IN_ORDER: bool = true;
 
     /// Whether this output ends the group at once, whatever the order (seen the moment the task
-    /// finishes).
+    /// finishes). Only the first such output is signalled: a mode whose [`output`](Mode::output)
+    /// does not end the group on it must also collect in order (`IN_ORDER`), or it would wait
+    /// for a second signal that never comes.
     fn ends(output: &T) -> bool {
         let _ = output;
         false
@@ -420,14 +422,26 @@ where
         }
     }
 
-    /// The deadline expired: every unfinished task (started or not) times out.
+    /// The deadline expired: every unfinished task (started or not) times out. Tasks that did
+    /// finish, but whose turn in the order had not come yet, keep their outcome.
     fn time_out(&mut self) -> M::Output {
-        let mut unfinished: Vec<usize> = self.running.drain(..).map(|(index, _)| index).collect();
-        for _ in self.source.by_ref() {
-            unfinished.push(self.next_index);
-            self.next_index += 1;
+        let mut peek = Context::from_waker(std::task::Waker::noop());
+        let running: Vec<_> = self.running.drain(..).collect();
+        for (index, mut handle) in running {
+            let ended = match handle.poll_output(&mut peek) {
+                Poll::Ready(outcome) => self.take(index, outcome),
+                Poll::Pending => {
+                    let error = TaskError::new(self.names.name(index), TaskErrorKind::TimedOut);
+                    self.mode.failed(error)
+                }
+            };
+            if let Some(output) = ended {
+                return output;
+            }
         }
-        for index in unfinished {
+        while self.source.next().is_some() {
+            let index = self.next_index;
+            self.next_index += 1;
             let error = TaskError::new(self.names.name(index), TaskErrorKind::TimedOut);
             if let Some(output) = self.mode.failed(error) {
                 return output;

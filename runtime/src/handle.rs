@@ -11,11 +11,12 @@ use std::task::{Context, Poll};
 use async_task::FallibleTask;
 
 use crate::context::{self, Current};
+use crate::event_loop::Quiet;
 use crate::remote::{remote, RemoteHandle};
 
 /// The handle to a task's output, whichever runtime runs it. Dropping it cancels the task.
 pub(crate) enum RawHandle<T> {
-    Loop(FallibleTask<T>),
+    Loop(FallibleTask<Quiet<T>>),
     Remote(RemoteHandle<T>),
     #[cfg(feature = "tokio")]
     Tokio(TokioTask<T>),
@@ -41,7 +42,9 @@ impl<T> RawHandle<T> {
     pub(crate) fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self {
             // async-task resumes the task's panic itself (`propagate_panic`).
-            RawHandle::Loop(task) => Pin::new(task).poll(cx),
+            RawHandle::Loop(task) => Pin::new(task)
+                .poll(cx)
+                .map(|output| output.and_then(Quiet::into_inner)),
             RawHandle::Remote(handle) => match handle.poll_output(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Some(Ok(output))) => Poll::Ready(Some(output)),
