@@ -13,7 +13,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
@@ -22,6 +22,7 @@ use async_task::Runnable;
 use polling::Poller;
 
 use crate::context::{self, Current};
+use crate::injector::Injector;
 use crate::reactor::Reactor;
 use crate::timer::TimerQueue;
 
@@ -78,9 +79,7 @@ pub(crate) struct LoopCore {
 /// waker fired on any thread can hand its task back to the loop's thread.
 pub(crate) struct Remote {
     /// Wake-ups that arrived while the loop was not running on the waking thread.
-    injected: Mutex<Vec<Ready>>,
-    /// Set when `injected` may hold entries.
-    has_injected: AtomicBool,
+    injected: Injector<Ready>,
     /// The OS poller; `notify` interrupts a loop waiting in it.
     pub(crate) poller: Poller,
     /// The thread that owns the loop (and its `!Send` tasks).
@@ -112,8 +111,7 @@ impl EventLoop {
     /// Creates an event loop, or returns the OS error that prevented creating its poller.
     pub fn try_new() -> io::Result<EventLoop> {
         let remote = Arc::new(Remote {
-            injected: Mutex::new(Vec::new()),
-            has_injected: AtomicBool::new(false),
+            injected: Injector::new(),
             poller: Poller::new()?,
             owner: thread::current().id(),
             closed: AtomicBool::new(false),
@@ -176,7 +174,7 @@ impl EventLoop {
         core.ready.borrow().is_empty()
             && core.timers.borrow().len() == 0
             && !core.reactor.has_sources()
-            && core.remote.lock_injected().is_empty()
+            && core.remote.injected.is_empty()
     }
 
     /// Runs `future` to completion on this thread, running every task spawned meanwhile, and
@@ -284,7 +282,7 @@ impl Drop for EventLoop {
                 drop_quietly(entry);
                 dropped_any = true;
             }
-            let injected = std::mem::take(&mut *core.remote.lock_injected());
+            let injected = core.remote.injected.take_all();
             dropped_any |= !injected.is_empty();
             injected.into_iter().for_each(drop_quietly);
             let timers = core.timers.borrow_mut().take_all();
@@ -407,15 +405,10 @@ impl LoopCore {
 
     /// Moves the wake-ups that other threads sent into the ready queue.
     fn take_injected(&self) {
-        // The flag spares the lock on the turns (nearly all) when no other thread woke a task.
-        // A plain load first: the swap is a locked instruction, not needed on most turns.
-        if !self.remote.has_injected.load(Ordering::Relaxed)
-            || !self.remote.has_injected.swap(false, Ordering::Acquire)
-        {
-            return;
+        let injected = self.remote.injected.take();
+        if !injected.is_empty() {
+            self.ready.borrow_mut().extend(injected);
         }
-        let injected = std::mem::take(&mut *self.remote.lock_injected());
-        self.ready.borrow_mut().extend(injected);
     }
 
     /// Wakes the tasks whose timers are due.
@@ -499,14 +492,8 @@ impl Remote {
         // Another thread, or the loop is not running now: queue it and interrupt the loop's
         // wait. If the loop is gone and this is another thread, the task stays in this queue
         // (it cannot be dropped here); it is freed never, which leaks but is sound.
-        self.lock_injected().push(entry);
-        // Set after the push: a loop that sees the flag finds the entry under the lock.
-        self.has_injected.store(true, Ordering::Release);
+        self.injected.push(entry);
         let _ = self.poller.notify();
-    }
-
-    fn lock_injected(&self) -> std::sync::MutexGuard<'_, Vec<Ready>> {
-        self.injected.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

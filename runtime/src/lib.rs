@@ -25,6 +25,7 @@ mod error;
 mod event_loop;
 mod gather;
 mod handle;
+mod injector;
 #[cfg(unix)]
 pub mod net;
 mod reactor;
