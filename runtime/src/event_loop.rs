@@ -13,7 +13,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
@@ -80,8 +80,10 @@ pub(crate) struct LoopCore {
 pub(crate) struct Remote {
     /// Wake-ups that arrived while the loop was not running on the waking thread.
     injected: Injector<Ready>,
-    /// The OS poller; `notify` interrupts a loop waiting in it.
-    pub(crate) poller: Poller,
+    /// The OS poller; `notify` interrupts a loop waiting in it. Created with the loop, except
+    /// under miri, which cannot run `polling` (it calls `timerfd_create`): there it is made on
+    /// first use, so that the loop's scheduling paths that never wait on the OS run under miri.
+    poller: OnceLock<Poller>,
     /// The thread that owns the loop (and its `!Send` tasks).
     owner: ThreadId,
     /// Set when the loop is dropped.
@@ -112,11 +114,13 @@ impl EventLoop {
     pub fn try_new() -> io::Result<EventLoop> {
         let remote = Arc::new(Remote {
             injected: Injector::new(),
-            poller: Poller::new()?,
+            poller: OnceLock::new(),
             owner: thread::current().id(),
             closed: AtomicBool::new(false),
             id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
         });
+        #[cfg(not(miri))]
+        remote.poller()?;
         Ok(EventLoop {
             core: Rc::new(LoopCore {
                 ready: RefCell::new(VecDeque::new()),
@@ -195,6 +199,9 @@ impl EventLoop {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _current = context::enter(Current::Loop(self.core.clone()));
         let core = &*self.core;
+        // When this returns or unwinds, the queue may still hold wake-ups of this `block_on`'s
+        // future: they belong to no one any more.
+        let _markers = ClearMainMarkers(core);
         let main = Arc::new(MainWaker {
             queued: AtomicBool::new(true),
             remote: core.remote.clone(),
@@ -236,6 +243,17 @@ impl EventLoop {
     /// Starts a detached task (the [`Runtime`](crate::Runtime) trait's `spawn`).
     pub(crate) fn spawn_detached(&self, task: Pin<Box<dyn Future<Output = ()>>>) {
         self.core.spawn(task).detach();
+    }
+}
+
+/// Removes the ready-queue entries of a finished `block_on`'s future.
+struct ClearMainMarkers<'a>(&'a LoopCore);
+
+impl Drop for ClearMainMarkers<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut ready) = self.0.ready.try_borrow_mut() {
+            ready.retain(Option::is_some);
+        }
     }
 }
 
@@ -432,7 +450,8 @@ impl LoopCore {
                 // Sockets that are ready now come first; only when none is, every task waits on
                 // a timer (or on a socket that is not ready) and the clock jumps.
                 if self.reactor.is_waiting() {
-                    self.reactor.wait(&self.remote.poller, Some(Duration::ZERO));
+                    self.reactor
+                        .wait(self.remote.expect_poller(), Some(Duration::ZERO));
                     self.take_injected();
                     if !self.ready.borrow().is_empty() {
                         return;
@@ -464,7 +483,7 @@ impl LoopCore {
         }
         // A wake-up from another thread that lands after `take_injected` calls `notify`, which
         // makes this wait return at once; no wake-up is lost.
-        self.reactor.wait(&self.remote.poller, timeout);
+        self.reactor.wait(self.remote.expect_poller(), timeout);
         self.take_injected();
         self.fire_timers();
     }
@@ -493,7 +512,27 @@ impl Remote {
         // wait. If the loop is gone and this is another thread, the task stays in this queue
         // (it cannot be dropped here); it is freed never, which leaks but is sound.
         self.injected.push(entry);
-        let _ = self.poller.notify();
+        if let Ok(poller) = self.poller() {
+            let _ = poller.notify();
+        }
+    }
+
+    /// The loop's OS poller, made on first use where it was not made with the loop.
+    pub(crate) fn poller(&self) -> io::Result<&Poller> {
+        if let Some(poller) = self.poller.get() {
+            return Ok(poller);
+        }
+        let poller = Poller::new()?;
+        Ok(self.poller.get_or_init(|| poller))
+    }
+
+    /// The poller, for the loop's own waits: without one the loop cannot wait at all.
+    #[track_caller]
+    pub(crate) fn expect_poller(&self) -> &Poller {
+        match self.poller() {
+            Ok(poller) => poller,
+            Err(error) => panic!("jobloop could not create its event loop's poller: {error}"),
+        }
     }
 }
 
@@ -594,5 +633,110 @@ impl<T> Drop for Quiet<T> {
         if let Some(output) = self.0.take() {
             drop_quietly(output);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The loop's scheduling paths, small enough for miri
+    //! (`cargo +nightly miri test -p jobloop-runtime --lib`): they drive async-task's unsafe
+    //! internals through spawning, groups, panics, cancellation and the virtual clock, and never
+    //! wait on the OS (which miri cannot run).
+
+    use std::cell::Cell;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    use crate::{sleep, spawn, yield_now, EventLoop, TaskGroup};
+
+    #[test]
+    fn spawned_tasks_run_in_order_and_give_their_outputs() {
+        let out = EventLoop::new().block_on(async {
+            let handles: Vec<_> = (0..4).map(|i| spawn(async move { i * 2 })).collect();
+            let mut out = Vec::new();
+            for handle in handles {
+                out.push(handle.await);
+            }
+            out
+        });
+        assert_eq!(out, [0, 2, 4, 6]);
+    }
+
+    #[test]
+    fn a_group_resumes_its_tasks_panic_and_cancels_the_others() {
+        let dropped = Rc::new(Cell::new(0));
+        let event_loop = EventLoop::new().with_virtual_time();
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            event_loop.block_on(async {
+                let mut group = TaskGroup::new();
+                for i in 0..3 {
+                    let dropped = dropped.clone();
+                    group.spawn(async move {
+                        struct Count(Rc<Cell<u32>>);
+                        impl Drop for Count {
+                            fn drop(&mut self) {
+                                self.0.set(self.0.get() + 1);
+                            }
+                        }
+                        let _count = Count(dropped);
+                        if i == 1 {
+                            yield_now().await;
+                            panic!("task 1 fails");
+                        }
+                        sleep(Duration::from_secs(60)).await;
+                    });
+                }
+                group.await;
+            })
+        }));
+        assert!(outcome.is_err());
+        event_loop.block_on(yield_now()); // the cancelled tasks are dropped
+        assert_eq!(dropped.get(), 3);
+        assert!(event_loop.is_idle());
+    }
+
+    #[test]
+    fn a_detached_task_left_waiting_is_dropped_with_the_loop() {
+        let dropped = Rc::new(Cell::new(false));
+        let event_loop = EventLoop::new();
+        let flag = dropped.clone();
+        event_loop.block_on(async move {
+            drop(spawn(async move {
+                struct Flag(Rc<Cell<bool>>);
+                impl Drop for Flag {
+                    fn drop(&mut self) {
+                        self.0.set(true);
+                    }
+                }
+                let _flag = Flag(flag);
+                std::future::pending::<()>().await;
+            }));
+            yield_now().await;
+        });
+        assert!(!dropped.get());
+        drop(event_loop);
+        assert!(dropped.get());
+    }
+
+    #[test]
+    fn the_virtual_clock_jumps_without_the_os() {
+        let event_loop = EventLoop::new().with_virtual_time();
+        let order = event_loop.block_on(async {
+            let order = Rc::new(std::cell::RefCell::new(Vec::new()));
+            let mut group = TaskGroup::new();
+            for ms in [30u64, 10, 20] {
+                let order = order.clone();
+                group.spawn(async move {
+                    sleep(Duration::from_millis(ms)).await;
+                    order.borrow_mut().push(ms);
+                });
+            }
+            group.await;
+            Rc::try_unwrap(order)
+                .map(|cell| cell.into_inner())
+                .unwrap_or_default()
+        });
+        assert_eq!(order, [10, 20, 30]);
     }
 }
