@@ -138,44 +138,28 @@ pub(crate) fn fn_item(entry: Entry, item: TokenStream) -> syn::Result<FnItem> {
         if !input.is_empty() {
             return Err(input.error("expected the function's body `{ ... }`"));
         }
-        Ok((
-            attrs, vis, constness, asyncness, unsafety, abi, fn_token, ident, generics, inputs,
+        let Some(body) = body else {
+            return Err(syn::Error::new(
+                ident.span(),
+                "expected the function's body `{ ... }` after the signature",
+            ));
+        };
+        Ok(FnItem {
+            attrs,
+            vis,
+            constness,
+            asyncness,
+            unsafety,
+            abi,
+            fn_token,
+            ident,
+            generics,
+            inputs,
             output,
-        ))
+            body,
+        })
     };
-    let (
-        attrs,
-        vis,
-        constness,
-        asyncness,
-        unsafety,
-        abi,
-        fn_token,
-        ident,
-        generics,
-        inputs,
-        output,
-    ) = parser.parse2(signature)?;
-    let Some(body) = body else {
-        return Err(syn::Error::new(
-            ident.span(),
-            "expected the function's body `{ ... }` after the signature",
-        ));
-    };
-    Ok(FnItem {
-        attrs,
-        vis,
-        constness,
-        asyncness,
-        unsafety,
-        abi,
-        fn_token,
-        ident,
-        generics,
-        inputs,
-        output,
-        body,
-    })
+    parser.parse2(signature)
 }
 
 /// The input of `tasks![...]`: options, then the tasks.

@@ -26,36 +26,16 @@ impl Segment {
 pub(crate) fn split(tokens: TokenStream, separators: &[char]) -> Vec<Segment> {
     let mut segments = Vec::new();
     let mut current = Vec::new();
-    let mut angle_depth = 0usize;
-    // The previous token, when it was a joint punctuation character (`-` of `->`).
-    let mut previous_joint = None;
+    let mut depth = AngleDepth::default();
     for token in tokens {
-        let mut joint = None;
-        if let TokenTree::Punct(punct) = &token {
-            let ch = punct.as_char();
-            match ch {
-                '<' => angle_depth += 1,
-                // `->` and `=>` are arrows, not closing brackets.
-                '>' if !matches!(previous_joint, Some('-' | '=')) => {
-                    angle_depth = angle_depth.saturating_sub(1);
-                }
-                _ => {}
-            }
+        match depth.top_level_punct(&token) {
             // `,` and `;` never start a longer operator, so their spacing does not matter.
-            if angle_depth == 0 && separators.contains(&ch) {
-                segments.push(Segment {
-                    tokens: std::mem::take(&mut current),
-                    separator: Some(token),
-                });
-                previous_joint = None;
-                continue;
-            }
-            if punct.spacing() == Spacing::Joint {
-                joint = Some(ch);
-            }
+            Some(ch) if separators.contains(&ch) => segments.push(Segment {
+                tokens: std::mem::take(&mut current),
+                separator: Some(token),
+            }),
+            _ => current.push(token),
         }
-        previous_joint = joint;
-        current.push(token);
     }
     segments.push(Segment {
         tokens: current,
@@ -66,29 +46,39 @@ pub(crate) fn split(tokens: TokenStream, separators: &[char]) -> Vec<Segment> {
 
 /// The index of the first top-level `separator` in `tokens` (not inside angle brackets).
 pub(crate) fn first_top_level(tokens: &[TokenTree], separator: char) -> Option<usize> {
-    let mut angle_depth = 0usize;
-    let mut previous_joint = None;
-    for (index, token) in tokens.iter().enumerate() {
-        let mut joint = None;
-        if let TokenTree::Punct(punct) = token {
-            let ch = punct.as_char();
-            match ch {
-                '<' => angle_depth += 1,
-                '>' if !matches!(previous_joint, Some('-' | '=')) => {
-                    angle_depth = angle_depth.saturating_sub(1);
-                }
-                _ => {}
+    let mut depth = AngleDepth::default();
+    tokens
+        .iter()
+        .position(|token| depth.top_level_punct(token) == Some(separator))
+}
+
+/// Tracks how deep in angle brackets a walk through tokens is.
+#[derive(Default)]
+struct AngleDepth {
+    depth: usize,
+    /// The previous token, when it was a joint punctuation character (`-` of `->`).
+    previous_joint: Option<char>,
+}
+
+impl AngleDepth {
+    /// Steps over `token`; returns its character when it is punctuation outside angle brackets.
+    fn top_level_punct(&mut self, token: &TokenTree) -> Option<char> {
+        let TokenTree::Punct(punct) = token else {
+            self.previous_joint = None;
+            return None;
+        };
+        let ch = punct.as_char();
+        match ch {
+            '<' => self.depth += 1,
+            // `->` and `=>` are arrows, not closing brackets.
+            '>' if !matches!(self.previous_joint, Some('-' | '=')) => {
+                self.depth = self.depth.saturating_sub(1);
             }
-            if angle_depth == 0 && ch == separator {
-                return Some(index);
-            }
-            if punct.spacing() == Spacing::Joint {
-                joint = Some(ch);
-            }
+            _ => {}
         }
-        previous_joint = joint;
+        self.previous_joint = (punct.spacing() == Spacing::Joint).then_some(ch);
+        (self.depth == 0).then_some(ch)
     }
-    None
 }
 
 /// Whether `token` is the identifier `word`.
