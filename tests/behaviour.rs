@@ -1,6 +1,8 @@
 //! The behaviour promised by issue 2 on the embedded event loop: order, outputs, timing,
 //! panics, cancellation, `!Send` tasks, nesting, size, and misuse at run time.
 
+mod common;
+
 use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
@@ -8,28 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::DropCounter;
 use jobloop::{job_test, sleep, spawn, tasks, yield_now, EventLoop, TaskGroup};
-
-/// Counts how many of its values were dropped.
-#[derive(Clone, Default)]
-struct DropCounter(Arc<AtomicUsize>);
-
-impl DropCounter {
-    fn token(&self) -> DropToken {
-        DropToken(self.0.clone())
-    }
-    fn dropped(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-struct DropToken(Arc<AtomicUsize>);
-
-impl Drop for DropToken {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
 
 /// Records events in order, for tests of who runs when.
 #[derive(Clone, Default)]

@@ -2,38 +2,20 @@
 //! loop, tokio current-thread and multi-thread, smol, and the custom `LocalPool` runtime of
 //! `examples/custom_runtime.rs`. Adding a runtime is one `conformance!` line at the bottom.
 
+mod common;
+
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{DropCounter, DropToken};
 use jobloop::{sleep, spawn, spawn_send, tasks, yield_now, Runtime};
 
 #[allow(dead_code)] // its `main` is the example's
 #[path = "../examples/custom_runtime.rs"]
 mod custom_runtime;
-
-/// Counts drops of its tokens.
-#[derive(Clone, Default)]
-struct DropCounter(Arc<AtomicUsize>);
-
-struct DropToken(Arc<AtomicUsize>);
-
-impl DropCounter {
-    fn token(&self) -> DropToken {
-        DropToken(self.0.clone())
-    }
-    fn dropped(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for DropToken {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
 
 /// An event log that `Send` tasks can share.
 #[derive(Clone, Default)]
