@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::DropCounter;
+use common::{CatchPanic, DropCounter};
 use jobloop::{job_test, sleep, spawn, tasks, yield_now, EventLoop, TaskGroup};
 
 /// Records events in order, for tests of who runs when.
@@ -186,31 +186,12 @@ async fn siblings_are_cancelled_when_a_task_panics() {
     }];
     // Await the group inside a task: its panic reaches the JoinHandle, not this test.
     let result = spawn(group);
-    let outcome = CatchUnwindFuture(result).await;
+    let outcome = CatchPanic::new(result).await;
     assert!(outcome.is_err());
     // Give the loop a turn to drop the cancelled futures, then well past their 200 ms.
     sleep(Duration::from_millis(300)).await;
     assert_eq!(finished.get(), 0, "no sibling ran to completion");
     assert_eq!(counter.dropped(), 5);
-}
-
-/// Awaits a future, turning its panic into `Err`.
-struct CatchUnwindFuture<F>(F);
-
-impl<F: std::future::Future + Unpin> std::future::Future for CatchUnwindFuture<F> {
-    type Output = std::thread::Result<F::Output>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        let inner = &mut self.0;
-        match catch_unwind(AssertUnwindSafe(|| std::pin::Pin::new(inner).poll(cx))) {
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
-            Err(payload) => std::task::Poll::Ready(Err(payload)),
-        }
-    }
 }
 
 #[job_test(virtual_time)]
@@ -222,7 +203,7 @@ async fn a_panicking_task_does_not_take_the_loop_or_other_groups_down() {
         sleep(Duration::from_millis(20)).await;
         id
     }];
-    assert!(CatchUnwindFuture(failing).await.is_err());
+    assert!(CatchPanic::new(failing).await.is_err());
     assert_eq!(healthy.await, [0, 1, 2]);
     // A detached task that panics is reported by the panic hook and otherwise ignored.
     drop(spawn(async { panic!("detached task fails") }));

@@ -5,12 +5,12 @@
 mod common;
 
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::catch_unwind;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{DropCounter, DropToken};
+use common::{CatchPanic, DropCounter, DropToken};
 use jobloop::{sleep, spawn, spawn_send, tasks, yield_now, Runtime};
 
 #[allow(dead_code)] // its `main` is the example's
@@ -109,7 +109,7 @@ mod cases {
             }
         }];
         let start = Instant::now();
-        let outcome = spawn(async move { CatchPanic(Box::pin(group)).await }).await;
+        let outcome = spawn(async move { CatchPanic::new(group).await }).await;
         let message = payload_message(outcome.expect_err("the group panicked"));
         assert_eq!(message, "job 3 failed");
         assert!(
@@ -123,10 +123,9 @@ mod cases {
         );
 
         // The list form, with tasks that stay on this thread.
-        let outcome = CatchPanic(Box::pin(async {
-            tasks![async { 1 }, async { panic!("second failed") }].await
-        }))
-        .await;
+        let outcome =
+            CatchPanic::new(async { tasks![async { 1 }, async { panic!("second failed") }].await })
+                .await;
         assert_eq!(
             payload_message(outcome.expect_err("panicked")),
             "second failed"
@@ -139,7 +138,7 @@ mod cases {
             sleep(Duration::from_millis(10)).await;
             id
         }];
-        assert!(CatchPanic(Box::pin(failing)).await.is_err());
+        assert!(CatchPanic::new(failing).await.is_err());
         assert_eq!(healthy.await, [0, 1, 2]);
     }
 
@@ -483,25 +482,6 @@ mod mode_cases {
         }]
         .await;
         assert_eq!(index, 0);
-    }
-}
-
-/// Awaits a future, turning its panic into `Err`.
-struct CatchPanic<F>(std::pin::Pin<Box<F>>);
-
-impl<F: Future> Future for CatchPanic<F> {
-    type Output = std::thread::Result<F::Output>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
-            Err(payload) => std::task::Poll::Ready(Err(payload)),
-        }
     }
 }
 

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use async_task::FallibleTask;
 
 use crate::context::{self, Current};
-use crate::event_loop::Quiet;
+use crate::event_loop::{LoopCore, Quiet};
 use crate::remote::{remote, RemoteHandle};
 
 /// The handle to a task's output, whichever runtime runs it. Dropping it cancels the task.
@@ -102,6 +102,19 @@ pub(crate) enum Panics {
     CaughtByTask,
 }
 
+/// Starts `future` on the embedded loop: both kinds of task run on its thread.
+fn spawn_on_loop<F>(core: &LoopCore, panics: Panics, future: F) -> RawHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let task = match panics {
+        Panics::CaughtByTask => core.spawn_caught(future),
+        Panics::Propagate => core.spawn(future),
+    };
+    RawHandle::Loop(task.fallible())
+}
+
 /// Starts `future` on the current runtime, on this thread (it need not be `Send`).
 #[track_caller]
 pub(crate) fn spawn_local<F>(what: &str, panics: Panics, future: F) -> RawHandle<F::Output>
@@ -110,10 +123,7 @@ where
     F::Output: 'static,
 {
     match context::expect_current(what) {
-        Current::Loop(core) if panics == Panics::CaughtByTask => {
-            RawHandle::Loop(core.spawn_caught(future).fallible())
-        }
-        Current::Loop(core) => RawHandle::Loop(core.spawn(future).fallible()),
+        Current::Loop(core) => spawn_on_loop(&core, panics, future),
         Current::Runtime(runtime) => {
             #[cfg(feature = "tokio")]
             if let Some((_, name)) = runtime.tokio_handle() {
@@ -135,10 +145,7 @@ where
     F::Output: Send + 'static,
 {
     match context::expect_current(what) {
-        Current::Loop(core) if panics == Panics::CaughtByTask => {
-            RawHandle::Loop(core.spawn_caught(future).fallible())
-        }
-        Current::Loop(core) => RawHandle::Loop(core.spawn(future).fallible()),
+        Current::Loop(core) => spawn_on_loop(&core, panics, future),
         Current::Runtime(runtime) => {
             #[cfg(feature = "tokio")]
             if let Some((tokio, _)) = runtime.tokio_handle() {
