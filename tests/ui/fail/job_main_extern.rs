@@ -1,0 +1,2 @@
+#[jobloop::job_main]
+async extern "C" fn main() {}

@@ -1,0 +1,2 @@
+#[jobloop::job_main(5)]
+async fn main() {}

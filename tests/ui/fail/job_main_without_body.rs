@@ -1,0 +1,6 @@
+trait Jobs {
+    #[jobloop::job_main]
+    async fn main();
+}
+
+fn main() {}

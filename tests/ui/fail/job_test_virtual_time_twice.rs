@@ -1,0 +1,4 @@
+#[jobloop::job_test(virtual_time, virtual_time)]
+async fn clock() {}
+
+fn main() {}
