@@ -81,8 +81,10 @@ pub(crate) struct Remote {
     /// Wake-ups that arrived while the loop was not running on the waking thread.
     injected: Injector<Ready>,
     /// The OS poller; `notify` interrupts a loop waiting in it. Created with the loop, except
-    /// under miri, which cannot run `polling` (it calls `timerfd_create`): there it is made on
-    /// first use, so that the loop's scheduling paths that never wait on the OS run under miri.
+    /// under miri, which cannot create `polling`'s epoll backend (it calls `timerfd_create`):
+    /// there it is made on first use, so that the scheduling paths that never touch the OS run
+    /// under any miri build. (`.ci/run` builds polling's `poll(2)` backend for miri, which miri
+    /// can create, so the reactor's registrations run there too.)
     poller: OnceLock<Poller>,
     /// The thread that owns the loop (and its `!Send` tasks).
     owner: ThreadId,

@@ -110,7 +110,7 @@ pub(crate) struct Registered<T: AsFd> {
     core: Rc<LoopCore>,
 }
 
-impl<T: AsFd> Registered<T> {
+impl<T: AsFd + 'static> Registered<T> {
     /// Registers `io` (already in non-blocking mode) with the current event loop.
     pub(crate) fn new(io: T) -> io::Result<Registered<T>> {
         let core = context::with_loop(Rc::clone).ok_or_else(|| {
@@ -129,9 +129,6 @@ impl<T: AsFd> Registered<T> {
                 sources.len() - 1
             }
         };
-        // SAFETY: `polling` requires that the source is deleted from the poller before it is
-        // closed. `io` is owned by this `Registered` and never handed out by value, and `Drop`
-        // deletes it from the poller before the field `io` (and so the descriptor) is dropped.
         let poller = match core.remote.poller() {
             Ok(poller) => poller,
             Err(error) => {
@@ -139,6 +136,11 @@ impl<T: AsFd> Registered<T> {
                 return Err(error);
             }
         };
+        // SAFETY: `polling` requires that the source is deleted from the poller before it is
+        // closed. `io` is owned by this `Registered` and never handed out by value, and `Drop`
+        // deletes it from the poller before the field `io` (and so the descriptor) is dropped.
+        // If a `Registered` is leaked instead, `io` is never dropped: `T: 'static` rules out a
+        // borrowed descriptor whose owner could close it while it is still registered.
         let added = unsafe { poller.add(io.as_fd().as_raw_fd(), Event::none(key)) };
         if let Err(error) = added {
             reactor.free.borrow_mut().push(key);
@@ -229,43 +231,47 @@ impl<T: AsFd> Drop for Registered<T> {
 #[cfg(test)]
 mod tests {
     //! The reactor's registrations, including the runtime's one `unsafe` block (`Poller::add`).
-    //! Miri cannot run them: `polling` calls `timerfd_create`, which miri does not support.
+    //! They use pipes, which miri emulates (its socket pairs lack `recv`), set non-blocking with
+    //! `fcntl`. Under miri, `.ci/run` builds `polling` with its `poll(2)` backend
+    //! (`--cfg polling_test_poll_backend`), because the epoll backend calls `timerfd_create`,
+    //! which miri does not support.
 
-    use std::io::{Read, Write};
-    use std::os::unix::net::UnixStream;
+    use std::io::{PipeReader, PipeWriter, Read, Write};
 
     use super::{Direction, Registered};
-    use crate::{spawn, yield_now, EventLoop};
+    use crate::{context, spawn, yield_now, EventLoop};
 
-    fn pair() -> (UnixStream, UnixStream) {
-        let (a, b) = UnixStream::pair().expect("a socket pair");
-        a.set_nonblocking(true).expect("non-blocking");
-        b.set_nonblocking(true).expect("non-blocking");
-        (a, b)
+    fn pipe() -> (PipeReader, PipeWriter) {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        rustix::fs::fcntl_setfl(&reader, rustix::fs::OFlags::NONBLOCK).expect("non-blocking");
+        rustix::fs::fcntl_setfl(&writer, rustix::fs::OFlags::NONBLOCK).expect("non-blocking");
+        (reader, writer)
     }
 
     #[test]
     #[cfg_attr(
         miri,
-        ignore = "polling calls timerfd_create, which miri does not support"
+        ignore = "waiting needs timerfd_create (epoll backend) or ppoll; miri has neither"
     )]
     fn a_reader_waits_without_blocking_and_wakes_when_written_to() {
         let event_loop = EventLoop::new();
         let received = event_loop.block_on(async {
-            let (a, b) = pair();
-            let reader = Registered::new(a).expect("registered");
-            let writer = Registered::new(b).expect("registered");
+            let (reader, writer) = pipe();
+            let reader = Registered::new(reader).expect("registered");
+            let writer = Registered::new(writer).expect("registered");
             let read = spawn(async move {
                 let mut buf = [0u8; 5];
                 let n = reader
-                    .io(Direction::Read, |mut stream| stream.read(&mut buf))
+                    .io(Direction::Read, |mut pipe| pipe.read(&mut buf))
                     .await
                     .expect("read");
                 buf[..n].to_vec()
             });
-            yield_now().await; // the reader finds nothing and waits on the reactor
+            yield_now().await;
+            let waiting = context::with_loop(|core| core.reactor.is_waiting());
+            assert_eq!(waiting, Some(true), "the reader found nothing and waits");
             writer
-                .io(Direction::Write, |mut stream| stream.write(b"hello"))
+                .io(Direction::Write, |mut pipe| pipe.write(b"hello"))
                 .await
                 .expect("write");
             read.await
@@ -276,19 +282,20 @@ mod tests {
 
     #[test]
     #[cfg_attr(
-        miri,
-        ignore = "polling calls timerfd_create, which miri does not support"
+        all(miri, not(polling_test_poll_backend)),
+        ignore = "polling's epoll backend calls timerfd_create, which miri does not support; \
+                  run with RUSTFLAGS=\"--cfg polling_test_poll_backend\" as .ci/run does"
     )]
     fn registrations_are_removed_on_drop_and_their_slots_reused() {
         EventLoop::new().block_on(async {
             for _ in 0..3 {
-                let (a, b) = pair();
+                let (a, b) = pipe();
                 let first = Registered::new(a).expect("registered");
                 let second = Registered::new(b).expect("registered");
                 assert_ne!(first.key, second.key);
                 let keys = (first.key, second.key);
                 drop((first, second));
-                let (c, d) = pair();
+                let (c, d) = pipe();
                 let again = Registered::new(c).expect("registered");
                 assert!(
                     again.key == keys.0 || again.key == keys.1,
