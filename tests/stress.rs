@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use jobloop::{sleep, tasks, yield_now, Elapsed, EventLoop, Runtime};
+use jobloop::{sleep, tasks, yield_now, EventLoop, Runtime, TaskError};
 
 #[global_allocator]
 static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
@@ -97,13 +97,23 @@ fn mix(x: usize) -> usize {
     x as usize
 }
 
+/// Whether leaf `i` is one of the 10 % that panic.
+fn panics(i: usize) -> bool {
+    mix(i) % 10 == 0
+}
+
+/// Yields once, then panics (and counts it).
+async fn fail(token: &Token, i: usize) {
+    yield_now().await;
+    token.0.panicked.fetch_add(1, Ordering::Relaxed);
+    panic!("leaf {i} fails");
+}
+
 async fn leaf(token: Token, i: usize) -> usize {
-    let _token = token;
+    if panics(i) {
+        fail(&token, i).await;
+    }
     match mix(i) % 10 {
-        0 => {
-            yield_now().await;
-            panic!("leaf {i} fails");
-        }
         1 | 2 => WokenFromAnotherThread { sent: false }.await,
         3 => sleep(Duration::from_micros(200)).await,
         _ => yield_now().await,
@@ -127,10 +137,12 @@ async fn group(counters: Arc<Counters>, g: usize) {
         }
         // A timeout that fires while the leaves wait.
         3 => {
-            let out = tasks![timeout = Duration::from_micros(50), send; for i in first..first + GROUP => {
+            let outcomes = tasks![settle, timeout = Duration::from_micros(50), send; for i in first..first + GROUP => {
                 let token = Token::new(&counters);
                 async move {
-                    let _token = token;
+                    if panics(i) {
+                        fail(&token, i).await;
+                    }
                     sleep(Duration::from_millis(100)).await;
                     i
                 }
@@ -138,11 +150,17 @@ async fn group(counters: Arc<Counters>, g: usize) {
             .await;
             // Nearly always the timeout fires first; under heavy load the group may only be
             // looked at after its tasks finished, and then it gives their outputs, as it should.
-            match out {
-                Err(Elapsed { .. }) => {
-                    counters.timed_out_groups.fetch_add(1, Ordering::Relaxed);
+            let mut timed_out = false;
+            for (offset, outcome) in outcomes.into_iter().enumerate() {
+                let i = first + offset;
+                match outcome {
+                    Ok(value) => assert_eq!(value, i),
+                    Err(error) if error.is_timeout() => timed_out = true,
+                    Err(error) => check_panic(&error, i),
                 }
-                Ok(values) => assert_eq!(values, (first..first + GROUP).collect::<Vec<_>>()),
+            }
+            if timed_out {
+                counters.timed_out_groups.fetch_add(1, Ordering::Relaxed);
             }
         }
         _ => {
@@ -151,18 +169,20 @@ async fn group(counters: Arc<Counters>, g: usize) {
                 let i = first + offset;
                 match outcome {
                     Ok(value) => assert_eq!(value, i * 2),
-                    Err(error) => {
-                        assert_eq!(mix(i) % 10, 0, "only the chosen leaves panic: {error}");
-                        assert_eq!(
-                            error.panic_message(),
-                            Some(format!("leaf {i} fails").as_str())
-                        );
-                        counters.panicked.fetch_add(1, Ordering::Relaxed);
-                    }
+                    Err(error) => check_panic(&error, i),
                 }
             }
         }
     }
+}
+
+/// An error of a settled group is the panic of a leaf chosen to panic, with its message.
+fn check_panic(error: &TaskError, i: usize) {
+    assert!(panics(i), "only the chosen leaves panic: {error}");
+    assert_eq!(
+        error.panic_message(),
+        Some(format!("leaf {i} fails").as_str())
+    );
 }
 
 /// The whole stress on one runtime; returns the counters.
@@ -230,9 +250,11 @@ fn measure(name: &str, slack: usize, make: &dyn Fn() -> Box<dyn FnOnce(usize) ->
     // deadline (futures-timer, under the custom runtime, does): let those pass.
     std::thread::sleep(Duration::from_millis(150));
     let after = HEAP.current_usage();
+    let chosen = (0..leaves).filter(|&i| panics(i)).count();
     println!(
-        "{name}: {made} tasks, {panicked} panicked, {cancelled} groups dropped, {timed_out} \
-         groups timed out; heap before {before} B, after {after} B"
+        "{name}: {made} tasks, {panicked} panicked (of {chosen} chosen to; the others' groups \
+         were dropped or timed out first), {cancelled} groups dropped, {timed_out} groups timed \
+         out; heap before {before} B, after {after} B"
     );
     assert_eq!(made, leaves, "{name}: every leaf was made");
     assert_eq!(
