@@ -6,12 +6,9 @@
 //! and takes the queue only when it is set. A push whose flag the loop missed is taken at the
 //! next turn, which the notify guarantees.
 
-#[cfg(loom)]
-use loom::sync::{atomic::AtomicBool, Mutex, MutexGuard};
-#[cfg(not(loom))]
-use std::sync::{atomic::AtomicBool, Mutex, MutexGuard};
-
 use std::sync::atomic::Ordering;
+
+use crate::sync::{AtomicBool, Mutex, MutexGuard};
 
 /// Items pushed by any thread, taken by the loop's thread.
 pub(crate) struct Injector<T> {
@@ -64,8 +61,8 @@ impl<T> Injector<T> {
 }
 
 #[cfg(all(test, loom))]
-mod tests {
-    //! `RUSTFLAGS="--cfg loom" cargo test -p jobloop-runtime --lib --release injector`, in a
+mod loom_model {
+    //! `RUSTFLAGS="--cfg loom" cargo test -p jobloop-runtime --lib --release loom_model`, in a
     //! target directory of its own.
 
     use super::Injector;

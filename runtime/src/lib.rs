@@ -31,6 +31,7 @@ pub mod net;
 mod reactor;
 mod remote;
 pub mod runtime;
+mod sync;
 mod task;
 mod task_group;
 mod timer;

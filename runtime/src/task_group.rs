@@ -15,13 +15,12 @@ use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use atomic_waker::AtomicWaker;
-
 use crate::handle::{self, RawHandle};
+use crate::sync::{AtomicBool, AtomicUsize, AtomicWaker, Mutex};
 
 pub(crate) type Payload = Box<dyn Any + Send>;
 
@@ -557,5 +556,111 @@ impl<T, K: GroupKind> Future for GroupMember<T, K> {
                 Poll::Ready(finished(&this.state, output))
             }
         }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_model {
+    //! The state a `send` group's members share with whoever awaits the group, model-checked:
+    //! `RUSTFLAGS="--cfg loom" cargo test -p jobloop-runtime --lib --release loom_model`.
+    //! The waiter polls the way `Group` and `GroupMember` do, skipping the registration while
+    //! its waker stays the same; loom's `block_on` parks it until it is woken, so a lost wake-up
+    //! shows as a deadlock.
+
+    use std::future::poll_fn;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::task::Poll;
+
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use super::{GroupState, Payload};
+
+    /// Polls until a member's panic resumes in the waiter; returns its payload.
+    fn await_panic(state: &GroupState) -> Payload {
+        let mut registered = None;
+        loom::future::block_on(poll_fn(|cx| {
+            match catch_unwind(AssertUnwindSafe(|| {
+                state.register_and_check(&mut registered, cx)
+            })) {
+                Ok(()) => Poll::Pending,
+                Err(payload) => Poll::Ready(payload),
+            }
+        }))
+    }
+
+    #[test]
+    fn a_members_panic_always_reaches_the_waiter() {
+        loom::model(|| {
+            let state = Arc::new(GroupState::default());
+            let member = {
+                let state = state.clone();
+                thread::spawn(move || state.fail(Box::new("member 0 fails")))
+            };
+            let payload = await_panic(&state);
+            assert_eq!(payload.downcast_ref::<&str>(), Some(&"member 0 fails"));
+            member.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn of_two_panicking_members_one_panic_is_resumed_and_not_twice() {
+        // Three threads with a lock each: unbounded, the search runs for hours. Three
+        // preemptions per run cover these short paths (tokio bounds its models at 2 to 4).
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(3);
+        model.check(|| {
+            let state = Arc::new(GroupState::default());
+            let members: Vec<_> = ["first", "second"]
+                .into_iter()
+                .map(|message| {
+                    let state = state.clone();
+                    thread::spawn(move || state.fail(Box::new(message)))
+                })
+                .collect();
+            let payload = await_panic(&state);
+            let message = *payload.downcast_ref::<&str>().unwrap();
+            assert!(message == "first" || message == "second");
+            for member in members {
+                member.join().unwrap();
+            }
+            // The other payload was dropped (the slot was full) or stored after the resumed one
+            // was taken, and stays behind until the group is dropped: never the same one again.
+            let left = state.panic.lock().unwrap().take();
+            if let Some(left) = left {
+                assert_ne!(*left.downcast_ref::<&str>().unwrap(), message);
+            }
+        });
+    }
+
+    #[test]
+    fn the_first_member_to_end_the_group_wins_and_wakes_the_waiter() {
+        loom::model(|| {
+            let state = Arc::new(GroupState::default());
+            let members: Vec<_> = [1, 2]
+                .into_iter()
+                .map(|index| {
+                    let state = state.clone();
+                    thread::spawn(move || state.end(index))
+                })
+                .collect();
+            let mut registered = None;
+            let winner = loom::future::block_on(poll_fn(|cx| {
+                state.register_and_check(&mut registered, cx);
+                match state.ended() {
+                    Some(index) => Poll::Ready(index),
+                    None => Poll::Pending,
+                }
+            }));
+            for member in members {
+                member.join().unwrap();
+            }
+            assert!(winner == 1 || winner == 2);
+            assert_eq!(
+                state.ended(),
+                Some(winner),
+                "a later end does not replace the winner"
+            );
+        });
     }
 }

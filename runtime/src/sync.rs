@@ -1,0 +1,35 @@
+//! The synchronization types of the structures that threads share (the wake queue, a `send`
+//! group's state): std's and atomic-waker's in a normal build, loom's under `cfg(loom)`, whose
+//! model tests then explore every interleaving of their operations.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize};
+#[cfg(loom)]
+pub(crate) use loom::sync::{Mutex, MutexGuard};
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize};
+#[cfg(not(loom))]
+pub(crate) use std::sync::{Mutex, MutexGuard};
+
+#[cfg(not(loom))]
+pub(crate) use atomic_waker::AtomicWaker;
+
+/// loom's `AtomicWaker`, with atomic-waker's signature for `register`.
+#[cfg(loom)]
+pub(crate) struct AtomicWaker(loom::future::AtomicWaker);
+
+#[cfg(loom)]
+impl AtomicWaker {
+    pub(crate) fn new() -> AtomicWaker {
+        AtomicWaker(loom::future::AtomicWaker::new())
+    }
+
+    pub(crate) fn register(&self, waker: &std::task::Waker) {
+        self.0.register_by_ref(waker);
+    }
+
+    pub(crate) fn wake(&self) {
+        self.0.wake();
+    }
+}
