@@ -53,7 +53,6 @@ pub use jobloop_runtime::{
     JoinHandle, Runtime, Sleep, TaskError, TaskErrorKind, TaskFuture, TaskGroup, Timeout, YieldNow,
 };
 
-#[cfg(unix)]
 pub use jobloop_runtime::net;
 
 /// The [`Runtime`] trait and the runtimes jobloop can run on besides the embedded [`EventLoop`].

@@ -13,13 +13,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, ThreadId};
+use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use async_task::Runnable;
-use polling::Poller;
 
 use crate::context::{self, Current};
 use crate::injector::Injector;
@@ -80,14 +79,11 @@ pub(crate) struct LoopCore {
 pub(crate) struct Remote {
     /// Wake-ups that arrived while the loop was not running on the waking thread.
     injected: Injector<Ready>,
-    /// The OS poller; `notify` interrupts a loop waiting in it. Created with the loop, except
-    /// under miri, which cannot create `polling`'s epoll backend (it calls `timerfd_create`):
-    /// there it is made on first use, so that the scheduling paths that never touch the OS run
-    /// under any miri build. (`.ci/run` builds polling's `poll(2)` backend for miri, which miri
-    /// can create, so the reactor's registrations run there too.)
-    poller: OnceLock<Poller>,
-    /// The thread that owns the loop (and its `!Send` tasks).
-    owner: ThreadId,
+    /// Interrupts the loop's wait in the OS poller.
+    waker: mio::Waker,
+    /// The thread that owns the loop (and its `!Send` tasks). It is unparked along with
+    /// `waker`: the loop sleeps the last fraction of a millisecond before a timer parked.
+    owner: Thread,
     /// Set when the loop is dropped.
     closed: AtomicBool,
     /// This loop's identity, from a process-wide counter.
@@ -114,20 +110,19 @@ impl EventLoop {
 
     /// Creates an event loop, or returns the OS error that prevented creating its poller.
     pub fn try_new() -> io::Result<EventLoop> {
+        let (reactor, waker) = Reactor::new()?;
         let remote = Arc::new(Remote {
             injected: Injector::new(),
-            poller: OnceLock::new(),
-            owner: thread::current().id(),
+            waker,
+            owner: thread::current(),
             closed: AtomicBool::new(false),
             id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
         });
-        #[cfg(not(miri))]
-        remote.poller()?;
         Ok(EventLoop {
             core: Rc::new(LoopCore {
                 ready: RefCell::new(VecDeque::new()),
                 timers: RefCell::new(TimerQueue::default()),
-                reactor: Reactor::default(),
+                reactor,
                 remote,
                 virtual_now: Cell::new(None),
                 spawned: RefCell::new(Vec::new()),
@@ -452,8 +447,7 @@ impl LoopCore {
                 // Sockets that are ready now come first; only when none is, every task waits on
                 // a timer (or on a socket that is not ready) and the clock jumps.
                 if self.reactor.is_waiting() {
-                    self.reactor
-                        .wait(self.remote.expect_poller(), Some(Duration::ZERO));
+                    self.reactor.wait(Some(Duration::ZERO));
                     self.take_injected();
                     if !self.ready.borrow().is_empty() {
                         return;
@@ -485,7 +479,7 @@ impl LoopCore {
         }
         // A wake-up from another thread that lands after `take_injected` calls `notify`, which
         // makes this wait return at once; no wake-up is lost.
-        self.reactor.wait(self.remote.expect_poller(), timeout);
+        self.reactor.wait(timeout);
         self.take_injected();
         self.fire_timers();
     }
@@ -504,7 +498,7 @@ impl Remote {
             }
         });
         let Some(entry) = entry else { return };
-        if self.closed.load(Ordering::SeqCst) && thread::current().id() == self.owner {
+        if self.closed.load(Ordering::SeqCst) && thread::current().id() == self.owner.id() {
             // The loop is gone and this is its thread: drop the task here (its future may be
             // `!Send`, so this is the only thread allowed to).
             drop(entry);
@@ -513,28 +507,18 @@ impl Remote {
         // Another thread, or the loop is not running now: queue it and interrupt the loop's
         // wait. If the loop is gone and this is another thread, the task stays in this queue
         // (it cannot be dropped here); it is freed never, which leaks but is sound.
-        self.injected.push(entry);
-        if let Ok(poller) = self.poller() {
-            let _ = poller.notify();
+        if self.injected.push(entry) {
+            self.notify();
         }
     }
 
-    /// The loop's OS poller, made on first use where it was not made with the loop.
-    pub(crate) fn poller(&self) -> io::Result<&Poller> {
-        if let Some(poller) = self.poller.get() {
-            return Ok(poller);
-        }
-        let poller = Poller::new()?;
-        Ok(self.poller.get_or_init(|| poller))
-    }
-
-    /// The poller, for the loop's own waits: without one the loop cannot wait at all.
-    #[track_caller]
-    pub(crate) fn expect_poller(&self) -> &Poller {
-        match self.poller() {
-            Ok(poller) => poller,
-            Err(error) => panic!("jobloop could not create its event loop's poller: {error}"),
-        }
+    /// Interrupts the loop's wait: the OS poller's, or the park that ends it before a timer.
+    /// Only the first push since the loop last took the queue calls this; the loop takes the
+    /// queue after every wait, so later pushes ride on that one.
+    fn notify(&self) {
+        // An error means the poller is gone or broken; the loop cannot be reached then anyway.
+        let _ = self.waker.wake();
+        self.owner.unpark();
     }
 }
 

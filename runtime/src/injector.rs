@@ -1,10 +1,12 @@
 //! The queue through which other threads hand woken tasks to the loop: the one structure of the
 //! loop that is shared between threads, model-checked with loom (`cfg(loom)`).
 //!
-//! Protocol: a waking thread pushes under the lock, then sets the flag, then interrupts the
-//! loop's wait (`Poller::notify`). The loop reads the flag first (a plain load on most turns)
-//! and takes the queue only when it is set. A push whose flag the loop missed is taken at the
-//! next turn, which the notify guarantees.
+//! Protocol: a waking thread pushes under the lock, then sets the flag; if the flag was clear,
+//! it interrupts the loop's wait (`Remote::notify`, a system call). The loop reads the flag
+//! first (a plain load on most turns), and when it is set, clears it and takes the queue. So
+//! only the first push after each take pays for the interruption: a later push finds the flag
+//! set, and the loop, already interrupted, takes its item with the first one's. A push whose
+//! flag the loop missed is taken at the next turn, which the interruption guarantees.
 
 use std::sync::atomic::Ordering;
 
@@ -31,17 +33,21 @@ impl<T> Injector<T> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds an item (any thread). The caller then interrupts the loop's wait.
-    pub(crate) fn push(&self, item: T) {
+    /// Adds an item (any thread). Returns whether it is the first since the loop last took the
+    /// queue: the caller must then interrupt the loop's wait.
+    #[must_use = "the first push after a take must interrupt the loop's wait"]
+    pub(crate) fn push(&self, item: T) -> bool {
         self.lock().push(item);
-        // After the push: a loop that sees the flag finds the item under the lock.
-        self.has_items.store(true, Ordering::Release);
+        // After the push: a loop that sees the flag finds the item under the lock. Finding the
+        // flag set means an earlier push's interruption is pending, and the loop has not
+        // cleared the flag yet: it will, then take this item too.
+        !self.has_items.swap(true, Ordering::AcqRel)
     }
 
     /// Takes the items pushed so far (the loop's thread); cheap when there are none.
     pub(crate) fn take(&self) -> Vec<T> {
         // A plain load first: the swap is a locked instruction, not needed on most turns.
-        if !self.has_items.load(Ordering::Relaxed) || !self.has_items.swap(false, Ordering::Acquire)
+        if !self.has_items.load(Ordering::Relaxed) || !self.has_items.swap(false, Ordering::AcqRel)
         {
             return Vec::new();
         }
@@ -63,25 +69,53 @@ impl<T> Injector<T> {
 #[cfg(all(test, loom))]
 mod loom_model {
     //! `RUSTFLAGS="--cfg loom" cargo test -p jobloop-runtime --lib --release loom_model`, in a
-    //! target directory of its own.
+    //! target directory of its own. The loop is modelled as: take, and wait for an interruption
+    //! (a `Notify`, which like the OS poller's waker coalesces interruptions) until it has every
+    //! item. An interruption that a push owed but skipped leaves the loop waiting forever, which
+    //! loom reports as a deadlock.
 
     use super::Injector;
-    use loom::sync::Arc;
+    use loom::sync::{Arc, Notify};
     use loom::thread;
 
-    /// Two threads wake tasks while the loop takes: every item arrives exactly once, provided the
-    /// loop takes again after the wakers are done (what their `notify` makes it do).
+    /// The loop's side: takes until it has `count` items, waiting for interruptions between.
+    fn take_until(injector: &Injector<usize>, interrupted: &Notify, count: usize) -> Vec<usize> {
+        let mut seen = injector.take();
+        while seen.len() < count {
+            interrupted.wait();
+            seen.extend(injector.take());
+        }
+        seen
+    }
+
+    /// Wakers on `threads` threads, one item each, each interrupting the loop when its push says so.
+    fn wakers(
+        injector: &Arc<Injector<usize>>,
+        interrupted: &Arc<Notify>,
+        threads: usize,
+    ) -> Vec<thread::JoinHandle<()>> {
+        (0..threads)
+            .map(|id| {
+                let injector = injector.clone();
+                let interrupted = interrupted.clone();
+                thread::spawn(move || {
+                    if injector.push(id) {
+                        interrupted.notify();
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// Two threads wake tasks while the loop takes and waits: every item arrives exactly once,
+    /// and the loop is never left waiting with an item in the queue.
     #[test]
     fn no_wake_up_is_lost_or_repeated() {
         loom::model(|| {
             let injector = Arc::new(Injector::new());
-            let wakers: Vec<_> = (0..2)
-                .map(|id| {
-                    let injector = injector.clone();
-                    thread::spawn(move || injector.push(id))
-                })
-                .collect();
-            let mut seen = injector.take();
+            let interrupted = Arc::new(Notify::new());
+            let wakers = wakers(&injector, &interrupted, 2);
+            let mut seen = take_until(&injector, &interrupted, 2);
             for waker in wakers {
                 waker.join().unwrap();
             }
@@ -91,20 +125,20 @@ mod loom_model {
         });
     }
 
-    /// One waker, the loop taking twice meanwhile: nothing is taken twice or left behind.
+    /// One waker, the loop taking twice before it waits: nothing is taken twice or left behind.
     #[test]
     fn takes_racing_a_push_see_it_once() {
         loom::model(|| {
             let injector = Arc::new(Injector::new());
-            let pusher = {
-                let injector = injector.clone();
-                thread::spawn(move || injector.push(7))
-            };
+            let interrupted = Arc::new(Notify::new());
+            let wakers = wakers(&injector, &interrupted, 1);
             let mut seen = injector.take();
+            seen.extend(take_until(&injector, &interrupted, 1 - seen.len()));
+            for waker in wakers {
+                waker.join().unwrap();
+            }
             seen.extend(injector.take());
-            pusher.join().unwrap();
-            seen.extend(injector.take());
-            assert_eq!(seen, [7]);
+            assert_eq!(seen, [0]);
         });
     }
 }

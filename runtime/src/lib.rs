@@ -26,7 +26,6 @@ mod event_loop;
 mod gather;
 mod handle;
 mod injector;
-#[cfg(unix)]
 pub mod net;
 mod reactor;
 mod remote;

@@ -1,8 +1,8 @@
 //! TCP on the embedded event loop: a task that waits on a socket lets the other tasks run.
 //!
 //! These types belong to the event loop that was running when they were created and are not
-//! `Send`. They are the loop's own small I/O layer over [`polling`](https://docs.rs/polling); under
-//! another runtime, use that runtime's I/O types.
+//! `Send`. They are the loop's own small I/O layer over [`mio`](https://docs.rs/mio)'s sockets;
+//! under another runtime, use that runtime's I/O types.
 //!
 //! ```
 //! use jobloop_runtime::net::{TcpListener, TcpStream};
@@ -27,23 +27,11 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{self, Shutdown, SocketAddr, ToSocketAddrs};
 
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::Poll;
-
-use atomic_waker::AtomicWaker;
-
 use crate::reactor::{Direction, Registered};
-
-/// The result of a `connect` made on a helper thread, and the task that waits for it.
-#[derive(Default)]
-struct Connecting {
-    result: Mutex<Option<io::Result<net::TcpStream>>>,
-    waker: AtomicWaker,
-}
 
 /// A TCP socket server, listening for connections.
 pub struct TcpListener {
-    inner: Registered<net::TcpListener>,
+    inner: Registered<mio::net::TcpListener>,
 }
 
 impl TcpListener {
@@ -57,7 +45,7 @@ impl TcpListener {
         let listener = net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
-            inner: Registered::new(listener)?,
+            inner: Registered::new(mio::net::TcpListener::from_std(listener))?,
         })
     }
 
@@ -67,7 +55,7 @@ impl TcpListener {
             .inner
             .io(Direction::Read, |listener| listener.accept())
             .await?;
-        Ok((TcpStream::from_std(stream)?, addr))
+        Ok((TcpStream::register(stream)?, addr))
     }
 
     /// The address this listener is bound to.
@@ -86,45 +74,50 @@ impl fmt::Debug for TcpListener {
 ///
 /// The methods take `&self`, so one task may read while another writes to the same stream.
 pub struct TcpStream {
-    inner: Registered<net::TcpStream>,
+    inner: Registered<mio::net::TcpStream>,
 }
 
 impl TcpStream {
     /// Connects to `addr` without blocking the loop: the task waits while the connection is
     /// made, and the other tasks run meanwhile.
     ///
-    /// std has no non-blocking `connect`, so a short-lived helper thread makes the blocking call
-    /// and wakes the task when it returns (as tokio does for DNS lookups); this keeps the loop's
-    /// dependencies to `polling` alone.
+    /// # Errors
+    ///
+    /// The OS's error (such as `ConnectionRefused`), or an error of kind `Other` when no event
+    /// loop runs on this thread.
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        let outcome = Arc::new(Connecting::default());
-        let helper = outcome.clone();
-        std::thread::Builder::new()
-            .name("jobloop-connect".into())
-            .spawn(move || {
-                let result = net::TcpStream::connect(addr);
-                *helper.result.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
-                helper.waker.wake();
-            })?;
-        let stream = std::future::poll_fn(|cx| {
-            outcome.waker.register(cx.waker());
-            match outcome
-                .result
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take()
-            {
-                Some(result) => Poll::Ready(result),
-                None => Poll::Pending,
-            }
-        })
-        .await?;
-        TcpStream::from_std(stream)
+        let stream = TcpStream::register(mio::net::TcpStream::connect(addr)?)?;
+        // A non-blocking connect completes when the socket becomes writable; then the socket's
+        // error says whether it failed, and `peer_addr` whether it is connected yet.
+        stream
+            .inner
+            .io(Direction::Write, |socket| {
+                if let Some(error) = socket.take_error()? {
+                    return Err(error);
+                }
+                match socket.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(error) if error.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(error) => Err(error),
+                }
+            })
+            .await?;
+        Ok(stream)
     }
 
     /// Wraps a connected std stream, putting it in non-blocking mode.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, or an error of kind `Other` when no event loop runs on this thread.
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
+        TcpStream::register(mio::net::TcpStream::from_std(stream))
+    }
+
+    fn register(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             inner: Registered::new(stream)?,
         })

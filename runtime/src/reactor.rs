@@ -1,22 +1,29 @@
-//! The I/O reactor: sockets registered with the loop's OS poller, and the tasks waiting on them.
+//! The I/O reactor: I/O sources registered with the loop's OS poller (mio), and the tasks
+//! waiting on them.
 //!
-//! Interest is one-shot (polling's default mode): a task that got `WouldBlock` registers its
-//! waker and the direction it waits for; when the OS reports the socket ready, the reactor wakes
-//! the waiting tasks and forgets the interest, and a task that is still blocked registers again.
-//! Registering re-arms the poller, which reports a socket that became ready in between at once,
-//! so no readiness is lost between the failed attempt and the registration.
+//! Sources are registered once, for both directions, edge-triggered: the OS reports a change
+//! of readiness once. The reactor records it per direction and wakes the task waiting for that
+//! direction. A task tries its operation first; only when the operation returns `WouldBlock`
+//! does it look at the recorded readiness: if some arrived since it last looked, it tries again
+//! (the readiness may be stale, which costs one more attempt), otherwise it registers its waker.
+//! Events are taken only between task polls, on the loop's thread, so no readiness can arrive
+//! between a failed attempt and the registration of the waker.
 
 use std::cell::RefCell;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
-use polling::{Event, Events, Poller};
+use mio::event::Source as MioSource;
+use mio::{Events, Interest, Token};
 
 use crate::context;
 use crate::event_loop::LoopCore;
+
+/// The token of the loop's `mio::Waker`, which other threads use to interrupt its wait.
+const WAKE: Token = Token(usize::MAX);
 
 /// A direction a task waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,28 +32,42 @@ pub(crate) enum Direction {
     Write,
 }
 
-/// The reactor's per-socket state.
+/// The reactor's per-source state.
 #[derive(Default)]
 struct Source {
     reader: Option<Waker>,
     writer: Option<Waker>,
-    /// Readiness reported by the OS and not yet consumed, per direction.
+    /// Readiness reported by the OS and not yet looked at, per direction.
     read_ready: bool,
     write_ready: bool,
 }
 
-#[derive(Default)]
 pub(crate) struct Reactor {
+    poll: RefCell<mio::Poll>,
+    events: RefCell<Events>,
     /// Sources by key; `None` is a free slot, listed in `free`.
     sources: RefCell<Vec<Option<Source>>>,
     free: RefCell<Vec<usize>>,
-    /// How many tasks wait on a socket (the loop polls the OS only when some do).
+    /// How many tasks wait on a source (the loop polls the OS only when some do).
     waiting: RefCell<usize>,
-    events: RefCell<Option<Events>>,
 }
 
 impl Reactor {
-    /// Whether any socket is registered.
+    /// A reactor with its OS poller, and the waker that interrupts the poller's wait.
+    pub(crate) fn new() -> io::Result<(Reactor, mio::Waker)> {
+        let poll = mio::Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), WAKE)?;
+        let reactor = Reactor {
+            poll: RefCell::new(poll),
+            events: RefCell::new(Events::with_capacity(256)),
+            sources: RefCell::default(),
+            free: RefCell::default(),
+            waiting: RefCell::new(0),
+        };
+        Ok((reactor, waker))
+    }
+
+    /// Whether any source is registered.
     pub(crate) fn has_sources(&self) -> bool {
         self.sources.borrow().iter().any(Option::is_some)
     }
@@ -56,35 +77,61 @@ impl Reactor {
         *self.waiting.borrow() > 0
     }
 
-    /// Waits for I/O events (at most `timeout`) and wakes the tasks they concern.
-    pub(crate) fn wait(&self, poller: &Poller, timeout: Option<Duration>) {
-        let mut events = self.events.borrow_mut().take().unwrap_or_default();
-        events.clear();
+    /// Waits for I/O events or a wake-up from another thread, at most `timeout`, and wakes the
+    /// tasks the events concern.
+    ///
+    /// A timer must not fire late because of the OS poller, which is coarse: mio passes whole
+    /// milliseconds (rounded up) to epoll, and Linux lets an epoll timeout run over by 0.1 % of
+    /// its length (2 ms on a 2 s wait). So the poller is asked to return a little early (0.2 %
+    /// early, rounded down to whole milliseconds) and the loop comes back for the rest; the
+    /// last fraction of a millisecond is slept in `thread::park_timeout`, which is precise and
+    /// which a wake-up from another thread also ends (it unparks the loop's thread). I/O that
+    /// becomes ready during that fraction is seen right after it, less than 1 ms late.
+    pub(crate) fn wait(&self, timeout: Option<Duration>) {
+        let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
+        let os_timeout = timeout.map(|timeout| {
+            let early = timeout.saturating_sub(timeout / 500);
+            Duration::from_millis(u64::try_from(early.as_millis()).unwrap_or(u64::MAX))
+        });
+        let mut events = self.events.borrow_mut();
         // An error here is EINTR or a poller that broke; either way the loop goes round again
         // (timers still fire) rather than taking the program down.
-        let _ = poller.wait(&mut events, timeout);
+        let _ = self.poll.borrow_mut().poll(&mut events, os_timeout);
+        if events.is_empty() {
+            drop(events);
+            if let Some(rest) = deadline.map(|d| d.saturating_duration_since(Instant::now())) {
+                if !rest.is_zero() && rest < Duration::from_millis(1) {
+                    thread::park_timeout(rest);
+                }
+            }
+            return;
+        }
         let mut wake = Vec::new();
         {
             let mut sources = self.sources.borrow_mut();
             let mut waiting = self.waiting.borrow_mut();
             for event in events.iter() {
-                let Some(Some(source)) = sources.get_mut(event.key) else {
-                    continue;
+                let Some(Some(source)) = sources.get_mut(event.token().0) else {
+                    continue; // the waker's token, or a source removed meanwhile
                 };
-                // One-shot: the OS disarmed the socket, so every waiter must look again. A
-                // waiter whose direction is not ready yet just registers again.
-                source.read_ready |= event.readable;
-                source.write_ready |= event.writable;
-                for waker in [source.reader.take(), source.writer.take()]
-                    .into_iter()
-                    .flatten()
-                {
-                    *waiting -= 1;
-                    wake.push(waker);
+                let failed = event.is_error();
+                if event.is_readable() || event.is_read_closed() || failed {
+                    source.read_ready = true;
+                    if let Some(waker) = source.reader.take() {
+                        *waiting -= 1;
+                        wake.push(waker);
+                    }
+                }
+                if event.is_writable() || event.is_write_closed() || failed {
+                    source.write_ready = true;
+                    if let Some(waker) = source.writer.take() {
+                        *waiting -= 1;
+                        wake.push(waker);
+                    }
                 }
             }
         }
-        *self.events.borrow_mut() = Some(events);
+        drop(events);
         for waker in wake {
             waker.wake();
         }
@@ -103,16 +150,16 @@ impl Reactor {
     }
 }
 
-/// An I/O object registered with the event loop that was current when it was created.
-pub(crate) struct Registered<T: AsFd> {
+/// An I/O source registered with the event loop that was current when it was created.
+pub(crate) struct Registered<T: MioSource> {
     io: T,
     key: usize,
     core: Rc<LoopCore>,
 }
 
-impl<T: AsFd + 'static> Registered<T> {
+impl<T: MioSource> Registered<T> {
     /// Registers `io` (already in non-blocking mode) with the current event loop.
-    pub(crate) fn new(io: T) -> io::Result<Registered<T>> {
+    pub(crate) fn new(mut io: T) -> io::Result<Registered<T>> {
         let core = context::with_loop(Rc::clone).ok_or_else(|| {
             io::Error::other(
                 "jobloop::net needs the embedded event loop running on this thread: create \
@@ -129,20 +176,12 @@ impl<T: AsFd + 'static> Registered<T> {
                 sources.len() - 1
             }
         };
-        let poller = match core.remote.poller() {
-            Ok(poller) => poller,
-            Err(error) => {
-                reactor.free.borrow_mut().push(key);
-                return Err(error);
-            }
-        };
-        // SAFETY: `polling` requires that the source is deleted from the poller before it is
-        // closed. `io` is owned by this `Registered` and never handed out by value, and `Drop`
-        // deletes it from the poller before the field `io` (and so the descriptor) is dropped.
-        // If a `Registered` is leaked instead, `io` is never dropped: `T: 'static` rules out a
-        // borrowed descriptor whose owner could close it while it is still registered.
-        let added = unsafe { poller.add(io.as_fd().as_raw_fd(), Event::none(key)) };
-        if let Err(error) = added {
+        let registered = reactor.poll.borrow().registry().register(
+            &mut io,
+            Token(key),
+            Interest::READABLE | Interest::WRITABLE,
+        );
+        if let Err(error) = registered {
             reactor.free.borrow_mut().push(key);
             return Err(error);
         }
@@ -172,17 +211,17 @@ impl<T: AsFd + 'static> Registered<T> {
     }
 
     /// Ready when the OS reported readiness in `direction` since the last call; otherwise
-    /// registers the task's interest.
+    /// registers the task's waker.
     pub(crate) fn poll_ready(
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
         let reactor = &self.core.reactor;
-        let (interest, replaced) = {
+        let replaced = {
             let mut sources = reactor.sources.borrow_mut();
             let Some(Some(source)) = sources.get_mut(self.key) else {
-                return Poll::Ready(Err(io::Error::other("socket is not registered")));
+                return Poll::Ready(Err(io::Error::other("source is not registered")));
             };
             let (ready, slot) = match direction {
                 Direction::Read => (&mut source.read_ready, &mut source.reader),
@@ -194,29 +233,18 @@ impl<T: AsFd + 'static> Registered<T> {
             if slot.is_none() {
                 *reactor.waiting.borrow_mut() += 1;
             }
-            let replaced = slot.replace(cx.waker().clone());
-            let interest = Event::new(self.key, source.reader.is_some(), source.writer.is_some());
-            (interest, replaced)
+            slot.replace(cx.waker().clone())
         };
+        // Dropped outside the borrow: a waker's destructor may run user code.
         drop(replaced);
-        match self
-            .core
-            .remote
-            .expect_poller()
-            .modify(self.io.as_fd(), interest)
-        {
-            Ok(()) => Poll::Pending,
-            Err(error) => Poll::Ready(Err(error)),
-        }
+        Poll::Pending
     }
 }
 
-impl<T: AsFd> Drop for Registered<T> {
+impl<T: MioSource> Drop for Registered<T> {
     fn drop(&mut self) {
-        if let Ok(poller) = self.core.remote.poller() {
-            let _ = poller.delete(self.io.as_fd());
-        }
         let reactor = &self.core.reactor;
+        let _ = reactor.poll.borrow().registry().deregister(&mut self.io);
         let source = reactor.sources.borrow_mut()[self.key].take();
         if let Some(source) = &source {
             let waiters =
@@ -228,31 +256,24 @@ impl<T: AsFd> Drop for Registered<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
-    //! The reactor's registrations, including the runtime's one `unsafe` block (`Poller::add`).
-    //! They use pipes, which miri emulates (its socket pairs lack `recv`), set non-blocking with
-    //! `fcntl`. Under miri, `.ci/run` builds `polling` with its `poll(2)` backend
-    //! (`--cfg polling_test_poll_backend`), because the epoll backend calls `timerfd_create`,
-    //! which miri does not support.
+    //! The reactor's registrations and waits, on mio's non-blocking pipes. They run under miri
+    //! too, which emulates epoll, eventfd and pipes (its socket pairs lack `recv`).
 
-    use std::io::{PipeReader, PipeWriter, Read, Write};
+    use std::io::{Read, Write};
+
+    use mio::unix::pipe::{self, Receiver, Sender};
 
     use super::{Direction, Registered};
     use crate::{context, spawn, yield_now, EventLoop};
 
-    fn pipe() -> (PipeReader, PipeWriter) {
-        let (reader, writer) = std::io::pipe().expect("a pipe");
-        rustix::fs::fcntl_setfl(&reader, rustix::fs::OFlags::NONBLOCK).expect("non-blocking");
-        rustix::fs::fcntl_setfl(&writer, rustix::fs::OFlags::NONBLOCK).expect("non-blocking");
-        (reader, writer)
+    fn pipe() -> (Receiver, Sender) {
+        let (sender, receiver) = pipe::new().expect("a pipe");
+        (receiver, sender)
     }
 
     #[test]
-    #[cfg_attr(
-        miri,
-        ignore = "waiting needs timerfd_create (epoll backend) or ppoll; miri has neither"
-    )]
     fn a_reader_waits_without_blocking_and_wakes_when_written_to() {
         let event_loop = EventLoop::new();
         let received = event_loop.block_on(async {
@@ -281,11 +302,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(
-        all(miri, not(polling_test_poll_backend)),
-        ignore = "polling's epoll backend calls timerfd_create, which miri does not support; \
-                  run with RUSTFLAGS=\"--cfg polling_test_poll_backend\" as .ci/run does"
-    )]
     fn registrations_are_removed_on_drop_and_their_slots_reused() {
         EventLoop::new().block_on(async {
             for _ in 0..3 {
