@@ -47,6 +47,7 @@
 //! work). Its TCP types are in [`net`]. Another runtime plugs in through the [`Runtime`] trait:
 //! `#[job_main(runtime = EXPR)]`.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub use jobloop_runtime::{
     group, now, sleep, sleep_until, spawn, spawn_send, timeout, yield_now, Elapsed, EventLoop,

@@ -7,6 +7,8 @@
 //! `compile_error!`s with the span of the offending token; on an error the attribute macros still
 //! emit the user's function so that the rest of the crate, and the IDE, keep working.
 
+#![forbid(unsafe_code)]
+
 use proc_macro::TokenStream;
 
 mod error;

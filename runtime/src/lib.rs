@@ -19,6 +19,7 @@
 //! assert_eq!(out, 3);
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod context;
 mod error;
