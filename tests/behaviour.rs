@@ -481,3 +481,62 @@ async fn job_test_keeps_should_panic() {
 async fn job_test_takes_a_runtime_value() {
     sleep(Duration::from_millis(1)).await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// jobloop::net on the loop's reactor.
+
+#[job_test]
+async fn connecting_to_a_port_nobody_listens_on_is_refused() {
+    use jobloop::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener); // the port is free again, and nobody listens on it
+    let error = TcpStream::connect(addr).await.unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused);
+}
+
+#[job_test]
+async fn a_server_and_fifty_clients_share_one_loop() {
+    use jobloop::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = spawn(async move {
+        // Echo servers, one task per connection, started as connections arrive.
+        let mut connections = Vec::new();
+        for _ in 0..50 {
+            let (stream, _) = listener.accept().await.unwrap();
+            connections.push(spawn(async move {
+                let mut request = Vec::new();
+                stream.read_to_end(&mut request).await.unwrap();
+                stream.write_all(&request).await.unwrap();
+            }));
+        }
+        for connection in connections {
+            connection.await;
+        }
+    });
+    let replies = tasks![for id in 0..50 => async move {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let request = format!("client {id}: {}", "x".repeat(id * 1000));
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply).await.unwrap();
+        (request, String::from_utf8(reply).unwrap())
+    }]
+    .await;
+    server.await;
+    for (request, reply) in replies {
+        assert_eq!(reply, request);
+    }
+}
+
+#[test]
+fn a_socket_made_outside_the_loop_says_where_to_make_it() {
+    let error = jobloop::net::TcpListener::bind("127.0.0.1:0").unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::Other);
+    assert!(
+        error.to_string().contains("#[jobloop::job_main]"),
+        "unexpected message: {error}"
+    );
+}

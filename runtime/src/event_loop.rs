@@ -626,8 +626,8 @@ impl<T> Drop for Quiet<T> {
 mod tests {
     //! The loop's scheduling paths, small enough for miri
     //! (`cargo +nightly miri test -p jobloop-runtime --lib`): they drive async-task's unsafe
-    //! internals through spawning, groups, panics, cancellation and the virtual clock, and never
-    //! wait on the OS (which miri cannot run).
+    //! internals through spawning, groups, panics, cancellation and the virtual clock. (jobloop
+    //! itself has no `unsafe`; the reactor's tests take mio's through the OS poller.)
 
     use std::cell::Cell;
     use std::panic::{catch_unwind, AssertUnwindSafe};
