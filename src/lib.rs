@@ -179,6 +179,10 @@ pub use jobloop_macros::job_test;
 /// - `limit = N`: at most N tasks of the group run at once; the `for` form's iterator is
 ///   consumed lazily (a group over millions of items holds N tasks), outputs stay in order. A
 ///   new task starts when the oldest running one is done, as `StreamExt::buffered` does.
+///   Because each task expression is then evaluated inside the group, it cannot use `?` or
+///   `.await` of the enclosing function (a compile error says so; inside the task's own
+///   `async move { .. }` both are fine). Without `limit`, the task expressions are evaluated
+///   first, where `tasks![]` is written, and may use both, as in the plain form.
 /// - `timeout = DURATION`: when it expires, the unfinished tasks are cancelled and the group
 ///   gives `Err(`[`Elapsed`]`)`, otherwise `Ok(...)` of its output. Under `settle` the group never
 ///   fails: the unfinished tasks are reported as timed out ([`TaskError::is_timeout`]).

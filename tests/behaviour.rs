@@ -540,3 +540,33 @@ fn a_socket_made_outside_the_loop_says_where_to_make_it() {
         "unexpected message: {error}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The `for` form with a mode and no limit evaluates its task expressions where it is written.
+
+async fn lengths(inputs: &[&str]) -> Result<Vec<Result<usize, jobloop::TaskError>>, String> {
+    let prefix = async { String::from("item ") }.await;
+    let outcomes = tasks![settle; for input in inputs => {
+        // `?` returns from `lengths`, `.await` runs in it: before any task starts.
+        let n: usize = input.parse().map_err(|_| format!("not a number: {input}"))?;
+        let label = format!("{prefix}{n}");
+        let ready = async { n }.await;
+        async move {
+            yield_now().await;
+            label.len() + ready
+        }
+    }]
+    .await;
+    Ok(outcomes)
+}
+
+#[job_test]
+async fn a_mode_for_form_without_limit_may_use_question_mark_and_await_in_its_tasks() {
+    let outcomes = lengths(&["1", "22"]).await.unwrap();
+    let lengths_seen: Vec<usize> = outcomes.into_iter().map(Result::unwrap).collect();
+    assert_eq!(lengths_seen, ["item 1".len() + 1, "item 22".len() + 22]);
+    assert_eq!(
+        lengths(&["3", "x", "4"]).await.unwrap_err(),
+        "not a number: x"
+    );
+}

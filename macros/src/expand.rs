@@ -141,7 +141,8 @@ pub(crate) fn is_test_attr(attr: &syn::Attribute) -> bool {
 
 /// Expands `tasks![...]`.
 pub fn tasks(input: TokenStream) -> TokenStream {
-    let tasks = match parse::tasks(input) {
+    let tasks = match parse::tasks(input).and_then(|tasks| validate::tasks(&tasks).map(|()| tasks))
+    {
         Ok(tasks) => tasks,
         Err(error) => return compile_errors_expr(error),
     };
@@ -156,8 +157,11 @@ pub fn tasks(input: TokenStream) -> TokenStream {
         return match &tasks.input {
             TasksInput::List(list) => expand_engine_list(&tasks.options, list),
             TasksInput::For {
-                pat, iter, expr, ..
-            } => expand_engine_for(&tasks.options, pat, iter, expr),
+                for_token,
+                pat,
+                iter,
+                expr,
+            } => expand_engine_for(&tasks.options, for_token, pat, iter, expr),
         };
     }
     match tasks.input {
@@ -359,9 +363,16 @@ fn checked_task(options: &TasksOptions, task: &Task) -> TokenStream {
     }
 }
 
-/// `tasks![OPTIONS; for PAT in ITER => EXPR]`: a `Group` over the iterator, consumed lazily.
+/// `tasks![OPTIONS; for PAT in ITER => EXPR]`: a `Group` over the tasks.
+///
+/// Without a limit, the task expressions are evaluated first, in a loop where the macro is
+/// written (as in the plain form), so they may use `?` and `.await`; the group then starts them
+/// all. With `limit = N`, the iterator is consumed lazily instead, one task expression each time
+/// a task may start, so that a group over millions of items holds N tasks at a time; those
+/// expressions are evaluated inside the group, in a closure.
 fn expand_engine_for(
     options: &TasksOptions,
+    for_token: &proc_macro2::TokenTree,
     pat: &TokenStream,
     iter: &TokenStream,
     expr: &Task,
@@ -369,12 +380,33 @@ fn expand_engine_for(
     let Engine { mode, limit, new } = engine(options);
     let name = expr_text(&expr.tokens);
     let task = checked_task(options, expr);
+    let tasks = if options.limit.is_some() {
+        quote! {
+            ::core::iter::Iterator::map(::core::iter::IntoIterator::into_iter(#iter), |#pat| #task)
+        }
+    } else {
+        let items = format_ident!("items", span = Span::mixed_site());
+        let futures = format_ident!("futures", span = Span::mixed_site());
+        let for_keyword = for_token.to_token_stream();
+        quote! {
+            {
+                let #items = ::core::iter::IntoIterator::into_iter(#iter);
+                let mut #futures = ::std::vec::Vec::with_capacity(
+                    ::core::iter::Iterator::size_hint(&#items).0,
+                );
+                #for_keyword #pat in #items {
+                    #futures.push(#task);
+                }
+                ::core::iter::IntoIterator::into_iter(#futures)
+            }
+        }
+    };
     let group = quote! {
         #new(
             ::jobloop::group::Names::Each(#name),
             #mode,
             #limit,
-            ::core::iter::Iterator::map(::core::iter::IntoIterator::into_iter(#iter), |#pat| #task),
+            #tasks,
         )
     };
     with_timeout(options, group)

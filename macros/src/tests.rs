@@ -116,6 +116,16 @@ fn tasks_for_form_with_mode_and_options() {
 }
 
 #[test]
+fn tasks_for_form_with_mode_and_no_limit_evaluates_the_tasks_first() {
+    check(
+        pretty_expr(expand::tasks(quote!(
+            settle, send; for u in urls => fetch(u.parse()?)
+        ))),
+        expect_file!["../snapshots/tasks_for_settle_send.rs"],
+    );
+}
+
+#[test]
 fn tasks_list_form_with_mode() {
     check(
         pretty_expr(expand::tasks(quote!(try, send; job(1), other(2)))),

@@ -1,11 +1,11 @@
 //! Validation: the checks that need more than syntax, each error pointing at the user's token
 //! and saying what to write instead.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 use crate::error::Errors;
 use crate::expand::Entry;
-use crate::parse::{EntryOption, FnItem};
+use crate::parse::{EntryOption, FnItem, Tasks, TasksInput};
 
 /// The options of `#[job_main]` / `#[job_test]`, once checked.
 #[derive(Default)]
@@ -172,4 +172,90 @@ pub(crate) fn entry_fn(entry: Entry, item: &FnItem, errors: &mut Errors) -> bool
 
 fn is_self(token: &TokenTree) -> bool {
     matches!(token, TokenTree::Ident(ident) if ident == "self")
+}
+
+/// `tasks![limit = N; for PAT in ITER => EXPR]` makes each task inside the group, in a closure,
+/// when a slot frees up: `?` and `.await` in `EXPR` cannot act on the function that writes
+/// `tasks![]`. Points at each one that would (rustc would only speak of a closure the user
+/// never wrote). Blocks and closures of the user's own (`async { .. }`, `|x| ..`, nested `fn`
+/// items), where `?` and `.await` may be fine, are not looked into: what is missed there
+/// still gets rustc's error, and nothing valid is rejected.
+pub(crate) fn tasks(tasks: &Tasks) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    if let (Some(_), TasksInput::For { expr, .. }) = (&tasks.options.limit, &tasks.input) {
+        check_lazy_task(expr.tokens.clone(), &mut errors);
+    }
+    errors.finish(())
+}
+
+fn check_lazy_task(tokens: TokenStream, errors: &mut Errors) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut i = 0;
+    while let Some(token) = tokens.get(i) {
+        let previous = i.checked_sub(1).and_then(|p| tokens.get(p));
+        match token {
+            TokenTree::Punct(punct) if punct.as_char() == '?' => errors.push(syn::Error::new(
+                punct.span(),
+                "with `limit`, each task is made inside the group when a slot frees up, so \
+                 this `?` cannot return from the function: compute the values before \
+                 `tasks![]` (for example, collect them into a `Vec`), or remove `limit`",
+            )),
+            TokenTree::Ident(ident) if ident == "await" && is_punct(previous, '.') => {
+                errors.push(syn::Error::new(
+                    ident.span(),
+                    "with `limit`, each task is made inside the group when a slot frees up, \
+                     so this `.await` cannot run in the function: await before `tasks![]`, \
+                     move it into the task (`async move { .. }`), or remove `limit`",
+                ));
+            }
+            // A closure of the user's: its body runs in its own frame; skip to the end of the
+            // expression it is in.
+            TokenTree::Punct(punct) if punct.as_char() == '|' && starts_closure(previous) => {
+                while tokens
+                    .get(i + 1)
+                    .is_some_and(|t| !is_punct(Some(t), ',') && !is_punct(Some(t), ';'))
+                {
+                    i += 1;
+                }
+            }
+            // A nested item (`fn f() -> Result<..> { .. }`): skip to the end of its body.
+            TokenTree::Ident(ident)
+                if ident == "fn" || ident == "impl" || ident == "mod" || ident == "trait" =>
+            {
+                while let Some(next) = tokens.get(i + 1) {
+                    i += 1;
+                    if matches!(next, TokenTree::Group(group) if group.delimiter() == Delimiter::Brace)
+                    {
+                        break;
+                    }
+                }
+            }
+            TokenTree::Group(group) => {
+                // An `async` block's `?` and `.await` are its own.
+                let async_block = group.delimiter() == Delimiter::Brace
+                    && matches!(previous, Some(TokenTree::Ident(ident)) if ident == "async" || ident == "move");
+                if !async_block {
+                    check_lazy_task(group.stream(), errors);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+fn is_punct(token: Option<&TokenTree>, c: char) -> bool {
+    matches!(token, Some(TokenTree::Punct(punct)) if punct.as_char() == c)
+}
+
+/// Whether a `|` after `previous` opens a closure's parameters rather than being an operator.
+fn starts_closure(previous: Option<&TokenTree>) -> bool {
+    match previous {
+        None => true,
+        Some(TokenTree::Punct(punct)) => {
+            matches!(punct.as_char(), ',' | '=' | ';' | '>' | '|' | '(' | '!')
+        }
+        Some(TokenTree::Ident(ident)) => ident == "move" || ident == "return" || ident == "async",
+        Some(_) => false,
+    }
 }

@@ -303,6 +303,11 @@ where
     registered: Option<std::task::Waker>,
 }
 
+// No field is pinned: the source's futures are moved out of it into tasks before anything polls
+// them, and `deadline` is `Unpin`. So a group may move while pinned, whatever its source (a
+// `Vec` of `async` blocks, which are not `Unpin`) and mode are.
+impl<I: Iterator, M> Unpin for Group<I, M> where I::Item: Future {}
+
 impl<I, M> Group<I, M>
 where
     I: Iterator,
@@ -459,9 +464,9 @@ where
 
 impl<I, M> Future for Group<I, M>
 where
-    I: Iterator + Unpin,
+    I: Iterator,
     I::Item: Future,
-    M: Mode<<I::Item as Future>::Output> + Unpin,
+    M: Mode<<I::Item as Future>::Output>,
 {
     type Output = M::Output;
 

@@ -1,0 +1,17 @@
+fn snapshot() {
+    let _ = ::jobloop::group::Group::new_send(
+        ::jobloop::group::Names::Each("fetch(u.parse()?)"),
+        ::jobloop::group::Settle::default(),
+        ::core::primitive::usize::MAX,
+        {
+            let items = ::core::iter::IntoIterator::into_iter(urls);
+            let mut futures = ::std::vec::Vec::with_capacity(
+                ::core::iter::Iterator::size_hint(&items).0,
+            );
+            for u in items {
+                futures.push(::jobloop::__private::task(fetch(u.parse()?)));
+            }
+            ::core::iter::IntoIterator::into_iter(futures)
+        },
+    );
+}
