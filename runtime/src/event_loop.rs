@@ -137,9 +137,9 @@ impl EventLoop {
     /// equal deadlines fire in the order they were set, so runs are deterministic.
     ///
     /// Sockets that are ready are served before the clock jumps. A task waiting for another
-    /// thread (a channel fed by a thread, the helper thread of `TcpStream::connect`) is not
-    /// waited for: when no task is ready and no socket is ready, the clock jumps to the next
-    /// deadline.
+    /// thread (a channel fed by a thread) or for a socket that is not ready yet (a connection
+    /// being made) is not waited for: when no task is ready and no socket is ready, the clock
+    /// jumps to the next deadline.
     ///
     /// ```
     /// use jobloop_runtime::{now, sleep, EventLoop};
@@ -624,10 +624,16 @@ impl<T> Drop for Quiet<T> {
 
 #[cfg(test)]
 mod tests {
-    //! The loop's scheduling paths, small enough for miri
-    //! (`cargo +nightly miri test -p jobloop-runtime --lib`): they drive async-task's unsafe
+    //! The loop's scheduling paths, small enough for miri: they drive async-task's unsafe
     //! internals through spawning, groups, panics, cancellation and the virtual clock. (jobloop
     //! itself has no `unsafe`; the reactor's tests take mio's through the OS poller.)
+    //!
+    //! `.ci/run` runs them under Tree Borrows
+    //! (`MIRIFLAGS=-Zmiri-tree-borrows cargo +nightly miri test -p jobloop-runtime --lib`).
+    //! Under the default Stacked Borrows, any task spawned with async-task's `spawn_local`
+    //! that keeps a borrow of its own state across an `.await` is reported: `Checked::poll`
+    //! reads its thread id through a shared reference to the whole wrapper, future included
+    //! (smol-rs/async-task#102, open). The last test here is that case.
 
     use std::cell::Cell;
     use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -724,5 +730,24 @@ mod tests {
                 .unwrap_or_default()
         });
         assert_eq!(order, [10, 20, 30]);
+    }
+
+    /// A task that borrows its own state across an `.await` (what every `read(&mut buf)`
+    /// does). Stacked Borrows rejects this inside async-task's `spawn_local` wrapper
+    /// (smol-rs/async-task#102); Tree Borrows, under which CI runs miri, accepts it.
+    #[test]
+    fn a_task_may_borrow_its_own_state_across_an_await() {
+        let out = EventLoop::new().block_on(async {
+            let task = spawn(async {
+                let mut state = [0u8; 2];
+                let borrowed = &mut state;
+                yield_now().await;
+                borrowed[1] = 7;
+                state
+            });
+            yield_now().await;
+            task.await
+        });
+        assert_eq!(out, [0, 7]);
     }
 }

@@ -46,8 +46,9 @@ impl<T> Injector<T> {
 
     /// Takes the items pushed so far (the loop's thread); cheap when there are none.
     pub(crate) fn take(&self) -> Vec<T> {
-        // A plain load first: the swap is a locked instruction, not needed on most turns.
-        if !self.has_items.load(Ordering::Relaxed) || !self.has_items.swap(false, Ordering::AcqRel)
+        // A plain load first (on x86 and ARM an acquire load is one): the swap is a locked
+        // instruction, not needed on most turns.
+        if !self.has_items.load(Ordering::Acquire) || !self.has_items.swap(false, Ordering::AcqRel)
         {
             return Vec::new();
         }

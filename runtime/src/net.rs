@@ -87,23 +87,13 @@ impl TcpStream {
     /// loop runs on this thread.
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::register(mio::net::TcpStream::connect(addr)?)?;
-        // A non-blocking connect completes when the socket becomes writable; then the socket's
-        // error says whether it failed, and `peer_addr` whether it is connected yet.
-        stream
-            .inner
-            .io(Direction::Write, |socket| {
-                if let Some(error) = socket.take_error()? {
-                    return Err(error);
-                }
-                match socket.peer_addr() {
-                    Ok(_) => Ok(()),
-                    Err(error) if error.kind() == io::ErrorKind::NotConnected => {
-                        Err(io::ErrorKind::WouldBlock.into())
-                    }
-                    Err(error) => Err(error),
-                }
-            })
-            .await?;
+        // A non-blocking connect is done, made or failed, when the socket becomes writable;
+        // then the socket's error says which (as tokio does it, and as mio's emulation of
+        // readiness on Windows needs: it reports writable once).
+        std::future::poll_fn(|cx| stream.inner.poll_ready(Direction::Write, cx)).await?;
+        if let Some(error) = stream.inner.get_ref().take_error()? {
+            return Err(error);
+        }
         Ok(stream)
     }
 

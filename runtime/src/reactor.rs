@@ -2,12 +2,14 @@
 //! waiting on them.
 //!
 //! Sources are registered once, for both directions, edge-triggered: the OS reports a change
-//! of readiness once. The reactor records it per direction and wakes the task waiting for that
-//! direction. A task tries its operation first; only when the operation returns `WouldBlock`
-//! does it look at the recorded readiness: if some arrived since it last looked, it tries again
-//! (the readiness may be stale, which costs one more attempt), otherwise it registers its waker.
-//! Events are taken only between task polls, on the loop's thread, so no readiness can arrive
-//! between a failed attempt and the registration of the waker.
+//! of readiness once. The reactor records it per direction and wakes every task waiting for
+//! that direction. A task tries its operation on every poll; only when the operation returns
+//! `WouldBlock` does it look at the recorded readiness: if some arrived since it was last
+//! looked at, it tries again (the readiness may be stale, which costs one more attempt),
+//! otherwise it registers its waker. Since every woken task tries its operation, data left
+//! after one task's read is found by the next (no edge would report it again). Events are taken
+//! only between task polls, on the loop's thread, so no readiness can arrive between a failed
+//! attempt and the registration of the waker.
 
 use std::cell::RefCell;
 use std::io;
@@ -35,8 +37,9 @@ pub(crate) enum Direction {
 /// The reactor's per-source state.
 #[derive(Default)]
 struct Source {
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    /// The tasks waiting to read (nearly always one; several when tasks share a socket).
+    readers: Vec<Waker>,
+    writers: Vec<Waker>,
     /// Readiness reported by the OS and not yet looked at, per direction.
     read_ready: bool,
     write_ready: bool,
@@ -81,12 +84,20 @@ impl Reactor {
     /// tasks the events concern.
     ///
     /// A timer must not fire late because of the OS poller, which is coarse: mio passes whole
-    /// milliseconds (rounded up) to epoll, and Linux lets an epoll timeout run over by 0.1 % of
-    /// its length (2 ms on a 2 s wait). So the poller is asked to return a little early (0.2 %
+    /// milliseconds (rounded up) to epoll, and Linux lets a poll timeout run over by its timer
+    /// slack, the larger of 0.1 % of the timeout and the thread's `timer_slack_ns` (50 µs by
+    /// default), so 2 ms on a 2 s wait. So the poller is asked to return a little early (0.2 %
     /// early, rounded down to whole milliseconds) and the loop comes back for the rest; the
-    /// last fraction of a millisecond is slept in `thread::park_timeout`, which is precise and
-    /// which a wake-up from another thread also ends (it unparks the loop's thread). I/O that
-    /// becomes ready during that fraction is seen right after it, less than 1 ms late.
+    /// last stretch, under a millisecond, is slept in `thread::park_timeout`, which only the
+    /// 50 µs slack delays and which a wake-up from another thread also ends (it unparks the
+    /// loop's thread). I/O that becomes ready during that stretch is seen right after it, less
+    /// than 1 ms late. (On Windows both waits count in the system's timer ticks, so timers
+    /// there are as coarse as the tick.)
+    ///
+    /// # Panics
+    ///
+    /// When the OS poller fails other than by being interrupted, which would leave the loop
+    /// unable to wait for anything (it would spin instead).
     pub(crate) fn wait(&self, timeout: Option<Duration>) {
         let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
         let os_timeout = timeout.map(|timeout| {
@@ -94,13 +105,18 @@ impl Reactor {
             Duration::from_millis(u64::try_from(early.as_millis()).unwrap_or(u64::MAX))
         });
         let mut events = self.events.borrow_mut();
-        // An error here is EINTR or a poller that broke; either way the loop goes round again
-        // (timers still fire) rather than taking the program down.
-        let _ = self.poll.borrow_mut().poll(&mut events, os_timeout);
+        if let Err(error) = self.poll.borrow_mut().poll(&mut events, os_timeout) {
+            // Interrupted by a signal: the loop goes round again (timers still fire).
+            assert!(
+                error.kind() == io::ErrorKind::Interrupted,
+                "jobloop's event loop cannot wait: its OS poller failed: {error}"
+            );
+        }
         if events.is_empty() {
             drop(events);
             if let Some(rest) = deadline.map(|d| d.saturating_duration_since(Instant::now())) {
-                if !rest.is_zero() && rest < Duration::from_millis(1) {
+                let short = rest < Duration::from_millis(1) || os_timeout == Some(Duration::ZERO);
+                if !rest.is_zero() && short {
                     thread::park_timeout(rest);
                 }
             }
@@ -117,17 +133,13 @@ impl Reactor {
                 let failed = event.is_error();
                 if event.is_readable() || event.is_read_closed() || failed {
                     source.read_ready = true;
-                    if let Some(waker) = source.reader.take() {
-                        *waiting -= 1;
-                        wake.push(waker);
-                    }
+                    *waiting -= source.readers.len();
+                    wake.append(&mut source.readers);
                 }
                 if event.is_writable() || event.is_write_closed() || failed {
                     source.write_ready = true;
-                    if let Some(waker) = source.writer.take() {
-                        *waiting -= 1;
-                        wake.push(waker);
-                    }
+                    *waiting -= source.writers.len();
+                    wake.append(&mut source.writers);
                 }
             }
         }
@@ -144,8 +156,11 @@ impl Reactor {
         sources
             .iter_mut()
             .flatten()
-            .flat_map(|source| [source.reader.take(), source.writer.take()])
-            .flatten()
+            .flat_map(|source| {
+                let mut wakers = std::mem::take(&mut source.readers);
+                wakers.append(&mut source.writers);
+                wakers
+            })
             .collect()
     }
 }
@@ -194,7 +209,8 @@ impl<T: MioSource> Registered<T> {
     }
 
     /// Runs `op` until it does not return `WouldBlock`, waiting for readiness in `direction`
-    /// between attempts.
+    /// between attempts. After any wake-up `op` runs again: a task woken with others, or woken
+    /// for data another operation of its own left behind, looks for itself.
     pub(crate) async fn io<R>(
         &self,
         direction: Direction,
@@ -203,11 +219,26 @@ impl<T: MioSource> Registered<T> {
         loop {
             match op(&self.io) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    std::future::poll_fn(|cx| self.poll_ready(direction, cx)).await?;
+                    self.wait_once(direction).await?;
                 }
                 result => return result,
             }
         }
+    }
+
+    /// Ready at once when readiness in `direction` arrived since it was last looked at;
+    /// otherwise registers the task and is ready after its next wake-up, whatever woke it.
+    async fn wait_once(&self, direction: Direction) -> io::Result<()> {
+        let mut registered = false;
+        std::future::poll_fn(move |cx| {
+            if registered {
+                return Poll::Ready(Ok(()));
+            }
+            let poll = self.poll_ready(direction, cx);
+            registered = poll.is_pending();
+            poll
+        })
+        .await
     }
 
     /// Ready when the OS reported readiness in `direction` since the last call; otherwise
@@ -218,25 +249,22 @@ impl<T: MioSource> Registered<T> {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
         let reactor = &self.core.reactor;
-        let replaced = {
-            let mut sources = reactor.sources.borrow_mut();
-            let Some(Some(source)) = sources.get_mut(self.key) else {
-                return Poll::Ready(Err(io::Error::other("source is not registered")));
-            };
-            let (ready, slot) = match direction {
-                Direction::Read => (&mut source.read_ready, &mut source.reader),
-                Direction::Write => (&mut source.write_ready, &mut source.writer),
-            };
-            if std::mem::take(ready) {
-                return Poll::Ready(Ok(()));
-            }
-            if slot.is_none() {
-                *reactor.waiting.borrow_mut() += 1;
-            }
-            slot.replace(cx.waker().clone())
+        let mut sources = reactor.sources.borrow_mut();
+        let Some(Some(source)) = sources.get_mut(self.key) else {
+            return Poll::Ready(Err(io::Error::other("source is not registered")));
         };
-        // Dropped outside the borrow: a waker's destructor may run user code.
-        drop(replaced);
+        let (ready, waiters) = match direction {
+            Direction::Read => (&mut source.read_ready, &mut source.readers),
+            Direction::Write => (&mut source.write_ready, &mut source.writers),
+        };
+        if std::mem::take(ready) {
+            return Poll::Ready(Ok(()));
+        }
+        // A task polled again while it waits is registered once.
+        if !waiters.iter().any(|waker| waker.will_wake(cx.waker())) {
+            waiters.push(cx.waker().clone());
+            *reactor.waiting.borrow_mut() += 1;
+        }
         Poll::Pending
     }
 }
@@ -247,9 +275,7 @@ impl<T: MioSource> Drop for Registered<T> {
         let _ = reactor.poll.borrow().registry().deregister(&mut self.io);
         let source = reactor.sources.borrow_mut()[self.key].take();
         if let Some(source) = &source {
-            let waiters =
-                usize::from(source.reader.is_some()) + usize::from(source.writer.is_some());
-            *reactor.waiting.borrow_mut() -= waiters;
+            *reactor.waiting.borrow_mut() -= source.readers.len() + source.writers.len();
         }
         reactor.free.borrow_mut().push(self.key);
         drop(source);
@@ -299,6 +325,89 @@ mod tests {
         });
         assert_eq!(received, b"hello");
         assert!(event_loop.is_idle(), "the registrations were removed");
+    }
+
+    #[test]
+    fn two_tasks_reading_one_source_both_get_their_bytes() {
+        let event_loop = EventLoop::new();
+        let got = event_loop.block_on(async {
+            let (reader, writer) = pipe();
+            let reader = std::rc::Rc::new(Registered::new(reader).expect("registered"));
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    let reader = reader.clone();
+                    spawn(async move {
+                        let mut byte = [0u8; 1];
+                        reader
+                            .io(Direction::Read, |mut pipe| pipe.read(&mut byte))
+                            .await
+                            .expect("read");
+                        byte[0]
+                    })
+                })
+                .collect();
+            yield_now().await; // both wait on the same source
+            (&writer).write_all(b"ab").expect("write");
+            let mut got = Vec::new();
+            for reader in readers {
+                got.push(reader.await);
+            }
+            got
+        });
+        assert_eq!(
+            got, b"ab",
+            "one edge, two waiting tasks: both are woken and read"
+        );
+    }
+
+    #[test]
+    fn two_reads_of_one_task_both_finish_on_one_edge() {
+        let event_loop = EventLoop::new();
+        let got = event_loop.block_on(async {
+            let (reader, writer) = pipe();
+            let reader = Registered::new(reader).expect("registered");
+            let read_one = || async {
+                let mut byte = [0u8; 1];
+                reader
+                    .io(Direction::Read, |mut pipe| pipe.read(&mut byte))
+                    .await
+                    .expect("read");
+                byte[0]
+            };
+            let mut a = std::pin::pin!(read_one());
+            let mut b = std::pin::pin!(read_one());
+            let (mut got_a, mut got_b) = (None, None);
+            let mut wrote = false;
+            std::future::poll_fn(|cx| {
+                use std::future::Future;
+                if got_a.is_none() {
+                    got_a = Some(a.as_mut().poll(cx)).and_then(|poll| match poll {
+                        std::task::Poll::Ready(byte) => Some(byte),
+                        std::task::Poll::Pending => None,
+                    });
+                }
+                if got_b.is_none() {
+                    got_b = Some(b.as_mut().poll(cx)).and_then(|poll| match poll {
+                        std::task::Poll::Ready(byte) => Some(byte),
+                        std::task::Poll::Pending => None,
+                    });
+                }
+                if !wrote {
+                    // Both wait now; two bytes arrive in one edge.
+                    (&writer).write_all(b"xy").expect("write");
+                    wrote = true;
+                }
+                match (got_a, got_b) {
+                    (Some(a), Some(b)) => std::task::Poll::Ready(vec![a, b]),
+                    _ => std::task::Poll::Pending,
+                }
+            })
+            .await
+        });
+        assert_eq!(
+            got, b"xy",
+            "the read woken second finds the byte the first left"
+        );
     }
 
     #[test]
