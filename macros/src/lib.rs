@@ -1,9 +1,9 @@
 //! The macros of [jobloop](https://docs.rs/jobloop): `#[job_main]`, `#[job_test]` and
 //! `tasks![]`. Use them through the `jobloop` crate, which documents them.
 //!
-//! Each macro goes parse → validate → expand: [`parse`] reads the input (only a function's
-//! signature becomes a syntax tree; bodies and task expressions stay token trees), [`validate`]
-//! checks it and gathers every error of the invocation, [`expand`] writes the code. Errors are
+//! Each macro goes parse → validate → expand: `parse` reads the input (only a function's
+//! signature becomes a syntax tree; bodies and task expressions stay token trees), `validate`
+//! checks it and gathers every error of the invocation, `expand` writes the code. Errors are
 //! `compile_error!`s with the span of the offending token; on an error the attribute macros still
 //! emit the user's function so that the rest of the crate, and the IDE, keep working.
 
