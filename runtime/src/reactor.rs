@@ -12,7 +12,9 @@
 //! attempt and the registration of the waker.
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::thread;
@@ -37,9 +39,9 @@ pub(crate) enum Direction {
 /// The reactor's per-source state.
 #[derive(Default)]
 struct Source {
-    /// The tasks waiting to read (nearly always one; several when tasks share a socket).
-    readers: Vec<Waker>,
-    writers: Vec<Waker>,
+    /// The waits for reading, by id (nearly always one; several when tasks share a socket).
+    readers: Vec<(u64, Waker)>,
+    writers: Vec<(u64, Waker)>,
     /// Readiness reported by the OS and not yet looked at, per direction.
     read_ready: bool,
     write_ready: bool,
@@ -51,8 +53,10 @@ pub(crate) struct Reactor {
     /// Sources by key; `None` is a free slot, listed in `free`.
     sources: RefCell<Vec<Option<Source>>>,
     free: RefCell<Vec<usize>>,
-    /// How many tasks wait on a source (the loop polls the OS only when some do).
+    /// How many waits are registered (the loop polls the OS only when some are).
     waiting: RefCell<usize>,
+    /// The id of the next wait: a cancelled wait removes its own entry.
+    next_wait: std::cell::Cell<u64>,
 }
 
 impl Reactor {
@@ -66,6 +70,7 @@ impl Reactor {
             sources: RefCell::default(),
             free: RefCell::default(),
             waiting: RefCell::new(0),
+            next_wait: std::cell::Cell::new(0),
         };
         Ok((reactor, waker))
     }
@@ -134,12 +139,12 @@ impl Reactor {
                 if event.is_readable() || event.is_read_closed() || failed {
                     source.read_ready = true;
                     *waiting -= source.readers.len();
-                    wake.append(&mut source.readers);
+                    wake.extend(source.readers.drain(..).map(|(_, waker)| waker));
                 }
                 if event.is_writable() || event.is_write_closed() || failed {
                     source.write_ready = true;
                     *waiting -= source.writers.len();
-                    wake.append(&mut source.writers);
+                    wake.extend(source.writers.drain(..).map(|(_, waker)| waker));
                 }
             }
         }
@@ -156,11 +161,8 @@ impl Reactor {
         sources
             .iter_mut()
             .flatten()
-            .flat_map(|source| {
-                let mut wakers = std::mem::take(&mut source.readers);
-                wakers.append(&mut source.writers);
-                wakers
-            })
+            .flat_map(|source| source.readers.drain(..).chain(source.writers.drain(..)))
+            .map(|(_, waker)| waker)
             .collect()
     }
 }
@@ -219,53 +221,107 @@ impl<T: MioSource> Registered<T> {
         loop {
             match op(&self.io) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    self.wait_once(direction).await?;
+                    self.wait(direction).await?;
                 }
                 result => return result,
             }
         }
     }
 
-    /// Ready at once when readiness in `direction` arrived since it was last looked at;
-    /// otherwise registers the task and is ready after its next wake-up, whatever woke it.
-    async fn wait_once(&self, direction: Direction) -> io::Result<()> {
-        let mut registered = false;
-        std::future::poll_fn(move |cx| {
-            if registered {
-                return Poll::Ready(Ok(()));
-            }
-            let poll = self.poll_ready(direction, cx);
-            registered = poll.is_pending();
-            poll
-        })
-        .await
+    /// Waits until the OS reports readiness in `direction`.
+    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+        // Woken for another reason (a spurious wake, or another task's event), it waits again.
+        while !self.take_ready(direction)? {
+            self.wait(direction).await?;
+        }
+        Ok(())
     }
 
-    /// Ready when the OS reported readiness in `direction` since the last call; otherwise
-    /// registers the task's waker.
-    pub(crate) fn poll_ready(
-        &self,
-        direction: Direction,
-        cx: &mut Context<'_>,
-    ) -> Poll<io::Result<()>> {
-        let reactor = &self.core.reactor;
-        let mut sources = reactor.sources.borrow_mut();
+    /// Ready at once when readiness in `direction` arrived since it was last looked at;
+    /// otherwise registers the task and is ready after its next wake-up, whatever woke it.
+    fn wait(&self, direction: Direction) -> Wait<'_, T> {
+        Wait {
+            source: self,
+            direction,
+            id: None,
+        }
+    }
+
+    /// Takes the readiness in `direction` reported since it was last taken.
+    fn take_ready(&self, direction: Direction) -> io::Result<bool> {
+        let mut sources = self.core.reactor.sources.borrow_mut();
         let Some(Some(source)) = sources.get_mut(self.key) else {
-            return Poll::Ready(Err(io::Error::other("source is not registered")));
+            return Err(io::Error::other("source is not registered"));
         };
-        let (ready, waiters) = match direction {
-            Direction::Read => (&mut source.read_ready, &mut source.readers),
-            Direction::Write => (&mut source.write_ready, &mut source.writers),
-        };
-        if std::mem::take(ready) {
+        Ok(std::mem::take(match direction {
+            Direction::Read => &mut source.read_ready,
+            Direction::Write => &mut source.write_ready,
+        }))
+    }
+}
+
+/// One wait of a task on a source: registered on its first poll (unless readiness is already
+/// there), ready on the next. Dropped before its wake-up (cancelled), it removes its entry, so
+/// the reactor keeps no waker of a task that no longer waits.
+struct Wait<'a, T: MioSource> {
+    source: &'a Registered<T>,
+    direction: Direction,
+    /// The id of its entry, once registered.
+    id: Option<u64>,
+}
+
+impl<T: MioSource> Future for Wait<'_, T> {
+    type Output = io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.id.is_some() {
             return Poll::Ready(Ok(()));
         }
-        // A task polled again while it waits is registered once.
-        if !waiters.iter().any(|waker| waker.will_wake(cx.waker())) {
-            waiters.push(cx.waker().clone());
-            *reactor.waiting.borrow_mut() += 1;
+        if self.source.take_ready(self.direction)? {
+            return Poll::Ready(Ok(()));
         }
+        let reactor = &self.source.core.reactor;
+        let id = reactor.next_wait.get();
+        reactor.next_wait.set(id + 1);
+        let mut sources = reactor.sources.borrow_mut();
+        let Some(Some(source)) = sources.get_mut(self.source.key) else {
+            return Poll::Ready(Err(io::Error::other("source is not registered")));
+        };
+        match self.direction {
+            Direction::Read => source.readers.push((id, cx.waker().clone())),
+            Direction::Write => source.writers.push((id, cx.waker().clone())),
+        }
+        *reactor.waiting.borrow_mut() += 1;
+        drop(sources);
+        self.id = Some(id);
         Poll::Pending
+    }
+}
+
+impl<T: MioSource> Drop for Wait<'_, T> {
+    fn drop(&mut self) {
+        let Some(id) = self.id else { return };
+        let reactor = &self.source.core.reactor;
+        let removed = {
+            let mut sources = reactor.sources.borrow_mut();
+            let Some(Some(source)) = sources.get_mut(self.source.key) else {
+                return;
+            };
+            let waiters = match self.direction {
+                Direction::Read => &mut source.readers,
+                Direction::Write => &mut source.writers,
+            };
+            // Gone already when the event that woke it came first.
+            waiters
+                .iter()
+                .position(|(entry, _)| *entry == id)
+                .map(|position| waiters.swap_remove(position))
+        };
+        if removed.is_some() {
+            *reactor.waiting.borrow_mut() -= 1;
+        }
+        // The waker is dropped here, outside the borrow: its destructor may run user code.
+        drop(removed);
     }
 }
 
@@ -408,6 +464,28 @@ mod tests {
             got, b"xy",
             "the read woken second finds the byte the first left"
         );
+    }
+
+    #[test]
+    fn a_cancelled_read_leaves_no_waiter_behind() {
+        EventLoop::new().block_on(async {
+            let (reader, _writer) = pipe();
+            let reader = Registered::new(reader).expect("registered");
+            let is_waiting = || context::with_loop(|core| core.reactor.is_waiting());
+            {
+                let mut byte = [0u8; 1];
+                let mut read =
+                    std::pin::pin!(reader.io(Direction::Read, |mut pipe| pipe.read(&mut byte)));
+                std::future::poll_fn(|cx| {
+                    use std::future::Future;
+                    assert!(read.as_mut().poll(cx).is_pending(), "nothing to read yet");
+                    std::task::Poll::Ready(())
+                })
+                .await;
+                assert_eq!(is_waiting(), Some(true));
+            } // the read is dropped here, before any event
+            assert_eq!(is_waiting(), Some(false), "its wait was removed with it");
+        });
     }
 
     #[test]
