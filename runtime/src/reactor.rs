@@ -9,7 +9,8 @@
 //! otherwise it registers its waker. Since every woken task tries its operation, data left
 //! after one task's read is found by the next (no edge would report it again). Events are taken
 //! only between task polls, on the loop's thread, so no readiness can arrive between a failed
-//! attempt and the registration of the waker.
+//! attempt and the registration of the waker. A wait that is cancelled (its future dropped)
+//! removes its waker, so the reactor only counts tasks that still wait.
 
 use std::cell::RefCell;
 use std::future::Future;
