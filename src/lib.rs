@@ -183,8 +183,9 @@ pub use jobloop_macros::job_test;
 ///   `.await` of the enclosing function (a compile error says so; inside the task's own
 ///   `async move { .. }` both are fine). Without `limit`, the task expressions are evaluated
 ///   first, where `tasks![]` is written, and may use both, as in the plain form.
-/// - `timeout = DURATION`: when it expires, the unfinished tasks are cancelled and the group
-///   gives `Err(`[`Elapsed`]`)`, otherwise `Ok(...)` of its output. Under `settle` the group never
+/// - `timeout = DURATION`: counted from when the group starts its tasks (after their
+///   expressions were evaluated). When it expires, the unfinished tasks are cancelled and the
+///   group gives `Err(`[`Elapsed`]`)`, otherwise `Ok(...)` of its output. Under `settle` the group never
 ///   fails: the unfinished tasks are reported as timed out ([`TaskError::is_timeout`]).
 /// - `send`: see below.
 ///

@@ -177,9 +177,13 @@ fn is_self(token: &TokenTree) -> bool {
 /// `tasks![limit = N; for PAT in ITER => EXPR]` makes each task inside the group, in a closure,
 /// when a slot frees up: `?` and `.await` in `EXPR` cannot act on the function that writes
 /// `tasks![]`. Points at each one that would (rustc would only speak of a closure the user
-/// never wrote). Blocks and closures of the user's own (`async { .. }`, `|x| ..`, nested `fn`
-/// items), where `?` and `.await` may be fine, are not looked into: what is missed there
-/// still gets rustc's error, and nothing valid is rejected.
+/// never wrote).
+///
+/// The check is on tokens and errs on the side of silence: it stops looking at the rest of a
+/// level at the first `|` (a closure, whose body is its own, or an operator) and at the first
+/// item keyword (`fn`, `struct`, `const`, ...), and does not look into `async` blocks or macro
+/// arguments (whose `?` may mean anything). What it misses still gets rustc's error; nothing
+/// valid is rejected.
 pub(crate) fn tasks(tasks: &Tasks) -> syn::Result<()> {
     let mut errors = Errors::default();
     if let (Some(_), TasksInput::For { expr, .. }) = (&tasks.options.limit, &tasks.input) {
@@ -188,19 +192,35 @@ pub(crate) fn tasks(tasks: &Tasks) -> syn::Result<()> {
     errors.finish(())
 }
 
+/// Keywords after which the rest of a level is an item or a construct with its own `?`.
+const STOP_WORDS: &[&str] = &[
+    "fn",
+    "impl",
+    "mod",
+    "trait",
+    "struct",
+    "enum",
+    "union",
+    "type",
+    "static",
+    "const",
+    "try",
+    "macro_rules",
+    "use",
+    "extern",
+];
+
 fn check_lazy_task(tokens: TokenStream, errors: &mut Errors) {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut i = 0;
-    while let Some(token) = tokens.get(i) {
-        let previous = i.checked_sub(1).and_then(|p| tokens.get(p));
-        match token {
+    let mut previous: Option<TokenTree> = None;
+    for token in tokens {
+        match &token {
             TokenTree::Punct(punct) if punct.as_char() == '?' => errors.push(syn::Error::new(
                 punct.span(),
                 "with `limit`, each task is made inside the group when a slot frees up, so \
                  this `?` cannot return from the function: compute the values before \
                  `tasks![]` (for example, collect them into a `Vec`), or remove `limit`",
             )),
-            TokenTree::Ident(ident) if ident == "await" && is_punct(previous, '.') => {
+            TokenTree::Ident(ident) if ident == "await" && is_punct(previous.as_ref(), '.') => {
                 errors.push(syn::Error::new(
                     ident.span(),
                     "with `limit`, each task is made inside the group when a slot frees up, \
@@ -208,54 +228,22 @@ fn check_lazy_task(tokens: TokenStream, errors: &mut Errors) {
                      move it into the task (`async move { .. }`), or remove `limit`",
                 ));
             }
-            // A closure of the user's: its body runs in its own frame; skip to the end of the
-            // expression it is in.
-            TokenTree::Punct(punct) if punct.as_char() == '|' && starts_closure(previous) => {
-                while tokens
-                    .get(i + 1)
-                    .is_some_and(|t| !is_punct(Some(t), ',') && !is_punct(Some(t), ';'))
-                {
-                    i += 1;
-                }
-            }
-            // A nested item (`fn f() -> Result<..> { .. }`): skip to the end of its body.
-            TokenTree::Ident(ident)
-                if ident == "fn" || ident == "impl" || ident == "mod" || ident == "trait" =>
-            {
-                while let Some(next) = tokens.get(i + 1) {
-                    i += 1;
-                    if matches!(next, TokenTree::Group(group) if group.delimiter() == Delimiter::Brace)
-                    {
-                        break;
-                    }
-                }
-            }
+            TokenTree::Punct(punct) if punct.as_char() == '|' => return,
+            TokenTree::Ident(ident) if STOP_WORDS.iter().any(|word| ident == word) => return,
             TokenTree::Group(group) => {
-                // An `async` block's `?` and `.await` are its own.
                 let async_block = group.delimiter() == Delimiter::Brace
-                    && matches!(previous, Some(TokenTree::Ident(ident)) if ident == "async" || ident == "move");
-                if !async_block {
+                    && matches!(&previous, Some(TokenTree::Ident(ident)) if ident == "async" || ident == "move");
+                let macro_arguments = is_punct(previous.as_ref(), '!');
+                if !async_block && !macro_arguments {
                     check_lazy_task(group.stream(), errors);
                 }
             }
             _ => {}
         }
-        i += 1;
+        previous = Some(token);
     }
 }
 
 fn is_punct(token: Option<&TokenTree>, c: char) -> bool {
     matches!(token, Some(TokenTree::Punct(punct)) if punct.as_char() == c)
-}
-
-/// Whether a `|` after `previous` opens a closure's parameters rather than being an operator.
-fn starts_closure(previous: Option<&TokenTree>) -> bool {
-    match previous {
-        None => true,
-        Some(TokenTree::Punct(punct)) => {
-            matches!(punct.as_char(), ',' | '=' | ';' | '>' | '|' | '(' | '!')
-        }
-        Some(TokenTree::Ident(ident)) => ident == "move" || ident == "return" || ident == "async",
-        Some(_) => false,
-    }
 }

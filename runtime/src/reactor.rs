@@ -229,7 +229,9 @@ impl<T: MioSource> Registered<T> {
         }
     }
 
-    /// Waits until the OS reports readiness in `direction`.
+    /// Waits until the OS reports readiness in `direction`. For a task that is alone on the
+    /// source in that direction (a connecting socket): readiness another task took would not
+    /// be reported again.
     pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
         // Woken for another reason (a spurious wake, or another task's event), it waits again.
         while !self.take_ready(direction)? {
@@ -283,14 +285,16 @@ impl<T: MioSource> Future for Wait<'_, T> {
         }
         let reactor = &self.source.core.reactor;
         let id = reactor.next_wait.get();
-        reactor.next_wait.set(id + 1);
+        reactor.next_wait.set(id.wrapping_add(1));
+        // Cloned before the borrow: a waker's clone may run user code.
+        let waker = cx.waker().clone();
         let mut sources = reactor.sources.borrow_mut();
         let Some(Some(source)) = sources.get_mut(self.source.key) else {
             return Poll::Ready(Err(io::Error::other("source is not registered")));
         };
         match self.direction {
-            Direction::Read => source.readers.push((id, cx.waker().clone())),
-            Direction::Write => source.writers.push((id, cx.waker().clone())),
+            Direction::Read => source.readers.push((id, waker)),
+            Direction::Write => source.writers.push((id, waker)),
         }
         *reactor.waiting.borrow_mut() += 1;
         drop(sources);
