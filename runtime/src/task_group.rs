@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::handle::{self, RawHandle};
+use crate::handle::{self, Handles, RawHandle};
 use crate::sync::{AtomicBool, AtomicUsize, AtomicWaker, Mutex};
 
 pub(crate) type Payload = Box<dyn Any + Send>;
@@ -338,8 +338,8 @@ fn finished<T>(group: &impl Signal, output: Option<Option<T>>) -> T {
 #[must_use = "a TaskGroup cancels its tasks when dropped; `.await` it to wait for them"]
 pub struct TaskGroup<T, K: GroupKind = Local> {
     state: K::Signal,
-    /// The tasks not yet collected, in spawn order; `None` once its output was taken.
-    tasks: Vec<Option<RawHandle<Option<T>>>>,
+    /// The tasks, in spawn order; `None` once its output was taken.
+    tasks: Handles<Option<T>>,
     /// The outputs collected so far: those of `tasks[..outputs.len()]`.
     outputs: Vec<T>,
     /// The waker last registered with `state`.
@@ -356,7 +356,7 @@ impl<T: 'static> TaskGroup<T, Local> {
     pub fn with_capacity(capacity: usize) -> Self {
         TaskGroup {
             state: Rc::default(),
-            tasks: Vec::with_capacity(capacity),
+            tasks: Handles::with_capacity(capacity),
             outputs: Vec::new(),
             registered: None,
         }
@@ -374,7 +374,7 @@ impl<T: 'static> TaskGroup<T, Local> {
         F: TaskFuture<Output = T> + 'static,
     {
         let task = spawn_local_member(&self.state, future);
-        self.tasks.push(Some(task));
+        self.tasks.push(task);
     }
 }
 
@@ -389,7 +389,7 @@ impl<T: Send + 'static> TaskGroup<T, Shared> {
     pub fn send_with_capacity(capacity: usize) -> Self {
         TaskGroup {
             state: Arc::default(),
-            tasks: Vec::with_capacity(capacity),
+            tasks: Handles::with_capacity(capacity),
             outputs: Vec::new(),
             registered: None,
         }
@@ -406,7 +406,7 @@ impl<T: Send + 'static> TaskGroup<T, Shared> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         let task = spawn_send_member(&self.state, future);
-        self.tasks.push(Some(task));
+        self.tasks.push(task);
     }
 }
 
@@ -418,7 +418,7 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
 
     /// Whether no task was spawned in this group.
     pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
+        self.tasks.len() == 0
     }
 }
 
@@ -434,20 +434,21 @@ impl<T, K: GroupKind> Future for TaskGroup<T, K> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
         let this = &mut *self;
         this.state.register_and_check(&mut this.registered, cx);
-        if this.outputs.capacity() == 0 {
-            this.outputs.reserve_exact(this.tasks.len());
-        }
+        let total = this.tasks.len();
         // Wait in spawn order: only the first unfinished task can hold the group back, and a
         // panic anywhere reaches us through `state`.
-        while let Some(slot) = this.tasks.get_mut(this.outputs.len()) {
-            let Some(task) = slot.as_mut() else {
-                panic!("TaskGroup polled after it returned its outputs");
-            };
-            match task.poll_output(cx) {
+        while this.outputs.len() < total {
+            // A finished task is freed as its output is taken.
+            match this.tasks.poll_take(this.outputs.len(), cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(output) => {
-                    *slot = None; // frees the finished task now
                     let value = finished(&this.state, output);
+                    // Room for every output is made once an eighth of them are in: their tasks,
+                    // freed by then, gave back more than the outputs take, so the group's peak
+                    // memory stays that of its tasks. Until then the `Vec` grows as usual.
+                    if this.outputs.len() == total / 8 {
+                        this.outputs.reserve_exact(total - this.outputs.len());
+                    }
                     this.outputs.push(value);
                 }
             }
