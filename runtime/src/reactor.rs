@@ -360,6 +360,16 @@ mod tests {
         (receiver, sender)
     }
 
+    /// Reads one byte, waiting on the loop until there is one.
+    async fn read_byte(reader: &Registered<Receiver>) -> u8 {
+        let mut byte = [0u8; 1];
+        reader
+            .io(Direction::Read, |mut pipe| pipe.read(&mut byte))
+            .await
+            .expect("read");
+        byte[0]
+    }
+
     #[test]
     fn a_reader_waits_without_blocking_and_wakes_when_written_to() {
         let event_loop = EventLoop::new();
@@ -397,14 +407,7 @@ mod tests {
             let readers: Vec<_> = (0..2)
                 .map(|_| {
                     let reader = reader.clone();
-                    spawn(async move {
-                        let mut byte = [0u8; 1];
-                        reader
-                            .io(Direction::Read, |mut pipe| pipe.read(&mut byte))
-                            .await
-                            .expect("read");
-                        byte[0]
-                    })
+                    spawn(async move { read_byte(&reader).await })
                 })
                 .collect();
             yield_now().await; // both wait on the same source
@@ -427,31 +430,20 @@ mod tests {
         let got = event_loop.block_on(async {
             let (reader, writer) = pipe();
             let reader = Registered::new(reader).expect("registered");
-            let read_one = || async {
-                let mut byte = [0u8; 1];
-                reader
-                    .io(Direction::Read, |mut pipe| pipe.read(&mut byte))
-                    .await
-                    .expect("read");
-                byte[0]
-            };
-            let mut a = std::pin::pin!(read_one());
-            let mut b = std::pin::pin!(read_one());
+            let mut a = std::pin::pin!(read_byte(&reader));
+            let mut b = std::pin::pin!(read_byte(&reader));
             let (mut got_a, mut got_b) = (None, None);
             let mut wrote = false;
             std::future::poll_fn(|cx| {
                 use std::future::Future;
-                if got_a.is_none() {
-                    got_a = Some(a.as_mut().poll(cx)).and_then(|poll| match poll {
-                        std::task::Poll::Ready(byte) => Some(byte),
-                        std::task::Poll::Pending => None,
-                    });
-                }
-                if got_b.is_none() {
-                    got_b = Some(b.as_mut().poll(cx)).and_then(|poll| match poll {
-                        std::task::Poll::Ready(byte) => Some(byte),
-                        std::task::Poll::Pending => None,
-                    });
+                use std::task::Poll;
+                // Each read is polled until it is done, and never after.
+                for (read, got) in [(a.as_mut(), &mut got_a), (b.as_mut(), &mut got_b)] {
+                    if got.is_none() {
+                        if let Poll::Ready(byte) = read.poll(cx) {
+                            *got = Some(byte);
+                        }
+                    }
                 }
                 if !wrote {
                     // Both wait now; two bytes arrive in one edge.
