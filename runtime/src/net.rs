@@ -90,7 +90,7 @@ impl TcpStream {
         // A non-blocking connect is done, made or failed, when the socket becomes writable;
         // then the socket's error says which (as tokio does it, and as mio's emulation of
         // readiness on Windows needs: it reports writable once).
-        stream.inner.ready(Direction::Write).await?;
+        stream.inner.ready(Direction::Write).await;
         if let Some(error) = stream.inner.get_ref().take_error()? {
             return Err(error);
         }

@@ -12,7 +12,7 @@
 //! attempt and the registration of the waker. A wait that is cancelled (its future dropped)
 //! removes its waker, so the reactor only counts tasks that still wait.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -37,15 +37,40 @@ pub(crate) enum Direction {
     Write,
 }
 
+/// The reactor's state of one direction of a source.
+#[derive(Default)]
+struct Side {
+    /// Readiness reported by the OS and not yet looked at.
+    ready: bool,
+    /// The waits, by id (nearly always one; several when tasks share a socket).
+    waits: Vec<(u64, Waker)>,
+}
+
+impl Side {
+    /// The OS reported readiness: records it and moves every wait's waker to `wake`; returns
+    /// how many waits that ended.
+    fn set_ready(&mut self, wake: &mut Vec<Waker>) -> usize {
+        self.ready = true;
+        let ended = self.waits.len();
+        wake.extend(self.waits.drain(..).map(|(_, waker)| waker));
+        ended
+    }
+}
+
 /// The reactor's per-source state.
 #[derive(Default)]
 struct Source {
-    /// The waits for reading, by id (nearly always one; several when tasks share a socket).
-    readers: Vec<(u64, Waker)>,
-    writers: Vec<(u64, Waker)>,
-    /// Readiness reported by the OS and not yet looked at, per direction.
-    read_ready: bool,
-    write_ready: bool,
+    read: Side,
+    write: Side,
+}
+
+impl Source {
+    fn side(&mut self, direction: Direction) -> &mut Side {
+        match direction {
+            Direction::Read => &mut self.read,
+            Direction::Write => &mut self.write,
+        }
+    }
 }
 
 pub(crate) struct Reactor {
@@ -55,9 +80,9 @@ pub(crate) struct Reactor {
     sources: RefCell<Vec<Option<Source>>>,
     free: RefCell<Vec<usize>>,
     /// How many waits are registered (the loop polls the OS only when some are).
-    waiting: RefCell<usize>,
+    waiting: Cell<usize>,
     /// The id of the next wait: a cancelled wait removes its own entry.
-    next_wait: std::cell::Cell<u64>,
+    next_wait: Cell<u64>,
 }
 
 impl Reactor {
@@ -70,8 +95,8 @@ impl Reactor {
             events: RefCell::new(Events::with_capacity(256)),
             sources: RefCell::default(),
             free: RefCell::default(),
-            waiting: RefCell::new(0),
-            next_wait: std::cell::Cell::new(0),
+            waiting: Cell::new(0),
+            next_wait: Cell::new(0),
         };
         Ok((reactor, waker))
     }
@@ -83,7 +108,7 @@ impl Reactor {
 
     /// Whether any task waits for I/O.
     pub(crate) fn is_waiting(&self) -> bool {
-        *self.waiting.borrow() > 0
+        self.waiting.get() > 0
     }
 
     /// Waits for I/O events or a wake-up from another thread, at most `timeout`, and wakes the
@@ -131,23 +156,20 @@ impl Reactor {
         let mut wake = Vec::new();
         {
             let mut sources = self.sources.borrow_mut();
-            let mut waiting = self.waiting.borrow_mut();
+            let mut ended = 0;
             for event in events.iter() {
                 let Some(Some(source)) = sources.get_mut(event.token().0) else {
                     continue; // the waker's token, or a source removed meanwhile
                 };
                 let failed = event.is_error();
                 if event.is_readable() || event.is_read_closed() || failed {
-                    source.read_ready = true;
-                    *waiting -= source.readers.len();
-                    wake.extend(source.readers.drain(..).map(|(_, waker)| waker));
+                    ended += source.read.set_ready(&mut wake);
                 }
                 if event.is_writable() || event.is_write_closed() || failed {
-                    source.write_ready = true;
-                    *waiting -= source.writers.len();
-                    wake.extend(source.writers.drain(..).map(|(_, waker)| waker));
+                    ended += source.write.set_ready(&mut wake);
                 }
             }
+            self.waiting.set(self.waiting.get() - ended);
         }
         drop(events);
         for waker in wake {
@@ -158,11 +180,17 @@ impl Reactor {
     /// Removes every waiter (when the loop is dropped).
     pub(crate) fn take_all_wakers(&self) -> Vec<Waker> {
         let mut sources = self.sources.borrow_mut();
-        *self.waiting.borrow_mut() = 0;
+        self.waiting.set(0);
         sources
             .iter_mut()
             .flatten()
-            .flat_map(|source| source.readers.drain(..).chain(source.writers.drain(..)))
+            .flat_map(|source| {
+                source
+                    .read
+                    .waits
+                    .drain(..)
+                    .chain(source.write.waits.drain(..))
+            })
             .map(|(_, waker)| waker)
             .collect()
     }
@@ -222,7 +250,7 @@ impl<T: MioSource> Registered<T> {
         loop {
             match op(&self.io) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    self.wait(direction).await?;
+                    self.wait(direction).await;
                 }
                 result => return result,
             }
@@ -232,12 +260,11 @@ impl<T: MioSource> Registered<T> {
     /// Waits until the OS reports readiness in `direction`. For a task that is alone on the
     /// source in that direction (a connecting socket): readiness another task took would not
     /// be reported again.
-    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+    pub(crate) async fn ready(&self, direction: Direction) {
         // Woken for another reason (a spurious wake, or another task's event), it waits again.
-        while !self.take_ready(direction)? {
-            self.wait(direction).await?;
+        while !self.take_ready(direction) {
+            self.wait(direction).await;
         }
-        Ok(())
     }
 
     /// Ready at once when readiness in `direction` arrived since it was last looked at;
@@ -251,15 +278,17 @@ impl<T: MioSource> Registered<T> {
     }
 
     /// Takes the readiness in `direction` reported since it was last taken.
-    fn take_ready(&self, direction: Direction) -> io::Result<bool> {
+    fn take_ready(&self, direction: Direction) -> bool {
+        self.with_side(direction, |side| std::mem::take(&mut side.ready))
+    }
+
+    /// Runs `f` on the reactor's state of this source in `direction`.
+    fn with_side<R>(&self, direction: Direction, f: impl FnOnce(&mut Side) -> R) -> R {
         let mut sources = self.core.reactor.sources.borrow_mut();
-        let Some(Some(source)) = sources.get_mut(self.key) else {
-            return Err(io::Error::other("source is not registered"));
-        };
-        Ok(std::mem::take(match direction {
-            Direction::Read => &mut source.read_ready,
-            Direction::Write => &mut source.write_ready,
-        }))
+        let source = sources[self.key]
+            .as_mut()
+            .expect("a registered source keeps its slot until it is dropped");
+        f(source.side(direction))
     }
 }
 
@@ -274,30 +303,20 @@ struct Wait<'a, T: MioSource> {
 }
 
 impl<T: MioSource> Future for Wait<'_, T> {
-    type Output = io::Result<()>;
+    type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.id.is_some() {
-            return Poll::Ready(Ok(()));
-        }
-        if self.source.take_ready(self.direction)? {
-            return Poll::Ready(Ok(()));
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.id.is_some() || self.source.take_ready(self.direction) {
+            return Poll::Ready(());
         }
         let reactor = &self.source.core.reactor;
         let id = reactor.next_wait.get();
         reactor.next_wait.set(id.wrapping_add(1));
         // Cloned before the borrow: a waker's clone may run user code.
         let waker = cx.waker().clone();
-        let mut sources = reactor.sources.borrow_mut();
-        let Some(Some(source)) = sources.get_mut(self.source.key) else {
-            return Poll::Ready(Err(io::Error::other("source is not registered")));
-        };
-        match self.direction {
-            Direction::Read => source.readers.push((id, waker)),
-            Direction::Write => source.writers.push((id, waker)),
-        }
-        *reactor.waiting.borrow_mut() += 1;
-        drop(sources);
+        self.source
+            .with_side(self.direction, |side| side.waits.push((id, waker)));
+        reactor.waiting.set(reactor.waiting.get() + 1);
         self.id = Some(id);
         Poll::Pending
     }
@@ -306,24 +325,14 @@ impl<T: MioSource> Future for Wait<'_, T> {
 impl<T: MioSource> Drop for Wait<'_, T> {
     fn drop(&mut self) {
         let Some(id) = self.id else { return };
-        let reactor = &self.source.core.reactor;
-        let removed = {
-            let mut sources = reactor.sources.borrow_mut();
-            let Some(Some(source)) = sources.get_mut(self.source.key) else {
-                return;
-            };
-            let waiters = match self.direction {
-                Direction::Read => &mut source.readers,
-                Direction::Write => &mut source.writers,
-            };
-            // Gone already when the event that woke it came first.
-            waiters
-                .iter()
-                .position(|(entry, _)| *entry == id)
-                .map(|position| waiters.swap_remove(position))
-        };
+        // Gone already when the event that woke it came first.
+        let removed = self.source.with_side(self.direction, |side| {
+            let position = side.waits.iter().position(|(entry, _)| *entry == id)?;
+            Some(side.waits.swap_remove(position))
+        });
         if removed.is_some() {
-            *reactor.waiting.borrow_mut() -= 1;
+            let waiting = &self.source.core.reactor.waiting;
+            waiting.set(waiting.get() - 1);
         }
         // The waker is dropped here, outside the borrow: its destructor may run user code.
         drop(removed);
@@ -336,7 +345,9 @@ impl<T: MioSource> Drop for Registered<T> {
         let _ = reactor.poll.borrow().registry().deregister(&mut self.io);
         let source = reactor.sources.borrow_mut()[self.key].take();
         if let Some(source) = &source {
-            *reactor.waiting.borrow_mut() -= source.readers.len() + source.writers.len();
+            // Waits left by a `Wait` that was leaked rather than dropped.
+            let left = source.read.waits.len() + source.write.waits.len();
+            reactor.waiting.set(reactor.waiting.get() - left);
         }
         reactor.free.borrow_mut().push(self.key);
         drop(source);
