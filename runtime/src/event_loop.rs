@@ -383,15 +383,7 @@ impl LoopCore {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.spawn_with(future, false)
-    }
-
-    fn spawn_with<F>(&self, future: F, propagate_panic: bool) -> async_task::Task<Quiet<F::Output>>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        let (runnable, task) = self.create(future, propagate_panic);
+        let (runnable, task) = self.create(future, false);
         self.push_ready(Some(runnable));
         task
     }

@@ -41,10 +41,7 @@ impl<T> RawHandle<T> {
     /// A panic of the task resumes here with its payload.
     pub(crate) fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self {
-            // async-task resumes the task's panic itself (`propagate_panic`).
-            RawHandle::Loop(task) => Pin::new(task)
-                .poll(cx)
-                .map(|output| output.and_then(Quiet::into_inner)),
+            RawHandle::Loop(task) => poll_loop_task(task, cx),
             RawHandle::Remote(handle) => match handle.poll_output(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Some(Ok(output))) => Poll::Ready(Some(output)),
@@ -151,28 +148,35 @@ impl<T> Handles<T> {
     ///
     /// When `index` is out of range or its output was already taken.
     pub(crate) fn poll_take(&mut self, index: usize, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        const TAKEN: &str = "a task group was polled after it returned its outputs";
         match self {
-            Handles::Loop(tasks) => {
-                let slot = &mut tasks[index];
-                let Some(task) = slot.as_mut() else {
-                    panic!("{TAKEN}");
-                };
-                let output = std::task::ready!(Pin::new(task).poll(cx));
-                *slot = None;
-                Poll::Ready(output.and_then(Quiet::into_inner))
-            }
+            Handles::Loop(tasks) => take_when_ready(&mut tasks[index], cx, poll_loop_task),
             Handles::Any(handles) => {
-                let slot = &mut handles[index];
-                let Some(handle) = slot.as_mut() else {
-                    panic!("{TAKEN}");
-                };
-                let output = std::task::ready!(handle.poll_output(cx));
-                *slot = None;
-                Poll::Ready(output)
+                take_when_ready(&mut handles[index], cx, RawHandle::poll_output)
             }
         }
     }
+}
+
+/// Polls the handle in `slot` with `poll`, and empties the slot once its output is taken.
+fn take_when_ready<H, T>(
+    slot: &mut Option<H>,
+    cx: &mut Context<'_>,
+    poll: impl FnOnce(&mut H, &mut Context<'_>) -> Poll<Option<T>>,
+) -> Poll<Option<T>> {
+    let Some(handle) = slot.as_mut() else {
+        panic!("a task group was polled after it returned its outputs");
+    };
+    let output = std::task::ready!(poll(handle, cx));
+    *slot = None;
+    Poll::Ready(output)
+}
+
+/// Polls a task of the embedded loop for its output. async-task resumes the task's panic
+/// itself (`propagate_panic`).
+fn poll_loop_task<T>(task: &mut FallibleTask<Quiet<T>>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    Pin::new(task)
+        .poll(cx)
+        .map(|output| output.and_then(Quiet::into_inner))
 }
 
 /// Whether a spawned future catches its own panics (group members do), or the handle must
