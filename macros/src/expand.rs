@@ -255,8 +255,6 @@ fn expand_for(
     spawn: &syn::Ident,
 ) -> TokenStream {
     let group = format_ident!("group", span = Span::mixed_site());
-    let items = format_ident!("items", span = Span::mixed_site());
-    let for_keyword = for_token.into_token_stream();
     // Groups of `send` tasks share their state atomically; the others need no atomics.
     let with_capacity = if spawn == "spawn_send" {
         format_ident!("send_with_capacity")
@@ -264,16 +262,42 @@ fn expand_for(
         format_ident!("with_capacity")
     };
     let spawn = spawn_call(&group, spawn, expr);
+    for_loop(
+        &for_token,
+        pat,
+        iter,
+        &group,
+        quote!(::jobloop::TaskGroup::#with_capacity),
+        spawn,
+        quote!(#group),
+    )
+}
+
+/// The loop of the `for` forms that evaluate their task expressions where `tasks![]` is
+/// written: `{ let items = ITER.into_iter(); let mut COLLECTION = WITH_CAPACITY(size hint);
+/// for PAT in items { STEP; } RESULT }`.
+fn for_loop(
+    for_token: &proc_macro2::TokenTree,
+    pat: &TokenStream,
+    iter: &TokenStream,
+    collection: &syn::Ident,
+    with_capacity: TokenStream,
+    step: TokenStream,
+    result: TokenStream,
+) -> TokenStream {
+    let items = format_ident!("items", span = Span::mixed_site());
+    // The user's `for` token: errors about the loop (a refutable pattern) point at it.
+    let for_keyword = for_token.to_token_stream();
     quote! {
         {
             let #items = ::core::iter::IntoIterator::into_iter(#iter);
-            let mut #group = ::jobloop::TaskGroup::#with_capacity(
+            let mut #collection = #with_capacity(
                 ::core::iter::Iterator::size_hint(&#items).0,
             );
             #for_keyword #pat in #items {
-                #spawn;
+                #step;
             }
-            #group
+            #result
         }
     }
 }
@@ -385,21 +409,16 @@ fn expand_engine_for(
             ::core::iter::Iterator::map(::core::iter::IntoIterator::into_iter(#iter), |#pat| #task)
         }
     } else {
-        let items = format_ident!("items", span = Span::mixed_site());
         let futures = format_ident!("futures", span = Span::mixed_site());
-        let for_keyword = for_token.to_token_stream();
-        quote! {
-            {
-                let #items = ::core::iter::IntoIterator::into_iter(#iter);
-                let mut #futures = ::std::vec::Vec::with_capacity(
-                    ::core::iter::Iterator::size_hint(&#items).0,
-                );
-                #for_keyword #pat in #items {
-                    #futures.push(#task);
-                }
-                ::core::iter::IntoIterator::into_iter(#futures)
-            }
-        }
+        for_loop(
+            for_token,
+            pat,
+            iter,
+            &futures,
+            quote!(::std::vec::Vec::with_capacity),
+            quote!(#futures.push(#task)),
+            quote!(::core::iter::IntoIterator::into_iter(#futures)),
+        )
     };
     let group = quote! {
         #new(
