@@ -51,7 +51,8 @@
 
 pub use jobloop_runtime::{
     group, now, sleep, sleep_until, spawn, spawn_send, timeout, yield_now, Elapsed, EventLoop,
-    JoinHandle, Runtime, Sleep, TaskError, TaskErrorKind, TaskFuture, TaskGroup, Timeout, YieldNow,
+    JoinHandle, Runtime, SendTaskFuture, Sleep, TaskError, TaskErrorKind, TaskFuture, TaskGroup,
+    Timeout, YieldNow,
 };
 
 pub use jobloop_runtime::net;

@@ -593,19 +593,17 @@ conformance!(
 #[cfg(feature = "smol")]
 conformance!(smol, jobloop::runtime::Smol::new(), single_threaded);
 
-/// Tasks that stay on their thread cannot run on a tokio worker: the spawn panics and says why.
-/// (A plain `tasks![]` group inside a `send` task is rejected earlier, at compile time: see
+/// Tasks that stay on their thread cannot run on a tokio worker: the spawn panics and names the
+/// real fix, `spawn_send` or `tasks![send; ..]`, even for a future that is `Send` already. (A
+/// plain `tasks![]` group inside a `send` task is rejected earlier, at compile time: see
 /// tests/ui/fail/tasks_local_group_in_send_task.rs.)
 #[cfg(feature = "tokio")]
 #[test]
-#[should_panic(
-    expected = "a task that is not `Send` was spawned on a worker thread of jobloop's \
-                           Tokio::multi_thread(n)"
-)]
-fn a_local_task_spawned_on_a_tokio_worker_panics_with_the_fix() {
+#[should_panic(expected = "use `jobloop::spawn_send` or `tasks![send; ...]` here")]
+fn jobloop_spawn_on_a_tokio_worker_panics_and_names_spawn_send() {
     Runtime::run(jobloop::runtime::Tokio::multi_thread(2), async {
         // The outer task is `Send` and runs on a worker; `spawn` keeps its task on that thread,
-        // which tokio cannot do there.
+        // which tokio cannot do there, although this future is `Send`.
         tasks![send; async { spawn(async { 1 }).await }].await;
     });
 }

@@ -146,13 +146,9 @@ pub fn tasks(input: TokenStream) -> TokenStream {
         Ok(tasks) => tasks,
         Err(error) => return compile_errors_expr(error),
     };
-    // `send`: the group's `spawn_send`, which needs `Send` futures and lets a multi-threaded
-    // runtime run them in parallel. Otherwise `spawn`, on the spawning thread.
-    let spawn = if tasks.options.send {
-        format_ident!("spawn_send")
-    } else {
-        format_ident!("spawn")
-    };
+    // `send`: a group of kind `Sendable`, whose `spawn` needs `Send` futures and lets a
+    // multi-threaded runtime run them in parallel. Otherwise `spawn` keeps them on this thread.
+    let spawn = format_ident!("spawn");
     if tasks.options.needs_engine() {
         return match &tasks.input {
             TasksInput::List(list) => expand_engine_list(&tasks.options, list),
@@ -165,13 +161,13 @@ pub fn tasks(input: TokenStream) -> TokenStream {
         };
     }
     match tasks.input {
-        TasksInput::List(list) => expand_list(list, &spawn),
+        TasksInput::List(list) => expand_list(list, &spawn, tasks.options.send),
         TasksInput::For {
             for_token,
             pat,
             iter,
             expr,
-        } => expand_for(for_token, &pat, &iter, &expr, &spawn),
+        } => expand_for(for_token, &pat, &iter, &expr, &spawn, tasks.options.send),
     }
 }
 
@@ -197,8 +193,8 @@ fn spawn_call(group: &syn::Ident, spawn: &syn::Ident, task: &Task) -> TokenStrea
 }
 
 /// `tasks![a, b]`: a task per expression, awaited in the written order.
-fn expand_list(tasks: Vec<Task>, spawn: &syn::Ident) -> TokenStream {
-    let new = if spawn == "spawn_send" {
+fn expand_list(tasks: Vec<Task>, spawn: &syn::Ident, send: bool) -> TokenStream {
+    let new = if send {
         format_ident!("new_send")
     } else {
         format_ident!("new")
@@ -253,10 +249,11 @@ fn expand_for(
     iter: &TokenStream,
     expr: &Task,
     spawn: &syn::Ident,
+    send: bool,
 ) -> TokenStream {
     let group = format_ident!("group", span = Span::mixed_site());
     // Groups of `send` tasks share their state atomically; the others need no atomics.
-    let with_capacity = if spawn == "spawn_send" {
+    let with_capacity = if send {
         format_ident!("send_with_capacity")
     } else {
         format_ident!("with_capacity")
@@ -359,9 +356,9 @@ fn engine(options: &TasksOptions) -> Engine {
         None => quote!(::core::primitive::usize::MAX),
     };
     let new = if options.send {
-        quote!(::jobloop::group::Group::new_send)
+        quote!(::jobloop::group::Group::with_names_send)
     } else {
-        quote!(::jobloop::group::Group::new)
+        quote!(::jobloop::group::Group::with_names)
     };
     Engine { mode, limit, new }
 }
@@ -382,7 +379,9 @@ fn checked_task(options: &TasksOptions, task: &Task) -> TokenStream {
     let span = task.span;
     let tokens = &task.tokens;
     match options.mode {
-        Some((TasksMode::Try, _)) => quote_spanned! {span=> ::jobloop::group::try_task(#tokens) },
+        Some((TasksMode::Try, _)) => {
+            quote_spanned! {span=> ::jobloop::__private::try_task(#tokens) }
+        }
         _ => quote_spanned! {span=> ::jobloop::__private::task(#tokens) },
     }
 }
@@ -422,7 +421,7 @@ fn expand_engine_for(
     };
     let group = quote! {
         #new(
-            ::jobloop::group::Names::Each(#name),
+            ::jobloop::__private::Names::Each(#name),
             #mode,
             #limit,
             #tasks,
@@ -496,7 +495,7 @@ fn expand_engine_list(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
     let group = with_timeout(
         options,
         quote! {
-            #new(::jobloop::group::Names::List(&[#(#names),*]), #mode, #limit, #futures_var)
+            #new(::jobloop::__private::Names::List(&[#(#names),*]), #mode, #limit, #futures_var)
         },
     );
     let outputs = format_ident!("outputs", span = Span::mixed_site());

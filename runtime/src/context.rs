@@ -1,5 +1,8 @@
 //! Which runtime is running on this thread: the link between the free functions
 //! ([`spawn`](crate::spawn), [`sleep`](crate::sleep), `tasks![]`) and the runtime that runs them.
+//!
+//! This is the one module the others reach from both sides: a runtime enters itself here when
+//! it starts, and the free functions look it up here.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,6 +15,12 @@ use crate::Runtime;
 pub(crate) enum Current {
     /// The embedded event loop, reached directly (its own fast paths).
     Loop(Rc<LoopCore>),
+    /// tokio, whose own spawner and timers jobloop calls directly.
+    #[cfg(feature = "tokio")]
+    Tokio(crate::runtime::tokio::Flavor),
+    /// smol's executor, whose async-task handles jobloop keeps as it keeps the loop's.
+    #[cfg(feature = "smol")]
+    Smol(Rc<crate::runtime::Smol>),
     /// Any other runtime, through the [`Runtime`] trait.
     Runtime(Rc<dyn Runtime>),
 }
@@ -24,13 +33,10 @@ thread_local! {
 
 /// The runtime of this thread, if any (`None` also while the thread is being torn down).
 pub(crate) fn current() -> Option<Current> {
-    let current = CURRENT
+    CURRENT
         .try_with(|current| current.borrow().clone())
         .ok()
-        .flatten();
-    #[cfg(feature = "tokio")]
-    let current = current.or_else(crate::runtime::tokio::worker_context);
-    current
+        .flatten()
 }
 
 /// Calls `f` with the event loop running on this thread; `None` when no event loop runs here.
@@ -77,9 +83,9 @@ pub(crate) fn enter(runtime: Current) -> EnterGuard {
     }
 }
 
-#[cfg(feature = "tokio")]
 /// Makes `runtime` the current runtime of this thread for good: for the worker threads of a
 /// multi-threaded runtime, which run tasks and nothing else.
+#[cfg(feature = "tokio")]
 pub(crate) fn install_for_thread(runtime: Current) {
     let _ = CURRENT.try_with(|current| *current.borrow_mut() = Some(runtime));
 }

@@ -9,7 +9,7 @@ use std::fmt;
 /// `tasks![settle; ...]`, which never fails as a whole.
 ///
 /// ```
-/// use jobloop_runtime::group::{Group, Names, Settle};
+/// use jobloop_runtime::group::{Group, Settle};
 /// use jobloop_runtime::EventLoop;
 ///
 /// // What `tasks![settle; for id in 0..2 => job(id)]` does, by hand:
@@ -20,13 +20,13 @@ use std::fmt;
 ///         }
 ///         id
 ///     });
-///     Group::new(Names::Each("job(id)"), Settle::default(), usize::MAX, jobs).await
+///     Group::new(Settle::default(), usize::MAX, jobs).await
 /// });
 /// assert_eq!(outcomes[0], Ok(0));
 /// let error = outcomes[1].clone().unwrap_err();
 /// assert!(error.is_panic());
 /// assert_eq!(error.panic_message(), Some("boom"));
-/// assert_eq!(error.to_string(), "task `job(id)[1]` panicked: boom");
+/// assert_eq!(error.to_string(), "task `#1` panicked: boom"); // `tasks![]` names it `job(id)[1]`
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskError {

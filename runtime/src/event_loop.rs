@@ -2,7 +2,11 @@
 //!
 //! The heartbeat lives in [`EventLoop::block_on`]: run the tasks that are ready, take the wake-ups
 //! that came from other threads, fire the timers that are due, and wait for I/O or the next
-//! deadline when there is nothing left to run.
+//! deadline when there is nothing left to run. The parts live beneath this file:
+//!
+//! - `tasks`: the loop's tasks (async-task tasks whose schedule function queues them here);
+//! - `wake`: the half of the loop that wakers reach from any thread, and `injector`, its queue;
+//! - `timers`: the timer queue; `reactor`: the OS poller and the tasks waiting on sockets.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -14,20 +18,23 @@ use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use async_task::Runnable;
 
 use crate::context::{self, Current};
-use crate::injector::Injector;
-use crate::reactor::Reactor;
-use crate::timer::TimerQueue;
+use crate::unwind::drop_quietly;
 
-/// An entry of the ready queue: a task, or `None` for the future given to `block_on` (the loop's
-/// "main" task, which is not an `async_task` task because it need not be `'static`).
-type Ready = Option<Runnable>;
+mod injector;
+pub(crate) mod reactor;
+mod tasks;
+pub(crate) mod timers;
+mod wake;
+
+use reactor::Reactor;
+use timers::TimerQueue;
+use wake::{MainWaker, Ready, WakeQueue};
 
 /// A single-threaded event loop, like the loop of Python's asyncio: it runs every task that is
 /// spawned on it on the thread that calls [`block_on`](EventLoop::block_on).
@@ -63,7 +70,7 @@ pub(crate) struct LoopCore {
     /// Tasks waiting for sockets.
     pub(crate) reactor: Reactor,
     /// The part other threads can reach.
-    pub(crate) remote: Arc<Remote>,
+    wake: Arc<WakeQueue>,
     /// The virtual clock's time, when the loop has one (`with_virtual_time`).
     virtual_now: Cell<Option<Instant>>,
     /// Wakers of the unfinished tasks started with `spawn`, which may be detached: dropping
@@ -73,25 +80,6 @@ pub(crate) struct LoopCore {
     /// Free slots of `spawned`.
     spawned_free: RefCell<Vec<usize>>,
 }
-
-/// What other threads can reach of a loop: every task's schedule function holds one, so that a
-/// waker fired on any thread can hand its task back to the loop's thread.
-pub(crate) struct Remote {
-    /// Wake-ups that arrived while the loop was not running on the waking thread.
-    injected: Injector<Ready>,
-    /// Interrupts the loop's wait in the OS poller.
-    waker: mio::Waker,
-    /// The thread that owns the loop (and its `!Send` tasks). It is unparked along with
-    /// `waker`: the loop sleeps the last fraction of a millisecond before a timer parked.
-    owner: Thread,
-    /// Set when the loop is dropped.
-    closed: AtomicBool,
-    /// This loop's identity, from a process-wide counter.
-    id: usize,
-}
-
-/// The identities of loops, never reused.
-static NEXT_LOOP_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 impl EventLoop {
     /// Creates an event loop for the current thread.
@@ -111,19 +99,12 @@ impl EventLoop {
     /// Creates an event loop, or returns the OS error that prevented creating its poller.
     pub fn try_new() -> io::Result<EventLoop> {
         let (reactor, waker) = Reactor::new()?;
-        let remote = Arc::new(Remote {
-            injected: Injector::new(),
-            waker,
-            owner: thread::current(),
-            closed: AtomicBool::new(false),
-            id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
-        });
         Ok(EventLoop {
             core: Rc::new(LoopCore {
                 ready: RefCell::new(VecDeque::new()),
                 timers: RefCell::new(TimerQueue::default()),
                 reactor,
-                remote,
+                wake: Arc::new(WakeQueue::new(waker)),
                 virtual_now: Cell::new(None),
                 spawned: RefCell::new(Vec::new()),
                 spawned_free: RefCell::new(Vec::new()),
@@ -175,7 +156,7 @@ impl EventLoop {
         core.ready.borrow().is_empty()
             && core.timers.borrow().len() == 0
             && !core.reactor.has_sources()
-            && core.remote.injected.is_empty()
+            && core.wake.injected.is_empty()
     }
 
     /// Runs `future` to completion on this thread, running every task spawned meanwhile, and
@@ -201,7 +182,7 @@ impl EventLoop {
         let _markers = ClearMainMarkers(core);
         let main = Arc::new(MainWaker {
             queued: AtomicBool::new(true),
-            remote: core.remote.clone(),
+            wake: core.wake.clone(),
         });
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
@@ -280,7 +261,7 @@ impl Drop for EventLoop {
     fn drop(&mut self) {
         let core = &*self.core;
         // From now on a task woken on this thread is dropped at once instead of queued.
-        core.remote.closed.store(true, Ordering::SeqCst);
+        core.wake.closed.store(true, Ordering::SeqCst);
         // Dropping a task or a waker can wake (and so drop) other tasks: repeat until nothing is
         // left. Nothing is dropped while a queue is borrowed, since destructors run user code.
         // Wake the spawned tasks that are still alive: each is then scheduled, and so dropped
@@ -297,7 +278,7 @@ impl Drop for EventLoop {
                 drop_quietly(entry);
                 dropped_any = true;
             }
-            let injected = core.remote.injected.take_all();
+            let injected = core.wake.injected.take_all();
             dropped_any |= !injected.is_empty();
             injected.into_iter().for_each(drop_quietly);
             let timers = core.timers.borrow_mut().take_all();
@@ -313,11 +294,6 @@ impl Drop for EventLoop {
     }
 }
 
-/// Drops `value`, catching a panic of its destructor (the panic hook has reported it).
-fn drop_quietly<T>(value: T) {
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
-}
-
 impl LoopCore {
     /// The loop's clock: the virtual time, or the real one.
     pub(crate) fn now(&self) -> Instant {
@@ -327,7 +303,7 @@ impl LoopCore {
     /// An identity for this loop, compared by timers and tasks that registered with it; never
     /// reused by a later loop (an address could be).
     pub(crate) fn id(&self) -> usize {
-        self.remote.id
+        self.wake.id
     }
 
     pub(crate) fn push_ready(&self, entry: Ready) {
@@ -338,81 +314,9 @@ impl LoopCore {
         self.ready.borrow_mut().pop_front()
     }
 
-    /// Creates a task on this loop and queues it to run; returns its handle. A panic of the task
-    /// resumes where the handle is awaited.
-    pub(crate) fn spawn<F>(&self, future: F) -> async_task::Task<Quiet<F::Output>>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        // Remembered until it finishes: its handle may be detached, and then only the loop can
-        // drop it.
-        let key = self.spawned_free.borrow_mut().pop().unwrap_or_else(|| {
-            let mut spawned = self.spawned.borrow_mut();
-            spawned.push(None);
-            spawned.len() - 1
-        });
-        let tracked = Spawned {
-            future,
-            key,
-            loop_id: self.id(),
-        };
-        let (runnable, task) = self.create(tracked, true);
-        self.spawned.borrow_mut()[key] = Some(runnable.waker());
-        self.push_ready(Some(runnable));
-        task
-    }
-
-    /// Forgets the spawned task `key`, which finished or was dropped.
-    fn forget_spawned(&self, key: usize) {
-        let waker = self
-            .spawned
-            .borrow_mut()
-            .get_mut(key)
-            .and_then(Option::take);
-        if waker.is_some() {
-            self.spawned_free.borrow_mut().push(key);
-        }
-        drop(waker);
-    }
-
-    /// Like [`spawn`](LoopCore::spawn), for a future that catches its own panics (a group
-    /// member): no second `catch_unwind` around each of its polls.
-    pub(crate) fn spawn_caught<F>(&self, future: F) -> async_task::Task<Quiet<F::Output>>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        let (runnable, task) = self.create(future, false);
-        self.push_ready(Some(runnable));
-        task
-    }
-
-    /// Allocates a task of this loop (not yet queued).
-    fn create<F>(
-        &self,
-        future: F,
-        propagate_panic: bool,
-    ) -> (Runnable, async_task::Task<Quiet<F::Output>>)
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        let remote = self.remote.clone();
-        let future = CatchDrop {
-            future: Some(future),
-        };
-        async_task::Builder::new()
-            .propagate_panic(propagate_panic)
-            .spawn_local(
-                move |()| future,
-                move |runnable| remote.schedule(Some(runnable)),
-            )
-    }
-
     /// Moves the wake-ups that other threads sent into the ready queue.
     fn take_injected(&self) {
-        let injected = self.remote.injected.take();
+        let injected = self.wake.injected.take();
         if !injected.is_empty() {
             self.ready.borrow_mut().extend(injected);
         }
@@ -474,143 +378,6 @@ impl LoopCore {
         self.reactor.wait(timeout);
         self.take_injected();
         self.fire_timers();
-    }
-}
-
-impl Remote {
-    /// Hands a woken task (or main) back to the loop. Called by wakers, on any thread.
-    pub(crate) fn schedule(self: &Arc<Self>, entry: Ready) {
-        let mut entry = Some(entry);
-        // Fast path: woken on the loop's own thread while the loop runs.
-        context::with_loop(|core| {
-            if Arc::ptr_eq(&core.remote, self) {
-                if let Some(entry) = entry.take() {
-                    core.push_ready(entry);
-                }
-            }
-        });
-        let Some(entry) = entry else { return };
-        if self.closed.load(Ordering::SeqCst) && thread::current().id() == self.owner.id() {
-            // The loop is gone and this is its thread: drop the task here (its future may be
-            // `!Send`, so this is the only thread allowed to).
-            drop(entry);
-            return;
-        }
-        // Another thread, or the loop is not running now: queue it and interrupt the loop's
-        // wait. If the loop is gone and this is another thread, the task stays in this queue
-        // (it cannot be dropped here); it is freed never, which leaks but is sound.
-        if self.injected.push(entry) {
-            self.notify();
-        }
-    }
-
-    /// Interrupts the loop's wait: the OS poller's, or the park that ends it before a timer.
-    /// Only the first push since the loop last took the queue calls this; the loop takes the
-    /// queue after every wait, so later pushes ride on that one.
-    fn notify(&self) {
-        // An error means the poller is gone or broken; the loop cannot be reached then anyway.
-        let _ = self.waker.wake();
-        self.owner.unpark();
-    }
-}
-
-/// The waker of the future given to `block_on`: queues it (once) in the ready queue.
-struct MainWaker {
-    queued: AtomicBool,
-    remote: Arc<Remote>,
-}
-
-impl Wake for MainWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        if !self.queued.swap(true, Ordering::SeqCst) {
-            self.remote.schedule(None);
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// Every task's future on the loop: drops the future inside `catch_unwind`, because a
-    /// destructor that panics while async-task drops a cancelled task would abort the process.
-    /// The panic is reported by the panic hook and the loop goes on.
-    struct CatchDrop<F> {
-        #[pin]
-        future: Option<F>,
-    }
-
-    impl<F> PinnedDrop for CatchDrop<F> {
-        fn drop(this: Pin<&mut Self>) {
-            let mut future = this.project().future;
-            // `Pin::set` drops the pinned future in place, as a pinned value must be.
-            let _ = catch_unwind(AssertUnwindSafe(|| future.set(None)));
-        }
-    }
-}
-
-impl<F: Future> Future for CatchDrop<F> {
-    type Output = Quiet<F::Output>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Quiet<F::Output>> {
-        match self.project().future.as_pin_mut() {
-            Some(future) => future.poll(cx).map(|output| Quiet(Some(output))),
-            // Only reachable by polling after the future was dropped, which async-task never
-            // does; pending forever is the harmless answer.
-            None => Poll::Pending,
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A task started with `spawn`: leaves the loop's list of spawned tasks when it is dropped
-    /// (finished or cancelled).
-    struct Spawned<F> {
-        #[pin]
-        future: F,
-        key: usize,
-        loop_id: usize,
-    }
-
-    impl<F> PinnedDrop for Spawned<F> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            let (key, loop_id) = (*this.key, *this.loop_id);
-            // When the loop itself is being dropped it is not current, and its list is gone.
-            context::with_loop(|core| {
-                if core.id() == loop_id {
-                    core.forget_spawned(key);
-                }
-            });
-        }
-    }
-}
-
-impl<F: Future> Future for Spawned<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.project().future.poll(cx)
-    }
-}
-
-/// A task's output on the loop: when nobody takes it (the task was detached), async-task drops
-/// it where a panic would abort the process, so a panicking `Drop` of the output is caught here.
-pub(crate) struct Quiet<T>(Option<T>);
-
-impl<T> Quiet<T> {
-    /// The output itself.
-    pub(crate) fn into_inner(mut self) -> Option<T> {
-        self.0.take()
-    }
-}
-
-impl<T> Drop for Quiet<T> {
-    fn drop(&mut self) {
-        if let Some(output) = self.0.take() {
-            drop_quietly(output);
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The runtime of [jobloop](https://docs.rs/jobloop): the [`Runtime`] trait, the embedded
-//! single-threaded [`EventLoop`], tasks ([`spawn`], [`JoinHandle`], [`TaskGroup`]), timers
-//! ([`sleep`]) and small TCP types over the loop's reactor ([`net`]).
+//! single-threaded [`EventLoop`], tasks ([`spawn`], [`JoinHandle`]), task groups ([`TaskGroup`]
+//! and the [`group`] engines behind `tasks![]`), timers ([`sleep`]) and TCP over the loop's
+//! reactor ([`net`]).
 //!
 //! Most programs use these through the `jobloop` crate and its macros; everything here is
 //! re-exported there. The picture is Python's asyncio: one event loop per thread runs many tasks;
@@ -18,47 +19,43 @@
 //! });
 //! assert_eq!(out, 3);
 //! ```
+//!
+//! Where things live:
+//!
+//! | module | what |
+//! |---|---|
+//! | `event_loop` | the [`EventLoop`] and its heartbeat; beneath it its tasks, wake queue, timer queue and reactor |
+//! | `task` | [`spawn`], [`spawn_send`], [`JoinHandle`]; beneath it the handle of each runtime's tasks |
+//! | [`group`] | [`TaskGroup`] (the plain `tasks![]`) and [`Group`](group::Group) (modes and options), on one member wrapper |
+//! | `time` | [`sleep`], [`sleep_until`], [`timeout`], [`yield_now`], [`now`] on whatever runtime is current |
+//! | [`runtime`] | the [`Runtime`] trait and the adapters: [`AnyRuntime`](runtime::AnyRuntime), `Tokio`, `Smol` |
+//! | `context` | which runtime runs on this thread: the link between the free functions and the runtimes |
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod context;
 mod error;
 mod event_loop;
-mod gather;
-mod handle;
-mod injector;
+pub mod group;
 pub mod net;
-mod reactor;
-mod remote;
+mod primitives;
 pub mod runtime;
-mod sync;
 mod task;
-mod task_group;
-mod timer;
+mod time;
+mod unwind;
 
 pub use error::{Elapsed, TaskError, TaskErrorKind};
 pub use event_loop::EventLoop;
+pub use group::{SendTaskFuture, TaskFuture, TaskGroup};
 pub use runtime::Runtime;
 pub use task::{spawn, spawn_send, JoinHandle};
-pub use task_group::{SendTaskFuture, TaskFuture, TaskGroup};
-
-/// The kinds of [`TaskGroup`]: [`Local`](task_group::Local) and [`Shared`](task_group::Shared).
-pub mod group_kind {
-    pub use crate::task_group::{GroupKind, GroupState, Local, LocalState, Shared, Signal};
-}
-pub use timer::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, YieldNow};
-
-/// Task groups with a mode (all, try, settle, race), a limit and names: what `tasks![]` with a
-/// mode or options expands to.
-pub mod group {
-    pub use crate::gather::{
-        try_task, All, Group, Mode, Names, Race, Settle, Try, TryOutput, TryTask,
-    };
-}
+pub use time::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, YieldNow};
 
 /// Items used by the code that jobloop's macros generate. Not a public API: they may change in
 /// any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::task_group::{task, GroupMember, TupleGroup};
+    pub use crate::group::modes::{try_task, Names, TryOutput, TryTask};
+    pub use crate::group::task_group::{MemberHandle, TupleGroup};
+    pub use crate::group::{task, Link, LocalLink, SendLink};
 }

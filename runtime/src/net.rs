@@ -27,7 +27,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{self, Shutdown, SocketAddr, ToSocketAddrs};
 
-use crate::reactor::{Direction, Registered};
+use crate::event_loop::reactor::{Direction, Registered};
 
 /// A TCP socket server, listening for connections.
 pub struct TcpListener {

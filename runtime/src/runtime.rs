@@ -12,7 +12,7 @@ use crate::EventLoop;
 
 mod any;
 #[cfg(feature = "smol")]
-mod smol;
+pub(crate) mod smol;
 #[cfg(feature = "tokio")]
 pub(crate) mod tokio;
 
@@ -106,15 +106,6 @@ pub trait Runtime: 'static {
     /// A future that completes at `deadline`, on the runtime's timer.
     fn sleep_until(&self, deadline: Instant) -> Timer;
 
-    /// The tokio runtime behind this one, and its name for messages: jobloop then spawns with
-    /// tokio's own spawner and keeps tokio's join handles, with no boxing. Not for other
-    /// runtimes to implement.
-    #[cfg(feature = "tokio")]
-    #[doc(hidden)]
-    fn tokio_handle(&self) -> Option<(&::tokio::runtime::Handle, &'static str)> {
-        None
-    }
-
     /// The runtime's clock, which [`now`](crate::now) and [`sleep`](crate::sleep) read. The
     /// default is the real time; a runtime with a virtual clock returns its time.
     fn now(&self) -> Instant {
@@ -142,7 +133,8 @@ pub trait Runtime: 'static {
     }
 
     /// Runs `future` to completion with this runtime as jobloop's current runtime: what
-    /// `#[job_main(runtime = EXPR)]` calls. Implementations keep the default.
+    /// `#[job_main(runtime = EXPR)]` calls. A runtime of your own keeps the default, which
+    /// reaches it through this trait; jobloop's adapters override it to be reached directly.
     ///
     /// ```
     /// use jobloop_runtime::{sleep, EventLoop, Runtime};

@@ -1,12 +1,16 @@
-//! Spawning single tasks: [`spawn`] and [`JoinHandle`].
+//! Single tasks: [`spawn`], [`spawn_send`] and the [`JoinHandle`] to a task's output. Beneath
+//! this file: `handle`, which starts a task on whatever runtime is current and keeps the handle
+//! that runtime gives, and `foreign`, the task wrapper for runtimes of the user's own.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-
 use std::task::{Context, Poll};
 
-use crate::handle::{self, RawHandle};
+mod foreign;
+pub(crate) mod handle;
+
+use handle::RawHandle;
 
 /// Starts `future` as a new task on the current event loop and returns a handle to its output
 /// (asyncio's `create_task`).

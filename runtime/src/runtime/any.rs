@@ -132,11 +132,6 @@ impl Runtime for AnyRuntime {
         delegate!(self, runtime => runtime.now())
     }
 
-    #[cfg(feature = "tokio")]
-    fn tokio_handle(&self) -> Option<(&::tokio::runtime::Handle, &'static str)> {
-        delegate!(self, runtime => runtime.tokio_handle())
-    }
-
     #[track_caller]
     fn with_virtual_time(self) -> Self {
         match self {

@@ -1,12 +1,19 @@
 //! The smol adapter: jobloop programs on `async-executor` with `async-io`'s reactor and timers.
+//!
+//! While a [`Smol`] runtime runs, jobloop spawns straight onto its executor and keeps the
+//! async-task handles it returns, as it does on the embedded loop: the current runtime is
+//! [`Current::Smol`].
 
 use std::fmt;
 use std::future::Future;
+use std::rc::Rc;
 use std::time::Instant;
 
 use async_executor::LocalExecutor;
 
 use super::{LocalTask, Runtime, SendTask, Timer};
+use crate::context::{self, Current};
+use crate::unwind::{CatchDrop, Quiet};
 
 /// smol's executor and reactor for jobloop programs: `jobloop::sleep` uses `async-io`'s timers,
 /// tasks run on an `async_executor::LocalExecutor`, and `async-io`'s I/O types (`Async<T>`) work
@@ -38,6 +45,17 @@ impl Smol {
             executor: LocalExecutor::new(),
         }
     }
+
+    /// Starts `future` on the executor. Its future and output are dropped through the same
+    /// guards as the embedded loop's tasks, so that a panicking destructor is caught instead of
+    /// aborting the process inside async-task.
+    pub(crate) fn spawn_task<F>(&self, future: F) -> async_task::Task<Quiet<F::Output>>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.executor.spawn(CatchDrop::new(future))
+    }
 }
 
 impl Default for Smol {
@@ -58,16 +76,30 @@ impl Runtime for Smol {
     }
 
     fn spawn(&self, task: SendTask) {
-        self.executor.spawn(task).detach();
+        self.spawn_task(task).detach();
     }
 
     fn spawn_local(&self, task: LocalTask) {
-        self.executor.spawn(task).detach();
+        self.spawn_task(task).detach();
     }
 
     fn sleep_until(&self, deadline: Instant) -> Timer {
-        Box::pin(async move {
-            async_io::Timer::at(deadline).await;
-        })
+        sleep_until(deadline)
     }
+
+    /// Runs `future` with this executor as jobloop's current runtime: tasks are spawned on it
+    /// directly.
+    #[track_caller]
+    fn run<F: Future>(self, future: F) -> F::Output {
+        let smol = Rc::new(self);
+        let _current = context::enter(Current::Smol(smol.clone()));
+        smol.block_on(future)
+    }
+}
+
+/// async-io's timer.
+pub(crate) fn sleep_until(deadline: Instant) -> Timer {
+    Box::pin(async move {
+        async_io::Timer::at(deadline).await;
+    })
 }

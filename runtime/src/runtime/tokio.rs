@@ -1,9 +1,11 @@
 //! The tokio adapter: jobloop programs on tokio's current-thread or multi-thread runtime.
+//!
+//! While a [`Tokio`] runtime runs, jobloop's free functions call tokio directly (its spawner,
+//! its timers, its clock), with no boxing: the current runtime is [`Current::Tokio`].
 
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
-use std::rc::Rc;
 use std::time::Instant;
 
 use tokio::runtime::{Builder, Handle};
@@ -16,8 +18,22 @@ thread_local! {
     /// Set while this thread runs `Tokio::block_on`, inside its `LocalSet`: only there can tasks
     /// that are not `Send` run.
     static IN_LOCAL_SET: Cell<bool> = const { Cell::new(false) };
-    /// Set on the worker threads of a jobloop `Tokio::multi_thread` runtime.
-    static IS_WORKER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Which of tokio's runtimes a [`Tokio`] is; also its name in messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    CurrentThread,
+    MultiThread,
+}
+
+impl Flavor {
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::CurrentThread => "Tokio::current_thread()",
+            Flavor::MultiThread => "Tokio::multi_thread(n)",
+        }
+    }
 }
 
 /// A tokio runtime for jobloop programs: `jobloop::sleep` uses tokio's timer, `jobloop::spawn`
@@ -39,24 +55,15 @@ thread_local! {
 ///
 /// - [`Tokio::current_thread`] runs everything on the thread that calls `block_on`: tasks need
 ///   not be `Send`, and the start/end order of the tasks is the embedded loop's.
-/// - [`Tokio::multi_thread`] runs the `Send` tasks of `tasks![]` in parallel on its worker
-///   threads. The order in which tasks start and end is then not fixed (outputs still come back
-///   in the written order). Tasks that are not `Send`, and every task of
-///   [`spawn`](crate::spawn), run on the thread that called `block_on` (in a tokio `LocalSet`);
-///   a task that is not `Send`, spawned from a worker thread, panics with a message that says
-///   how to fix it.
+/// - [`Tokio::multi_thread`] runs the `Send` tasks of `tasks![send; ...]` and
+///   [`spawn_send`](crate::spawn_send) in parallel on its worker threads. The order in which
+///   tasks start and end is then not fixed (outputs still come back in the written order). Tasks
+///   of [`spawn`](crate::spawn) and of groups without `send` run on the thread that called
+///   `block_on` (in a tokio `LocalSet`); started from a worker thread, they panic with a message
+///   that says to use `spawn_send` or `tasks![send; ...]` there.
 pub struct Tokio {
     runtime: tokio::runtime::Runtime,
-    name: &'static str,
-}
-
-const CURRENT_THREAD: &str = "Tokio::current_thread()";
-
-/// The part of a [`Tokio`] runtime tasks reach it through: on the worker threads, where the
-/// runtime itself is not at hand.
-struct TokioHandle {
-    handle: Handle,
-    name: &'static str,
+    flavor: Flavor,
 }
 
 impl Tokio {
@@ -67,7 +74,7 @@ impl Tokio {
     /// When tokio cannot start its drivers (out of file descriptors).
     #[track_caller]
     pub fn current_thread() -> Tokio {
-        Tokio::build(Builder::new_current_thread(), CURRENT_THREAD)
+        Tokio::build(Builder::new_current_thread(), Flavor::CurrentThread)
     }
 
     /// tokio's multi-thread runtime with `workers` worker threads (at least one), with its timer
@@ -79,17 +86,22 @@ impl Tokio {
     #[track_caller]
     pub fn multi_thread(workers: usize) -> Tokio {
         let mut builder = Builder::new_multi_thread();
-        builder
-            .worker_threads(workers.max(1))
-            .on_thread_start(|| IS_WORKER.with(|worker| worker.set(true)));
-        Tokio::build(builder, "Tokio::multi_thread(n)")
+        builder.worker_threads(workers.max(1)).on_thread_start(|| {
+            // Worker (and blocking-pool) threads run tasks and nothing else: jobloop's free
+            // functions reach tokio from them for good.
+            context::install_for_thread(Current::Tokio(Flavor::MultiThread));
+        });
+        Tokio::build(builder, Flavor::MultiThread)
     }
 
     #[track_caller]
-    fn build(mut builder: Builder, name: &'static str) -> Tokio {
+    fn build(mut builder: Builder, flavor: Flavor) -> Tokio {
         match builder.enable_all().build() {
-            Ok(runtime) => Tokio { runtime, name },
-            Err(error) => panic!("jobloop could not start tokio's runtime ({name}): {error}"),
+            Ok(runtime) => Tokio { runtime, flavor },
+            Err(error) => panic!(
+                "jobloop could not start tokio's runtime ({}): {error}",
+                flavor.name()
+            ),
         }
     }
 
@@ -101,7 +113,7 @@ impl Tokio {
 
 impl fmt::Debug for Tokio {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name)
+        f.write_str(self.flavor.name())
     }
 }
 
@@ -122,7 +134,7 @@ impl Runtime for Tokio {
     }
 
     fn spawn_local(&self, task: LocalTask) {
-        spawn_local(self.name, task);
+        drop(spawn_local(self.flavor, task));
     }
 
     fn sleep_until(&self, deadline: Instant) -> Timer {
@@ -131,89 +143,69 @@ impl Runtime for Tokio {
 
     fn now(&self) -> Instant {
         let _context = self.runtime.enter();
-        tokio::time::Instant::now().into_std()
-    }
-
-    fn tokio_handle(&self) -> Option<(&Handle, &'static str)> {
-        Some((self.runtime.handle(), self.name))
+        now()
     }
 
     /// tokio's paused time (`start_paused`), which only its current-thread runtime has.
     #[track_caller]
     fn with_virtual_time(self) -> Self {
-        if self.name != CURRENT_THREAD {
+        if self.flavor != Flavor::CurrentThread {
             panic!(
                 "`virtual_time` needs tokio's current-thread runtime (tokio pauses time only \
                  there): use `jobloop::runtime::Tokio::current_thread()` instead of {}",
-                self.name
+                self.flavor.name()
             );
         }
         let mut builder = Builder::new_current_thread();
         builder.start_paused(true);
-        Tokio::build(builder, CURRENT_THREAD)
-    }
-}
-
-impl Runtime for TokioHandle {
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.handle.block_on(future)
+        Tokio::build(builder, Flavor::CurrentThread)
     }
 
-    fn spawn(&self, task: SendTask) {
-        drop(self.handle.spawn(task));
+    /// Runs `future` with tokio as jobloop's current runtime: the free functions call tokio's
+    /// spawner and timers directly.
+    #[track_caller]
+    fn run<F: Future>(self, future: F) -> F::Output {
+        let _current = context::enter(Current::Tokio(self.flavor));
+        self.block_on(future)
     }
-
-    fn spawn_local(&self, task: LocalTask) {
-        spawn_local(self.name, task);
-    }
-
-    fn sleep_until(&self, deadline: Instant) -> Timer {
-        Box::pin(tokio::time::sleep_until(deadline.into()))
-    }
-
-    fn now(&self) -> Instant {
-        let _context = self.handle.enter();
-        tokio::time::Instant::now().into_std()
-    }
-
-    fn tokio_handle(&self) -> Option<(&Handle, &'static str)> {
-        Some((&self.handle, self.name))
-    }
-}
-
-fn spawn_local(name: &str, task: LocalTask) {
-    drop(spawn_local_native(name, task));
 }
 
 /// Spawns a task that is not `Send` on tokio's `LocalSet` of this thread; panics with the fix
 /// when this thread has none (a worker thread of a multi-thread runtime).
-pub(crate) fn spawn_local_native<F>(name: &str, task: F) -> tokio::task::JoinHandle<F::Output>
+#[track_caller]
+pub(crate) fn spawn_local<F>(flavor: Flavor, task: F) -> tokio::task::JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
     if !IN_LOCAL_SET.with(Cell::get) {
         panic!(
-            "a task that is not `Send` was spawned on a worker thread of jobloop's {name}: tokio \
-             runs such tasks only on the thread that called `block_on`. Make the task's future \
-             `Send` (`Arc` and `Mutex` instead of `Rc` and `RefCell`), or run the program on \
-             `Tokio::current_thread()` or the embedded `EventLoop`"
+            "`jobloop::spawn` (and `tasks![]` without `send`) keeps its task on the thread that \
+             starts it, and this is a worker thread of jobloop's {}, where tokio cannot keep a \
+             task: use `jobloop::spawn_send` or `tasks![send; ...]` here (their futures must be \
+             `Send`: `Arc` and `Mutex` instead of `Rc` and `RefCell`), or run the program on \
+             `Tokio::current_thread()` or the embedded `EventLoop`",
+            flavor.name()
         );
     }
     tokio::task::spawn_local(task)
 }
 
-/// The context of a worker thread of a jobloop multi-thread runtime, made when a task there
-/// first calls into jobloop (tokio's own context is entered by then).
-pub(crate) fn worker_context() -> Option<Current> {
-    if !IS_WORKER.with(Cell::get) {
-        return None;
-    }
-    let handle = Handle::try_current().ok()?;
-    let current = Current::Runtime(Rc::new(TokioHandle {
-        handle,
-        name: "Tokio::multi_thread(n)",
-    }));
-    context::install_for_thread(current.clone());
-    Some(current)
+/// Spawns a `Send` task with tokio's spawner (on any worker thread).
+pub(crate) fn spawn<F>(task: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(task)
+}
+
+/// tokio's timer, for a deadline on the std clock.
+pub(crate) fn sleep_until(deadline: Instant) -> Timer {
+    Box::pin(tokio::time::sleep_until(deadline.into()))
+}
+
+/// tokio's clock: paused time under `virtual_time`, the real time otherwise.
+pub(crate) fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
 }

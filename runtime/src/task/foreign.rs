@@ -1,8 +1,9 @@
-//! Tasks on runtimes other than the embedded loop: the output, panic and cancellation plumbing
-//! between a task the runtime polls ([`RemoteTask`]) and the handle jobloop keeps
-//! ([`RemoteHandle`]).
+//! Tasks on a runtime of the user's own, reached through the [`Runtime`](crate::Runtime) trait:
+//! the output, panic and cancellation plumbing between the task the runtime polls
+//! ([`ForeignTask`]) and the handle jobloop keeps ([`ForeignHandle`]). (The embedded loop, tokio
+//! and smol have handles of their own.)
 //!
-//! The runtime only polls a boxed `RemoteTask`; the task stores its output (or its panic) in the
+//! The runtime only polls a boxed `ForeignTask`; the task stores its output (or its panic) in the
 //! shared state and wakes the handle. Dropping the handle without `detach` cancels: it marks the
 //! state and wakes the task, which then returns at once so the runtime drops the future.
 
@@ -52,7 +53,7 @@ impl<T> State<T> {
 }
 
 /// Wraps `future` for a foreign runtime; returns the future to spawn there and its handle.
-pub(crate) fn remote<F: Future>(future: F) -> (RemoteTask<F>, RemoteHandle<F::Output>) {
+pub(crate) fn wrap<F: Future>(future: F) -> (ForeignTask<F>, ForeignHandle<F::Output>) {
     let state = Arc::new(State(Mutex::new(Shared {
         output: None,
         finished: false,
@@ -60,16 +61,16 @@ pub(crate) fn remote<F: Future>(future: F) -> (RemoteTask<F>, RemoteHandle<F::Ou
         join_waker: None,
         task_waker: None,
     })));
-    let task = RemoteTask {
+    let task = ForeignTask {
         future,
         guard: FinishOnDrop(state.clone()),
     };
-    (task, RemoteHandle { state: Some(state) })
+    (task, ForeignHandle { state: Some(state) })
 }
 
 pin_project_lite::pin_project! {
     /// The future a foreign runtime polls.
-    pub(crate) struct RemoteTask<F: Future> {
+    pub(crate) struct ForeignTask<F: Future> {
         #[pin]
         future: F,
         guard: FinishOnDrop<F::Output>,
@@ -85,7 +86,7 @@ impl<T> Drop for FinishOnDrop<T> {
     }
 }
 
-impl<F: Future> Future for RemoteTask<F> {
+impl<F: Future> Future for ForeignTask<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -117,12 +118,12 @@ impl<F: Future> Future for RemoteTask<F> {
 }
 
 /// jobloop's side of a task on a foreign runtime. Dropping it cancels the task.
-pub(crate) struct RemoteHandle<T> {
+pub(crate) struct ForeignHandle<T> {
     /// `None` once detached.
     state: Option<Arc<State<T>>>,
 }
 
-impl<T> RemoteHandle<T> {
+impl<T> ForeignHandle<T> {
     /// The task's output: `Some(Ok)`, its panic as `Some(Err)`, or `None` if the runtime dropped
     /// it unfinished.
     pub(crate) fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<thread::Result<T>>> {
@@ -152,7 +153,7 @@ impl<T> RemoteHandle<T> {
     }
 }
 
-impl<T> Drop for RemoteHandle<T> {
+impl<T> Drop for ForeignHandle<T> {
     fn drop(&mut self) {
         let Some(state) = self.state.take() else {
             return;

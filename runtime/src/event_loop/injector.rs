@@ -2,7 +2,7 @@
 //! loop that is shared between threads, model-checked with loom (`cfg(loom)`).
 //!
 //! Protocol: a waking thread pushes under the lock, then sets the flag; if the flag was clear,
-//! it interrupts the loop's wait (`Remote::notify`, a system call). The loop reads the flag
+//! it interrupts the loop's wait (`WakeQueue::notify`, a system call). The loop reads the flag
 //! first (a plain load on most turns), and when it is set, clears it and takes the queue. So
 //! only the first push after each take pays for the interruption: a later push finds the flag
 //! set, and the loop, already interrupted, takes its item with the first one's. A push whose
@@ -10,7 +10,7 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::sync::{AtomicBool, Mutex, MutexGuard};
+use crate::primitives::{AtomicBool, Mutex, MutexGuard};
 
 /// Items pushed by any thread, taken by the loop's thread.
 pub(crate) struct Injector<T> {

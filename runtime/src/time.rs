@@ -1,76 +1,14 @@
-//! Timers: the loop's timer queue, [`sleep`] and [`yield_now`].
+//! Time, on whatever runtime is current: [`sleep`], [`sleep_until`], [`timeout`],
+//! [`yield_now`] and [`now`]. On the embedded loop a sleep registers with the loop's timer queue
+//! (`event_loop/timers.rs`); on another runtime it uses that runtime's timer.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::context::{self, Current};
 use crate::runtime::Timer;
-
-/// The sleeping tasks of a loop, ordered by deadline and then by the order the timers were set,
-/// so that equal deadlines fire first-set, first-fired.
-#[derive(Default)]
-pub(crate) struct TimerQueue {
-    timers: BTreeMap<(Instant, u64), Waker>,
-    next_id: u64,
-}
-
-impl TimerQueue {
-    /// Adds a timer; returns its id.
-    fn insert(&mut self, deadline: Instant, waker: Waker) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.timers.insert((deadline, id), waker);
-        id
-    }
-
-    /// Makes the timer wake `waker` (re-adding it if it is not queued); returns the waker it
-    /// replaced, for the caller to drop outside the borrow.
-    fn update(&mut self, deadline: Instant, id: u64, waker: &Waker) -> Option<Waker> {
-        let slot = self
-            .timers
-            .entry((deadline, id))
-            .or_insert_with(|| waker.clone());
-        if slot.will_wake(waker) {
-            None
-        } else {
-            Some(std::mem::replace(slot, waker.clone()))
-        }
-    }
-
-    fn remove(&mut self, deadline: Instant, id: u64) -> Option<Waker> {
-        self.timers.remove(&(deadline, id))
-    }
-
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.timers
-            .first_key_value()
-            .map(|(&(deadline, _), _)| deadline)
-    }
-
-    /// Removes and returns the wakers of the timers due at `now`, in firing order.
-    pub(crate) fn take_due(&mut self, now: Instant) -> Vec<Waker> {
-        let mut due = Vec::new();
-        while let Some(entry) = self.timers.first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            due.push(entry.remove());
-        }
-        due
-    }
-
-    /// Removes every timer (when the loop is dropped).
-    pub(crate) fn take_all(&mut self) -> Vec<Waker> {
-        std::mem::take(&mut self.timers).into_values().collect()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.timers.len()
-    }
-}
 
 /// Waits until `duration` has passed (asyncio's `asyncio.sleep`). Other tasks run meanwhile.
 ///
@@ -147,8 +85,8 @@ impl Future for Sleep {
         }
         let core = match context::expect_current("`jobloop::sleep`") {
             Current::Loop(core) => core,
-            Current::Runtime(runtime) => {
-                let timer = this.foreign.insert(runtime.sleep_until(this.deadline));
+            other => {
+                let timer = this.foreign.insert(runtime_timer(&other, this.deadline));
                 return timer.as_mut().poll(cx);
             }
         };
@@ -254,8 +192,25 @@ impl Future for YieldNow {
 pub fn now() -> Instant {
     match context::current() {
         Some(Current::Loop(core)) => core.now(),
+        #[cfg(feature = "tokio")]
+        Some(Current::Tokio(_)) => crate::runtime::tokio::now(),
+        #[cfg(feature = "smol")]
+        Some(Current::Smol(_)) => Instant::now(),
         Some(Current::Runtime(runtime)) => runtime.now(),
         None => Instant::now(),
+    }
+}
+
+/// The timer of a runtime other than the embedded loop, for `deadline`.
+fn runtime_timer(current: &Current, deadline: Instant) -> Timer {
+    match current {
+        #[cfg(feature = "tokio")]
+        Current::Tokio(_) => crate::runtime::tokio::sleep_until(deadline),
+        #[cfg(feature = "smol")]
+        Current::Smol(_) => crate::runtime::smol::sleep_until(deadline),
+        Current::Runtime(runtime) => runtime.sleep_until(deadline),
+        // The loop's sleeps use its timer queue, not a boxed timer; this one would do too.
+        Current::Loop(_) => Box::pin(sleep_until(deadline)),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Starting a task on whatever runtime is current, and the handle to its output.
 //!
-//! On the embedded loop a task is an `async_task` task (no boxing); on any other runtime it is a
-//! boxed [`RemoteTask`](crate::remote) spawned through the [`Runtime`](crate::Runtime) trait.
+//! On the embedded loop and on smol a task is an async-task task (no boxing); on tokio, a tokio
+//! task; on any other runtime, a boxed [`ForeignTask`](super::foreign) spawned through the
+//! [`Runtime`](crate::Runtime) trait.
 
 use std::future::Future;
 use std::panic::resume_unwind;
@@ -10,16 +11,17 @@ use std::task::{Context, Poll};
 
 use async_task::FallibleTask;
 
+use super::foreign::{self, ForeignHandle};
 use crate::context::{self, Current};
-use crate::event_loop::{LoopCore, Quiet};
-use crate::remote::{remote, RemoteHandle};
+use crate::unwind::Quiet;
 
 /// The handle to a task's output, whichever runtime runs it. Dropping it cancels the task.
 pub(crate) enum RawHandle<T> {
-    Loop(FallibleTask<Quiet<T>>),
-    Remote(RemoteHandle<T>),
+    /// A task of the embedded loop or of smol's executor.
+    AsyncTask(FallibleTask<Quiet<T>>),
     #[cfg(feature = "tokio")]
     Tokio(TokioTask<T>),
+    Foreign(ForeignHandle<T>),
 }
 
 /// A task spawned with tokio's own spawner. Dropping it aborts the task (tokio's handles
@@ -41,8 +43,8 @@ impl<T> RawHandle<T> {
     /// A panic of the task resumes here with its payload.
     pub(crate) fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self {
-            RawHandle::Loop(task) => poll_loop_task(task, cx),
-            RawHandle::Remote(handle) => match handle.poll_output(cx) {
+            RawHandle::AsyncTask(task) => poll_async_task(task, cx),
+            RawHandle::Foreign(handle) => match handle.poll_output(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Some(Ok(output))) => Poll::Ready(Some(output)),
                 Poll::Ready(Some(Err(payload))) => resume_unwind(payload),
@@ -73,8 +75,8 @@ impl<T> RawHandle<T> {
 
     pub(crate) fn is_finished(&self) -> bool {
         match self {
-            RawHandle::Loop(task) => task.is_finished(),
-            RawHandle::Remote(handle) => handle.is_finished(),
+            RawHandle::AsyncTask(task) => task.is_finished(),
+            RawHandle::Foreign(handle) => handle.is_finished(),
             #[cfg(feature = "tokio")]
             RawHandle::Tokio(TokioTask(handle)) => handle.as_ref().is_none_or(|h| h.is_finished()),
         }
@@ -83,8 +85,8 @@ impl<T> RawHandle<T> {
     /// Lets the task run on, unawaited.
     pub(crate) fn detach(self) {
         match self {
-            RawHandle::Loop(task) => task.detach(),
-            RawHandle::Remote(handle) => handle.detach(),
+            RawHandle::AsyncTask(task) => task.detach(),
+            RawHandle::Foreign(handle) => handle.detach(),
             #[cfg(feature = "tokio")]
             RawHandle::Tokio(mut task) => drop(task.0.take()),
         }
@@ -95,7 +97,7 @@ impl<T> RawHandle<T> {
 /// embedded loop (nearly always) they are async-task's own handles, 8 bytes each; a
 /// [`RawHandle`] takes 16, for its variant's tag. A million-task group saves 8 MB.
 pub(crate) enum Handles<T> {
-    Loop(Vec<Option<FallibleTask<Quiet<T>>>>),
+    AsyncTask(Vec<Option<FallibleTask<Quiet<T>>>>),
     Any(Vec<Option<RawHandle<T>>>),
 }
 
@@ -103,7 +105,7 @@ impl<T> Handles<T> {
     /// Room for `capacity` handles of the runtime current on this thread.
     pub(crate) fn with_capacity(capacity: usize) -> Handles<T> {
         if context::with_loop(|_| ()).is_some() {
-            Handles::Loop(Vec::with_capacity(capacity))
+            Handles::AsyncTask(Vec::with_capacity(capacity))
         } else {
             Handles::Any(Vec::with_capacity(capacity))
         }
@@ -111,14 +113,14 @@ impl<T> Handles<T> {
 
     pub(crate) fn push(&mut self, handle: RawHandle<T>) {
         match (&mut *self, handle) {
-            (Handles::Loop(tasks), RawHandle::Loop(task)) => tasks.push(Some(task)),
+            (Handles::AsyncTask(tasks), RawHandle::AsyncTask(task)) => tasks.push(Some(task)),
             (Handles::Any(handles), handle) => handles.push(Some(handle)),
             // A group that moved to another runtime's thread (a `send` group can): its handles
             // become general ones.
-            (Handles::Loop(tasks), handle) => {
+            (Handles::AsyncTask(tasks), handle) => {
                 let mut handles: Vec<_> = std::mem::take(tasks)
                     .into_iter()
-                    .map(|task| task.map(RawHandle::Loop))
+                    .map(|task| task.map(RawHandle::AsyncTask))
                     .collect();
                 handles.push(Some(handle));
                 *self = Handles::Any(handles);
@@ -128,7 +130,7 @@ impl<T> Handles<T> {
 
     pub(crate) fn len(&self) -> usize {
         match self {
-            Handles::Loop(tasks) => tasks.len(),
+            Handles::AsyncTask(tasks) => tasks.len(),
             Handles::Any(handles) => handles.len(),
         }
     }
@@ -136,7 +138,7 @@ impl<T> Handles<T> {
     /// Drops every handle (cancelling the tasks still running).
     pub(crate) fn clear(&mut self) {
         match self {
-            Handles::Loop(tasks) => tasks.clear(),
+            Handles::AsyncTask(tasks) => tasks.clear(),
             Handles::Any(handles) => handles.clear(),
         }
     }
@@ -149,7 +151,7 @@ impl<T> Handles<T> {
     /// When `index` is out of range or its output was already taken.
     pub(crate) fn poll_take(&mut self, index: usize, cx: &mut Context<'_>) -> Poll<Option<T>> {
         match self {
-            Handles::Loop(tasks) => take_when_ready(&mut tasks[index], cx, poll_loop_task),
+            Handles::AsyncTask(tasks) => take_when_ready(&mut tasks[index], cx, poll_async_task),
             Handles::Any(handles) => {
                 take_when_ready(&mut handles[index], cx, RawHandle::poll_output)
             }
@@ -171,9 +173,9 @@ fn take_when_ready<H, T>(
     Poll::Ready(output)
 }
 
-/// Polls a task of the embedded loop for its output. async-task resumes the task's panic
-/// itself (`propagate_panic`).
-fn poll_loop_task<T>(task: &mut FallibleTask<Quiet<T>>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+/// Polls an async-task task for its output. async-task resumes the task's panic itself
+/// (`propagate_panic`).
+fn poll_async_task<T>(task: &mut FallibleTask<Quiet<T>>, cx: &mut Context<'_>) -> Poll<Option<T>> {
     Pin::new(task)
         .poll(cx)
         .map(|output| output.and_then(Quiet::into_inner))
@@ -187,19 +189,6 @@ pub(crate) enum Panics {
     CaughtByTask,
 }
 
-/// Starts `future` on the embedded loop: both kinds of task run on its thread.
-fn spawn_on_loop<F>(core: &LoopCore, panics: Panics, future: F) -> RawHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    let task = match panics {
-        Panics::CaughtByTask => core.spawn_caught(future),
-        Panics::Propagate => core.spawn(future),
-    };
-    RawHandle::Loop(task.fallible())
-}
-
 /// Starts `future` on the current runtime, on this thread (it need not be `Send`).
 #[track_caller]
 pub(crate) fn spawn_local<F>(what: &str, panics: Panics, future: F) -> RawHandle<F::Output>
@@ -208,16 +197,23 @@ where
     F::Output: 'static,
 {
     match context::expect_current(what) {
-        Current::Loop(core) => spawn_on_loop(&core, panics, future),
+        Current::Loop(core) => {
+            let task = match panics {
+                Panics::CaughtByTask => core.spawn_caught(future),
+                Panics::Propagate => core.spawn(future),
+            };
+            RawHandle::AsyncTask(task.fallible())
+        }
+        #[cfg(feature = "tokio")]
+        Current::Tokio(flavor) => RawHandle::Tokio(TokioTask(Some(
+            crate::runtime::tokio::spawn_local(flavor, future),
+        ))),
+        #[cfg(feature = "smol")]
+        Current::Smol(smol) => RawHandle::AsyncTask(smol.spawn_task(future).fallible()),
         Current::Runtime(runtime) => {
-            #[cfg(feature = "tokio")]
-            if let Some((_, name)) = runtime.tokio_handle() {
-                let handle = crate::runtime::tokio::spawn_local_native(name, future);
-                return RawHandle::Tokio(TokioTask(Some(handle)));
-            }
-            let (task, handle) = remote(future);
+            let (task, handle) = foreign::wrap(future);
             runtime.spawn_local(Box::pin(task));
-            RawHandle::Remote(handle)
+            RawHandle::Foreign(handle)
         }
     }
 }
@@ -230,16 +226,17 @@ where
     F::Output: Send + 'static,
 {
     match context::expect_current(what) {
-        Current::Loop(core) => spawn_on_loop(&core, panics, future),
-        Current::Runtime(runtime) => {
-            #[cfg(feature = "tokio")]
-            if let Some((tokio, _)) = runtime.tokio_handle() {
-                return RawHandle::Tokio(TokioTask(Some(tokio.spawn(future))));
-            }
-            let (task, handle) = remote(future);
-            runtime.spawn(Box::pin(task));
-            RawHandle::Remote(handle)
+        #[cfg(feature = "tokio")]
+        Current::Tokio(_) => {
+            RawHandle::Tokio(TokioTask(Some(crate::runtime::tokio::spawn(future))))
         }
+        Current::Runtime(runtime) => {
+            let (task, handle) = foreign::wrap(future);
+            runtime.spawn(Box::pin(task));
+            RawHandle::Foreign(handle)
+        }
+        // Single-threaded runtimes: the same as a task that stays on this thread.
+        _ => spawn_local(what, panics, future),
     }
 }
 
@@ -247,7 +244,7 @@ where
 mod tests {
     use std::future::poll_fn;
 
-    use super::{remote, spawn_local, Handles, Panics, RawHandle};
+    use super::{foreign, spawn_local, Handles, Panics, RawHandle};
     use crate::{spawn, EventLoop};
 
     /// A group's handles start as the loop's own; a handle of another kind (a `send` group moved
@@ -257,10 +254,10 @@ mod tests {
         let outputs = EventLoop::new().block_on(async {
             let mut handles = Handles::with_capacity(2);
             handles.push(spawn_local("test", Panics::Propagate, async { 1 }));
-            assert!(matches!(handles, Handles::Loop(_)));
-            let (task, handle) = remote(async { 2 });
+            assert!(matches!(handles, Handles::AsyncTask(_)));
+            let (task, handle) = foreign::wrap(async { 2 });
             drop(spawn(task)); // dropping a JoinHandle detaches the task
-            handles.push(RawHandle::Remote(handle));
+            handles.push(RawHandle::Foreign(handle));
             assert!(matches!(handles, Handles::Any(_)));
             let mut outputs = Vec::new();
             for index in 0..handles.len() {

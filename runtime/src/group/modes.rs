@@ -5,27 +5,29 @@
 //!
 //! Outputs are taken in spawn order, so only the oldest unfinished task is awaited; what must be
 //! seen at once (a panic, a race's winner, a `try` group's first error) reaches the group through
-//! the shared state, as in [`TaskGroup`](crate::TaskGroup). When the group completes, is dropped,
-//! or unwinds, the tasks still running are cancelled.
+//! its link, as in [`TaskGroup`](super::TaskGroup). When the group completes, is dropped, or
+//! unwinds, the tasks still running are cancelled.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::{GroupKind, Hooks, Link, Local, Member, Payload, Sendable, SpawnMember};
 use crate::error::{TaskError, TaskErrorKind};
-use crate::handle::{self, RawHandle};
-use crate::task_group::{GroupState, Payload};
-use crate::timer::{sleep, Sleep};
+use crate::task::handle::RawHandle;
+use crate::time::{sleep, Sleep};
 
-/// The names of a group's tasks, for [`TaskError`]s.
+/// The names of a group's tasks, for [`TaskError`]s: what `tasks![]` passes to
+/// [`Group::with_names`].
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub enum Names {
+    /// Tasks given to [`Group::new`]: named by their index (`#3`).
+    Unnamed,
     /// The `for` form: one expression, named with the item's index (`fetch(u)[3]`).
     Each(&'static str),
     /// The list form: one name per task.
@@ -35,6 +37,7 @@ pub enum Names {
 impl Names {
     fn name(&self, index: usize) -> String {
         match self {
+            Names::Unnamed => format!("#{index}"),
             Names::Each(expr) => format!("{expr}[{index}]"),
             Names::List(names) => names
                 .get(index)
@@ -43,8 +46,17 @@ impl Names {
     }
 }
 
-/// What a group makes of its tasks' outcomes.
-pub trait Mode<T> {
+mod sealed {
+    pub trait Sealed {}
+    impl<T> Sealed for super::All<T> {}
+    impl<T, E> Sealed for super::Try<T, E> {}
+    impl<T> Sealed for super::Settle<T> {}
+    impl Sealed for super::Race {}
+}
+
+/// What a group makes of its tasks' outcomes: [`All`], [`Try`], [`Settle`] or [`Race`]. Sealed:
+/// the group relies on the rules stated here, which only these four are checked against.
+pub trait Mode<T>: sealed::Sealed {
     /// What awaiting the group gives.
     type Output;
 
@@ -207,62 +219,44 @@ impl<T> Mode<T> for Race {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// A task of a [`Group`]: runs the future, catches its panic, and tells the group at once
-    /// about a panic or an output that ends it.
-    struct Member<F: Future> {
-        #[pin]
-        future: F,
-        group: Arc<GroupState>,
-        index: usize,
-        panics_fail_group: bool,
-        ends: fn(&<F as Future>::Output) -> bool,
-    }
+/// The mode groups' rule for a member's outcome: tell the group at once about an output that
+/// ends it, and about a panic if panics fail the group; the output (or the panic's payload, when
+/// panics are outcomes) goes to the group with the task's turn.
+struct ModeHooks<L, M> {
+    link: L,
+    index: usize,
+    mode: PhantomData<fn() -> M>,
 }
 
-impl<F: Future> Future for Member<F> {
-    type Output = Result<F::Output, Payload>;
+impl<T, L: Link, M: Mode<T>> Hooks<T> for ModeHooks<L, M> {
+    type Output = Result<T, Payload>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let future = this.future;
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => {
-                if (this.ends)(&output) {
-                    this.group.end(*this.index);
-                }
-                Poll::Ready(Ok(output))
-            }
-            Err(payload) if *this.panics_fail_group => {
-                this.group.fail(payload);
-                // The payload now lives in the group state.
-                Poll::Ready(Err(Box::new(())))
-            }
-            Err(payload) => Poll::Ready(Err(payload)),
+    fn finished(&self, output: T) -> Result<T, Payload> {
+        if M::ends(&output) {
+            self.link.end(self.index);
+        }
+        Ok(output)
+    }
+
+    fn panicked(&self, payload: Payload) -> Result<T, Payload> {
+        if M::PANICS_FAIL_GROUP {
+            self.link.fail(payload);
+            // The payload now lives in the link.
+            Err(Box::new(()))
+        } else {
+            Err(payload)
         }
     }
 }
 
+/// A member task of a group of futures `F` under mode `M` and kind `K`.
+type ModeMember<F, K, M> = Member<F, ModeHooks<<K as GroupKind>::Link, M>>;
+
 /// The handle to a member task: its output, or its panic's payload.
 type MemberHandle<F> = RawHandle<Result<<F as Future>::Output, Payload>>;
 
-type Spawner<F> = fn(Member<F>) -> MemberHandle<F>;
-
-fn spawn_local_member<F>(member: Member<F>) -> RawHandle<Result<F::Output, Payload>>
-where
-    F: Future + 'static,
-{
-    handle::spawn_local("`tasks![]`", handle::Panics::CaughtByTask, member)
-}
-
-fn spawn_send_member<F>(member: Member<F>) -> RawHandle<Result<F::Output, Payload>>
-where
-    F: Future + Send + 'static,
-    F::Output: Send,
-{
-    handle::spawn_send("`tasks![]`", handle::Panics::CaughtByTask, member)
-}
+/// Starts a member: the group's kind's spawn, chosen when the group is made.
+type Spawner<F, K, M> = fn(ModeMember<F, K, M>) -> MemberHandle<F>;
 
 /// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
 /// [`Settle`]) an optional timeout: what `tasks![]` with a mode or options expands to.
@@ -272,25 +266,28 @@ where
 /// oldest running one has been taken (outputs are taken in order), as
 /// `futures::stream::StreamExt::buffered` does.
 ///
+/// `Group<I, M>` (kind [`Local`]) keeps its tasks on its thread; [`Group::new_send`] makes a
+/// `Group<I, M, Sendable>`, whose `Send` tasks a multi-threaded runtime may run in parallel.
+///
 /// ```
-/// use jobloop_runtime::group::{Group, Names, Try};
+/// use jobloop_runtime::group::{Group, Try};
 /// use jobloop_runtime::EventLoop;
 ///
 /// let out = EventLoop::new().block_on(async {
 ///     let jobs = (0..10u32).map(|i| async move { if i < 20 { Ok(i) } else { Err("too big") } });
-///     Group::new(Names::Each("job(i)"), Try::default(), 3, jobs).await
+///     Group::new(Try::default(), 3, jobs).await
 /// });
 /// assert_eq!(out, Ok((0..10).collect()));
 /// ```
 #[must_use = "a Group cancels its tasks when dropped; `.await` it to wait for them"]
-pub struct Group<I: Iterator, M>
+pub struct Group<I: Iterator, M, K: GroupKind = Local>
 where
     I::Item: Future,
 {
     source: std::iter::Fuse<I>,
     limit: usize,
-    spawn: Spawner<I::Item>,
-    state: Arc<GroupState>,
+    spawn: Spawner<I::Item, K, M>,
+    link: K::Link,
     /// Running (or finished, not yet taken) tasks, in spawn order, with their indexes.
     running: VecDeque<(usize, MemberHandle<I::Item>)>,
     next_index: usize,
@@ -299,72 +296,88 @@ where
     /// [`Settle`] only: when the timeout expires, the unfinished tasks become
     /// [`TaskErrorKind::TimedOut`] outcomes.
     deadline: Option<Sleep>,
-    /// The waker last registered with `state`.
+    /// The waker last registered with `link`.
     registered: Option<std::task::Waker>,
 }
 
 // No field is pinned: the source's futures are moved out of it into tasks before anything polls
 // them, and `deadline` is `Unpin`. So a group may move while pinned, whatever its source (a
 // `Vec` of `async` blocks, which are not `Unpin`) and mode are.
-impl<I: Iterator, M> Unpin for Group<I, M> where I::Item: Future {}
+impl<I: Iterator, M, K: GroupKind> Unpin for Group<I, M, K> where I::Item: Future {}
 
-impl<I, M> Group<I, M>
+impl<I, M> Group<I, M, Local>
 where
     I: Iterator,
     I::Item: Future + 'static,
     <I::Item as Future>::Output: 'static,
-    M: Mode<<I::Item as Future>::Output>,
+    M: Mode<<I::Item as Future>::Output> + 'static,
 {
     /// Starts up to `limit` (at least 1) of the `tasks` at once, on this thread (they need not be
-    /// `Send`), and the rest as the first ones finish.
+    /// `Send`), and the rest as the first ones finish. In [`TaskError`]s the tasks are named by
+    /// their index: `#0`, `#1`, ...
     ///
     /// # Panics
     ///
     /// When no jobloop runtime runs on this thread.
     #[track_caller]
-    pub fn new(
+    pub fn new(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
+        Group::with_names(Names::Unnamed, mode, limit, tasks)
+    }
+
+    /// [`Group::new`] with the names of the tasks, as `tasks![]` writes them.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn with_names(
         names: Names,
         mode: M,
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        Group::start(names, mode, limit, tasks.into_iter(), spawn_local_member)
+        Group::start(names, mode, limit, tasks.into_iter(), Local::spawn)
     }
 }
 
-impl<I, M> Group<I, M>
+impl<I, M> Group<I, M, Sendable>
 where
     I: Iterator,
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
-    M: Mode<<I::Item as Future>::Output>,
+    M: Mode<<I::Item as Future>::Output> + 'static,
 {
     /// Like [`Group::new`], for `Send` futures, which a multi-threaded runtime may run in
     /// parallel on its worker threads (`tasks![send; ...]`).
     #[track_caller]
-    pub fn new_send(
+    pub fn new_send(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
+        Group::with_names_send(Names::Unnamed, mode, limit, tasks)
+    }
+
+    /// [`Group::new_send`] with the names of the tasks, as `tasks![send; ...]` writes them.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn with_names_send(
         names: Names,
         mode: M,
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        Group::start(names, mode, limit, tasks.into_iter(), spawn_send_member)
+        Group::start(names, mode, limit, tasks.into_iter(), Sendable::spawn)
     }
 }
 
-impl<I, M> Group<I, M>
+impl<I, M, K> Group<I, M, K>
 where
     I: Iterator,
     I::Item: Future,
     M: Mode<<I::Item as Future>::Output>,
+    K: GroupKind,
 {
     #[track_caller]
-    fn start(names: Names, mode: M, limit: usize, tasks: I, spawn: Spawner<I::Item>) -> Self {
+    fn start(names: Names, mode: M, limit: usize, tasks: I, spawn: Spawner<I::Item, K, M>) -> Self {
         let mut group = Group {
             source: tasks.fuse(),
             limit: limit.max(1),
             spawn,
-            state: Arc::default(),
+            link: K::Link::default(),
             running: VecDeque::new(),
             next_index: 0,
             names,
@@ -393,14 +406,13 @@ where
             };
             let index = self.next_index;
             self.next_index += 1;
-            let member = Member {
-                future,
-                group: self.state.clone(),
+            let hooks = ModeHooks {
+                link: self.link.clone(),
                 index,
-                panics_fail_group: M::PANICS_FAIL_GROUP,
-                ends: M::ends,
+                mode: PhantomData,
             };
-            self.running.push_back((index, (self.spawn)(member)));
+            let task = (self.spawn)(Member::new(future, hooks));
+            self.running.push_back((index, task));
         }
     }
 
@@ -414,8 +426,8 @@ where
             Some(Ok(output)) => self.mode.output(index, output),
             Some(Err(payload)) => {
                 if M::PANICS_FAIL_GROUP {
-                    // The member stored the real payload in the group state.
-                    self.state.resume_panic()
+                    // The member stored the real payload in the link.
+                    self.link.resume_panic()
                 }
                 let error = TaskError::panicked(self.names.name(index), &*payload);
                 self.mode.failed(error)
@@ -462,17 +474,18 @@ where
     }
 }
 
-impl<I, M> Future for Group<I, M>
+impl<I, M, K> Future for Group<I, M, K>
 where
     I: Iterator,
     I::Item: Future,
     M: Mode<<I::Item as Future>::Output>,
+    K: GroupKind,
 {
     type Output = M::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M::Output> {
         let this = &mut *self;
-        this.state.register_and_check(&mut this.registered, cx);
+        this.link.register_and_check(&mut this.registered, cx);
         if let Some(deadline) = &mut this.deadline {
             if Pin::new(deadline).poll(cx).is_ready() {
                 let output = this.time_out();
@@ -482,7 +495,7 @@ where
         loop {
             this.fill();
             // A task whose output ends the group, wherever it is in the order.
-            if let Some(index) = this.state.ended() {
+            if let Some(index) = this.link.ended() {
                 if let Some(position) = this.running.iter().position(|(i, _)| *i == index) {
                     if let Some((_, handle)) = this.running.get_mut(position) {
                         if let Poll::Ready(outcome) = handle.poll_output(cx) {
@@ -520,7 +533,7 @@ where
     }
 }
 
-impl<I: Iterator, M> fmt::Debug for Group<I, M>
+impl<I: Iterator, M, K: GroupKind> fmt::Debug for Group<I, M, K>
 where
     I::Item: Future,
 {
@@ -535,6 +548,7 @@ where
 
 /// The output of a task of `tasks![try; ...]`: a `Result`. Also tells at compile time, at the
 /// task's expression, that the task must return one.
+#[doc(hidden)]
 #[diagnostic::on_unimplemented(
     message = "a task of `tasks![try; ...]` must return a `Result`, but this one returns `{Self}`",
     label = "returns `{Self}`, not a `Result`",
@@ -559,6 +573,7 @@ impl<T, E> TryOutput for Result<T, E> {
 }
 
 pin_project_lite::pin_project! {
+    #[doc(hidden)]
     /// A task of `tasks![try; ...]`, returned by [`try_task`]: the task, with its output seen
     /// through [`TryOutput`].
     pub struct TryTask<F> {
@@ -579,6 +594,7 @@ where
     }
 }
 
+#[doc(hidden)]
 /// Wraps a task of `tasks![try; ...]`. The bound puts the "must return a `Result`" error at the
 /// task's expression; the output type, seen through [`TryOutput`], keeps that error from
 /// spreading to the rest of the expansion.

@@ -1,6 +1,7 @@
-//! The synchronization types of the structures that threads share (the wake queue, a `send`
-//! group's state): std's and atomic-waker's in a normal build, loom's under `cfg(loom)`, whose
-//! model tests then explore every interleaving of their operations.
+//! The primitives of the structures that threads share (the loop's wake queue, a `send` group's
+//! link): std's and atomic-waker's in a normal build, loom's under `cfg(loom)`, whose model tests
+//! then explore every interleaving of their operations. (Not the public `sync` toolkit: these are
+//! the building blocks of jobloop's own internals.)
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize};

@@ -1,0 +1,100 @@
+//! The half of an event loop that wakers reach from any thread: every task's schedule function
+//! holds a [`WakeQueue`], so that a waker fired on any thread hands its task back to the loop's
+//! thread.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::Wake;
+use std::thread::{self, Thread};
+
+use async_task::Runnable;
+
+use super::injector::Injector;
+use crate::context;
+
+/// An entry of the ready queue: a task, or `None` for the future given to `block_on` (the loop's
+/// "main" task, which is not an `async_task` task because it need not be `'static`).
+pub(crate) type Ready = Option<Runnable>;
+
+/// The identities of loops, never reused.
+static NEXT_LOOP_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// What other threads can reach of a loop.
+pub(crate) struct WakeQueue {
+    /// Wake-ups that arrived while the loop was not running on the waking thread.
+    pub(super) injected: Injector<Ready>,
+    /// Interrupts the loop's wait in the OS poller.
+    waker: mio::Waker,
+    /// The thread that owns the loop (and its `!Send` tasks). It is unparked along with
+    /// `waker`: the loop sleeps the last fraction of a millisecond before a timer parked.
+    owner: Thread,
+    /// Set when the loop is dropped.
+    pub(super) closed: AtomicBool,
+    /// This loop's identity, from a process-wide counter.
+    pub(super) id: usize,
+}
+
+impl WakeQueue {
+    pub(super) fn new(waker: mio::Waker) -> WakeQueue {
+        WakeQueue {
+            injected: Injector::new(),
+            waker,
+            owner: thread::current(),
+            closed: AtomicBool::new(false),
+            id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// Hands a woken task (or main) back to the loop. Called by wakers, on any thread.
+    pub(crate) fn schedule(self: &Arc<Self>, entry: Ready) {
+        let mut entry = Some(entry);
+        // Fast path: woken on the loop's own thread while the loop runs.
+        context::with_loop(|core| {
+            if Arc::ptr_eq(&core.wake, self) {
+                if let Some(entry) = entry.take() {
+                    core.push_ready(entry);
+                }
+            }
+        });
+        let Some(entry) = entry else { return };
+        if self.closed.load(Ordering::SeqCst) && thread::current().id() == self.owner.id() {
+            // The loop is gone and this is its thread: drop the task here (its future may be
+            // `!Send`, so this is the only thread allowed to).
+            drop(entry);
+            return;
+        }
+        // Another thread, or the loop is not running now: queue it and interrupt the loop's
+        // wait. If the loop is gone and this is another thread, the task stays in this queue
+        // (it cannot be dropped here); it is freed never, which leaks but is sound.
+        if self.injected.push(entry) {
+            self.notify();
+        }
+    }
+
+    /// Interrupts the loop's wait: the OS poller's, or the park that ends it before a timer.
+    /// Only the first push since the loop last took the queue calls this; the loop takes the
+    /// queue after every wait, so later pushes ride on that one.
+    fn notify(&self) {
+        // An error means the poller is gone or broken; the loop cannot be reached then anyway.
+        let _ = self.waker.wake();
+        self.owner.unpark();
+    }
+}
+
+/// The waker of the future given to `block_on`: queues it (once) in the ready queue.
+pub(super) struct MainWaker {
+    pub(super) queued: AtomicBool,
+    pub(super) wake: Arc<WakeQueue>,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.queued.swap(true, Ordering::SeqCst) {
+            self.wake.schedule(None);
+        }
+    }
+}

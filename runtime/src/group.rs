@@ -1,0 +1,176 @@
+//! Task groups: what both group engines share. Beneath this file are the engines themselves:
+//! `task_group` ([`TaskGroup`], the plain `tasks![]`, which waits for every output in order) and
+//! `modes` ([`Group`], `tasks![]` with a mode or options).
+//!
+//! Every task of a group runs as its own task on the current runtime, inside one wrapper,
+//! [`Member`], which catches the task's panic and tells the group at once what it must know
+//! before the task's turn comes: a panic, or an output that ends the group (a race's winner, a
+//! `try` group's first error). The group and its members share a link: [`LocalLink`] when every
+//! task stays on the group's thread (kind [`Local`], no atomic operations), [`SendLink`] when a
+//! multi-threaded runtime may run them anywhere (kind [`Sendable`], `tasks![send; ...]`). When
+//! the group is dropped (or unwinds with a panic), the handles of the tasks still running are
+//! dropped, which cancels them: no task outlives its group.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::task::handle::{self, RawHandle};
+
+mod link;
+pub(crate) mod modes;
+pub(crate) mod task_group;
+
+#[doc(hidden)]
+pub use link::{Link, LocalLink, SendLink};
+pub use modes::{All, Group, Mode, Race, Settle, Try};
+pub use task_group::TaskGroup;
+
+/// A panic's payload, as `catch_unwind` gives it.
+pub(crate) type Payload = Box<dyn Any + Send>;
+
+/// A future that can be a task of `tasks![]`: every future is. The trait exists for its error
+/// message, which tells what to write when a task expression is not a future.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a future, so it cannot be a task",
+    label = "not a future",
+    note = "a task is a future: write `async {{ ... }}`, or call an `async fn` without `.await`"
+)]
+pub trait TaskFuture: Future {}
+
+impl<F: Future> TaskFuture for F {}
+
+/// A future that can be a task of `tasks![send; ...]`: every future that is `Send`. The trait
+/// exists for its error message, which tells how to fix a task that is not `Send`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not `Send`, so it cannot be a task of `tasks![send; ...]`",
+    label = "not `Send`",
+    note = "a `send` group may run its tasks on any thread: share data with `Arc` and `Mutex` \
+            instead of `Rc` and `RefCell`, or remove `send;` to keep the tasks on this thread"
+)]
+pub trait SendTaskFuture: TaskFuture + Send {}
+
+impl<F: Future + Send> SendTaskFuture for F {}
+
+/// Returns `task` unchanged; its bound puts the "not a future" error at the task's expression.
+#[doc(hidden)]
+pub fn task<F: TaskFuture>(task: F) -> F {
+    task
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Which tasks a group may hold: [`Local`] (they run on the group's thread and need not be
+/// `Send`; the group is not `Send`) or [`Sendable`] (`Send` tasks that a multi-threaded runtime
+/// may run on any thread; the group is `Send`). Sealed: these two are all there are.
+pub trait GroupKind: sealed::Sealed + 'static {
+    /// What the members share with the group.
+    #[doc(hidden)]
+    type Link: Link;
+}
+
+/// The kind of groups whose tasks run on the group's thread: [`TaskGroup::new`], `tasks![...]`.
+#[derive(Debug)]
+pub struct Local;
+
+/// The kind of groups of `Send` tasks that may run on any thread: [`TaskGroup::new_send`],
+/// `tasks![send; ...]`.
+#[derive(Debug)]
+pub struct Sendable;
+
+impl sealed::Sealed for Local {}
+impl sealed::Sealed for Sendable {}
+
+impl GroupKind for Local {
+    type Link = Rc<LocalLink>;
+}
+
+impl GroupKind for Sendable {
+    type Link = Arc<SendLink>;
+}
+
+/// Starting a member, with the bounds of each kind: on this thread for [`Local`], on any thread
+/// of the runtime for [`Sendable`]. The one spawn path of both engines.
+pub(crate) trait SpawnMember<F: Future>: GroupKind {
+    fn spawn(member: F) -> RawHandle<F::Output>;
+}
+
+impl<F> SpawnMember<F> for Local
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    #[track_caller]
+    fn spawn(member: F) -> RawHandle<F::Output> {
+        handle::spawn_local("`tasks![]`", handle::Panics::CaughtByTask, member)
+    }
+}
+
+impl<F> SpawnMember<F> for Sendable
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    #[track_caller]
+    fn spawn(member: F) -> RawHandle<F::Output> {
+        handle::spawn_send("`tasks![]`", handle::Panics::CaughtByTask, member)
+    }
+}
+
+/// What a member does with its task's outcome: each engine's own rule, the rest of the member
+/// being the same for both.
+pub(crate) trait Hooks<T> {
+    /// The member's output, which its group takes from the task's handle.
+    type Output;
+    /// The task returned `output`.
+    fn finished(&self, output: T) -> Self::Output;
+    /// The task panicked with `payload`.
+    fn panicked(&self, payload: Payload) -> Self::Output;
+}
+
+pin_project_lite::pin_project! {
+    /// A task of a group, as it runs on the runtime: the task's future, and the hooks that tell
+    /// the group about its outcome.
+    pub(crate) struct Member<F, H> {
+        #[pin]
+        future: F,
+        hooks: H,
+    }
+}
+
+impl<F, H> Member<F, H> {
+    pub(crate) fn new(future: F, hooks: H) -> Member<F, H> {
+        Member { future, hooks }
+    }
+}
+
+impl<F: Future, H: Hooks<F::Output>> Future for Member<F, H> {
+    type Output = H::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<H::Output> {
+        let this = self.project();
+        let future = this.future;
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(this.hooks.finished(output)),
+            Err(payload) => Poll::Ready(this.hooks.panicked(payload)),
+        }
+    }
+}
+
+/// Starts `member` on the current runtime, as kind `K` starts its tasks.
+#[track_caller]
+pub(crate) fn spawn_member<K, F, H>(member: Member<F, H>) -> RawHandle<H::Output>
+where
+    K: SpawnMember<Member<F, H>>,
+    F: Future,
+    H: Hooks<F::Output>,
+{
+    K::spawn(member)
+}

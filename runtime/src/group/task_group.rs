@@ -1,0 +1,299 @@
+//! The plain group: [`TaskGroup`], behind `tasks![for x in xs => job(x)]`, and [`TupleGroup`],
+//! behind `tasks![a, b, c]`. Both wait for every output in the written order; a panic of any task
+//! reaches them at once through the link, whatever its place in the order.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use super::{
+    spawn_member, GroupKind, Hooks, Link, Local, Member, Payload, SendTaskFuture, Sendable,
+    TaskFuture,
+};
+use crate::task::handle::{Handles, RawHandle};
+
+/// The plain groups' rule for a member's outcome: the output as it is, or `None` after telling
+/// the group about the panic.
+impl<T, L: Link> Hooks<T> for L {
+    type Output = Option<T>;
+
+    fn finished(&self, output: T) -> Option<T> {
+        Some(output)
+    }
+
+    fn panicked(&self, payload: Payload) -> Option<T> {
+        self.fail(payload);
+        None
+    }
+}
+
+/// The output of a member task that has finished: its value, or the group's panic.
+fn finished<T>(link: &impl Link, output: Option<Option<T>>) -> T {
+    match output {
+        Some(Some(value)) => value,
+        Some(None) => link.resume_panic(),
+        None => panic!(
+            "a task of this `tasks![]` group was dropped before it finished, because its runtime \
+             was dropped"
+        ),
+    }
+}
+
+/// A group of tasks with one output type, awaited together: the runtime side of
+/// `tasks![for x in xs => job(x)]`.
+///
+/// Each [`spawn`](TaskGroup::spawn) starts a task at once (as [`spawn`](crate::spawn) does).
+/// Awaiting the group gives every output, in the order the tasks were spawned. If a task panics,
+/// the tasks still running are cancelled and the panic is resumed where the group is awaited.
+/// Dropping the group cancels the tasks still running.
+///
+/// `TaskGroup<T>` (kind [`Local`]) runs its tasks on its own thread; they need not be `Send`
+/// and the group is not `Send`. [`TaskGroup::new_send`] makes a `TaskGroup<T, Sendable>`, whose
+/// `Send` tasks a multi-threaded runtime may run in parallel (`tasks![send; ...]`).
+///
+/// ```
+/// use jobloop_runtime::{sleep, EventLoop, TaskGroup};
+/// use std::time::Duration;
+///
+/// let out = EventLoop::new().block_on(async {
+///     let mut group = TaskGroup::new();
+///     for id in 0..3u64 {
+///         group.spawn(async move {
+///             sleep(Duration::from_millis(30 - 10 * id)).await; // finish in reverse order
+///             id * 10
+///         });
+///     }
+///     group.await
+/// });
+/// assert_eq!(out, [0, 10, 20]); // in spawn order all the same
+/// ```
+#[must_use = "a TaskGroup cancels its tasks when dropped; `.await` it to wait for them"]
+pub struct TaskGroup<T, K: GroupKind = Local> {
+    link: K::Link,
+    /// The tasks, in spawn order; `None` once its output was taken.
+    tasks: Handles<Option<T>>,
+    /// The outputs collected so far: those of `tasks[..outputs.len()]`.
+    outputs: Vec<T>,
+    /// The waker last registered with `link`.
+    registered: Option<Waker>,
+}
+
+impl<T: 'static> TaskGroup<T, Local> {
+    /// Creates an empty group whose tasks run on this thread.
+    pub fn new() -> Self {
+        TaskGroup::with_capacity(0)
+    }
+
+    /// Creates an empty group with room for `capacity` tasks.
+    pub fn with_capacity(capacity: usize) -> Self {
+        TaskGroup {
+            link: Rc::default(),
+            tasks: Handles::with_capacity(capacity),
+            outputs: Vec::new(),
+            registered: None,
+        }
+    }
+
+    /// Starts `future` as a task of this group, on the current runtime, on this thread (the
+    /// future need not be `Send`).
+    ///
+    /// # Panics
+    ///
+    /// When no jobloop runtime runs on this thread.
+    #[track_caller]
+    pub fn spawn<F>(&mut self, future: F)
+    where
+        F: TaskFuture<Output = T> + 'static,
+    {
+        let member = Member::new(future, self.link.clone());
+        self.tasks.push(spawn_member::<Local, _, _>(member));
+    }
+}
+
+impl<T: Send + 'static> TaskGroup<T, Sendable> {
+    /// Creates an empty group of `Send` tasks, which a multi-threaded runtime may run in
+    /// parallel on its worker threads. `tasks![send; ...]` uses it.
+    pub fn new_send() -> Self {
+        TaskGroup::send_with_capacity(0)
+    }
+
+    /// Creates an empty group of `Send` tasks with room for `capacity` of them.
+    pub fn send_with_capacity(capacity: usize) -> Self {
+        TaskGroup {
+            link: Arc::default(),
+            tasks: Handles::with_capacity(capacity),
+            outputs: Vec::new(),
+            registered: None,
+        }
+    }
+
+    /// Starts `future` as a task of this group, on any thread of the current runtime.
+    ///
+    /// # Panics
+    ///
+    /// When no jobloop runtime runs on this thread.
+    #[track_caller]
+    pub fn spawn<F>(&mut self, future: F)
+    where
+        F: SendTaskFuture<Output = T> + 'static,
+    {
+        let member = Member::new(future, self.link.clone());
+        self.tasks.push(spawn_member::<Sendable, _, _>(member));
+    }
+}
+
+impl<T, K: GroupKind> TaskGroup<T, K> {
+    /// How many tasks were spawned in this group.
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Whether no task was spawned in this group.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.len() == 0
+    }
+}
+
+impl<T: 'static> Default for TaskGroup<T, Local> {
+    fn default() -> Self {
+        TaskGroup::new()
+    }
+}
+
+impl<T, K: GroupKind> Future for TaskGroup<T, K> {
+    type Output = Vec<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
+        let this = &mut *self;
+        this.link.register_and_check(&mut this.registered, cx);
+        let total = this.tasks.len();
+        // Wait in spawn order: only the first unfinished task can hold the group back, and a
+        // panic anywhere reaches us through `link`.
+        while this.outputs.len() < total {
+            // A finished task is freed as its output is taken.
+            match this.tasks.poll_take(this.outputs.len(), cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(output) => {
+                    let value = finished(&this.link, output);
+                    // Room for every output is made once an eighth of them are in: their tasks,
+                    // freed by then, gave back more than the outputs take, so the group's peak
+                    // memory stays that of its tasks. Until then the `Vec` grows as usual.
+                    if this.outputs.len() == total / 8 {
+                        this.outputs.reserve_exact(total - this.outputs.len());
+                    }
+                    this.outputs.push(value);
+                }
+            }
+        }
+        this.tasks.clear();
+        Poll::Ready(std::mem::take(&mut this.outputs))
+    }
+}
+
+// The outputs and task handles are never pinned: the group is moved freely whatever `T` is.
+impl<T, K: GroupKind> Unpin for TaskGroup<T, K> {}
+
+impl<T, K: GroupKind> fmt::Debug for TaskGroup<T, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroup")
+            .field("tasks", &self.tasks.len())
+            .field("finished", &self.outputs.len())
+            .finish()
+    }
+}
+
+/// The group behind the list form `tasks![a, b, c]`, whose tasks have different output types:
+/// each spawn returns a [`MemberHandle`] to await in turn. Used by the code `tasks![]` expands
+/// to.
+pub struct TupleGroup<K: GroupKind = Local> {
+    link: K::Link,
+}
+
+impl TupleGroup<Local> {
+    /// Creates an empty group whose tasks run on this thread.
+    pub fn new() -> Self {
+        TupleGroup {
+            link: Rc::default(),
+        }
+    }
+
+    /// Starts `future` as a task of this group, on this thread.
+    #[track_caller]
+    pub fn spawn<F, T>(&self, future: F) -> MemberHandle<T, Local>
+    where
+        // `T` rather than `F::Output` in the signature: with no projection to resolve, a task
+        // that is not a future gets `TaskFuture`'s error message, which says what to write.
+        F: TaskFuture<Output = T> + 'static,
+        T: 'static,
+    {
+        let member = Member::new(future, self.link.clone());
+        MemberHandle {
+            task: Some(spawn_member::<Local, _, _>(member)),
+            link: self.link.clone(),
+            registered: None,
+        }
+    }
+}
+
+impl Default for TupleGroup<Local> {
+    fn default() -> Self {
+        TupleGroup::new()
+    }
+}
+
+impl TupleGroup<Sendable> {
+    /// Creates an empty group of `Send` tasks.
+    pub fn new_send() -> Self {
+        TupleGroup {
+            link: Arc::default(),
+        }
+    }
+
+    /// Starts `future` as a task of this group, on any thread of the current runtime.
+    #[track_caller]
+    pub fn spawn<F, T>(&self, future: F) -> MemberHandle<T, Sendable>
+    where
+        F: SendTaskFuture<Output = T> + 'static,
+        T: Send + 'static,
+    {
+        let member = Member::new(future, self.link.clone());
+        MemberHandle {
+            task: Some(spawn_member::<Sendable, _, _>(member)),
+            link: self.link.clone(),
+            registered: None,
+        }
+    }
+}
+
+/// The handle to one task of a [`TupleGroup`]. Awaiting it gives the task's output, or resumes
+/// the panic of any task of the group; dropping it cancels the task.
+#[must_use = "dropping a MemberHandle cancels its task"]
+pub struct MemberHandle<T, K: GroupKind = Local> {
+    task: Option<RawHandle<Option<T>>>,
+    link: K::Link,
+    registered: Option<Waker>,
+}
+
+impl<T, K: GroupKind> Unpin for MemberHandle<T, K> {}
+
+impl<T, K: GroupKind> Future for MemberHandle<T, K> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = &mut *self;
+        this.link.register_and_check(&mut this.registered, cx);
+        let Some(task) = this.task.as_mut() else {
+            panic!("MemberHandle polled after it returned its output");
+        };
+        match task.poll_output(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(output) => {
+                this.task = None;
+                Poll::Ready(finished(&this.link, output))
+            }
+        }
+    }
+}

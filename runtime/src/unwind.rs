@@ -1,0 +1,70 @@
+//! Panics that must not escape: a destructor that panics while a runtime drops a task (async-task
+//! aborts the process when that happens inside it), or while the event loop is being dropped.
+//! Every task jobloop starts, on every runtime, drops its future and its output through these.
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Drops `value`, catching a panic of its destructor (the panic hook has reported it).
+pub(crate) fn drop_quietly<T>(value: T) {
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+}
+
+pin_project_lite::pin_project! {
+    /// A task's future, dropped inside `catch_unwind`: a destructor that panics while the
+    /// runtime drops a cancelled task is reported by the panic hook, and the runtime goes on.
+    pub(crate) struct CatchDrop<F> {
+        #[pin]
+        future: Option<F>,
+    }
+
+    impl<F> PinnedDrop for CatchDrop<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut future = this.project().future;
+            // `Pin::set` drops the pinned future in place, as a pinned value must be.
+            let _ = catch_unwind(AssertUnwindSafe(|| future.set(None)));
+        }
+    }
+}
+
+impl<F> CatchDrop<F> {
+    pub(crate) fn new(future: F) -> CatchDrop<F> {
+        CatchDrop {
+            future: Some(future),
+        }
+    }
+}
+
+impl<F: Future> Future for CatchDrop<F> {
+    type Output = Quiet<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Quiet<F::Output>> {
+        match self.project().future.as_pin_mut() {
+            Some(future) => future.poll(cx).map(|output| Quiet(Some(output))),
+            // Only reachable by polling after the future was dropped, which no runtime does;
+            // pending forever is the harmless answer.
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// A task's output: when nobody takes it (the task was detached), the runtime drops it where a
+/// panic would abort the process, so a panicking `Drop` of the output is caught here.
+pub(crate) struct Quiet<T>(Option<T>);
+
+impl<T> Quiet<T> {
+    /// The output itself.
+    pub(crate) fn into_inner(mut self) -> Option<T> {
+        self.0.take()
+    }
+}
+
+impl<T> Drop for Quiet<T> {
+    fn drop(&mut self) {
+        if let Some(output) = self.0.take() {
+            drop_quietly(output);
+        }
+    }
+}
