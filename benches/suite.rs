@@ -22,23 +22,9 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use jobloop::runtime::{Smol, Tokio};
 use jobloop::{sleep, tasks, yield_now, EventLoop, Runtime};
 
-// The macros' expansion functions, compiled into this bench from their sources: a proc-macro
-// crate cannot export them.
-#[allow(dead_code)]
-#[path = "../macros/src/error.rs"]
-mod error;
-#[allow(dead_code)]
-#[path = "../macros/src/expand.rs"]
-mod expand;
-#[allow(dead_code)]
-#[path = "../macros/src/parse.rs"]
-mod parse;
-#[allow(dead_code)]
-#[path = "../macros/src/split.rs"]
-mod split;
-#[allow(dead_code)]
-#[path = "../macros/src/validate.rs"]
-mod validate;
+// The macros' expansion functions, compiled into this bench from their sources (a proc-macro
+// crate cannot export them), through the crate's own list of its modules.
+include!("../macros/src/modules.rs");
 
 /// Counts the bytes live now and at the peak, to measure memory per task.
 #[global_allocator]
@@ -665,14 +651,14 @@ fn expansion(config: &Config) -> Table {
     );
     let reps = if config.quick { 21 } else { 201 };
     table.add(measure("#[job_main] on a 2 000-line main", reps, || {
-        black_box(expand::entry(
-            expand::Entry::Main,
+        black_box(entry::expand(
+            entry::Entry::Main,
             TokenStream::new(),
             main.clone(),
         ));
     }));
     table.add(measure("tasks![] with 1 000 entries", reps, || {
-        black_box(expand::tasks(list.clone()));
+        black_box(tasks::expand(list.clone()));
     }));
     table
 }

@@ -1,37 +1,28 @@
 //! The expansion functions of `jobloop-macros`, outside the proc-macro crate, for fuzzing.
 //!
 //! A proc-macro crate exports only its macros, so its modules are compiled again here from the
-//! same files: no production code changes for the fuzzer. When `macros/src/lib.rs` gains a
-//! module, add it below too.
+//! same files, through the one list the crate itself uses (`macros/src/modules.rs`): no
+//! production code changes for the fuzzer, and no second list to keep in sync.
 
 // The macros crate uses all of these; here only the expansion functions are called.
 #![allow(dead_code, unused_imports)]
 
-#[path = "../../macros/src/error.rs"]
-mod error;
-#[path = "../../macros/src/expand.rs"]
-mod expand;
-#[path = "../../macros/src/parse.rs"]
-mod parse;
-#[path = "../../macros/src/split.rs"]
-mod split;
-#[path = "../../macros/src/validate.rs"]
-mod validate;
+include!("../../macros/src/modules.rs");
 
 use std::str::FromStr;
 
 use proc_macro2::TokenStream;
 
-pub use expand::Entry;
+use entry::Entry;
 
 /// `#[job_main(args)]` / `#[job_test(args)]` on `item`.
-pub fn entry(entry: Entry, args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::entry(entry, args, item)
+fn expand_entry(entry: Entry, args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(entry, args, item)
 }
 
 /// `tasks![input]`.
-pub fn tasks(input: TokenStream) -> TokenStream {
-    expand::tasks(input)
+fn expand_tasks(input: TokenStream) -> TokenStream {
+    tasks::expand(input)
 }
 
 /// One fuzz input: the bytes as text (invalid UTF-8 replaced), lexed; text that does not lex is
@@ -42,7 +33,7 @@ pub fn run(data: &[u8]) {
     let Ok(whole) = TokenStream::from_str(&text) else {
         return;
     };
-    let _ = tasks(whole.clone());
+    let _ = expand_tasks(whole.clone());
     let (args, item) = match text.split_once('\n') {
         Some((first, rest)) => match (TokenStream::from_str(first), TokenStream::from_str(rest)) {
             (Ok(args), Ok(item)) => (args, item),
@@ -50,6 +41,6 @@ pub fn run(data: &[u8]) {
         },
         None => (TokenStream::new(), whole),
     };
-    let _ = entry(Entry::Main, args.clone(), item.clone());
-    let _ = entry(Entry::Test, args, item);
+    let _ = expand_entry(Entry::Main, args.clone(), item.clone());
+    let _ = expand_entry(Entry::Test, args, item);
 }

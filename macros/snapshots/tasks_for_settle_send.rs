@@ -1,6 +1,6 @@
 fn snapshot() {
-    let _ = ::jobloop::group::Group::new_send(
-        ::jobloop::group::Names::Each("fetch(u.parse()?)"),
+    let _ = ::jobloop::group::Group::with_names_send(
+        ::jobloop::__private::Names::Each("fetch(u.parse()?)"),
         ::jobloop::group::Settle::default(),
         ::core::primitive::usize::MAX,
         {

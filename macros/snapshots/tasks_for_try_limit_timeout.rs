@@ -1,13 +1,13 @@
 fn snapshot() {
     let _ = ::jobloop::timeout(
         Duration::from_secs(5),
-        ::jobloop::group::Group::new(
-            ::jobloop::group::Names::Each("fetch(u)"),
+        ::jobloop::group::Group::with_names(
+            ::jobloop::__private::Names::Each("fetch(u)"),
             ::jobloop::group::Try::default(),
             8,
             ::core::iter::Iterator::map(
                 ::core::iter::IntoIterator::into_iter(urls),
-                |u| ::jobloop::group::try_task(fetch(u)),
+                |u| ::jobloop::__private::try_task(fetch(u)),
             ),
         ),
     );

@@ -4,8 +4,8 @@ fn snapshot() {
             T0(T0),
             T1(T1),
         }
-        let task_0 = ::jobloop::group::try_task(job(1));
-        let task_1 = ::jobloop::group::try_task(other(2));
+        let task_0 = ::jobloop::__private::try_task(job(1));
+        let task_1 = ::jobloop::__private::try_task(other(2));
         let futures: [::core::pin::Pin<
             ::std::boxed::Box<
                 dyn ::core::future::Future<
@@ -34,8 +34,8 @@ fn snapshot() {
                 }
             }),
         ];
-        let group = ::jobloop::group::Group::new_send(
-            ::jobloop::group::Names::List(&["job(1)", "other(2)"]),
+        let group = ::jobloop::group::Group::with_names_send(
+            ::jobloop::__private::Names::List(&["job(1)", "other(2)"]),
             ::jobloop::group::Try::default(),
             ::core::primitive::usize::MAX,
             futures,

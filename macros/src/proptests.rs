@@ -20,7 +20,8 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-use crate::expand::{self, Entry};
+use crate::entry::{self, Entry};
+use crate::tasks;
 
 const DEFAULT_CASES: u32 = 2_000;
 
@@ -577,7 +578,7 @@ fn check_entry(
         return Ok(());
     };
     check(stats, &[&args, &item], || {
-        expand::entry(entry, args.clone(), item.clone())
+        entry::expand(entry, args.clone(), item.clone())
     })
 }
 
@@ -606,7 +607,7 @@ fn tasks_never_panics() {
             stats.skipped.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         };
-        check(stats, &[&tokens], || expand::tasks(tokens.clone()))
+        check(stats, &[&tokens], || tasks::expand(tokens.clone()))
     });
 }
 
@@ -665,15 +666,15 @@ fn edge_cases_never_panic() {
         let tokens = lex(source);
         let empty = TokenStream::new();
         let results = [
-            check(&stats, &[&tokens], || expand::tasks(tokens.clone())),
+            check(&stats, &[&tokens], || tasks::expand(tokens.clone())),
             check(&stats, &[&tokens, &empty], || {
-                expand::entry(Entry::Main, tokens.clone(), TokenStream::new())
+                entry::expand(Entry::Main, tokens.clone(), TokenStream::new())
             }),
             check(&stats, &[&empty, &tokens], || {
-                expand::entry(Entry::Test, TokenStream::new(), tokens.clone())
+                entry::expand(Entry::Test, TokenStream::new(), tokens.clone())
             }),
             check(&stats, &[&tokens, &tokens], || {
-                expand::entry(Entry::Main, tokens.clone(), tokens.clone())
+                entry::expand(Entry::Main, tokens.clone(), tokens.clone())
             }),
         ];
         for result in results {
@@ -687,11 +688,11 @@ fn edge_cases_never_panic() {
         TokenTree::from(Group::new(Delimiter::None, lex(source))).into()
     };
     let tasks = none_group("for x in xs => job(x)");
-    check(&stats, &[&tasks], || expand::tasks(tasks.clone())).unwrap();
+    check(&stats, &[&tasks], || tasks::expand(tasks.clone())).unwrap();
     let item = none_group("async fn main() {}");
     let empty = TokenStream::new();
     check(&stats, &[&empty, &item], || {
-        expand::entry(Entry::Main, TokenStream::new(), item.clone())
+        entry::expand(Entry::Main, TokenStream::new(), item.clone())
     })
     .unwrap();
 }

@@ -6,7 +6,8 @@ use expect_test::{expect_file, ExpectFile};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::expand::{self, Entry};
+use crate::entry::{self, Entry};
+use crate::tasks;
 
 /// Formats generated items as a person would read them.
 fn pretty(tokens: TokenStream) -> String {
@@ -32,7 +33,7 @@ fn job_main_default_runtime() {
         }
     };
     check(
-        pretty(expand::entry(Entry::Main, quote!(), item)),
+        pretty(entry::expand(Entry::Main, quote!(), item)),
         expect_file!["../snapshots/job_main_default.rs"],
     );
 }
@@ -47,7 +48,7 @@ fn job_main_with_runtime_and_result() {
         }
     };
     check(
-        pretty(expand::entry(
+        pretty(entry::expand(
             Entry::Main,
             quote!(runtime = my::Runtime::new::<A, B>(4)),
             item,
@@ -65,7 +66,7 @@ fn job_test_adds_the_test_attribute() {
         }
     };
     check(
-        pretty(expand::entry(Entry::Test, quote!(), item)),
+        pretty(entry::expand(Entry::Test, quote!(), item)),
         expect_file!["../snapshots/job_test.rs"],
     );
 }
@@ -78,7 +79,7 @@ fn job_main_error_keeps_the_function() {
         }
     };
     check(
-        pretty(expand::entry(Entry::Main, quote!(), item)),
+        pretty(entry::expand(Entry::Main, quote!(), item)),
         expect_file!["../snapshots/job_main_error.rs"],
     );
 }
@@ -86,7 +87,7 @@ fn job_main_error_keeps_the_function() {
 #[test]
 fn tasks_list_form() {
     check(
-        pretty_expr(expand::tasks(quote!(
+        pretty_expr(tasks::expand(quote!(
             job(7),
             async { "hi" },
             f::<u8, u16>(),
@@ -98,7 +99,7 @@ fn tasks_list_form() {
 #[test]
 fn tasks_for_form() {
     check(
-        pretty_expr(expand::tasks(
+        pretty_expr(tasks::expand(
             quote!(for (i, url) in urls.iter().enumerate() => fetch(i, url)),
         )),
         expect_file!["../snapshots/tasks_for.rs"],
@@ -108,7 +109,7 @@ fn tasks_for_form() {
 #[test]
 fn tasks_for_form_with_mode_and_options() {
     check(
-        pretty_expr(expand::tasks(quote!(
+        pretty_expr(tasks::expand(quote!(
             try, limit = 8, timeout = Duration::from_secs(5); for u in urls => fetch(u)
         ))),
         expect_file!["../snapshots/tasks_for_try_limit_timeout.rs"],
@@ -118,7 +119,7 @@ fn tasks_for_form_with_mode_and_options() {
 #[test]
 fn tasks_for_form_with_mode_and_no_limit_evaluates_the_tasks_first() {
     check(
-        pretty_expr(expand::tasks(quote!(
+        pretty_expr(tasks::expand(quote!(
             settle, send; for u in urls => fetch(u.parse()?)
         ))),
         expect_file!["../snapshots/tasks_for_settle_send.rs"],
@@ -128,7 +129,7 @@ fn tasks_for_form_with_mode_and_no_limit_evaluates_the_tasks_first() {
 #[test]
 fn tasks_list_form_with_mode() {
     check(
-        pretty_expr(expand::tasks(quote!(try, send; job(1), other(2)))),
+        pretty_expr(tasks::expand(quote!(try, send; job(1), other(2)))),
         expect_file!["../snapshots/tasks_list_try_send.rs"],
     );
 }
@@ -141,13 +142,13 @@ fn job_test_virtual_time() {
         }
     };
     check(
-        pretty(expand::entry(Entry::Test, quote!(virtual_time), item)),
+        pretty(entry::expand(Entry::Test, quote!(virtual_time), item)),
         expect_file!["../snapshots/job_test_virtual_time.rs"],
     );
 }
 
 #[test]
 fn tasks_errors_are_all_reported() {
-    let expanded = expand::tasks(quote!(a(), , b(); c())).to_string();
+    let expanded = tasks::expand(quote!(a(), , b(); c())).to_string();
     assert_eq!(expanded.matches("compile_error").count(), 2, "{expanded}");
 }

@@ -96,3 +96,42 @@ pub(crate) fn find_fat_arrow(tokens: &[TokenTree]) -> Option<usize> {
         )
     })
 }
+
+/// The text of a task expression, for its name in errors: tokens joined as written, with a
+/// space between two words and after `,` and `;` (`fetch(u)`, `job(id*2)`, `{ let a=b; f(a) }`).
+pub(crate) fn expr_text(tokens: &TokenStream) -> String {
+    let mut text = String::new();
+    let mut space_before_word = false;
+    for token in tokens.clone() {
+        match token {
+            proc_macro2::TokenTree::Group(group) => {
+                let inner = expr_text(&group.stream());
+                match group.delimiter() {
+                    proc_macro2::Delimiter::Parenthesis => text.push_str(&format!("({inner})")),
+                    proc_macro2::Delimiter::Bracket => text.push_str(&format!("[{inner}]")),
+                    proc_macro2::Delimiter::Brace => {
+                        if !text.is_empty() && !text.ends_with(' ') {
+                            text.push(' ');
+                        }
+                        text.push_str(&format!("{{ {inner} }}"));
+                    }
+                    proc_macro2::Delimiter::None => text.push_str(&inner),
+                }
+                space_before_word = matches!(group.delimiter(), proc_macro2::Delimiter::Brace);
+            }
+            proc_macro2::TokenTree::Punct(punct) => {
+                text.push(punct.as_char());
+                space_before_word = matches!(punct.as_char(), ',' | ';');
+            }
+            word => {
+                if space_before_word {
+                    text.push(' ');
+                }
+                text.push_str(&word.to_string());
+                space_before_word = true;
+            }
+        }
+    }
+    text
+}
+

@@ -1,20 +1,10 @@
-//! Validation: the checks that need more than syntax, each error pointing at the user's token
-//! and saying what to write instead.
+//! Validating `#[job_main]` / `#[job_test]`: the checks that need more than syntax, each error
+//! pointing at the user's token and saying what to write instead.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::TokenTree;
 
-use crate::error::Errors;
-use crate::expand::Entry;
-use crate::parse::{EntryOption, FnItem, Tasks, TasksInput};
-
-/// The options of `#[job_main]` / `#[job_test]`, once checked.
-#[derive(Default)]
-pub(crate) struct EntryConfig {
-    /// `runtime = EXPR`: the runtime to run on, instead of the embedded event loop.
-    pub(crate) runtime: Option<TokenStream>,
-    /// `virtual_time` (tests only): the runtime's virtual clock.
-    pub(crate) virtual_time: bool,
-}
+use super::ast::{is_test_attr, Entry, EntryConfig, EntryOption, FnItem};
+use crate::errors::Errors;
 
 /// The options each attribute accepts, for error messages.
 fn valid_options(entry: Entry) -> &'static str {
@@ -25,7 +15,7 @@ fn valid_options(entry: Entry) -> &'static str {
 }
 
 /// Checks the options; unknown and repeated ones become errors.
-pub(crate) fn entry_config(
+pub(crate) fn config(
     entry: Entry,
     options: Vec<EntryOption>,
     errors: &mut Errors,
@@ -82,7 +72,7 @@ pub(crate) fn entry_config(
 }
 
 /// Checks the function; returns whether it can be expanded.
-pub(crate) fn entry_fn(entry: Entry, item: &FnItem, errors: &mut Errors) -> bool {
+pub(crate) fn function(entry: Entry, item: &FnItem, errors: &mut Errors) -> bool {
     let mut found = Errors::default();
     let mut error = |tokens: &dyn quote::ToTokens, message: String| {
         found.push(syn::Error::new_spanned(tokens, message));
@@ -150,7 +140,7 @@ pub(crate) fn entry_fn(entry: Entry, item: &FnItem, errors: &mut Errors) -> bool
     }
     if entry == Entry::Test {
         for attr in &item.attrs {
-            if crate::expand::is_test_attr(attr) {
+            if is_test_attr(attr) {
                 let path = attr.path();
                 let written = quote::ToTokens::to_token_stream(path)
                     .to_string()
@@ -174,76 +164,3 @@ fn is_self(token: &TokenTree) -> bool {
     matches!(token, TokenTree::Ident(ident) if ident == "self")
 }
 
-/// `tasks![limit = N; for PAT in ITER => EXPR]` makes each task inside the group, in a closure,
-/// when a slot frees up: `?` and `.await` in `EXPR` cannot act on the function that writes
-/// `tasks![]`. Points at each one that would (rustc would only speak of a closure the user
-/// never wrote).
-///
-/// The check is on tokens and errs on the side of silence: it stops looking at the rest of a
-/// level at the first `|` (a closure, whose body is its own, or an operator) and at the first
-/// item keyword (`fn`, `struct`, `const`, ...), and does not look into `async` blocks or macro
-/// arguments (whose `?` may mean anything). What it misses still gets rustc's error; nothing
-/// valid is rejected.
-pub(crate) fn tasks(tasks: &Tasks) -> syn::Result<()> {
-    let mut errors = Errors::default();
-    if let (Some(_), TasksInput::For { expr, .. }) = (&tasks.options.limit, &tasks.input) {
-        check_lazy_task(expr.tokens.clone(), &mut errors);
-    }
-    errors.finish(())
-}
-
-/// Keywords after which the rest of a level is an item or a construct with its own `?`.
-const STOP_WORDS: &[&str] = &[
-    "fn",
-    "impl",
-    "mod",
-    "trait",
-    "struct",
-    "enum",
-    "union",
-    "type",
-    "static",
-    "const",
-    "try",
-    "macro_rules",
-    "use",
-    "extern",
-];
-
-fn check_lazy_task(tokens: TokenStream, errors: &mut Errors) {
-    let mut previous: Option<TokenTree> = None;
-    for token in tokens {
-        match &token {
-            TokenTree::Punct(punct) if punct.as_char() == '?' => errors.push(syn::Error::new(
-                punct.span(),
-                "with `limit`, each task is made inside the group when a slot frees up, so \
-                 this `?` cannot return from the function: compute the values before \
-                 `tasks![]` (for example, collect them into a `Vec`), or remove `limit`",
-            )),
-            TokenTree::Ident(ident) if ident == "await" && is_punct(previous.as_ref(), '.') => {
-                errors.push(syn::Error::new(
-                    ident.span(),
-                    "with `limit`, each task is made inside the group when a slot frees up, \
-                     so this `.await` cannot run in the function: await before `tasks![]`, \
-                     move it into the task (`async move { .. }`), or remove `limit`",
-                ));
-            }
-            TokenTree::Punct(punct) if punct.as_char() == '|' => return,
-            TokenTree::Ident(ident) if STOP_WORDS.iter().any(|word| ident == word) => return,
-            TokenTree::Group(group) => {
-                let async_block = group.delimiter() == Delimiter::Brace
-                    && matches!(&previous, Some(TokenTree::Ident(ident)) if ident == "async" || ident == "move");
-                let macro_arguments = is_punct(previous.as_ref(), '!');
-                if !async_block && !macro_arguments {
-                    check_lazy_task(group.stream(), errors);
-                }
-            }
-            _ => {}
-        }
-        previous = Some(token);
-    }
-}
-
-fn is_punct(token: Option<&TokenTree>, c: char) -> bool {
-    matches!(token, Some(TokenTree::Punct(punct)) if punct.as_char() == c)
-}

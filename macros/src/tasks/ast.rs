@@ -1,0 +1,69 @@
+//! The types of `tasks![]`: the options and the tasks, as parsing makes them. Imports nothing
+//! else of the crate.
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+
+/// The input of `tasks![...]`: options, then the tasks.
+pub(crate) struct Tasks {
+    pub(crate) options: TasksOptions,
+    pub(crate) input: TasksInput,
+}
+
+/// The options written before `;` in `tasks![try, limit = 8; ...]`.
+#[derive(Default)]
+pub(crate) struct TasksOptions {
+    /// `send`: the tasks are `Send` and may run on any thread of a multi-threaded runtime.
+    pub(crate) send: bool,
+    /// `try`, `settle` or `race`, with the keyword's token.
+    pub(crate) mode: Option<(TasksMode, Ident)>,
+    /// `limit = N`: at most N tasks run at once.
+    pub(crate) limit: Option<TokenStream>,
+    /// `timeout = DURATION`.
+    pub(crate) timeout: Option<TokenStream>,
+}
+
+impl TasksOptions {
+    /// Whether the group needs the general engine (`jobloop::group::Group`) rather than the
+    /// plain fast path.
+    pub(crate) fn needs_engine(&self) -> bool {
+        self.mode.is_some() || self.limit.is_some() || self.timeout.is_some()
+    }
+}
+
+/// The modes of `tasks![]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TasksMode {
+    Try,
+    Settle,
+    Race,
+}
+
+/// One task expression, with the span of its first token (where errors about it point).
+pub(crate) struct Task {
+    pub(crate) tokens: TokenStream,
+    pub(crate) span: Span,
+}
+
+impl Task {
+    pub(crate) fn new(tokens: Vec<TokenTree>) -> Task {
+        let span = tokens.first().map_or(Span::call_site(), TokenTree::span);
+        Task {
+            tokens: tokens.into_iter().collect(),
+            span,
+        }
+    }
+}
+
+/// The tasks of `tasks![...]`.
+pub(crate) enum TasksInput {
+    /// `tasks![a, b, c]`: one task per expression, output a tuple.
+    List(Vec<Task>),
+    /// `tasks![for PAT in ITER => EXPR]`: one task per item, output a `Vec`.
+    For {
+        for_token: TokenTree,
+        pat: TokenStream,
+        iter: TokenStream,
+        expr: Task,
+    },
+}
+
