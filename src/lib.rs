@@ -241,9 +241,72 @@ pub use jobloop_macros::job_test;
 ///
 /// When evaluated where no jobloop runtime runs (start one with [`job_main`], [`job_test`] or
 /// [`EventLoop::block_on`]).
-#[doc(inline)]
-pub use jobloop_macros::tasks;
+#[macro_export]
+macro_rules! tasks {
+    // Forwards `$crate` to the proc macro, so that the expansion finds jobloop wherever it is
+    // (renamed in Cargo.toml, or re-exported by another crate).
+    ($($input:tt)*) => {
+        $crate::__private::tasks!($crate; $($input)*)
+    };
+}
 
 /// Items used by the code the macros generate. Not a public API.
 #[doc(hidden)]
-pub use jobloop_runtime::__private;
+pub mod __private {
+    pub use jobloop_macros::tasks;
+    pub use jobloop_runtime::__private::*;
+
+    /// The function's return type, for `#[job_main]`'s check of the body (never called: it sits
+    /// behind `if false`).
+    pub fn returns<R>() -> R {
+        unreachable!("jobloop: `returns` is only type-checked, never called")
+    }
+
+    /// `runtime = jobloop::runtime::Tokio::...` with the feature on: the expression.
+    #[cfg(feature = "tokio")]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __tokio_runtime {
+        ($runtime:expr) => {
+            $runtime
+        };
+    }
+
+    /// Without the feature: an error at `Tokio` that says what to add to Cargo.toml.
+    #[cfg(not(feature = "tokio"))]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __tokio_runtime {
+        ($runtime:expr) => {
+            ::core::compile_error!(
+                "`jobloop::runtime::Tokio` needs jobloop's cargo feature `tokio`: in Cargo.toml, \
+                 write `jobloop = { version = \"0.1\", features = [\"tokio\"] }`"
+            )
+        };
+    }
+
+    /// `runtime = jobloop::runtime::Smol::new()` with the feature on: the expression.
+    #[cfg(feature = "smol")]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __smol_runtime {
+        ($runtime:expr) => {
+            $runtime
+        };
+    }
+
+    /// Without the feature: an error at `Smol` that says what to add to Cargo.toml.
+    #[cfg(not(feature = "smol"))]
+    #[macro_export]
+    #[doc(hidden)]
+    macro_rules! __smol_runtime {
+        ($runtime:expr) => {
+            ::core::compile_error!(
+                "`jobloop::runtime::Smol` needs jobloop's cargo feature `smol`: in Cargo.toml, \
+                 write `jobloop = { version = \"0.1\", features = [\"smol\"] }`"
+            )
+        };
+    }
+
+    pub use crate::{__smol_runtime as smol_runtime, __tokio_runtime as tokio_runtime};
+}

@@ -3,8 +3,13 @@ fn main() -> Result<(), std::io::Error> {
     ::jobloop::Runtime::run(
         my::Runtime::new::<A, B>(4),
         async {
-            jobloop::sleep(std::time::Duration::from_secs(1)).await;
-            Ok(())
+            if false {
+                return ::jobloop::__private::returns::<Result<(), std::io::Error>>();
+            }
+            {
+                jobloop::sleep(std::time::Duration::from_secs(1)).await;
+                Ok(())
+            }
         },
     )
 }

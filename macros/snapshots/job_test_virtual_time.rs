@@ -3,6 +3,11 @@ fn clock() {
     ::jobloop::EventLoop::new()
         .with_virtual_time()
         .block_on(async {
-            jobloop::sleep(std::time::Duration::from_secs(60)).await;
+            if false {
+                return ::jobloop::__private::returns::<()>();
+            }
+            {
+                jobloop::sleep(std::time::Duration::from_secs(60)).await;
+            }
         })
 }

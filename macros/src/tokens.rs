@@ -4,7 +4,7 @@
 //! time), so separators are found by walking the tokens: a separator inside a group (`(..)`,
 //! `[..]`, `{..}`) or between angle brackets (`f::<A, B>()`) does not count.
 
-use proc_macro2::{Spacing, TokenStream, TokenTree};
+use proc_macro2::{Spacing, Span, TokenStream, TokenTree};
 
 /// One segment of a split: its tokens, and the separator that ended it (if any).
 pub(crate) struct Segment {
@@ -135,3 +135,15 @@ pub(crate) fn expr_text(tokens: &TokenStream) -> String {
     text
 }
 
+/// `tokens` (a path such as the crate's `$crate`) shown at `span` in errors, while still
+/// resolving where they were written: `$crate` must keep its own hygiene to mean jobloop.
+pub(crate) fn located_at(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(token.span().located_at(span));
+            token
+        })
+        .collect()
+}

@@ -58,6 +58,8 @@ pub(crate) struct EntryConfig {
     pub(crate) runtime: Option<TokenStream>,
     /// `virtual_time` (tests only): the runtime's virtual clock.
     pub(crate) virtual_time: bool,
+    /// `crate = path`: where jobloop is, when it is renamed or re-exported (default `::jobloop`).
+    pub(crate) krate: Option<TokenStream>,
 }
 
 /// Whether `attr` is `#[test]` or another test attribute (`#[tokio::test]`, ...).

@@ -2,11 +2,13 @@
 //! person would write it (`EventLoop::new().block_on(async { .. })`), or, when the function
 //! itself is invalid, the function as written where it causes no further error.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::ReturnType;
 
 use super::ast::{is_test_attr, Entry, EntryConfig, FnItem};
 
+/// The function as a plain `fn` that runs its body on the runtime.
 pub(crate) fn function(entry: Entry, config: &EntryConfig, function: &FnItem) -> TokenStream {
     let FnItem {
         attrs,
@@ -16,14 +18,24 @@ pub(crate) fn function(entry: Entry, config: &EntryConfig, function: &FnItem) ->
         body,
         ..
     } = function;
-    let run = match (&config.runtime, config.virtual_time) {
-        (None, false) => quote! { ::jobloop::EventLoop::new().block_on(async #body) },
+    let krate = match &config.krate {
+        Some(path) => path.clone(),
+        None => quote!(::jobloop),
+    };
+    let check = returns_check(&krate, function);
+    let body = quote! { async { #check #body } };
+    let runtime = config
+        .runtime
+        .as_ref()
+        .map(|runtime| needs_feature(&krate, runtime));
+    let run = match (runtime, config.virtual_time) {
+        (None, false) => quote! { #krate::EventLoop::new().block_on(#body) },
         (None, true) => {
-            quote! { ::jobloop::EventLoop::new().with_virtual_time().block_on(async #body) }
+            quote! { #krate::EventLoop::new().with_virtual_time().block_on(#body) }
         }
-        (Some(runtime), false) => quote! { ::jobloop::Runtime::run(#runtime, async #body) },
+        (Some(runtime), false) => quote! { #krate::Runtime::run(#runtime, #body) },
         (Some(runtime), true) => quote! {
-            ::jobloop::Runtime::run(::jobloop::Runtime::with_virtual_time(#runtime), async #body)
+            #krate::Runtime::run(#krate::Runtime::with_virtual_time(#runtime), #body)
         },
     };
     let test_attr = match entry {
@@ -37,6 +49,65 @@ pub(crate) fn function(entry: Entry, config: &EntryConfig, function: &FnItem) ->
             #run
         }
     }
+}
+
+/// `if false { return returns::<R>(); }`, where `R` is the function's return type: the body is
+/// then type-checked against `R` from its first line, so that a mismatch (a tail expression, a
+/// `return`, a `?`) is reported in the body, at the user's token, rather than at the attribute.
+/// Nothing when `R` cannot be named in a turbofish (`impl Trait`, `!`).
+fn returns_check(krate: &TokenStream, function: &FnItem) -> TokenStream {
+    let (ty, span) = match &function.output {
+        ReturnType::Default => {
+            let span = function.ident.span();
+            (quote_spanned!(span=> ()), span)
+        }
+        ReturnType::Type(arrow, ty) => {
+            let tokens = ty.to_token_stream();
+            let unnameable = tokens.clone().into_iter().any(|token| {
+                matches!(&token, TokenTree::Ident(word) if word == "impl")
+                    || matches!(&token, TokenTree::Punct(p) if p.as_char() == '!')
+            });
+            if unnameable {
+                return TokenStream::new();
+            }
+            (tokens, arrow.spans[0])
+        }
+    };
+    let krate = crate::tokens::located_at(krate, span);
+    quote_spanned! {span=>
+        if false {
+            return #krate::__private::returns::<#ty>();
+        }
+    }
+}
+
+/// `runtime = EXPR` naming an adapter behind a cargo feature (`Tokio`, `Smol`) becomes
+/// `jobloop::__private::tokio_runtime!(EXPR)`, which is `EXPR` when the feature is on and,
+/// when it is off, an error at the adapter's name that says what to add to Cargo.toml (instead
+/// of rustc's "could not find `Tokio` in `runtime`").
+fn needs_feature(krate: &TokenStream, runtime: &TokenStream) -> TokenStream {
+    match adapter_named_in(runtime.clone()) {
+        Some(name) => {
+            let check = Ident::new(
+                &format!("{}_runtime", name.to_string().to_lowercase()),
+                name.span(),
+            );
+            // Every token of the invocation at the adapter's name: the error points there.
+            let span = name.span();
+            let krate = crate::tokens::located_at(krate, span);
+            quote_spanned! {span=> #krate::__private::#check!(#runtime) }
+        }
+        None => runtime.clone(),
+    }
+}
+
+/// The first `Tokio` or `Smol` in `tokens`, at any depth.
+fn adapter_named_in(tokens: TokenStream) -> Option<Ident> {
+    tokens.into_iter().find_map(|token| match token {
+        TokenTree::Ident(ident) if ident == "Tokio" || ident == "Smol" => Some(ident),
+        TokenTree::Group(group) => adapter_named_in(group.stream()),
+        _ => None,
+    })
 }
 
 /// What is emitted when the function itself is invalid: the function as written, where it

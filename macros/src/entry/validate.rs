@@ -9,8 +9,8 @@ use crate::errors::Errors;
 /// The options each attribute accepts, for error messages.
 fn valid_options(entry: Entry) -> &'static str {
     match entry {
-        Entry::Main => "`runtime = <expression>`",
-        Entry::Test => "`runtime = <expression>`, `virtual_time`",
+        Entry::Main => "`runtime = <expression>`, `crate = <path>`",
+        Entry::Test => "`runtime = <expression>`, `virtual_time`, `crate = <path>`",
     }
 }
 
@@ -38,6 +38,22 @@ pub(crate) fn config(
                     ));
                 } else {
                     config.runtime = Some(option.value);
+                }
+            }
+            "crate" => {
+                if option.value.is_empty() {
+                    errors.push(syn::Error::new(
+                        option.name.span(),
+                        "`crate` needs a path: write `crate = my_jobloop` (where jobloop is, when \
+                         it is renamed in Cargo.toml or re-exported by another crate)",
+                    ));
+                } else if config.krate.is_some() {
+                    errors.push(syn::Error::new(
+                        option.name.span(),
+                        "`crate` is given twice: keep one",
+                    ));
+                } else {
+                    config.krate = Some(option.value);
                 }
             }
             "virtual_time" if entry == Entry::Main => errors.push(syn::Error::new(

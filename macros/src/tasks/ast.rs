@@ -10,8 +10,13 @@ pub(crate) struct Tasks {
 }
 
 /// The options written before `;` in `tasks![try, limit = 8; ...]`.
-#[derive(Default)]
 pub(crate) struct TasksOptions {
+    /// Where jobloop is: the `$crate` that the `jobloop::tasks!` wrapper passes first (not an
+    /// option the user writes), `::jobloop` when the proc macro is called directly.
+    pub(crate) krate: TokenStream,
+    /// The first token the user wrote: where errors about the group as a whole point. (The
+    /// macro's own call site is inside the `jobloop::tasks!` wrapper, in jobloop's source.)
+    pub(crate) anchor: Span,
     /// `send`: the tasks are `Send` and may run on any thread of a multi-threaded runtime.
     pub(crate) send: bool,
     /// `try`, `settle` or `race`, with the keyword's token.
@@ -20,6 +25,19 @@ pub(crate) struct TasksOptions {
     pub(crate) limit: Option<TokenStream>,
     /// `timeout = DURATION`.
     pub(crate) timeout: Option<TokenStream>,
+}
+
+impl Default for TasksOptions {
+    fn default() -> Self {
+        TasksOptions {
+            krate: quote::quote!(::jobloop),
+            anchor: Span::call_site(),
+            send: false,
+            mode: None,
+            limit: None,
+            timeout: None,
+        }
+    }
 }
 
 impl TasksOptions {

@@ -14,13 +14,21 @@ pub(crate) fn tasks(tasks: Tasks) -> TokenStream {
     // multi-threaded runtime run them in parallel. Otherwise `spawn` keeps them on this thread.
     let spawn = format_ident!("spawn");
     match tasks.input {
-        TasksInput::List(list) => expand_list(list, &spawn, tasks.options.send),
+        TasksInput::List(list) => expand_list(&tasks.options.krate, list, &spawn, tasks.options.send),
         TasksInput::For {
             for_token,
             pat,
             iter,
             expr,
-        } => expand_for(for_token, &pat, &iter, &expr, &spawn, tasks.options.send),
+        } => expand_for(
+            &tasks.options.krate,
+            for_token,
+            &pat,
+            &iter,
+            &expr,
+            &spawn,
+            tasks.options.send,
+        ),
     }
 }
 
@@ -46,7 +54,7 @@ fn spawn_call(group: &syn::Ident, spawn: &syn::Ident, task: &Task) -> TokenStrea
 }
 
 /// `tasks![a, b]`: a task per expression, awaited in the written order.
-fn expand_list(tasks: Vec<Task>, spawn: &syn::Ident, send: bool) -> TokenStream {
+fn expand_list(krate: &TokenStream, tasks: Vec<Task>, spawn: &syn::Ident, send: bool) -> TokenStream {
     let new = if send {
         format_ident!("new_send")
     } else {
@@ -57,7 +65,7 @@ fn expand_list(tasks: Vec<Task>, spawn: &syn::Ident, send: bool) -> TokenStream 
     let names: Vec<_> = (0..tasks.len())
         .map(|i| format_ident!("task_{}", i, span = Span::mixed_site()))
         .collect();
-    let mut body = quote! { let #group = ::jobloop::__private::TupleGroup::#new(); };
+    let mut body = quote! { let #group = #krate::__private::TupleGroup::#new(); };
     // Built by moving each task's tokens into place: a task list can be long (`tasks![]` with
     // 1 000 entries), and interpolating borrowed streams would copy every token.
     for (name, task) in names.iter().zip(tasks) {
@@ -97,6 +105,7 @@ fn spawn_call_owned(group: &syn::Ident, spawn: &syn::Ident, task: Task) -> Token
 
 /// `tasks![for PAT in ITER => EXPR]`: a task per item, outputs in iteration order.
 fn expand_for(
+    krate: &TokenStream,
     for_token: proc_macro2::TokenTree,
     pat: &TokenStream,
     iter: &TokenStream,
@@ -117,7 +126,7 @@ fn expand_for(
         pat,
         iter,
         &group,
-        quote!(::jobloop::TaskGroup::#with_capacity),
+        quote!(#krate::TaskGroup::#with_capacity),
         spawn,
         quote!(#group),
     )

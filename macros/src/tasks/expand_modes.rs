@@ -7,7 +7,7 @@ use quote::{format_ident, quote, quote_spanned};
 
 use super::ast::{Task, Tasks, TasksInput, TasksMode, TasksOptions};
 use super::expand::for_loop;
-use crate::tokens::expr_text;
+use crate::tokens::{expr_text, located_at};
 
 /// Expands `tasks![OPTIONS; ...]`.
 pub(crate) fn tasks(tasks: &Tasks) -> TokenStream {
@@ -30,20 +30,24 @@ struct Engine {
 }
 
 fn engine(options: &TasksOptions) -> Engine {
+    // Errors about the group as a whole (a task that is not a future makes the group's type
+    // invalid too) point at the user's first token, not into the `tasks!` wrapper.
+    let krate = &located_at(&options.krate, options.anchor);
+    let anchor = options.anchor;
     let mode = match options.mode.as_ref().map(|(mode, _)| mode) {
-        None => quote!(::jobloop::group::All::default()),
-        Some(TasksMode::Try) => quote!(::jobloop::group::Try::default()),
-        Some(TasksMode::Settle) => quote!(::jobloop::group::Settle::default()),
-        Some(TasksMode::Race) => quote!(::jobloop::group::Race),
+        None => quote_spanned!(anchor=> #krate::group::All::default()),
+        Some(TasksMode::Try) => quote_spanned!(anchor=> #krate::group::Try::default()),
+        Some(TasksMode::Settle) => quote_spanned!(anchor=> #krate::group::Settle::default()),
+        Some(TasksMode::Race) => quote_spanned!(anchor=> #krate::group::Race),
     };
     let limit = match &options.limit {
         Some(limit) => quote!(#limit),
         None => quote!(::core::primitive::usize::MAX),
     };
     let new = if options.send {
-        quote!(::jobloop::group::Group::with_names_send)
+        quote_spanned!(anchor=> #krate::group::Group::with_names_send)
     } else {
-        quote!(::jobloop::group::Group::with_names)
+        quote_spanned!(anchor=> #krate::group::Group::with_names)
     };
     Engine { mode, limit, new }
 }
@@ -51,23 +55,25 @@ fn engine(options: &TasksOptions) -> Engine {
 /// Wraps a finished group with its timeout: `jobloop::timeout` (which cancels the tasks when it
 /// expires) for every mode but `settle`, which reports the unfinished tasks instead.
 fn with_timeout(options: &TasksOptions, group: TokenStream) -> TokenStream {
+    let krate = &options.krate;
     let settle = matches!(options.mode, Some((TasksMode::Settle, _)));
     match &options.timeout {
         None => group,
         Some(timeout) if settle => quote!(#group.deadline_after(#timeout)),
-        Some(timeout) => quote!(::jobloop::timeout(#timeout, #group)),
+        Some(timeout) => quote!(#krate::timeout(#timeout, #group)),
     }
 }
 
 /// Checks at the task's expression that it is a future (and, under `try`, returns a `Result`).
 fn checked_task(options: &TasksOptions, task: &Task) -> TokenStream {
     let span = task.span;
+    let krate = located_at(&options.krate, span);
     let tokens = &task.tokens;
     match options.mode {
         Some((TasksMode::Try, _)) => {
-            quote_spanned! {span=> ::jobloop::__private::try_task(#tokens) }
+            quote_spanned! {span=> #krate::__private::try_task(#tokens) }
         }
-        _ => quote_spanned! {span=> ::jobloop::__private::task(#tokens) },
+        _ => quote_spanned! {span=> #krate::__private::task(#tokens) },
     }
 }
 
@@ -86,6 +92,7 @@ fn expand_for(
     expr: &Task,
 ) -> TokenStream {
     let Engine { mode, limit, new } = engine(options);
+    let krate = &options.krate;
     let name = expr_text(&expr.tokens);
     let task = checked_task(options, expr);
     let tasks = if options.limit.is_some() {
@@ -104,9 +111,11 @@ fn expand_for(
             quote!(::core::iter::IntoIterator::into_iter(#futures)),
         )
     };
-    let group = quote! {
+    let anchor = options.anchor;
+    let names = located_at(krate, anchor);
+    let group = quote_spanned! {anchor=>
         #new(
-            ::jobloop::__private::Names::Each(#name),
+            #names::__private::Names::Each(#name),
             #mode,
             #limit,
             #tasks,
@@ -120,6 +129,7 @@ fn expand_for(
 /// `race` needs one output type, so its tasks are boxed as they are.
 fn expand_list(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
     let Engine { mode, limit, new } = engine(options);
+    let krate = &options.krate;
     let names: Vec<String> = tasks.iter().map(|task| expr_text(&task.tokens)).collect();
     let vars: Vec<_> = (0..tasks.len())
         .map(|i| format_ident!("task_{}", i, span = Span::mixed_site()))
@@ -180,7 +190,7 @@ fn expand_list(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
     let group = with_timeout(
         options,
         quote! {
-            #new(::jobloop::__private::Names::List(&[#(#names),*]), #mode, #limit, #futures_var)
+            #new(#krate::__private::Names::List(&[#(#names),*]), #mode, #limit, #futures_var)
         },
     );
     let outputs = format_ident!("outputs", span = Span::mixed_site());

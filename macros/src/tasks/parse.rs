@@ -15,6 +15,8 @@ const TASKS_OPTIONS: &str = "`try`, `settle`, `race`, `send`, `limit = N`, `time
 pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
     let mut errors = Errors::default();
     let mut tokens: Vec<TokenTree> = input.into_iter().collect();
+    let krate = crate_path(&mut tokens);
+    let anchor = tokens.first().map_or_else(Span::call_site, TokenTree::span);
     // Options end at the first top-level `;`, if what comes before it looks like options.
     let prefix = first_top_level(&tokens, ';')
         .map(|end| Segment {
@@ -27,7 +29,7 @@ pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
             errors.push(error);
         }
     }
-    let options = match &prefix {
+    let mut options = match &prefix {
         Some(prefix) => {
             let options = tasks_options(prefix, &mut errors);
             tokens.drain(..=prefix.tokens.len());
@@ -35,6 +37,8 @@ pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
         }
         None => TasksOptions::default(),
     };
+    options.krate = krate;
+    options.anchor = anchor;
     let segments = split(tokens.into_iter().collect(), &[',', ';']);
     for segment in &segments {
         if let Some(separator @ TokenTree::Punct(punct)) = &segment.separator {
@@ -73,6 +77,22 @@ pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
         syn::Error::new(Span::call_site(), "invalid `tasks![]` input")
     })?;
     Ok(Tasks { options, input })
+}
+
+/// Takes the crate path that the `jobloop::tasks!` wrapper puts first, `$crate ;` (no user
+/// input starts so: `$crate` exists only inside `macro_rules!`, and an expression starting with
+/// it goes on with `::`). Without it, jobloop is `::jobloop`.
+fn crate_path(tokens: &mut Vec<TokenTree>) -> TokenStream {
+    match tokens.as_slice() {
+        [TokenTree::Ident(krate), TokenTree::Punct(semicolon), ..]
+            if krate == "$crate" && semicolon.as_char() == ';' =>
+        {
+            let krate = krate.clone();
+            tokens.drain(..2);
+            TokenTree::Ident(krate).into()
+        }
+        _ => quote::quote!(::jobloop),
+    }
 }
 
 /// Whether `prefix` reads as options: each part `name` or `name = value` (or empty, a stray `,`).

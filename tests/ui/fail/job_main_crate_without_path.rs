@@ -1,0 +1,2 @@
+#[jobloop::job_main(crate)]
+async fn main() {}
