@@ -48,6 +48,7 @@
 //! `#[job_main(runtime = EXPR)]`.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
 
 pub use jobloop_runtime::{
     group, now, sleep, sleep_until, spawn, spawn_send, timeout, yield_now, Elapsed, EventLoop,
@@ -59,13 +60,13 @@ pub use jobloop_runtime::net;
 
 /// The [`Runtime`] trait and the runtimes jobloop can run on besides the embedded [`EventLoop`].
 ///
-/// | runtime | selected with | `Send` tasks needed | I/O types in jobs | virtual time |
+/// | runtime | selected with | `Send` tasks needed | I/O types in jobs | virtual time (`#[job_test(virtual_time)]`) |
 /// |---|---|---|---|---|
-/// | embedded [`EventLoop`] (default) | `#[job_main]` | no | [`net`] | no |
-/// | [`runtime::Tokio`] current-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]` | no | `tokio::net` | no |
-/// | [`runtime::Tokio`] multi-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::multi_thread(4))]` | for parallelism: `Send` tasks of `tasks![]` run on the workers, others on the main thread | `tokio::net` | no |
-/// | [`runtime::Smol`] (feature `smol`) | `#[job_main(runtime = jobloop::runtime::Smol::new())]` | no | `async_io::Async` | no |
-/// | your own | `#[job_main(runtime = MyRuntime::new())]`, `impl jobloop::Runtime for MyRuntime` | as your runtime needs | your runtime's | no |
+/// | embedded [`EventLoop`] (default) | `#[job_main]` | no | [`net`] | yes: the loop's own virtual clock |
+/// | `runtime::Tokio` current-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]` | no | `tokio::net` | yes: tokio's paused time |
+/// | `runtime::Tokio` multi-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::multi_thread(4))]` | for parallelism: `Send` tasks of `tasks![send; ...]` run on the workers, others on the main thread | `tokio::net` | no: the test stops at start-up with a message (tokio pauses only its current-thread runtime) |
+/// | `runtime::Smol` (feature `smol`) | `#[job_main(runtime = jobloop::runtime::Smol::new())]` | no | `async_io::Async` | no: start-up message |
+/// | your own | `#[job_main(runtime = MyRuntime::new())]`, `impl jobloop::Runtime for MyRuntime` | as your runtime needs | your runtime's | if it implements [`Runtime::with_virtual_time`] |
 pub mod runtime {
     pub use jobloop_runtime::runtime::*;
 }
@@ -113,10 +114,9 @@ pub use jobloop_macros::job_main;
 /// without a virtual clock stop with a clear message when the test starts.
 ///
 /// ```
-/// use std::time::Duration;
-///
 /// #[jobloop::job_test(virtual_time)]
 /// async fn an_hour_passes_at_once() {
+///     use std::time::Duration;
 ///     let start = jobloop::now();
 ///     jobloop::sleep(Duration::from_secs(3600)).await;
 ///     assert_eq!(jobloop::now() - start, Duration::from_secs(3600));
@@ -249,6 +249,11 @@ macro_rules! tasks {
         $crate::__private::tasks!($crate; $($input)*)
     };
 }
+
+/// README.md's Rust examples, compiled and run as doc tests (without warnings).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// Items used by the code the macros generate. Not a public API.
 #[doc(hidden)]
