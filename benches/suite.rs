@@ -156,17 +156,20 @@ fn spawn_join(config: &Config, n: usize) -> Table {
             check(out.iter().sum());
         },
     ));
+    // Each runtime is made once, outside the timed runs, as the hand-written rows do.
+    let jobloop_tokio = Tokio::current_thread();
     table.add(measure(
         "jobloop tasks![] on Tokio::current_thread()",
         config.reps,
         || {
-            let out = Tokio::current_thread()
-                .run(async { tasks![for i in 0..n => async move { i }].await });
+            let out =
+                jobloop_tokio.block_on(async { tasks![for i in 0..n => async move { i }].await });
             check(out.iter().sum());
         },
     ));
+    let jobloop_smol = Smol::new();
     table.add(measure("jobloop tasks![] on Smol", config.reps, || {
-        let out = Smol::new().run(async { tasks![for i in 0..n => async move { i }].await });
+        let out = jobloop_smol.block_on(async { tasks![for i in 0..n => async move { i }].await });
         check(out.iter().sum());
     }));
     let tokio_ct = tokio_current_thread();
@@ -305,11 +308,12 @@ fn tasks_overhead(config: &Config, n: usize) -> Vec<Table> {
         n * rounds,
         Duration::ZERO,
     );
+    let jobloop_tokio = Tokio::current_thread();
     tokio.add(measure(
         "tasks![send] on Tokio::current_thread()",
         config.reps,
         || {
-            Tokio::current_thread().run(async {
+            jobloop_tokio.block_on(async {
                 for _ in 0..rounds {
                     black_box(tasks![send; for i in 0..n => async move { i }].await);
                 }
@@ -329,7 +333,34 @@ fn tasks_overhead(config: &Config, n: usize) -> Vec<Table> {
             }
         });
     }));
-    vec![event_loop, tokio]
+    let mut smol = Table::new(
+        format!("tasks_overhead on smol: groups of {n} tasks, {rounds} groups"),
+        "LocalExecutor::spawn by hand",
+        n * rounds,
+        Duration::ZERO,
+    );
+    let jobloop_smol = Smol::new();
+    smol.add(measure("tasks![] on Smol", config.reps, || {
+        jobloop_smol.block_on(async {
+            for _ in 0..rounds {
+                black_box(tasks![for i in 0..n => async move { i }].await);
+            }
+        });
+    }));
+    let executor = async_executor::LocalExecutor::new();
+    smol.add(measure("LocalExecutor::spawn by hand", config.reps, || {
+        async_io::block_on(executor.run(async {
+            for _ in 0..rounds {
+                let tasks: Vec<_> = (0..n).map(|i| executor.spawn(async move { i })).collect();
+                let mut out = Vec::with_capacity(n);
+                for task in tasks {
+                    out.push(task.await);
+                }
+                black_box(out);
+            }
+        }));
+    }));
+    vec![event_loop, tokio, smol]
 }
 
 // ---------------------------------------------------------------------------------------------

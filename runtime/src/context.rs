@@ -20,7 +20,7 @@ pub(crate) enum Current {
     Tokio(crate::runtime::tokio::Flavor),
     /// smol's executor, whose async-task handles jobloop keeps as it keeps the loop's.
     #[cfg(feature = "smol")]
-    Smol(Rc<crate::runtime::Smol>),
+    Smol(Rc<async_executor::LocalExecutor<'static>>),
     /// Any other runtime, through the [`Runtime`] trait.
     Runtime(Rc<dyn Runtime>),
 }
@@ -35,6 +35,34 @@ thread_local! {
 pub(crate) fn current() -> Option<Current> {
     CURRENT
         .try_with(|current| current.borrow().clone())
+        .ok()
+        .flatten()
+}
+
+/// The shape of the task handles the current runtime gives, for storage chosen up front.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// async-task's (the embedded loop, smol).
+    AsyncTask,
+    #[cfg(feature = "tokio")]
+    Tokio,
+    /// Any other runtime's, through the [`Runtime`] trait.
+    Foreign,
+}
+
+/// The kind of handles of the runtime current on this thread.
+pub(crate) fn current_kind() -> Option<Kind> {
+    CURRENT
+        .try_with(|current| {
+            current.borrow().as_ref().map(|current| match current {
+                Current::Loop(_) => Kind::AsyncTask,
+                #[cfg(feature = "smol")]
+                Current::Smol(_) => Kind::AsyncTask,
+                #[cfg(feature = "tokio")]
+                Current::Tokio(_) => Kind::Tokio,
+                Current::Runtime(_) => Kind::Foreign,
+            })
+        })
         .ok()
         .flatten()
 }
@@ -56,12 +84,36 @@ pub(crate) fn with_loop<R>(f: impl FnOnce(&Rc<LoopCore>) -> R) -> Option<R> {
 pub(crate) fn expect_current(what: &str) -> Current {
     match current() {
         Some(current) => current,
-        None => panic!(
-            "{what} was called outside a jobloop runtime: run this code inside \
-             `#[jobloop::job_main]`, `#[jobloop::job_test]` or \
-             `jobloop::EventLoop::new().block_on(...)`"
-        ),
+        None => outside_a_runtime(what),
     }
+}
+
+/// Calls `f` with the runtime of this thread, borrowed in place: what spawning uses, once per
+/// task, so no reference count moves. `f` must not enter or leave a runtime (no `block_on`).
+///
+/// # Panics
+///
+/// As [`expect_current`], when no runtime runs on this thread.
+#[track_caller]
+pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&Current) -> R) -> R {
+    let borrowed = CURRENT.try_with(|current| match &*current.borrow() {
+        Some(current) => Ok(f(current)),
+        None => Err(f),
+    });
+    match borrowed {
+        Ok(Ok(output)) => output,
+        // Not set, or the thread is being torn down: `f` was not called.
+        Ok(Err(_)) | Err(_) => outside_a_runtime(what),
+    }
+}
+
+#[track_caller]
+fn outside_a_runtime(what: &str) -> ! {
+    panic!(
+        "{what} was called outside a jobloop runtime: run this code inside \
+         `#[jobloop::job_main]`, `#[jobloop::job_test]` or \
+         `jobloop::EventLoop::new().block_on(...)`"
+    )
 }
 
 /// Makes `runtime` the current runtime of this thread until the returned guard is dropped.

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::task::handle::{self, RawHandle};
+use crate::task::handle::{self, Handles, RawHandle};
 
 mod link;
 pub(crate) mod modes;
@@ -98,7 +98,10 @@ impl GroupKind for Sendable {
 /// Starting a member, with the bounds of each kind: on this thread for [`Local`], on any thread
 /// of the runtime for [`Sendable`]. The one spawn path of both engines.
 pub(crate) trait SpawnMember<F: Future>: GroupKind {
+    /// Starts `member`; returns its handle.
     fn spawn(member: F) -> RawHandle<F::Output>;
+    /// Starts `member` and keeps its handle in `handles`.
+    fn spawn_into(handles: &mut Handles<F::Output>, member: F);
 }
 
 impl<F> SpawnMember<F> for Local
@@ -110,6 +113,11 @@ where
     fn spawn(member: F) -> RawHandle<F::Output> {
         handle::spawn_local("`tasks![]`", handle::Panics::CaughtByTask, member)
     }
+
+    #[track_caller]
+    fn spawn_into(handles: &mut Handles<F::Output>, member: F) {
+        handles.spawn_local(member);
+    }
 }
 
 impl<F> SpawnMember<F> for Sendable
@@ -120,6 +128,11 @@ where
     #[track_caller]
     fn spawn(member: F) -> RawHandle<F::Output> {
         handle::spawn_send("`tasks![]`", handle::Panics::CaughtByTask, member)
+    }
+
+    #[track_caller]
+    fn spawn_into(handles: &mut Handles<F::Output>, member: F) {
+        handles.spawn_send(member);
     }
 }
 

@@ -56,7 +56,8 @@ pub type Timer = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// While `block_on` runs under [`run`](Runtime::run), jobloop's free functions
 /// ([`spawn`](crate::spawn), [`sleep`](crate::sleep), `tasks![]`) reach the runtime on the calling
 /// thread. Runtimes with worker threads must make them reach it there too; the [`Tokio`] adapter
-/// does.
+/// does. (jobloop's own runtimes, the [`EventLoop`] and the adapters, make themselves current in
+/// `block_on` already, so that `block_on` can be called on a runtime that is kept and reused.)
 ///
 /// # Example
 ///

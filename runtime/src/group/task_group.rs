@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::{
     spawn_member, GroupKind, Hooks, Link, Local, Member, Payload, SendTaskFuture, Sendable,
-    TaskFuture,
+    SpawnMember, TaskFuture,
 };
 use crate::task::handle::{Handles, RawHandle};
 
@@ -109,7 +109,7 @@ impl<T: 'static> TaskGroup<T, Local> {
         F: TaskFuture<Output = T> + 'static,
     {
         let member = Member::new(future, self.link.clone());
-        self.tasks.push(spawn_member::<Local, _, _>(member));
+        Local::spawn_into(&mut self.tasks, member);
     }
 }
 
@@ -141,7 +141,7 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         let member = Member::new(future, self.link.clone());
-        self.tasks.push(spawn_member::<Sendable, _, _>(member));
+        Sendable::spawn_into(&mut self.tasks, member);
     }
 }
 
@@ -170,24 +170,24 @@ impl<T, K: GroupKind> Future for TaskGroup<T, K> {
         let this = &mut *self;
         this.link.register_and_check(&mut this.registered, cx);
         let total = this.tasks.len();
+        // Room for every output is made once an eighth of them are in: their tasks, freed by
+        // then, gave back more than the outputs take, so the group's peak memory stays that of
+        // its tasks. Until then the `Vec` grows as usual. A small group gets its room at the
+        // first output: one allocation, not three.
+        let room_at = if total <= 64 { 0 } else { total / 8 };
+        let mut next = this.outputs.len();
+        let (link, outputs) = (&this.link, &mut this.outputs);
         // Wait in spawn order: only the first unfinished task can hold the group back, and a
-        // panic anywhere reaches us through `link`.
-        while this.outputs.len() < total {
-            // A finished task is freed as its output is taken.
-            match this.tasks.poll_take(this.outputs.len(), cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(output) => {
-                    let value = finished(&this.link, output);
-                    // Room for every output is made once an eighth of them are in: their tasks,
-                    // freed by then, gave back more than the outputs take, so the group's peak
-                    // memory stays that of its tasks. Until then the `Vec` grows as usual.
-                    if this.outputs.len() == total / 8 {
-                        this.outputs.reserve_exact(total - this.outputs.len());
-                    }
-                    this.outputs.push(value);
-                }
+        // panic anywhere reaches us through `link`. A finished task is freed as its output is
+        // taken.
+        let taken = this.tasks.poll_in_order(&mut next, cx, |output| {
+            let value = finished(link, output);
+            if outputs.len() == room_at {
+                outputs.reserve_exact(total - outputs.len());
             }
-        }
+            outputs.push(value);
+        });
+        std::task::ready!(taken);
         this.tasks.clear();
         Poll::Ready(std::mem::take(&mut this.outputs))
     }

@@ -35,27 +35,30 @@ use crate::unwind::{CatchDrop, Quiet};
 /// # }
 /// ```
 pub struct Smol {
-    executor: LocalExecutor<'static>,
+    executor: Rc<LocalExecutor<'static>>,
 }
 
 impl Smol {
     /// A new executor; `async-io` starts its reactor thread on first use.
     pub fn new() -> Smol {
         Smol {
-            executor: LocalExecutor::new(),
+            executor: Rc::new(LocalExecutor::new()),
         }
     }
+}
 
-    /// Starts `future` on the executor. Its future and output are dropped through the same
-    /// guards as the embedded loop's tasks, so that a panicking destructor is caught instead of
-    /// aborting the process inside async-task.
-    pub(crate) fn spawn_task<F>(&self, future: F) -> async_task::Task<Quiet<F::Output>>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        self.executor.spawn(CatchDrop::new(future))
-    }
+/// Starts `future` on `executor`. Its future and output are dropped through the same guards as
+/// the embedded loop's tasks, so that a panicking destructor is caught instead of aborting the
+/// process inside async-task.
+pub(crate) fn spawn<F>(
+    executor: &LocalExecutor<'static>,
+    future: F,
+) -> async_task::Task<Quiet<F::Output>>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    executor.spawn(CatchDrop::new(future))
 }
 
 impl Default for Smol {
@@ -71,29 +74,34 @@ impl fmt::Debug for Smol {
 }
 
 impl Runtime for Smol {
+    /// Runs `future` on this executor, with it as jobloop's current runtime: tasks are spawned
+    /// on it directly.
+    ///
+    /// # Panics
+    ///
+    /// When a jobloop runtime is already running on this thread (from inside a task).
+    #[track_caller]
     fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _current = context::enter(Current::Smol(self.executor.clone()));
         async_io::block_on(self.executor.run(future))
     }
 
     fn spawn(&self, task: SendTask) {
-        self.spawn_task(task).detach();
+        spawn(&self.executor, task).detach();
     }
 
     fn spawn_local(&self, task: LocalTask) {
-        self.spawn_task(task).detach();
+        spawn(&self.executor, task).detach();
     }
 
     fn sleep_until(&self, deadline: Instant) -> Timer {
         sleep_until(deadline)
     }
 
-    /// Runs `future` with this executor as jobloop's current runtime: tasks are spawned on it
-    /// directly.
+    /// [`block_on`](Runtime::block_on), which makes this executor the current runtime itself.
     #[track_caller]
     fn run<F: Future>(self, future: F) -> F::Output {
-        let smol = Rc::new(self);
-        let _current = context::enter(Current::Smol(smol.clone()));
-        smol.block_on(future)
+        self.block_on(future)
     }
 }
 

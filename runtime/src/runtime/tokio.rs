@@ -118,7 +118,15 @@ impl fmt::Debug for Tokio {
 }
 
 impl Runtime for Tokio {
+    /// Runs `future` on this runtime, with tokio as jobloop's current runtime: the free
+    /// functions call tokio's spawner and timers directly.
+    ///
+    /// # Panics
+    ///
+    /// When a jobloop runtime is already running on this thread (from inside a task).
+    #[track_caller]
     fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _current = context::enter(Current::Tokio(self.flavor));
         struct Reset(bool);
         impl Drop for Reset {
             fn drop(&mut self) {
@@ -161,11 +169,9 @@ impl Runtime for Tokio {
         Tokio::build(builder, Flavor::CurrentThread)
     }
 
-    /// Runs `future` with tokio as jobloop's current runtime: the free functions call tokio's
-    /// spawner and timers directly.
+    /// [`block_on`](Runtime::block_on), which makes tokio the current runtime itself.
     #[track_caller]
     fn run<F: Future>(self, future: F) -> F::Output {
-        let _current = context::enter(Current::Tokio(self.flavor));
         self.block_on(future)
     }
 }

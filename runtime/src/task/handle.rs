@@ -55,20 +55,10 @@ impl<T> RawHandle<T> {
                 let Some(join) = handle.as_mut() else {
                     return Poll::Ready(None);
                 };
-                match Pin::new(join).poll(cx) {
-                    Poll::Pending => Poll::Pending,
-                    Poll::Ready(Ok(output)) => {
-                        *handle = None;
-                        Poll::Ready(Some(output))
-                    }
-                    Poll::Ready(Err(error)) => {
-                        *handle = None;
-                        match error.try_into_panic() {
-                            Ok(payload) => resume_unwind(payload),
-                            Err(_cancelled) => Poll::Ready(None),
-                        }
-                    }
-                }
+                let output = std::task::ready!(poll_tokio_task(join, cx));
+                // Finished: nothing left to abort.
+                *handle = None;
+                Poll::Ready(output)
             }
         }
     }
@@ -93,44 +83,119 @@ impl<T> RawHandle<T> {
     }
 }
 
-/// The handles of a group's tasks, in spawn order, each `None` once its output was taken. On the
-/// embedded loop (nearly always) they are async-task's own handles, 8 bytes each; a
-/// [`RawHandle`] takes 16, for its variant's tag. A million-task group saves 8 MB.
+/// The handles of a group's tasks, in spawn order, each `None` once its output was taken, in the
+/// shape the current runtime gives them: on the embedded loop and on smol, async-task's own
+/// handles (8 bytes each; a [`RawHandle`] takes 16, for its variant's tag: a million-task group
+/// saves 8 MB), on tokio tokio's.
 pub(crate) enum Handles<T> {
     AsyncTask(Vec<Option<FallibleTask<Quiet<T>>>>),
+    /// Aborted on drop (a dropped tokio handle would detach its task).
+    #[cfg(feature = "tokio")]
+    Tokio(Vec<Option<tokio::task::JoinHandle<T>>>),
     Any(Vec<Option<RawHandle<T>>>),
 }
 
 impl<T> Handles<T> {
     /// Room for `capacity` handles of the runtime current on this thread.
     pub(crate) fn with_capacity(capacity: usize) -> Handles<T> {
-        if context::with_loop(|_| ()).is_some() {
-            Handles::AsyncTask(Vec::with_capacity(capacity))
-        } else {
-            Handles::Any(Vec::with_capacity(capacity))
+        let kind = context::current_kind();
+        match kind {
+            Some(context::Kind::AsyncTask) => Handles::AsyncTask(Vec::with_capacity(capacity)),
+            #[cfg(feature = "tokio")]
+            Some(context::Kind::Tokio) => Handles::Tokio(Vec::with_capacity(capacity)),
+            _ => Handles::Any(Vec::with_capacity(capacity)),
         }
+    }
+
+    /// Starts `future`, a group member that catches its own panics, on the current runtime, on
+    /// this thread, and keeps its handle. The same as pushing what [`spawn_local`] returns,
+    /// without making a [`RawHandle`] on the common paths.
+    #[track_caller]
+    pub(crate) fn spawn_local<F>(&mut self, future: F)
+    where
+        F: Future<Output = T> + 'static,
+        T: 'static,
+    {
+        context::with_current("`tasks![]`", |current| match (&mut *self, current) {
+            (Handles::AsyncTask(tasks), Current::Loop(core)) => {
+                tasks.push(Some(core.spawn_caught(future).fallible()));
+            }
+            #[cfg(feature = "smol")]
+            (Handles::AsyncTask(tasks), Current::Smol(executor)) => {
+                tasks.push(Some(
+                    crate::runtime::smol::spawn(executor, future).fallible(),
+                ));
+            }
+            #[cfg(feature = "tokio")]
+            (Handles::Tokio(tasks), Current::Tokio(flavor)) => {
+                tasks.push(Some(crate::runtime::tokio::spawn_local(*flavor, future)));
+            }
+            (handles, current) => {
+                handles.push(spawn_local_on(current, Panics::CaughtByTask, future));
+            }
+        });
+    }
+
+    /// Like [`spawn_local`](Handles::spawn_local), on any thread of the current runtime.
+    #[track_caller]
+    pub(crate) fn spawn_send<F>(&mut self, future: F)
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        context::with_current("`tasks![]`", |current| match (&mut *self, current) {
+            #[cfg(feature = "tokio")]
+            (Handles::Tokio(tasks), Current::Tokio(_)) => {
+                tasks.push(Some(crate::runtime::tokio::spawn(future)));
+            }
+            (Handles::AsyncTask(tasks), Current::Loop(core)) => {
+                tasks.push(Some(core.spawn_caught(future).fallible()));
+            }
+            (handles, current) => {
+                handles.push(spawn_send_on(current, Panics::CaughtByTask, future));
+            }
+        });
     }
 
     pub(crate) fn push(&mut self, handle: RawHandle<T>) {
         match (&mut *self, handle) {
             (Handles::AsyncTask(tasks), RawHandle::AsyncTask(task)) => tasks.push(Some(task)),
+            #[cfg(feature = "tokio")]
+            (Handles::Tokio(tasks), RawHandle::Tokio(mut task)) if task.0.is_some() => {
+                tasks.push(task.0.take());
+            }
             (Handles::Any(handles), handle) => handles.push(Some(handle)),
             // A group that moved to another runtime's thread (a `send` group can): its handles
             // become general ones.
-            (Handles::AsyncTask(tasks), handle) => {
-                let mut handles: Vec<_> = std::mem::take(tasks)
-                    .into_iter()
-                    .map(|task| task.map(RawHandle::AsyncTask))
-                    .collect();
+            (_, handle) => {
+                let mut handles = self.take_general();
                 handles.push(Some(handle));
                 *self = Handles::Any(handles);
             }
         }
     }
 
+    /// The handles as general ones, leaving this empty.
+    fn take_general(&mut self) -> Vec<Option<RawHandle<T>>> {
+        match self {
+            Handles::AsyncTask(tasks) => std::mem::take(tasks)
+                .into_iter()
+                .map(|task| task.map(RawHandle::AsyncTask))
+                .collect(),
+            #[cfg(feature = "tokio")]
+            Handles::Tokio(tasks) => std::mem::take(tasks)
+                .into_iter()
+                .map(|task| task.map(|task| RawHandle::Tokio(TokioTask(Some(task)))))
+                .collect(),
+            Handles::Any(handles) => std::mem::take(handles),
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         match self {
             Handles::AsyncTask(tasks) => tasks.len(),
+            #[cfg(feature = "tokio")]
+            Handles::Tokio(tasks) => tasks.len(),
             Handles::Any(handles) => handles.len(),
         }
     }
@@ -139,23 +204,51 @@ impl<T> Handles<T> {
     pub(crate) fn clear(&mut self) {
         match self {
             Handles::AsyncTask(tasks) => tasks.clear(),
+            #[cfg(feature = "tokio")]
+            Handles::Tokio(tasks) => tasks.drain(..).flatten().for_each(|task| task.abort()),
             Handles::Any(handles) => handles.clear(),
         }
     }
+}
 
-    /// Polls task `index` for its output (see [`RawHandle::poll_output`]); once it is ready,
-    /// the handle is dropped, which frees the task.
-    ///
-    /// # Panics
-    ///
-    /// When `index` is out of range or its output was already taken.
-    pub(crate) fn poll_take(&mut self, index: usize, cx: &mut Context<'_>) -> Poll<Option<T>> {
+impl<T> Handles<T> {
+    /// Takes the outputs of tasks `*next..`, in order, handing each to `take`, until one is not
+    /// ready (`Pending`) or all are taken (`Ready`). The shape of the handles is looked at once,
+    /// not once per task.
+    pub(crate) fn poll_in_order(
+        &mut self,
+        next: &mut usize,
+        cx: &mut Context<'_>,
+        take: impl FnMut(Option<T>),
+    ) -> Poll<()> {
         match self {
-            Handles::AsyncTask(tasks) => take_when_ready(&mut tasks[index], cx, poll_async_task),
-            Handles::Any(handles) => {
-                take_when_ready(&mut handles[index], cx, RawHandle::poll_output)
-            }
+            Handles::AsyncTask(tasks) => in_order(tasks, next, cx, poll_async_task, take),
+            #[cfg(feature = "tokio")]
+            Handles::Tokio(tasks) => in_order(tasks, next, cx, poll_tokio_task, take),
+            Handles::Any(handles) => in_order(handles, next, cx, RawHandle::poll_output, take),
         }
+    }
+}
+
+/// [`Handles::poll_in_order`] over one shape of handles.
+fn in_order<H, T>(
+    slots: &mut [Option<H>],
+    next: &mut usize,
+    cx: &mut Context<'_>,
+    poll: impl Fn(&mut H, &mut Context<'_>) -> Poll<Option<T>>,
+    mut take: impl FnMut(Option<T>),
+) -> Poll<()> {
+    while let Some(slot) = slots.get_mut(*next) {
+        let output = std::task::ready!(take_when_ready(slot, cx, &poll));
+        *next += 1;
+        take(output);
+    }
+    Poll::Ready(())
+}
+
+impl<T> Drop for Handles<T> {
+    fn drop(&mut self) {
+        self.clear();
     }
 }
 
@@ -171,6 +264,21 @@ fn take_when_ready<H, T>(
     let output = std::task::ready!(poll(handle, cx));
     *slot = None;
     Poll::Ready(output)
+}
+
+/// Polls a tokio task for its output; a panic of the task resumes here with its payload.
+#[cfg(feature = "tokio")]
+fn poll_tokio_task<T>(
+    task: &mut tokio::task::JoinHandle<T>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<T>> {
+    match std::task::ready!(Pin::new(task).poll(cx)) {
+        Ok(output) => Poll::Ready(Some(output)),
+        Err(error) => match error.try_into_panic() {
+            Ok(payload) => resume_unwind(payload),
+            Err(_cancelled) => Poll::Ready(None),
+        },
+    }
 }
 
 /// Polls an async-task task for its output. async-task resumes the task's panic itself
@@ -196,7 +304,16 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    match context::expect_current(what) {
+    context::with_current(what, |current| spawn_local_on(current, panics, future))
+}
+
+#[track_caller]
+fn spawn_local_on<F>(current: &Current, panics: Panics, future: F) -> RawHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    match current {
         Current::Loop(core) => {
             let task = match panics {
                 Panics::CaughtByTask => core.spawn_caught(future),
@@ -206,10 +323,12 @@ where
         }
         #[cfg(feature = "tokio")]
         Current::Tokio(flavor) => RawHandle::Tokio(TokioTask(Some(
-            crate::runtime::tokio::spawn_local(flavor, future),
+            crate::runtime::tokio::spawn_local(*flavor, future),
         ))),
         #[cfg(feature = "smol")]
-        Current::Smol(smol) => RawHandle::AsyncTask(smol.spawn_task(future).fallible()),
+        Current::Smol(executor) => {
+            RawHandle::AsyncTask(crate::runtime::smol::spawn(executor, future).fallible())
+        }
         Current::Runtime(runtime) => {
             let (task, handle) = foreign::wrap(future);
             runtime.spawn_local(Box::pin(task));
@@ -225,7 +344,17 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match context::expect_current(what) {
+    context::with_current(what, |current| spawn_send_on(current, panics, future))
+}
+
+/// Starts `future` on `current`, on any of its threads.
+#[track_caller]
+fn spawn_send_on<F>(current: &Current, panics: Panics, future: F) -> RawHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match current {
         #[cfg(feature = "tokio")]
         Current::Tokio(_) => {
             RawHandle::Tokio(TokioTask(Some(crate::runtime::tokio::spawn(future))))
@@ -236,7 +365,7 @@ where
             RawHandle::Foreign(handle)
         }
         // Single-threaded runtimes: the same as a task that stays on this thread.
-        _ => spawn_local(what, panics, future),
+        _ => spawn_local_on(current, panics, future),
     }
 }
 
@@ -260,9 +389,8 @@ mod tests {
             handles.push(RawHandle::Foreign(handle));
             assert!(matches!(handles, Handles::Any(_)));
             let mut outputs = Vec::new();
-            for index in 0..handles.len() {
-                outputs.push(poll_fn(|cx| handles.poll_take(index, cx)).await);
-            }
+            let mut next = 0;
+            poll_fn(|cx| handles.poll_in_order(&mut next, cx, |output| outputs.push(output))).await;
             outputs
         });
         assert_eq!(outputs, [Some(1), Some(2)]);
