@@ -29,7 +29,7 @@ pub type SendTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 pub type LocalTask = Pin<Box<dyn Future<Output = ()> + 'static>>;
 
 /// A timer returned by [`Runtime::sleep_until`].
-pub type Timer = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+pub use crate::time::Timer;
 
 /// An async runtime that jobloop programs can run on: run a future to completion, start tasks, and
 /// provide a timer. That is all jobloop needs; tasks, groups and `tasks![]` are built on top.
@@ -173,7 +173,7 @@ impl Runtime for EventLoop {
     }
 
     fn sleep_until(&self, deadline: Instant) -> Timer {
-        Box::pin(crate::sleep_until(deadline))
+        Box::pin(crate::time::sleep_until(deadline))
     }
 
     fn now(&self) -> Instant {

@@ -8,7 +8,10 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::context::{self, Current};
-use crate::runtime::Timer;
+
+/// A timer of a runtime other than the embedded loop: what
+/// [`Runtime::sleep_until`](crate::Runtime::sleep_until) returns.
+pub type Timer = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// Waits until `duration` has passed (asyncio's `asyncio.sleep`). Other tasks run meanwhile.
 ///
@@ -193,7 +196,7 @@ pub fn now() -> Instant {
     match context::current() {
         Some(Current::Loop(core)) => core.now(),
         #[cfg(feature = "tokio")]
-        Some(Current::Tokio(_)) => crate::runtime::tokio::now(),
+        Some(Current::Tokio(_)) => tokio::time::Instant::now().into_std(),
         #[cfg(feature = "smol")]
         Some(Current::Smol(_)) => Instant::now(),
         Some(Current::Runtime(runtime)) => runtime.now(),
@@ -205,9 +208,11 @@ pub fn now() -> Instant {
 fn runtime_timer(current: &Current, deadline: Instant) -> Timer {
     match current {
         #[cfg(feature = "tokio")]
-        Current::Tokio(_) => crate::runtime::tokio::sleep_until(deadline),
+        Current::Tokio(_) => Box::pin(tokio::time::sleep_until(deadline.into())),
         #[cfg(feature = "smol")]
-        Current::Smol(_) => crate::runtime::smol::sleep_until(deadline),
+        Current::Smol(_) => Box::pin(async move {
+            async_io::Timer::at(deadline).await;
+        }),
         Current::Runtime(runtime) => runtime.sleep_until(deadline),
         // The loop's sleeps use its timer queue, not a boxed timer; this one would do too.
         Current::Loop(_) => Box::pin(sleep_until(deadline)),

@@ -95,7 +95,9 @@ impl Runtime for Smol {
     }
 
     fn sleep_until(&self, deadline: Instant) -> Timer {
-        sleep_until(deadline)
+        Box::pin(async move {
+            async_io::Timer::at(deadline).await;
+        })
     }
 
     /// [`block_on`](Runtime::block_on), which makes this executor the current runtime itself.
@@ -103,11 +105,4 @@ impl Runtime for Smol {
     fn run<F: Future>(self, future: F) -> F::Output {
         self.block_on(future)
     }
-}
-
-/// async-io's timer.
-pub(crate) fn sleep_until(deadline: Instant) -> Timer {
-    Box::pin(async move {
-        async_io::Timer::at(deadline).await;
-    })
 }

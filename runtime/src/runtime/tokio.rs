@@ -151,7 +151,7 @@ impl Runtime for Tokio {
 
     fn now(&self) -> Instant {
         let _context = self.runtime.enter();
-        now()
+        tokio::time::Instant::now().into_std()
     }
 
     /// tokio's paused time (`start_paused`), which only its current-thread runtime has.
@@ -204,14 +204,4 @@ where
     F::Output: Send + 'static,
 {
     tokio::spawn(task)
-}
-
-/// tokio's timer, for a deadline on the std clock.
-pub(crate) fn sleep_until(deadline: Instant) -> Timer {
-    Box::pin(tokio::time::sleep_until(deadline.into()))
-}
-
-/// tokio's clock: paused time under `virtual_time`, the real time otherwise.
-pub(crate) fn now() -> Instant {
-    tokio::time::Instant::now().into_std()
 }
