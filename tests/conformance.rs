@@ -450,6 +450,32 @@ mod mode_cases {
         assert_eq!((index, value), (1, "fast"));
     }
 
+    async fn loser(message: &'static str) -> u32 {
+        yield_now().await;
+        panic!("{message}")
+    }
+
+    /// Once a race has a winner, a loser that panics in the same turn does not change the
+    /// outcome (on a single thread both run in one turn: the winner first).
+    pub async fn a_losers_panic_after_the_winner_does_not_change_a_race() {
+        let (index, value) = tasks![race; async {
+            yield_now().await;
+            1u32
+        }, loser("a loser panicked")]
+        .await;
+        assert_eq!((index, value), (0, 1));
+    }
+
+    /// Once a `try` group has its first `Err`, a sibling's later panic does not replace it.
+    pub async fn a_panic_after_the_first_err_does_not_replace_it() {
+        let out: Result<(u32, u32), &str> = tasks![try; async {
+            yield_now().await;
+            Err("the first error")
+        }, async { Ok(loser("a sibling panicked").await) }]
+        .await;
+        assert_eq!(out, Err("the first error"));
+    }
+
     /// `limit`: at most N run at once, outputs in order, the iterator consumed lazily.
     pub async fn limit_bounds_how_many_tasks_run_at_once() {
         let running = Arc::new(AtomicUsize::new(0));
@@ -554,6 +580,8 @@ macro_rules! conformance {
                 task_errors_name_the_task,
                 race_gives_the_first_to_finish_and_cancels_the_rest,
                 limit_bounds_how_many_tasks_run_at_once,
+                a_losers_panic_after_the_winner_does_not_change_a_race,
+                a_panic_after_the_first_err_does_not_replace_it,
             );
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {

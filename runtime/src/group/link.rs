@@ -11,37 +11,46 @@ use std::sync::{Arc, PoisonError};
 use std::task::{Context, Waker};
 
 use super::Payload;
-use crate::primitives::{AtomicBool, AtomicUsize, AtomicWaker, Mutex};
+use crate::primitives::{AtomicUsize, AtomicWaker, Mutex};
 
-/// What a group's members share with the group: the first panic, the first task whose output
-/// ends the group (a race's winner, a `try` group's first error), and the waker of whoever awaits
-/// the group. Implemented by [`LocalLink`] and [`SendLink`] only.
+/// What a group's members share with the group: its outcome once decided, and the waker of
+/// whoever awaits it. The outcome is decided once, by the first of: a member's panic (when panics
+/// fail the group), or a member's output that ends the group (a race's winner, a `try` group's
+/// first error). Later panics and ends of members, which the group is cancelling, change nothing.
+/// Implemented by [`LocalLink`] and [`SendLink`] only.
 pub trait Link: Clone + Default + 'static {
-    /// Records a member's panic (the first one wins) and wakes the group's waiter.
+    /// A member panicked: if nothing is decided yet, the group fails with this panic, and the
+    /// waiter is woken. Otherwise the payload is dropped (the panic hook reported it).
     fn fail(&self, payload: Payload);
-    /// Records that task `index` ends the group, if it is the first to; wakes the waiter.
+    /// Task `index` gave an output that ends the group: if nothing is decided yet, it does, and
+    /// the waiter is woken.
     fn end(&self, index: usize);
     /// The index of the task that ended the group, if one did.
     fn ended(&self) -> Option<usize>;
     /// Registers the waiter (`registered` is the waker it registered last), then resumes a
-    /// member's panic if there was one. Registering first means a panic that lands after the
-    /// check still wakes the waiter.
+    /// member's panic if it decided the group. Registering first means a panic that lands after
+    /// the check still wakes the waiter.
     fn register_and_check(&self, registered: &mut Option<Waker>, cx: &Context<'_>);
     /// Resumes the panic a member recorded.
     fn resume_panic(&self) -> !;
 }
 
-/// The index of no task, in [`SendLink::ended`].
-const NONE: usize = usize::MAX;
+/// What decided a [`LocalLink`]'s group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Decision {
+    #[default]
+    Undecided,
+    Failed,
+    Ended(usize),
+}
 
-/// The link of a [`Local`] group: its members run on its thread, so nothing is atomic (a member
-/// costs one non-atomic reference count).
+/// The link of a [`Local`](super::Local) group: its members run on its thread, so nothing is
+/// atomic (a member costs one non-atomic reference count).
 #[doc(hidden)]
 #[derive(Default)]
 pub struct LocalLink {
+    decision: Cell<Decision>,
     panic: RefCell<Option<Payload>>,
-    failed: Cell<bool>,
-    ended: Cell<Option<usize>>,
     waiter: RefCell<Option<Waker>>,
 }
 
@@ -54,24 +63,28 @@ impl LocalLink {
     }
 
     pub(crate) fn fail(&self, payload: Payload) {
-        let mut slot = self.panic.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(payload);
+        if self.decision.get() != Decision::Undecided {
+            // Dropped here, outside any borrow: its destructor may run user code.
+            drop(payload);
+            return;
         }
-        drop(slot);
-        self.failed.set(true);
+        self.decision.set(Decision::Failed);
+        *self.panic.borrow_mut() = Some(payload);
         self.wake_waiter();
     }
 
     pub(crate) fn end(&self, index: usize) {
-        if self.ended.get().is_none() {
-            self.ended.set(Some(index));
+        if self.decision.get() == Decision::Undecided {
+            self.decision.set(Decision::Ended(index));
             self.wake_waiter();
         }
     }
 
     pub(crate) fn ended(&self) -> Option<usize> {
-        self.ended.get()
+        match self.decision.get() {
+            Decision::Ended(index) => Some(index),
+            _ => None,
+        }
     }
 
     pub(crate) fn register_and_check(&self, _registered: &mut Option<Waker>, cx: &Context<'_>) {
@@ -81,7 +94,7 @@ impl LocalLink {
                 *waiter = Some(cx.waker().clone());
             }
         }
-        if self.failed.get() {
+        if self.decision.get() == Decision::Failed {
             self.resume_panic();
         }
     }
@@ -118,51 +131,63 @@ impl Link for Rc<LocalLink> {
     }
 }
 
-/// The link of a [`Sendable`] group, whose members may run on other threads.
+/// [`SendLink::decision`] before anything decided the group.
+const UNDECIDED: usize = usize::MAX;
+/// [`SendLink::decision`] once a member's panic decided it; any other value is the index of the
+/// task whose output ended the group.
+const FAILED: usize = usize::MAX - 1;
+
+/// The link of a [`Sendable`](super::Sendable) group, whose members may run on other threads.
 #[doc(hidden)]
 pub struct SendLink {
-    failed: AtomicBool,
+    /// `UNDECIDED`, `FAILED`, or the index of the task that ended the group. Written once, by a
+    /// compare-and-swap from `UNDECIDED`.
+    decision: AtomicUsize,
+    /// The panic that decided the group. It is stored under this lock by the member that won
+    /// the compare-and-swap, which holds the lock across the swap: a waiter that sees `FAILED`
+    /// and then takes the lock finds the payload.
     panic: Mutex<Option<Payload>>,
     waiter: AtomicWaker,
-    /// The index of the first task whose output ends the group; `NONE` until then.
-    ended: AtomicUsize,
 }
 
 impl Default for SendLink {
     fn default() -> Self {
         SendLink {
-            failed: AtomicBool::new(false),
+            decision: AtomicUsize::new(UNDECIDED),
             panic: Mutex::new(None),
             waiter: AtomicWaker::new(),
-            ended: AtomicUsize::new(NONE),
         }
     }
 }
 
 impl SendLink {
+    fn decide(&self, decision: usize) -> bool {
+        self.decision
+            .compare_exchange(UNDECIDED, decision, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
     pub(crate) fn fail(&self, payload: Payload) {
         let mut slot = self.panic.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(payload);
+        if !self.decide(FAILED) {
+            drop(slot);
+            drop(payload);
+            return;
         }
+        *slot = Some(payload);
         drop(slot);
-        self.failed.store(true, Ordering::Release);
         self.waiter.wake();
     }
 
     pub(crate) fn end(&self, index: usize) {
-        if self
-            .ended
-            .compare_exchange(NONE, index, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
+        if self.decide(index) {
             self.waiter.wake();
         }
     }
 
     pub(crate) fn ended(&self) -> Option<usize> {
-        match self.ended.load(Ordering::Acquire) {
-            NONE => None,
+        match self.decision.load(Ordering::Acquire) {
+            UNDECIDED | FAILED => None,
             index => Some(index),
         }
     }
@@ -177,7 +202,7 @@ impl SendLink {
             self.waiter.register(cx.waker());
             *registered = Some(cx.waker().clone());
         }
-        if self.failed.load(Ordering::Acquire) {
+        if self.decision.load(Ordering::Acquire) == FAILED {
             self.resume_panic();
         }
     }
@@ -282,12 +307,11 @@ mod loom_model {
             for member in members {
                 member.join().unwrap();
             }
-            // The other payload was dropped (the slot was full) or stored after the resumed one
-            // was taken, and stays behind until the group is dropped: never the same one again.
-            let left = state.panic.lock().unwrap().take();
-            if let Some(left) = left {
-                assert_ne!(*left.downcast_ref::<&str>().unwrap(), message);
-            }
+            // The other panic came after the group was decided: its payload was dropped.
+            assert!(
+                state.panic.lock().unwrap().is_none(),
+                "only the panic that decided the group is kept"
+            );
         });
     }
 
@@ -319,6 +343,47 @@ mod loom_model {
                 Some(winner),
                 "a later end does not replace the winner"
             );
+        });
+    }
+
+    #[test]
+    fn an_end_and_a_panic_racing_decide_once_and_the_loser_changes_nothing() {
+        loom::model(|| {
+            let state = Arc::new(SendLink::default());
+            let ender = {
+                let state = state.clone();
+                thread::spawn(move || state.end(0))
+            };
+            let panicker = {
+                let state = state.clone();
+                thread::spawn(move || state.fail(Box::new("late panic")))
+            };
+            let mut registered = None;
+            let outcome = loom::future::block_on(poll_fn(|cx| {
+                match catch_unwind(AssertUnwindSafe(|| {
+                    state.register_and_check(&mut registered, cx)
+                })) {
+                    Err(payload) => Poll::Ready(Err(payload)),
+                    Ok(()) => match state.ended() {
+                        Some(index) => Poll::Ready(Ok(index)),
+                        None => Poll::Pending,
+                    },
+                }
+            }));
+            ender.join().unwrap();
+            panicker.join().unwrap();
+            match outcome {
+                // The end decided: the panic that came after was dropped, never resumed.
+                Ok(index) => {
+                    assert_eq!(index, 0);
+                    assert!(state.panic.lock().unwrap().is_none());
+                }
+                // The panic decided: no end is recorded.
+                Err(payload) => {
+                    assert_eq!(payload.downcast_ref::<&str>(), Some(&"late panic"));
+                    assert_eq!(state.ended(), None);
+                }
+            }
         });
     }
 }
