@@ -136,3 +136,26 @@ async fn settle_with_a_timeout_keeps_the_outcomes_of_tasks_that_finished() {
     assert!(slow.unwrap_err().is_timeout());
     assert_eq!(fast, Ok(1));
 }
+
+/// A sleep "forever" (a duration past what the clock can count) never completes, even on a clock
+/// that jumps: it sets no timer for the clock to jump to.
+#[job_test(virtual_time)]
+async fn a_sleep_of_duration_max_never_completes() {
+    let century = Duration::from_secs(100 * 365 * 24 * 3600);
+    let start = now();
+    let out = jobloop::timeout(century, sleep(Duration::MAX)).await;
+    assert_eq!(out, Err(Elapsed::default()));
+    assert_eq!(now() - start, century);
+    assert_eq!(sleep(Duration::MAX).deadline(), None);
+    // And a timeout that long never fires.
+    let quick = jobloop::timeout(Duration::MAX, sleep(Duration::from_secs(1))).await;
+    assert_eq!(quick, Ok(()));
+}
+
+#[cfg(feature = "tokio")]
+#[job_test(runtime = jobloop::runtime::Tokio::current_thread(), virtual_time)]
+async fn a_sleep_of_duration_max_never_completes_under_tokios_paused_time() {
+    let century = Duration::from_secs(100 * 365 * 24 * 3600);
+    let out = jobloop::timeout(century, sleep(Duration::MAX)).await;
+    assert_eq!(out, Err(Elapsed::default()));
+}

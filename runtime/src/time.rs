@@ -16,7 +16,10 @@ pub type Timer = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// Waits until `duration` has passed (asyncio's `asyncio.sleep`). Other tasks run meanwhile.
 ///
 /// The deadline is taken when `sleep` is called. On the embedded loop a sleep fires as soon as
-/// its deadline has passed and the loop gets to it (no rounding to milliseconds).
+/// its deadline has passed and the loop gets to it (no rounding to milliseconds). A duration too
+/// long for the clock to count (`Duration::MAX`) sleeps forever: the sleep never completes, on
+/// any runtime, and a virtual clock does not jump to it (so `timeout(Duration::MAX, work)` never
+/// times out).
 ///
 /// # Panics
 ///
@@ -34,28 +37,27 @@ pub type Timer = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
     // The runtime's clock, which a virtual clock moves on its own.
-    let now = now();
-    sleep_until(now.checked_add(duration).unwrap_or_else(|| far_future(now)))
-}
-
-/// Waits until `deadline`. See [`sleep`].
-pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
-        deadline,
+        deadline: now().checked_add(duration),
         timer: None,
         foreign: None,
     }
 }
 
-/// About thirty years from `now`: what "forever" means for a deadline that would overflow.
-fn far_future(now: Instant) -> Instant {
-    now + Duration::from_secs(86_400 * 365 * 30)
+/// Waits until `deadline`. See [`sleep`].
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline: Some(deadline),
+        timer: None,
+        foreign: None,
+    }
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
 #[must_use = "a Sleep does nothing unless it is `.await`ed"]
 pub struct Sleep {
-    deadline: Instant,
+    /// `None` for a sleep that never ends.
+    deadline: Option<Instant>,
     /// `(timer id, loop id)` once registered with an event loop's timer queue.
     timer: Option<(u64, usize)>,
     /// The runtime's own timer, under a runtime other than the embedded loop.
@@ -71,8 +73,9 @@ impl std::fmt::Debug for Sleep {
 }
 
 impl Sleep {
-    /// The instant this sleep ends.
-    pub fn deadline(&self) -> Instant {
+    /// The instant this sleep ends; `None` for a sleep that never ends (its duration was too
+    /// long for the clock to count).
+    pub fn deadline(&self) -> Option<Instant> {
         self.deadline
     }
 }
@@ -86,10 +89,14 @@ impl Future for Sleep {
         if let Some(timer) = &mut this.foreign {
             return timer.as_mut().poll(cx);
         }
+        let Some(deadline) = this.deadline else {
+            // Forever: no timer to set, nothing will ever wake this.
+            return Poll::Pending;
+        };
         let core = match context::expect_current("`jobloop::sleep`") {
             Current::Loop(core) => core,
             other => {
-                let timer = this.foreign.insert(runtime_timer(&other, this.deadline));
+                let timer = this.foreign.insert(runtime_timer(&other, deadline));
                 return timer.as_mut().poll(cx);
             }
         };
@@ -97,9 +104,9 @@ impl Future for Sleep {
         // waker can run a task's destructor, which may touch the queue.
         let replaced;
         let mut timers = core.timers.borrow_mut();
-        if core.now() >= this.deadline {
+        if core.now() >= deadline {
             replaced = match this.timer.take() {
-                Some((id, owner)) if owner == core.id() => timers.remove(this.deadline, id),
+                Some((id, owner)) if owner == core.id() => timers.remove(deadline, id),
                 _ => None,
             };
             drop(timers);
@@ -107,10 +114,10 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         replaced = match this.timer {
-            Some((id, owner)) if owner == core.id() => timers.update(this.deadline, id, cx.waker()),
+            Some((id, owner)) if owner == core.id() => timers.update(deadline, id, cx.waker()),
             // Not registered yet (or moved to another loop): register with this one.
             _ => {
-                let id = timers.insert(this.deadline, cx.waker().clone());
+                let id = timers.insert(deadline, cx.waker().clone());
                 this.timer = Some((id, core.id()));
                 None
             }
@@ -123,14 +130,14 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        let Some((id, owner)) = self.timer else {
+        let (Some((id, owner)), Some(deadline)) = (self.timer, self.deadline) else {
             return;
         };
         // A sleep dropped before it fired (cancelled) leaves its loop's queue. If its loop is not
         // running here, the entry stays until its deadline and then wakes nobody useful.
         let waker = context::with_loop(|core| {
             if owner == core.id() {
-                core.timers.borrow_mut().remove(self.deadline, id)
+                core.timers.borrow_mut().remove(deadline, id)
             } else {
                 None
             }
