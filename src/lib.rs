@@ -187,7 +187,9 @@ pub use jobloop_macros::job_test;
 /// - `timeout = DURATION`: counted from when the group starts its tasks (after their
 ///   expressions were evaluated). When it expires, the unfinished tasks are cancelled and the
 ///   group gives `Err(`[`Elapsed`]`)`, otherwise `Ok(...)` of its output. Under `settle` the group never
-///   fails: the unfinished tasks are reported as timed out ([`TaskError::is_timeout`]).
+///   fails: the unfinished tasks are reported as timed out ([`TaskError::is_timeout`]); with
+///   `limit`, the items not started by then stay in the iterator, unevaluated, and have no
+///   outcome (the `Vec` holds one outcome per task started, in order).
 /// - `send`: see below.
 ///
 /// Tasks have names, for [`TaskError`]: the expression as written in the list form, and the

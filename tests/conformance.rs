@@ -450,6 +450,29 @@ mod mode_cases {
         assert_eq!((index, value), (1, "fast"));
     }
 
+    /// A timeout stops a lazy group where it is: the items it never started stay in the
+    /// iterator, unevaluated (their expressions have side effects), and the outcomes cover the
+    /// tasks that started.
+    pub async fn a_timeout_leaves_the_rest_of_a_lazy_source_untouched() {
+        let pulled = Arc::new(AtomicUsize::new(0));
+        let items = {
+            let pulled = pulled.clone();
+            (0u64..100_000).inspect(move |_| {
+                pulled.fetch_add(1, Ordering::SeqCst);
+            })
+        };
+        let outcomes = tasks![settle, limit = 2, timeout = Duration::from_millis(20); for i in items => async move {
+            sleep(Duration::from_secs(30)).await;
+            i
+        }]
+        .await;
+        assert_eq!(pulled.load(Ordering::SeqCst), 2, "only the started items were taken");
+        assert_eq!(outcomes.len(), 2);
+        assert!(outcomes.iter().all(|outcome| outcome
+            .as_ref()
+            .is_err_and(jobloop::TaskError::is_timeout)));
+    }
+
     async fn loser(message: &'static str) -> u32 {
         yield_now().await;
         panic!("{message}")
@@ -582,6 +605,7 @@ macro_rules! conformance {
                 limit_bounds_how_many_tasks_run_at_once,
                 a_losers_panic_after_the_winner_does_not_change_a_race,
                 a_panic_after_the_first_err_does_not_replace_it,
+                a_timeout_leaves_the_rest_of_a_lazy_source_untouched,
             );
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {

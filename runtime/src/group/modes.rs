@@ -390,13 +390,6 @@ where
         group
     }
 
-    /// Gives up on the tasks still unfinished after `duration`: they are cancelled and reported
-    /// as [`TaskErrorKind::TimedOut`] (for modes that report outcomes, as [`Settle`] does).
-    pub fn deadline_after(mut self, duration: Duration) -> Self {
-        self.deadline = Some(sleep(duration));
-        self
-    }
-
     /// Starts tasks from the source until `limit` run.
     #[track_caller]
     fn fill(&mut self) {
@@ -439,8 +432,10 @@ where
         }
     }
 
-    /// The deadline expired: every unfinished task (started or not) times out. Tasks that did
-    /// finish, but whose turn in the order had not come yet, keep their outcome.
+    /// The deadline expired: every started task that did not finish times out. Tasks that did
+    /// finish, but whose turn in the order had not come yet, keep their outcome. Items of the
+    /// source that never started stay in it: the group stays lazy (the source may be endless,
+    /// and its task expressions have side effects), so they have no outcome.
     fn time_out(&mut self) -> M::Output {
         let mut peek = Context::from_waker(std::task::Waker::noop());
         let running: Vec<_> = self.running.drain(..).collect();
@@ -456,14 +451,6 @@ where
                 return output;
             }
         }
-        while self.source.next().is_some() {
-            let index = self.next_index;
-            self.next_index += 1;
-            let error = TaskError::new(self.names.name(index), TaskErrorKind::TimedOut);
-            if let Some(output) = self.mode.failed(error) {
-                return output;
-            }
-        }
         self.mode.finish()
     }
 
@@ -471,6 +458,25 @@ where
     fn end(&mut self, output: M::Output) -> Poll<M::Output> {
         self.running.clear();
         Poll::Ready(output)
+    }
+}
+
+impl<I, T, K> Group<I, Settle<T>, K>
+where
+    I: Iterator,
+    I::Item: Future<Output = T>,
+    K: GroupKind,
+{
+    /// Gives up on the tasks still unfinished after `duration`: they are cancelled and reported
+    /// as [`TaskErrorKind::TimedOut`] outcomes; tasks that finished keep theirs. Items of the
+    /// source that were not started by then (under a limit) stay in it and have no outcome, so
+    /// the group ends even over an endless source. `tasks![settle, timeout = D; ...]`.
+    ///
+    /// Only [`Settle`] reports timed-out tasks as outcomes; for another mode, wrap the group in
+    /// [`timeout`](crate::timeout), which gives `Err(Elapsed)` and cancels the tasks.
+    pub fn deadline_after(mut self, duration: Duration) -> Self {
+        self.deadline = Some(sleep(duration));
+        self
     }
 }
 
