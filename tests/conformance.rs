@@ -466,11 +466,15 @@ mod mode_cases {
             i
         }]
         .await;
-        assert_eq!(pulled.load(Ordering::SeqCst), 2, "only the started items were taken");
+        assert_eq!(
+            pulled.load(Ordering::SeqCst),
+            2,
+            "only the started items were taken"
+        );
         assert_eq!(outcomes.len(), 2);
-        assert!(outcomes.iter().all(|outcome| outcome
-            .as_ref()
-            .is_err_and(jobloop::TaskError::is_timeout)));
+        assert!(outcomes
+            .iter()
+            .all(|outcome| outcome.as_ref().is_err_and(jobloop::TaskError::is_timeout)));
     }
 
     async fn loser(message: &'static str) -> u32 {
@@ -532,6 +536,100 @@ mod mode_cases {
         .await;
         assert_eq!(index, 0);
     }
+}
+
+/// Faults that must not crash the process: destructors that panic while a runtime drops a task.
+/// Each case runs in a child process (this test binary, asked for one ignored test), because
+/// what it guards against is an abort, which would take the whole suite down.
+mod fault_cases {
+    use super::*;
+
+    /// A value whose `Drop` panics.
+    pub struct PanicsWhenDropped;
+
+    impl Drop for PanicsWhenDropped {
+        fn drop(&mut self) {
+            panic!("a destructor panicked");
+        }
+    }
+
+    /// A race's loser holds a value that panics when the group cancels it.
+    pub async fn a_cancelled_loser_whose_drop_panics_does_not_abort() {
+        let (index, value) = tasks![race; async { 1u32 }, async {
+            let _guard = PanicsWhenDropped;
+            sleep(Duration::from_secs(30)).await;
+            2u32
+        }]
+        .await;
+        assert_eq!((index, value), (0, 1));
+        // The runtime goes on.
+        assert_eq!(tasks![async { "still running" }].await.0, "still running");
+    }
+
+    /// A detached task is still waiting when the runtime shuts down; its destructor panics.
+    pub async fn a_detached_task_whose_drop_panics_at_shutdown_does_not_abort() {
+        drop(spawn(async {
+            let _guard = PanicsWhenDropped;
+            std::future::pending::<()>().await;
+        }));
+        yield_now().await;
+    }
+
+    /// Nobody takes a detached task's output, which panics when the runtime drops it.
+    pub async fn a_detached_tasks_output_whose_drop_panics_does_not_abort() {
+        drop(spawn(async {
+            yield_now().await;
+            PanicsWhenDropped
+        }));
+        for _ in 0..3 {
+            yield_now().await;
+        }
+        sleep(Duration::from_millis(5)).await;
+        assert_eq!(tasks![async { "still running" }].await.0, "still running");
+    }
+
+    /// Runs the ignored test `name` of this binary in a child process; it must succeed.
+    pub fn in_a_child_process(name: &str) {
+        let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", name, "--ignored", "--test-threads=1"])
+            .output()
+            .expect("run the child");
+        assert!(
+            output.status.success(),
+            "`{name}` ended with {}:\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// For each case of `fault_cases`, the ignored test that runs it and the test that runs that in
+/// a child process.
+macro_rules! fault_tests {
+    ($runtime:ident: $($case:ident),* $(,)?) => {
+        mod fault {
+            use super::*;
+            $(
+                #[test]
+                fn $case() {
+                    fault_cases::in_a_child_process(concat!(
+                        stringify!($runtime), "::fault::child::", stringify!($case)
+                    ));
+                }
+            )*
+            mod child {
+                use super::*;
+                $(
+                    #[test]
+                    #[ignore = "run by the test of the same name one module up, in a child process"]
+                    fn $case() {
+                        run(fault_cases::$case());
+                    }
+                )*
+            }
+        }
+    };
 }
 
 /// One `#[test]` per case of `mode_cases`, inside a runtime's module (which has `run`).
@@ -612,6 +710,12 @@ macro_rules! conformance {
                 let payload = catch_unwind(|| run(async { panic!("main failed") }));
                 assert_eq!(payload_message(payload.expect_err("main panicked")), "main failed");
             }
+            fault_tests!(
+                $name:
+                a_cancelled_loser_whose_drop_panics_does_not_abort,
+                a_detached_task_whose_drop_panics_at_shutdown_does_not_abort,
+                a_detached_tasks_output_whose_drop_panics_does_not_abort,
+            );
             conformance!(@order $threads);
         }
     };

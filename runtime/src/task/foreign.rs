@@ -14,9 +14,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
+use crate::unwind::{CatchDrop, Quiet};
+
 struct Shared<T> {
-    /// The output, once the task finished (a panic is `Err` with its payload).
-    output: Option<thread::Result<T>>,
+    /// The output, once the task finished (a panic is `Err` with its payload). Kept [`Quiet`]:
+    /// when nobody takes it, the runtime drops it with the task, and a panicking `Drop` must not
+    /// unwind into the runtime.
+    output: Option<thread::Result<Quiet<T>>>,
     /// The task finished, or was dropped by its runtime without finishing.
     finished: bool,
     /// The handle was dropped without detaching: the task must stop.
@@ -35,7 +39,7 @@ impl<T> State<T> {
     }
 
     /// Records the end of the task and wakes the handle.
-    fn finish(&self, output: Option<thread::Result<T>>) {
+    fn finish(&self, output: Option<thread::Result<Quiet<T>>>) {
         let waker = {
             let mut shared = self.lock();
             if shared.finished {
@@ -62,17 +66,18 @@ pub(crate) fn wrap<F: Future>(future: F) -> (ForeignTask<F>, ForeignHandle<F::Ou
         task_waker: None,
     })));
     let task = ForeignTask {
-        future,
+        future: CatchDrop::new(future),
         guard: FinishOnDrop(state.clone()),
     };
     (task, ForeignHandle { state: Some(state) })
 }
 
 pin_project_lite::pin_project! {
-    /// The future a foreign runtime polls.
+    /// The future a foreign runtime polls. The user's future is dropped through [`CatchDrop`],
+    /// so that a panicking destructor does not unwind into the runtime when it drops the task.
     pub(crate) struct ForeignTask<F: Future> {
         #[pin]
-        future: F,
+        future: CatchDrop<F>,
         guard: FinishOnDrop<F::Output>,
     }
 }
@@ -132,7 +137,11 @@ impl<T> ForeignHandle<T> {
         };
         let mut shared = state.lock();
         if shared.finished {
-            return Poll::Ready(shared.output.take());
+            let output = shared.output.take();
+            return Poll::Ready(output.and_then(|output| match output {
+                Ok(output) => output.into_inner().map(Ok),
+                Err(payload) => Some(Err(payload)),
+            }));
         }
         match &shared.join_waker {
             Some(waker) if waker.will_wake(cx.waker()) => {}
