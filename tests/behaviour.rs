@@ -570,3 +570,92 @@ async fn a_mode_for_form_without_limit_may_use_question_mark_and_await_in_its_ta
         "not a number: x"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Things made on one event loop and used on another.
+
+/// Runs `f` on a thread of its own and returns what it returns; fails the test when it has not
+/// finished after 5 s (it would wait forever).
+fn within_5s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(catch_unwind(AssertUnwindSafe(f)));
+    });
+    match receiver.recv_timeout(Duration::from_secs(5)) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) => std::panic::resume_unwind(payload),
+        Err(_) => panic!("still waiting after 5 s: it would wait forever"),
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => payload
+            .downcast::<&str>()
+            .map(|message| message.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+#[test]
+fn a_socket_used_on_another_loop_is_an_error_not_a_wait_forever() {
+    let (alive, dropped) = within_5s(|| {
+        let first = EventLoop::new();
+        let listener = first.block_on(async { jobloop::net::TcpListener::bind("127.0.0.1:0") });
+        let listener = listener.expect("bind");
+        let second = EventLoop::new();
+        let alive = second.block_on(async { listener.accept().await.map(|_| ()) });
+        drop(first);
+        let dropped = second.block_on(async { listener.accept().await.map(|_| ()) });
+        (alive, dropped)
+    });
+    for outcome in [alive, dropped] {
+        let error = outcome.expect_err("an error, not a connection");
+        assert_eq!(error.kind(), std::io::ErrorKind::Other);
+        assert!(error.to_string().contains("another event loop"), "{error}");
+    }
+}
+
+#[test]
+#[allow(clippy::async_yields_async)] // handing the group or handle out un-awaited is the point
+fn a_join_handle_awaited_on_another_live_loop_panics_and_says_why() {
+    let message = within_5s(|| {
+        let first = EventLoop::new();
+        let handle = first.block_on(async { spawn(sleep(Duration::from_secs(60))) });
+        let second = EventLoop::new();
+        let outcome = catch_unwind(AssertUnwindSafe(|| second.block_on(handle)));
+        panic_message(outcome.expect_err("awaiting it there must panic"))
+    });
+    assert!(
+        message.contains("awaited on an event loop other than the one that runs"),
+        "{message}"
+    );
+}
+
+#[test]
+#[allow(clippy::async_yields_async)] // handing the group or handle out un-awaited is the point
+fn a_group_awaited_on_another_live_loop_panics_and_says_why() {
+    let messages = within_5s(|| {
+        let first = EventLoop::new();
+        let second = EventLoop::new();
+        let long = || sleep(Duration::from_secs(60));
+        let mut messages = Vec::new();
+        let group = first.block_on(async { tasks![for _ in 0..2 => long()] });
+        let outcome = catch_unwind(AssertUnwindSafe(|| second.block_on(group)));
+        messages.push(panic_message(outcome.expect_err("a for group")));
+        let list = first.block_on(async { tasks![long(), long()] });
+        let outcome = catch_unwind(AssertUnwindSafe(|| second.block_on(list)));
+        messages.push(panic_message(outcome.expect_err("a list group")));
+        let settle = first.block_on(async { tasks![settle; for _ in 0..2 => long()] });
+        let outcome = catch_unwind(AssertUnwindSafe(|| second.block_on(settle)));
+        messages.push(panic_message(outcome.expect_err("a settle group")));
+        messages
+    });
+    for message in messages {
+        assert!(
+            message.contains("awaited on an event loop other than the one that runs"),
+            "{message}"
+        );
+    }
+}

@@ -19,6 +19,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use async_task::Runnable;
@@ -208,6 +209,39 @@ impl EventLoop {
             core.take_injected();
             core.fire_timers();
             core.wait_for_events();
+        }
+    }
+}
+
+/// The event loop a task or a group belongs to, for the check that it is not awaited where its
+/// loop cannot run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LoopOwner {
+    loop_id: usize,
+    thread: ThreadId,
+}
+
+impl LoopOwner {
+    /// The event loop running on this thread, if one is.
+    pub(crate) fn current() -> Option<LoopOwner> {
+        context::with_loop(|core| LoopOwner {
+            loop_id: core.id(),
+            thread: thread::current().id(),
+        })
+    }
+
+    /// Panics when `what` is awaited on this loop's thread, inside another loop: its own loop
+    /// cannot run until that one returns, so the wait would never end. (From another thread,
+    /// the owning loop may be running, and a wake from there reaches this one.)
+    #[track_caller]
+    pub(crate) fn check(&self, what: &str) {
+        let elsewhere = context::with_loop(|core| core.id() != self.loop_id);
+        if elsewhere == Some(true) && thread::current().id() == self.thread {
+            panic!(
+                "{what} was awaited on an event loop other than the one that runs its tasks, on \
+                 the thread of both: that loop cannot run while this one does, so this would \
+                 wait forever. Await it inside the `block_on` of the loop that started it"
+            );
         }
     }
 }

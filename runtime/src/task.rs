@@ -12,6 +12,8 @@ pub(crate) mod handle;
 
 use handle::RawHandle;
 
+use crate::event_loop::LoopOwner;
+
 /// Starts `future` as a new task on the current event loop and returns a handle to its output
 /// (asyncio's `create_task`).
 ///
@@ -51,6 +53,7 @@ where
             handle::Panics::Propagate,
             future,
         )),
+        owner: LoopOwner::current(),
     }
 }
 
@@ -80,6 +83,7 @@ where
             handle::Panics::Propagate,
             future,
         )),
+        owner: LoopOwner::current(),
     }
 }
 
@@ -91,6 +95,8 @@ where
 pub struct JoinHandle<T> {
     /// `None` once the output was taken or the task was cancelled.
     task: Option<RawHandle<T>>,
+    /// The event loop that runs the task, when one does.
+    owner: Option<LoopOwner>,
 }
 
 impl<T> JoinHandle<T> {
@@ -115,7 +121,12 @@ impl<T> Future for JoinHandle<T> {
         };
         // A panic of the task is resumed here.
         match task.poll_output(cx) {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                if let Some(owner) = &self.owner {
+                    owner.check("a `JoinHandle`");
+                }
+                Poll::Pending
+            }
             Poll::Ready(output) => {
                 self.task = None;
                 match output {

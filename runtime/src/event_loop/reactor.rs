@@ -242,11 +242,18 @@ impl<T: MioSource> Registered<T> {
     /// Runs `op` until it does not return `WouldBlock`, waiting for readiness in `direction`
     /// between attempts. After any wake-up `op` runs again: a task woken with others, or woken
     /// for data another operation of its own left behind, looks for itself.
+    ///
+    /// # Errors
+    ///
+    /// `op`'s error, or an error of kind `Other` when this runs on an event loop other than the
+    /// one the source was registered with: that loop's reactor is not polled meanwhile, so the
+    /// wait would never end.
     pub(crate) async fn io<R>(
         &self,
         direction: Direction,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> io::Result<R> {
+        self.check_loop()?;
         loop {
             match op(&self.io) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
@@ -254,6 +261,18 @@ impl<T: MioSource> Registered<T> {
                 }
                 result => return result,
             }
+        }
+    }
+
+    /// `Ok` when the current event loop is the one this source is registered with.
+    fn check_loop(&self) -> io::Result<()> {
+        match context::with_loop(|core| core.id() == self.core.id()) {
+            Some(true) => Ok(()),
+            _ => Err(io::Error::other(
+                "this socket belongs to another event loop than the one running now (or to a \
+                 loop that was dropped), whose reactor is not polled meanwhile: use a socket on \
+                 the loop that made it, or make one on this loop",
+            )),
         }
     }
 

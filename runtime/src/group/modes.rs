@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use super::{GroupKind, Hooks, Link, Local, Member, Payload, Sendable, SpawnMember};
 use crate::error::{TaskError, TaskErrorKind};
+use crate::event_loop::LoopOwner;
 use crate::task::handle::RawHandle;
 use crate::time::{sleep, Sleep};
 
@@ -298,6 +299,8 @@ where
     deadline: Option<Sleep>,
     /// The waker last registered with `link`.
     registered: Option<std::task::Waker>,
+    /// The event loop that runs the tasks, when one does.
+    owner: Option<LoopOwner>,
 }
 
 // No field is pinned: the source's futures are moved out of it into tasks before anything polls
@@ -384,6 +387,7 @@ where
             mode,
             deadline: None,
             registered: None,
+            owner: LoopOwner::current(),
         };
         // The tasks start when the group is created, as asyncio's `create_task` starts them.
         group.fill();
@@ -491,6 +495,26 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M::Output> {
         let this = &mut *self;
+        let outcome = this.poll_tasks(cx);
+        if outcome.is_pending() {
+            if let Some(owner) = &this.owner {
+                owner.check("a `tasks![]` group");
+            }
+        }
+        outcome
+    }
+}
+
+impl<I, M, K> Group<I, M, K>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output>,
+    K: GroupKind,
+{
+    /// Takes what is ready; `Ready` once the group has its output.
+    fn poll_tasks(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
+        let this = self;
         this.link.register_and_check(&mut this.registered, cx);
         if let Some(deadline) = &mut this.deadline {
             if Pin::new(deadline).poll(cx).is_ready() {

@@ -13,6 +13,7 @@ use super::{
     spawn_member, GroupKind, Hooks, Link, Local, Member, Payload, SendTaskFuture, Sendable,
     SpawnMember, TaskFuture,
 };
+use crate::event_loop::LoopOwner;
 use crate::task::handle::{Handles, RawHandle};
 
 /// The plain groups' rule for a member's outcome: the output as it is, or `None` after telling
@@ -79,6 +80,8 @@ pub struct TaskGroup<T, K: GroupKind = Local> {
     outputs: Vec<T>,
     /// The waker last registered with `link`.
     registered: Option<Waker>,
+    /// The event loop that runs the tasks, when one does.
+    owner: Option<LoopOwner>,
 }
 
 impl<T: 'static> TaskGroup<T, Local> {
@@ -94,6 +97,7 @@ impl<T: 'static> TaskGroup<T, Local> {
             tasks: Handles::with_capacity(capacity),
             outputs: Vec::new(),
             registered: None,
+            owner: LoopOwner::current(),
         }
     }
 
@@ -127,6 +131,7 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
             tasks: Handles::with_capacity(capacity),
             outputs: Vec::new(),
             registered: None,
+            owner: LoopOwner::current(),
         }
     }
 
@@ -187,7 +192,12 @@ impl<T, K: GroupKind> Future for TaskGroup<T, K> {
             }
             outputs.push(value);
         });
-        std::task::ready!(taken);
+        if taken.is_pending() {
+            if let Some(owner) = &this.owner {
+                owner.check("a `tasks![]` group");
+            }
+            return Poll::Pending;
+        }
         this.tasks.clear();
         Poll::Ready(std::mem::take(&mut this.outputs))
     }
@@ -234,6 +244,7 @@ impl TupleGroup<Local> {
             task: Some(spawn_member::<Local, _, _>(member)),
             link: self.link.clone(),
             registered: None,
+            owner: LoopOwner::current(),
         }
     }
 }
@@ -264,6 +275,7 @@ impl TupleGroup<Sendable> {
             task: Some(spawn_member::<Sendable, _, _>(member)),
             link: self.link.clone(),
             registered: None,
+            owner: LoopOwner::current(),
         }
     }
 }
@@ -275,6 +287,7 @@ pub struct MemberHandle<T, K: GroupKind = Local> {
     task: Option<RawHandle<Option<T>>>,
     link: K::Link,
     registered: Option<Waker>,
+    owner: Option<LoopOwner>,
 }
 
 impl<T, K: GroupKind> Unpin for MemberHandle<T, K> {}
@@ -289,7 +302,12 @@ impl<T, K: GroupKind> Future for MemberHandle<T, K> {
             panic!("MemberHandle polled after it returned its output");
         };
         match task.poll_output(cx) {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                if let Some(owner) = &this.owner {
+                    owner.check("a `tasks![]` group");
+                }
+                Poll::Pending
+            }
             Poll::Ready(output) => {
                 this.task = None;
                 Poll::Ready(finished(&this.link, output))
