@@ -659,3 +659,79 @@ fn a_group_awaited_on_another_live_loop_panics_and_says_why() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fairness: a task that always finds its I/O or its timer ready still lets the others run.
+
+/// A reader that always finds data (a fast peer on another thread, read 16 bytes at a time) does
+/// not keep a 10 ms ticker on the same loop from running.
+#[job_test]
+async fn a_reader_that_always_finds_data_lets_a_ticker_run() {
+    use jobloop::net::TcpStream;
+    use std::io::Write;
+    use std::sync::atomic::AtomicBool;
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut peer, _) = listener.accept().unwrap();
+            let chunk = vec![7u8; 64 * 1024];
+            while !stop.load(Ordering::SeqCst) {
+                if peer.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let ticks = Rc::new(Cell::new(0u32));
+    let ticker = {
+        let ticks = ticks.clone();
+        spawn(async move {
+            loop {
+                sleep(Duration::from_millis(10)).await;
+                ticks.set(ticks.get() + 1);
+            }
+        })
+    };
+    // Give the peer time to fill the socket, so that every read finds data.
+    std::thread::sleep(Duration::from_millis(100));
+    let start = Instant::now();
+    let mut read = 0usize;
+    let mut buf = [0u8; 16];
+    while ticks.get() < 10 && start.elapsed() < Duration::from_secs(3) {
+        read += stream.read(&mut buf).await.unwrap();
+    }
+    let elapsed = start.elapsed();
+    stop.store(true, Ordering::SeqCst);
+    drop(stream);
+    ticker.cancel();
+    writer.join().unwrap();
+    assert!(
+        ticks.get() >= 10,
+        "the ticker ticked {} times in {elapsed:?} while the reader read {read} bytes",
+        ticks.get()
+    );
+    assert!(read > 0);
+}
+
+/// A task that sleeps for nothing in a loop (each sleep is due at once) still lets others run.
+#[job_test]
+async fn a_task_whose_timers_are_always_due_lets_others_run() {
+    let ran = Rc::new(Cell::new(false));
+    let other = {
+        let ran = ran.clone();
+        spawn(async move { ran.set(true) })
+    };
+    let mut rounds = 0u32;
+    while !ran.get() && rounds < 1_000_000 {
+        sleep(Duration::ZERO).await;
+        rounds += 1;
+    }
+    assert!(ran.get(), "the other task never ran in {rounds} rounds");
+    assert!(rounds < 1_000, "it ran after {rounds} rounds");
+    other.await;
+}

@@ -27,6 +27,7 @@ use async_task::Runnable;
 use crate::context::{self, Current};
 use crate::unwind::drop_quietly;
 
+pub(crate) mod budget;
 mod injector;
 pub(crate) mod reactor;
 mod tasks;
@@ -80,6 +81,8 @@ pub(crate) struct LoopCore {
     spawned: RefCell<Vec<Option<Waker>>>,
     /// Free slots of `spawned`.
     spawned_free: RefCell<Vec<usize>>,
+    /// What is left of the running task's budget of operations (see `budget`).
+    budget: Cell<u32>,
 }
 
 impl EventLoop {
@@ -109,6 +112,7 @@ impl EventLoop {
                 virtual_now: Cell::new(None),
                 spawned: RefCell::new(Vec::new()),
                 spawned_free: RefCell::new(Vec::new()),
+                budget: Cell::new(budget::BUDGET),
             }),
         })
     }
@@ -195,10 +199,11 @@ impl EventLoop {
             let batch = core.ready.borrow().len();
             for _ in 0..batch {
                 match core.pop_ready() {
-                    Some(Some(runnable)) => run(runnable),
+                    Some(Some(runnable)) => core.run(runnable),
                     Some(None) => {
                         // Cleared before polling: a wake-up during the poll queues main again.
                         main.queued.store(false, Ordering::SeqCst);
+                        core.budget.set(budget::BUDGET);
                         if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                             return output;
                         }
@@ -269,13 +274,6 @@ impl Drop for ClearMainMarkers<'_> {
     }
 }
 
-/// Runs one step of a task. The task's own future never unwinds into the loop (spawned tasks
-/// catch their panics and hand them to whoever awaits them); what is caught here is a panic in a
-/// destructor of a cancelled task, which must not take the loop down either.
-fn run(runnable: Runnable) {
-    let _ = catch_unwind(AssertUnwindSafe(|| runnable.run()));
-}
-
 impl Default for EventLoop {
     fn default() -> Self {
         EventLoop::new()
@@ -329,6 +327,15 @@ impl Drop for EventLoop {
 }
 
 impl LoopCore {
+    /// Runs one step of a task, with a fresh budget. The task's own future never unwinds into
+    /// the loop (spawned tasks catch their panics and hand them to whoever awaits them); what is
+    /// caught here is a panic in a destructor of a cancelled task, which must not take the loop
+    /// down either.
+    fn run(&self, runnable: Runnable) {
+        self.budget.set(budget::BUDGET);
+        let _ = catch_unwind(AssertUnwindSafe(|| runnable.run()));
+    }
+
     /// The loop's clock: the virtual time, or the real one.
     pub(crate) fn now(&self) -> Instant {
         self.virtual_now.get().unwrap_or_else(Instant::now)

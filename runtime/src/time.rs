@@ -103,6 +103,11 @@ impl Future for Sleep {
         // Wakers this poll replaces are dropped after the timer queue is released: dropping a
         // waker can run a task's destructor, which may touch the queue.
         let replaced;
+        if core.now() >= deadline {
+            // Due at once: one unit of the task's budget, so that a task whose timers are always
+            // due yields now and then.
+            std::task::ready!(crate::event_loop::budget::poll_spend(cx));
+        }
         let mut timers = core.timers.borrow_mut();
         if core.now() >= deadline {
             replaced = match this.timer.take() {

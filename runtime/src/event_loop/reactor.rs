@@ -255,6 +255,9 @@ impl<T: MioSource> Registered<T> {
     ) -> io::Result<R> {
         self.check_loop()?;
         loop {
+            // One unit of the task's budget per attempt: a task that always finds its socket
+            // ready yields now and then (see `budget`).
+            super::budget::spend().await;
             match op(&self.io) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                     self.wait(direction).await;
