@@ -574,29 +574,12 @@ async fn a_mode_for_form_without_limit_may_use_question_mark_and_await_in_its_ta
 // ---------------------------------------------------------------------------------------------
 // Things made on one event loop and used on another.
 
-/// Runs `f` on a thread of its own and returns what it returns; fails the test when it has not
-/// finished after 5 s (it would wait forever).
+/// [`common::within`] 5 s.
 fn within_5s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = sender.send(catch_unwind(AssertUnwindSafe(f)));
-    });
-    match receiver.recv_timeout(Duration::from_secs(5)) {
-        Ok(Ok(value)) => value,
-        Ok(Err(payload)) => std::panic::resume_unwind(payload),
-        Err(_) => panic!("still waiting after 5 s: it would wait forever"),
-    }
+    common::within(Duration::from_secs(5), f)
 }
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(message) => *message,
-        Err(payload) => payload
-            .downcast::<&str>()
-            .map(|message| message.to_string())
-            .unwrap_or_default(),
-    }
-}
+use common::panic_message;
 
 #[test]
 fn a_socket_used_on_another_loop_is_an_error_not_a_wait_forever() {

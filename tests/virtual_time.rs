@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use jobloop::{job_test, now, sleep, tasks, Elapsed, Runtime};
+mod common;
+
+use jobloop::{job_test, now, sleep, spawn, tasks, yield_now, Elapsed, EventLoop, Runtime};
 
 async fn job(log: Rc<RefCell<Vec<String>>>, id: u32) -> u32 {
     log.borrow_mut().push(format!("start {id}"));
@@ -158,4 +160,29 @@ async fn a_sleep_of_duration_max_never_completes_under_tokios_paused_time() {
     let century = Duration::from_secs(100 * 365 * 24 * 3600);
     let out = jobloop::timeout(century, sleep(Duration::MAX)).await;
     assert_eq!(out, Err(Elapsed::default()));
+}
+
+/// A task that only yields keeps the loop busy, but waits on nothing: the clock still moves to
+/// the next timer when every task that ran in a turn only woke itself.
+#[test]
+fn a_task_that_only_yields_does_not_stop_the_virtual_clock() {
+    let (fired, timed_out, passed) = common::within(Duration::from_secs(10), || {
+        EventLoop::new().with_virtual_time().block_on(async {
+            let spinner = spawn(async {
+                loop {
+                    yield_now().await;
+                }
+            });
+            let start = now();
+            let fired =
+                jobloop::timeout(Duration::from_secs(1), sleep(Duration::from_millis(10))).await;
+            let timed_out =
+                jobloop::timeout(Duration::from_secs(1), sleep(Duration::from_secs(60))).await;
+            spinner.cancel();
+            (fired, timed_out, now() - start)
+        })
+    });
+    assert_eq!(fired, Ok(()));
+    assert_eq!(timed_out, Err(Elapsed::default()));
+    assert_eq!(passed, Duration::from_millis(1010));
 }

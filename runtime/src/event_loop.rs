@@ -32,10 +32,12 @@ mod injector;
 pub(crate) mod reactor;
 mod tasks;
 pub(crate) mod timers;
+mod virtual_clock;
 mod wake;
 
 use reactor::Reactor;
 use timers::TimerQueue;
+use virtual_clock::TurnLog;
 use wake::{MainWaker, Ready, WakeQueue};
 
 /// A single-threaded event loop, like the loop of Python's asyncio: it runs every task that is
@@ -75,6 +77,8 @@ pub(crate) struct LoopCore {
     wake: Arc<WakeQueue>,
     /// The virtual clock's time, when the loop has one (`with_virtual_time`).
     virtual_now: Cell<Option<Instant>>,
+    /// Under a virtual clock, who woke whom this turn.
+    turn: TurnLog,
     /// Wakers of the unfinished tasks started with `spawn`, which may be detached: dropping
     /// the loop wakes them, so that they are dropped even if nothing else would ever wake them.
     /// (Group members need no entry: their group owns them and cancels them when dropped.)
@@ -110,6 +114,7 @@ impl EventLoop {
                 reactor,
                 wake: Arc::new(WakeQueue::new(waker)),
                 virtual_now: Cell::new(None),
+                turn: TurnLog::default(),
                 spawned: RefCell::new(Vec::new()),
                 spawned_free: RefCell::new(Vec::new()),
                 budget: Cell::new(budget::BUDGET),
@@ -126,6 +131,12 @@ impl EventLoop {
     /// thread (a channel fed by a thread) or for a socket that is not ready yet (a connection
     /// being made) is not waited for: when no task is ready and no socket is ready, the clock
     /// jumps to the next deadline.
+    ///
+    /// A task that only wakes itself (a loop of `yield_now`) waits for nothing a timer could be
+    /// for: a turn in which every task that ran only woke itself lets the clock jump too. Tasks
+    /// that keep waking each other without ever waiting on a timer would freeze the clock; after
+    /// 10 s of real time of that, with timers set, the loop panics with a message instead of
+    /// hanging.
     ///
     /// ```
     /// use jobloop_runtime::{now, sleep, EventLoop};
@@ -197,6 +208,7 @@ impl EventLoop {
             // Run the tasks that are ready now. Tasks they wake go to the back of the queue and
             // run in the next turn, after timers and I/O have had their say.
             let batch = core.ready.borrow().len();
+            core.turn.begin_turn();
             for _ in 0..batch {
                 match core.pop_ready() {
                     Some(Some(runnable)) => core.run(runnable),
@@ -204,7 +216,10 @@ impl EventLoop {
                         // Cleared before polling: a wake-up during the poll queues main again.
                         main.queued.store(false, Ordering::SeqCst);
                         core.budget.set(budget::BUDGET);
-                        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                        core.turn.running_main(true);
+                        let polled = future.as_mut().poll(&mut cx);
+                        core.turn.running_main(false);
+                        if let Poll::Ready(output) = polled {
                             return output;
                         }
                     }
@@ -333,6 +348,12 @@ impl LoopCore {
     /// down either.
     fn run(&self, runnable: Runnable) {
         self.budget.set(budget::BUDGET);
+        if self.virtual_now.get().is_some() {
+            self.turn.running(Some(runnable.waker()));
+            let _ = catch_unwind(AssertUnwindSafe(|| runnable.run()));
+            self.turn.running(None);
+            return;
+        }
         let _ = catch_unwind(AssertUnwindSafe(|| runnable.run()));
     }
 
@@ -348,6 +369,17 @@ impl LoopCore {
     }
 
     pub(crate) fn push_ready(&self, entry: Ready) {
+        if self.virtual_now.get().is_some() {
+            self.turn.pushed(&entry, false);
+        }
+        self.ready.borrow_mut().push_back(entry);
+    }
+
+    /// Queues a task (or main) woken on the loop's thread.
+    pub(crate) fn push_woken(&self, entry: Ready) {
+        if self.virtual_now.get().is_some() {
+            self.turn.pushed(&entry, true);
+        }
         self.ready.borrow_mut().push_back(entry);
     }
 
@@ -380,19 +412,27 @@ impl LoopCore {
         let idle = self.ready.borrow().is_empty();
         if let Some(virtual_now) = self.virtual_now.get() {
             let next = self.timers.borrow().next_deadline();
-            if let (true, Some(deadline)) = (idle, next) {
-                // Sockets that are ready now come first; only when none is, every task waits on
-                // a timer (or on a socket that is not ready) and the clock jumps.
-                if self.reactor.is_waiting() {
-                    self.reactor.wait(Some(Duration::ZERO));
-                    self.take_injected();
-                    if !self.ready.borrow().is_empty() {
-                        return;
+            // Every task waits (or only woke itself, which waits for nothing a timer is for).
+            let waiting = idle || self.turn.only_woke_themselves();
+            match (waiting, next) {
+                (true, Some(deadline)) => {
+                    // Sockets that are ready now come first; only when none is, every task
+                    // waits on a timer (or on a socket that is not ready) and the clock jumps.
+                    if self.reactor.is_waiting() {
+                        let before = self.ready.borrow().len();
+                        self.reactor.wait(Some(Duration::ZERO));
+                        self.take_injected();
+                        if self.ready.borrow().len() > before {
+                            return;
+                        }
                     }
+                    self.virtual_now.set(Some(deadline.max(virtual_now)));
+                    self.turn.progressed();
+                    self.fire_timers();
+                    return;
                 }
-                self.virtual_now.set(Some(deadline.max(virtual_now)));
-                self.fire_timers();
-                return;
+                (false, Some(_)) => self.turn.stuck(),
+                (_, None) => self.turn.progressed(),
             }
         }
         let timeout = if self.virtual_now.get().is_some() {
@@ -549,5 +589,50 @@ mod tests {
             task.await
         });
         assert_eq!(out, [0, 7]);
+    }
+
+    /// Two tasks that keep waking each other never wait on a timer, so the virtual clock cannot
+    /// move: the loop stops with a message instead of hanging (after 200 ms in this build).
+    #[test]
+    fn tasks_that_keep_waking_each_other_stop_a_virtual_clock_loop_with_a_message() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        use std::task::Poll;
+
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            EventLoop::new().with_virtual_time().block_on(async {
+                let (a, b) = (Rc::new(Cell::new(None)), Rc::new(Cell::new(None)));
+                let flag = Arc::new(AtomicBool::new(false));
+                // Each wakes the other and waits to be woken back: ping-pong forever.
+                let player =
+                    |mine: Rc<Cell<Option<std::task::Waker>>>,
+                     theirs: Rc<Cell<Option<std::task::Waker>>>| {
+                        let flag = flag.clone();
+                        spawn(std::future::poll_fn(move |cx| {
+                            mine.set(Some(cx.waker().clone()));
+                            if let Some(waker) = theirs.take() {
+                                waker.wake();
+                            }
+                            if flag.load(Ordering::Relaxed) {
+                                Poll::Ready(())
+                            } else {
+                                Poll::Pending
+                            }
+                        }))
+                    };
+                let first = player(a.clone(), b.clone());
+                let second = player(b, a);
+                sleep(Duration::from_secs(1)).await;
+                first.await;
+                second.await;
+            })
+        }));
+        let payload = outcome.expect_err("the loop stops");
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        assert!(message.contains("virtual clock cannot move"), "{message}");
     }
 }

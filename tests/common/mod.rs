@@ -1,4 +1,6 @@
 //! Helpers shared by the integration tests.
+// Each test crate that includes this module uses part of it.
+#![allow(dead_code)]
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -52,5 +54,33 @@ impl<F: Future> Future for CatchPanic<F> {
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Err(payload) => Poll::Ready(Err(payload)),
         }
+    }
+}
+
+/// Runs `f` on a thread of its own and returns what it returns, or resumes its panic; fails the
+/// test when it has not finished after `limit` (it would wait forever).
+pub fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(catch_unwind(AssertUnwindSafe(f)));
+    });
+    match receiver.recv_timeout(limit) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) => std::panic::resume_unwind(payload),
+        Err(_) => panic!("still waiting after {limit:?}: it would wait forever"),
+    }
+}
+
+/// The message of a panic's payload (empty when it is not a string).
+pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => payload
+            .downcast::<&str>()
+            .map(|message| message.to_string())
+            .unwrap_or_default(),
     }
 }

@@ -52,7 +52,7 @@ impl WakeQueue {
         context::with_loop(|core| {
             if Arc::ptr_eq(&core.wake, self) {
                 if let Some(entry) = entry.take() {
-                    core.push_ready(entry);
+                    core.push_woken(entry);
                 }
             }
         });
