@@ -718,3 +718,76 @@ async fn a_task_whose_timers_are_always_due_lets_others_run() {
     assert!(rounds < 1_000, "it ran after {rounds} rounds");
     other.await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Panics caused by the user's mistakes say what happened and point at the user's line.
+
+/// Runs `f`, which must panic; its message and the file and line the panic points at.
+fn panic_at(f: impl FnOnce()) -> (String, String, u32) {
+    thread_local! {
+        static WHERE: RefCell<Option<(String, u32)>> = const { RefCell::new(None) };
+    }
+    let previous = std::sync::Arc::new(std::panic::take_hook());
+    let chained = previous.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Some(location) = info.location() {
+            let here = (location.file().to_string(), location.line());
+            WHERE.with(|slot| *slot.borrow_mut() = Some(here));
+        }
+        chained(info);
+    }));
+    let outcome = catch_unwind(AssertUnwindSafe(f));
+    let _ = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| previous(info)));
+    let message = panic_message(outcome.expect_err("it must panic"));
+    let (file, line) = WHERE
+        .with(|slot| slot.borrow_mut().take())
+        .expect("a location");
+    (message, file, line)
+}
+
+#[test]
+fn mistakes_in_tasks_panic_at_the_users_line_and_say_what_was_called() {
+    // Each case's panic points at the line of its `tasks![]` (given with `line!()`).
+    let (message, file, line) = panic_at(|| drop(tasks![async { 1 }]));
+    assert_eq!((file.as_str(), line), (file!(), line!() - 1));
+    assert!(
+        message.contains("`tasks![]` was called outside a jobloop runtime"),
+        "{message}"
+    );
+
+    let expected = std::cell::Cell::new(0);
+    let (message, file, line) = panic_at(|| {
+        EventLoop::new().block_on(async {
+            let limit = "0".parse::<usize>().unwrap();
+            expected.set(line!() + 1);
+            drop(tasks![limit = limit; for i in 0..3 => async move { i }]);
+        });
+    });
+    assert_eq!((file.as_str(), line), (file!(), expected.get()));
+    assert!(message.contains("limit of this group is 0"), "{message}");
+
+    let (message, file, line) = panic_at(|| {
+        EventLoop::new().block_on(async {
+            expected.set(line!() + 1);
+            drop(tasks![race; for i in 0..0 => async move { i }]);
+        });
+    });
+    assert_eq!((file.as_str(), line), (file!(), expected.get()));
+    assert!(message.contains("no task to race"), "{message}");
+}
+
+#[test]
+fn a_task_group_used_outside_a_runtime_names_what_was_called() {
+    let payload = catch_unwind(|| {
+        let mut group = TaskGroup::new();
+        group.spawn(async { 1 });
+    })
+    .expect_err("spawn must panic");
+    let message = panic_message(payload);
+    assert!(
+        message.contains("`TaskGroup::spawn` was called outside a jobloop runtime"),
+        "{message}"
+    );
+    assert!(!message.contains("tasks![]"), "{message}");
+}

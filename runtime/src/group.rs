@@ -98,10 +98,11 @@ impl GroupKind for Sendable {
 /// Starting a member, with the bounds of each kind: on this thread for [`Local`], on any thread
 /// of the runtime for [`Sendable`]. The one spawn path of both engines.
 pub(crate) trait SpawnMember<F: Future>: GroupKind {
-    /// Starts `member`; returns its handle.
-    fn spawn(member: F) -> RawHandle<F::Output>;
+    /// Starts `member`; returns its handle. `what` names what the user called, for the panic
+    /// when no runtime runs here.
+    fn spawn(what: &'static str, member: F) -> RawHandle<F::Output>;
     /// Starts `member` and keeps its handle in `handles`.
-    fn spawn_into(handles: &mut Handles<F::Output>, member: F);
+    fn spawn_into(what: &'static str, handles: &mut Handles<F::Output>, member: F);
 }
 
 impl<F> SpawnMember<F> for Local
@@ -110,13 +111,13 @@ where
     F::Output: 'static,
 {
     #[track_caller]
-    fn spawn(member: F) -> RawHandle<F::Output> {
-        handle::spawn_local("`tasks![]`", handle::Panics::CaughtByTask, member)
+    fn spawn(what: &'static str, member: F) -> RawHandle<F::Output> {
+        handle::spawn_local(what, handle::Panics::CaughtByTask, member)
     }
 
     #[track_caller]
-    fn spawn_into(handles: &mut Handles<F::Output>, member: F) {
-        handles.spawn_local(member);
+    fn spawn_into(what: &'static str, handles: &mut Handles<F::Output>, member: F) {
+        handles.spawn_local(what, member);
     }
 }
 
@@ -126,13 +127,13 @@ where
     F::Output: Send + 'static,
 {
     #[track_caller]
-    fn spawn(member: F) -> RawHandle<F::Output> {
-        handle::spawn_send("`tasks![]`", handle::Panics::CaughtByTask, member)
+    fn spawn(what: &'static str, member: F) -> RawHandle<F::Output> {
+        handle::spawn_send(what, handle::Panics::CaughtByTask, member)
     }
 
     #[track_caller]
-    fn spawn_into(handles: &mut Handles<F::Output>, member: F) {
-        handles.spawn_send(member);
+    fn spawn_into(what: &'static str, handles: &mut Handles<F::Output>, member: F) {
+        handles.spawn_send(what, member);
     }
 }
 
@@ -179,11 +180,14 @@ impl<F: Future, H: Hooks<F::Output>> Future for Member<F, H> {
 
 /// Starts `member` on the current runtime, as kind `K` starts its tasks.
 #[track_caller]
-pub(crate) fn spawn_member<K, F, H>(member: Member<F, H>) -> RawHandle<H::Output>
+pub(crate) fn spawn_member<K, F, H>(
+    what: &'static str,
+    member: Member<F, H>,
+) -> RawHandle<H::Output>
 where
     K: SpawnMember<Member<F, H>>,
     F: Future,
     H: Hooks<F::Output>,
 {
-    K::spawn(member)
+    K::spawn(what, member)
 }

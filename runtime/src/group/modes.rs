@@ -65,6 +65,9 @@ pub trait Mode<T>: sealed::Sealed {
     /// outcome like any other.
     const PANICS_FAIL_GROUP: bool = true;
 
+    /// Whether the group needs at least one task (a race does: it gives one task's output).
+    const NEEDS_A_TASK: bool = false;
+
     /// Whether outputs are taken in spawn order; a mode that does not only waits for a task
     /// that [`ends`](Mode::ends) the group.
     const IN_ORDER: bool = true;
@@ -206,6 +209,7 @@ pub struct Race;
 impl<T> Mode<T> for Race {
     type Output = (usize, T);
     const IN_ORDER: bool = false;
+    const NEEDS_A_TASK: bool = true;
 
     fn ends(_output: &T) -> bool {
         true
@@ -256,8 +260,9 @@ type ModeMember<F, K, M> = Member<F, ModeHooks<<K as GroupKind>::Link, M>>;
 /// The handle to a member task: its output, or its panic's payload.
 type MemberHandle<F> = RawHandle<Result<<F as Future>::Output, Payload>>;
 
-/// Starts a member: the group's kind's spawn, chosen when the group is made.
-type Spawner<F, K, M> = fn(ModeMember<F, K, M>) -> MemberHandle<F>;
+/// Starts a member: the group's kind's spawn, chosen when the group is made. The name is what
+/// the user called, for the panic when no runtime runs here.
+type Spawner<F, K, M> = fn(&'static str, ModeMember<F, K, M>) -> MemberHandle<F>;
 
 /// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
 /// [`Settle`]) an optional timeout: what `tasks![]` with a mode or options expands to.
@@ -285,6 +290,8 @@ pub struct Group<I: Iterator, M, K: GroupKind = Local>
 where
     I::Item: Future,
 {
+    /// What the user called, for the panic when no runtime runs here.
+    what: &'static str,
     source: std::iter::Fuse<I>,
     limit: usize,
     spawn: Spawner<I::Item, K, M>,
@@ -315,16 +322,24 @@ where
     <I::Item as Future>::Output: 'static,
     M: Mode<<I::Item as Future>::Output> + 'static,
 {
-    /// Starts up to `limit` (at least 1) of the `tasks` at once, on this thread (they need not be
-    /// `Send`), and the rest as the first ones finish. In [`TaskError`]s the tasks are named by
-    /// their index: `#0`, `#1`, ...
+    /// Starts up to `limit` of the `tasks` at once, on this thread (they need not be `Send`), and
+    /// the rest as the first ones finish. In [`TaskError`]s the tasks are named by their index:
+    /// `#0`, `#1`, ...
     ///
     /// # Panics
     ///
-    /// When no jobloop runtime runs on this thread.
+    /// When `limit` is 0 (no task could ever start), when the mode is [`Race`] and there is no
+    /// task, and when no jobloop runtime runs on this thread.
     #[track_caller]
     pub fn new(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        Group::with_names(Names::Unnamed, mode, limit, tasks)
+        Group::start(
+            "`Group::new`",
+            Names::Unnamed,
+            mode,
+            limit,
+            tasks.into_iter(),
+            Local::spawn,
+        )
     }
 
     /// [`Group::new`] with the names of the tasks, as `tasks![]` writes them.
@@ -336,7 +351,14 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        Group::start(names, mode, limit, tasks.into_iter(), Local::spawn)
+        Group::start(
+            "`tasks![]`",
+            names,
+            mode,
+            limit,
+            tasks.into_iter(),
+            Local::spawn,
+        )
     }
 }
 
@@ -351,7 +373,14 @@ where
     /// parallel on its worker threads (`tasks![send; ...]`).
     #[track_caller]
     pub fn new_send(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        Group::with_names_send(Names::Unnamed, mode, limit, tasks)
+        Group::start(
+            "`Group::new_send`",
+            Names::Unnamed,
+            mode,
+            limit,
+            tasks.into_iter(),
+            Sendable::spawn,
+        )
     }
 
     /// [`Group::new_send`] with the names of the tasks, as `tasks![send; ...]` writes them.
@@ -363,7 +392,14 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        Group::start(names, mode, limit, tasks.into_iter(), Sendable::spawn)
+        Group::start(
+            "`tasks![]`",
+            names,
+            mode,
+            limit,
+            tasks.into_iter(),
+            Sendable::spawn,
+        )
     }
 }
 
@@ -374,11 +410,29 @@ where
     M: Mode<<I::Item as Future>::Output>,
     K: GroupKind,
 {
+    /// # Panics
+    ///
+    /// When `limit` is 0 (no task could ever start), when a race has no task, and when no
+    /// runtime runs on this thread.
     #[track_caller]
-    fn start(names: Names, mode: M, limit: usize, tasks: I, spawn: Spawner<I::Item, K, M>) -> Self {
+    fn start(
+        what: &'static str,
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: I,
+        spawn: Spawner<I::Item, K, M>,
+    ) -> Self {
+        if limit == 0 {
+            panic!(
+                "the limit of this group is 0, so none of its tasks could ever start: give a \
+                 limit of 1 or more (`tasks![limit = n; ...]` with n computed as 0?)"
+            );
+        }
         let mut group = Group {
+            what,
             source: tasks.fuse(),
-            limit: limit.max(1),
+            limit,
             spawn,
             link: K::Link::default(),
             running: VecDeque::new(),
@@ -391,6 +445,9 @@ where
         };
         // The tasks start when the group is created, as asyncio's `create_task` starts them.
         group.fill();
+        if M::NEEDS_A_TASK && group.running.is_empty() {
+            panic!("this race has no task to race (its iterator was empty): a race needs one");
+        }
         group
     }
 
@@ -408,7 +465,7 @@ where
                 index,
                 mode: PhantomData,
             };
-            let task = (self.spawn)(Member::new(future, hooks));
+            let task = (self.spawn)(self.what, Member::new(future, hooks));
             self.running.push_back((index, task));
         }
     }

@@ -82,6 +82,21 @@ pub struct TaskGroup<T, K: GroupKind = Local> {
     registered: Option<Waker>,
     /// The event loop that runs the tasks, when one does.
     owner: Option<LoopOwner>,
+    /// What the user called, for the panic when no runtime runs here.
+    what: &'static str,
+}
+
+impl<T, K: GroupKind> TaskGroup<T, K> {
+    fn empty(capacity: usize, what: &'static str) -> Self {
+        TaskGroup {
+            link: K::Link::default(),
+            tasks: Handles::with_capacity(capacity),
+            outputs: Vec::new(),
+            registered: None,
+            owner: LoopOwner::current(),
+            what,
+        }
+    }
 }
 
 impl<T: 'static> TaskGroup<T, Local> {
@@ -92,13 +107,13 @@ impl<T: 'static> TaskGroup<T, Local> {
 
     /// Creates an empty group with room for `capacity` tasks.
     pub fn with_capacity(capacity: usize) -> Self {
-        TaskGroup {
-            link: Rc::default(),
-            tasks: Handles::with_capacity(capacity),
-            outputs: Vec::new(),
-            registered: None,
-            owner: LoopOwner::current(),
-        }
+        TaskGroup::empty(capacity, "`TaskGroup::spawn`")
+    }
+
+    /// The group of `tasks![for x in xs => job(x)]`.
+    #[doc(hidden)]
+    pub fn for_tasks_macro(capacity: usize) -> Self {
+        TaskGroup::empty(capacity, "`tasks![]`")
     }
 
     /// Starts `future` as a task of this group, on the current runtime, on this thread (the
@@ -113,7 +128,7 @@ impl<T: 'static> TaskGroup<T, Local> {
         F: TaskFuture<Output = T> + 'static,
     {
         let member = Member::new(future, self.link.clone());
-        Local::spawn_into(&mut self.tasks, member);
+        Local::spawn_into(self.what, &mut self.tasks, member);
     }
 }
 
@@ -126,13 +141,13 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
 
     /// Creates an empty group of `Send` tasks with room for `capacity` of them.
     pub fn send_with_capacity(capacity: usize) -> Self {
-        TaskGroup {
-            link: Arc::default(),
-            tasks: Handles::with_capacity(capacity),
-            outputs: Vec::new(),
-            registered: None,
-            owner: LoopOwner::current(),
-        }
+        TaskGroup::empty(capacity, "`TaskGroup::spawn`")
+    }
+
+    /// The group of `tasks![send; for x in xs => job(x)]`.
+    #[doc(hidden)]
+    pub fn for_tasks_macro_send(capacity: usize) -> Self {
+        TaskGroup::empty(capacity, "`tasks![]`")
     }
 
     /// Starts `future` as a task of this group, on any thread of the current runtime.
@@ -146,7 +161,7 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         let member = Member::new(future, self.link.clone());
-        Sendable::spawn_into(&mut self.tasks, member);
+        Sendable::spawn_into(self.what, &mut self.tasks, member);
     }
 }
 
@@ -241,7 +256,7 @@ impl TupleGroup<Local> {
     {
         let member = Member::new(future, self.link.clone());
         MemberHandle {
-            task: Some(spawn_member::<Local, _, _>(member)),
+            task: Some(spawn_member::<Local, _, _>("`tasks![]`", member)),
             link: self.link.clone(),
             registered: None,
             owner: LoopOwner::current(),
@@ -272,7 +287,7 @@ impl TupleGroup<Sendable> {
     {
         let member = Member::new(future, self.link.clone());
         MemberHandle {
-            task: Some(spawn_member::<Sendable, _, _>(member)),
+            task: Some(spawn_member::<Sendable, _, _>("`tasks![]`", member)),
             link: self.link.clone(),
             registered: None,
             owner: LoopOwner::current(),

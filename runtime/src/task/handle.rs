@@ -111,12 +111,12 @@ impl<T> Handles<T> {
     /// this thread, and keeps its handle. The same as pushing what [`spawn_local`] returns,
     /// without making a [`RawHandle`] on the common paths.
     #[track_caller]
-    pub(crate) fn spawn_local<F>(&mut self, future: F)
+    pub(crate) fn spawn_local<F>(&mut self, what: &str, future: F)
     where
         F: Future<Output = T> + 'static,
         T: 'static,
     {
-        context::with_current("`tasks![]`", |current| match (&mut *self, current) {
+        context::with_current(what, |current| match (&mut *self, current) {
             (Handles::AsyncTask(tasks), Current::Loop(core)) => {
                 tasks.push(Some(core.spawn_caught(future).fallible()));
             }
@@ -138,12 +138,12 @@ impl<T> Handles<T> {
 
     /// Like [`spawn_local`](Handles::spawn_local), on any thread of the current runtime.
     #[track_caller]
-    pub(crate) fn spawn_send<F>(&mut self, future: F)
+    pub(crate) fn spawn_send<F>(&mut self, what: &str, future: F)
     where
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        context::with_current("`tasks![]`", |current| match (&mut *self, current) {
+        context::with_current(what, |current| match (&mut *self, current) {
             #[cfg(feature = "tokio")]
             (Handles::Tokio(tasks), Current::Tokio(_)) => {
                 tasks.push(Some(crate::runtime::tokio::spawn(future)));
