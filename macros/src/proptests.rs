@@ -696,3 +696,117 @@ fn edge_cases_never_panic() {
     })
     .unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// The splitter against syn's full parser
+
+/// A type, as Rust writes it, with generics, references, function pointers and tuples.
+fn type_source() -> impl Strategy<Value = String> {
+    let leaf = prop::sample::select(vec!["u8", "T", "String", "_", "Self"]).prop_map(String::from);
+    leaf.prop_recursive(3, 16, 2, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|t| format!("Vec<{t}>")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("HashMap<{a}, {b}>")),
+            inner.clone().prop_map(|t| format!("&'a {t}")),
+            inner
+                .clone()
+                .prop_map(|t| format!("Box<dyn Fn({t}) -> {t}>")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}, {b})")),
+            inner.clone().prop_map(|t| format!("fn({t}) -> u8")),
+            inner.prop_map(|t| format!("<{t} as Tr>::Out")),
+        ]
+    })
+}
+
+/// An expression, as Rust writes it: comparisons and shifts beside generics, closures with typed
+/// parameters, casts, qualified paths, blocks, `if`, method calls with turbofish.
+fn expression_source() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        prop::sample::select(vec!["a", "b", "x", "n", "1", "2u8", "self.0", "\"s\""])
+            .prop_map(String::from),
+        type_source().prop_map(|t| format!("f::<{t}>()")),
+        type_source().prop_map(|t| format!("<{t}>::new()")),
+    ];
+    leaf.prop_recursive(4, 48, 3, |inner| {
+        let op = prop::sample::select(vec![
+            "<", ">", "<=", ">=", "<<", ">>", "+", "-", "*", "==", "!=", "&&", "||", "&", "|", "^",
+            "..",
+        ]);
+        prop_oneof![
+            // Parenthesized operands, so that no chain of comparisons is made (invalid Rust).
+            (inner.clone(), op, inner.clone()).prop_map(|(a, op, b)| format!("({a}) {op} ({b})")),
+            (inner.clone(), type_source()).prop_map(|(e, t)| format!("(({e}) as {t})")),
+            (inner.clone(), type_source()).prop_map(|(e, t)| format!("({e}).m::<{t}>()")),
+            (inner.clone(), type_source()).prop_map(|(e, t)| format!("|p: {t}, q| {e}")),
+            (inner.clone(), type_source()).prop_map(|(e, t)| format!("move || -> {t} {{ {e} }}")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(c, a, b)| format!("if {c} {{ {a} }} else {{ {b} }}")),
+            inner.clone().prop_map(|e| format!("-{e}")),
+            inner.clone().prop_map(|e| format!("async move {{ {e} }}")),
+            inner.clone().prop_map(|e| format!("{e}?")),
+            (inner.clone(), inner).prop_map(|(a, b)| format!("[{a}, {b}]")),
+        ]
+    })
+}
+
+/// Every list of generated expressions that syn reads as a list is split by `tasks![]` into the
+/// same expressions, and the options' `;` after such an expression is found where syn ends it.
+#[test]
+fn the_splitter_agrees_with_syn_on_generated_expressions() {
+    use syn::punctuated::Punctuated;
+    use syn::{Expr, Token};
+
+    let config = Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let agreed = AtomicUsize::new(0);
+    let mut runner = TestRunner::new(config);
+    let strategy = prop::collection::vec(expression_source(), 1..5);
+    let outcome = runner.run(&strategy, |parts| {
+        let joined = parts.join(", ");
+        let Ok(tokens) = TokenStream::from_str(&joined) else {
+            return Ok(());
+        };
+        let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
+        let Ok(exprs) = syn::parse::Parser::parse2(parser, tokens.clone()) else {
+            // Not valid Rust (the generator can make such), so no answer to compare with.
+            return Ok(());
+        };
+        let ours = crate::tokens::split(tokens.clone(), &[',']);
+        prop_assert_eq!(ours.len(), exprs.len(), "splitting `{}`", joined);
+        for (segment, expr) in ours.iter().zip(&exprs) {
+            let theirs = quote::ToTokens::to_token_stream(expr).to_string();
+            let mine = syn::parse2::<Expr>(segment.stream())
+                .map(|expr| quote::ToTokens::to_token_stream(&expr).to_string());
+            prop_assert_eq!(mine.as_ref().ok(), Some(&theirs), "splitting `{}`", joined);
+        }
+        // The same expressions as the value of an option, before the options' `;`.
+        let with_options = format!("limit = {}; job()", parts[0]);
+        if let Ok(tokens) = TokenStream::from_str(&with_options) {
+            let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+            let end = crate::tokens::first_top_level(&tokens, ';');
+            let value: TokenStream = tokens[2..end.unwrap_or(tokens.len())]
+                .iter()
+                .cloned()
+                .collect();
+            prop_assert!(
+                syn::parse2::<Expr>(value).is_ok(),
+                "the options of `{}` end at the wrong `;`",
+                with_options
+            );
+        }
+        agreed.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    });
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
+    let agreed = agreed.into_inner();
+    eprintln!("splitter: {agreed} generated lists split as syn splits them");
+    assert!(
+        agreed > cases() as usize / 2,
+        "too few valid cases: {agreed}"
+    );
+}

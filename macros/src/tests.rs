@@ -3,7 +3,7 @@
 //! Regenerate with `UPDATE_EXPECT=1 cargo test -p jobloop-macros`, then read the diff.
 
 use expect_test::{expect_file, ExpectFile};
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
 use crate::entry::{self, Entry};
@@ -151,4 +151,81 @@ fn job_test_virtual_time() {
 fn tasks_errors_are_all_reported() {
     let expanded = tasks::expand(quote!(a(), , b(); c())).to_string();
     assert_eq!(expanded.matches("compile_error").count(), 2, "{expanded}");
+}
+
+/// How `tasks![]` splits its input: each case is a list of expressions joined by `, `, which
+/// must come back as those expressions, however they use `<`, `>`, closures and generics.
+#[test]
+fn splits_lists_of_expressions_where_rust_does() {
+    use crate::tokens::split;
+    let cases: &[&[&str]] = &[
+        &["if n < 3 { job(1) } else { job(2) }", "job(3)"],
+        &["a < b", "c > d"],
+        &["a <= b", "c >= d", "e << 2", "f >> 1", "g <<= 1"],
+        &["1usize << k", "x >> y"],
+        &["f::<A, B>()", "g::<Vec<Vec<u8>>>()"],
+        &["x.collect::<Vec<_>>()", "y"],
+        &[
+            "<T as Trait>::f()",
+            "<Vec<u8>>::new()",
+            "<<T as A>::B as C>::g()",
+        ],
+        &["x as u64", "y as Vec<u8>", "z as usize >= 3"],
+        &["|a, b| a < b", "move |x: HashMap<K, V>| x.len() < 3"],
+        &["|| -> Result<u8, E> { Ok(1) }", "async move || {}"],
+        &["for<'a> |x: &'a u8| *x < 1", "next"],
+        &["-<T>::x", "!a < b", "&mut <T>::y"],
+        &["a | b", "c || d", "e & f"],
+        &["x? < y", "z.await < w", "x.0 < 1"],
+        &["a..<T>::b", "c..=d"],
+        &[
+            "job(x)",
+            "Vec::<u8>::new()",
+            "Box::<dyn Fn(u8) -> u8>::new(f)",
+        ],
+        &["match x { _ => 1 } < 2", "'a: loop { break 'a 1 }"],
+        &["x as fn(u8) -> u8", "y"],
+        &["a == b", "c != d", "e = f"],
+    ];
+    for case in cases {
+        let joined = case.join(", ");
+        let tokens: TokenStream = joined.parse().expect("lexes");
+        let parts: Vec<String> = split(tokens, &[','])
+            .iter()
+            .map(|segment| segment.stream().to_string())
+            .collect();
+        let expected: Vec<String> = case
+            .iter()
+            .map(|part| part.parse::<TokenStream>().unwrap().to_string())
+            .collect();
+        assert_eq!(parts, expected, "splitting `{joined}`");
+    }
+}
+
+/// The options' `;` is found the same way: `limit = 1usize << k; ...` has its `;`.
+#[test]
+fn finds_the_options_semicolon_after_shifts_and_comparisons() {
+    use crate::tokens::first_top_level;
+    for (input, options) in [
+        (
+            "limit = 1usize << k; for x in xs => job(x)",
+            "limit = 1usize << k",
+        ),
+        (
+            "limit = if a < b { 1 } else { 2 }; job()",
+            "limit = if a < b { 1 } else { 2 }",
+        ),
+        (
+            "timeout = d, limit = n >> 1; job()",
+            "timeout = d, limit = n >> 1",
+        ),
+    ] {
+        let tokens: Vec<TokenTree> = input.parse::<TokenStream>().unwrap().into_iter().collect();
+        let end = first_top_level(&tokens, ';').expect("a `;`");
+        let found: TokenStream = tokens[..end].iter().cloned().collect();
+        assert_eq!(
+            found.to_string(),
+            options.parse::<TokenStream>().unwrap().to_string()
+        );
+    }
 }
