@@ -791,3 +791,19 @@ fn a_task_group_used_outside_a_runtime_names_what_was_called() {
     );
     assert!(!message.contains("tasks![]"), "{message}");
 }
+
+/// A task's name is its expression as the user wrote it, spacing included.
+#[job_test]
+async fn task_names_keep_the_users_spacing() {
+    async fn failing(big: bool) -> u32 {
+        if big {
+            panic!("too big");
+        }
+        0
+    }
+    let outcomes = tasks![settle; for i in 9..11 => failing(i  >=  10)].await;
+    let error = outcomes[1].clone().unwrap_err();
+    assert_eq!(error.task(), "failing(i  >=  10)[1]");
+    let (_, second) = tasks![settle; failing(1 < 0), failing( 2 > 1 )].await;
+    assert_eq!(second.unwrap_err().task(), "failing( 2 > 1 )");
+}

@@ -1,12 +1,11 @@
 fn snapshot() {
     let _ = {
-        let items = ::core::iter::IntoIterator::into_iter(urls.iter().enumerate());
-        let mut group = ::jobloop::TaskGroup::with_capacity(
-            ::core::iter::Iterator::size_hint(&items).0,
-        );
-        for (i, url) in items {
-            group.spawn(fetch(i, url));
+        #[allow(dead_code, non_snake_case)]
+        fn jobloop_group() {}
+        let mut jobloop_group = ::jobloop::TaskGroup::for_tasks_macro(0);
+        for (i, url) in jobloop_group.sized(urls.iter().enumerate()) {
+            jobloop_group.spawn(fetch(i, url));
         }
-        group
+        jobloop_group
     };
 }

@@ -1,17 +1,16 @@
 fn snapshot() {
-    let _ = ::jobloop::group::Group::with_names_send(
-        ::jobloop::__private::Names::Each("fetch(u.parse()?)"),
-        ::jobloop::group::Settle::default(),
-        ::core::primitive::usize::MAX,
-        {
-            let items = ::core::iter::IntoIterator::into_iter(urls);
-            let mut futures = ::std::vec::Vec::with_capacity(
-                ::core::iter::Iterator::size_hint(&items).0,
-            );
-            for u in items {
-                futures.push(::jobloop::__private::task(fetch(u.parse()?)));
-            }
-            ::core::iter::IntoIterator::into_iter(futures)
-        },
-    );
+    let _ = {
+        #[allow(dead_code, non_snake_case)]
+        fn jobloop_tasks() {}
+        let mut jobloop_tasks = ::std::vec::Vec::new();
+        for u in ::jobloop::__private::sized(&mut jobloop_tasks, urls) {
+            jobloop_tasks.push(::jobloop::__private::task(fetch(u.parse()?)));
+        }
+        ::jobloop::group::Group::with_names_send(
+            ::jobloop::__private::Names::Each("fetch(u.parse()?)"),
+            <::jobloop::group::Settle<_> as ::core::default::Default>::default(),
+            ::core::primitive::usize::MAX,
+            jobloop_tasks,
+        )
+    };
 }

@@ -3,11 +3,11 @@ fn snapshot() {
         Duration::from_secs(5),
         ::jobloop::group::Group::with_names(
             ::jobloop::__private::Names::Each("fetch(u)"),
-            ::jobloop::group::Try::default(),
+            <::jobloop::group::Try<_, _> as ::core::default::Default>::default(),
             8,
             ::core::iter::Iterator::map(
                 ::core::iter::IntoIterator::into_iter(urls),
-                |u| ::jobloop::__private::try_task(fetch(u)),
+                |(u)| ::jobloop::__private::try_task(fetch(u)),
             ),
         ),
     );

@@ -6,7 +6,7 @@
 //! which is where a `<` opens generic arguments ([`Scanner`]). The property tests check the
 //! splits against syn's `full` parser on generated expressions.
 
-use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, LineColumn, Spacing, Span, TokenStream, TokenTree};
 
 /// One segment of a split: its tokens, and the separator that ended it (if any).
 pub(crate) struct Segment {
@@ -367,29 +367,111 @@ pub(crate) fn find_fat_arrow(tokens: &[TokenTree]) -> Option<usize> {
     })
 }
 
-/// The text of a task expression, for its name in errors: tokens joined as written, with a
-/// space between two words and after `,` and `;` (`fetch(u)`, `job(id*2)`, `{ let a=b; f(a) }`).
+/// The text of a task expression, for its name in errors and traces: as the user wrote it,
+/// spacing included (`i < 10`, `fetch(u)`), read from the tokens' places in the source. Where
+/// the compiler does not tell them (before Rust 1.88), the tokens are joined with a space between
+/// two words and after `,` and `;` (`fetch(u)`, `job(id*2)`, `{ let a=b; f(a) }`).
 pub(crate) fn expr_text(tokens: &TokenStream) -> String {
+    source_text(tokens).unwrap_or_else(|| joined_text(tokens))
+}
+
+/// One piece of an expression's text and where it is in the source.
+struct Piece {
+    text: String,
+    start: LineColumn,
+    end: LineColumn,
+}
+
+/// The expression as written, from the places of its tokens; `None` when they are not known.
+fn source_text(tokens: &TokenStream) -> Option<String> {
+    let mut pieces = Vec::new();
+    collect_pieces(tokens, &mut pieces);
+    if pieces.is_empty() || pieces.iter().any(|piece| piece.start.line == 0) {
+        return None;
+    }
+    let mut text = String::new();
+    let mut previous: Option<&Piece> = None;
+    for piece in &pieces {
+        if let Some(previous) = previous {
+            if piece.start.line == previous.end.line {
+                let gap = piece.start.column.saturating_sub(previous.end.column);
+                text.extend(std::iter::repeat_n(' ', gap));
+            } else if piece.start.line > previous.end.line {
+                // An expression over several lines is named on one.
+                text.push(' ');
+            } else {
+                // Tokens out of order (made by another macro): the places mean nothing here.
+                return None;
+            }
+        }
+        text.push_str(&piece.text);
+        previous = Some(piece);
+    }
+    Some(text)
+}
+
+fn collect_pieces(tokens: &TokenStream, pieces: &mut Vec<Piece>) {
+    for token in tokens.clone() {
+        match token {
+            TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{", "}"),
+                    Delimiter::None => ("", ""),
+                };
+                if !open.is_empty() {
+                    let span = group.span_open();
+                    pieces.push(Piece {
+                        text: open.to_string(),
+                        start: span.start(),
+                        end: span.end(),
+                    });
+                }
+                collect_pieces(&group.stream(), pieces);
+                if !close.is_empty() {
+                    let span = group.span_close();
+                    pieces.push(Piece {
+                        text: close.to_string(),
+                        start: span.start(),
+                        end: span.end(),
+                    });
+                }
+            }
+            token => {
+                let span = token.span();
+                pieces.push(Piece {
+                    text: token.to_string(),
+                    start: span.start(),
+                    end: span.end(),
+                });
+            }
+        }
+    }
+}
+
+/// The tokens joined by rule, when their places are not known.
+fn joined_text(tokens: &TokenStream) -> String {
     let mut text = String::new();
     let mut space_before_word = false;
     for token in tokens.clone() {
         match token {
-            proc_macro2::TokenTree::Group(group) => {
-                let inner = expr_text(&group.stream());
+            TokenTree::Group(group) => {
+                let inner = joined_text(&group.stream());
                 match group.delimiter() {
-                    proc_macro2::Delimiter::Parenthesis => text.push_str(&format!("({inner})")),
-                    proc_macro2::Delimiter::Bracket => text.push_str(&format!("[{inner}]")),
-                    proc_macro2::Delimiter::Brace => {
+                    Delimiter::Parenthesis => text.push_str(&format!("({inner})")),
+                    Delimiter::Bracket => text.push_str(&format!("[{inner}]")),
+                    Delimiter::Brace => {
                         if !text.is_empty() && !text.ends_with(' ') {
                             text.push(' ');
                         }
                         text.push_str(&format!("{{ {inner} }}"));
                     }
-                    proc_macro2::Delimiter::None => text.push_str(&inner),
+                    Delimiter::None => text.push_str(&inner),
                 }
-                space_before_word = matches!(group.delimiter(), proc_macro2::Delimiter::Brace);
+                space_before_word = matches!(group.delimiter(), Delimiter::Brace);
             }
-            proc_macro2::TokenTree::Punct(punct) => {
+            TokenTree::Punct(punct) => {
                 text.push(punct.as_char());
                 space_before_word = matches!(punct.as_char(), ',' | ';');
             }

@@ -62,6 +62,15 @@ pub fn task<F: TaskFuture>(task: F) -> F {
     task
 }
 
+/// Makes room in `futures` for the items `items` promises (its size hint), and gives its
+/// iterator back: what `tasks![mode; for x in items => job(x)]` loops over.
+#[doc(hidden)]
+pub fn sized<F, I: IntoIterator>(futures: &mut Vec<F>, items: I) -> I::IntoIter {
+    let items = items.into_iter();
+    futures.reserve(items.size_hint().0);
+    items
+}
+
 mod sealed {
     pub trait Sealed {}
 }

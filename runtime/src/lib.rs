@@ -56,6 +56,8 @@ pub use time::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, Yiel
 #[doc(hidden)]
 pub mod __private {
     pub use crate::group::modes::{try_task, Names, TryOutput, TryTask};
-    pub use crate::group::task_group::{MemberHandle, TupleGroup};
-    pub use crate::group::{task, Link, LocalLink, SendLink};
+    pub use crate::group::task_group::{
+        LocalGroupFuture, MemberHandle, SendGroupFuture, TupleGroup,
+    };
+    pub use crate::group::{sized, task, Link, LocalLink, SendLink};
 }

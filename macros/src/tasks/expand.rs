@@ -1,34 +1,33 @@
-//! Expanding `tasks![]`: the plain forms, a group whose tasks are spawned where the macro is
-//! written (`TaskGroup` for the `for` form, `TupleGroup` for the list form), and what every
-//! expansion shares (the errors, the loop of the `for` forms). The forms with a mode or options
-//! are in `expand_modes`, which builds on this file.
+//! Expanding `tasks![]`: the plain forms, and what every expansion shares. The forms with a mode
+//! or options are in `expand_modes`, which builds on this file.
+//!
+//! Hygiene: the user's task expressions are evaluated in the user's scope, and no name of the
+//! expansion may meet a name of the user's. A local of the expansion (`let x = ..`) can be turned
+//! into a pattern by a user's constant of the same name, whatever its span, so:
+//!
+//! - the list forms have no local at all in the user's scope: their code is a function in a
+//!   module of its own (`mod group { pub fn start(..) }`), declared in a block that holds no user
+//!   token, and the user's expressions are its arguments;
+//! - the `for` forms that evaluate their task expressions where the macro is written (so that
+//!   `?` and `.await` work in them) keep one local beside the user's loop, shielded by a function
+//!   of the same name declared just before it: a user's item of that name cannot reach it.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 
-use super::ast::{Task, Tasks, TasksInput};
+use super::ast::{Task, Tasks, TasksInput, TasksOptions};
+use crate::tokens::located_at;
 
 /// Expands `tasks![...]` without a mode or options.
 pub(crate) fn tasks(tasks: Tasks) -> TokenStream {
-    // `send`: a group of kind `Sendable`, whose `spawn` needs `Send` futures and lets a
-    // multi-threaded runtime run them in parallel. Otherwise `spawn` keeps them on this thread.
-    let spawn = format_ident!("spawn");
     match tasks.input {
-        TasksInput::List(list) => expand_list(&tasks.options.krate, list, &spawn, tasks.options.send),
+        TasksInput::List(list) => list_form(&tasks.options, list),
         TasksInput::For {
             for_token,
             pat,
             iter,
             expr,
-        } => expand_for(
-            &tasks.options.krate,
-            for_token,
-            &pat,
-            &iter,
-            &expr,
-            &spawn,
-            tasks.options.send,
-        ),
+        } => for_form(&tasks.options, &for_token, &pat, &iter, &expr),
     }
 }
 
@@ -41,123 +40,147 @@ pub(crate) fn compile_errors(error: syn::Error) -> TokenStream {
     quote! { { #(#errors)* (#last) } }
 }
 
-/// `GROUP.SPAWN(TASK)`, located at the task: a task that is not a future (or not `Send` under
-/// `send`) is then reported at the user's expression, not at the macro.
-fn spawn_call(group: &syn::Ident, spawn: &syn::Ident, task: &Task) -> TokenStream {
-    let span = task.span;
-    let mut group = group.clone();
-    group.set_span(Span::mixed_site().located_at(span));
-    let mut spawn = spawn.clone();
-    spawn.set_span(span);
-    let tokens = &task.tokens;
-    quote_spanned! {span=> #group.#spawn(#tokens) }
+/// The bounds a task's future and output need under `send` or not.
+pub(super) struct Bounds {
+    /// `TaskFuture` or `SendTaskFuture`, whose error messages say what to write.
+    pub(super) future: TokenStream,
+    /// `'static` or `Send + 'static`.
+    pub(super) output: TokenStream,
+    /// `+ Send` for a boxed future, or nothing.
+    pub(super) dyn_send: TokenStream,
 }
 
-/// `tasks![a, b]`: a task per expression, awaited in the written order.
-fn expand_list(krate: &TokenStream, tasks: Vec<Task>, spawn: &syn::Ident, send: bool) -> TokenStream {
-    let new = if send {
-        format_ident!("new_send")
+pub(super) fn bounds(options: &TasksOptions) -> Bounds {
+    let krate = &options.krate;
+    if options.send {
+        Bounds {
+            future: quote!(#krate::SendTaskFuture),
+            output: quote!(::core::marker::Send + 'static),
+            dyn_send: quote!(+ ::core::marker::Send),
+        }
     } else {
-        format_ident!("new")
-    };
-    // Mixed-site names cannot clash with the user's variables in the task expressions.
-    let group = format_ident!("group", span = Span::mixed_site());
-    let names: Vec<_> = (0..tasks.len())
-        .map(|i| format_ident!("task_{}", i, span = Span::mixed_site()))
-        .collect();
-    let mut body = quote! { let #group = #krate::__private::TupleGroup::#new(); };
-    // Built by moving each task's tokens into place: a task list can be long (`tasks![]` with
-    // 1 000 entries), and interpolating borrowed streams would copy every token.
-    for (name, task) in names.iter().zip(tasks) {
-        body.extend(quote! { let #name = });
-        body.extend(spawn_call_owned(&group, spawn, task));
-        body.extend(quote! { ; });
-    }
-    body.extend(quote! { async move { ( #( #names.await, )* ) } });
-    let mut block = TokenStream::new();
-    block.extend([TokenTree::Group(proc_macro2::Group::new(
-        proc_macro2::Delimiter::Brace,
-        body,
-    ))]);
-    block
-}
-
-/// [`spawn_call`] that moves the task's tokens instead of copying them.
-fn spawn_call_owned(group: &syn::Ident, spawn: &syn::Ident, task: Task) -> TokenStream {
-    let span = task.span;
-    let mut group = group.clone();
-    group.set_span(Span::mixed_site().located_at(span));
-    let mut spawn = spawn.clone();
-    spawn.set_span(span);
-    let mut dot = proc_macro2::Punct::new('.', proc_macro2::Spacing::Alone);
-    dot.set_span(span);
-    let mut arguments = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, task.tokens);
-    arguments.set_span(span);
-    [
-        TokenTree::Ident(group),
-        TokenTree::Punct(dot),
-        TokenTree::Ident(spawn),
-        TokenTree::Group(arguments),
-    ]
-    .into_iter()
-    .collect()
-}
-
-/// `tasks![for PAT in ITER => EXPR]`: a task per item, outputs in iteration order.
-fn expand_for(
-    krate: &TokenStream,
-    for_token: proc_macro2::TokenTree,
-    pat: &TokenStream,
-    iter: &TokenStream,
-    expr: &Task,
-    spawn: &syn::Ident,
-    send: bool,
-) -> TokenStream {
-    let group = format_ident!("group", span = Span::mixed_site());
-    // Groups of `send` tasks share their state atomically; the others need no atomics.
-    let with_capacity = if send {
-        format_ident!("send_with_capacity")
-    } else {
-        format_ident!("with_capacity")
-    };
-    let spawn = spawn_call(&group, spawn, expr);
-    for_loop(
-        &for_token,
-        pat,
-        iter,
-        &group,
-        quote!(#krate::TaskGroup::#with_capacity),
-        spawn,
-        quote!(#group),
-    )
-}
-
-/// The loop of the `for` forms that evaluate their task expressions where `tasks![]` is
-/// written: `{ let items = ITER.into_iter(); let mut COLLECTION = WITH_CAPACITY(size hint);
-/// for PAT in items { STEP; } RESULT }`.
-pub(super) fn for_loop(
-    for_token: &proc_macro2::TokenTree,
-    pat: &TokenStream,
-    iter: &TokenStream,
-    collection: &syn::Ident,
-    with_capacity: TokenStream,
-    step: TokenStream,
-    result: TokenStream,
-) -> TokenStream {
-    let items = format_ident!("items", span = Span::mixed_site());
-    // The user's `for` token: errors about the loop (a refutable pattern) point at it.
-    let for_keyword = for_token.to_token_stream();
-    quote! {
-        {
-            let #items = ::core::iter::IntoIterator::into_iter(#iter);
-            let mut #collection = #with_capacity(
-                ::core::iter::Iterator::size_hint(&#items).0,
-            );
-            #for_keyword #pat in #items {
-                #step;
-            }
-            #result
+        Bounds {
+            future: quote!(#krate::TaskFuture),
+            output: quote!('static),
+            dyn_send: TokenStream::new(),
         }
     }
 }
 
+/// `(CALLEE)(ARGUMENTS)`: a call of the function `group::start` of the module `island`, which is
+/// declared in the callee's block, so that no user token (all are in `arguments`) sees it. The
+/// call is located at the user's first token: what goes wrong with the group as a whole is
+/// reported there.
+pub(super) fn call_island(
+    options: &TasksOptions,
+    island: TokenStream,
+    arguments: Vec<TokenStream>,
+) -> TokenStream {
+    let anchor = options.anchor;
+    let callee = quote_spanned! {anchor=> { #island group::start } };
+    let mut call = TokenStream::new();
+    call.extend([TokenTree::Group(Group::new(Delimiter::Parenthesis, callee))]);
+    // The arguments, moved into place: a task list can be long (`tasks![]` with 1 000 entries),
+    // and interpolating borrowed streams would copy every token.
+    let mut list = TokenStream::new();
+    for argument in arguments {
+        list.extend(argument);
+        list.extend(quote!(,));
+    }
+    let mut arguments = Group::new(Delimiter::Parenthesis, list);
+    arguments.set_span(anchor);
+    call.extend([TokenTree::Group(arguments)]);
+    call
+}
+
+/// `tasks![a, b]`: a task per expression, awaited in the written order, by a `TupleGroup`.
+fn list_form(options: &TasksOptions, tasks: Vec<Task>) -> TokenStream {
+    let krate = &options.krate;
+    let Bounds { future, output, .. } = bounds(options);
+    let (new, group_future) = if options.send {
+        (quote!(new_send), quote!(SendGroupFuture))
+    } else {
+        (quote!(new), quote!(LocalGroupFuture))
+    };
+    let futures: Vec<Ident> = (0..tasks.len()).map(|i| format_ident!("F{}", i)).collect();
+    let outputs: Vec<Ident> = (0..tasks.len()).map(|i| format_ident!("O{}", i)).collect();
+    let names: Vec<Ident> = (0..tasks.len()).map(|i| format_ident!("task_{}", i)).collect();
+    let island = quote! {
+        mod group {
+            #[track_caller]
+            pub fn start<#(#futures, #outputs),*>(#(#names: #futures),*)
+                -> #krate::__private::#group_future<(#(#outputs,)*)>
+            where
+                #(#futures: #future<Output = #outputs> + 'static, #outputs: #output,)*
+            {
+                let group = #krate::__private::TupleGroup::#new();
+                #(let #names = group.spawn(#names);)*
+                // Boxed, so that the caller sees a type of its own and not this function's
+                // bounds: a task that is not a future is reported once, at its expression.
+                #krate::__private::#group_future(::std::boxed::Box::pin(async move {
+                    (#(#names.await,)*)
+                }))
+            }
+        }
+    };
+    let arguments = tasks.iter().map(|task| checked_task(options, task)).collect();
+    call_island(options, island, arguments)
+}
+
+/// `jobloop::__private::task(TASK)`, located at the task: the "not a future" error points at the
+/// user's expression, and does not spread to the rest of the expansion.
+pub(super) fn checked_task(options: &TasksOptions, task: &Task) -> TokenStream {
+    let span = task.span;
+    let krate = located_at(&options.krate, span);
+    let tokens = &task.tokens;
+    quote_spanned! {span=> #krate::__private::task(#tokens) }
+}
+
+/// The local of a `for` form, and the function declared before it, which shadows any item of the
+/// user's with its name (such an item would turn the `let` into a pattern of it).
+pub(super) fn shielded_local(name: &str) -> (Ident, TokenStream) {
+    let local = Ident::new(name, Span::mixed_site());
+    let shield = quote! {
+        #[allow(dead_code, non_snake_case)]
+        fn #local() {}
+    };
+    (local, shield)
+}
+
+/// `tasks![for PAT in ITER => EXPR]`: a task per item, outputs in iteration order. The loop is
+/// the user's, so that the task expression may use `?` and `.await` of the function around it.
+fn for_form(
+    options: &TasksOptions,
+    for_token: &TokenTree,
+    pat: &TokenStream,
+    iter: &TokenStream,
+    expr: &Task,
+) -> TokenStream {
+    let krate = &options.krate;
+    let new = if options.send {
+        quote!(for_tasks_macro_send)
+    } else {
+        quote!(for_tasks_macro)
+    };
+    let (group, shield) = shielded_local("jobloop_group");
+    // The spawn is located at the task: a task that is not a future (or not `Send` under
+    // `send`) is reported at the user's expression.
+    let span = expr.span;
+    let mut group_at_task = group.clone();
+    group_at_task.set_span(Span::mixed_site().located_at(span));
+    let task = &expr.tokens;
+    let spawn = quote_spanned! {span=> #group_at_task.spawn(#task) };
+    // The user's `for` token: errors about the loop (a refutable pattern) point at it.
+    let for_keyword = for_token.to_token_stream();
+    let new = located_at(&quote!(#krate::TaskGroup::#new), options.anchor);
+    quote! {
+        {
+            #shield
+            let mut #group = #new(0);
+            #for_keyword #pat in #group.sized(#iter) {
+                #spawn;
+            }
+            #group
+        }
+    }
+}

@@ -1,65 +1,69 @@
 //! Expanding `tasks![]` with a mode or options: a `jobloop::group::Group` over the tasks, with
 //! the mode's value, the limit and the timeout. The list form boxes its tasks into one output
-//! type (a local enum) and rebuilds the tuple at the end.
+//! type (an enum of the island module, see `expand`) and rebuilds the tuple at the end.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 use super::ast::{Task, Tasks, TasksInput, TasksMode, TasksOptions};
-use super::expand::for_loop;
+use super::expand::{bounds, call_island, shielded_local, Bounds};
 use crate::tokens::{expr_text, located_at};
 
 /// Expands `tasks![OPTIONS; ...]`.
 pub(crate) fn tasks(tasks: &Tasks) -> TokenStream {
     match &tasks.input {
-        TasksInput::List(list) => expand_list(&tasks.options, list),
+        TasksInput::List(list) => list_form(&tasks.options, list),
         TasksInput::For {
             for_token,
             pat,
             iter,
             expr,
-        } => expand_for(&tasks.options, for_token, pat, iter, expr),
+        } => for_form(&tasks.options, for_token, pat, iter, expr),
     }
 }
 
-/// The parts every engine expansion shares: the mode's value, the limit, and the constructor.
-struct Engine {
-    mode: TokenStream,
-    limit: TokenStream,
-    new: TokenStream,
+fn mode(options: &TasksOptions) -> Option<TasksMode> {
+    options.mode.as_ref().map(|(mode, _)| *mode)
 }
 
-fn engine(options: &TasksOptions) -> Engine {
-    // Errors about the group as a whole (a task that is not a future makes the group's type
-    // invalid too) point at the user's first token, not into the `tasks!` wrapper.
-    let krate = &located_at(&options.krate, options.anchor);
-    let anchor = options.anchor;
-    let mode = match options.mode.as_ref().map(|(mode, _)| mode) {
-        None => quote_spanned!(anchor=> #krate::group::All::default()),
-        Some(TasksMode::Try) => quote_spanned!(anchor=> #krate::group::Try::default()),
-        Some(TasksMode::Settle) => quote_spanned!(anchor=> #krate::group::Settle::default()),
-        Some(TasksMode::Race) => quote_spanned!(anchor=> #krate::group::Race),
-    };
-    let limit = match &options.limit {
-        Some(limit) => quote!(#limit),
-        None => quote!(::core::primitive::usize::MAX),
-    };
-    let new = if options.send {
-        quote_spanned!(anchor=> #krate::group::Group::with_names_send)
+/// The mode's value, `<Try<_, _> as Default>::default()` (every trait method by its full path,
+/// so that a crate under `#![no_implicit_prelude]` can use the macro).
+fn mode_value(krate: &TokenStream, mode: Option<TasksMode>) -> TokenStream {
+    match mode {
+        None => quote!(<#krate::group::All<_> as ::core::default::Default>::default()),
+        Some(TasksMode::Try) => {
+            quote!(<#krate::group::Try<_, _> as ::core::default::Default>::default())
+        }
+        Some(TasksMode::Settle) => {
+            quote!(<#krate::group::Settle<_> as ::core::default::Default>::default())
+        }
+        Some(TasksMode::Race) => quote!(#krate::group::Race),
+    }
+}
+
+/// `Group::with_names` or `Group::with_names_send`.
+fn constructor(krate: &TokenStream, send: bool) -> TokenStream {
+    if send {
+        quote!(#krate::group::Group::with_names_send)
     } else {
-        quote_spanned!(anchor=> #krate::group::Group::with_names)
-    };
-    Engine { mode, limit, new }
+        quote!(#krate::group::Group::with_names)
+    }
 }
 
-/// Wraps a finished group with its timeout: `jobloop::timeout` (which cancels the tasks when it
-/// expires) for every mode but `settle`, which reports the unfinished tasks instead.
-fn with_timeout(options: &TasksOptions, group: TokenStream) -> TokenStream {
-    let krate = &options.krate;
-    let settle = matches!(options.mode, Some((TasksMode::Settle, _)));
-    match &options.timeout {
+/// Wraps a group with its timeout: `jobloop::timeout` (which cancels the tasks when it expires
+/// and gives `Err(Elapsed)`) for every mode but `settle`, which reports the unfinished tasks
+/// instead (`deadline_after`).
+fn with_timeout(
+    krate: &TokenStream,
+    mode: Option<TasksMode>,
+    timeout: Option<&TokenStream>,
+    group: TokenStream,
+) -> TokenStream {
+    match timeout {
         None => group,
-        Some(timeout) if settle => quote!(#group.deadline_after(#timeout)),
+        Some(timeout) if mode == Some(TasksMode::Settle) => {
+            quote!(#group.deadline_after(#timeout))
+        }
         Some(timeout) => quote!(#krate::timeout(#timeout, #group)),
     }
 }
@@ -69,8 +73,8 @@ fn checked_task(options: &TasksOptions, task: &Task) -> TokenStream {
     let span = task.span;
     let krate = located_at(&options.krate, span);
     let tokens = &task.tokens;
-    match options.mode {
-        Some((TasksMode::Try, _)) => {
+    match mode(options) {
+        Some(TasksMode::Try) => {
             quote_spanned! {span=> #krate::__private::try_task(#tokens) }
         }
         _ => quote_spanned! {span=> #krate::__private::task(#tokens) },
@@ -83,132 +87,171 @@ fn checked_task(options: &TasksOptions, task: &Task) -> TokenStream {
 /// written (as in the plain form), so they may use `?` and `.await`; the group then starts them
 /// all. With `limit = N`, the iterator is consumed lazily instead, one task expression each time
 /// a task may start, so that a group over millions of items holds N tasks at a time; those
-/// expressions are evaluated inside the group, in a closure.
-fn expand_for(
+/// expressions are evaluated inside the group, in a closure whose parameter is the user's
+/// pattern (in parentheses: an or-pattern is fine there).
+fn for_form(
     options: &TasksOptions,
-    for_token: &proc_macro2::TokenTree,
+    for_token: &TokenTree,
     pat: &TokenStream,
     iter: &TokenStream,
     expr: &Task,
 ) -> TokenStream {
-    let Engine { mode, limit, new } = engine(options);
-    let krate = &options.krate;
+    let anchor = options.anchor;
+    // Errors about the group as a whole (a task that is not a future makes the group's type
+    // invalid too) point at the user's first token, not into the `tasks!` wrapper.
+    let krate = &located_at(&options.krate, anchor);
     let name = expr_text(&expr.tokens);
     let task = checked_task(options, expr);
-    let tasks = if options.limit.is_some() {
-        quote! {
-            ::core::iter::Iterator::map(::core::iter::IntoIterator::into_iter(#iter), |#pat| #task)
+    let new = constructor(krate, options.send);
+    let mode_value = mode_value(krate, mode(options));
+    let limit = match &options.limit {
+        Some(limit) => quote!(#limit),
+        None => quote!(::core::primitive::usize::MAX),
+    };
+    let group = |tasks: TokenStream| {
+        let group = quote_spanned! {anchor=>
+            #new(#krate::__private::Names::Each(#name), #mode_value, #limit, #tasks)
+        };
+        with_timeout(krate, mode(options), options.timeout.as_ref(), group)
+    };
+    if options.limit.is_some() {
+        return group(quote! {
+            ::core::iter::Iterator::map(
+                ::core::iter::IntoIterator::into_iter(#iter),
+                |(#pat)| #task,
+            )
+        });
+    }
+    let (futures, shield) = shielded_local("jobloop_tasks");
+    let for_keyword = for_token.to_token_stream();
+    let group = group(quote!(#futures));
+    quote! {
+        {
+            #shield
+            let mut #futures = ::std::vec::Vec::new();
+            #for_keyword #pat in #krate::__private::sized(&mut #futures, #iter) {
+                #futures.push(#task);
+            }
+            #group
         }
-    } else {
-        let futures = format_ident!("futures", span = Span::mixed_site());
-        for_loop(
-            for_token,
-            pat,
-            iter,
-            &futures,
-            quote!(::std::vec::Vec::with_capacity),
-            quote!(#futures.push(#task)),
-            quote!(::core::iter::IntoIterator::into_iter(#futures)),
-        )
-    };
-    let anchor = options.anchor;
-    let names = located_at(krate, anchor);
-    let group = quote_spanned! {anchor=>
-        #new(
-            #names::__private::Names::Each(#name),
-            #mode,
-            #limit,
-            #tasks,
-        )
-    };
-    with_timeout(options, group)
+    }
 }
 
-/// `tasks![OPTIONS; a, b]`: the tasks, whatever their output types, become one `Group` of boxed
-/// futures whose outputs are the variants of a local enum; the tuple is rebuilt at the end.
-/// `race` needs one output type, so its tasks are boxed as they are.
-fn expand_list(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
-    let Engine { mode, limit, new } = engine(options);
+/// `tasks![OPTIONS; a, b]`: one `Group` of boxed futures, the tasks whatever their output types,
+/// made by `group::start` of the island module (see `expand`) from the checked task expressions
+/// and the options' values. The tasks' outputs become the variants of the module's enum `Out`,
+/// and the tuple is rebuilt from them at the end. `race` needs one output type, so its tasks are
+/// boxed as they are.
+fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
     let krate = &options.krate;
-    let names: Vec<String> = tasks.iter().map(|task| expr_text(&task.tokens)).collect();
-    let vars: Vec<_> = (0..tasks.len())
-        .map(|i| format_ident!("task_{}", i, span = Span::mixed_site()))
-        .collect();
-    let checked = tasks.iter().map(|task| checked_task(options, task));
-    let send = options.send.then(|| quote!(+ ::core::marker::Send));
-    let out = format_ident!("Out", span = Span::mixed_site());
-    let variants: Vec<_> = (0..tasks.len())
-        .map(|i| format_ident!("T{}", i, span = Span::mixed_site()))
-        .collect();
-    let placeholders = variants.iter().map(|_| quote!(_));
-    let out_type = quote!(#out<#(#placeholders),*>);
-    let race = matches!(options.mode, Some((TasksMode::Race, _)));
-    let is_try = matches!(options.mode, Some((TasksMode::Try, _)));
-    // The output type every boxed future shares, written once (one set of inference variables).
-    let output = if race {
-        quote!(_)
+    let mode = mode(options);
+    let Bounds {
+        future: future_bound,
+        output: output_bound,
+        dyn_send,
+    } = bounds(options);
+    let count = tasks.len();
+    let futures: Vec<Ident> = (0..count).map(|i| format_ident!("F{}", i)).collect();
+    let names: Vec<Ident> = (0..count).map(|i| format_ident!("task_{}", i)).collect();
+    let variants: Vec<Ident> = (0..count).map(|i| format_ident!("T{}", i)).collect();
+    // The type parameters of each task's output, by mode: `O{i}`, or `A{i}`/`E{i}` for the `Ok`
+    // and `Err` types of a `try` task, or one `T` for a race.
+    let outputs: Vec<Ident> = (0..count).map(|i| format_ident!("O{}", i)).collect();
+    let oks: Vec<Ident> = (0..count).map(|i| format_ident!("A{}", i)).collect();
+    let errors: Vec<Ident> = (0..count).map(|i| format_ident!("E{}", i)).collect();
+    let is_try = mode == Some(TasksMode::Try);
+    let race = mode == Some(TasksMode::Race);
+    let settle = mode == Some(TasksMode::Settle);
+
+    // The function's type parameters, its bounds, and each task's output as a type.
+    let (params, output_of): (Vec<TokenStream>, Vec<TokenStream>) = if race {
+        let params = std::iter::once(quote!(T)).chain(futures.iter().map(|f| quote!(#f)));
+        (params.collect(), vec![quote!(T); count])
     } else if is_try {
-        quote!(::core::result::Result<#out_type, _>)
+        let params = futures
+            .iter()
+            .zip(&oks)
+            .zip(&errors)
+            .map(|((f, a), e)| quote!(#f, #a, #e));
+        let outputs = oks.iter().zip(&errors).map(|(a, e)| quote!(::core::result::Result<#a, #e>));
+        (params.collect(), outputs.collect())
     } else {
-        out_type.clone()
+        let params = futures.iter().zip(&outputs).map(|(f, o)| quote!(#f, #o));
+        (params.collect(), outputs.iter().map(|o| quote!(#o)).collect())
     };
-    let futures: Vec<TokenStream> = vars
+    let mut bounds = TokenStream::new();
+    for (future, output) in futures.iter().zip(&output_of) {
+        bounds.extend(quote!(#future: #future_bound<Output = #output> + 'static, #output: #output_bound,));
+    }
+    if race {
+        bounds.extend(quote!(T: #output_bound,));
+    }
+    if is_try {
+        // The first task's error type is the group's; the others convert into it with `From`,
+        // as `?` does.
+        let first = &errors[0];
+        for error in errors.iter().skip(1) {
+            bounds.extend(quote!(#first: ::core::convert::From<#error>,));
+        }
+        for (ok, error) in oks.iter().zip(&errors) {
+            bounds.extend(quote!(#ok: #output_bound, #error: #output_bound,));
+        }
+    }
+
+    // What the group's boxed futures output, and each task mapped to it.
+    let enum_type = if is_try {
+        quote!(Out<#(#oks),*>)
+    } else {
+        quote!(Out<#(#outputs),*>)
+    };
+    let element = if race {
+        quote!(T)
+    } else if is_try {
+        let first = &errors[0];
+        quote!(::core::result::Result<#enum_type, #first>)
+    } else {
+        enum_type.clone()
+    };
+    let boxed: Vec<TokenStream> = names
         .iter()
         .zip(&variants)
         .enumerate()
-        .map(|(i, (var, variant))| {
+        .map(|(i, (name, variant))| {
             let future = if race {
-                quote!(#var)
+                quote!(#name)
             } else if is_try {
-                // The first task's error type is the group's; the others convert with `From`,
-                // as `?` does.
                 let error = if i == 0 {
                     quote!(error)
                 } else {
                     quote!(::core::convert::From::from(error))
                 };
                 quote!(async move {
-                    match #var.await {
-                        ::core::result::Result::Ok(value) => ::core::result::Result::Ok(#out::#variant(value)),
+                    match #name.await {
+                        ::core::result::Result::Ok(value) => ::core::result::Result::Ok(Out::#variant(value)),
                         ::core::result::Result::Err(error) => ::core::result::Result::Err(#error),
                     }
                 })
             } else {
-                quote!(async move { #out::#variant(#var.await) })
+                quote!(async move { Out::#variant(#name.await) })
             };
             quote!(::std::boxed::Box::pin(#future))
         })
         .collect();
-    let count = tasks.len();
-    let futures_var = format_ident!("futures", span = Span::mixed_site());
-    let futures_def = quote! {
-        let #futures_var: [
-            ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = #output> #send>>;
-            #count
-        ] = [#(#futures),*];
-    };
-    let group = with_timeout(
-        options,
-        quote! {
-            #new(#krate::__private::Names::List(&[#(#names),*]), #mode, #limit, #futures_var)
-        },
-    );
-    let outputs = format_ident!("outputs", span = Span::mixed_site());
-    // Rebuilding the tuple from the outputs, which the group gives in written order.
-    let settle = matches!(options.mode, Some((TasksMode::Settle, _)));
+
+    // The tuple, rebuilt from the outputs (which the group gives in written order).
     let take = variants.iter().map(|variant| {
         if settle {
             quote! {
-                match ::core::iter::Iterator::next(&mut #outputs) {
-                    ::core::option::Option::Some(::core::result::Result::Ok(#out::#variant(value))) => ::core::result::Result::Ok(value),
+                match ::core::iter::Iterator::next(&mut outputs) {
+                    ::core::option::Option::Some(::core::result::Result::Ok(Out::#variant(value))) => ::core::result::Result::Ok(value),
                     ::core::option::Option::Some(::core::result::Result::Err(error)) => ::core::result::Result::Err(error),
                     _ => ::core::unreachable!("jobloop: a group gives one outcome per task, in order"),
                 }
             }
         } else {
             quote! {
-                match ::core::iter::Iterator::next(&mut #outputs) {
-                    ::core::option::Option::Some(#out::#variant(value)) => value,
+                match ::core::iter::Iterator::next(&mut outputs) {
+                    ::core::option::Option::Some(Out::#variant(value)) => value,
                     _ => ::core::unreachable!("jobloop: a group gives one output per task, in order"),
                 }
             }
@@ -216,35 +259,98 @@ fn expand_list(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
     });
     let tuple = quote! {
         {
-            let mut #outputs = ::core::iter::IntoIterator::into_iter(#outputs);
+            let mut outputs = ::core::iter::IntoIterator::into_iter(outputs);
             ( #(#take,)* )
         }
     };
-    let result = if race {
-        quote!(#outputs)
+    let tuple_type = if settle {
+        quote!((#(::core::result::Result<#output_of, #krate::TaskError>,)*))
     } else if is_try {
-        quote!(::core::result::Result::map(#outputs, |#outputs| #tuple))
+        quote!((#(#oks,)*))
     } else {
-        tuple
+        quote!((#(#output_of,)*))
+    };
+    let (result, result_type) = if race {
+        (quote!(outputs), quote!((::core::primitive::usize, T)))
+    } else if is_try {
+        let first = &errors[0];
+        (
+            quote!(::core::result::Result::map(outputs, |outputs| #tuple)),
+            quote!(::core::result::Result<#tuple_type, #first>),
+        )
+    } else {
+        (tuple, tuple_type)
     };
     // With a timeout (but not under `settle`), the outputs come wrapped in `Result<_, Elapsed>`.
-    let result = if options.timeout.is_some() && !settle {
-        quote!(::core::result::Result::map(#outputs, |#outputs| #result))
+    let timed = options.timeout.is_some() && !settle;
+    let (result, result_type) = if timed {
+        (
+            quote!(::core::result::Result::map(outputs, |outputs| #result)),
+            quote!(::core::result::Result<#result_type, #krate::Elapsed>),
+        )
     } else {
-        result
+        (result, result_type)
     };
-    let enum_def = (!race).then(|| quote!(enum #out<#(#variants),*> { #(#variants(#variants)),* }));
-    let group_var = format_ident!("group", span = Span::mixed_site());
-    quote! {
-        {
+
+    let group_future = if options.send {
+        quote!(SendGroupFuture)
+    } else {
+        quote!(LocalGroupFuture)
+    };
+    let names_list: Vec<String> = tasks.iter().map(|task| expr_text(&task.tokens)).collect();
+    let new = constructor(krate, options.send);
+    let mode_value = mode_value(krate, mode);
+    let timeout_param = options
+        .timeout
+        .as_ref()
+        .map(|_| quote!(timeout: ::core::time::Duration,));
+    let group = with_timeout(
+        krate,
+        mode,
+        options.timeout.as_ref().map(|_| quote!(timeout)).as_ref(),
+        quote! {
+            #new(#krate::__private::Names::List(&[#(#names_list),*]), #mode_value, limit, futures)
+        },
+    );
+    let enum_def = (!race).then(|| {
+        quote! {
+            pub enum Out<#(#variants),*> { #(#variants(#variants)),* }
+        }
+    });
+    let island = quote! {
+        mod group {
             #enum_def
-            #( let #vars = #checked; )*
-            #futures_def
-            let #group_var = #group;
-            async move {
-                let #outputs = #group_var.await;
-                #result
+            #[track_caller]
+            pub fn start<#(#params),*>(
+                limit: ::core::primitive::usize,
+                #timeout_param
+                #(#names: #futures,)*
+            ) -> #krate::__private::#group_future<#result_type>
+            where
+                #bounds
+            {
+                let futures: [
+                    ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = #element> #dyn_send>>;
+                    #count
+                ] = [#(#boxed),*];
+                let group = #group;
+                // Boxed, so that the caller sees a type of its own and not this function's
+                // bounds: a task that is not a future is reported once, at its expression.
+                #krate::__private::#group_future(::std::boxed::Box::pin(async move {
+                    let outputs = group.await;
+                    #result
+                }))
             }
         }
+    };
+    let limit = match &options.limit {
+        Some(limit) => quote!(#limit),
+        None => quote!(::core::primitive::usize::MAX),
+    };
+    let mut arguments = vec![limit];
+    if let Some(timeout) = &options.timeout {
+        arguments.push(timeout.clone());
     }
+    arguments.extend(tasks.iter().map(|task| checked_task(options, task)));
+    call_island(options, island, arguments)
 }

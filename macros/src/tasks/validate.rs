@@ -21,7 +21,105 @@ pub(crate) fn tasks(tasks: &Tasks) -> syn::Result<()> {
     if let (Some(_), TasksInput::For { expr, .. }) = (&tasks.options.limit, &tasks.input) {
         check_lazy_task(expr.tokens.clone(), &mut errors);
     }
+    let lazy = tasks.options.limit.is_some();
+    match &tasks.input {
+        TasksInput::List(list) => {
+            for task in list {
+                check_control_flow(task.tokens.clone(), false, Form::List, &mut errors);
+            }
+        }
+        TasksInput::For { expr, .. } => {
+            let form = if lazy { Form::Lazy } else { Form::Loop };
+            check_control_flow(expr.tokens.clone(), false, form, &mut errors);
+        }
+    }
     errors.finish(())
+}
+
+/// Where a task expression is evaluated, which tells what a `return`, `break` or `continue` in
+/// it would leave.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// `tasks![a, b]`: where the macro is written, before the tasks start.
+    List,
+    /// `tasks![for x in xs => job(x)]`: in the loop over the items, where the macro is written.
+    Loop,
+    /// `tasks![limit = n; for ..]`: in a closure inside the group, each time a task may start.
+    Lazy,
+}
+
+/// A `return`, `break` or `continue` of a task expression (not of a closure, an `async` block or
+/// a loop of its own) would leave what makes the tasks, not the task: the group would be left
+/// half made (or, `break` in the `for` form, end with fewer tasks than items, silently). Each is
+/// a compile error at its token that says why. The walk errs on the side of silence, as the
+/// check of lazy tasks does: it stops at a closure's `|` and at item keywords, and skips `async`
+/// blocks and macro arguments.
+fn check_control_flow(tokens: TokenStream, in_loop: bool, form: Form, errors: &mut Errors) {
+    let mut previous: Option<TokenTree> = None;
+    let mut before_previous: Option<TokenTree> = None;
+    // A `loop`, `while` or `for` was seen: the next block at this level is its body.
+    let mut loop_body_next = false;
+    for token in tokens {
+        match &token {
+            TokenTree::Ident(ident) if ident == "return" => {
+                let leaves = match form {
+                    Form::List | Form::Loop => {
+                        "the function that writes `tasks![]`, while the group is being made"
+                    }
+                    Form::Lazy => "the closure in which the group makes each task",
+                };
+                errors.push(syn::Error::new(
+                    ident.span(),
+                    format!(
+                        "this `return` would leave {leaves}, not the task: a task expression \
+                         must give the task's future. Put the `return` inside the task \
+                         (`async move {{ .. return ..; }}`), or decide before `tasks![]`"
+                    ),
+                ));
+            }
+            TokenTree::Ident(ident) if (ident == "break" || ident == "continue") && !in_loop => {
+                let word = ident.to_string();
+                let message = match form {
+                    Form::Loop => format!(
+                        "this `{word}` would act on the loop that starts the tasks, which would \
+                         end with fewer tasks than items: choose the items before `tasks![]` \
+                         (`.filter(..)`, `.take_while(..)`), or put the `{word}` in a loop \
+                         inside the task"
+                    ),
+                    _ => format!(
+                        "`{word}` outside a loop of the task: a task expression must give the \
+                         task's future. Choose the items before `tasks![]` (`.filter(..)`), or \
+                         put the `{word}` in a loop inside the task"
+                    ),
+                };
+                errors.push(syn::Error::new(ident.span(), message));
+            }
+            TokenTree::Ident(ident)
+                if ident == "loop" || ident == "while" || ident == "for" =>
+            {
+                loop_body_next = true;
+            }
+            TokenTree::Punct(punct) if punct.as_char() == '|' => return,
+            TokenTree::Ident(ident) if STOP_WORDS.iter().any(|word| ident == word) => return,
+            TokenTree::Group(group) => {
+                let brace = group.delimiter() == Delimiter::Brace;
+                let async_block = brace
+                    && matches!(&previous, Some(TokenTree::Ident(ident)) if ident == "async" || ident == "move");
+                let macro_arguments = is_punct(previous.as_ref(), '!');
+                // `'a: { .. }`: a labeled block, which `break 'a` may leave.
+                let labeled = brace
+                    && is_punct(previous.as_ref(), ':')
+                    && matches!(&before_previous, Some(TokenTree::Ident(_)));
+                if !async_block && !macro_arguments {
+                    let body = brace && std::mem::take(&mut loop_body_next);
+                    check_control_flow(group.stream(), in_loop || body || labeled, form, errors);
+                }
+            }
+            _ => {}
+        }
+        before_previous = previous;
+        previous = Some(token);
+    }
 }
 
 /// Keywords after which the rest of a level is an item or a construct with its own `?`.

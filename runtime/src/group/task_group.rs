@@ -166,6 +166,15 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
 }
 
 impl<T, K: GroupKind> TaskGroup<T, K> {
+    /// Makes room for the items `items` promises (its size hint), and gives its iterator back:
+    /// what `tasks![for x in items => job(x)]` loops over.
+    #[doc(hidden)]
+    pub fn sized<I: IntoIterator>(&mut self, items: I) -> I::IntoIter {
+        let items = items.into_iter();
+        self.tasks.reserve(items.size_hint().0);
+        items
+    }
+
     /// How many tasks were spawned in this group.
     pub fn len(&self) -> usize {
         self.tasks.len()
@@ -328,5 +337,33 @@ impl<T, K: GroupKind> Future for MemberHandle<T, K> {
                 Poll::Ready(finished(&this.link, output))
             }
         }
+    }
+}
+
+/// The future of a plain `tasks![a, b]` group whose tasks stay on its thread: not `Send` (its
+/// tasks need not be), which is what the compiler names when such a group is awaited inside a
+/// task of `tasks![send; ...]` (write `tasks![send; a, b]` there).
+#[doc(hidden)]
+#[must_use = "a tasks![] group cancels its tasks when dropped; `.await` it to wait for them"]
+pub struct LocalGroupFuture<T>(pub Pin<Box<dyn Future<Output = T> + 'static>>);
+
+/// The future of a plain `tasks![send; a, b]` group.
+#[doc(hidden)]
+#[must_use = "a tasks![] group cancels its tasks when dropped; `.await` it to wait for them"]
+pub struct SendGroupFuture<T>(pub Pin<Box<dyn Future<Output = T> + Send + 'static>>);
+
+impl<T> Future for LocalGroupFuture<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl<T> Future for SendGroupFuture<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        self.0.as_mut().poll(cx)
     }
 }

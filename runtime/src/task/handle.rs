@@ -191,6 +191,16 @@ impl<T> Handles<T> {
         }
     }
 
+    /// Room for `additional` more handles.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        match self {
+            Handles::AsyncTask(tasks) => tasks.reserve(additional),
+            #[cfg(feature = "tokio")]
+            Handles::Tokio(tasks) => tasks.reserve(additional),
+            Handles::Any(handles) => handles.reserve(additional),
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         match self {
             Handles::AsyncTask(tasks) => tasks.len(),

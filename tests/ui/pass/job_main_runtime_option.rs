@@ -1,3 +1,4 @@
+#![deny(warnings)]
 #[jobloop::job_main(runtime = jobloop::EventLoop::new())]
 async fn main() {
     let (a, b) = jobloop::tasks![async { 1 }, async { 2 }].await;

@@ -1,3 +1,4 @@
+#![deny(warnings)]
 #[jobloop::job_test]
 #[should_panic(expected = "boom")]
 async fn panics() {

@@ -1,3 +1,4 @@
+#![deny(warnings)]
 use jobloop::tasks;
 
 async fn job(id: u32) -> u32 {

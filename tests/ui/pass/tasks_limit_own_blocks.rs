@@ -1,3 +1,4 @@
+#![deny(warnings)]
 // With `limit`, `?` and `.await` inside the task's own async blocks, closures, nested items and
 // macro arguments are the task's business, not the enclosing function's: they compile.
 use jobloop::tasks;

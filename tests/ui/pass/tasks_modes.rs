@@ -1,3 +1,4 @@
+#![deny(warnings)]
 use std::time::Duration;
 
 async fn job(id: u32) -> Result<u32, String> {

@@ -1,3 +1,4 @@
+#![deny(warnings)]
 use std::sync::Arc;
 
 async fn job(id: u32) -> u32 {

@@ -1,3 +1,4 @@
+#![deny(warnings)]
 async fn job(id: u32) -> u32 {
     id * 10
 }

@@ -1,3 +1,4 @@
+#![deny(warnings)]
 async fn convert<A: Into<B>, B>(value: A) -> B {
     value.into()
 }
