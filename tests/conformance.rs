@@ -536,6 +536,238 @@ mod mode_cases {
         .await;
         assert_eq!(index, 0);
     }
+
+    /// `limit` is a capacity, as `asyncio.Semaphore`: one slow task does not hold up the others;
+    /// the next starts as soon as any running one finishes.
+    pub async fn limit_starts_the_next_task_when_any_running_one_finishes() {
+        let log = Log::default();
+        let out = tasks![limit = 2, send; for id in 0..6u64 => {
+            let log = log.clone();
+            async move {
+                log.push(format!("start {id}"));
+                sleep(Duration::from_millis(if id == 0 { 300 } else { 5 })).await;
+                log.push(format!("end {id}"));
+                id
+            }
+        }]
+        .await;
+        assert_eq!(out, [0, 1, 2, 3, 4, 5]);
+        let log = log.take();
+        let end_0 = log.iter().position(|e| e == "end 0").unwrap();
+        let start_5 = log.iter().position(|e| e == "start 5").unwrap();
+        assert!(
+            start_5 < end_0,
+            "tasks 1 to 5 ran beside the slow task 0: {log:?}"
+        );
+    }
+}
+
+/// Cancellation that completes: when a group ends early, every cancelled task's future (and what
+/// it holds) is gone before its `.await` returns; when a group is dropped, before the drop
+/// returns. The counters are read right after, with no turn of the runtime in between.
+mod cancel_cases {
+    use super::*;
+    use jobloop::Elapsed;
+
+    /// Holds `token` for `wait_ms`, then gives `id`, or `Err(id)` if `fail`.
+    async fn holder(token: DropToken, id: u32, wait_ms: u64, fail: bool) -> Result<u32, u32> {
+        let _token = token;
+        sleep(Duration::from_millis(wait_ms)).await;
+        if fail {
+            Err(id)
+        } else {
+            Ok(id)
+        }
+    }
+
+    /// 6 tasks, of which task 4 fails after 10 ms and the others would hold on for 30 s.
+    fn fails_at_4(counter: &DropCounter, id: u32) -> impl Future<Output = Result<u32, u32>> {
+        holder(
+            counter.token(),
+            id,
+            if id == 4 { 10 } else { 30_000 },
+            id == 4,
+        )
+    }
+
+    pub async fn try_returns_once_the_cancelled_tasks_are_dropped() {
+        let counter = DropCounter::default();
+        let out = tasks![try; for id in 0..6 => fails_at_4(&counter, id)].await;
+        assert_eq!((out, counter.dropped()), (Err(4), 6));
+        let counter = DropCounter::default();
+        let out = tasks![try, send; for id in 0..6 => fails_at_4(&counter, id)].await;
+        assert_eq!((out, counter.dropped()), (Err(4), 6));
+        let counter = DropCounter::default();
+        let out = tasks![try, limit = 3; for id in 0..6 => fails_at_4(&counter, id)].await;
+        // Under the limit, task 5 never started: its future was made and dropped unstarted.
+        assert_eq!(out, Err(4));
+        assert_eq!(counter.dropped(), 6);
+        let counter = DropCounter::default();
+        let out = tasks![try; fails_at_4(&counter, 0), fails_at_4(&counter, 4)].await;
+        assert_eq!((out, counter.dropped()), (Err(4), 2));
+    }
+
+    pub async fn race_returns_once_the_losers_are_dropped() {
+        let counter = DropCounter::default();
+        let (index, _) =
+            tasks![race, send; for id in 0..5 => holder(counter.token(), id, if id == 3 { 5 } else { 30_000 }, false)]
+                .await;
+        assert_eq!((index, counter.dropped()), (3, 5));
+        let counter = DropCounter::default();
+        let (index, _) = tasks![race;
+            holder(counter.token(), 0, 30_000, false),
+            holder(counter.token(), 1, 5, false),
+            holder(counter.token(), 2, 30_000, false),
+        ]
+        .await;
+        assert_eq!((index, counter.dropped()), (1, 3));
+    }
+
+    pub async fn a_timeout_returns_once_the_tasks_are_dropped() {
+        let counter = DropCounter::default();
+        let out = tasks![timeout = Duration::from_millis(20); for id in 0..4 => holder(counter.token(), id, 30_000, false)]
+            .await;
+        assert_eq!((out, counter.dropped()), (Err(Elapsed::default()), 4));
+        let counter = DropCounter::default();
+        let outcomes = tasks![settle, send, timeout = Duration::from_millis(20); for id in 0..4 => holder(counter.token(), id, if id == 0 { 1 } else { 30_000 }, false)]
+            .await;
+        assert_eq!(outcomes.iter().filter(|o| o.is_err()).count(), 3);
+        assert_eq!(counter.dropped(), 4);
+    }
+
+    pub async fn a_panic_reaches_the_caller_once_the_siblings_are_dropped() {
+        async fn panics_later(token: DropToken) -> Result<u32, u32> {
+            let _token = token;
+            sleep(Duration::from_millis(10)).await;
+            panic!("task failed");
+        }
+        let counter = DropCounter::default();
+        let caught = CatchPanic::new(tasks![for id in 0..5 => {
+            let token = counter.token();
+            async move {
+                if id == 2 {
+                    panics_later(token).await
+                } else {
+                    holder(token, id, 30_000, false).await
+                }
+            }
+        }])
+        .await;
+        assert_eq!(
+            payload_message(caught.expect_err("the group panicked")),
+            "task failed"
+        );
+        assert_eq!(counter.dropped(), 5);
+        let counter = DropCounter::default();
+        let caught = CatchPanic::new(tasks![send;
+            holder(counter.token(), 0, 30_000, false),
+            panics_later(counter.token()),
+        ])
+        .await;
+        assert!(caught.is_err());
+        assert_eq!(counter.dropped(), 2);
+        let counter = DropCounter::default();
+        let caught = CatchPanic::new(tasks![try, limit = 2; for id in 0..4 => {
+            let token = counter.token();
+            async move {
+                if id == 1 {
+                    panics_later(token).await
+                } else {
+                    holder(token, id, 30_000, false).await
+                }
+            }
+        }])
+        .await;
+        assert!(caught.is_err());
+        assert_eq!(
+            counter.dropped(),
+            2,
+            "the two started; the others never were made"
+        );
+    }
+
+    pub async fn dropping_a_group_drops_its_tasks_before_the_drop_returns() {
+        let counter = DropCounter::default();
+        let plain = tasks![for id in 0..4 => holder(counter.token(), id, 30_000, false)];
+        let send = tasks![send; for id in 0..4 => holder(counter.token(), id, 30_000, false)];
+        let list = tasks![holder(counter.token(), 0, 30_000, false), async { 1 }];
+        let moded =
+            tasks![settle, limit = 2; for id in 0..4 => holder(counter.token(), id, 30_000, false)];
+        let nested = tasks![send; for _ in 0..2 => {
+            let counter = counter.clone();
+            async move {
+                tasks![send; for id in 0..3 => holder(counter.token(), id, 30_000, false)].await
+            }
+        }];
+        sleep(Duration::from_millis(20)).await; // every task has started and waits
+        assert_eq!(counter.dropped(), 0);
+        drop(plain);
+        assert_eq!(counter.dropped(), 4);
+        drop(send);
+        assert_eq!(counter.dropped(), 8);
+        drop(list);
+        assert_eq!(counter.dropped(), 9);
+        drop(moded);
+        // The two that started, and the two items never taken from the range.
+        assert_eq!(counter.dropped(), 11);
+        drop(nested);
+        assert_eq!(counter.dropped(), 17, "the inner groups' tasks too");
+    }
+
+    /// A gate that tasks wait at until it opens.
+    #[derive(Clone, Default)]
+    struct Gate(Arc<Mutex<(bool, Vec<std::task::Waker>)>>);
+
+    impl Gate {
+        fn open(&self) {
+            let wakers = {
+                let mut gate = self.0.lock().unwrap();
+                gate.0 = true;
+                std::mem::take(&mut gate.1)
+            };
+            wakers.into_iter().for_each(std::task::Waker::wake);
+        }
+
+        async fn wait(&self) {
+            std::future::poll_fn(|cx| {
+                let mut gate = self.0.lock().unwrap();
+                if gate.0 {
+                    return std::task::Poll::Ready(());
+                }
+                gate.1.push(cx.waker().clone());
+                std::task::Poll::Pending
+            })
+            .await
+        }
+    }
+
+    /// A task woken and waiting for its turn when its group is dropped is dropped all the same,
+    /// and never runs again; the other tasks of the runtime keep their turns.
+    pub async fn a_task_woken_but_not_yet_run_is_dropped_with_its_group() {
+        let counter = DropCounter::default();
+        let (gate, ran) = (Gate::default(), Arc::new(AtomicUsize::new(0)));
+        let group = tasks![send; for id in 0..3 => {
+            let (token, gate, ran) = (counter.token(), gate.clone(), ran.clone());
+            async move {
+                let _token = token;
+                gate.wait().await;
+                ran.fetch_add(1, Ordering::SeqCst);
+                id
+            }
+        }];
+        sleep(Duration::from_millis(20)).await; // the tasks wait at the gate
+        let bystander = spawn_send(async { 7 });
+        gate.open(); // woken: queued to run
+        drop(group);
+        assert_eq!(counter.dropped(), 3);
+        assert_eq!(bystander.await, 7);
+        sleep(Duration::from_millis(5)).await;
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            0,
+            "a dropped task never runs again"
+        );
+    }
 }
 
 /// Faults that must not crash the process: destructors that panic while a runtime drops a task.
@@ -632,13 +864,13 @@ macro_rules! fault_tests {
     };
 }
 
-/// One `#[test]` per case of `mode_cases`, inside a runtime's module (which has `run`).
-macro_rules! mode_tests {
-    ($($case:ident),* $(,)?) => {
+/// One `#[test]` per case of module `$cases`, inside a runtime's module (which has `run`).
+macro_rules! case_tests {
+    ($cases:ident: $($case:ident),* $(,)?) => {
         $(
             #[test]
             fn $case() {
-                run(mode_cases::$case());
+                run($cases::$case());
             }
         )*
     };
@@ -691,7 +923,8 @@ macro_rules! conformance {
             fn a_spawned_task_runs_unawaited_and_is_awaited_later() {
                 run(cases::a_spawned_task_runs_unawaited_and_is_awaited_later());
             }
-            mode_tests!(
+            case_tests!(
+                mode_cases:
                 try_gives_every_ok_value_in_order,
                 try_first_error_cancels_the_others,
                 try_error_in_a_nested_group_cancels_the_outer_group,
@@ -704,6 +937,15 @@ macro_rules! conformance {
                 a_losers_panic_after_the_winner_does_not_change_a_race,
                 a_panic_after_the_first_err_does_not_replace_it,
                 a_timeout_leaves_the_rest_of_a_lazy_source_untouched,
+                limit_starts_the_next_task_when_any_running_one_finishes,
+            );
+            case_tests!(
+                cancel_cases:
+                try_returns_once_the_cancelled_tasks_are_dropped,
+                race_returns_once_the_losers_are_dropped,
+                a_timeout_returns_once_the_tasks_are_dropped,
+                a_panic_reaches_the_caller_once_the_siblings_are_dropped,
+                dropping_a_group_drops_its_tasks_before_the_drop_returns,
             );
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {
@@ -723,6 +965,11 @@ macro_rules! conformance {
         #[test]
         fn jobs_start_in_order_then_end_in_order() {
             run(cases::jobs_start_in_order_then_end_in_order());
+        }
+        // On a multi-threaded runtime a woken task may run on another thread at once.
+        #[test]
+        fn a_task_woken_but_not_yet_run_is_dropped_with_its_group() {
+            run(cancel_cases::a_task_woken_but_not_yet_run_is_dropped_with_its_group());
         }
     };
     (@order multi_threaded) => {};

@@ -186,3 +186,28 @@ fn a_task_that_only_yields_does_not_stop_the_virtual_clock() {
     assert_eq!(timed_out, Err(Elapsed::default()));
     assert_eq!(passed, Duration::from_millis(1010));
 }
+
+/// `limit = 8` is a capacity, as `asyncio.Semaphore(8)` or `buffer_unordered(8)`: each task
+/// starts as soon as any of the 8 running ones finishes. 50 requests, one in eight taking 400 ms
+/// and the others 20 ms: the group ends when the slot schedule says, to the millisecond.
+#[job_test(virtual_time)]
+async fn a_limit_starts_each_task_as_soon_as_any_running_one_finishes() {
+    let latency = |i: u64| Duration::from_millis(if i % 8 == 0 { 400 } else { 20 });
+    // The schedule of a capacity limit: each task in turn takes the slot that frees first.
+    let mut slots = [Duration::ZERO; 8];
+    for i in 0..50 {
+        let first_free = slots.iter_mut().min().unwrap();
+        *first_free += latency(i);
+    }
+    let expected = *slots.iter().max().unwrap();
+    assert_eq!(expected, Duration::from_millis(620));
+
+    let start = now();
+    let out = tasks![limit = 8; for i in 0..50u64 => async move {
+        sleep(latency(i)).await;
+        i
+    }]
+    .await;
+    assert_eq!(out, (0..50).collect::<Vec<_>>(), "outputs in written order");
+    assert_eq!(now() - start, expected);
+}

@@ -28,6 +28,7 @@ use crate::context::{self, Current};
 use crate::unwind::drop_quietly;
 
 pub(crate) mod budget;
+pub(crate) mod cancel;
 mod injector;
 pub(crate) mod reactor;
 mod tasks;
@@ -87,6 +88,10 @@ pub(crate) struct LoopCore {
     spawned_free: RefCell<Vec<usize>>,
     /// What is left of the running task's budget of operations (see `budget`).
     budget: Cell<u32>,
+    /// Tasks of a group that is cancelling them, to be dropped at once (see `cancel`).
+    cancelled: RefCell<Vec<Runnable>>,
+    /// Schedules for the tasks of groups, kept for the next group (see `cancel`).
+    schedules: RefCell<Vec<Arc<cancel::MemberSchedule>>>,
 }
 
 impl EventLoop {
@@ -118,6 +123,8 @@ impl EventLoop {
                 spawned: RefCell::new(Vec::new()),
                 spawned_free: RefCell::new(Vec::new()),
                 budget: Cell::new(budget::BUDGET),
+                cancelled: RefCell::new(Vec::new()),
+                schedules: RefCell::new(Vec::new()),
             }),
         })
     }

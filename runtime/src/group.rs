@@ -19,12 +19,16 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::task::cancel::{Canceller, SendCanceller};
 use crate::task::handle::{self, Handles, RawHandle};
 
 mod link;
 pub(crate) mod modes;
+mod running;
 pub(crate) mod task_group;
 
+#[doc(hidden)]
+pub use crate::task::cancel::DropNow;
 #[doc(hidden)]
 pub use link::{Link, LocalLink, SendLink};
 pub use modes::{All, Group, Mode, Race, Settle, Try};
@@ -104,14 +108,26 @@ impl GroupKind for Sendable {
     type Link = Arc<SendLink>;
 }
 
+/// The canceller of a group of kind `K`.
+pub(crate) type KindCanceller<K> = Canceller<<<K as GroupKind>::Link as Link>::Held>;
+
 /// Starting a member, with the bounds of each kind: on this thread for [`Local`], on any thread
 /// of the runtime for [`Sendable`]. The one spawn path of both engines.
 pub(crate) trait SpawnMember<F: Future>: GroupKind {
     /// Starts `member`; returns its handle. `what` names what the user called, for the panic
-    /// when no runtime runs here.
-    fn spawn(what: &'static str, member: F) -> RawHandle<F::Output>;
+    /// when no runtime runs here; `canceller` is the group's, to cancel it at once on the loop.
+    fn spawn(
+        what: &'static str,
+        canceller: &mut KindCanceller<Self>,
+        member: F,
+    ) -> RawHandle<F::Output>;
     /// Starts `member` and keeps its handle in `handles`.
-    fn spawn_into(what: &'static str, handles: &mut Handles<F::Output>, member: F);
+    fn spawn_into(
+        what: &'static str,
+        handles: &mut Handles<F::Output>,
+        canceller: &mut KindCanceller<Self>,
+        member: F,
+    );
 }
 
 impl<F> SpawnMember<F> for Local
@@ -120,13 +136,18 @@ where
     F::Output: 'static,
 {
     #[track_caller]
-    fn spawn(what: &'static str, member: F) -> RawHandle<F::Output> {
-        handle::spawn_local(what, handle::Panics::CaughtByTask, member)
+    fn spawn(what: &'static str, canceller: &mut Canceller, member: F) -> RawHandle<F::Output> {
+        handle::spawn_local(what, handle::Spawn::Member(canceller), member)
     }
 
     #[track_caller]
-    fn spawn_into(what: &'static str, handles: &mut Handles<F::Output>, member: F) {
-        handles.spawn_local(what, member);
+    fn spawn_into(
+        what: &'static str,
+        handles: &mut Handles<F::Output>,
+        canceller: &mut Canceller,
+        member: F,
+    ) {
+        handles.spawn_local(what, canceller, member);
     }
 }
 
@@ -136,19 +157,24 @@ where
     F::Output: Send + 'static,
 {
     #[track_caller]
-    fn spawn(what: &'static str, member: F) -> RawHandle<F::Output> {
-        handle::spawn_send(what, handle::Panics::CaughtByTask, member)
+    fn spawn(what: &'static str, canceller: &mut SendCanceller, member: F) -> RawHandle<F::Output> {
+        handle::spawn_send(what, handle::Spawn::Member(canceller), member)
     }
 
     #[track_caller]
-    fn spawn_into(what: &'static str, handles: &mut Handles<F::Output>, member: F) {
-        handles.spawn_send(what, member);
+    fn spawn_into(
+        what: &'static str,
+        handles: &mut Handles<F::Output>,
+        canceller: &mut SendCanceller,
+        member: F,
+    ) {
+        handles.spawn_send(what, canceller, member);
     }
 }
 
 /// What a member does with its task's outcome: each engine's own rule, the rest of the member
 /// being the same for both.
-pub(crate) trait Hooks<T> {
+pub(crate) trait Hooks<T>: Alive {
     /// The member's output, which its group takes from the task's handle.
     type Output;
     /// The task returned `output`.
@@ -157,19 +183,47 @@ pub(crate) trait Hooks<T> {
     fn panicked(&self, payload: Payload) -> Self::Output;
 }
 
-pin_project_lite::pin_project! {
-    /// A task of a group, as it runs on the runtime: the task's future, and the hooks that tell
-    /// the group about its outcome.
-    pub(crate) struct Member<F, H> {
-        #[pin]
-        future: F,
-        hooks: H,
+/// What a member tells its group when its future is gone (finished or cancelled): a group that
+/// cancels its tasks waits until every one of their futures is dropped.
+pub(crate) trait Alive {
+    fn dropped(&self);
+}
+
+impl<L: Link> Alive for L {
+    fn dropped(&self) {
+        Link::dropped(self);
     }
 }
 
-impl<F, H> Member<F, H> {
+pin_project_lite::pin_project! {
+    /// A task of a group, as it runs on the runtime: the task's future, and the hooks that tell
+    /// the group about its outcome and, once the future is dropped (the field after it), about
+    /// that.
+    pub(crate) struct Member<F, H: Alive> {
+        #[pin]
+        future: F,
+        hooks: Notify<H>,
+    }
+}
+
+/// The hooks of a member, which tell the group when they are dropped: after the member's future,
+/// the field before them, and also when that future's destructor panics.
+pub(crate) struct Notify<H: Alive>(H);
+
+impl<H: Alive> Drop for Notify<H> {
+    fn drop(&mut self) {
+        self.0.dropped();
+    }
+}
+
+impl<F, H: Alive> Member<F, H> {
+    /// A member of the group that `hooks` link to; the group counts it as alive until its future
+    /// is dropped.
     pub(crate) fn new(future: F, hooks: H) -> Member<F, H> {
-        Member { future, hooks }
+        Member {
+            future,
+            hooks: Notify(hooks),
+        }
     }
 }
 
@@ -181,16 +235,18 @@ impl<F: Future, H: Hooks<F::Output>> Future for Member<F, H> {
         let future = this.future;
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(this.hooks.finished(output)),
-            Err(payload) => Poll::Ready(this.hooks.panicked(payload)),
+            Ok(Poll::Ready(output)) => Poll::Ready(this.hooks.0.finished(output)),
+            Err(payload) => Poll::Ready(this.hooks.0.panicked(payload)),
         }
     }
 }
 
-/// Starts `member` on the current runtime, as kind `K` starts its tasks.
+/// Starts `member` on the current runtime, as kind `K` starts its tasks, cancelled at once by
+/// `canceller`.
 #[track_caller]
 pub(crate) fn spawn_member<K, F, H>(
     what: &'static str,
+    canceller: &mut KindCanceller<K>,
     member: Member<F, H>,
 ) -> RawHandle<H::Output>
 where
@@ -198,5 +254,5 @@ where
     F: Future,
     H: Hooks<F::Output>,
 {
-    K::spawn(what, member)
+    K::spawn(what, canceller, member)
 }

@@ -31,7 +31,8 @@
 //! | [`runtime`] | the [`Runtime`] trait and the adapters: [`AnyRuntime`](runtime::AnyRuntime), `Tokio`, `Smol` |
 //! | `context` | which runtime runs on this thread: the link between the free functions and the runtimes |
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+// One `unsafe` block in the whole crate, in `task/cancel.rs`, with its `SAFETY` comment.
+#![deny(unsafe_code)]
 
 mod context;
 mod error;

@@ -1,12 +1,14 @@
 //! Single tasks: [`spawn`], [`spawn_send`] and the [`JoinHandle`] to a task's output. Beneath
 //! this file: `handle`, which starts a task on whatever runtime is current and keeps the handle
-//! that runtime gives, and `foreign`, the task wrapper for runtimes of the user's own.
+//! that runtime gives, `foreign`, the task wrapper for runtimes of the user's own, and `cancel`,
+//! how a group cancels its tasks at once.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+pub(crate) mod cancel;
 mod foreign;
 pub(crate) mod handle;
 
@@ -50,7 +52,7 @@ where
     JoinHandle {
         task: Some(handle::spawn_local(
             "`jobloop::spawn`",
-            handle::Panics::Propagate,
+            handle::Spawn::Joinable,
             future,
         )),
         owner: LoopOwner::current(),
@@ -80,7 +82,7 @@ where
     JoinHandle {
         task: Some(handle::spawn_send(
             "`jobloop::spawn_send`",
-            handle::Panics::Propagate,
+            handle::Spawn::Joinable,
             future,
         )),
         owner: LoopOwner::current(),

@@ -113,7 +113,7 @@ fn list_form(options: &TasksOptions, tasks: Vec<Task>) -> TokenStream {
             where
                 #(#futures: #future<Output = #outputs> + 'static, #outputs: #output,)*
             {
-                let group = #krate::__private::TupleGroup::#new();
+                let mut group = #krate::__private::TupleGroup::#new();
                 #(let #names = group.spawn(#names);)*
                 // Boxed, so that the caller sees a type of its own and not this function's
                 // bounds: a task that is not a future is reported once, at its expression.

@@ -8,6 +8,9 @@ use std::task::{Context, Poll};
 
 use async_task::{Runnable, Task};
 
+use std::sync::Arc;
+
+use super::cancel::MemberSchedule;
 use super::LoopCore;
 use crate::context;
 use crate::unwind::{CatchDrop, Quiet};
@@ -38,15 +41,27 @@ impl LoopCore {
         task
     }
 
-    /// Like [`spawn`](LoopCore::spawn), for a future that catches its own panics (a group
-    /// member): no second `catch_unwind` around each of its polls, and no entry in the list of
-    /// spawned tasks (its group owns it and cancels it when dropped).
-    pub(crate) fn spawn_caught<F>(&self, future: F) -> Task<Quiet<F::Output>>
+    /// Like [`spawn`](LoopCore::spawn), for a group's member, which catches its own panics: no
+    /// second `catch_unwind` around each of its polls, no entry in the list of spawned tasks (its
+    /// group owns it and cancels it when dropped), and scheduled through its group's
+    /// `schedule` (see `cancel`).
+    pub(crate) fn spawn_member<F>(
+        &self,
+        future: F,
+        schedule: &Arc<MemberSchedule>,
+    ) -> Task<Quiet<F::Output>>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        let (runnable, task) = self.create(future, false);
+        let schedule = schedule.clone();
+        let future = CatchDrop::new(future);
+        let (runnable, task) = async_task::Builder::new()
+            .propagate_panic(false)
+            .spawn_local(
+                move |()| future,
+                move |runnable| schedule.schedule(runnable),
+            );
         self.push_ready(Some(runnable));
         task
     }

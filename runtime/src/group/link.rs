@@ -1,7 +1,9 @@
 //! The link between a group and its members: what a member must tell the group before its turn
-//! in the order comes (a panic, an output that ends the group), and the waker of whoever awaits
-//! the group. [`LocalLink`] for groups whose tasks stay on their thread, [`SendLink`] (atomic,
-//! model-checked with loom) for `send` groups.
+//! in the order comes (a panic, an output that ends the group), which members finished (in the
+//! order they did), how many members' futures are still alive (a group that cancels its tasks
+//! waits until none is), and the waker of whoever awaits the group. [`LocalLink`] for groups
+//! whose tasks stay on their thread, [`SendLink`] (atomic, model-checked with loom) for `send`
+//! groups.
 
 use std::cell::{Cell, RefCell};
 use std::panic::resume_unwind;
@@ -12,6 +14,7 @@ use std::task::{Context, Waker};
 
 use super::Payload;
 use crate::primitives::{AtomicUsize, AtomicWaker, Mutex};
+use crate::task::cancel::{DropNow, SendHeld};
 
 /// What a group's members share with the group: its outcome once decided, and the waker of
 /// whoever awaits it. The outcome is decided once, by the first of: a member's panic (when panics
@@ -19,6 +22,8 @@ use crate::primitives::{AtomicUsize, AtomicWaker, Mutex};
 /// first error). Later panics and ends of members, which the group is cancelling, change nothing.
 /// Implemented by [`LocalLink`] and [`SendLink`] only.
 pub trait Link: Clone + Default + 'static {
+    /// What the group's canceller keeps of each task's future (see `task/cancel.rs`).
+    type Held: ?Sized + DropNow;
     /// A member panicked: if nothing is decided yet, the group fails with this panic, and the
     /// waiter is woken. Otherwise the payload is dropped (the panic hook reported it).
     fn fail(&self, payload: Payload);
@@ -27,12 +32,27 @@ pub trait Link: Clone + Default + 'static {
     fn end(&self, index: usize);
     /// The index of the task that ended the group, if one did.
     fn ended(&self) -> Option<usize>;
-    /// Registers the waiter (`registered` is the waker it registered last), then resumes a
-    /// member's panic if it decided the group. Registering first means a panic that lands after
-    /// the check still wakes the waiter.
-    fn register_and_check(&self, registered: &mut Option<Waker>, cx: &Context<'_>);
+    /// Registers the waiter, then resumes a member's panic if it decided the group. Registering
+    /// first means a panic that lands after the check still wakes the waiter.
+    fn register_and_check(&self, cx: &Context<'_>);
+    /// Whether a member's panic decided the group.
+    fn failed(&self) -> bool;
     /// Resumes the panic a member recorded.
     fn resume_panic(&self) -> !;
+    /// A member was started: one more future alive.
+    fn started(&self);
+    /// A member's future was dropped (it finished, or was cancelled): wakes the waiter when it
+    /// was the last one alive.
+    fn dropped(&self);
+    /// How many members' futures are alive.
+    fn alive(&self) -> usize;
+    /// The member in slot `slot` finished (its output waits in its task): queued, in the order
+    /// members finish, and the waiter is woken.
+    fn finished(&self, slot: usize);
+    /// Moves the slots of the members that finished since the last call into `into`.
+    fn take_finished(&self, into: &mut Vec<usize>);
+    /// Registers the waiter, with nothing else.
+    fn register(&self, cx: &Context<'_>);
 }
 
 /// What decided a [`LocalLink`]'s group.
@@ -52,6 +72,8 @@ pub struct LocalLink {
     decision: Cell<Decision>,
     panic: RefCell<Option<Payload>>,
     waiter: RefCell<Option<Waker>>,
+    alive: Cell<usize>,
+    finished: RefCell<Vec<usize>>,
 }
 
 impl LocalLink {
@@ -87,16 +109,33 @@ impl LocalLink {
         }
     }
 
-    pub(crate) fn register_and_check(&self, _registered: &mut Option<Waker>, cx: &Context<'_>) {
-        {
-            let mut waiter = self.waiter.borrow_mut();
-            if !waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *waiter = Some(cx.waker().clone());
-            }
+    pub(crate) fn register(&self, cx: &Context<'_>) {
+        let mut waiter = self.waiter.borrow_mut();
+        if !waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            *waiter = Some(cx.waker().clone());
         }
+    }
+
+    pub(crate) fn register_and_check(&self, cx: &Context<'_>) {
+        self.register(cx);
         if self.decision.get() == Decision::Failed {
             self.resume_panic();
         }
+    }
+
+    pub(crate) fn dropped(&self) {
+        let alive = self.alive.get().saturating_sub(1);
+        self.alive.set(alive);
+        if alive == 0 {
+            self.wake_waiter();
+        }
+    }
+
+    pub(crate) fn finished(&self, slot: usize) {
+        self.finished.borrow_mut().push(slot);
+        // Taken: the waiter registers again when it is polled, so a wake-up is owed only for
+        // the first member to finish after each poll.
+        self.wake_waiter();
     }
 
     pub(crate) fn resume_panic(&self) -> ! {
@@ -110,6 +149,32 @@ impl LocalLink {
 }
 
 impl Link for Rc<LocalLink> {
+    type Held = dyn DropNow;
+
+    fn started(&self) {
+        self.alive.set(self.alive.get() + 1);
+    }
+
+    fn dropped(&self) {
+        LocalLink::dropped(self);
+    }
+
+    fn alive(&self) -> usize {
+        self.alive.get()
+    }
+
+    fn finished(&self, slot: usize) {
+        LocalLink::finished(self, slot);
+    }
+
+    fn take_finished(&self, into: &mut Vec<usize>) {
+        into.append(&mut self.finished.borrow_mut());
+    }
+
+    fn register(&self, cx: &Context<'_>) {
+        LocalLink::register(self, cx);
+    }
+
     fn fail(&self, payload: Payload) {
         LocalLink::fail(self, payload);
     }
@@ -122,8 +187,12 @@ impl Link for Rc<LocalLink> {
         LocalLink::ended(self)
     }
 
-    fn register_and_check(&self, registered: &mut Option<Waker>, cx: &Context<'_>) {
-        LocalLink::register_and_check(self, registered, cx);
+    fn register_and_check(&self, cx: &Context<'_>) {
+        LocalLink::register_and_check(self, cx);
+    }
+
+    fn failed(&self) -> bool {
+        self.decision.get() == Decision::Failed
     }
 
     fn resume_panic(&self) -> ! {
@@ -148,6 +217,10 @@ pub struct SendLink {
     /// and then takes the lock finds the payload.
     panic: Mutex<Option<Payload>>,
     waiter: AtomicWaker,
+    /// How many members' futures are alive.
+    alive: AtomicUsize,
+    /// The slots of the members that finished, in the order they did.
+    finished: Mutex<Vec<usize>>,
 }
 
 impl Default for SendLink {
@@ -156,6 +229,8 @@ impl Default for SendLink {
             decision: AtomicUsize::new(UNDECIDED),
             panic: Mutex::new(None),
             waiter: AtomicWaker::new(),
+            alive: AtomicUsize::new(0),
+            finished: Mutex::new(Vec::new()),
         }
     }
 }
@@ -192,19 +267,34 @@ impl SendLink {
         }
     }
 
-    /// A group is polled once per task it takes, nearly always by the same task, so the shared
-    /// registration (a few atomic operations) is skipped while the waker stays the same.
-    pub(crate) fn register_and_check(&self, registered: &mut Option<Waker>, cx: &Context<'_>) {
-        if !registered
-            .as_ref()
-            .is_some_and(|waker| waker.will_wake(cx.waker()))
-        {
-            self.waiter.register(cx.waker());
-            *registered = Some(cx.waker().clone());
-        }
+    /// Registers the waiter on every poll: a wake-up takes the waker out of the `AtomicWaker`,
+    /// and a group is woken more than once (members finish one by one; the last dropped one
+    /// wakes a group that waits for its cancelled tasks). Registering the same waker again is a
+    /// compare-and-swap and a `will_wake`.
+    pub(crate) fn register(&self, cx: &Context<'_>) {
+        self.waiter.register(cx.waker());
+    }
+
+    pub(crate) fn register_and_check(&self, cx: &Context<'_>) {
+        self.register(cx);
         if self.decision.load(Ordering::Acquire) == FAILED {
             self.resume_panic();
         }
+    }
+
+    pub(crate) fn dropped(&self) {
+        // AcqRel: the waiter that sees 0 sees every dropped member's effects.
+        if self.alive.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.waiter.wake();
+        }
+    }
+
+    pub(crate) fn finished(&self, slot: usize) {
+        self.finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(slot);
+        self.waiter.wake();
     }
 
     pub(crate) fn resume_panic(&self) -> ! {
@@ -221,6 +311,32 @@ impl SendLink {
 }
 
 impl Link for Arc<SendLink> {
+    type Held = SendHeld;
+
+    fn started(&self) {
+        self.alive.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn dropped(&self) {
+        SendLink::dropped(self);
+    }
+
+    fn alive(&self) -> usize {
+        self.alive.load(Ordering::Acquire)
+    }
+
+    fn finished(&self, slot: usize) {
+        SendLink::finished(self, slot);
+    }
+
+    fn take_finished(&self, into: &mut Vec<usize>) {
+        into.append(&mut self.finished.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    fn register(&self, cx: &Context<'_>) {
+        SendLink::register(self, cx);
+    }
+
     fn fail(&self, payload: Payload) {
         SendLink::fail(self, payload);
     }
@@ -233,8 +349,12 @@ impl Link for Arc<SendLink> {
         SendLink::ended(self)
     }
 
-    fn register_and_check(&self, registered: &mut Option<Waker>, cx: &Context<'_>) {
-        SendLink::register_and_check(self, registered, cx);
+    fn register_and_check(&self, cx: &Context<'_>) {
+        SendLink::register_and_check(self, cx);
+    }
+
+    fn failed(&self) -> bool {
+        self.decision.load(Ordering::Acquire) == FAILED
     }
 
     fn resume_panic(&self) -> ! {
@@ -246,9 +366,8 @@ impl Link for Arc<SendLink> {
 mod loom_model {
     //! The link a `send` group's members share with whoever awaits the group, model-checked:
     //! `RUSTFLAGS="--cfg loom" cargo test -p jobloop-runtime --lib --release loom_model`.
-    //! The waiter polls the way `Group` and `GroupMember` do, skipping the registration while
-    //! its waker stays the same; loom's `block_on` parks it until it is woken, so a lost wake-up
-    //! shows as a deadlock.
+    //! The waiter polls the way the groups do, registering on every poll; loom's `block_on`
+    //! parks it until it is woken, so a lost wake-up shows as a deadlock.
 
     use std::future::poll_fn;
     use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -261,11 +380,8 @@ mod loom_model {
 
     /// Polls until a member's panic resumes in the waiter; returns its payload.
     fn await_panic(state: &Arc<SendLink>) -> Payload {
-        let mut registered = None;
         loom::future::block_on(poll_fn(|cx| {
-            match catch_unwind(AssertUnwindSafe(|| {
-                state.register_and_check(&mut registered, cx)
-            })) {
+            match catch_unwind(AssertUnwindSafe(|| state.register_and_check(cx))) {
                 Ok(()) => Poll::Pending,
                 Err(payload) => Poll::Ready(payload),
             }
@@ -326,9 +442,8 @@ mod loom_model {
                     thread::spawn(move || state.end(index))
                 })
                 .collect();
-            let mut registered = None;
             let winner = loom::future::block_on(poll_fn(|cx| {
-                state.register_and_check(&mut registered, cx);
+                state.register_and_check(cx);
                 match state.ended() {
                     Some(index) => Poll::Ready(index),
                     None => Poll::Pending,
@@ -358,11 +473,8 @@ mod loom_model {
                 let state = state.clone();
                 thread::spawn(move || state.fail(Box::new("late panic")))
             };
-            let mut registered = None;
             let outcome = loom::future::block_on(poll_fn(|cx| {
-                match catch_unwind(AssertUnwindSafe(|| {
-                    state.register_and_check(&mut registered, cx)
-                })) {
+                match catch_unwind(AssertUnwindSafe(|| state.register_and_check(cx))) {
                     Err(payload) => Poll::Ready(Err(payload)),
                     Ok(()) => match state.ended() {
                         Some(index) => Poll::Ready(Ok(index)),

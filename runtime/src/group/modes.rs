@@ -3,10 +3,12 @@
 //! outcomes make: all outputs ([`All`]), all or the first error ([`Try`]), every outcome
 //! ([`Settle`]), or the first to finish ([`Race`]).
 //!
-//! Outputs are taken in spawn order, so only the oldest unfinished task is awaited; what must be
-//! seen at once (a panic, a race's winner, a `try` group's first error) reaches the group through
-//! its link, as in [`TaskGroup`](super::TaskGroup). When the group completes, is dropped, or
-//! unwinds, the tasks still running are cancelled.
+//! The group takes each task's outcome when the task finishes (see `running`): a limit is a
+//! capacity (the next task starts as soon as any running one finishes), a race's winner or a
+//! `try` group's first error ends the group the moment it happens, and outputs are put back in
+//! the written order by the mode. When the group ends early (a winner, an error, a panic, a
+//! timeout), its tasks still running are cancelled, and its `.await` returns once every one of
+//! their futures is gone.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -16,7 +18,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::{GroupKind, Hooks, Link, Local, Member, Payload, Sendable, SpawnMember};
+use super::running::{Ending, Outcome, Running, SlotMember};
+use super::{GroupKind, KindCanceller, Local, Member, Sendable, SpawnMember};
 use crate::error::{TaskError, TaskErrorKind};
 use crate::event_loop::LoopOwner;
 use crate::task::handle::RawHandle;
@@ -36,7 +39,7 @@ pub enum Names {
 }
 
 impl Names {
-    fn name(&self, index: usize) -> String {
+    pub(crate) fn name(&self, index: usize) -> String {
         match self {
             Names::Unnamed => format!("#{index}"),
             Names::Each(expr) => format!("{expr}[{index}]"),
@@ -57,6 +60,9 @@ mod sealed {
 
 /// What a group makes of its tasks' outcomes: [`All`], [`Try`], [`Settle`] or [`Race`]. Sealed:
 /// the group relies on the rules stated here, which only these four are checked against.
+///
+/// Outcomes arrive in the order the tasks finish, each with the task's index (its place in the
+/// written order); a mode that gives outputs in the written order puts them back in it.
 pub trait Mode<T>: sealed::Sealed {
     /// What awaiting the group gives.
     type Output;
@@ -68,70 +74,101 @@ pub trait Mode<T>: sealed::Sealed {
     /// Whether the group needs at least one task (a race does: it gives one task's output).
     const NEEDS_A_TASK: bool = false;
 
-    /// Whether outputs are taken in spawn order; a mode that does not only waits for a task
-    /// that [`ends`](Mode::ends) the group.
-    const IN_ORDER: bool = true;
-
-    /// Whether this output ends the group at once, whatever the order (seen the moment the task
-    /// finishes). Only the first such output is signalled: a mode whose [`output`](Mode::output)
-    /// does not end the group on it must also collect in order (`IN_ORDER`), or it would wait
-    /// for a second signal that never comes.
-    fn ends(output: &T) -> bool {
-        let _ = output;
-        false
-    }
-
-    /// Takes the output of task `index`; `Some` ends the group with that result.
+    /// Task `index` gave `output`; `Some` ends the group with that result.
     fn output(&mut self, index: usize, output: T) -> Option<Self::Output>;
 
-    /// Takes a task that did not produce its output; `Some` ends the group. Modes whose panics
-    /// fail the group only see cancellations here.
-    fn failed(&mut self, error: TaskError) -> Option<Self::Output> {
+    /// Task `index` did not give its output; `Some` ends the group. Modes whose panics fail the
+    /// group see only tasks dropped by their runtime, and timeouts, here.
+    fn failed(&mut self, index: usize, error: TaskError) -> Option<Self::Output> {
+        let _ = index;
         panic!("{error}")
     }
 
-    /// The result once every task has been taken.
+    /// The result once every task has arrived.
     fn finish(&mut self) -> Self::Output;
 }
 
-/// Every output, in spawn order; a panic fails the group. `tasks![for ...]` with options.
-#[derive(Debug)]
+/// Outputs arriving in any order, given back in their tasks' order: those that arrive ahead of
+/// their turn wait in a window that starts at the first missing one.
+struct InOrder<T> {
+    done: Vec<T>,
+    window: VecDeque<Option<T>>,
+}
+
+impl<T> Default for InOrder<T> {
+    fn default() -> Self {
+        InOrder {
+            done: Vec::new(),
+            window: VecDeque::new(),
+        }
+    }
+}
+
+impl<T> InOrder<T> {
+    fn put(&mut self, index: usize, value: T) {
+        let offset = index - self.done.len();
+        if offset >= self.window.len() {
+            self.window.resize_with(offset + 1, || None);
+        }
+        self.window[offset] = Some(value);
+        while let Some(Some(_)) = self.window.front() {
+            if let Some(Some(value)) = self.window.pop_front() {
+                self.done.push(value);
+            }
+        }
+    }
+
+    fn take(&mut self) -> Vec<T> {
+        debug_assert!(self.window.is_empty(), "a task's output is missing");
+        std::mem::take(&mut self.done)
+    }
+}
+
+/// Every output, in written order; a panic fails the group. `tasks![for ...]` with options.
 pub struct All<T> {
-    outputs: Vec<T>,
+    outputs: InOrder<T>,
 }
 
 impl<T> Default for All<T> {
     fn default() -> Self {
         All {
-            outputs: Vec::new(),
+            outputs: InOrder::default(),
         }
+    }
+}
+
+impl<T> fmt::Debug for All<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("All")
+            .field("outputs", &self.outputs.done.len())
+            .finish()
     }
 }
 
 impl<T> Mode<T> for All<T> {
     type Output = Vec<T>;
 
-    fn output(&mut self, _index: usize, output: T) -> Option<Vec<T>> {
-        self.outputs.push(output);
+    fn output(&mut self, index: usize, output: T) -> Option<Vec<T>> {
+        self.outputs.put(index, output);
         None
     }
 
     fn finish(&mut self) -> Vec<T> {
-        std::mem::take(&mut self.outputs)
+        self.outputs.take()
     }
 }
 
-/// Outputs that are `Result`s: every `Ok` value in spawn order, or the first `Err` (the first to
+/// Outputs that are `Result`s: every `Ok` value in written order, or the first `Err` (the first to
 /// happen, not the first in order), which cancels the tasks still running. `tasks![try; ...]`.
 pub struct Try<T, E> {
-    outputs: Vec<T>,
+    outputs: InOrder<T>,
     error: PhantomData<E>,
 }
 
 impl<T, E> Default for Try<T, E> {
     fn default() -> Self {
         Try {
-            outputs: Vec::new(),
+            outputs: InOrder::default(),
             error: PhantomData,
         }
     }
@@ -140,7 +177,7 @@ impl<T, E> Default for Try<T, E> {
 impl<T, E> fmt::Debug for Try<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Try")
-            .field("outputs", &self.outputs.len())
+            .field("outputs", &self.outputs.done.len())
             .finish()
     }
 }
@@ -148,14 +185,10 @@ impl<T, E> fmt::Debug for Try<T, E> {
 impl<T, E> Mode<Result<T, E>> for Try<T, E> {
     type Output = Result<Vec<T>, E>;
 
-    fn ends(output: &Result<T, E>) -> bool {
-        output.is_err()
-    }
-
-    fn output(&mut self, _index: usize, output: Result<T, E>) -> Option<Self::Output> {
+    fn output(&mut self, index: usize, output: Result<T, E>) -> Option<Self::Output> {
         match output {
             Ok(value) => {
-                self.outputs.push(value);
+                self.outputs.put(index, value);
                 None
             }
             Err(error) => Some(Err(error)),
@@ -163,22 +196,29 @@ impl<T, E> Mode<Result<T, E>> for Try<T, E> {
     }
 
     fn finish(&mut self) -> Self::Output {
-        Ok(std::mem::take(&mut self.outputs))
+        Ok(self.outputs.take())
     }
 }
 
-/// Every outcome, in spawn order: the output, or a [`TaskError`] for a task that panicked, was
+/// Every outcome, in written order: the output, or a [`TaskError`] for a task that panicked, was
 /// cancelled or timed out. Never fails. `tasks![settle; ...]`.
-#[derive(Debug)]
 pub struct Settle<T> {
-    outcomes: Vec<Result<T, TaskError>>,
+    outcomes: InOrder<Result<T, TaskError>>,
 }
 
 impl<T> Default for Settle<T> {
     fn default() -> Self {
         Settle {
-            outcomes: Vec::new(),
+            outcomes: InOrder::default(),
         }
+    }
+}
+
+impl<T> fmt::Debug for Settle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settle")
+            .field("outcomes", &self.outcomes.done.len())
+            .finish()
     }
 }
 
@@ -186,18 +226,18 @@ impl<T> Mode<T> for Settle<T> {
     type Output = Vec<Result<T, TaskError>>;
     const PANICS_FAIL_GROUP: bool = false;
 
-    fn output(&mut self, _index: usize, output: T) -> Option<Self::Output> {
-        self.outcomes.push(Ok(output));
+    fn output(&mut self, index: usize, output: T) -> Option<Self::Output> {
+        self.outcomes.put(index, Ok(output));
         None
     }
 
-    fn failed(&mut self, error: TaskError) -> Option<Self::Output> {
-        self.outcomes.push(Err(error));
+    fn failed(&mut self, index: usize, error: TaskError) -> Option<Self::Output> {
+        self.outcomes.put(index, Err(error));
         None
     }
 
     fn finish(&mut self) -> Self::Output {
-        std::mem::take(&mut self.outcomes)
+        self.outcomes.take()
     }
 }
 
@@ -208,12 +248,7 @@ pub struct Race;
 
 impl<T> Mode<T> for Race {
     type Output = (usize, T);
-    const IN_ORDER: bool = false;
     const NEEDS_A_TASK: bool = true;
-
-    fn ends(_output: &T) -> bool {
-        true
-    }
 
     fn output(&mut self, index: usize, output: T) -> Option<(usize, T)> {
         Some((index, output))
@@ -224,53 +259,23 @@ impl<T> Mode<T> for Race {
     }
 }
 
-/// The mode groups' rule for a member's outcome: tell the group at once about an output that
-/// ends it, and about a panic if panics fail the group; the output (or the panic's payload, when
-/// panics are outcomes) goes to the group with the task's turn.
-struct ModeHooks<L, M> {
-    link: L,
-    index: usize,
-    mode: PhantomData<fn() -> M>,
-}
-
-impl<T, L: Link, M: Mode<T>> Hooks<T> for ModeHooks<L, M> {
-    type Output = Result<T, Payload>;
-
-    fn finished(&self, output: T) -> Result<T, Payload> {
-        if M::ends(&output) {
-            self.link.end(self.index);
-        }
-        Ok(output)
-    }
-
-    fn panicked(&self, payload: Payload) -> Result<T, Payload> {
-        if M::PANICS_FAIL_GROUP {
-            self.link.fail(payload);
-            // The payload now lives in the link.
-            Err(Box::new(()))
-        } else {
-            Err(payload)
-        }
-    }
-}
-
-/// A member task of a group of futures `F` under mode `M` and kind `K`.
-type ModeMember<F, K, M> = Member<F, ModeHooks<<K as GroupKind>::Link, M>>;
+/// A member task of a group of futures `F` and kind `K`.
+type ModeMember<F, K> = SlotMember<F, <K as GroupKind>::Link>;
 
 /// The handle to a member task: its output, or its panic's payload.
-type MemberHandle<F> = RawHandle<Result<<F as Future>::Output, Payload>>;
+type MemberHandle<F> = RawHandle<Result<<F as Future>::Output, super::Payload>>;
 
 /// Starts a member: the group's kind's spawn, chosen when the group is made. The name is what
 /// the user called, for the panic when no runtime runs here.
-type Spawner<F, K, M> = fn(&'static str, ModeMember<F, K, M>) -> MemberHandle<F>;
+type Spawner<F, K> = fn(&'static str, &mut KindCanceller<K>, ModeMember<F, K>) -> MemberHandle<F>;
 
 /// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
 /// [`Settle`]) an optional timeout: what `tasks![]` with a mode or options expands to.
 ///
 /// The source is consumed lazily: at most `limit` of its futures are running tasks at any time,
-/// so a group over millions of items holds `limit` tasks in memory. A new task starts when the
-/// oldest running one has been taken (outputs are taken in order), as
-/// `futures::stream::StreamExt::buffered` does.
+/// and the next starts as soon as any running one finishes, so a group over millions of items
+/// holds `limit` tasks in memory (and the outputs). Outputs come back in the written order all
+/// the same.
 ///
 /// `Group<I, M>` (kind [`Local`]) keeps its tasks on its thread; [`Group::new_send`] makes a
 /// `Group<I, M, Sendable>`, whose `Send` tasks a multi-threaded runtime may run in parallel.
@@ -286,7 +291,7 @@ type Spawner<F, K, M> = fn(&'static str, ModeMember<F, K, M>) -> MemberHandle<F>
 /// assert_eq!(out, Ok((0..10).collect()));
 /// ```
 #[must_use = "a Group cancels its tasks when dropped; `.await` it to wait for them"]
-pub struct Group<I: Iterator, M, K: GroupKind = Local>
+pub struct Group<I: Iterator, M: Mode<<I::Item as Future>::Output>, K: GroupKind = Local>
 where
     I::Item: Future,
 {
@@ -294,26 +299,27 @@ where
     what: &'static str,
     source: std::iter::Fuse<I>,
     limit: usize,
-    spawn: Spawner<I::Item, K, M>,
-    link: K::Link,
-    /// Running (or finished, not yet taken) tasks, in spawn order, with their indexes.
-    running: VecDeque<(usize, MemberHandle<I::Item>)>,
+    spawn: Spawner<I::Item, K>,
+    running: Running<<I::Item as Future>::Output, K::Link>,
     next_index: usize,
     names: Names,
     mode: M,
     /// [`Settle`] only: when the timeout expires, the unfinished tasks become
     /// [`TaskErrorKind::TimedOut`] outcomes.
     deadline: Option<Sleep>,
-    /// The waker last registered with `link`.
-    registered: Option<std::task::Waker>,
     /// The event loop that runs the tasks, when one does.
     owner: Option<LoopOwner>,
+    /// Decided, and waiting for the cancelled tasks' futures to be gone.
+    ending: Option<Ending<M::Output>>,
 }
 
 // No field is pinned: the source's futures are moved out of it into tasks before anything polls
 // them, and `deadline` is `Unpin`. So a group may move while pinned, whatever its source (a
 // `Vec` of `async` blocks, which are not `Unpin`) and mode are.
-impl<I: Iterator, M, K: GroupKind> Unpin for Group<I, M, K> where I::Item: Future {}
+impl<I: Iterator, M: Mode<<I::Item as Future>::Output>, K: GroupKind> Unpin for Group<I, M, K> where
+    I::Item: Future
+{
+}
 
 impl<I, M> Group<I, M, Local>
 where
@@ -323,8 +329,8 @@ where
     M: Mode<<I::Item as Future>::Output> + 'static,
 {
     /// Starts up to `limit` of the `tasks` at once, on this thread (they need not be `Send`), and
-    /// the rest as the first ones finish. In [`TaskError`]s the tasks are named by their index:
-    /// `#0`, `#1`, ...
+    /// the next one each time a running one finishes. In [`TaskError`]s the tasks are named by
+    /// their index: `#0`, `#1`, ...
     ///
     /// # Panics
     ///
@@ -421,7 +427,7 @@ where
         mode: M,
         limit: usize,
         tasks: I,
-        spawn: Spawner<I::Item, K, M>,
+        spawn: Spawner<I::Item, K>,
     ) -> Self {
         if limit == 0 {
             panic!(
@@ -434,18 +440,17 @@ where
             source: tasks.fuse(),
             limit,
             spawn,
-            link: K::Link::default(),
-            running: VecDeque::new(),
+            running: Running::new(),
             next_index: 0,
             names,
             mode,
             deadline: None,
-            registered: None,
             owner: LoopOwner::current(),
+            ending: None,
         };
         // The tasks start when the group is created, as asyncio's `create_task` starts them.
         group.fill();
-        if M::NEEDS_A_TASK && group.running.is_empty() {
+        if M::NEEDS_A_TASK && group.running.len() == 0 {
             panic!("this race has no task to race (its iterator was empty): a race needs one");
         }
         group
@@ -460,65 +465,103 @@ where
             };
             let index = self.next_index;
             self.next_index += 1;
-            let hooks = ModeHooks {
-                link: self.link.clone(),
-                index,
-                mode: PhantomData,
-            };
-            let task = (self.spawn)(self.what, Member::new(future, hooks));
-            self.running.push_back((index, task));
+            let hooks = self.running.next_slot();
+            let task = (self.spawn)(
+                self.what,
+                &mut self.running.canceller,
+                Member::new(future, hooks),
+            );
+            self.running.insert(index, task);
         }
     }
 
-    /// Takes the outcome of a finished task; `Some` ends the group.
-    fn take(
+    /// Whether every task of the source has started and arrived.
+    fn all_arrived(&mut self) -> bool {
+        self.running.len() == 0 && self.source.next().is_none()
+    }
+
+    /// Hands task `index`'s outcome to the mode; `Some` ends the group.
+    fn arrive(
         &mut self,
         index: usize,
-        outcome: Option<Result<<I::Item as Future>::Output, Payload>>,
-    ) -> Option<M::Output> {
+        outcome: Outcome<<I::Item as Future>::Output>,
+    ) -> Option<Ending<M::Output>> {
         match outcome {
-            Some(Ok(output)) => self.mode.output(index, output),
-            Some(Err(payload)) => {
-                if M::PANICS_FAIL_GROUP {
-                    // The member stored the real payload in the link.
-                    self.link.resume_panic()
-                }
-                let error = TaskError::panicked(self.names.name(index), &*payload);
-                self.mode.failed(error)
-            }
-            None => {
-                let error = TaskError::new(self.names.name(index), TaskErrorKind::Cancelled);
-                self.mode.failed(error)
+            Outcome::Output(output) => self.mode.output(index, output).map(Ending::Output),
+            Outcome::Panicked(payload) if M::PANICS_FAIL_GROUP => Some(Ending::Panic(payload)),
+            outcome => {
+                let names = &self.names;
+                let Err(error) = outcome.into_result(|| names.name(index)) else {
+                    return None;
+                };
+                self.mode.failed(index, error).map(Ending::Output)
             }
         }
     }
 
-    /// The deadline expired: every started task that did not finish times out. Tasks that did
-    /// finish, but whose turn in the order had not come yet, keep their outcome. Items of the
+    /// The deadline expired: every started task that did not finish times out. Items of the
     /// source that never started stay in it: the group stays lazy (the source may be endless,
     /// and its task expressions have side effects), so they have no outcome.
-    fn time_out(&mut self) -> M::Output {
-        let mut peek = Context::from_waker(std::task::Waker::noop());
-        let running: Vec<_> = self.running.drain(..).collect();
-        for (index, mut handle) in running {
-            let ended = match handle.poll_output(&mut peek) {
-                Poll::Ready(outcome) => self.take(index, outcome),
-                Poll::Pending => {
-                    let error = TaskError::new(self.names.name(index), TaskErrorKind::TimedOut);
-                    self.mode.failed(error)
-                }
-            };
-            if let Some(output) = ended {
-                return output;
+    fn time_out(&mut self, cx: &mut Context<'_>) -> Ending<M::Output> {
+        // Tasks that finished before the deadline keep their outcomes.
+        while let Poll::Ready((index, outcome)) = self.running.poll_next(cx) {
+            if let Some(ending) = self.arrive(index, outcome) {
+                return ending;
             }
         }
-        self.mode.finish()
+        for index in self.running.indexes() {
+            let error = TaskError::new(self.names.name(index), TaskErrorKind::TimedOut);
+            if let Some(output) = self.mode.failed(index, error) {
+                return Ending::Output(output);
+            }
+        }
+        Ending::Output(self.mode.finish())
     }
 
-    /// Ends the group: the tasks still running are cancelled.
-    fn end(&mut self, output: M::Output) -> Poll<M::Output> {
-        self.running.clear();
-        Poll::Ready(output)
+    /// Ends the group: the tasks still running are cancelled; `Ready` once every one of their
+    /// futures is gone.
+    fn end(&mut self, ending: Ending<M::Output>, cx: &mut Context<'_>) -> Poll<M::Output> {
+        self.running.cancel();
+        self.ending = Some(ending);
+        self.poll_ending(cx)
+    }
+
+    fn poll_ending(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
+        std::task::ready!(self.running.poll_gone(cx));
+        match self.ending.take() {
+            Some(ending) => Poll::Ready(ending.finish()),
+            None => panic!("a task group was polled after it returned its output"),
+        }
+    }
+
+    /// Takes what is ready; `Ready` once the group has its output.
+    fn poll_tasks(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
+        if self.ending.is_some() {
+            return self.poll_ending(cx);
+        }
+        if let Some(deadline) = &mut self.deadline {
+            if Pin::new(deadline).poll(cx).is_ready() {
+                let ending = self.time_out(cx);
+                return self.end(ending, cx);
+            }
+        }
+        loop {
+            self.fill();
+            match self.running.poll_next(cx) {
+                Poll::Ready((index, outcome)) => {
+                    if let Some(ending) = self.arrive(index, outcome) {
+                        return self.end(ending, cx);
+                    }
+                }
+                Poll::Pending => {
+                    if self.all_arrived() {
+                        let ending = Ending::Output(self.mode.finish());
+                        return self.end(ending, cx);
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
     }
 }
 
@@ -562,65 +605,7 @@ where
     }
 }
 
-impl<I, M, K> Group<I, M, K>
-where
-    I: Iterator,
-    I::Item: Future,
-    M: Mode<<I::Item as Future>::Output>,
-    K: GroupKind,
-{
-    /// Takes what is ready; `Ready` once the group has its output.
-    fn poll_tasks(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
-        let this = self;
-        this.link.register_and_check(&mut this.registered, cx);
-        if let Some(deadline) = &mut this.deadline {
-            if Pin::new(deadline).poll(cx).is_ready() {
-                let output = this.time_out();
-                return this.end(output);
-            }
-        }
-        loop {
-            this.fill();
-            // A task whose output ends the group, wherever it is in the order.
-            if let Some(index) = this.link.ended() {
-                if let Some(position) = this.running.iter().position(|(i, _)| *i == index) {
-                    if let Some((_, handle)) = this.running.get_mut(position) {
-                        if let Poll::Ready(outcome) = handle.poll_output(cx) {
-                            this.running.remove(position);
-                            if let Some(output) = this.take(index, outcome) {
-                                return this.end(output);
-                            }
-                            continue;
-                        }
-                    }
-                }
-            }
-            if !M::IN_ORDER {
-                if this.running.is_empty() {
-                    let output = this.mode.finish();
-                    return this.end(output);
-                }
-                return Poll::Pending;
-            }
-            let Some((index, handle)) = this.running.front_mut() else {
-                let output = this.mode.finish();
-                return this.end(output);
-            };
-            let index = *index;
-            match handle.poll_output(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(outcome) => {
-                    this.running.pop_front();
-                    if let Some(output) = this.take(index, outcome) {
-                        return this.end(output);
-                    }
-                }
-            }
-        }
-    }
-}
-
-impl<I: Iterator, M, K: GroupKind> fmt::Debug for Group<I, M, K>
+impl<I: Iterator, M: Mode<<I::Item as Future>::Output>, K: GroupKind> fmt::Debug for Group<I, M, K>
 where
     I::Item: Future,
 {

@@ -5,13 +5,11 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
-use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use super::{
-    spawn_member, GroupKind, Hooks, Link, Local, Member, Payload, SendTaskFuture, Sendable,
-    SpawnMember, TaskFuture,
+    spawn_member, GroupKind, Hooks, KindCanceller, Link, Local, Member, Payload, SendTaskFuture,
+    Sendable, SpawnMember, TaskFuture,
 };
 use crate::event_loop::LoopOwner;
 use crate::task::handle::{Handles, RawHandle};
@@ -48,8 +46,10 @@ fn finished<T>(link: &impl Link, output: Option<Option<T>>) -> T {
 ///
 /// Each [`spawn`](TaskGroup::spawn) starts a task at once (as [`spawn`](crate::spawn) does).
 /// Awaiting the group gives every output, in the order the tasks were spawned. If a task panics,
-/// the tasks still running are cancelled and the panic is resumed where the group is awaited.
-/// Dropping the group cancels the tasks still running.
+/// the tasks still running are cancelled, and once their futures are dropped the panic is resumed
+/// where the group is awaited. Dropping the group cancels the tasks still running: their futures
+/// are dropped before the drop returns (on a multi-threaded runtime, one being polled on another
+/// thread at that moment is dropped as soon as that poll returns).
 ///
 /// `TaskGroup<T>` (kind [`Local`]) runs its tasks on its own thread; they need not be `Send`
 /// and the group is not `Send`. [`TaskGroup::new_send`] makes a `TaskGroup<T, Sendable>`, whose
@@ -74,12 +74,11 @@ fn finished<T>(link: &impl Link, output: Option<Option<T>>) -> T {
 #[must_use = "a TaskGroup cancels its tasks when dropped; `.await` it to wait for them"]
 pub struct TaskGroup<T, K: GroupKind = Local> {
     link: K::Link,
+    canceller: KindCanceller<K>,
     /// The tasks, in spawn order; `None` once its output was taken.
     tasks: Handles<Option<T>>,
     /// The outputs collected so far: those of `tasks[..outputs.len()]`.
     outputs: Vec<T>,
-    /// The waker last registered with `link`.
-    registered: Option<Waker>,
     /// The event loop that runs the tasks, when one does.
     owner: Option<LoopOwner>,
     /// What the user called, for the panic when no runtime runs here.
@@ -90,9 +89,9 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
     fn empty(capacity: usize, what: &'static str) -> Self {
         TaskGroup {
             link: K::Link::default(),
+            canceller: KindCanceller::<K>::default(),
             tasks: Handles::with_capacity(capacity),
             outputs: Vec::new(),
-            registered: None,
             owner: LoopOwner::current(),
             what,
         }
@@ -128,7 +127,8 @@ impl<T: 'static> TaskGroup<T, Local> {
         F: TaskFuture<Output = T> + 'static,
     {
         let member = Member::new(future, self.link.clone());
-        Local::spawn_into(self.what, &mut self.tasks, member);
+        self.link.started();
+        Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
     }
 }
 
@@ -161,7 +161,8 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         let member = Member::new(future, self.link.clone());
-        Sendable::spawn_into(self.what, &mut self.tasks, member);
+        self.link.started();
+        Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
     }
 }
 
@@ -197,7 +198,17 @@ impl<T, K: GroupKind> Future for TaskGroup<T, K> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
         let this = &mut *self;
-        this.link.register_and_check(&mut this.registered, cx);
+        this.link.register(cx);
+        if this.link.failed() {
+            // A task panicked: the others are cancelled, and the panic resumes once their
+            // futures are gone.
+            this.cancel();
+            if this.link.alive() > 0 {
+                return Poll::Pending;
+            }
+            this.canceller.release();
+            this.link.resume_panic();
+        }
         let total = this.tasks.len();
         // Room for every output is made once an eighth of them are in: their tasks, freed by
         // then, gave back more than the outputs take, so the group's peak memory stays that of
@@ -223,7 +234,24 @@ impl<T, K: GroupKind> Future for TaskGroup<T, K> {
             return Poll::Pending;
         }
         this.tasks.clear();
+        this.canceller.release();
         Poll::Ready(std::mem::take(&mut this.outputs))
+    }
+}
+
+impl<T, K: GroupKind> TaskGroup<T, K> {
+    /// Cancels the tasks still running: their futures are dropped now (see `task/cancel.rs`).
+    fn cancel(&mut self) {
+        let (tasks, link) = (&mut self.tasks, &self.link);
+        self.canceller.cancel_now(|| tasks.clear(), || link.alive());
+    }
+}
+
+impl<T, K: GroupKind> Drop for TaskGroup<T, K> {
+    fn drop(&mut self) {
+        if self.link.alive() > 0 {
+            self.cancel();
+        }
     }
 }
 
@@ -244,19 +272,38 @@ impl<T, K: GroupKind> fmt::Debug for TaskGroup<T, K> {
 /// to.
 pub struct TupleGroup<K: GroupKind = Local> {
     link: K::Link,
+    canceller: KindCanceller<K>,
+}
+
+impl<K: GroupKind> TupleGroup<K> {
+    fn empty() -> Self {
+        TupleGroup {
+            link: K::Link::default(),
+            canceller: KindCanceller::<K>::default(),
+        }
+    }
+
+    /// The handle of the task just started as `task`.
+    fn handle<T>(&mut self, task: RawHandle<Option<T>>) -> MemberHandle<T, K> {
+        self.link.started();
+        MemberHandle {
+            task: Some(task),
+            canceller: self.canceller.for_last(),
+            link: self.link.clone(),
+            owner: LoopOwner::current(),
+        }
+    }
 }
 
 impl TupleGroup<Local> {
     /// Creates an empty group whose tasks run on this thread.
     pub fn new() -> Self {
-        TupleGroup {
-            link: Rc::default(),
-        }
+        TupleGroup::empty()
     }
 
     /// Starts `future` as a task of this group, on this thread.
     #[track_caller]
-    pub fn spawn<F, T>(&self, future: F) -> MemberHandle<T, Local>
+    pub fn spawn<F, T>(&mut self, future: F) -> MemberHandle<T, Local>
     where
         // `T` rather than `F::Output` in the signature: with no projection to resolve, a task
         // that is not a future gets `TaskFuture`'s error message, which says what to write.
@@ -264,12 +311,8 @@ impl TupleGroup<Local> {
         T: 'static,
     {
         let member = Member::new(future, self.link.clone());
-        MemberHandle {
-            task: Some(spawn_member::<Local, _, _>("`tasks![]`", member)),
-            link: self.link.clone(),
-            registered: None,
-            owner: LoopOwner::current(),
-        }
+        let task = spawn_member::<Local, _, _>("`tasks![]`", &mut self.canceller, member);
+        self.handle(task)
     }
 }
 
@@ -282,35 +325,30 @@ impl Default for TupleGroup<Local> {
 impl TupleGroup<Sendable> {
     /// Creates an empty group of `Send` tasks.
     pub fn new_send() -> Self {
-        TupleGroup {
-            link: Arc::default(),
-        }
+        TupleGroup::empty()
     }
 
     /// Starts `future` as a task of this group, on any thread of the current runtime.
     #[track_caller]
-    pub fn spawn<F, T>(&self, future: F) -> MemberHandle<T, Sendable>
+    pub fn spawn<F, T>(&mut self, future: F) -> MemberHandle<T, Sendable>
     where
         F: SendTaskFuture<Output = T> + 'static,
         T: Send + 'static,
     {
         let member = Member::new(future, self.link.clone());
-        MemberHandle {
-            task: Some(spawn_member::<Sendable, _, _>("`tasks![]`", member)),
-            link: self.link.clone(),
-            registered: None,
-            owner: LoopOwner::current(),
-        }
+        let task = spawn_member::<Sendable, _, _>("`tasks![]`", &mut self.canceller, member);
+        self.handle(task)
     }
 }
 
 /// The handle to one task of a [`TupleGroup`]. Awaiting it gives the task's output, or resumes
-/// the panic of any task of the group; dropping it cancels the task.
+/// the panic of any task of the group; dropping it cancels the task, whose future is dropped
+/// before the drop returns.
 #[must_use = "dropping a MemberHandle cancels its task"]
 pub struct MemberHandle<T, K: GroupKind = Local> {
     task: Option<RawHandle<Option<T>>>,
+    canceller: KindCanceller<K>,
     link: K::Link,
-    registered: Option<Waker>,
     owner: Option<LoopOwner>,
 }
 
@@ -321,7 +359,11 @@ impl<T, K: GroupKind> Future for MemberHandle<T, K> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
-        this.link.register_and_check(&mut this.registered, cx);
+        this.link.register(cx);
+        if this.link.failed() {
+            this.cancel();
+            this.link.resume_panic();
+        }
         let Some(task) = this.task.as_mut() else {
             panic!("MemberHandle polled after it returned its output");
         };
@@ -334,9 +376,27 @@ impl<T, K: GroupKind> Future for MemberHandle<T, K> {
             }
             Poll::Ready(output) => {
                 this.task = None;
+                this.canceller.release();
                 Poll::Ready(finished(&this.link, output))
             }
         }
+    }
+}
+
+impl<T, K: GroupKind> MemberHandle<T, K> {
+    /// Cancels the task, if it still runs: its future is dropped now.
+    fn cancel(&mut self) {
+        if self.task.is_some() {
+            let (task, link) = (&mut self.task, &self.link);
+            self.canceller
+                .cancel_now(|| drop(task.take()), || link.alive());
+        }
+    }
+}
+
+impl<T, K: GroupKind> Drop for MemberHandle<T, K> {
+    fn drop(&mut self) {
+        self.cancel();
     }
 }
 

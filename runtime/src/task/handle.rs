@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 
 use async_task::FallibleTask;
 
+use super::cancel::{Canceller, DropNow, SendCanceller, SendHeld};
 use super::foreign::{self, ForeignHandle};
 use crate::context::{self, Current};
 use crate::unwind::Quiet;
@@ -108,37 +109,40 @@ impl<T> Handles<T> {
     }
 
     /// Starts `future`, a group member that catches its own panics, on the current runtime, on
-    /// this thread, and keeps its handle. The same as pushing what [`spawn_local`] returns,
-    /// without making a [`RawHandle`] on the common paths.
+    /// this thread, and keeps its handle; `canceller` is its group's. The same as pushing what
+    /// [`spawn_local`] returns, without making a [`RawHandle`] on the common paths.
     #[track_caller]
-    pub(crate) fn spawn_local<F>(&mut self, what: &str, future: F)
+    pub(crate) fn spawn_local<F>(&mut self, what: &str, canceller: &mut Canceller, future: F)
     where
         F: Future<Output = T> + 'static,
         T: 'static,
     {
         context::with_current(what, |current| match (&mut *self, current) {
             (Handles::AsyncTask(tasks), Current::Loop(core)) => {
-                tasks.push(Some(core.spawn_caught(future).fallible()));
+                let schedule = canceller.schedule(core);
+                tasks.push(Some(core.spawn_member(future, schedule).fallible()));
             }
             #[cfg(feature = "smol")]
             (Handles::AsyncTask(tasks), Current::Smol(executor)) => {
+                let future = canceller.hold(future);
                 tasks.push(Some(
                     crate::runtime::smol::spawn(executor, future).fallible(),
                 ));
             }
             #[cfg(feature = "tokio")]
             (Handles::Tokio(tasks), Current::Tokio(flavor)) => {
+                let future = canceller.hold(future);
                 tasks.push(Some(crate::runtime::tokio::spawn_local(*flavor, future)));
             }
             (handles, current) => {
-                handles.push(spawn_local_on(current, Panics::CaughtByTask, future));
+                handles.push(spawn_local_on(current, Spawn::Member(canceller), future));
             }
         });
     }
 
     /// Like [`spawn_local`](Handles::spawn_local), on any thread of the current runtime.
     #[track_caller]
-    pub(crate) fn spawn_send<F>(&mut self, what: &str, future: F)
+    pub(crate) fn spawn_send<F>(&mut self, what: &str, canceller: &mut SendCanceller, future: F)
     where
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
@@ -146,13 +150,15 @@ impl<T> Handles<T> {
         context::with_current(what, |current| match (&mut *self, current) {
             #[cfg(feature = "tokio")]
             (Handles::Tokio(tasks), Current::Tokio(_)) => {
+                let future = canceller.hold(future);
                 tasks.push(Some(crate::runtime::tokio::spawn(future)));
             }
             (Handles::AsyncTask(tasks), Current::Loop(core)) => {
-                tasks.push(Some(core.spawn_caught(future).fallible()));
+                let schedule = canceller.schedule(core);
+                tasks.push(Some(core.spawn_member(future, schedule).fallible()));
             }
             (handles, current) => {
-                handles.push(spawn_send_on(current, Panics::CaughtByTask, future));
+                handles.push(spawn_send_on(current, Spawn::Member(canceller), future));
             }
         });
     }
@@ -299,38 +305,52 @@ fn poll_async_task<T>(task: &mut FallibleTask<Quiet<T>>, cx: &mut Context<'_>) -
         .map(|output| output.and_then(Quiet::into_inner))
 }
 
-/// Whether a spawned future catches its own panics (group members do), or the handle must
-/// catch them and resume them where it is awaited.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Panics {
-    Propagate,
-    CaughtByTask,
+/// What a task is: one of [`spawn`](crate::spawn), whose handle resumes its panic where it is
+/// awaited, or a group's member, which catches its own panics and which its group cancels at
+/// once, through the group's [`Canceller`] (`E` says which: see there).
+pub(crate) enum Spawn<'a, E: ?Sized = dyn DropNow> {
+    Joinable,
+    Member(&'a mut Canceller<E>),
 }
 
 /// Starts `future` on the current runtime, on this thread (it need not be `Send`).
 #[track_caller]
-pub(crate) fn spawn_local<F>(what: &str, panics: Panics, future: F) -> RawHandle<F::Output>
+pub(crate) fn spawn_local<F>(what: &str, spawn: Spawn<'_>, future: F) -> RawHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    context::with_current(what, |current| spawn_local_on(current, panics, future))
+    context::with_current(what, |current| spawn_local_on(current, spawn, future))
 }
 
 #[track_caller]
-fn spawn_local_on<F>(current: &Current, panics: Panics, future: F) -> RawHandle<F::Output>
+fn spawn_local_on<F>(current: &Current, spawn: Spawn<'_>, future: F) -> RawHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    match (current, spawn) {
+        (Current::Loop(core), Spawn::Joinable) => {
+            RawHandle::AsyncTask(core.spawn(future).fallible())
+        }
+        (Current::Loop(core), Spawn::Member(canceller)) => {
+            let schedule = canceller.schedule(core);
+            RawHandle::AsyncTask(core.spawn_member(future, schedule).fallible())
+        }
+        (current, Spawn::Joinable) => spawn_on_adapter(current, future),
+        (current, Spawn::Member(canceller)) => spawn_on_adapter(current, canceller.hold(future)),
+    }
+}
+
+/// Starts `future` on a runtime other than the embedded loop, on this thread.
+#[track_caller]
+fn spawn_on_adapter<F>(current: &Current, future: F) -> RawHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
     match current {
-        Current::Loop(core) => {
-            let task = match panics {
-                Panics::CaughtByTask => core.spawn_caught(future),
-                Panics::Propagate => core.spawn(future),
-            };
-            RawHandle::AsyncTask(task.fallible())
-        }
+        Current::Loop(core) => RawHandle::AsyncTask(core.spawn(future).fallible()),
         #[cfg(feature = "tokio")]
         Current::Tokio(flavor) => RawHandle::Tokio(TokioTask(Some(
             crate::runtime::tokio::spawn_local(*flavor, future),
@@ -349,17 +369,47 @@ where
 
 /// Starts `future` on the current runtime, on any of its threads.
 #[track_caller]
-pub(crate) fn spawn_send<F>(what: &str, panics: Panics, future: F) -> RawHandle<F::Output>
+pub(crate) fn spawn_send<F>(
+    what: &str,
+    spawn: Spawn<'_, SendHeld>,
+    future: F,
+) -> RawHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    context::with_current(what, |current| spawn_send_on(current, panics, future))
+    context::with_current(what, |current| spawn_send_on(current, spawn, future))
 }
 
 /// Starts `future` on `current`, on any of its threads.
 #[track_caller]
-fn spawn_send_on<F>(current: &Current, panics: Panics, future: F) -> RawHandle<F::Output>
+fn spawn_send_on<F>(
+    current: &Current,
+    spawn: Spawn<'_, SendHeld>,
+    future: F,
+) -> RawHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match (current, spawn) {
+        (Current::Loop(core), Spawn::Joinable) => {
+            RawHandle::AsyncTask(core.spawn(future).fallible())
+        }
+        (Current::Loop(core), Spawn::Member(canceller)) => {
+            let schedule = canceller.schedule(core);
+            RawHandle::AsyncTask(core.spawn_member(future, schedule).fallible())
+        }
+        (current, Spawn::Joinable) => spawn_send_on_adapter(current, future),
+        (current, Spawn::Member(canceller)) => {
+            spawn_send_on_adapter(current, canceller.hold(future))
+        }
+    }
+}
+
+/// Starts `future` on a runtime other than the embedded loop, on any of its threads.
+#[track_caller]
+fn spawn_send_on_adapter<F>(current: &Current, future: F) -> RawHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -375,7 +425,7 @@ where
             RawHandle::Foreign(handle)
         }
         // Single-threaded runtimes: the same as a task that stays on this thread.
-        _ => spawn_local_on(current, panics, future),
+        _ => spawn_on_adapter(current, future),
     }
 }
 
@@ -383,7 +433,7 @@ where
 mod tests {
     use std::future::poll_fn;
 
-    use super::{foreign, spawn_local, Handles, Panics, RawHandle};
+    use super::{foreign, spawn_local, Handles, RawHandle, Spawn};
     use crate::{spawn, EventLoop};
 
     /// A group's handles start as the loop's own; a handle of another kind (a `send` group moved
@@ -392,7 +442,7 @@ mod tests {
     fn handles_of_another_kind_join_the_loops_own() {
         let outputs = EventLoop::new().block_on(async {
             let mut handles = Handles::with_capacity(2);
-            handles.push(spawn_local("test", Panics::Propagate, async { 1 }));
+            handles.push(spawn_local("test", Spawn::Joinable, async { 1 }));
             assert!(matches!(handles, Handles::AsyncTask(_)));
             let (task, handle) = foreign::wrap(async { 2 });
             drop(spawn(task)); // dropping a JoinHandle detaches the task

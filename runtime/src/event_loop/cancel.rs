@@ -1,0 +1,132 @@
+//! Cancelling a group's tasks on the loop at once: when a group is dropped (or ends early), every
+//! one of its tasks' futures is dropped before the drop returns, destructors and all.
+//!
+//! Dropping an async-task handle only marks the task: an idle task is scheduled, and its future
+//! is dropped when the loop runs it; a task already in the ready queue is dropped when its turn
+//! comes. Both would be later than the group's drop. So a group's tasks are scheduled through a
+//! [`MemberSchedule`] of their own (in place of the loop's wake queue: no byte more per task),
+//! whose flag the group sets while it cancels them:
+//!
+//! 1. with the flag set, the group drops its handles; each idle task is scheduled, and goes to
+//!    the loop's list of cancelled tasks instead of its ready queue;
+//! 2. if some of the group's tasks are still alive, they were in the ready queue (or woken from
+//!    another thread): every entry of the queue is scheduled again, in order, so that the
+//!    group's go to the list and the others back to the queue, where they were;
+//! 3. every task of the list is run, which drops its future (a cancelled task is not polled).
+//!
+//! (On other runtimes a group holds its tasks' futures itself to the same end: see
+//! `task/cancel.rs`.)
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use async_task::Runnable;
+
+use super::wake::WakeQueue;
+use super::LoopCore;
+use crate::context;
+
+/// What a group's tasks on the loop are scheduled through.
+pub(crate) struct MemberSchedule {
+    wake: Arc<WakeQueue>,
+    /// Set while the group cancels its tasks.
+    cancelling: AtomicBool,
+}
+
+impl MemberSchedule {
+    /// Hands a woken task to its loop, or, while its group cancels it, to the loop's list of
+    /// cancelled tasks (on the loop's thread; from another thread it is queued as usual).
+    pub(super) fn schedule(self: &Arc<Self>, runnable: Runnable) {
+        let mut runnable = Some(runnable);
+        if self.cancelling.load(Ordering::Relaxed) {
+            context::with_loop(|core| {
+                if Arc::ptr_eq(&core.wake, &self.wake) {
+                    if let Some(runnable) = runnable.take() {
+                        core.cancelled.borrow_mut().push(runnable);
+                    }
+                }
+            });
+        }
+        if let Some(runnable) = runnable {
+            self.wake.schedule(Some(runnable));
+        }
+    }
+
+    /// Cancels the group's tasks: `drop_handles` drops their handles, and `alive` tells how many
+    /// of their futures are alive. On the loop's own thread, every one of them has been dropped
+    /// when this returns (but one woken from another thread at this very moment, which is
+    /// dropped at the loop's next turn); elsewhere, dropping the handles is all.
+    pub(crate) fn cancel(&self, drop_handles: impl FnOnce(), alive: impl Fn() -> usize) {
+        let on_its_loop =
+            context::with_loop(|core| Arc::ptr_eq(&core.wake, &self.wake)).unwrap_or(false);
+        if !on_its_loop {
+            drop_handles();
+            return;
+        }
+        self.cancelling.store(true, Ordering::Relaxed);
+        drop_handles();
+        context::with_loop(|core| {
+            core.run_cancelled();
+            if alive() > 0 {
+                core.reschedule_ready();
+                core.run_cancelled();
+            }
+        });
+        self.cancelling.store(false, Ordering::Relaxed);
+    }
+
+    /// Gives `schedule` back to its loop's pool for another group, when no task holds it any
+    /// more (and this thread runs its loop).
+    pub(crate) fn recycle(schedule: Arc<MemberSchedule>) {
+        if Arc::strong_count(&schedule) > 1 {
+            return;
+        }
+        context::with_loop(|core| {
+            if Arc::ptr_eq(&core.wake, &schedule.wake) {
+                core.schedules.borrow_mut().push(schedule);
+            }
+        });
+    }
+}
+
+impl LoopCore {
+    /// A schedule for a group's tasks on this loop: one from the pool, or a new one.
+    pub(crate) fn member_schedule(&self) -> Arc<MemberSchedule> {
+        self.schedules.borrow_mut().pop().unwrap_or_else(|| {
+            Arc::new(MemberSchedule {
+                wake: self.wake.clone(),
+                cancelling: AtomicBool::new(false),
+            })
+        })
+    }
+
+    /// Runs the tasks of the list of cancelled tasks, which drops their futures, until it is
+    /// empty (dropping a future can cancel the tasks of a group it held).
+    fn run_cancelled(&self) {
+        loop {
+            let cancelled = std::mem::take(&mut *self.cancelled.borrow_mut());
+            if cancelled.is_empty() {
+                return;
+            }
+            for runnable in cancelled {
+                // A cancelled task is not polled: `run` drops its future (through its
+                // `CatchDrop`, which catches a destructor's panic).
+                runnable.run();
+            }
+        }
+    }
+
+    /// Schedules every entry of the ready queue (and of the wake-ups from other threads) again,
+    /// in order: the tasks of a cancelling group go to the list of cancelled tasks, the others
+    /// back to the queue in the order they were.
+    fn reschedule_ready(&self) {
+        let mut queued = std::mem::take(&mut *self.ready.borrow_mut());
+        queued.extend(self.wake.injected.take_all());
+        for entry in queued {
+            match entry {
+                Some(runnable) => runnable.schedule(),
+                None => self.ready.borrow_mut().push_back(None),
+            }
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! A group's means to cancel its tasks at once: when a group is dropped, or ends early, the
+//! futures of its tasks still running are dropped before the drop (or the cancel) returns,
+//! destructors and all, on every runtime.
+//!
+//! On the embedded loop, a group's tasks are scheduled through a schedule of the group's own,
+//! which lets the group drop them on the spot (see `event_loop/cancel.rs`); that costs nothing
+//! per task. Other runtimes only mark a task when its handle is dropped, and drop its future at
+//! a later turn. There the group holds its tasks' futures itself: each task polls its future in
+//! a [`Held`] cell that the group shares, and the group drops the futures in their cells. A
+//! future being polled at that moment (on another thread of a multi-threaded runtime, or the
+//! task that drops the group itself) is dropped as soon as its poll returns.
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::task::{Context, Poll};
+
+use crate::event_loop::cancel::MemberSchedule;
+use crate::event_loop::LoopCore;
+
+/// A task's future that its group can drop at once: see [`Held`].
+#[doc(hidden)]
+pub trait DropNow {
+    /// Drops the future now, or, when it is being polled, as soon as that poll returns.
+    fn drop_now(&self);
+    /// Whether the future is still there (not finished, not dropped).
+    fn is_held(&self) -> bool;
+}
+
+/// A group's means to cancel its tasks at once. `E` is what it keeps of each held future: `dyn
+/// DropNow` for groups whose tasks stay on their thread, `dyn DropNow + Send + Sync` for `send`
+/// groups (which may be dropped on any thread).
+pub(crate) struct Canceller<E: ?Sized = dyn DropNow> {
+    /// The schedule of the group's tasks on the embedded loop, once one of them runs there.
+    schedule: Option<Arc<MemberSchedule>>,
+    /// The futures of its tasks on other runtimes. Finished ones are swept out as it grows, so
+    /// it stays as long as the tasks running at once.
+    held: Vec<Arc<E>>,
+}
+
+impl<E: ?Sized> Default for Canceller<E> {
+    fn default() -> Self {
+        Canceller {
+            schedule: None,
+            held: Vec::new(),
+        }
+    }
+}
+
+impl<E: ?Sized + DropNow> Canceller<E> {
+    /// The schedule of the group's tasks on `core`'s loop.
+    pub(crate) fn schedule(&mut self, core: &LoopCore) -> &Arc<MemberSchedule> {
+        self.schedule.get_or_insert_with(|| core.member_schedule())
+    }
+
+    fn keep(&mut self, held: Arc<E>) {
+        if self.held.len() == self.held.capacity() {
+            // Before it grows: the finished ones go. Amortised, as the growth itself.
+            self.held.retain(|held| held.is_held());
+        }
+        self.held.push(held);
+    }
+
+    /// Cancels the group's tasks: `drop_handles` drops their handles, and `alive` tells how many
+    /// of their futures are alive. When this returns, every one of them is dropped but those
+    /// being polled at this moment (on another thread, or the one whose poll called this), which
+    /// are dropped as their poll returns. On the loop, see `event_loop/cancel.rs`.
+    pub(crate) fn cancel_now(&mut self, drop_handles: impl FnOnce(), alive: impl Fn() -> usize) {
+        for held in self.held.drain(..) {
+            held.drop_now();
+        }
+        match &self.schedule {
+            Some(schedule) => schedule.cancel(drop_handles, alive),
+            None => drop_handles(),
+        }
+    }
+
+    /// A canceller for the task started last alone: what the handle of one task of a list group
+    /// keeps, to cancel its task at once when dropped.
+    pub(crate) fn for_last(&mut self) -> Canceller<E> {
+        Canceller {
+            schedule: self.schedule.clone(),
+            held: self.held.pop().into_iter().collect(),
+        }
+    }
+
+    /// Gives the loop's schedule back to its pool, once the group is done.
+    pub(crate) fn release(&mut self) {
+        self.held.clear();
+        if let Some(schedule) = self.schedule.take() {
+            MemberSchedule::recycle(schedule);
+        }
+    }
+}
+
+impl Canceller<dyn DropNow> {
+    /// Wraps the future of a task that stays on this thread, so that the group can drop it.
+    pub(crate) fn hold<F: Future + 'static>(&mut self, future: F) -> Held<F> {
+        let cell = HeldCell::new(future);
+        self.keep(cell.clone());
+        Held(cell)
+    }
+}
+
+impl Canceller<dyn DropNow + Send + Sync> {
+    /// Wraps the future of a `Send` task, so that the group can drop it.
+    pub(crate) fn hold<F: Future + Send + 'static>(&mut self, future: F) -> Held<F> {
+        let cell = HeldCell::new(future);
+        self.keep(cell.clone());
+        Held(cell)
+    }
+}
+
+impl<E: ?Sized> Drop for Canceller<E> {
+    fn drop(&mut self) {
+        if let Some(schedule) = self.schedule.take() {
+            MemberSchedule::recycle(schedule);
+        }
+    }
+}
+
+/// Where a held future lives: in its own allocation, which the task and the group share.
+struct HeldCell<F> {
+    /// The future; `None` once it finished or was dropped. Locked while it is polled.
+    future: Mutex<Option<F>>,
+    /// Set by a [`drop_now`](DropNow::drop_now) that found the future being polled: that poll
+    /// drops it when it returns.
+    cancelled: AtomicBool,
+}
+
+impl<F> HeldCell<F> {
+    fn new(future: F) -> Arc<HeldCell<F>> {
+        Arc::new(HeldCell {
+            future: Mutex::new(Some(future)),
+            cancelled: AtomicBool::new(false),
+        })
+    }
+}
+
+/// Drops the future in `slot` in place (as a pinned value must be), catching a panic of its
+/// destructor, which the panic hook has reported: the group that cancels goes on.
+fn drop_in_place<F>(slot: &mut Option<F>) {
+    let _ = catch_unwind(AssertUnwindSafe(|| *slot = None));
+}
+
+impl<F> DropNow for HeldCell<F> {
+    fn drop_now(&self) {
+        self.cancelled.store(true, Ordering::Release);
+        match self.future.try_lock() {
+            Ok(mut slot) => drop_in_place(&mut slot),
+            Err(TryLockError::Poisoned(slot)) => drop_in_place(&mut slot.into_inner()),
+            // Being polled: the poll sees `cancelled` when it returns.
+            Err(TryLockError::WouldBlock) => {}
+        }
+    }
+
+    fn is_held(&self) -> bool {
+        match self.future.try_lock() {
+            Ok(slot) => slot.is_some(),
+            Err(TryLockError::Poisoned(slot)) => slot.into_inner().is_some(),
+            Err(TryLockError::WouldBlock) => true,
+        }
+    }
+}
+
+impl<F> Drop for HeldCell<F> {
+    fn drop(&mut self) {
+        // The runtime drops the task (or the group its share) last: a panicking destructor must
+        // not unwind into the runtime.
+        drop_in_place(
+            self.future
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+    }
+}
+
+/// The future a runtime polls for a task whose group holds its future.
+pub(crate) struct Held<F>(Arc<HeldCell<F>>);
+
+impl<F> Drop for Held<F> {
+    fn drop(&mut self) {
+        // The runtime dropped the task: its future goes with it, as with any task.
+        let mut slot = self.0.future.lock().unwrap_or_else(PoisonError::into_inner);
+        drop_in_place(&mut slot);
+    }
+}
+
+impl<F: Future> Future for Held<F> {
+    type Output = F::Output;
+
+    // Pinning through the lock is the one projection no safe API (nor pin-project) offers, and
+    // boxing the future instead would cost a second allocation per task.
+    #[allow(unsafe_code)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let cell = &*self.0;
+        let mut slot = cell.future.lock().unwrap_or_else(PoisonError::into_inner);
+        if cell.cancelled.load(Ordering::Acquire) {
+            drop_in_place(&mut slot);
+        }
+        let Some(future) = slot.as_mut() else {
+            // Dropped by its group, whose handle is gone too: the runtime drops this task
+            // without waiting for an output.
+            return Poll::Pending;
+        };
+        // SAFETY: the future lives in the `Arc`'s allocation, which never moves: it is only ever
+        // dropped in place there (`drop_in_place`, `HeldCell::drop`), never moved out, so it
+        // stays pinned from this first poll until it is dropped, as `Pin` requires.
+        let future = unsafe { Pin::new_unchecked(future) };
+        let poll = future.poll(cx);
+        // A finished future is dropped at once, as a runtime drops a finished task's future; so
+        // is one whose group cancelled it during this poll.
+        if poll.is_ready() || cell.cancelled.load(Ordering::Acquire) {
+            drop_in_place(&mut slot);
+        }
+        poll
+    }
+}
+
+/// What a `send` group keeps of each held future.
+pub(crate) type SendHeld = dyn DropNow + Send + Sync;
+
+/// The canceller of a `send` group.
+pub(crate) type SendCanceller = Canceller<SendHeld>;
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::future::{poll_fn, Future};
+    use std::pin::pin;
+    use std::rc::Rc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Waker};
+
+    use super::{Canceller, DropNow};
+
+    /// Counts its drops.
+    struct Token(Arc<AtomicUsize>);
+
+    impl Drop for Token {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn pending_holding(token: Token) -> impl Future<Output = ()> {
+        poll_fn(move |_| {
+            let _ = &token;
+            Poll::Pending
+        })
+    }
+
+    #[test]
+    fn a_held_future_is_dropped_by_its_group_at_once() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut canceller: Canceller<dyn DropNow> = Canceller::default();
+        let mut held = pin!(canceller.hold(pending_holding(Token(drops.clone()))));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(held.as_mut().poll(&mut cx).is_pending());
+        canceller.cancel_now(|| (), || 0);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        // The runtime may poll the task once more before it drops it: nothing happens.
+        assert!(held.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_finished_held_future_is_dropped_when_it_finishes() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut canceller: Canceller<dyn DropNow> = Canceller::default();
+        let token = Token(drops.clone());
+        let mut held = pin!(canceller.hold(async move {
+            let _token = token;
+            7
+        }));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert_eq!(held.as_mut().poll(&mut cx), Poll::Ready(7));
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        // Tasks their runtime dropped (their futures with them) are swept out as the canceller
+        // grows; the finished one is never dropped twice.
+        for _ in 0..10 {
+            drop(canceller.hold(async {}));
+        }
+        assert!(canceller.held.len() <= 4, "{}", canceller.held.len());
+        canceller.cancel_now(|| (), || 0);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_group_cancelled_from_inside_the_poll_of_its_own_task_drops_it_after_the_poll() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let canceller = Rc::new(RefCell::new(Canceller::<dyn DropNow>::default()));
+        let token = Token(drops.clone());
+        let inner = {
+            let (canceller, drops) = (canceller.clone(), drops.clone());
+            poll_fn(move |_| {
+                let _ = &token;
+                canceller.borrow_mut().cancel_now(|| (), || 1);
+                // Still alive while it is being polled.
+                assert_eq!(drops.load(Ordering::SeqCst), 0);
+                Poll::<()>::Pending
+            })
+        };
+        let mut held = pin!(canceller.borrow_mut().hold(inner));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(held.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "dropped as the poll returned"
+        );
+    }
+}
