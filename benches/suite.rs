@@ -512,6 +512,250 @@ fn limit(config: &Config, n: usize) -> Table {
     table
 }
 
+/// 4b. The uneven-latency case of issue 12: 50 requests, 8 at a time, one in eight taking
+/// 400 ms and the others 20 ms (the slot schedule of a capacity limit ends at 620 ms; waiting
+/// for the oldest, as `buffered` does, takes far longer).
+fn uneven_latency(config: &Config) -> Table {
+    let scale = if config.quick { 10 } else { 1 };
+    let latency = move |i: u64| Duration::from_millis(if i % 8 == 0 { 400 } else { 20 } / scale);
+    let mut table = Table::new(
+        format!(
+            "uneven latency: 50 requests, 8 at a time, 1 in 8 slow ({} ms / {} ms)",
+            400 / scale,
+            20 / scale
+        ),
+        "futures buffer_unordered(8) on EventLoop",
+        50,
+        Duration::ZERO,
+    );
+    let reps = config.reps.min(3);
+    table.add(measure(
+        "jobloop tasks![limit = 8] on EventLoop",
+        reps,
+        || {
+            let out = EventLoop::new().block_on(async {
+                tasks![limit = 8; for i in 0..50u64 => async move {
+                    sleep(latency(i)).await;
+                    i
+                }]
+                .await
+            });
+            assert_eq!(out.len(), 50);
+        },
+    ));
+    table.add(measure(
+        "futures buffer_unordered(8) on EventLoop",
+        reps,
+        || {
+            let out: Vec<u64> = EventLoop::new().block_on(
+                futures_util::stream::iter(0..50u64)
+                    .map(|i| async move {
+                        sleep(latency(i)).await;
+                        i
+                    })
+                    .buffer_unordered(8)
+                    .collect(),
+            );
+            assert_eq!(out.len(), 50);
+        },
+    ));
+    table.add(measure(
+        "futures buffered(8) on EventLoop (waits for the oldest)",
+        reps,
+        || {
+            let out: Vec<u64> = EventLoop::new().block_on(
+                futures_util::stream::iter(0..50u64)
+                    .map(|i| async move {
+                        sleep(latency(i)).await;
+                        i
+                    })
+                    .buffered(8)
+                    .collect(),
+            );
+            assert_eq!(out.len(), 50);
+        },
+    ));
+    let tokio_ct = tokio_current_thread();
+    table.add(measure(
+        "tokio Semaphore(8) + spawn, current-thread",
+        reps,
+        || {
+            let out = tokio_ct.block_on(async {
+                let permits = Arc::new(tokio::sync::Semaphore::new(8));
+                let mut handles = Vec::with_capacity(50);
+                for i in 0..50u64 {
+                    let permit = permits.clone().acquire_owned().await.expect("semaphore");
+                    handles.push(tokio::spawn(async move {
+                        tokio::time::sleep(latency(i)).await;
+                        drop(permit);
+                        i
+                    }));
+                }
+                let mut out = Vec::with_capacity(50);
+                for handle in handles {
+                    out.push(handle.await.expect("task"));
+                }
+                out
+            });
+            assert_eq!(out.len(), 50);
+        },
+    ));
+    table
+}
+
+/// 4c. Outcomes as they complete: N tasks that each yield once, taken in completion order.
+fn stream(config: &Config, n: usize) -> Table {
+    let mut table = Table::new(
+        format!("stream: {n} tasks that yield once, taken as they complete"),
+        "futures FuturesUnordered on EventLoop, no task",
+        n,
+        Duration::ZERO,
+    );
+    let check = |count: usize| assert_eq!(count, n);
+    table.add(measure(
+        "jobloop tasks![stream] on EventLoop",
+        config.reps,
+        || {
+            let count = EventLoop::new().block_on(async {
+                let mut done = tasks![stream; for i in 0..n => async move {
+                    yield_now().await;
+                    i
+                }];
+                let mut count = 0;
+                while let Some((_, i)) = done.next().await {
+                    count += black_box(i) - i + 1;
+                }
+                count
+            });
+            check(count);
+        },
+    ));
+    table.add(measure(
+        "jobloop tasks![stream, scoped] on EventLoop",
+        config.reps,
+        || {
+            let count = EventLoop::new().block_on(async {
+                let mut done = tasks![stream, scoped; for i in 0..n => async move {
+                    yield_now().await;
+                    i
+                }];
+                let mut count = 0;
+                while let Some((_, i)) = done.next().await {
+                    count += black_box(i) - i + 1;
+                }
+                count
+            });
+            check(count);
+        },
+    ));
+    table.add(measure("jobloop TaskSet on EventLoop", config.reps, || {
+        let count = EventLoop::new().block_on(async {
+            let mut set = jobloop::TaskSet::new();
+            for i in 0..n {
+                set.spawn(async move {
+                    yield_now().await;
+                    i
+                });
+            }
+            let mut count = 0;
+            while let Some(outcome) = set.next().await {
+                let i = outcome.expect("no panic");
+                count += black_box(i) - i + 1;
+            }
+            count
+        });
+        check(count);
+    }));
+    table.add(measure(
+        "futures FuturesUnordered on EventLoop, no task",
+        config.reps,
+        || {
+            let count = EventLoop::new().block_on(async {
+                let mut done: FuturesUnordered<_> = (0..n)
+                    .map(|i| async move {
+                        yield_now().await;
+                        i
+                    })
+                    .collect();
+                let mut count = 0;
+                while let Some(i) = done.next().await {
+                    count += black_box(i) - i + 1;
+                }
+                count
+            });
+            check(count);
+        },
+    ));
+    let tokio_ct = tokio_current_thread();
+    table.add(measure(
+        "tokio JoinSet, current-thread",
+        config.reps,
+        || {
+            let count = tokio_ct.block_on(async {
+                let mut set = tokio::task::JoinSet::new();
+                for i in 0..n {
+                    set.spawn(async move {
+                        tokio::task::yield_now().await;
+                        i
+                    });
+                }
+                let mut count = 0;
+                while let Some(outcome) = set.join_next().await {
+                    let i = outcome.expect("no panic");
+                    count += black_box(i) - i + 1;
+                }
+                count
+            });
+            check(count);
+        },
+    ));
+    table
+}
+
+/// 4d. Tasks polled in place: N trivial tasks (`async move { i }`), outputs in order.
+fn scoped(config: &Config, n: usize) -> Table {
+    let mut table = Table::new(
+        format!("scoped: {n} trivial tasks polled in place"),
+        "futures FuturesUnordered on EventLoop",
+        n,
+        Duration::ZERO,
+    );
+    table.add(measure(
+        "jobloop tasks![scoped] on EventLoop",
+        config.reps,
+        || {
+            let out = EventLoop::new()
+                .block_on(async { tasks![scoped; for i in 0..n => async move { i }].await });
+            assert_eq!(out.len(), n);
+        },
+    ));
+    table.add(measure(
+        "futures FuturesUnordered on EventLoop",
+        config.reps,
+        || {
+            let out: Vec<usize> = EventLoop::new().block_on(async {
+                (0..n)
+                    .map(|i| async move { i })
+                    .collect::<FuturesUnordered<_>>()
+                    .collect()
+                    .await
+            });
+            assert_eq!(out.len(), n);
+        },
+    ));
+    table.add(measure(
+        "futures join_all on EventLoop",
+        config.reps,
+        || {
+            let out: Vec<usize> = EventLoop::new().block_on(futures_util::future::join_all(
+                (0..n).map(|i| async move { i }),
+            ));
+            assert_eq!(out.len(), n);
+        },
+    ));
+    table
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. pingpong: two tasks pass a message back and forth over channels.
 
@@ -731,6 +975,9 @@ fn main() {
     run("sleep_many", &|| vec![sleep_many(&config, big)]);
     run("sleep_precision", &|| vec![sleep_precision(&config)]);
     run("limit", &|| vec![limit(&config, big)]);
+    run("uneven_latency", &|| vec![uneven_latency(&config)]);
+    run("stream", &|| vec![stream(&config, 100_000)]);
+    run("scoped", &|| vec![scoped(&config, big)]);
     run("pingpong", &|| vec![pingpong(&config, big)]);
     run("seed", &|| vec![seed(&config)]);
     run("expansion", &|| vec![expansion(&config)]);

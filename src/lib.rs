@@ -53,7 +53,7 @@
 pub use jobloop_runtime::{
     group, now, sleep, sleep_until, spawn, spawn_send, timeout, yield_now, Elapsed, EventLoop,
     JoinHandle, Runtime, SendTaskFuture, Sleep, TaskError, TaskErrorKind, TaskFuture, TaskGroup,
-    Timeout, YieldNow,
+    TaskSet, Timeout, YieldNow,
 };
 
 pub use jobloop_runtime::net;
@@ -177,46 +177,154 @@ pub use jobloop_macros::job_test;
 /// | `settle` | `T` | each outcome as `Result<T, TaskError>`: never fails, loses nothing | `gather(return_exceptions=True)` |
 /// | `race` | `T` (one type for all) | `(index, T)` of the first to finish; the others are cancelled | `wait(FIRST_COMPLETED)` |
 ///
-/// - `limit = N`: at most N tasks of the group run at once; the `for` form's iterator is
-///   consumed lazily (a group over millions of items holds N tasks), outputs stay in order. A
-///   new task starts when the oldest running one is done, as `StreamExt::buffered` does.
-///   Because each task expression is then evaluated inside the group, it cannot use `?` or
-///   `.await` of the enclosing function (a compile error says so; inside the task's own
-///   `async move { .. }` both are fine). Without `limit`, the task expressions are evaluated
-///   first, where `tasks![]` is written, and may use both, as in the plain form.
-/// - `timeout = DURATION`: counted from when the group starts its tasks (after their
-///   expressions were evaluated). When it expires, the unfinished tasks are cancelled and the
-///   group gives `Err(`[`Elapsed`]`)`, otherwise `Ok(...)` of its output. Under `settle` the group never
-///   fails: the unfinished tasks are reported as timed out ([`TaskError::is_timeout`]); with
-///   `limit`, the items not started by then stay in the iterator, unevaluated, and have no
-///   outcome (the `Vec` holds one outcome per task started, in order).
-/// - `send`: see below.
+/// | option | what it does | like |
+/// |---|---|---|
+/// | `limit = N` | at most N tasks run at once; the next starts as soon as *any* running one finishes | `Semaphore(N)`, `buffer_unordered(N)` |
+/// | `timeout = D` | gives up on the unfinished tasks after `D` | `wait_for`, `asyncio.timeout` |
+/// | `stream` | a stream of `(index, output)` in the order the tasks finish, instead of one output | `as_completed`, `JoinSet::join_next` |
+/// | `scoped` | the group polls its tasks itself: they may borrow (no `'static`, `move` or clones) | trio nurseries, `moro` |
+/// | `send` | `Send` tasks that a multi-threaded runtime may run in parallel | tokio's `spawn` |
+///
+/// Whatever ends a group early (`try`'s first `Err`, `race`'s winner, a timeout, a panic)
+/// cancels the tasks still running, and the `.await` returns once every one of their futures
+/// has been dropped: their destructors have run.
 ///
 /// Tasks have names, for [`TaskError`]: the expression as written in the list form, and the
 /// expression with the item's index in the `for` form (`fetch(u)[3]`).
 ///
-/// ```
-/// use jobloop::{sleep, tasks};
-/// use std::time::Duration;
+/// **`try`**: every task returns a `Result`; the first `Err` to happen is the group's.
 ///
+/// ```
+/// # use jobloop::{sleep, tasks}; use std::time::Duration;
 /// async fn fetch(id: u32) -> Result<String, String> {
 ///     sleep(Duration::from_millis(5)).await;
 ///     if id < 10 { Ok(format!("page {id}")) } else { Err(format!("no page {id}")) }
 /// }
-///
 /// # jobloop::EventLoop::new().block_on(async {
-/// let pages = tasks![try, limit = 2; for id in 0..4 => fetch(id)].await;
-/// assert_eq!(pages.unwrap().len(), 4);
-/// let failed = tasks![try; fetch(1), fetch(11)].await;
-/// assert_eq!(failed, Err("no page 11".to_string()));
-/// let outcomes = tasks![settle; for id in [1, 2] => async move { if id == 2 { panic!("boom") } id }].await;
-/// assert!(outcomes[1].as_ref().unwrap_err().is_panic());
-/// let (first, _) = tasks![race; sleep(Duration::from_secs(9)), sleep(Duration::from_millis(1))].await;
+/// assert_eq!(tasks![try; for id in 0..4 => fetch(id)].await.unwrap().len(), 4);
+/// assert_eq!(tasks![try; fetch(1), fetch(11)].await, Err("no page 11".to_string()));
+/// # });
+/// ```
+///
+/// **`settle`**: every outcome, a panic as a [`TaskError`]; the group never fails.
+///
+/// ```
+/// # use jobloop::tasks;
+/// # jobloop::EventLoop::new().block_on(async {
+/// let outcomes = tasks![settle; for id in [1, 2] => async move {
+///     if id == 2 { panic!("boom") }
+///     id
+/// }]
+/// .await;
+/// assert_eq!(outcomes[0], Ok(1));
+/// assert_eq!(outcomes[1].as_ref().unwrap_err().panic_message(), Some("boom"));
+/// # });
+/// ```
+///
+/// **`race`**: the first to finish wins, with its index; the others are cancelled.
+///
+/// ```
+/// # use jobloop::{sleep, tasks}; use std::time::Duration;
+/// # jobloop::EventLoop::new().block_on(async {
+/// let (first, ()) = tasks![race; sleep(Duration::from_secs(9)), sleep(Duration::from_millis(1))].await;
 /// assert_eq!(first, 1);
 /// # });
 /// ```
 ///
-/// `send`: `tasks![send; for u in urls => fetch(u)]`. The tasks' futures must be `Send`
+/// **`limit = N`**: a capacity, as `asyncio.Semaphore(N)`: at most N tasks run at once, and the
+/// next starts as soon as any running one finishes, so one slow task does not hold up the
+/// others. The `for` form's iterator is consumed lazily (a group over millions of items holds N
+/// tasks); outputs still come back in written order. Each task expression is then evaluated
+/// inside the group, so it cannot use `?` or `.await` of the enclosing function (a compile
+/// error says so; inside the task's own `async move { .. }` both are fine). Without `limit`,
+/// the task expressions are evaluated first, where `tasks![]` is written, and may use both.
+///
+/// ```
+/// # use jobloop::{sleep, tasks}; use std::time::Duration;
+/// # jobloop::EventLoop::new().block_on(async {
+/// let pages = tasks![limit = 2; for id in 0..6u64 => async move {
+///     sleep(Duration::from_millis(if id == 0 { 50 } else { 5 })).await; // 1..6 pass task 0
+///     id
+/// }]
+/// .await;
+/// assert_eq!(pages, [0, 1, 2, 3, 4, 5]);
+/// # });
+/// ```
+///
+/// **`timeout = D`**: counted from when the group starts its tasks. When it expires, the
+/// unfinished tasks are cancelled and the group gives `Err(`[`Elapsed`]`)`, otherwise `Ok(...)`
+/// of its output. Under `settle` the group never fails: the unfinished tasks are reported as
+/// timed out ([`TaskError::is_timeout`]); with `limit`, the items not started by then stay in
+/// the iterator, unevaluated, and have no outcome. A `stream` ends when it expires (see below).
+///
+/// ```
+/// # use jobloop::{sleep, tasks, Elapsed}; use std::time::Duration;
+/// # jobloop::EventLoop::new().block_on(async {
+/// let out = tasks![timeout = Duration::from_millis(10); sleep(Duration::from_secs(9))].await;
+/// assert_eq!(out, Err(Elapsed::default()));
+/// let outcomes = tasks![settle, timeout = Duration::from_millis(10); async { 1 }, async {
+///     sleep(Duration::from_secs(9)).await;
+///     2
+/// }]
+/// .await;
+/// assert_eq!(outcomes.0, Ok(1));
+/// assert!(outcomes.1.unwrap_err().is_timeout());
+/// # });
+/// ```
+///
+/// **`stream`**: the group is a [`GroupStream`](group::GroupStream) of `(index, output)` in the
+/// order the tasks finish, taken with its own `next()` (it is also a `futures_core::Stream`).
+/// With `settle` the output is `Result<T, TaskError>`; with `try` an item is
+/// `Result<(index, T), E>`, and the stream ends after the first `Err`, cancelling the rest;
+/// without a mode, a task's panic cancels the rest and resumes at `next()`. With `timeout` the
+/// stream ends when it expires (under `settle`, after yielding the unfinished tasks as timed
+/// out); `timed_out()` tells whether it did. Dropping the stream cancels what still runs. In the
+/// list form the tasks return one type. Not with `race`, which has one output.
+///
+/// ```
+/// # use jobloop::{sleep, tasks}; use std::time::Duration;
+/// # jobloop::EventLoop::new().block_on(async {
+/// let mut done = tasks![stream, limit = 8; for ms in [30u64, 10, 20] => async move {
+///     sleep(Duration::from_millis(ms)).await;
+///     ms
+/// }];
+/// let mut order = Vec::new();
+/// while let Some((index, ms)) = done.next().await {
+///     order.push((index, ms)); // print progress, react early...
+/// }
+/// assert_eq!(order, [(1, 10), (2, 20), (0, 30)]);
+/// # });
+/// ```
+///
+/// **`scoped`**: the tasks may borrow from the function that writes `tasks![]`: no `'static`,
+/// no `move`, no clones. The group polls them itself instead of spawning them, so they start
+/// when the group is first polled and never leave its thread. Every mode and option works with
+/// it but `send`.
+///
+/// ```
+/// # use jobloop::{sleep, tasks}; use std::time::Duration;
+/// struct Client { base: String }
+/// impl Client {
+///     async fn get(&self, path: &str) -> String {
+///         sleep(Duration::from_millis(5)).await;
+///         format!("{}/{path}", self.base)
+///     }
+/// }
+/// # jobloop::EventLoop::new().block_on(async {
+/// let client = Client { base: "http://127.0.0.1".into() };
+/// let urls = vec!["a", "b"];
+/// let mut cache = Vec::new();
+/// let pages = tasks![scoped; for u in &urls => client.get(u)].await;
+/// let (page, ()) = tasks![scoped; client.get("c"), async { cache.push(1) }].await;
+/// assert_eq!((pages.len(), page.as_str(), cache.len()), (2, "http://127.0.0.1/c", 1));
+/// # });
+/// ```
+///
+/// Spawned or scoped? Spawned tasks (the default) start at once, run before the group is
+/// awaited and, with `send`, in parallel; scoped tasks may borrow, and run only while the group
+/// is awaited.
+///
+/// **`send`**: `tasks![send; for u in urls => fetch(u)]`. The tasks' futures must be `Send`
 /// (checked at compile time, at each task's expression), and a multi-threaded runtime
 /// ([`runtime::Tokio::multi_thread`]) may run them in parallel on its worker threads. Without
 /// `send`, tasks stay on the thread that spawned them and need not be `Send` (`Rc` and
@@ -231,13 +339,16 @@ pub use jobloop_macros::job_test;
 /// their outputs still come back in the written order. A task without `send` spawned from a
 /// worker thread of a multi-threaded runtime panics, with a message that says how to fix it.
 ///
+/// For work that arrives while a group runs (an accept loop's connections), see [`TaskSet`].
+///
 /// The tasks are scheduled when the macro expression is evaluated (as asyncio's `create_task`
 /// does) and run as soon as the current task yields. It works in any async code that runs under
 /// a jobloop runtime, nested to any depth: a task may itself use `tasks![]`.
 ///
 /// If a task panics, the tasks still running are cancelled and the panic resumes at the
 /// `.await` with its original payload. Dropping the value before it completes cancels every task
-/// it created.
+/// it created: their futures are dropped before the drop returns (on a multi-threaded runtime,
+/// one being polled on another thread at that moment is dropped as soon as that poll returns).
 ///
 /// # Panics
 ///

@@ -807,3 +807,15 @@ async fn task_names_keep_the_users_spacing() {
     let (_, second) = tasks![settle; failing(1 < 0), failing( 2 > 1 )].await;
     assert_eq!(second.unwrap_err().task(), "failing( 2 > 1 )");
 }
+
+#[allow(dead_code)]
+#[path = "../examples/server.rs"]
+mod server_example;
+
+/// `examples/server.rs`: the accept loop serves every client through its `TaskSet`.
+#[test]
+fn the_server_example_serves_every_client() {
+    common::within(Duration::from_secs(60), || {
+        server_example::main().expect("the example runs");
+    });
+}

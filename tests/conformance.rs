@@ -770,6 +770,275 @@ mod cancel_cases {
     }
 }
 
+/// Results as they complete (`stream`), work that arrives while a group runs (`TaskSet`), and
+/// tasks that borrow (`scoped`).
+mod group_cases {
+    use super::*;
+    use jobloop::{Elapsed, TaskErrorKind, TaskSet};
+
+    async fn after(ms: u64, value: u64) -> u64 {
+        sleep(Duration::from_millis(ms)).await;
+        value
+    }
+
+    /// Drains a stream with its inherent `next()`.
+    macro_rules! drain {
+        ($stream:expr) => {{
+            let mut stream = $stream;
+            let mut items = Vec::new();
+            while let Some(item) = stream.next().await {
+                items.push(item);
+            }
+            items
+        }};
+    }
+
+    pub async fn a_stream_gives_outcomes_as_tasks_finish() {
+        let items = drain!(tasks![stream; for ms in [60u64, 20, 40] => after(ms, ms)]);
+        assert_eq!(items, [(1, 20), (2, 40), (0, 60)]);
+        let items =
+            drain!(tasks![stream, send, limit = 2; for ms in [60u64, 20, 40] => after(ms, ms)]);
+        // 0 and 1 start; 1 ends at 20 ms and 2 starts, ending at 60 ms, beside 0.
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0], (1, 20));
+        let items = drain!(tasks![stream; after(30, 1), after(10, 2)]);
+        assert_eq!(items, [(1, 2), (0, 1)]);
+    }
+
+    pub async fn a_settle_stream_gives_every_outcome() {
+        let items = drain!(tasks![stream, settle; for id in 0..3u64 => async move {
+            sleep(Duration::from_millis(10 * (3 - id))).await;
+            if id == 1 {
+                panic!("task 1 failed");
+            }
+            id
+        }]);
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0], (2, Ok(2)));
+        assert_eq!(items[1].0, 1);
+        let error = items[1].1.clone().unwrap_err();
+        assert_eq!(error.panic_message(), Some("task 1 failed"));
+        assert_eq!(items[2], (0, Ok(0)));
+    }
+
+    pub async fn a_try_stream_ends_at_the_first_err_and_cancels_the_rest() {
+        let counter = DropCounter::default();
+        let mut stream = tasks![stream, try; for id in 0..4u64 => {
+            let token = counter.token();
+            async move {
+                let _token = token;
+                sleep(Duration::from_millis(if id == 3 { 30_000 } else { 10 * (id + 1) })).await;
+                if id == 1 { Err(format!("job {id} failed")) } else { Ok(id) }
+            }
+        }];
+        assert_eq!(stream.next().await, Some(Ok((0, 0))));
+        assert_eq!(stream.next().await, Some(Err("job 1 failed".to_string())));
+        // The others were cancelled, and their futures dropped, before the `Err` came.
+        assert_eq!(counter.dropped(), 4);
+        assert_eq!(stream.next().await, None);
+    }
+
+    pub async fn a_panic_in_a_stream_cancels_the_rest_and_resumes_at_next() {
+        let counter = DropCounter::default();
+        let mut stream = tasks![stream, send; for id in 0..3u64 => {
+            let token = counter.token();
+            async move {
+                let _token = token;
+                sleep(Duration::from_millis(if id == 0 { 10 } else { 30_000 })).await;
+                panic!("task {id} failed");
+            }
+        }];
+        let caught = CatchPanic::new(stream.next()).await;
+        assert_eq!(
+            payload_message(caught.expect_err("the panic resumes")),
+            "task 0 failed"
+        );
+        assert_eq!(counter.dropped(), 3);
+    }
+
+    pub async fn a_stream_ends_at_its_timeout() {
+        let counter = DropCounter::default();
+        let mut stream = tasks![stream, timeout = Duration::from_millis(40); for id in 0..3u64 => {
+            let token = counter.token();
+            async move {
+                let _token = token;
+                sleep(Duration::from_millis(if id == 1 { 5 } else { 30_000 })).await;
+                id
+            }
+        }];
+        assert_eq!(stream.next().await, Some((1, 1)));
+        assert_eq!(stream.next().await, None);
+        assert!(stream.timed_out());
+        assert_eq!(counter.dropped(), 3);
+        // Under `settle`, the unfinished tasks come as timed out, then the end.
+        let items = drain!(
+            tasks![stream, settle, timeout = Duration::from_millis(30); after(5, 1), after(30_000, 2)]
+        );
+        assert_eq!(items[0], (0, Ok(1)));
+        assert_eq!(items[1].0, 1);
+        assert_eq!(
+            items[1].1.as_ref().unwrap_err().kind(),
+            &TaskErrorKind::TimedOut
+        );
+        assert_eq!(items.len(), 2);
+        let _ = Elapsed::default();
+    }
+
+    pub async fn dropping_a_stream_cancels_its_tasks() {
+        let counter = DropCounter::default();
+        let mut stream = tasks![stream, limit = 2; for id in 0..10u64 => {
+            let token = counter.token();
+            async move {
+                let _token = token;
+                sleep(Duration::from_millis(if id == 0 { 5 } else { 30_000 })).await;
+                id
+            }
+        }];
+        assert_eq!(stream.next().await, Some((0, 0)));
+        drop(stream);
+        assert_eq!(
+            counter.dropped(),
+            3,
+            "the finished task, and the two running"
+        );
+        let counter = DropCounter::default();
+        let mut stream = tasks![stream, send; for _ in 0..3 => {
+            let token = counter.token();
+            async move {
+                let _token = token;
+                sleep(Duration::from_secs(30)).await;
+            }
+        }];
+        stream.cancel().await;
+        assert_eq!(counter.dropped(), 3);
+        assert_eq!(stream.next().await, None);
+    }
+
+    /// `futures_core::Stream`, for the combinators of other crates.
+    pub async fn a_stream_is_a_futures_stream() {
+        use futures_util::StreamExt;
+        let stream = tasks![stream; for ms in [30u64, 10] => after(ms, ms)];
+        let items: Vec<(usize, u64)> = StreamExt::collect(stream).await;
+        assert_eq!(items, [(1, 10), (0, 30)]);
+    }
+
+    pub async fn a_task_set_takes_tasks_while_it_runs() {
+        let mut set = TaskSet::new();
+        for ms in [30u64, 10] {
+            set.spawn(after(ms, ms));
+        }
+        let mut seen = Vec::new();
+        while let Some(outcome) = set.next().await {
+            let value = outcome.expect("no task panics");
+            seen.push(value);
+            if value == 10 {
+                set.spawn(after(5, 5)); // arrives while the set runs: ends before the 30 ms one
+            }
+        }
+        assert_eq!(seen, [10, 5, 30]);
+        assert!(set.is_empty());
+        // A panic is the task's outcome, not the set's end.
+        let mut set = TaskSet::new_send();
+        let first = set.spawn(async { panic!("handler failed") });
+        set.spawn(after(10, 7));
+        let failed = set.next().await.unwrap().unwrap_err();
+        assert_eq!(failed.task(), format!("#{first}"));
+        assert_eq!(failed.panic_message(), Some("handler failed"));
+        assert_eq!(set.next().await, Some(Ok(7)));
+        assert_eq!(set.next().await, None);
+    }
+
+    pub async fn dropping_a_task_set_cancels_its_tasks() {
+        let counter = DropCounter::default();
+        let mut set = TaskSet::new_send();
+        for _ in 0..5 {
+            let token = counter.token();
+            set.spawn(async move {
+                let _token = token;
+                sleep(Duration::from_secs(30)).await;
+            });
+        }
+        sleep(Duration::from_millis(10)).await;
+        drop(set);
+        assert_eq!(counter.dropped(), 5);
+        let counter = DropCounter::default();
+        let mut set = TaskSet::new();
+        let token = counter.token();
+        set.spawn(async move {
+            let _token = token;
+            sleep(Duration::from_secs(30)).await;
+        });
+        set.cancel().await;
+        assert_eq!((counter.dropped(), set.len()), (1, 0));
+    }
+
+    pub async fn scoped_tasks_borrow() {
+        let names = vec!["a".to_string(), "bb".to_string(), "ccc".to_string()];
+        let mut total = 0usize;
+        let lengths = tasks![scoped; for name in &names => async {
+            sleep(Duration::from_millis(5)).await;
+            name.len()
+        }]
+        .await;
+        assert_eq!(lengths, [1, 2, 3]);
+        let config = String::from("config");
+        let (read, ()) = tasks![scoped; async { config.len() }, async { total += 10 }].await;
+        assert_eq!((read, total), (6, 10));
+        // Every mode and option.
+        let out = tasks![scoped, try, limit = 2; for name in &names => async {
+            if name.len() < 3 { Ok(name.len()) } else { Err(name.as_str()) }
+        }]
+        .await;
+        assert_eq!(out, Err("ccc"));
+        let (index, _) = tasks![scoped, race; for ms in [30u64, 5, 20] => after(ms, ms)].await;
+        assert_eq!(index, 1);
+        let out = tasks![scoped, timeout = Duration::from_millis(20); for name in &names => async {
+            sleep(Duration::from_secs(30)).await;
+            name.len()
+        }]
+        .await;
+        assert_eq!(out, Err(Elapsed::default()));
+        let outcomes = tasks![scoped, settle; for name in &names => async {
+            if name.len() == 2 { panic!("two") } else { name.len() }
+        }]
+        .await;
+        assert!(outcomes[1].as_ref().unwrap_err().is_panic());
+        let items = drain!(
+            tasks![scoped, stream; for (i, name) in names.iter().enumerate() => async move {
+                sleep(Duration::from_millis(10 * (3 - i as u64))).await;
+                name.as_str()
+            }]
+        );
+        assert_eq!(items, [(2, "ccc"), (1, "bb"), (0, "a")]);
+    }
+
+    /// A scoped task's panic reaches the caller with its payload, once the other tasks are
+    /// dropped; the scoped tasks start only when the group is first polled.
+    pub async fn scoped_tasks_start_when_polled_and_panics_reach_the_caller() {
+        let started = std::cell::Cell::new(0);
+        let group = tasks![scoped; for _ in 0..3 => async { started.set(started.get() + 1) }];
+        yield_now().await;
+        assert_eq!(started.get(), 0, "not polled yet");
+        group.await;
+        assert_eq!(started.get(), 3);
+        let counter = DropCounter::default();
+        let caught = CatchPanic::new(tasks![scoped; for id in 0..3 => {
+            let token = counter.token();
+            async move {
+                let _token = token;
+                if id == 1 {
+                    sleep(Duration::from_millis(5)).await;
+                    panic!("scoped task failed");
+                }
+                sleep(Duration::from_secs(30)).await;
+            }
+        }])
+        .await;
+        assert_eq!(payload_message(caught.unwrap_err()), "scoped task failed");
+        assert_eq!(counter.dropped(), 3);
+    }
+}
+
 /// Faults that must not crash the process: destructors that panic while a runtime drops a task.
 /// Each case runs in a child process (this test binary, asked for one ignored test), because
 /// what it guards against is an abort, which would take the whole suite down.
@@ -946,6 +1215,20 @@ macro_rules! conformance {
                 a_timeout_returns_once_the_tasks_are_dropped,
                 a_panic_reaches_the_caller_once_the_siblings_are_dropped,
                 dropping_a_group_drops_its_tasks_before_the_drop_returns,
+            );
+            case_tests!(
+                group_cases:
+                a_stream_gives_outcomes_as_tasks_finish,
+                a_settle_stream_gives_every_outcome,
+                a_try_stream_ends_at_the_first_err_and_cancels_the_rest,
+                a_panic_in_a_stream_cancels_the_rest_and_resumes_at_next,
+                a_stream_ends_at_its_timeout,
+                dropping_a_stream_cancels_its_tasks,
+                a_stream_is_a_futures_stream,
+                a_task_set_takes_tasks_while_it_runs,
+                dropping_a_task_set_cancels_its_tasks,
+                scoped_tasks_borrow,
+                scoped_tasks_start_when_polled_and_panics_reach_the_caller,
             );
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {

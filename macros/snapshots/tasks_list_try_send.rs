@@ -30,7 +30,7 @@ fn snapshot() {
                     ::std::boxed::Box<
                         dyn ::core::future::Future<
                             Output = ::core::result::Result<Out<A0, A1>, E0>,
-                        > + ::core::marker::Send,
+                        > + ::core::marker::Send + 'static,
                     >,
                 >; 2usize] = [
                     ::std::boxed::Box::pin(async move {

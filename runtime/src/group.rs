@@ -1,15 +1,24 @@
-//! Task groups: what both group engines share. Beneath this file are the engines themselves:
-//! `task_group` ([`TaskGroup`], the plain `tasks![]`, which waits for every output in order) and
-//! `modes` ([`Group`], `tasks![]` with a mode or options).
+//! Task groups: what the group engines share. Beneath this file:
 //!
-//! Every task of a group runs as its own task on the current runtime, inside one wrapper,
-//! [`Member`], which catches the task's panic and tells the group at once what it must know
-//! before the task's turn comes: a panic, or an output that ends the group (a race's winner, a
-//! `try` group's first error). The group and its members share a link: [`LocalLink`] when every
-//! task stays on the group's thread (kind [`Local`], no atomic operations), [`SendLink`] when a
-//! multi-threaded runtime may run them anywhere (kind [`Sendable`], `tasks![send; ...]`). When
-//! the group is dropped (or unwinds with a panic), the handles of the tasks still running are
-//! dropped, which cancels them: no task outlives its group.
+//! - `task_group`: [`TaskGroup`], the plain `tasks![]`, which waits for every output in order,
+//!   and the list form's `TupleGroup`;
+//! - `feed`, `running`, `in_place`: the groups that take outcomes as tasks finish, their tasks
+//!   spawned (`running`) or polled in place by the group (`in_place`, for `scoped`);
+//! - `modes` ([`Group`], `tasks![]` with a mode or options), `stream` ([`GroupStream`],
+//!   `tasks![stream; ...]`) and `task_set` ([`TaskSet`], a group that takes tasks while it runs),
+//!   built on them;
+//! - `link`: what a group shares with its spawned members.
+//!
+//! Every spawned task of a group runs as its own task on the current runtime, inside one
+//! wrapper, [`Member`], which catches the task's panic and tells the group what it must know:
+//! that it finished (the groups that take outcomes as tasks finish), or a panic (the plain
+//! groups, whose panics fail the group whatever the task's place in the order). Once its future
+//! is dropped, it says so too: a group that ends early waits until every cancelled task's future
+//! is gone. The group and its members share a link: [`LocalLink`] when every task stays on the
+//! group's thread (kind [`Local`], no atomic operations), [`SendLink`] when a multi-threaded
+//! runtime may run them anywhere (kind [`Sendable`], `tasks![send; ...]`). When the group is
+//! dropped (or unwinds with a panic), the tasks still running are cancelled and their futures
+//! dropped at once (see `task/cancel.rs`): no task outlives its group.
 
 use std::any::Any;
 use std::future::Future;
@@ -22,17 +31,24 @@ use std::task::{Context, Poll};
 use crate::task::cancel::{Canceller, SendCanceller};
 use crate::task::handle::{self, Handles, RawHandle};
 
+mod feed;
+mod in_place;
 mod link;
 pub(crate) mod modes;
 mod running;
+mod stream;
 pub(crate) mod task_group;
+mod task_set;
 
 #[doc(hidden)]
 pub use crate::task::cancel::DropNow;
 #[doc(hidden)]
 pub use link::{Link, LocalLink, SendLink};
+pub(crate) use modes::Names;
 pub use modes::{All, Group, Mode, Race, Settle, Try};
+pub use stream::{GroupStream, Next, StreamMode};
 pub use task_group::TaskGroup;
+pub use task_set::{Either, NextOr, TaskSet};
 
 /// A panic's payload, as `catch_unwind` gives it.
 pub(crate) type Payload = Box<dyn Any + Send>;
@@ -60,6 +76,28 @@ pub trait SendTaskFuture: TaskFuture + Send {}
 
 impl<F: Future + Send> SendTaskFuture for F {}
 
+/// The output of a task of a race or a stream written as a list (`tasks![race; a, b]`), which
+/// must be the first task's, `T`: the trait exists for its error message, at the task that
+/// returns another type.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "this task returns `{Self}`, but the first task returns `{T}`: the tasks of a race \
+               or a stream all return the same type",
+    label = "returns `{Self}`, not `{T}`",
+    note = "a race has one output and a stream one type of item: make every task return `{T}`, \
+            or write the plain list form `tasks![a, b]`, whose output is a tuple"
+)]
+pub trait SameOutput<T> {
+    /// The output, as the first task's type.
+    fn same(self) -> T;
+}
+
+impl<T> SameOutput<T> for T {
+    fn same(self) -> T {
+        self
+    }
+}
+
 /// Returns `task` unchanged; its bound puts the "not a future" error at the task's expression.
 #[doc(hidden)]
 pub fn task<F: TaskFuture>(task: F) -> F {
@@ -80,8 +118,9 @@ mod sealed {
 }
 
 /// Which tasks a group may hold: [`Local`] (they run on the group's thread and need not be
-/// `Send`; the group is not `Send`) or [`Sendable`] (`Send` tasks that a multi-threaded runtime
-/// may run on any thread; the group is `Send`). Sealed: these two are all there are.
+/// `Send`; the group is not `Send`), [`Sendable`] (`Send` tasks that a multi-threaded runtime
+/// may run on any thread; the group is `Send`) or [`Scoped`] (tasks the group polls itself,
+/// which may borrow). Sealed: these three are all there are.
 pub trait GroupKind: sealed::Sealed + 'static {
     /// What the members share with the group.
     #[doc(hidden)]
@@ -97,8 +136,19 @@ pub struct Local;
 #[derive(Debug)]
 pub struct Sendable;
 
+/// The kind of groups that poll their tasks themselves instead of spawning them, so that the
+/// tasks may borrow: [`Group::new_scoped`], `tasks![scoped; ...]`.
+#[derive(Debug)]
+pub struct Scoped;
+
 impl sealed::Sealed for Local {}
 impl sealed::Sealed for Sendable {}
+impl sealed::Sealed for Scoped {}
+
+impl GroupKind for Scoped {
+    // Unused: its tasks are not members of the runtime.
+    type Link = Rc<LocalLink>;
+}
 
 impl GroupKind for Local {
     type Link = Rc<LocalLink>;

@@ -26,7 +26,7 @@
 //! |---|---|
 //! | `event_loop` | the [`EventLoop`] and its heartbeat; beneath it its tasks, wake queue, timer queue and reactor |
 //! | `task` | [`spawn`], [`spawn_send`], [`JoinHandle`]; beneath it the handle of each runtime's tasks |
-//! | [`group`] | [`TaskGroup`] (the plain `tasks![]`) and [`Group`](group::Group) (modes and options), on one member wrapper |
+//! | [`group`] | [`TaskGroup`] (the plain `tasks![]`), [`Group`](group::Group) (modes and options), [`GroupStream`](group::GroupStream) (`stream`), [`TaskSet`]; tasks spawned or polled in place (`scoped`) |
 //! | `time` | [`sleep`], [`sleep_until`], [`timeout`], [`yield_now`], [`now`] on whatever runtime is current |
 //! | [`runtime`] | the [`Runtime`] trait and the adapters: [`AnyRuntime`](runtime::AnyRuntime), `Tokio`, `Smol` |
 //! | `context` | which runtime runs on this thread: the link between the free functions and the runtimes |
@@ -47,7 +47,7 @@ mod unwind;
 
 pub use error::{Elapsed, TaskError, TaskErrorKind};
 pub use event_loop::EventLoop;
-pub use group::{SendTaskFuture, TaskFuture, TaskGroup};
+pub use group::{SendTaskFuture, TaskFuture, TaskGroup, TaskSet};
 pub use runtime::Runtime;
 pub use task::{spawn, spawn_send, JoinHandle};
 pub use time::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, YieldNow};
@@ -58,7 +58,7 @@ pub use time::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, Yiel
 pub mod __private {
     pub use crate::group::modes::{try_task, Names, TryOutput, TryTask};
     pub use crate::group::task_group::{
-        LocalGroupFuture, MemberHandle, SendGroupFuture, TupleGroup,
+        LocalGroupFuture, MemberHandle, ScopedGroupFuture, SendGroupFuture, TupleGroup,
     };
-    pub use crate::group::{sized, task, Link, LocalLink, SendLink};
+    pub use crate::group::{sized, task, Link, LocalLink, SameOutput, SendLink};
 }

@@ -25,6 +25,10 @@ pub(crate) struct TasksOptions {
     pub(crate) limit: Option<TokenStream>,
     /// `timeout = DURATION`.
     pub(crate) timeout: Option<TokenStream>,
+    /// `stream`: the group is a stream of outcomes in the order the tasks finish; the keyword.
+    pub(crate) stream: Option<Ident>,
+    /// `scoped`: the group polls its tasks itself, so that they may borrow; the keyword.
+    pub(crate) scoped: Option<Ident>,
 }
 
 impl Default for TasksOptions {
@@ -36,6 +40,8 @@ impl Default for TasksOptions {
             mode: None,
             limit: None,
             timeout: None,
+            stream: None,
+            scoped: None,
         }
     }
 }
@@ -44,7 +50,11 @@ impl TasksOptions {
     /// Whether the group needs the general engine (`jobloop::group::Group`) rather than the
     /// plain fast path.
     pub(crate) fn needs_engine(&self) -> bool {
-        self.mode.is_some() || self.limit.is_some() || self.timeout.is_some()
+        self.mode.is_some()
+            || self.limit.is_some()
+            || self.timeout.is_some()
+            || self.stream.is_some()
+            || self.scoped.is_some()
     }
 }
 

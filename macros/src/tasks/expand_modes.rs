@@ -41,27 +41,35 @@ fn mode_value(krate: &TokenStream, mode: Option<TasksMode>) -> TokenStream {
     }
 }
 
-/// `Group::with_names` or `Group::with_names_send`.
-fn constructor(krate: &TokenStream, send: bool) -> TokenStream {
-    if send {
-        quote!(#krate::group::Group::with_names_send)
+/// `Group::with_names`, or its `_send`/`_scoped` variant, or the same of `GroupStream`.
+fn constructor(krate: &TokenStream, options: &TasksOptions) -> TokenStream {
+    let group = if options.stream.is_some() {
+        quote!(GroupStream)
     } else {
-        quote!(#krate::group::Group::with_names)
-    }
+        quote!(Group)
+    };
+    let new = if options.scoped.is_some() {
+        quote!(with_names_scoped)
+    } else if options.send {
+        quote!(with_names_send)
+    } else {
+        quote!(with_names)
+    };
+    quote!(#krate::group::#group::#new)
 }
 
 /// Wraps a group with its timeout: `jobloop::timeout` (which cancels the tasks when it expires
 /// and gives `Err(Elapsed)`) for every mode but `settle`, which reports the unfinished tasks
-/// instead (`deadline_after`).
+/// instead (`deadline_after`), and but streams, which end (`deadline_after` too).
 fn with_timeout(
     krate: &TokenStream,
-    mode: Option<TasksMode>,
+    options: &TasksOptions,
     timeout: Option<&TokenStream>,
     group: TokenStream,
 ) -> TokenStream {
     match timeout {
         None => group,
-        Some(timeout) if mode == Some(TasksMode::Settle) => {
+        Some(timeout) if mode(options) == Some(TasksMode::Settle) || options.stream.is_some() => {
             quote!(#group.deadline_after(#timeout))
         }
         Some(timeout) => quote!(#krate::timeout(#timeout, #group)),
@@ -102,7 +110,7 @@ fn for_form(
     let krate = &located_at(&options.krate, anchor);
     let name = expr_text(&expr.tokens);
     let task = checked_task(options, expr);
-    let new = constructor(krate, options.send);
+    let new = constructor(krate, options);
     let mode_value = mode_value(krate, mode(options));
     let limit = match &options.limit {
         Some(limit) => quote!(#limit),
@@ -112,7 +120,7 @@ fn for_form(
         let group = quote_spanned! {anchor=>
             #new(#krate::__private::Names::Each(#name), #mode_value, #limit, #tasks)
         };
-        with_timeout(krate, mode(options), options.timeout.as_ref(), group)
+        with_timeout(krate, options, options.timeout.as_ref(), group)
     };
     if options.limit.is_some() {
         return group(quote! {
@@ -140,8 +148,9 @@ fn for_form(
 /// `tasks![OPTIONS; a, b]`: one `Group` of boxed futures, the tasks whatever their output types,
 /// made by `group::start` of the island module (see `expand`) from the checked task expressions
 /// and the options' values. The tasks' outputs become the variants of the module's enum `Out`,
-/// and the tuple is rebuilt from them at the end. `race` needs one output type, so its tasks are
-/// boxed as they are.
+/// and the tuple is rebuilt from them at the end. A race and a stream need one output type, so
+/// their tasks are boxed as they are. Under `scoped` the tasks may borrow: every `'static` is
+/// the lifetime `'scope` of the island's function instead.
 fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
     let krate = &options.krate;
     let mode = mode(options);
@@ -150,43 +159,80 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
         output: output_bound,
         dyn_send,
     } = bounds(options);
+    let scoped = options.scoped.is_some();
+    let stream = options.stream.is_some();
+    let (lifetime, output_bound) = if scoped {
+        (quote!('scope), quote!('scope))
+    } else {
+        (quote!('static), output_bound)
+    };
     let count = tasks.len();
     let futures: Vec<Ident> = (0..count).map(|i| format_ident!("F{}", i)).collect();
     let names: Vec<Ident> = (0..count).map(|i| format_ident!("task_{}", i)).collect();
     let variants: Vec<Ident> = (0..count).map(|i| format_ident!("T{}", i)).collect();
     // The type parameters of each task's output, by mode: `O{i}`, or `A{i}`/`E{i}` for the `Ok`
-    // and `Err` types of a `try` task, or one `T` for a race.
+    // and `Err` types of a `try` task, or one `T` (`A`, `E` under `try`) for a race or a stream.
     let outputs: Vec<Ident> = (0..count).map(|i| format_ident!("O{}", i)).collect();
     let oks: Vec<Ident> = (0..count).map(|i| format_ident!("A{}", i)).collect();
     let errors: Vec<Ident> = (0..count).map(|i| format_ident!("E{}", i)).collect();
     let is_try = mode == Some(TasksMode::Try);
     let race = mode == Some(TasksMode::Race);
     let settle = mode == Some(TasksMode::Settle);
+    let uniform = race || stream;
 
     // The function's type parameters, its bounds, and each task's output as a type.
-    let (params, output_of): (Vec<TokenStream>, Vec<TokenStream>) = if race {
-        let params = std::iter::once(quote!(T)).chain(futures.iter().map(|f| quote!(#f)));
-        (params.collect(), vec![quote!(T); count])
-    } else if is_try {
-        let params = futures
-            .iter()
-            .zip(&oks)
-            .zip(&errors)
-            .map(|((f, a), e)| quote!(#f, #a, #e));
-        let outputs = oks.iter().zip(&errors).map(|(a, e)| quote!(::core::result::Result<#a, #e>));
-        (params.collect(), outputs.collect())
+    let mut params: Vec<TokenStream> = Vec::new();
+    if scoped {
+        params.push(quote!('scope));
+    }
+    // A race's or a stream's tasks: the first one's output is the group's type (`T`, or
+    // `Result<A, E>`), the others' must be the same (`SameOutput`, whose error says so at the
+    // task that differs).
+    let uniform_type = if is_try {
+        quote!(::core::result::Result<A, E>)
     } else {
-        let params = futures.iter().zip(&outputs).map(|(f, o)| quote!(#f, #o));
-        (params.collect(), outputs.iter().map(|o| quote!(#o)).collect())
+        quote!(T)
+    };
+    let output_of: Vec<TokenStream> = if uniform {
+        if is_try {
+            params.extend([quote!(A), quote!(E)]);
+        } else {
+            params.push(quote!(T));
+        }
+        params.push(quote!(F0));
+        params.extend(futures.iter().zip(&outputs).skip(1).map(|(f, o)| quote!(#f, #o)));
+        std::iter::once(uniform_type.clone())
+            .chain(outputs.iter().skip(1).map(|o| quote!(#o)))
+            .collect()
+    } else if is_try {
+        params.extend(
+            futures
+                .iter()
+                .zip(&oks)
+                .zip(&errors)
+                .map(|((f, a), e)| quote!(#f, #a, #e)),
+        );
+        let outputs = oks.iter().zip(&errors).map(|(a, e)| quote!(::core::result::Result<#a, #e>));
+        outputs.collect()
+    } else {
+        params.extend(futures.iter().zip(&outputs).map(|(f, o)| quote!(#f, #o)));
+        outputs.iter().map(|o| quote!(#o)).collect()
     };
     let mut bounds = TokenStream::new();
-    for (future, output) in futures.iter().zip(&output_of) {
-        bounds.extend(quote!(#future: #future_bound<Output = #output> + 'static, #output: #output_bound,));
+    for (i, (future, output)) in futures.iter().zip(&output_of).enumerate() {
+        bounds.extend(quote!(#future: #future_bound<Output = #output> + #lifetime,));
+        if !uniform {
+            bounds.extend(quote!(#output: #output_bound,));
+        } else if i > 0 {
+            bounds.extend(quote!(#output: #krate::__private::SameOutput<#uniform_type>,));
+        }
     }
-    if race {
+    if uniform && is_try {
+        bounds.extend(quote!(A: #output_bound, E: #output_bound,));
+    } else if uniform {
         bounds.extend(quote!(T: #output_bound,));
     }
-    if is_try {
+    if is_try && !uniform {
         // The first task's error type is the group's; the others convert into it with `From`,
         // as `?` does.
         let first = &errors[0];
@@ -204,8 +250,8 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
     } else {
         quote!(Out<#(#outputs),*>)
     };
-    let element = if race {
-        quote!(T)
+    let element = if uniform {
+        uniform_type.clone()
     } else if is_try {
         let first = &errors[0];
         quote!(::core::result::Result<#enum_type, #first>)
@@ -217,8 +263,10 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
         .zip(&variants)
         .enumerate()
         .map(|(i, (name, variant))| {
-            let future = if race {
+            let future = if uniform && i == 0 {
                 quote!(#name)
+            } else if uniform {
+                quote!(async move { #krate::__private::SameOutput::same(#name.await) })
             } else if is_try {
                 let error = if i == 0 {
                     quote!(error)
@@ -237,6 +285,9 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
             quote!(::std::boxed::Box::pin(#future))
         })
         .collect();
+    let boxed_type = quote! {
+        ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = #element> #dyn_send + #lifetime>>
+    };
 
     // The tuple, rebuilt from the outputs (which the group gives in written order).
     let take = variants.iter().map(|variant| {
@@ -292,13 +343,8 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
         (result, result_type)
     };
 
-    let group_future = if options.send {
-        quote!(SendGroupFuture)
-    } else {
-        quote!(LocalGroupFuture)
-    };
     let names_list: Vec<String> = tasks.iter().map(|task| expr_text(&task.tokens)).collect();
-    let new = constructor(krate, options.send);
+    let new = constructor(krate, options);
     let mode_value = mode_value(krate, mode);
     let timeout_param = options
         .timeout
@@ -306,17 +352,54 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
         .map(|_| quote!(timeout: ::core::time::Duration,));
     let group = with_timeout(
         krate,
-        mode,
+        options,
         options.timeout.as_ref().map(|_| quote!(timeout)).as_ref(),
         quote! {
             #new(#krate::__private::Names::List(&[#(#names_list),*]), #mode_value, limit, futures)
         },
     );
-    let enum_def = (!race).then(|| {
+    let enum_def = (!uniform).then(|| {
         quote! {
             pub enum Out<#(#variants),*> { #(#variants(#variants)),* }
         }
     });
+    let (return_type, body) = if stream {
+        // The stream itself: its type is nameable, and its items are the tasks' outputs.
+        let mode_type = match mode {
+            Some(TasksMode::Try) => quote!(#krate::group::Try<A, E>),
+            Some(TasksMode::Settle) => quote!(#krate::group::Settle<T>),
+            _ => quote!(#krate::group::All<T>),
+        };
+        let kind = if scoped {
+            quote!(#krate::group::Scoped)
+        } else if options.send {
+            quote!(#krate::group::Sendable)
+        } else {
+            quote!(#krate::group::Local)
+        };
+        let return_type = quote! {
+            #krate::group::GroupStream<::core::array::IntoIter<#boxed_type, #count>, #mode_type, #kind>
+        };
+        (return_type, group)
+    } else {
+        let (group_future, generics) = if scoped {
+            (quote!(ScopedGroupFuture), quote!(<'scope, #result_type>))
+        } else if options.send {
+            (quote!(SendGroupFuture), quote!(<#result_type>))
+        } else {
+            (quote!(LocalGroupFuture), quote!(<#result_type>))
+        };
+        // Boxed, so that the caller sees a type of its own and not this function's bounds: a
+        // task that is not a future is reported once, at its expression.
+        let body = quote! {
+            let group = #group;
+            #krate::__private::#group_future(::std::boxed::Box::pin(async move {
+                let outputs = group.await;
+                #result
+            }))
+        };
+        (quote!(#krate::__private::#group_future #generics), body)
+    };
     let island = quote! {
         mod group {
             #enum_def
@@ -325,21 +408,12 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
                 limit: ::core::primitive::usize,
                 #timeout_param
                 #(#names: #futures,)*
-            ) -> #krate::__private::#group_future<#result_type>
+            ) -> #return_type
             where
                 #bounds
             {
-                let futures: [
-                    ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = #element> #dyn_send>>;
-                    #count
-                ] = [#(#boxed),*];
-                let group = #group;
-                // Boxed, so that the caller sees a type of its own and not this function's
-                // bounds: a task that is not a future is reported once, at its expression.
-                #krate::__private::#group_future(::std::boxed::Box::pin(async move {
-                    let outputs = group.await;
-                    #result
-                }))
+                let futures: [#boxed_type; #count] = [#(#boxed),*];
+                #body
             }
         }
     };

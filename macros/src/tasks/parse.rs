@@ -9,7 +9,8 @@ use crate::errors::Errors;
 use crate::tokens::{find_fat_arrow, first_top_level, is_ident, split, Segment};
 
 /// The options `tasks![]` accepts, for error messages.
-const TASKS_OPTIONS: &str = "`try`, `settle`, `race`, `send`, `limit = N`, `timeout = DURATION`";
+const TASKS_OPTIONS: &str =
+    "`try`, `settle`, `race`, `stream`, `scoped`, `send`, `limit = N`, `timeout = DURATION`";
 
 /// Parses the input of `tasks![...]`, reporting every malformed part.
 pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
@@ -116,7 +117,7 @@ fn missing_semicolon(tokens: &[TokenTree]) -> Option<syn::Error> {
         // `try` is a keyword: no task expression starts with it.
         ("try", _) => true,
         // A word then another word (`race for ...`): not an expression either.
-        ("settle" | "race" | "send", TokenTree::Ident(_)) => true,
+        ("settle" | "race" | "send" | "stream" | "scoped", TokenTree::Ident(_)) => true,
         // `limit = 4 ...`: an assignment is not a future.
         ("limit" | "timeout", TokenTree::Punct(eq)) => eq.as_char() == '=',
         _ => false,
@@ -190,6 +191,20 @@ fn tasks_options(prefix: &Segment, errors: &mut Errors) -> TasksOptions {
                 send_seen = true;
                 options.send = true;
             }
+            (flag @ ("stream" | "scoped"), None) => {
+                let slot = if flag == "stream" {
+                    &mut options.stream
+                } else {
+                    &mut options.scoped
+                };
+                if slot.is_some() {
+                    errors.push(syn::Error::new(
+                        name.span(),
+                        format!("`{flag}` is given twice: keep one"),
+                    ));
+                }
+                *slot = Some(name.clone());
+            }
             (mode @ ("try" | "settle" | "race"), None) => {
                 let mode_value = match mode {
                     "try" => TasksMode::Try,
@@ -241,7 +256,7 @@ fn tasks_options(prefix: &Segment, errors: &mut Errors) -> TasksOptions {
                 name.span(),
                 "`timeout` needs a value: write `timeout = Duration::from_secs(5)`",
             )),
-            (flag @ ("send" | "try" | "settle" | "race"), Some(value)) => {
+            (flag @ ("send" | "try" | "settle" | "race" | "stream" | "scoped"), Some(value)) => {
                 errors.push(syn::Error::new_spanned(
                     quote::quote!(#name #value),
                     format!("`{flag}` takes no value: write `tasks![{flag}; ...]`"),

@@ -3,7 +3,7 @@
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-use super::ast::{Tasks, TasksInput};
+use super::ast::{Tasks, TasksInput, TasksMode, TasksOptions};
 use crate::errors::Errors;
 
 /// `tasks![limit = N; for PAT in ITER => EXPR]` makes each task inside the group, in a closure,
@@ -18,6 +18,7 @@ use crate::errors::Errors;
 /// valid is rejected.
 pub(crate) fn tasks(tasks: &Tasks) -> syn::Result<()> {
     let mut errors = Errors::default();
+    check_combinations(&tasks.options, &mut errors);
     if let (Some(_), TasksInput::For { expr, .. }) = (&tasks.options.limit, &tasks.input) {
         check_lazy_task(expr.tokens.clone(), &mut errors);
     }
@@ -34,6 +35,32 @@ pub(crate) fn tasks(tasks: &Tasks) -> syn::Result<()> {
         }
     }
     errors.finish(())
+}
+
+/// Options that cannot go together, each an error at the option that conflicts.
+fn check_combinations(options: &TasksOptions, errors: &mut Errors) {
+    if let (Some((TasksMode::Race, race)), Some(stream)) = (&options.mode, &options.stream) {
+        errors.push(syn::Error::new(
+            stream.span(),
+            format!(
+                "`{race}` and `{stream}` cannot be combined: a race gives one output, the first \
+                 task's to finish, and a stream gives every output as it finishes. Remove \
+                 `race` (the stream's first item is the winner: `.next().await`, then drop the \
+                 stream to cancel the others), or remove `stream`"
+            ),
+        ));
+    }
+    if let (Some(scoped), true) = (&options.scoped, options.send) {
+        errors.push(syn::Error::new(
+            scoped.span(),
+            format!(
+                "`{scoped}` and `send` cannot be combined: a scoped group polls its tasks itself, \
+                 on its own thread, so they never run on another one. Remove `send` to let the \
+                 tasks borrow, or remove `scoped` to run them on any thread of a \
+                 multi-threaded runtime (they must then own what they use: `'static`)"
+            ),
+        ));
+    }
 }
 
 /// Where a task expression is evaluated, which tells what a `return`, `break` or `continue` in

@@ -18,12 +18,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::running::{Ending, Outcome, Running, SlotMember};
-use super::{GroupKind, KindCanceller, Local, Member, Sendable, SpawnMember};
+use super::feed::{Engine, Feed};
+use super::in_place::InPlace;
+use super::running::{Ending, Outcome};
+use super::{GroupKind, Local, Scoped, Sendable, SpawnMember};
 use crate::error::{TaskError, TaskErrorKind};
-use crate::event_loop::LoopOwner;
-use crate::task::handle::RawHandle;
-use crate::time::{sleep, Sleep};
 
 /// The names of a group's tasks, for [`TaskError`]s: what `tasks![]` passes to
 /// [`Group::with_names`].
@@ -50,7 +49,7 @@ impl Names {
     }
 }
 
-mod sealed {
+pub(crate) mod sealed {
     pub trait Sealed {}
     impl<T> Sealed for super::All<T> {}
     impl<T, E> Sealed for super::Try<T, E> {}
@@ -107,6 +106,11 @@ impl<T> Default for InOrder<T> {
 impl<T> InOrder<T> {
     fn put(&mut self, index: usize, value: T) {
         let offset = index - self.done.len();
+        if offset == 0 && self.window.is_empty() {
+            // In its turn, nothing waiting: straight to the outputs.
+            self.done.push(value);
+            return;
+        }
         if offset >= self.window.len() {
             self.window.resize_with(offset + 1, || None);
         }
@@ -259,26 +263,20 @@ impl<T> Mode<T> for Race {
     }
 }
 
-/// A member task of a group of futures `F` and kind `K`.
-type ModeMember<F, K> = SlotMember<F, <K as GroupKind>::Link>;
-
-/// The handle to a member task: its output, or its panic's payload.
-type MemberHandle<F> = RawHandle<Result<<F as Future>::Output, super::Payload>>;
-
-/// Starts a member: the group's kind's spawn, chosen when the group is made. The name is what
-/// the user called, for the panic when no runtime runs here.
-type Spawner<F, K> = fn(&'static str, &mut KindCanceller<K>, ModeMember<F, K>) -> MemberHandle<F>;
-
 /// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
 /// [`Settle`]) an optional timeout: what `tasks![]` with a mode or options expands to.
 ///
 /// The source is consumed lazily: at most `limit` of its futures are running tasks at any time,
-/// and the next starts as soon as any running one finishes, so a group over millions of items
-/// holds `limit` tasks in memory (and the outputs). Outputs come back in the written order all
-/// the same.
+/// and the next starts as soon as any running one finishes (a capacity, as `asyncio.Semaphore`),
+/// so a group over millions of items holds `limit` tasks in memory (and the outputs). Outputs
+/// come back in the written order all the same. When the group ends early (a race's winner, a
+/// `try` group's first error, a panic, a timeout), the tasks still running are cancelled, and
+/// awaiting the group returns once every one of their futures has been dropped.
 ///
 /// `Group<I, M>` (kind [`Local`]) keeps its tasks on its thread; [`Group::new_send`] makes a
-/// `Group<I, M, Sendable>`, whose `Send` tasks a multi-threaded runtime may run in parallel.
+/// `Group<I, M, Sendable>`, whose `Send` tasks a multi-threaded runtime may run in parallel;
+/// [`Group::new_scoped`] a `Group<I, M, Scoped>`, which polls its tasks itself, so that they may
+/// borrow.
 ///
 /// ```
 /// use jobloop_runtime::group::{Group, Try};
@@ -295,27 +293,15 @@ pub struct Group<I: Iterator, M: Mode<<I::Item as Future>::Output>, K: GroupKind
 where
     I::Item: Future,
 {
-    /// What the user called, for the panic when no runtime runs here.
-    what: &'static str,
-    source: std::iter::Fuse<I>,
-    limit: usize,
-    spawn: Spawner<I::Item, K>,
-    running: Running<<I::Item as Future>::Output, K::Link>,
-    next_index: usize,
-    names: Names,
+    feed: Feed<I, K>,
     mode: M,
-    /// [`Settle`] only: when the timeout expires, the unfinished tasks become
-    /// [`TaskErrorKind::TimedOut`] outcomes.
-    deadline: Option<Sleep>,
-    /// The event loop that runs the tasks, when one does.
-    owner: Option<LoopOwner>,
     /// Decided, and waiting for the cancelled tasks' futures to be gone.
     ending: Option<Ending<M::Output>>,
 }
 
-// No field is pinned: the source's futures are moved out of it into tasks before anything polls
-// them, and `deadline` is `Unpin`. So a group may move while pinned, whatever its source (a
-// `Vec` of `async` blocks, which are not `Unpin`) and mode are.
+// No field is pinned: the source's futures are moved out of it into tasks (or boxes) before
+// anything polls them, and the deadline is `Unpin`. So a group may move while pinned, whatever
+// its source (a `Vec` of `async` blocks, which are not `Unpin`) and mode are.
 impl<I: Iterator, M: Mode<<I::Item as Future>::Output>, K: GroupKind> Unpin for Group<I, M, K> where
     I::Item: Future
 {
@@ -338,13 +324,14 @@ where
     /// task, and when no jobloop runtime runs on this thread.
     #[track_caller]
     pub fn new(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
+        let engine = Engine::spawned(Local::spawn);
         Group::start(
             "`Group::new`",
             Names::Unnamed,
             mode,
             limit,
             tasks.into_iter(),
-            Local::spawn,
+            engine,
         )
     }
 
@@ -357,14 +344,8 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        Group::start(
-            "`tasks![]`",
-            names,
-            mode,
-            limit,
-            tasks.into_iter(),
-            Local::spawn,
-        )
+        let engine = Engine::spawned(Local::spawn);
+        Group::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
     }
 }
 
@@ -379,14 +360,9 @@ where
     /// parallel on its worker threads (`tasks![send; ...]`).
     #[track_caller]
     pub fn new_send(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        Group::start(
-            "`Group::new_send`",
-            Names::Unnamed,
-            mode,
-            limit,
-            tasks.into_iter(),
-            Sendable::spawn,
-        )
+        let engine = Engine::spawned(Sendable::spawn);
+        let what = "`Group::new_send`";
+        Group::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
     }
 
     /// [`Group::new_send`] with the names of the tasks, as `tasks![send; ...]` writes them.
@@ -398,14 +374,50 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        Group::start(
-            "`tasks![]`",
-            names,
-            mode,
-            limit,
-            tasks.into_iter(),
-            Sendable::spawn,
-        )
+        let engine = Engine::spawned(Sendable::spawn);
+        Group::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
+    }
+}
+
+impl<I, M> Group<I, M, Scoped>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output>,
+{
+    /// Like [`Group::new`], for tasks that the group polls itself instead of spawning them
+    /// (`tasks![scoped; ...]`): they may borrow (they need not be `'static`), start when the
+    /// group is first polled, and never leave its thread.
+    ///
+    /// ```
+    /// use jobloop_runtime::group::{All, Group};
+    /// use jobloop_runtime::EventLoop;
+    ///
+    /// let words = vec!["a".to_string(), "bb".to_string()];
+    /// let lengths = EventLoop::new().block_on(async {
+    ///     let jobs = words.iter().map(|word| async { word.len() }); // borrows `words`
+    ///     Group::new_scoped(All::default(), usize::MAX, jobs).await
+    /// });
+    /// assert_eq!(lengths, [1, 2]);
+    /// ```
+    #[track_caller]
+    pub fn new_scoped(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
+        let engine = Engine::InPlace(InPlace::new());
+        let what = "`Group::new_scoped`";
+        Group::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
+    }
+
+    /// [`Group::new_scoped`] with the names of the tasks, as `tasks![scoped; ...]` writes them.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn with_names_scoped(
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: impl IntoIterator<IntoIter = I>,
+    ) -> Self {
+        let engine = Engine::InPlace(InPlace::new());
+        Group::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
     }
 }
 
@@ -427,57 +439,17 @@ where
         mode: M,
         limit: usize,
         tasks: I,
-        spawn: Spawner<I::Item, K>,
+        engine: Engine<I::Item, K>,
     ) -> Self {
-        if limit == 0 {
-            panic!(
-                "the limit of this group is 0, so none of its tasks could ever start: give a \
-                 limit of 1 or more (`tasks![limit = n; ...]` with n computed as 0?)"
-            );
-        }
-        let mut group = Group {
-            what,
-            source: tasks.fuse(),
-            limit,
-            spawn,
-            running: Running::new(),
-            next_index: 0,
-            names,
-            mode,
-            deadline: None,
-            owner: LoopOwner::current(),
-            ending: None,
-        };
-        // The tasks start when the group is created, as asyncio's `create_task` starts them.
-        group.fill();
-        if M::NEEDS_A_TASK && group.running.len() == 0 {
+        let feed = Feed::new(what, names, limit, tasks, engine);
+        if M::NEEDS_A_TASK && feed.running() == 0 {
             panic!("this race has no task to race (its iterator was empty): a race needs one");
         }
-        group
-    }
-
-    /// Starts tasks from the source until `limit` run.
-    #[track_caller]
-    fn fill(&mut self) {
-        while self.running.len() < self.limit {
-            let Some(future) = self.source.next() else {
-                break;
-            };
-            let index = self.next_index;
-            self.next_index += 1;
-            let hooks = self.running.next_slot();
-            let task = (self.spawn)(
-                self.what,
-                &mut self.running.canceller,
-                Member::new(future, hooks),
-            );
-            self.running.insert(index, task);
+        Group {
+            feed,
+            mode,
+            ending: None,
         }
-    }
-
-    /// Whether every task of the source has started and arrived.
-    fn all_arrived(&mut self) -> bool {
-        self.running.len() == 0 && self.source.next().is_none()
     }
 
     /// Hands task `index`'s outcome to the mode; `Some` ends the group.
@@ -490,8 +462,8 @@ where
             Outcome::Output(output) => self.mode.output(index, output).map(Ending::Output),
             Outcome::Panicked(payload) if M::PANICS_FAIL_GROUP => Some(Ending::Panic(payload)),
             outcome => {
-                let names = &self.names;
-                let Err(error) = outcome.into_result(|| names.name(index)) else {
+                let feed = &self.feed;
+                let Err(error) = outcome.into_result(|| feed.name(index)) else {
                     return None;
                 };
                 self.mode.failed(index, error).map(Ending::Output)
@@ -504,13 +476,13 @@ where
     /// and its task expressions have side effects), so they have no outcome.
     fn time_out(&mut self, cx: &mut Context<'_>) -> Ending<M::Output> {
         // Tasks that finished before the deadline keep their outcomes.
-        while let Poll::Ready((index, outcome)) = self.running.poll_next(cx) {
+        while let Some((index, outcome)) = self.feed.poll_finished(cx) {
             if let Some(ending) = self.arrive(index, outcome) {
                 return ending;
             }
         }
-        for index in self.running.indexes() {
-            let error = TaskError::new(self.names.name(index), TaskErrorKind::TimedOut);
+        for index in self.feed.indexes() {
+            let error = TaskError::new(self.feed.name(index), TaskErrorKind::TimedOut);
             if let Some(output) = self.mode.failed(index, error) {
                 return Ending::Output(output);
             }
@@ -521,46 +493,16 @@ where
     /// Ends the group: the tasks still running are cancelled; `Ready` once every one of their
     /// futures is gone.
     fn end(&mut self, ending: Ending<M::Output>, cx: &mut Context<'_>) -> Poll<M::Output> {
-        self.running.cancel();
+        self.feed.cancel();
         self.ending = Some(ending);
         self.poll_ending(cx)
     }
 
     fn poll_ending(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
-        std::task::ready!(self.running.poll_gone(cx));
+        std::task::ready!(self.feed.poll_gone(cx));
         match self.ending.take() {
             Some(ending) => Poll::Ready(ending.finish()),
             None => panic!("a task group was polled after it returned its output"),
-        }
-    }
-
-    /// Takes what is ready; `Ready` once the group has its output.
-    fn poll_tasks(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
-        if self.ending.is_some() {
-            return self.poll_ending(cx);
-        }
-        if let Some(deadline) = &mut self.deadline {
-            if Pin::new(deadline).poll(cx).is_ready() {
-                let ending = self.time_out(cx);
-                return self.end(ending, cx);
-            }
-        }
-        loop {
-            self.fill();
-            match self.running.poll_next(cx) {
-                Poll::Ready((index, outcome)) => {
-                    if let Some(ending) = self.arrive(index, outcome) {
-                        return self.end(ending, cx);
-                    }
-                }
-                Poll::Pending => {
-                    if self.all_arrived() {
-                        let ending = Ending::Output(self.mode.finish());
-                        return self.end(ending, cx);
-                    }
-                    return Poll::Pending;
-                }
-            }
         }
     }
 }
@@ -579,7 +521,7 @@ where
     /// Only [`Settle`] reports timed-out tasks as outcomes; for another mode, wrap the group in
     /// [`timeout`](crate::timeout), which gives `Err(Elapsed)` and cancels the tasks.
     pub fn deadline_after(mut self, duration: Duration) -> Self {
-        self.deadline = Some(sleep(duration));
+        self.feed.set_deadline(duration);
         self
     }
 }
@@ -595,13 +537,26 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M::Output> {
         let this = &mut *self;
-        let outcome = this.poll_tasks(cx);
-        if outcome.is_pending() {
-            if let Some(owner) = &this.owner {
-                owner.check("a `tasks![]` group");
+        if this.ending.is_some() {
+            return this.poll_ending(cx);
+        }
+        if this.feed.poll_deadline(cx) {
+            let ending = this.time_out(cx);
+            return this.end(ending, cx);
+        }
+        loop {
+            match std::task::ready!(this.feed.poll_outcome(cx)) {
+                Some((index, outcome)) => {
+                    if let Some(ending) = this.arrive(index, outcome) {
+                        return this.end(ending, cx);
+                    }
+                }
+                None => {
+                    let ending = Ending::Output(this.mode.finish());
+                    return this.end(ending, cx);
+                }
             }
         }
-        outcome
     }
 }
 
@@ -611,9 +566,9 @@ where
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Group")
-            .field("running", &self.running.len())
-            .field("started", &self.next_index)
-            .field("limit", &self.limit)
+            .field("running", &self.feed.running())
+            .field("started", &self.feed.started())
+            .field("limit", &self.feed.limit())
             .finish_non_exhaustive()
     }
 }

@@ -133,8 +133,15 @@ impl<T, L: Link> Running<T, L> {
     /// Takes the outcome of the next task that finished, in the order they finished: `Pending`
     /// (having registered the waker) when none did since.
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<T>)> {
+        // The list is refilled once per call: a late slot's output may stay pending for the
+        // whole of this poll (tokio's cooperative budget), and looping on it would spin.
+        let mut refilled = false;
         loop {
             if self.cursor == self.finished.len() {
+                if refilled {
+                    return Poll::Pending;
+                }
+                refilled = true;
                 self.finished.clear();
                 self.cursor = 0;
                 // The late ones first: they finished before the others.

@@ -412,6 +412,19 @@ pub struct LocalGroupFuture<T>(pub Pin<Box<dyn Future<Output = T> + 'static>>);
 #[must_use = "a tasks![] group cancels its tasks when dropped; `.await` it to wait for them"]
 pub struct SendGroupFuture<T>(pub Pin<Box<dyn Future<Output = T> + Send + 'static>>);
 
+/// The future of a `tasks![scoped; a, b]` group, whose tasks may borrow for `'a`.
+#[doc(hidden)]
+#[must_use = "a tasks![] group does nothing unless `.await`ed"]
+pub struct ScopedGroupFuture<'a, T>(pub Pin<Box<dyn Future<Output = T> + 'a>>);
+
+impl<T> Future for ScopedGroupFuture<'_, T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
 impl<T> Future for LocalGroupFuture<T> {
     type Output = T;
 

@@ -1,0 +1,281 @@
+//! What the groups that take outcomes as tasks finish share: [`Feed`], which starts the tasks of a
+//! source (an iterator, consumed lazily under a limit) on an [`Engine`] and hands out their
+//! outcomes in the order they finish. [`Group`](super::Group) makes a mode's output of them,
+//! [`GroupStream`](super::GroupStream) a stream.
+//!
+//! The engine is `Spawned` (each task a task of the runtime, see `running`) or `InPlace` (the
+//! group polls the tasks itself, for `scoped` groups, see `in_place`).
+
+use std::future::Future;
+use std::iter::Fuse;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::in_place::InPlace;
+use super::running::{Outcome, Running, SlotMember};
+use super::{GroupKind, KindCanceller, Member, Names};
+use crate::event_loop::LoopOwner;
+use crate::task::handle::RawHandle;
+use crate::time::{sleep, Sleep};
+
+/// A task's outcome as it arrives, with the task's index.
+pub(crate) type Arrival<F> = (usize, Outcome<<F as Future>::Output>);
+
+/// A member task of a group of futures `F` and kind `K`.
+pub(crate) type ModeMember<F, K> = SlotMember<F, <K as GroupKind>::Link>;
+
+/// The handle to a member task: its output, or its panic's payload.
+type MemberHandle<F> = RawHandle<Result<<F as Future>::Output, super::Payload>>;
+
+/// Starts a member: the group's kind's spawn, chosen when the group is made (where the bounds
+/// of the kind are known). The name is what the user called, for the panic when no runtime runs
+/// here.
+pub(crate) type Spawner<F, K> =
+    fn(&'static str, &mut KindCanceller<K>, ModeMember<F, K>) -> MemberHandle<F>;
+
+/// How a group runs its tasks.
+pub(crate) enum Engine<F: Future, K: GroupKind> {
+    /// As tasks of the runtime.
+    Spawned {
+        running: Running<F::Output, K::Link>,
+        spawn: Spawner<F, K>,
+    },
+    /// Polled in place, by the group (`scoped`).
+    InPlace(InPlace<F>),
+}
+
+impl<F: Future, K: GroupKind> Engine<F, K> {
+    /// Spawned with `spawn`.
+    pub(crate) fn spawned(spawn: Spawner<F, K>) -> Self {
+        Engine::Spawned {
+            running: Running::new(),
+            spawn,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Engine::Spawned { running, .. } => running.len(),
+            Engine::InPlace(tasks) => tasks.len(),
+        }
+    }
+
+    /// Starts `future` as task `index`. `polling` tells whether the group is being polled: a
+    /// task polled in place is then polled at once, else at the group's next poll.
+    #[track_caller]
+    fn start(&mut self, what: &'static str, index: usize, future: F, polling: bool) {
+        match self {
+            Engine::Spawned { running, spawn } => {
+                let hooks = running.next_slot();
+                let task = spawn(what, &mut running.canceller, Member::new(future, hooks));
+                running.insert(index, task);
+            }
+            Engine::InPlace(tasks) if polling => tasks.start(index, future),
+            Engine::InPlace(tasks) => tasks.insert(index, future),
+        }
+    }
+
+    /// Whether outcomes of tasks polled in place wait to be taken (then no more tasks start
+    /// before they are: the group takes them first).
+    fn has_outcomes(&self) -> bool {
+        match self {
+            Engine::Spawned { .. } => false,
+            Engine::InPlace(tasks) => tasks.has_outcomes(),
+        }
+    }
+
+    fn is_in_place(&self) -> bool {
+        matches!(self, Engine::InPlace(_))
+    }
+
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<F::Output>)> {
+        match self {
+            Engine::Spawned { running, .. } => running.poll_next(cx),
+            Engine::InPlace(tasks) => tasks.poll_next(cx),
+        }
+    }
+
+    fn indexes(&self) -> Vec<usize> {
+        match self {
+            Engine::Spawned { running, .. } => running.indexes(),
+            Engine::InPlace(tasks) => tasks.indexes(),
+        }
+    }
+
+    fn cancel(&mut self) {
+        match self {
+            Engine::Spawned { running, .. } => running.cancel(),
+            Engine::InPlace(tasks) => tasks.cancel(),
+        }
+    }
+
+    fn poll_gone(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        match self {
+            Engine::Spawned { running, .. } => running.poll_gone(cx),
+            Engine::InPlace(_) => Poll::Ready(()),
+        }
+    }
+}
+
+/// The tasks of a source, started under a limit, and their outcomes as they finish.
+pub(crate) struct Feed<I: Iterator, K: GroupKind>
+where
+    I::Item: Future,
+{
+    /// What the user called, for the panic when no runtime runs here.
+    what: &'static str,
+    source: Fuse<I>,
+    limit: usize,
+    engine: Engine<I::Item, K>,
+    next_index: usize,
+    names: Names,
+    /// When the group's timeout expires, if it has one.
+    deadline: Option<Sleep>,
+    /// The event loop that runs the tasks, when one does.
+    owner: Option<LoopOwner>,
+}
+
+impl<I: Iterator, K: GroupKind> Feed<I, K>
+where
+    I::Item: Future,
+{
+    /// Starts up to `limit` of the tasks.
+    ///
+    /// # Panics
+    ///
+    /// When `limit` is 0 (no task could ever start), and when no runtime runs on this thread.
+    #[track_caller]
+    pub(crate) fn new(
+        what: &'static str,
+        names: Names,
+        limit: usize,
+        tasks: I,
+        engine: Engine<I::Item, K>,
+    ) -> Self {
+        if limit == 0 {
+            panic!(
+                "the limit of this group is 0, so none of its tasks could ever start: give a \
+                 limit of 1 or more (`tasks![limit = n; ...]` with n computed as 0?)"
+            );
+        }
+        let mut feed = Feed {
+            what,
+            source: tasks.fuse(),
+            limit,
+            engine,
+            next_index: 0,
+            names,
+            deadline: None,
+            owner: LoopOwner::current(),
+        };
+        // Spawned tasks start when the group is created, as asyncio's `create_task` starts
+        // them. Tasks polled in place start when the group is first polled: the first is taken
+        // now (so that an empty source is known), the others then, one after the other.
+        if feed.engine.is_in_place() {
+            if let Some(future) = feed.source.next() {
+                feed.next_index = 1;
+                feed.engine.start(what, 0, future, false);
+            }
+        } else {
+            feed.fill(false);
+        }
+        feed
+    }
+
+    /// How many tasks are running (or finished, their outcomes not taken yet).
+    pub(crate) fn running(&self) -> usize {
+        self.engine.len()
+    }
+
+    /// How many tasks were started.
+    pub(crate) fn started(&self) -> usize {
+        self.next_index
+    }
+
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The name of task `index`, for its [`TaskError`](crate::TaskError).
+    pub(crate) fn name(&self, index: usize) -> String {
+        self.names.name(index)
+    }
+
+    /// Gives up on the tasks still unfinished `duration` from now.
+    pub(crate) fn set_deadline(&mut self, duration: Duration) {
+        self.deadline = Some(sleep(duration));
+    }
+
+    /// Whether the deadline has expired.
+    pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> bool {
+        match &mut self.deadline {
+            Some(deadline) => Pin::new(deadline).poll(cx).is_ready(),
+            None => false,
+        }
+    }
+
+    /// Starts tasks from the source until `limit` run (or, in place, until one finished).
+    #[track_caller]
+    fn fill(&mut self, polling: bool) {
+        while self.engine.len() < self.limit && !self.engine.has_outcomes() {
+            let Some(future) = self.source.next() else {
+                break;
+            };
+            let index = self.next_index;
+            self.next_index += 1;
+            self.engine.start(self.what, index, future, polling);
+        }
+    }
+
+    /// The outcome of the next task to finish (`Some`), starting the next tasks of the source as
+    /// running ones finish; `None` once every task has finished and been taken.
+    pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<Arrival<I::Item>>> {
+        self.fill(true);
+        match self.engine.poll_next(cx) {
+            Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
+            Poll::Pending if self.engine.len() == 0 && self.source.next().is_none() => {
+                Poll::Ready(None)
+            }
+            Poll::Pending => {
+                if let Some(owner) = &self.owner {
+                    owner.check("a `tasks![]` group");
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Starts the next tasks in the slots that outcomes freed: what a stream does before it
+    /// hands out an item, so that they run while its consumer takes its time with the item (a
+    /// group goes on polling and starts them anyway). Not before the caller has seen the
+    /// outcome: one that ends the group must start nothing more.
+    #[track_caller]
+    pub(crate) fn refill(&mut self) {
+        self.fill(true);
+    }
+
+    /// The outcomes of the tasks that finished already, without waiting.
+    pub(crate) fn poll_finished(&mut self, cx: &mut Context<'_>) -> Option<Arrival<I::Item>> {
+        match self.engine.poll_next(cx) {
+            Poll::Ready(outcome) => Some(outcome),
+            Poll::Pending => None,
+        }
+    }
+
+    /// The indexes of the tasks still running, in written order.
+    pub(crate) fn indexes(&self) -> Vec<usize> {
+        self.engine.indexes()
+    }
+
+    /// Cancels the tasks still running; items of the source that were not started stay in it.
+    pub(crate) fn cancel(&mut self) {
+        self.engine.cancel();
+        self.deadline = None;
+    }
+
+    /// Whether every cancelled task's future is gone; registers the waker when not.
+    pub(crate) fn poll_gone(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.engine.poll_gone(cx)
+    }
+}

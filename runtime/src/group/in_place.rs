@@ -1,0 +1,207 @@
+//! The engine of `scoped` groups: the group polls its tasks itself, in place, instead of
+//! spawning them. So the tasks may borrow from the caller (no `'static`, no `move`, no clones):
+//! they live inside the group, which the borrow checker keeps within the borrows' lifetime.
+//! They start when the group is first polled and never leave its thread.
+//!
+//! Each slot has a waker of its own, which queues the slot and wakes the group: a poll of the
+//! group polls only the tasks woken since the last one (as `FuturesUnordered` does), each once,
+//! so a task that wakes itself at once cannot starve the others or the runtime.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+
+use atomic_waker::AtomicWaker;
+
+use super::running::Outcome;
+use crate::unwind::drop_quietly;
+
+/// The slots woken since the group's last poll, and the group's waker.
+#[derive(Default)]
+struct ReadyQueue {
+    woken: Mutex<Vec<usize>>,
+    group: AtomicWaker,
+}
+
+/// The waker of one slot: queues the slot (once until it is polled) and wakes the group. A
+/// waker kept from a slot's earlier task at most polls the slot's next task once for nothing.
+struct SlotWaker {
+    slot: usize,
+    queued: AtomicBool,
+    queue: Arc<ReadyQueue>,
+}
+
+impl Wake for SlotWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.queued.swap(true, Ordering::AcqRel) {
+            self.queue
+                .woken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(self.slot);
+            self.queue.group.wake();
+        }
+    }
+}
+
+/// A task of the group: its index in the group, and its future.
+type Task<F> = (usize, Pin<Box<F>>);
+
+/// The tasks of a `scoped` group, polled in place.
+pub(crate) struct InPlace<F: Future> {
+    tasks: Vec<Option<Task<F>>>,
+    /// One waker per slot, kept for the slot's next tasks.
+    wakers: Vec<(Arc<SlotWaker>, Waker)>,
+    free: Vec<usize>,
+    queue: Arc<ReadyQueue>,
+    /// The slots to poll in this pass (taken from the queue), reused from pass to pass.
+    polling: Vec<usize>,
+    /// Outcomes of this pass not handed out yet.
+    done: VecDeque<(usize, Outcome<F::Output>)>,
+    running: usize,
+}
+
+impl<F: Future> InPlace<F> {
+    pub(crate) fn new() -> InPlace<F> {
+        InPlace {
+            tasks: Vec::new(),
+            wakers: Vec::new(),
+            free: Vec::new(),
+            queue: Arc::default(),
+            polling: Vec::new(),
+            done: VecDeque::new(),
+            running: 0,
+        }
+    }
+
+    /// How many tasks are running (or finished and not taken yet).
+    pub(crate) fn len(&self) -> usize {
+        self.running
+    }
+
+    /// A free slot (its waker made with it the first time).
+    fn slot(&mut self) -> usize {
+        if let Some(slot) = self.free.pop() {
+            return slot;
+        }
+        let slot = self.tasks.len();
+        self.tasks.push(None);
+        let waker = Arc::new(SlotWaker {
+            slot,
+            queued: AtomicBool::new(false),
+            queue: self.queue.clone(),
+        });
+        self.wakers.push((waker.clone(), Waker::from(waker)));
+        slot
+    }
+
+    /// Adds `future` as task `index`; it is polled at the group's next poll.
+    pub(crate) fn insert(&mut self, index: usize, future: F) {
+        let slot = self.slot();
+        self.tasks[slot] = Some((index, Box::pin(future)));
+        self.running += 1;
+        // Queued without a wake-up: the group is polled after this anyway (a task is inserted
+        // when the group is made, and its first poll comes).
+        let (waker, _) = &self.wakers[slot];
+        if !waker.queued.swap(true, Ordering::AcqRel) {
+            self.polling.push(slot);
+        }
+    }
+
+    /// Adds `future` as task `index` and polls it at once (the group is being polled). A task
+    /// that finishes at its first poll gives its slot back at once: a million trivial tasks
+    /// take one slot, not a million.
+    pub(crate) fn start(&mut self, index: usize, future: F) {
+        let slot = self.slot();
+        self.tasks[slot] = Some((index, Box::pin(future)));
+        self.running += 1;
+        self.poll_slot(slot);
+    }
+
+    /// Whether outcomes wait to be taken.
+    pub(crate) fn has_outcomes(&self) -> bool {
+        !self.done.is_empty()
+    }
+
+    /// Polls the task in `slot` once; queues its outcome if it finished.
+    fn poll_slot(&mut self, slot: usize) {
+        let (waker, task_waker) = &self.wakers[slot];
+        waker.queued.store(false, Ordering::Release);
+        let Some((index, future)) = self.tasks[slot].as_mut() else {
+            return; // finished or cancelled meanwhile
+        };
+        let mut task_cx = Context::from_waker(task_waker);
+        let outcome = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut task_cx))) {
+            Ok(Poll::Pending) => return,
+            Ok(Poll::Ready(output)) => Outcome::Output(output),
+            Err(payload) => Outcome::Panicked(payload),
+        };
+        let index = *index;
+        if let Some(task) = self.tasks[slot].take() {
+            drop_quietly(task);
+        }
+        self.free.push(slot);
+        self.running -= 1;
+        self.done.push_back((index, outcome));
+    }
+
+    /// Polls the tasks woken since the last pass, each once; gives the outcome of the next task
+    /// that finished, in the order they did.
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<F::Output>)> {
+        if let Some(outcome) = self.done.pop_front() {
+            return Poll::Ready(outcome);
+        }
+        // Registered before the queue is taken: a task woken after the take wakes the group.
+        self.queue.group.register(cx.waker());
+        self.polling.append(
+            &mut self
+                .queue
+                .woken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let mut polling = std::mem::take(&mut self.polling);
+        for slot in polling.drain(..) {
+            self.poll_slot(slot);
+        }
+        self.polling = polling;
+        match self.done.pop_front() {
+            Some(outcome) => Poll::Ready(outcome),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The indexes of the tasks still running, in written order.
+    pub(crate) fn indexes(&self) -> Vec<usize> {
+        let mut indexes: Vec<usize> = self.tasks.iter().flatten().map(|(i, _)| *i).collect();
+        indexes.sort_unstable();
+        indexes
+    }
+
+    /// Drops every task still running, here and now.
+    pub(crate) fn cancel(&mut self) {
+        for task in &mut self.tasks {
+            if let Some(task) = task.take() {
+                drop_quietly(task);
+            }
+        }
+        self.free.clear();
+        self.free.extend((0..self.tasks.len()).rev());
+        self.running = 0;
+        self.done.clear();
+    }
+}
+
+impl<F: Future> Drop for InPlace<F> {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}

@@ -1,0 +1,450 @@
+//! `tasks![stream; ...]`: a group whose outcomes come as a stream, in the order its tasks finish
+//! (asyncio's `as_completed`), each with its task's index: [`GroupStream`].
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::panic::resume_unwind;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::feed::{Engine, Feed};
+use super::in_place::InPlace;
+use super::modes::sealed::Sealed;
+use super::running::Outcome;
+use super::{All, GroupKind, Local, Names, Payload, Scoped, Sendable, Settle, SpawnMember, Try};
+use crate::error::{TaskError, TaskErrorKind};
+
+/// What a [`GroupStream`] makes of each task's outcome: [`All`] (`(index, output)`; a panic
+/// cancels the rest and resumes at `next()`), [`Try`] (`Ok((index, value))`, or the first `Err`,
+/// which ends the stream), [`Settle`] (`(index, Ok(output))` or `(index, Err(TaskError))`; never
+/// fails). A race has one output, not a stream of them, so [`Race`](super::Race) is not one.
+/// Sealed.
+pub trait StreamMode<T>: Sealed {
+    /// What the stream yields.
+    type Item;
+
+    /// Whether a task's panic fails the stream (resumed at `next()`) rather than being an item.
+    const PANICS_FAIL_GROUP: bool = true;
+
+    /// Task `index` gave `output`: the item, and whether it ends the stream.
+    fn item(&mut self, index: usize, output: T) -> (Self::Item, bool);
+
+    /// Task `index` did not give its output. Modes whose panics fail the group see only tasks
+    /// dropped by their runtime here, which they report as a panic.
+    fn failed(&mut self, index: usize, error: TaskError) -> Self::Item {
+        let _ = index;
+        panic!("{error}")
+    }
+}
+
+impl<T> StreamMode<T> for All<T> {
+    type Item = (usize, T);
+
+    fn item(&mut self, index: usize, output: T) -> ((usize, T), bool) {
+        ((index, output), false)
+    }
+}
+
+impl<T, E> StreamMode<Result<T, E>> for Try<T, E> {
+    type Item = Result<(usize, T), E>;
+
+    fn item(&mut self, index: usize, output: Result<T, E>) -> (Self::Item, bool) {
+        match output {
+            Ok(value) => (Ok((index, value)), false),
+            Err(error) => (Err(error), true),
+        }
+    }
+}
+
+impl<T> StreamMode<T> for Settle<T> {
+    type Item = (usize, Result<T, TaskError>);
+    const PANICS_FAIL_GROUP: bool = false;
+
+    fn item(&mut self, index: usize, output: T) -> (Self::Item, bool) {
+        ((index, Ok(output)), false)
+    }
+
+    fn failed(&mut self, index: usize, error: TaskError) -> Self::Item {
+        (index, Err(error))
+    }
+}
+
+/// Where a stream is.
+enum State<Item> {
+    Running,
+    /// Decided (an `Err` under `try`, a panic, the timeout, the end, a cancel): once the
+    /// cancelled tasks' futures are gone, these items come, then the panic, then the end.
+    Closing {
+        items: VecDeque<Item>,
+        panic: Option<Payload>,
+    },
+    Done,
+}
+
+/// What an outcome makes.
+enum Step<Item> {
+    Item(Item),
+    End(Item),
+    Panic(Payload),
+}
+
+/// The outcomes of a group's tasks as they finish, each with its task's index (its place in the
+/// written order): what `tasks![stream; ...]` makes. Take them with the inherent
+/// [`next`](GroupStream::next) (no other crate needed), or as a [`futures_core::Stream`].
+///
+/// The tasks start as in any group (under `limit`, the next starts as soon as any running one
+/// finishes). The stream ends when every task has been yielded; under [`Try`], right after the
+/// first `Err`; without a mode, a task's panic resumes at `next()`. Each of these, and dropping
+/// the stream, cancels the tasks still running (their futures are dropped before the `Err` or
+/// the panic comes, or before the drop returns).
+///
+/// With a timeout ([`deadline_after`](GroupStream::deadline_after), `tasks![stream, timeout =
+/// D; ...]`), the stream ends when it expires: the tasks still running are cancelled; under
+/// [`Settle`] each of them is yielded first as a [`TaskErrorKind::TimedOut`] error, otherwise
+/// they are not yielded at all and [`timed_out`](GroupStream::timed_out) tells why the stream
+/// ended.
+///
+/// ```
+/// use jobloop_runtime::group::{All, GroupStream};
+/// use jobloop_runtime::{sleep, EventLoop};
+/// use std::time::Duration;
+///
+/// let order = EventLoop::new().block_on(async {
+///     let jobs = [30u64, 10, 20].map(|ms| async move {
+///         sleep(Duration::from_millis(ms)).await;
+///         ms
+///     });
+///     let mut done = GroupStream::new(All::default(), usize::MAX, jobs);
+///     let mut order = Vec::new();
+///     while let Some((index, ms)) = done.next().await {
+///         order.push((index, ms));
+///     }
+///     order
+/// });
+/// assert_eq!(order, [(1, 10), (2, 20), (0, 30)]); // as they finished
+/// ```
+#[must_use = "a GroupStream cancels its tasks when dropped; take its items with `.next().await`"]
+pub struct GroupStream<
+    I: Iterator,
+    M: StreamMode<<I::Item as Future>::Output>,
+    K: GroupKind = Local,
+> where
+    I::Item: Future,
+{
+    feed: Feed<I, K>,
+    mode: M,
+    state: State<M::Item>,
+    timed_out: bool,
+}
+
+// No field is pinned (see `Group`).
+impl<I: Iterator, M: StreamMode<<I::Item as Future>::Output>, K: GroupKind> Unpin
+    for GroupStream<I, M, K>
+where
+    I::Item: Future,
+{
+}
+
+impl<I, M> GroupStream<I, M, Local>
+where
+    I: Iterator,
+    I::Item: Future + 'static,
+    <I::Item as Future>::Output: 'static,
+    M: StreamMode<<I::Item as Future>::Output> + 'static,
+{
+    /// Starts up to `limit` of the `tasks` at once, on this thread, and the next one each time a
+    /// running one finishes; their outcomes come as they finish.
+    ///
+    /// # Panics
+    ///
+    /// When `limit` is 0, and when no jobloop runtime runs on this thread.
+    #[track_caller]
+    pub fn new(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
+        let engine = Engine::spawned(Local::spawn);
+        let what = "`GroupStream::new`";
+        GroupStream::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
+    }
+
+    /// [`GroupStream::new`] with the names of the tasks, as `tasks![]` writes them.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn with_names(
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: impl IntoIterator<IntoIter = I>,
+    ) -> Self {
+        let engine = Engine::spawned(Local::spawn);
+        GroupStream::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
+    }
+}
+
+impl<I, M> GroupStream<I, M, Sendable>
+where
+    I: Iterator,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
+    M: StreamMode<<I::Item as Future>::Output> + 'static,
+{
+    /// Like [`GroupStream::new`], for `Send` tasks that may run on any thread of the runtime.
+    #[track_caller]
+    pub fn new_send(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
+        let engine = Engine::spawned(Sendable::spawn);
+        let what = "`GroupStream::new_send`";
+        GroupStream::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
+    }
+
+    /// [`GroupStream::new_send`] with the names of the tasks, as `tasks![]` writes them.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn with_names_send(
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: impl IntoIterator<IntoIter = I>,
+    ) -> Self {
+        let engine = Engine::spawned(Sendable::spawn);
+        GroupStream::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
+    }
+}
+
+impl<I, M> GroupStream<I, M, Scoped>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: StreamMode<<I::Item as Future>::Output>,
+{
+    /// Like [`GroupStream::new`], for tasks the stream polls itself, which may borrow.
+    #[track_caller]
+    pub fn new_scoped(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
+        let engine = Engine::InPlace(InPlace::new());
+        let what = "`GroupStream::new_scoped`";
+        GroupStream::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
+    }
+
+    /// [`GroupStream::new_scoped`] with the names of the tasks, as `tasks![]` writes them.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn with_names_scoped(
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: impl IntoIterator<IntoIter = I>,
+    ) -> Self {
+        let engine = Engine::InPlace(InPlace::new());
+        GroupStream::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
+    }
+}
+
+impl<I, M, K> GroupStream<I, M, K>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: StreamMode<<I::Item as Future>::Output>,
+    K: GroupKind,
+{
+    #[track_caller]
+    fn start(
+        what: &'static str,
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: I,
+        engine: Engine<I::Item, K>,
+    ) -> Self {
+        GroupStream {
+            feed: Feed::new(what, names, limit, tasks, engine),
+            mode,
+            state: State::Running,
+            timed_out: false,
+        }
+    }
+
+    /// Ends the stream `duration` from now: see [`GroupStream`].
+    pub fn deadline_after(mut self, duration: Duration) -> Self {
+        self.feed.set_deadline(duration);
+        self
+    }
+
+    /// Whether the stream ended because its timeout expired.
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    /// How many tasks are running (or finished, and not yielded yet).
+    pub fn running(&self) -> usize {
+        self.feed.running()
+    }
+
+    /// The next outcome, in the order the tasks finish; `None` once the stream has ended.
+    ///
+    /// # Panics
+    ///
+    /// Without a mode, resumes the panic of a task (once the other tasks are cancelled).
+    // An inherent `next`, so that no other crate (nor trait import) is needed to take items.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Next<'_, Self> {
+        Next::new(self)
+    }
+
+    /// Cancels the tasks still running and ends the stream: returns once their futures are gone.
+    /// The items not yet taken are dropped.
+    pub async fn cancel(&mut self) {
+        self.close(VecDeque::new(), None);
+        std::future::poll_fn(|cx| self.feed.poll_gone(cx)).await;
+        self.state = State::Done;
+    }
+
+    fn close(&mut self, items: VecDeque<M::Item>, panic: Option<Payload>) {
+        self.feed.cancel();
+        self.state = State::Closing { items, panic };
+    }
+
+    fn step(
+        &mut self,
+        index: usize,
+        outcome: Outcome<<I::Item as Future>::Output>,
+    ) -> Step<M::Item> {
+        match outcome {
+            Outcome::Output(output) => match self.mode.item(index, output) {
+                (item, false) => Step::Item(item),
+                (item, true) => Step::End(item),
+            },
+            Outcome::Panicked(payload) if M::PANICS_FAIL_GROUP => Step::Panic(payload),
+            outcome => {
+                let feed = &self.feed;
+                match outcome.into_result(|| feed.name(index)) {
+                    Err(error) => Step::Item(self.mode.failed(index, error)),
+                    // Unreachable: outputs are handled above.
+                    Ok(output) => Step::Item(self.mode.item(index, output).0),
+                }
+            }
+        }
+    }
+
+    /// The deadline expired: the outcomes that finished before it come first, then (under
+    /// `settle`) the tasks still running, as timed out; then the end.
+    fn time_out(&mut self, cx: &mut Context<'_>) {
+        self.timed_out = true;
+        let mut items = VecDeque::new();
+        while let Some((index, outcome)) = self.feed.poll_finished(cx) {
+            match self.step(index, outcome) {
+                Step::Item(item) => items.push_back(item),
+                Step::End(item) => {
+                    items.push_back(item);
+                    return self.close(items, None);
+                }
+                Step::Panic(payload) => return self.close(items, Some(payload)),
+            }
+        }
+        if !M::PANICS_FAIL_GROUP {
+            for index in self.feed.indexes() {
+                let error = TaskError::new(self.feed.name(index), TaskErrorKind::TimedOut);
+                items.push_back(self.mode.failed(index, error));
+            }
+        }
+        self.close(items, None);
+    }
+
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<M::Item>> {
+        loop {
+            match &mut self.state {
+                State::Done => return Poll::Ready(None),
+                State::Closing { .. } => {
+                    std::task::ready!(self.feed.poll_gone(cx));
+                    let State::Closing { items, panic } = &mut self.state else {
+                        unreachable!("the state did not change");
+                    };
+                    if let Some(item) = items.pop_front() {
+                        return Poll::Ready(Some(item));
+                    }
+                    let panic = panic.take();
+                    self.state = State::Done;
+                    if let Some(payload) = panic {
+                        resume_unwind(payload);
+                    }
+                    return Poll::Ready(None);
+                }
+                State::Running => {
+                    if self.feed.poll_deadline(cx) {
+                        self.time_out(cx);
+                        continue;
+                    }
+                    let Some((index, outcome)) = std::task::ready!(self.feed.poll_outcome(cx))
+                    else {
+                        self.close(VecDeque::new(), None);
+                        continue;
+                    };
+                    match self.step(index, outcome) {
+                        Step::Item(item) => {
+                            self.feed.refill();
+                            return Poll::Ready(Some(item));
+                        }
+                        Step::End(item) => self.close(VecDeque::from([item]), None),
+                        Step::Panic(payload) => self.close(VecDeque::new(), Some(payload)),
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<I, M, K> futures_core::Stream for GroupStream<I, M, K>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: StreamMode<<I::Item as Future>::Output>,
+    K: GroupKind,
+{
+    type Item = M::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<M::Item>> {
+        self.poll_item(cx)
+    }
+}
+
+impl<I, M, K> fmt::Debug for GroupStream<I, M, K>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: StreamMode<<I::Item as Future>::Output>,
+    K: GroupKind,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GroupStream")
+            .field("running", &self.feed.running())
+            .field("started", &self.feed.started())
+            .field("limit", &self.feed.limit())
+            .field("timed_out", &self.timed_out)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of the next item of a stream: what [`GroupStream::next`] and
+/// [`TaskSet::next`](super::TaskSet::next) return.
+#[must_use = "futures do nothing unless you `.await` them"]
+pub struct Next<'a, S: ?Sized> {
+    stream: &'a mut S,
+}
+
+impl<'a, S: ?Sized> Next<'a, S> {
+    pub(crate) fn new(stream: &'a mut S) -> Self {
+        Next { stream }
+    }
+}
+
+impl<S: futures_core::Stream + Unpin + ?Sized> Future for Next<'_, S> {
+    type Output = Option<S::Item>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        Pin::new(&mut *self.stream).poll_next(cx)
+    }
+}
+
+impl<S: ?Sized> fmt::Debug for Next<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Next").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,11 @@
+async fn job(id: u32) -> u32 {
+    id
+}
+
+async fn run() {
+    let _ = jobloop::tasks![scoped, send; for id in 0..3 => job(id)];
+}
+
+fn main() {
+    let _ = run();
+}
