@@ -29,7 +29,7 @@ const DEFAULT_CASES: u32 = 2_000;
 // Vocabulary
 
 /// Identifiers, weighted towards the words the macros look at.
-const IDENTS: &str = "for in async fn send try settle race limit timeout runtime main self Self \
+const IDENTS: &str = "for in async fn send try settle race stream scoped limit timeout runtime main self Self \
     super crate pub const unsafe extern where impl move await let mut match if else loop return \
     dyn static type struct use mod union macro_rules test should_panic doc _ x xs a b job jobloop \
     EventLoop new tokio Result u8 Vec virtual_time";
@@ -171,6 +171,11 @@ const TASKS_SEEDS: &[&str] = &[
     "send, try, limit = 2, timeout = Duration::from_secs(1); a(), b()",
     "try, send; job(1), other(2)",
     "race, limit = 0; a()",
+    "stream, limit = 2; for x in xs => job(x)",
+    "stream, race; a(), b()",
+    "scoped, send, stream, try, timeout = d; for x in &xs => job(x)",
+    "scoped, scoped; a(), b()",
+    "stream = 1, scoped = 2; a()",
     "settle, timeout = 1; for x in xs => job(x)",
     "limit = 8, limit = 2, try, race; a()",
     "limit; timeout; a()",

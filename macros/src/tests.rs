@@ -135,6 +135,20 @@ fn tasks_list_form_with_mode() {
 }
 
 #[test]
+fn tasks_stream_and_scoped() {
+    check(
+        pretty_expr(tasks::expand(quote!(
+            stream, limit = 8; for u in urls => fetch(u)
+        ))),
+        expect_file!["../snapshots/tasks_for_stream_limit.rs"],
+    );
+    check(
+        pretty_expr(tasks::expand(quote!(scoped; load(&config), save(&mut cache)))),
+        expect_file!["../snapshots/tasks_list_scoped.rs"],
+    );
+}
+
+#[test]
 fn job_test_virtual_time() {
     let item = quote! {
         async fn clock() {
