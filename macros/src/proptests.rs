@@ -29,7 +29,8 @@ const DEFAULT_CASES: u32 = 2_000;
 // Vocabulary
 
 /// Identifiers, weighted towards the words the macros look at.
-const IDENTS: &str = "for in async fn send try settle race stream scoped limit timeout runtime main self Self \
+const IDENTS: &str =
+    "for in async fn send try settle race stream scoped limit timeout runtime main self Self \
     super crate pub const unsafe extern where impl move await let mut match if else loop return \
     dyn static type struct use mod union macro_rules test should_panic doc _ x xs a b job jobloop \
     EventLoop new tokio Result u8 Vec virtual_time";

@@ -143,7 +143,9 @@ fn tasks_stream_and_scoped() {
         expect_file!["../snapshots/tasks_for_stream_limit.rs"],
     );
     check(
-        pretty_expr(tasks::expand(quote!(scoped; load(&config), save(&mut cache)))),
+        pretty_expr(tasks::expand(
+            quote!(scoped; load(&config), save(&mut cache)),
+        )),
         expect_file!["../snapshots/tasks_list_scoped.rs"],
     );
 }
