@@ -51,12 +51,15 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use jobloop_runtime::{
-    group, now, sleep, sleep_until, spawn, spawn_send, timeout, yield_now, Elapsed, EventLoop,
-    JoinHandle, Runtime, SendTaskFuture, Sleep, TaskError, TaskErrorKind, TaskFuture, TaskGroup,
-    TaskSet, Timeout, YieldNow,
+    group, now, sleep, sleep_until, spawn, spawn_send, timeout, to_thread, yield_now, Elapsed,
+    EventLoop, JoinHandle, Runtime, SendTaskFuture, Sleep, TaskError, TaskErrorKind, TaskFuture,
+    TaskGroup, TaskSet, Timeout, ToThread, YieldNow,
 };
 
-pub use jobloop_runtime::net;
+pub use jobloop_runtime::{net, signal, thread_pool};
+
+#[cfg(feature = "toolkit")]
+pub use jobloop_runtime::sync;
 
 /// The [`Runtime`] trait and the runtimes jobloop can run on besides the embedded [`EventLoop`].
 ///
@@ -81,8 +84,11 @@ pub mod runtime {
 /// }
 /// ```
 ///
-/// The function becomes a plain `fn main` that creates a [`EventLoop`] and runs the body with
-/// [`EventLoop::block_on`]. The body may return `()`, `Result<(), E>` with `E: Debug` (the
+/// The function becomes a plain `fn main` that creates a [`EventLoop`] and runs the body on it
+/// with [`signal::run_main`]: on Ctrl-C (SIGINT) or SIGTERM, the body is cancelled (every group
+/// and task beneath it is dropped, so every destructor runs), one line goes to stderr, and the
+/// program exits with 130 (143 for SIGTERM), as `asyncio.run` does after a `KeyboardInterrupt`;
+/// a second signal during that cleanup exits at once. The body may return `()`, `Result<(), E>` with `E: Debug` (the
 /// error is printed and the exit code is 1), or any [`std::process::Termination`] type:
 ///
 /// ```no_run
@@ -99,6 +105,10 @@ pub mod runtime {
 /// - `runtime = EXPR`: run on `EXPR`, any value whose type implements [`Runtime`], instead of a
 ///   new [`EventLoop`]: `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]`. The
 ///   body then runs under [`Runtime::run`]. See [`runtime`] for the runtimes.
+/// - `signals = false`: Ctrl-C and SIGTERM do what they do without jobloop (the program stops
+///   at once, no destructor runs), for programs that catch them themselves. To react to Ctrl-C
+///   (stop accepting, finish what is in flight), `await` [`signal::ctrl_c`] instead: while a
+///   task waits there, Ctrl-C goes to it.
 ///
 /// The function must be an `async fn` without arguments, generics or `self`; anything else is a
 /// compile error that says what to write instead.

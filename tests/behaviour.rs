@@ -819,3 +819,40 @@ fn the_server_example_serves_every_client() {
         server_example::main().expect("the example runs");
     });
 }
+
+#[allow(dead_code)]
+#[path = "../examples/workers.rs"]
+mod workers_example;
+
+/// `examples/workers.rs`, asyncio's queue example: the workers drain the queue and `join`
+/// returns (in about a third of the total sleep time, with three workers).
+#[test]
+fn the_workers_example_runs() {
+    common::within(Duration::from_secs(60), workers_example::main);
+}
+
+/// The toolkit's handles and futures cross threads, so tasks on a multi-threaded runtime can
+/// share them (a queue of `Send` items is itself `Send + Sync`).
+#[cfg(feature = "toolkit")]
+#[test]
+fn toolkit_types_are_send_and_sync() {
+    use jobloop::sync::{Barrier, Event, Mutex, Queue, Semaphore, SemaphoreGuard};
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Queue<String>>();
+    send_sync::<Event>();
+    send_sync::<Mutex<Vec<u8>>>();
+    send_sync::<Semaphore>();
+    send_sync::<SemaphoreGuard>();
+    send_sync::<Barrier>();
+    let (queue, event, mutex) = (Queue::<String>::new(1), Event::new(), Mutex::new(0));
+    let (semaphore, barrier) = (Semaphore::new(1), Barrier::new(1));
+    send(&queue.put(String::new()));
+    send(&queue.get());
+    send(&queue.join());
+    send(&event.wait());
+    send(&mutex.lock());
+    send(&semaphore.acquire());
+    send(&barrier.wait());
+    send(&jobloop::to_thread(|| 1));
+}

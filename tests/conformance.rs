@@ -1039,6 +1039,223 @@ mod group_cases {
     }
 }
 
+/// asyncio's toolkit: `Queue`, `Event`, `Mutex`, `Semaphore`, `Barrier` and `to_thread`.
+mod toolkit_cases {
+    use super::*;
+    use jobloop::sync::{
+        Barrier, Event, Mutex as AsyncMutex, Queue, QueueShutDown, Semaphore, TryGetError,
+        TryPutError,
+    };
+    use jobloop::to_thread;
+
+    /// asyncio's queue example: workers take items, `join` waits until each is marked done,
+    /// then the workers are cancelled.
+    pub async fn a_queue_feeds_workers_and_join_waits_for_task_done() {
+        let queue = Queue::new(10);
+        let total = Arc::new(AtomicUsize::new(0));
+        let workers = tasks![send; for _ in 0..3 => {
+            let (queue, total) = (queue.clone(), total.clone());
+            async move {
+                loop {
+                    let n: usize = queue.get().await.expect("not shut down");
+                    sleep(Duration::from_millis(1)).await;
+                    total.fetch_add(n, Ordering::SeqCst);
+                    queue.task_done();
+                }
+            }
+        }];
+        for n in 1..=20 {
+            queue.put(n).await.unwrap();
+        }
+        queue.join().await;
+        assert_eq!(
+            total.load(Ordering::SeqCst),
+            210,
+            "every item was done before join returned"
+        );
+        assert!(queue.is_empty());
+        drop(workers); // cancelled, as asyncio's example cancels its workers
+    }
+
+    pub async fn a_full_queue_makes_put_wait_and_try_put_fail() {
+        let queue = Queue::new(2);
+        queue.put(1).await.unwrap();
+        queue.try_put(2).unwrap();
+        assert!(queue.is_full());
+        assert_eq!(queue.try_put(3), Err(TryPutError::Full(3)));
+        let putter = spawn_send({
+            let queue = queue.clone();
+            async move { queue.put(3).await }
+        });
+        sleep(Duration::from_millis(10)).await;
+        assert_eq!(queue.len(), 2, "the third put waits");
+        assert_eq!(queue.get().await, Ok(1));
+        assert_eq!(putter.await, Ok(()));
+        assert_eq!((queue.try_get(), queue.try_get()), (Ok(2), Ok(3)));
+        assert_eq!(queue.try_get(), Err(TryGetError::Empty));
+        // A cancelled put leaves no unfinished item behind: `join` does not wait for it.
+        let full = Queue::new(1);
+        full.put(0).await.unwrap();
+        let cancelled = jobloop::timeout(Duration::from_millis(5), full.put(1)).await;
+        assert!(cancelled.is_err());
+        assert_eq!(full.get().await, Ok(0));
+        full.task_done();
+        jobloop::timeout(Duration::from_secs(5), full.join())
+            .await
+            .expect("join returns");
+    }
+
+    pub async fn a_shut_down_queue_gives_its_items_then_fails() {
+        let queue = Queue::new(0);
+        queue.put("a").await.unwrap();
+        queue.put("b").await.unwrap();
+        let waiting = spawn_send({
+            let queue = Queue::<&str>::new(1);
+            let handle = queue.clone();
+            async move {
+                handle.put("x").await.unwrap();
+                let blocked = spawn_send({
+                    let queue = queue.clone();
+                    async move { queue.put("y").await }
+                });
+                sleep(Duration::from_millis(5)).await;
+                queue.shutdown();
+                blocked.await
+            }
+        });
+        assert_eq!(
+            waiting.await,
+            Err(QueueShutDown("y")),
+            "a waiting put gets its item back"
+        );
+        assert!(queue.shutdown());
+        assert_eq!(queue.put("c").await, Err(QueueShutDown("c")));
+        assert_eq!(queue.get().await, Ok("a"));
+        assert_eq!(queue.get().await, Ok("b"));
+        assert_eq!(queue.get().await, Err(QueueShutDown(())));
+        assert_eq!(queue.try_get(), Err(TryGetError::ShutDown));
+    }
+
+    pub async fn an_event_wakes_every_waiter() {
+        let event = Event::new();
+        let woken = tasks![send; for id in 0..3 => {
+            let event = event.clone();
+            async move {
+                event.wait().await;
+                id
+            }
+        }];
+        sleep(Duration::from_millis(5)).await;
+        assert!(!event.is_set());
+        event.set();
+        assert_eq!(woken.await, [0, 1, 2]);
+        event.wait().await; // set: at once
+        event.clear();
+        assert!(!event.is_set());
+        assert!(jobloop::timeout(Duration::from_millis(5), event.wait())
+            .await
+            .is_err());
+    }
+
+    pub async fn a_mutex_semaphore_and_barrier_coordinate_tasks() {
+        let data = Arc::new(AsyncMutex::new(Vec::new()));
+        tasks![send; for id in 0..4 => {
+            let data = data.clone();
+            async move {
+                let mut data = data.lock().await;
+                data.push(id);
+                sleep(Duration::from_millis(1)).await; // held across an await
+                data.push(id);
+            }
+        }]
+        .await;
+        let data = Arc::try_unwrap(data).unwrap().into_inner();
+        assert!(data.chunks(2).all(|pair| pair[0] == pair[1]), "{data:?}");
+
+        let permits = Semaphore::new(2);
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        tasks![send; for _ in 0..8 => {
+            let (permits, running, most) = (permits.clone(), running.clone(), most.clone());
+            async move {
+                let _permit = permits.acquire().await;
+                most.fetch_max(running.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                sleep(Duration::from_millis(2)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+            }
+        }]
+        .await;
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+        // A semaphore of 0 makes `acquire` wait, until permits are added.
+        let none = Semaphore::new(0);
+        assert!(jobloop::timeout(Duration::from_millis(5), none.acquire())
+            .await
+            .is_err());
+        none.add_permits(1);
+        drop(none.acquire().await);
+
+        let barrier = Barrier::new(3);
+        let leaders = tasks![send; for id in 0..3u64 => {
+            let barrier = barrier.clone();
+            async move {
+                sleep(Duration::from_millis(5 * id)).await;
+                barrier.wait().await.is_leader()
+            }
+        }]
+        .await;
+        assert_eq!(leaders.iter().filter(|leader| **leader).count(), 1);
+    }
+
+    /// `to_thread`: the loop keeps running other tasks while blocking work runs; a panic in the
+    /// work resumes at the `.await` with its payload.
+    pub async fn to_thread_keeps_the_runtime_running_and_resumes_panics() {
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let ticker = spawn_send({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    sleep(Duration::from_millis(5)).await;
+                    ticks.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        let sums = tasks![send; for n in 0..4u64 => to_thread(move || {
+            std::thread::sleep(Duration::from_millis(100)); // blocks its own thread only
+            n * 10
+        })]
+        .await;
+        assert_eq!(sums, [0, 10, 20, 30]);
+        assert!(
+            ticks.load(Ordering::SeqCst) >= 5,
+            "the ticker ran while the work blocked: {} ticks",
+            ticks.load(Ordering::SeqCst)
+        );
+        drop(ticker);
+        let caught = CatchPanic::new(to_thread(|| -> u32 { panic!("work failed") })).await;
+        assert_eq!(payload_message(caught.unwrap_err()), "work failed");
+    }
+
+    /// Waiting getters are served in the order they began to wait (single-threaded runtimes:
+    /// on a multi-threaded one, which woken getter runs first is up to its threads).
+    pub async fn waiting_getters_are_served_in_order() {
+        let queue = Queue::new(0);
+        let getters: Vec<_> = (0..3)
+            .map(|id| {
+                let queue = queue.clone();
+                spawn(async move { (id, queue.get().await.unwrap()) })
+            })
+            .collect();
+        sleep(Duration::from_millis(5)).await; // all three wait, in order
+        for item in ["first", "second", "third"] {
+            queue.try_put(item).unwrap();
+        }
+        let mut got = Vec::new();
+        for getter in getters {
+            got.push(getter.await);
+        }
+        assert_eq!(got, [(0, "first"), (1, "second"), (2, "third")]);
+    }
+}
+
 /// Faults that must not crash the process: destructors that panic while a runtime drops a task.
 /// Each case runs in a child process (this test binary, asked for one ignored test), because
 /// what it guards against is an abort, which would take the whole suite down.
@@ -1230,6 +1447,15 @@ macro_rules! conformance {
                 scoped_tasks_borrow,
                 scoped_tasks_start_when_polled_and_panics_reach_the_caller,
             );
+            case_tests!(
+                toolkit_cases:
+                a_queue_feeds_workers_and_join_waits_for_task_done,
+                a_full_queue_makes_put_wait_and_try_put_fail,
+                a_shut_down_queue_gives_its_items_then_fails,
+                an_event_wakes_every_waiter,
+                a_mutex_semaphore_and_barrier_coordinate_tasks,
+                to_thread_keeps_the_runtime_running_and_resumes_panics,
+            );
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {
                 let payload = catch_unwind(|| run(async { panic!("main failed") }));
@@ -1248,6 +1474,10 @@ macro_rules! conformance {
         #[test]
         fn jobs_start_in_order_then_end_in_order() {
             run(cases::jobs_start_in_order_then_end_in_order());
+        }
+        #[test]
+        fn waiting_getters_are_served_in_order() {
+            run(toolkit_cases::waiting_getters_are_served_in_order());
         }
         // On a multi-threaded runtime a woken task may run on another thread at once.
         #[test]

@@ -202,6 +202,9 @@ mod custom_runtime;
 
 /// How much the heap may grow between two identical runs: nothing jobloop keeps (16 KiB of
 /// slack for thread-local caches), or `slack` bytes for a runtime whose own parts keep capacity.
+/// One runtime at a time: the heap counter is shared by the tests of this file.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 fn check(name: &str, make: impl Fn() -> Box<dyn FnOnce(usize) -> Arc<Counters>>) {
     check_with_slack(name, 16 * 1024, make);
 }
@@ -211,8 +214,6 @@ fn check_with_slack(
     slack: usize,
     make: impl Fn() -> Box<dyn FnOnce(usize) -> Arc<Counters>>,
 ) {
-    // One runtime at a time: the heap counter is shared by the tests of this file.
-    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // The 10 % of tasks that panic would each print a message (and a backtrace), which the test
     // harness keeps in memory: silence them while measuring.
@@ -314,4 +315,61 @@ fn stress_on_the_custom_local_pool_runtime_loses_nothing() {
     check_with_slack("custom LocalPool", 256 * 1024, || {
         Box::new(|leaves| stress(custom_runtime::LocalPoolRuntime::new(), leaves))
     });
+}
+
+/// 1 000 000 items through a `Queue` of 100 between 8 producers and 8 consumers: every item is
+/// taken exactly once (a flag per item proves it), and `join` returns once all are done.
+async fn queue_stress(items: usize) {
+    use jobloop::sync::Queue;
+    let queue: Queue<usize> = Queue::new(100);
+    let seen: Arc<Vec<std::sync::atomic::AtomicBool>> =
+        Arc::new((0..items).map(|_| Default::default()).collect());
+    let duplicates = Arc::new(AtomicUsize::new(0));
+    let consumers = tasks![send; for _ in 0..8 => {
+        let (queue, seen, duplicates) = (queue.clone(), seen.clone(), duplicates.clone());
+        async move {
+            let mut taken = 0usize;
+            while let Ok(item) = queue.get().await {
+                if seen[item].swap(true, Ordering::Relaxed) {
+                    duplicates.fetch_add(1, Ordering::Relaxed);
+                }
+                taken += 1;
+                queue.task_done();
+            }
+            taken
+        }
+    }];
+    tasks![send; for producer in 0..8 => {
+        let queue = queue.clone();
+        async move {
+            for item in (producer..items).step_by(8) {
+                queue.put(item).await.expect("not shut down yet");
+            }
+        }
+    }]
+    .await;
+    queue.join().await;
+    queue.shutdown();
+    let taken: usize = consumers.await.iter().sum();
+    assert_eq!(taken, items, "every item was taken");
+    assert_eq!(
+        duplicates.load(Ordering::Relaxed),
+        0,
+        "no item was taken twice"
+    );
+    assert!(
+        seen.iter().all(|flag| flag.load(Ordering::Relaxed)),
+        "no item was lost"
+    );
+}
+
+#[test]
+fn a_million_items_through_a_queue_of_100_lose_nothing_on_every_runtime() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let items = 1_000_000;
+    EventLoop::new().run(queue_stress(items));
+    jobloop::runtime::Tokio::current_thread().run(queue_stress(items));
+    jobloop::runtime::Tokio::multi_thread(2).run(queue_stress(items));
+    jobloop::runtime::Smol::new().run(queue_stress(items));
+    custom_runtime::LocalPoolRuntime::new().run(queue_stress(items));
 }

@@ -1,6 +1,7 @@
 fn main() {
-    ::jobloop::EventLoop::new()
-        .block_on(async {
+    ::jobloop::signal::run_main(
+        ::jobloop::EventLoop::new(),
+        async {
             if false {
                 return ::jobloop::__private::returns::<()>();
             }
@@ -8,5 +9,6 @@ fn main() {
                 let out = jobloop::tasks![for id in 0..3 => job(id)].await;
                 println!("{out:?}");
             }
-        })
+        },
+    )
 }

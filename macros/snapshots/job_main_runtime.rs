@@ -1,6 +1,6 @@
 /// Documented main.
 fn main() -> Result<(), std::io::Error> {
-    ::jobloop::Runtime::run(
+    ::jobloop::signal::run_main(
         my::Runtime::new::<A, B>(4),
         async {
             if false {

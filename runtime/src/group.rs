@@ -10,7 +10,7 @@
 //! - `link`: what a group shares with its spawned members.
 //!
 //! Every spawned task of a group runs as its own task on the current runtime, inside one
-//! wrapper, [`Member`], which catches the task's panic and tells the group what it must know:
+//! wrapper, `Member`, which catches the task's panic and tells the group what it must know:
 //! that it finished (the groups that take outcomes as tasks finish), or a panic (the plain
 //! groups, whose panics fail the group whatever the task's place in the order). Once its future
 //! is dropped, it says so too: a group that ends early waits until every cancelled task's future

@@ -29,6 +29,9 @@
 //! | [`group`] | [`TaskGroup`] (the plain `tasks![]`), [`Group`](group::Group) (modes and options), [`GroupStream`](group::GroupStream) (`stream`), [`TaskSet`]; tasks spawned or polled in place (`scoped`) |
 //! | `time` | [`sleep`], [`sleep_until`], [`timeout`], [`yield_now`], [`now`] on whatever runtime is current |
 //! | [`runtime`] | the [`Runtime`] trait and the adapters: [`AnyRuntime`](runtime::AnyRuntime), `Tokio`, `Smol` |
+//! | [`sync`] | [`Queue`](sync::Queue), [`Event`](sync::Event), [`Mutex`](sync::Mutex), [`Semaphore`](sync::Semaphore), [`Barrier`](sync::Barrier) |
+//! | [`thread_pool`] | [`to_thread`]: blocking work on a pool, each runtime's own |
+//! | [`signal`] | Ctrl-C and SIGTERM: [`signal::run_main`] (`#[job_main]`), [`signal::ctrl_c`] |
 //! | `context` | which runtime runs on this thread: the link between the free functions and the runtimes |
 #![warn(missing_docs)]
 // One `unsafe` block in the whole crate, in `task/cancel.rs`, with its `SAFETY` comment.
@@ -41,7 +44,11 @@ pub mod group;
 pub mod net;
 mod primitives;
 pub mod runtime;
+pub mod signal;
+#[cfg(feature = "toolkit")]
+pub mod sync;
 mod task;
+pub mod thread_pool;
 mod time;
 mod unwind;
 
@@ -50,6 +57,7 @@ pub use event_loop::EventLoop;
 pub use group::{SendTaskFuture, TaskFuture, TaskGroup, TaskSet};
 pub use runtime::Runtime;
 pub use task::{spawn, spawn_send, JoinHandle};
+pub use thread_pool::{to_thread, ToThread};
 pub use time::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, YieldNow};
 
 /// Items used by the code that jobloop's macros generate. Not a public API: they may change in

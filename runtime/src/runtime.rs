@@ -3,11 +3,13 @@
 //! picks one when the program starts.
 
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Instant;
 
 use crate::context::{self, Current};
+pub use crate::thread_pool::BlockingWork;
 use crate::EventLoop;
 
 mod any;
@@ -106,6 +108,14 @@ pub trait Runtime: 'static {
 
     /// A future that completes at `deadline`, on the runtime's timer.
     fn sleep_until(&self, deadline: Instant) -> Timer;
+
+    /// Runs `work`, a closure that may block, on a thread where blocking is fine: what
+    /// [`to_thread`](crate::to_thread) calls. The default runs it on jobloop's own pool (at most
+    /// [`MAX_THREADS`](crate::thread_pool::MAX_THREADS) threads); a runtime with a blocking pool
+    /// of its own uses that. Returns an error when the work cannot run (no thread can be made).
+    fn spawn_blocking(&self, work: BlockingWork) -> io::Result<()> {
+        crate::thread_pool::spawn(work)
+    }
 
     /// The runtime's clock, which [`now`](crate::now) and [`sleep`](crate::sleep) read. The
     /// default is the real time; a runtime with a virtual clock returns its time.

@@ -60,6 +60,9 @@ pub(crate) struct EntryConfig {
     pub(crate) virtual_time: bool,
     /// `crate = path`: where jobloop is, when it is renamed or re-exported (default `::jobloop`).
     pub(crate) krate: Option<TokenStream>,
+    /// `signals = false` (main only): Ctrl-C and SIGTERM do not cancel the program; `None` when
+    /// not written.
+    pub(crate) signals: Option<bool>,
 }
 
 /// Whether `attr` is `#[test]` or another test attribute (`#[tokio::test]`, ...).

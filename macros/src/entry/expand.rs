@@ -28,7 +28,14 @@ pub(crate) fn function(entry: Entry, config: &EntryConfig, function: &FnItem) ->
         .runtime
         .as_ref()
         .map(|runtime| needs_feature(&krate, runtime));
+    // A program catches Ctrl-C and SIGTERM to cancel its main task (unless `signals = false`);
+    // a test does not.
+    let signals = entry == Entry::Main && config.signals != Some(false);
     let run = match (runtime, config.virtual_time) {
+        (runtime, false) if signals => {
+            let runtime = runtime.unwrap_or_else(|| quote!(#krate::EventLoop::new()));
+            quote! { #krate::signal::run_main(#runtime, #body) }
+        }
         (None, false) => quote! { #krate::EventLoop::new().block_on(#body) },
         (None, true) => {
             quote! { #krate::EventLoop::new().with_virtual_time().block_on(#body) }

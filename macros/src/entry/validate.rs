@@ -9,7 +9,7 @@ use crate::errors::Errors;
 /// The options each attribute accepts, for error messages.
 fn valid_options(entry: Entry) -> &'static str {
     match entry {
-        Entry::Main => "`runtime = <expression>`, `crate = <path>`",
+        Entry::Main => "`runtime = <expression>`, `signals = false`, `crate = <path>`",
         Entry::Test => "`runtime = <expression>`, `virtual_time`, `crate = <path>`",
     }
 }
@@ -54,6 +54,38 @@ pub(crate) fn config(
                     ));
                 } else {
                     config.krate = Some(option.value);
+                }
+            }
+            "signals" if entry == Entry::Test => errors.push(syn::Error::new(
+                option.name.span(),
+                "`signals` is for `#[job_main]`: a test does not catch Ctrl-C, remove it",
+            )),
+            "signals" => {
+                let value = option.value.to_string();
+                let flag = match value.as_str() {
+                    "false" => Some(false),
+                    "true" => Some(true),
+                    _ => None,
+                };
+                if config.signals.is_some() {
+                    errors.push(syn::Error::new(
+                        option.name.span(),
+                        "`signals` is given twice: keep one",
+                    ));
+                } else if let Some(flag) = flag {
+                    config.signals = Some(flag);
+                } else if option.value.is_empty() {
+                    errors.push(syn::Error::new(
+                        option.name.span(),
+                        "`signals` needs a value: write `signals = false` to let the program \
+                         handle Ctrl-C and SIGTERM itself",
+                    ));
+                } else {
+                    errors.push(syn::Error::new_spanned(
+                        &option.value,
+                        "`signals` is `true` (the default: Ctrl-C and SIGTERM cancel the main \
+                         task, then the program exits) or `false`: write `signals = false`",
+                    ));
                 }
             }
             "virtual_time" if entry == Entry::Main => errors.push(syn::Error::new(

@@ -1,9 +1,10 @@
 //! [`AnyRuntime`]: a runtime picked when the program starts.
 
 use std::future::Future;
+use std::io;
 use std::time::Instant;
 
-use super::{LocalTask, Runtime, SendTask, Timer};
+use super::{BlockingWork, LocalTask, Runtime, SendTask, Timer};
 use crate::EventLoop;
 
 /// One of the runtimes this build of jobloop supports, picked at run time: lets one program run
@@ -130,6 +131,10 @@ impl Runtime for AnyRuntime {
 
     fn now(&self) -> Instant {
         delegate!(self, runtime => runtime.now())
+    }
+
+    fn spawn_blocking(&self, work: BlockingWork) -> io::Result<()> {
+        delegate!(self, runtime => runtime.spawn_blocking(work))
     }
 
     #[track_caller]

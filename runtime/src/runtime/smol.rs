@@ -6,12 +6,13 @@
 
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::rc::Rc;
 use std::time::Instant;
 
 use async_executor::LocalExecutor;
 
-use super::{LocalTask, Runtime, SendTask, Timer};
+use super::{BlockingWork, LocalTask, Runtime, SendTask, Timer};
 use crate::context::{self, Current};
 use crate::unwind::{CatchDrop, Quiet};
 
@@ -98,6 +99,12 @@ impl Runtime for Smol {
         Box::pin(async move {
             async_io::Timer::at(deadline).await;
         })
+    }
+
+    /// smol's blocking pool (the `blocking` crate).
+    fn spawn_blocking(&self, work: BlockingWork) -> io::Result<()> {
+        blocking::unblock(work).detach();
+        Ok(())
     }
 
     /// [`block_on`](Runtime::block_on), which makes this executor the current runtime itself.

@@ -6,12 +6,13 @@
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::time::Instant;
 
 use tokio::runtime::{Builder, Handle};
 use tokio::task::LocalSet;
 
-use super::{LocalTask, Runtime, SendTask, Timer};
+use super::{BlockingWork, LocalTask, Runtime, SendTask, Timer};
 use crate::context::{self, Current};
 
 thread_local! {
@@ -147,6 +148,12 @@ impl Runtime for Tokio {
 
     fn sleep_until(&self, deadline: Instant) -> Timer {
         Box::pin(tokio::time::sleep_until(deadline.into()))
+    }
+
+    /// tokio's blocking pool (`spawn_blocking`).
+    fn spawn_blocking(&self, work: BlockingWork) -> io::Result<()> {
+        drop(self.runtime.spawn_blocking(work));
+        Ok(())
     }
 
     fn now(&self) -> Instant {

@@ -1,0 +1,268 @@
+//! Ctrl-C and SIGTERM. [`run_main`] (what `#[job_main]` runs) cancels the main future on the
+//! first signal, so that every group is dropped and every task's destructor runs, then exits
+//! with 130 (SIGINT) or 143 (SIGTERM), as `asyncio.run` does after a `KeyboardInterrupt`; a
+//! second signal during that cleanup exits at once. [`ctrl_c`] lets a program take Ctrl-C
+//! itself: while a task waits in it, Ctrl-C wakes that task instead.
+//!
+//! The signals are caught by signal-hook on a thread of their own (started at the first use),
+//! which wakes the runtime: nothing runs inside the signal handler but signal-hook's own
+//! async-signal-safe code. On Windows only Ctrl-C is caught (as SIGINT).
+
+use std::future::Future;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use atomic_waker::AtomicWaker;
+use signal_hook::consts::SIGINT;
+#[cfg(not(windows))]
+use signal_hook::consts::SIGTERM;
+
+use crate::Runtime;
+
+/// What the signal thread shares with the program.
+struct Signals {
+    /// Tasks waiting in [`ctrl_c`].
+    listeners: AtomicUsize,
+    /// How many Ctrl-Cs went to those tasks, and their wake-up.
+    ctrl_c_count: AtomicUsize,
+    ctrl_c: Mutex<Vec<Waker>>,
+    /// Whether [`run_main`] runs: then the first other signal cancels its future.
+    main_armed: AtomicBool,
+    /// The signal that interrupted the main future, 0 before one did.
+    interrupted: AtomicI32,
+    main: AtomicWaker,
+}
+
+static SIGNALS: Signals = Signals {
+    listeners: AtomicUsize::new(0),
+    ctrl_c_count: AtomicUsize::new(0),
+    ctrl_c: Mutex::new(Vec::new()),
+    main_armed: AtomicBool::new(false),
+    interrupted: AtomicI32::new(0),
+    main: AtomicWaker::new(),
+};
+
+/// Starts catching the signals, once; the error of that first start is kept.
+fn install() -> io::Result<&'static Signals> {
+    static INSTALLED: OnceLock<Result<(), (io::ErrorKind, String)>> = OnceLock::new();
+    match INSTALLED.get_or_init(|| catch().map_err(|error| (error.kind(), error.to_string()))) {
+        Ok(()) => Ok(&SIGNALS),
+        Err((kind, message)) => Err(io::Error::new(*kind, message.clone())),
+    }
+}
+
+#[cfg(not(windows))]
+fn catch() -> io::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new()
+        .name("jobloop-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                received(signal);
+            }
+        })?;
+    Ok(())
+}
+
+#[cfg(windows)]
+fn catch() -> io::Result<()> {
+    use std::sync::Arc;
+    // signal-hook has no signal iterator on Windows: a flag, looked at every 20 ms.
+    let flag = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(SIGINT, flag.clone())?;
+    std::thread::Builder::new()
+        .name("jobloop-signals".into())
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            if flag.swap(false, Ordering::AcqRel) {
+                received(SIGINT);
+            }
+        })?;
+    Ok(())
+}
+
+/// A signal arrived (on the signal thread).
+fn received(signal: i32) {
+    let signals = &SIGNALS;
+    if signal == SIGINT && signals.listeners.load(Ordering::Acquire) > 0 {
+        signals.ctrl_c_count.fetch_add(1, Ordering::AcqRel);
+        let waiters = std::mem::take(
+            &mut *signals
+                .ctrl_c
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        waiters.into_iter().for_each(Waker::wake);
+        return;
+    }
+    if signals.main_armed.load(Ordering::Acquire) {
+        if signals
+            .interrupted
+            .compare_exchange(0, signal, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            signals.main.wake();
+            return;
+        }
+        eprintln!(
+            "jobloop: {}: exiting now, before the cleanup ended",
+            name(signal)
+        );
+        std::process::exit(exit_code(signal));
+    }
+    // Nobody takes it: what the signal does by default.
+    default_action(signal);
+}
+
+#[cfg(not(windows))]
+fn default_action(signal: i32) {
+    if signal_hook::low_level::emulate_default_handler(signal).is_err() {
+        std::process::exit(exit_code(signal));
+    }
+}
+
+#[cfg(windows)]
+fn default_action(signal: i32) {
+    std::process::exit(exit_code(signal));
+}
+
+/// The exit status a shell expects after `signal`: 128 + its number (130 for SIGINT).
+fn exit_code(signal: i32) -> i32 {
+    128 + signal
+}
+
+fn name(signal: i32) -> &'static str {
+    #[cfg(not(windows))]
+    if signal == SIGTERM {
+        return "SIGTERM";
+    }
+    if signal == SIGINT {
+        "Ctrl-C (SIGINT)"
+    } else {
+        "a signal"
+    }
+}
+
+/// Waits for the next Ctrl-C (SIGINT). While a task waits here, Ctrl-C wakes it instead of
+/// cancelling the program's main future: a server can stop accepting and finish what it
+/// started; a Ctrl-C after every such task returned cancels the main future as usual (see
+/// [`run_main`]). asyncio's `loop.add_signal_handler(signal.SIGINT, ...)`.
+///
+/// # Errors
+///
+/// When the signal cannot be caught (the first call starts a thread that catches it).
+///
+/// ```no_run
+/// # jobloop_runtime::EventLoop::new().block_on(async {
+/// jobloop_runtime::signal::ctrl_c().await.expect("Ctrl-C can be caught");
+/// println!("Ctrl-C: finishing the requests in flight");
+/// # });
+/// ```
+pub async fn ctrl_c() -> io::Result<()> {
+    let signals = install()?;
+    signals.listeners.fetch_add(1, Ordering::AcqRel);
+    struct Listening(&'static Signals);
+    impl Drop for Listening {
+        fn drop(&mut self) {
+            self.0.listeners.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+    let _listening = Listening(signals);
+    let seen = signals.ctrl_c_count.load(Ordering::Acquire);
+    std::future::poll_fn(|cx| {
+        let mut waiters = signals
+            .ctrl_c
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Checked under the lock the signal thread takes to wake: no Ctrl-C is missed.
+        if signals.ctrl_c_count.load(Ordering::Acquire) != seen {
+            return Poll::Ready(Ok(()));
+        }
+        if !waiters.iter().any(|waiter| waiter.will_wake(cx.waker())) {
+            waiters.push(cx.waker().clone());
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Runs `main` on `runtime` as `#[job_main]` does: on the first Ctrl-C (SIGINT) or SIGTERM,
+/// `main` is cancelled (dropped, with every group and task beneath it: their destructors run),
+/// then the runtime is dropped (and the tasks left on it), one line goes to stderr, and the
+/// process exits with 130 (SIGINT) or 143 (SIGTERM). A second signal during that cleanup exits at
+/// once. `#[job_main(signals = false)]` runs `main` without this, for programs that handle
+/// signals themselves.
+///
+/// When the signals cannot be caught, `main` runs without this, after a line on stderr.
+///
+/// ```no_run
+/// use jobloop_runtime::{signal, sleep, EventLoop};
+/// use std::time::Duration;
+///
+/// // What `#[job_main] async fn main() { .. }` writes.
+/// fn main() {
+///     signal::run_main(EventLoop::new(), async {
+///         sleep(Duration::from_secs(30)).await; // Ctrl-C: cancelled here, exit status 130
+///     })
+/// }
+/// ```
+pub fn run_main<R: Runtime, F: Future>(runtime: R, main: F) -> F::Output {
+    let signals = match install() {
+        Ok(signals) => signals,
+        Err(error) => {
+            eprintln!("jobloop: Ctrl-C and SIGTERM will not cancel the program: {error}");
+            return runtime.run(main);
+        }
+    };
+    signals.main_armed.store(true, Ordering::Release);
+    let outcome = runtime.run(Interruptible {
+        main: Some(main),
+        signals,
+    });
+    match outcome {
+        Ok(output) => {
+            signals.main_armed.store(false, Ordering::Release);
+            output
+        }
+        Err(signal) => {
+            eprintln!(
+                "jobloop: {}: cancelled the main task and every task beneath it",
+                name(signal)
+            );
+            std::process::exit(exit_code(signal));
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The main future, dropped when a signal comes.
+    struct Interruptible<F> {
+        #[pin]
+        main: Option<F>,
+        signals: &'static Signals,
+    }
+}
+
+impl<F: Future> Future for Interruptible<F> {
+    type Output = Result<F::Output, i32>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        this.signals.main.register(cx.waker());
+        let signal = this.signals.interrupted.load(Ordering::Acquire);
+        if signal != 0 {
+            // Cancelled: every destructor beneath it runs now. One that panics is reported by
+            // the panic hook and the exit goes on.
+            let _ = catch_unwind(AssertUnwindSafe(|| this.main.set(None)));
+            return Poll::Ready(Err(signal));
+        }
+        match this.main.as_pin_mut() {
+            Some(main) => main.poll(cx).map(Ok),
+            None => Poll::Pending,
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! [`Event`]: asyncio's `Event`, on event-listener.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use event_listener::EventListener;
+
+/// A flag that tasks wait for (asyncio's `Event`): [`wait`](Event::wait) returns once it is
+/// [`set`](Event::set), at once if it is set already; [`clear`](Event::clear) resets it.
+///
+/// A cheap handle: clones share the same flag (`Send + Sync`).
+///
+/// ```
+/// use jobloop_runtime::sync::Event;
+/// use jobloop_runtime::{spawn, EventLoop};
+///
+/// EventLoop::new().block_on(async {
+///     let ready = Event::new();
+///     let waiter = spawn({
+///         let ready = ready.clone();
+///         async move {
+///             ready.wait().await;
+///             "went on"
+///         }
+///     });
+///     ready.set();
+///     assert_eq!(waiter.await, "went on");
+///     assert!(ready.is_set());
+/// });
+/// ```
+#[derive(Clone, Default)]
+pub struct Event {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    set: AtomicBool,
+    waiters: event_listener::Event,
+}
+
+impl Event {
+    /// A flag that is not set.
+    pub fn new() -> Event {
+        Event::default()
+    }
+
+    /// Sets the flag, waking every task that waits for it.
+    pub fn set(&self) {
+        self.inner.set.store(true, Ordering::Release);
+        self.inner.waiters.notify(usize::MAX);
+    }
+
+    /// Resets the flag: later [`wait`](Event::wait)s wait for the next [`set`](Event::set).
+    pub fn clear(&self) {
+        self.inner.set.store(false, Ordering::Release);
+    }
+
+    /// Whether the flag is set.
+    pub fn is_set(&self) -> bool {
+        self.inner.set.load(Ordering::Acquire)
+    }
+
+    /// Waits until the flag is set (returns at once if it is).
+    pub fn wait(&self) -> Wait<'_> {
+        Wait {
+            event: self,
+            listener: None,
+        }
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("set", &self.is_set())
+            .finish()
+    }
+}
+
+/// The future of [`Event::wait`].
+#[must_use = "futures do nothing unless you `.await` them"]
+pub struct Wait<'a> {
+    event: &'a Event,
+    listener: Option<EventListener>,
+}
+
+impl Future for Wait<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            if self.event.is_set() {
+                self.listener = None;
+                return Poll::Ready(());
+            }
+            match &mut self.listener {
+                // Listening, then checked again: a `set` in between is not missed.
+                None => self.listener = Some(self.event.inner.waiters.listen()),
+                Some(listener) => {
+                    std::task::ready!(Pin::new(listener).poll(cx));
+                    self.listener = None;
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Wait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wait").finish_non_exhaustive()
+    }
+}

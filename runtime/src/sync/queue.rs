@@ -1,0 +1,310 @@
+//! [`Queue`]: asyncio's `Queue`, on async-channel, with `task_done`/`join` and `shutdown`.
+
+use std::error::Error;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use event_listener::Event;
+
+/// A first-in first-out queue between tasks (asyncio's `Queue`): producers
+/// [`put`](Queue::put) items, consumers [`get`](Queue::get) them, and [`join`](Queue::join)
+/// waits until every item put has been marked done with [`task_done`](Queue::task_done).
+///
+/// A `Queue` is a cheap handle: clones share the same queue (`Send + Sync` when `T: Send`).
+/// With a `maxsize`, `put` waits while the queue is full; `get` waits while it is empty. Waiting
+/// getters are served in the order they began to wait, and so are waiting putters.
+///
+/// [`shutdown`](Queue::shutdown) (asyncio 3.13) ends it: `put` then fails with the item given
+/// back, and `get` gives the items left, then fails.
+///
+/// Items are never lost silently: one put stays in the queue until a `get` takes it or the last
+/// handle is dropped (with the items). A `put` on a full queue that no task will ever `get`
+/// from waits for ever, as in asyncio: `shutdown` ends such waits.
+///
+/// ```
+/// use jobloop_runtime::sync::Queue;
+/// use jobloop_runtime::{EventLoop, TaskGroup};
+///
+/// // asyncio: queue = asyncio.Queue(); workers get, work, task_done(); await queue.join()
+/// let total = EventLoop::new().block_on(async {
+///     let queue = Queue::new(10);
+///     let done = Queue::new(0);
+///     let mut workers = TaskGroup::new();
+///     for _ in 0..3 {
+///         let (queue, done) = (queue.clone(), done.clone());
+///         workers.spawn(async move {
+///             while let Ok(n) = queue.get().await {
+///                 done.put(n * 2).await.unwrap();
+///                 queue.task_done();
+///             }
+///         });
+///     }
+///     for n in 1..=10 {
+///         queue.put(n).await.unwrap();
+///     }
+///     queue.join().await; // every item put was taken and marked done
+///     queue.shutdown(); // the workers' `get` now fails: they end
+///     workers.await;
+///     let mut total = 0;
+///     while let Ok(n) = done.try_get() {
+///         total += n;
+///     }
+///     total
+/// });
+/// assert_eq!(total, 110);
+/// ```
+pub struct Queue<T> {
+    sender: async_channel::Sender<T>,
+    receiver: async_channel::Receiver<T>,
+    unfinished: Arc<Unfinished>,
+}
+
+/// The count of items put and not yet marked done, and who waits for it to reach 0.
+struct Unfinished {
+    count: AtomicUsize,
+    zero: Event,
+}
+
+impl<T> Queue<T> {
+    /// A queue that holds at most `maxsize` items; 0 means no bound (as in asyncio).
+    pub fn new(maxsize: usize) -> Queue<T> {
+        let (sender, receiver) = if maxsize == 0 {
+            async_channel::unbounded()
+        } else {
+            async_channel::bounded(maxsize)
+        };
+        Queue {
+            sender,
+            receiver,
+            unfinished: Arc::new(Unfinished {
+                count: AtomicUsize::new(0),
+                zero: Event::new(),
+            }),
+        }
+    }
+
+    /// Puts `item` at the back, waiting while the queue is full. After
+    /// [`shutdown`](Queue::shutdown), fails with the item given back.
+    pub async fn put(&self, item: T) -> Result<(), QueueShutDown<T>> {
+        // Counted before it is visible, so that a getter's `task_done` cannot come first; and
+        // uncounted if the put fails or is cancelled while it waits.
+        self.unfinished.count.fetch_add(1, Ordering::AcqRel);
+        let mut counted = Counted(Some(&self.unfinished));
+        let sent = self.sender.send(item).await;
+        match sent {
+            Ok(()) => {
+                counted.0 = None;
+                Ok(())
+            }
+            Err(async_channel::SendError(item)) => Err(QueueShutDown(item)),
+        }
+    }
+
+    /// Puts `item` at the back if there is room now.
+    pub fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
+        self.unfinished.count.fetch_add(1, Ordering::AcqRel);
+        self.sender.try_send(item).map_err(|error| {
+            self.unfinished.done_one();
+            match error {
+                async_channel::TrySendError::Full(item) => TryPutError::Full(item),
+                async_channel::TrySendError::Closed(item) => TryPutError::ShutDown(item),
+            }
+        })
+    }
+
+    /// Takes the item at the front, waiting while the queue is empty. After
+    /// [`shutdown`](Queue::shutdown), gives the items left, then fails.
+    pub async fn get(&self) -> Result<T, QueueShutDown> {
+        self.receiver.recv().await.map_err(|_| QueueShutDown(()))
+    }
+
+    /// Takes the item at the front if there is one now.
+    pub fn try_get(&self) -> Result<T, TryGetError> {
+        self.receiver.try_recv().map_err(|error| match error {
+            async_channel::TryRecvError::Empty => TryGetError::Empty,
+            async_channel::TryRecvError::Closed => TryGetError::ShutDown,
+        })
+    }
+
+    /// Marks one item taken with `get` as done: when every item put is done,
+    /// [`join`](Queue::join) returns.
+    ///
+    /// # Panics
+    ///
+    /// When called more times than items were put (asyncio raises `ValueError` then).
+    pub fn task_done(&self) {
+        let previous =
+            self.unfinished
+                .count
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+                    count.checked_sub(1)
+                });
+        match previous {
+            Ok(1) => {
+                self.unfinished.zero.notify(usize::MAX);
+            }
+            Ok(_) => {}
+            Err(_) => panic!(
+                "`Queue::task_done` was called more times than items were put: call it once per \
+                 item taken with `get`, after working on it"
+            ),
+        }
+    }
+
+    /// Waits until every item put has been marked done with [`task_done`](Queue::task_done)
+    /// (at once if none is unfinished).
+    pub async fn join(&self) {
+        loop {
+            if self.unfinished.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            let listener = self.unfinished.zero.listen();
+            // Checked again once listening: a `task_done` in between is not missed.
+            if self.unfinished.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            listener.await;
+        }
+    }
+
+    /// Shuts the queue down: `put` fails from now on (waiting putters too, their items given
+    /// back), and `get` gives the items left, then fails. Returns `false` if it was shut down
+    /// already.
+    pub fn shutdown(&self) -> bool {
+        self.sender.close()
+    }
+
+    /// Whether the queue was shut down.
+    pub fn is_shut_down(&self) -> bool {
+        self.sender.is_closed()
+    }
+
+    /// How many items are in the queue.
+    pub fn len(&self) -> usize {
+        self.sender.len()
+    }
+
+    /// Whether the queue holds no item.
+    pub fn is_empty(&self) -> bool {
+        self.sender.is_empty()
+    }
+
+    /// Whether the queue holds `maxsize` items (never, without a bound).
+    pub fn is_full(&self) -> bool {
+        self.sender.is_full()
+    }
+
+    /// The bound given to [`Queue::new`], 0 for none.
+    pub fn maxsize(&self) -> usize {
+        self.sender.capacity().unwrap_or(0)
+    }
+}
+
+/// An item counted as unfinished before its put completed: uncounted when dropped armed.
+struct Counted<'a>(Option<&'a Unfinished>);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        if let Some(unfinished) = self.0 {
+            unfinished.done_one();
+        }
+    }
+}
+
+impl Unfinished {
+    fn done_one(&self) {
+        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.zero.notify(usize::MAX);
+        }
+    }
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Queue {
+            sender: self.sender.clone(),
+            receiver: self.receiver.clone(),
+            unfinished: self.unfinished.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("len", &self.len())
+            .field("maxsize", &self.maxsize())
+            .field("unfinished", &self.unfinished.count.load(Ordering::Relaxed))
+            .field("shut_down", &self.is_shut_down())
+            .finish()
+    }
+}
+
+/// The queue was shut down: what `put` gives back (with the item) and `get` gives once it is
+/// empty (with `()`). asyncio's `QueueShutDown`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct QueueShutDown<T = ()>(pub T);
+
+impl<T> fmt::Debug for QueueShutDown<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("QueueShutDown(..)")
+    }
+}
+
+impl<T> fmt::Display for QueueShutDown<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the queue was shut down")
+    }
+}
+
+impl<T> Error for QueueShutDown<T> {}
+
+/// Why [`Queue::try_put`] failed; the item comes back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TryPutError<T> {
+    /// The queue is full.
+    Full(T),
+    /// The queue was shut down.
+    ShutDown(T),
+}
+
+impl<T> fmt::Debug for TryPutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryPutError::Full(_) => f.write_str("Full(..)"),
+            TryPutError::ShutDown(_) => f.write_str("ShutDown(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for TryPutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryPutError::Full(_) => f.write_str("the queue is full"),
+            TryPutError::ShutDown(_) => f.write_str("the queue was shut down"),
+        }
+    }
+}
+
+impl<T> Error for TryPutError<T> {}
+
+/// Why [`Queue::try_get`] failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TryGetError {
+    /// The queue is empty.
+    Empty,
+    /// The queue was shut down and is empty.
+    ShutDown,
+}
+
+impl fmt::Display for TryGetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryGetError::Empty => f.write_str("the queue is empty"),
+            TryGetError::ShutDown => f.write_str("the queue was shut down and is empty"),
+        }
+    }
+}
+
+impl Error for TryGetError {}

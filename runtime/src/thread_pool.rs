@@ -1,0 +1,361 @@
+//! Blocking work off the loop: [`to_thread`] (asyncio's `to_thread`) runs a closure on a thread
+//! where blocking is fine, and awaits its result while the runtime runs the other tasks.
+//!
+//! Each runtime runs the closure on its own blocking pool, through
+//! [`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking): tokio's `spawn_blocking`, smol's
+//! pool (the `blocking` crate), and for the embedded loop and runtimes of your own, the pool
+//! here. This pool is small and strict: at most [`MAX_THREADS`] threads, made when work waits
+//! and none is idle, gone after 10 s without work; and when no thread runs and none can be
+//! made, the work is refused with the OS's error at once, never queued for a thread that will
+//! not come.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::task::{Context, Poll};
+use std::thread;
+use std::time::Duration;
+
+use atomic_waker::AtomicWaker;
+
+use crate::context::{self, Current};
+
+/// A closure for [`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking).
+pub type BlockingWork = Box<dyn FnOnce() + Send + 'static>;
+
+/// The most threads jobloop's own pool runs at once; more work waits for one of them.
+pub const MAX_THREADS: usize = 64;
+
+/// How long an idle thread of the pool waits for work before it ends.
+const IDLE: Duration = Duration::from_secs(10);
+
+/// Runs `work` on a thread where blocking is fine, and waits for its result without blocking
+/// the loop: other tasks run meanwhile (asyncio's `to_thread`). For work that blocks: reading
+/// files with `std::fs`, hashing, compressing, a synchronous client library.
+///
+/// A panic of `work` resumes at the `.await`, with its payload. Dropping the future cannot stop
+/// the thread (no one can stop a running closure): the work goes on, and its result is dropped
+/// when it arrives.
+///
+/// On the embedded loop and runtimes of your own the work runs on jobloop's pool (at most
+/// [`MAX_THREADS`] threads, so a flood of work waits rather than exhausting the OS); on tokio, on
+/// its `spawn_blocking` pool; on smol, on its pool.
+///
+/// # Panics
+///
+/// At the `.await`, when the pool has no thread and the OS refuses to make one: the message
+/// gives the OS's error.
+///
+/// ```
+/// use jobloop_runtime::{sleep, to_thread, EventLoop};
+/// use std::time::Duration;
+///
+/// let (sum, ticks) = EventLoop::new().block_on(async {
+///     let work = to_thread(|| {
+///         std::thread::sleep(Duration::from_millis(50)); // blocks its thread, not the loop
+///         (1..=100u64).sum::<u64>()
+///     });
+///     let ticker = jobloop_runtime::spawn(async {
+///         let mut ticks = 0;
+///         for _ in 0..3 {
+///             sleep(Duration::from_millis(5)).await;
+///             ticks += 1;
+///         }
+///         ticks
+///     });
+///     (work.await, ticker.await)
+/// });
+/// assert_eq!((sum, ticks), (5050, 3));
+/// ```
+pub fn to_thread<F, T>(work: F) -> ToThread<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let slot = Arc::new(ResultSlot::default());
+    let job: BlockingWork = {
+        let filler = Filler(slot.clone());
+        Box::new(move || {
+            let result = catch_unwind(AssertUnwindSafe(work));
+            // The future may be gone: then the result is dropped with the slot.
+            filler.0.fill(result);
+        })
+    };
+    let started = match context::current() {
+        Some(Current::Loop(_)) | None => spawn(job),
+        #[cfg(feature = "tokio")]
+        Some(Current::Tokio(_)) => {
+            drop(::tokio::task::spawn_blocking(job));
+            Ok(())
+        }
+        #[cfg(feature = "smol")]
+        Some(Current::Smol(_)) => {
+            ::blocking::unblock(job).detach();
+            Ok(())
+        }
+        Some(Current::Runtime(runtime)) => runtime.spawn_blocking(job),
+    };
+    ToThread {
+        state: match started {
+            Ok(()) => State::Waiting(slot),
+            Err(error) => State::Refused(Some(error)),
+        },
+    }
+}
+
+/// Where the work's result waits for the future: filled once, on the pool's thread.
+struct ResultSlot<T> {
+    result: Mutex<Option<thread::Result<T>>>,
+    /// Set (with the result) when the work ran, or when it was dropped without running.
+    done: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl<T> Default for ResultSlot<T> {
+    fn default() -> Self {
+        ResultSlot {
+            result: Mutex::new(None),
+            done: AtomicBool::new(false),
+            waker: AtomicWaker::new(),
+        }
+    }
+}
+
+/// The work's hold on its slot: if the pool drops the work without running it (its runtime
+/// shut down), the future learns so instead of waiting for ever.
+struct Filler<T>(Arc<ResultSlot<T>>);
+
+impl<T> Drop for Filler<T> {
+    fn drop(&mut self) {
+        if !self.0.done.swap(true, Ordering::AcqRel) {
+            self.0.waker.wake();
+        }
+    }
+}
+
+impl<T> ResultSlot<T> {
+    fn fill(&self, result: thread::Result<T>) {
+        *self.result.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+        self.done.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+}
+
+/// The future of [`to_thread`]: the closure's result.
+#[must_use = "the work runs anyway; `.await` the future for its result"]
+pub struct ToThread<T> {
+    state: State<T>,
+}
+
+enum State<T> {
+    Waiting(Arc<ResultSlot<T>>),
+    Refused(Option<io::Error>),
+}
+
+impl<T> Future for ToThread<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match &mut self.state {
+            State::Waiting(slot) => {
+                slot.waker.register(cx.waker());
+                if !slot.done.load(Ordering::Acquire) {
+                    return Poll::Pending;
+                }
+                let result = slot
+                    .result
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                match result {
+                    Some(Ok(value)) => Poll::Ready(value),
+                    Some(Err(payload)) => resume_unwind(payload),
+                    None => panic!(
+                    "`jobloop::to_thread`: the runtime's blocking pool dropped the work without \
+                     running it (it was shut down)"
+                    ),
+                }
+            }
+            State::Refused(error) => {
+                let error = error.take().map_or_else(String::new, |e| e.to_string());
+                panic!(
+                    "`jobloop::to_thread` could not start a thread for its work: {error} (the \
+                     system's limit of threads?)"
+                )
+            }
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for ToThread<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToThread").finish_non_exhaustive()
+    }
+}
+
+/// Runs `work` on jobloop's pool: what [`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking)
+/// does by default.
+pub(crate) fn spawn(work: BlockingWork) -> io::Result<()> {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        Pool::new(MAX_THREADS, |name, main| {
+            thread::Builder::new().name(name).spawn(main).map(drop)
+        })
+    })
+    .submit(work)
+}
+
+/// How the pool makes a thread (a parameter, so that a test can make it fail).
+type Spawner = fn(String, Box<dyn FnOnce() + Send>) -> io::Result<()>;
+
+struct Pool {
+    state: Mutex<PoolState>,
+    work_waits: Condvar,
+    max_threads: usize,
+    spawner: Spawner,
+}
+
+#[derive(Default)]
+struct PoolState {
+    queue: VecDeque<BlockingWork>,
+    threads: usize,
+    idle: usize,
+}
+
+impl Pool {
+    fn new(max_threads: usize, spawner: Spawner) -> Pool {
+        Pool {
+            state: Mutex::new(PoolState::default()),
+            work_waits: Condvar::new(),
+            max_threads,
+            spawner,
+        }
+    }
+
+    fn submit(&'static self, work: BlockingWork) -> io::Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.queue.push_back(work);
+        if state.idle > 0 {
+            drop(state);
+            self.work_waits.notify_one();
+            return Ok(());
+        }
+        if state.threads >= self.max_threads {
+            return Ok(()); // a running thread takes it when it is done
+        }
+        state.threads += 1;
+        let number = state.threads;
+        drop(state);
+        let spawned = (self.spawner)(
+            format!("jobloop-blocking-{number}"),
+            Box::new(|| self.work()),
+        );
+        if let Err(error) = spawned {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state.threads -= 1;
+            if state.threads == 0 {
+                // No thread will ever take it: refused now, not left to wait.
+                state.queue.pop_back();
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// A thread of the pool: runs work until none came for [`IDLE`].
+    fn work(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(work) = state.queue.pop_front() {
+                drop(state);
+                // `to_thread` catches the work's panic; a panic that escapes still must not
+                // take a thread of the pool (and its count) away.
+                let _ = catch_unwind(AssertUnwindSafe(work));
+                state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            state.idle += 1;
+            let (next, waited) = self
+                .work_waits
+                .wait_timeout(state, IDLE)
+                .unwrap_or_else(PoisonError::into_inner);
+            state = next;
+            state.idle -= 1;
+            if waited.timed_out() && state.queue.is_empty() {
+                state.threads -= 1;
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::{BlockingWork, Pool};
+
+    #[test]
+    fn work_that_no_thread_can_take_is_refused_at_once() {
+        static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
+        let pool = POOL.get_or_init(|| {
+            Pool::new(4, |_, _| {
+                Err(io::Error::new(io::ErrorKind::WouldBlock, "no threads"))
+            })
+        });
+        let ran = Arc::new(AtomicUsize::new(0));
+        let work: BlockingWork = {
+            let ran = ran.clone();
+            Box::new(move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            })
+        };
+        let error = pool.submit(work).expect_err("refused");
+        assert_eq!(error.to_string(), "no threads");
+        assert!(
+            pool.state.lock().unwrap().queue.is_empty(),
+            "nothing left waiting"
+        );
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn the_pool_runs_at_most_its_threads_and_every_piece_of_work() {
+        static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
+        let pool = POOL.get_or_init(|| {
+            Pool::new(2, |name, main| {
+                std::thread::Builder::new().name(name).spawn(main).map(drop)
+            })
+        });
+        let (running, most, done) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        for _ in 0..10 {
+            let (running, most, done) = (running.clone(), most.clone(), done.clone());
+            pool.submit(Box::new(move || {
+                most.fetch_max(running.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                running.fetch_sub(1, Ordering::SeqCst);
+                done.fetch_add(1, Ordering::SeqCst);
+            }))
+            .unwrap();
+        }
+        let start = std::time::Instant::now();
+        while done.load(Ordering::SeqCst) < 10 {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(10),
+                "the work ran"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert!(most.load(Ordering::SeqCst) <= 2);
+    }
+}

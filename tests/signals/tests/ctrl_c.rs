@@ -1,0 +1,166 @@
+//! Ctrl-C and SIGTERM for real: each test runs a binary of this crate, waits until it works,
+//! sends the signal with `kill`, and checks the exit status and what the destructors printed. On
+//! the embedded loop and on tokio.
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A running binary, and its stdout lines as they come.
+struct Program {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Program {
+    fn start(binary: &str, runtime: &str) -> Program {
+        let mut child = Command::new(binary)
+            .env("JOBLOOP_RUNTIME", runtime)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the binary");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Program {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (at most 20 s) until `count` lines contain `text`.
+    fn wait_for(&mut self, text: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.seen.iter().filter(|line| line.contains(text)).count() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => panic!("no {count} lines with {text:?} in 20 s: {:?}", self.seen),
+            }
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal}");
+    }
+
+    /// Waits (at most `limit`) for the exit; the rest of stdout joins what was seen.
+    fn exit(mut self, limit: Duration) -> (Output, Vec<String>, Duration) {
+        let start = Instant::now();
+        loop {
+            if self.child.try_wait().expect("wait").is_some() {
+                break;
+            }
+            if start.elapsed() > limit {
+                let _ = self.child.kill();
+                panic!("still running {limit:?} after the signal: {:?}", self.seen);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let took = start.elapsed();
+        let output = self.child.wait_with_output().expect("output");
+        self.seen.extend(self.lines.try_iter());
+        (output, self.seen, took)
+    }
+}
+
+const RUNTIMES: [&str; 3] = ["event-loop", "tokio", "tokio-multi-thread:2"];
+
+#[test]
+fn ctrl_c_cancels_main_runs_every_destructor_and_exits_130() {
+    for runtime in RUNTIMES {
+        let mut program = Program::start(env!("CARGO_BIN_EXE_ctrl_c"), runtime);
+        program.wait_for("working", 3);
+        program.signal("INT");
+        let (output, lines, _) = program.exit(Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(130), "{runtime}: {lines:?}");
+        for id in 0..3 {
+            assert!(
+                lines.contains(&format!("job {id}: released")),
+                "{runtime}: job {id}'s destructor ran: {lines:?}"
+            );
+        }
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("Ctrl-C (SIGINT): cancelled the main task"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "one line on stderr: {stderr}");
+    }
+}
+
+#[test]
+fn sigterm_does_the_same_and_exits_143() {
+    for runtime in RUNTIMES {
+        let mut program = Program::start(env!("CARGO_BIN_EXE_ctrl_c"), runtime);
+        program.wait_for("working", 3);
+        program.signal("TERM");
+        let (output, lines, _) = program.exit(Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(143), "{runtime}: {lines:?}");
+        assert_eq!(lines.iter().filter(|l| l.ends_with("released")).count(), 3);
+    }
+}
+
+#[test]
+fn a_second_signal_during_the_cleanup_exits_at_once() {
+    for runtime in RUNTIMES {
+        let mut program = Program::start(env!("CARGO_BIN_EXE_slow_cleanup"), runtime);
+        program.wait_for("working", 1);
+        program.signal("INT");
+        program.wait_for("cleanup started", 1);
+        program.signal("INT");
+        let (output, lines, took) = program.exit(Duration::from_secs(5));
+        assert_eq!(output.status.code(), Some(130), "{runtime}: {lines:?}");
+        assert!(
+            took < Duration::from_secs(5),
+            "{runtime}: exited at once ({took:?})"
+        );
+        assert!(!lines.iter().any(|l| l == "cleanup finished"), "{lines:?}");
+    }
+}
+
+#[test]
+fn a_panicking_destructor_does_not_hang_the_exit() {
+    for runtime in RUNTIMES {
+        let mut program = Program::start(env!("CARGO_BIN_EXE_panicking_cleanup"), runtime);
+        program.wait_for("working", 1);
+        program.signal("INT");
+        let (output, lines, _) = program.exit(Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(130), "{runtime}: {lines:?}");
+        assert!(lines.contains(&"job 1: released".to_string()), "{lines:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("a destructor panicked during the cleanup"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_program_that_awaits_ctrl_c_handles_it_and_exits_normally() {
+    for runtime in RUNTIMES {
+        let mut program = Program::start(env!("CARGO_BIN_EXE_handled"), runtime);
+        program.wait_for("serving", 1);
+        // The program starts waiting right after it prints: give it a moment.
+        std::thread::sleep(Duration::from_millis(200));
+        program.signal("INT");
+        let (output, lines, _) = program.exit(Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(0), "{runtime}: {lines:?}");
+        assert_eq!(lines[1..], ["draining", "drained"], "{runtime}");
+    }
+}

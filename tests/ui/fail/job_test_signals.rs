@@ -1,0 +1,4 @@
+#[jobloop::job_test(signals = false)]
+async fn catches_nothing() {}
+
+fn main() {}
