@@ -56,7 +56,10 @@ pub use jobloop_runtime::{
     TaskGroup, TaskSet, Timeout, ToThread, YieldNow,
 };
 
-pub use jobloop_runtime::{net, signal, thread_pool};
+pub use jobloop_runtime::{net, process, signal, thread_pool};
+
+#[cfg(feature = "hyper")]
+pub use jobloop_runtime::hyper;
 
 #[cfg(feature = "toolkit")]
 pub use jobloop_runtime::sync;

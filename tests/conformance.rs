@@ -1324,6 +1324,38 @@ mod fault_cases {
 
 /// For each case of `fault_cases`, the ignored test that runs it and the test that runs that in
 /// a child process.
+/// Subprocesses, on every runtime: waited for without blocking it (a `SIGCHLD` watcher),
+/// output read from the loop's pipes or, elsewhere, on the blocking pool.
+mod process_cases {
+    pub async fn children_are_waited_for_without_blocking_the_runtime() {
+        #[cfg(unix)]
+        {
+            use jobloop::process::Command;
+            use jobloop::tasks;
+            let (output, status) = tasks![
+                async {
+                    Command::new("sh")
+                        .args(["-c", "sleep 0.1; echo out; echo err >&2; exit 3"])
+                        .output()
+                        .await
+                        .unwrap()
+                },
+                async {
+                    let mut child = Command::new("sleep").arg("0.1").spawn().unwrap();
+                    child.wait().await.unwrap()
+                },
+            ]
+            .await;
+            assert_eq!(output.status.code(), Some(3));
+            assert_eq!(
+                (&output.stdout[..], &output.stderr[..]),
+                (&b"out\n"[..], &b"err\n"[..])
+            );
+            assert!(status.success());
+        }
+    }
+}
+
 macro_rules! fault_tests {
     ($runtime:ident: $($case:ident),* $(,)?) => {
         mod fault {
@@ -1455,6 +1487,10 @@ macro_rules! conformance {
                 an_event_wakes_every_waiter,
                 a_mutex_semaphore_and_barrier_coordinate_tasks,
                 to_thread_keeps_the_runtime_running_and_resumes_panics,
+            );
+            case_tests!(
+                process_cases:
+                children_are_waited_for_without_blocking_the_runtime,
             );
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {

@@ -33,6 +33,8 @@ mod injector;
 pub(crate) mod reactor;
 mod tasks;
 pub(crate) mod timers;
+#[cfg(feature = "tokio")]
+mod tokio_context;
 mod virtual_clock;
 mod wake;
 
@@ -199,6 +201,9 @@ impl EventLoop {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _current = context::enter(Current::Loop(self.core.clone()));
+        // With the feature `tokio`, tokio-based crates work on the loop (see `tokio_context`).
+        #[cfg(feature = "tokio")]
+        let _tokio = tokio_context::enter();
         let core = &*self.core;
         // When this returns or unwinds, the queue may still hold wake-ups of this `block_on`'s
         // future: they belong to no one any more.
@@ -224,8 +229,13 @@ impl EventLoop {
                         main.queued.store(false, Ordering::SeqCst);
                         core.budget.set(budget::BUDGET);
                         core.turn.running_main(true);
-                        let polled = future.as_mut().poll(&mut cx);
+                        let polled =
+                            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
                         core.turn.running_main(false);
+                        let polled = polled.unwrap_or_else(|payload| {
+                            crate::unwind::hint_if_no_tokio(&*payload);
+                            std::panic::resume_unwind(payload)
+                        });
                         if let Poll::Ready(output) = polled {
                             return output;
                         }

@@ -286,7 +286,10 @@ impl<F: Future, H: Hooks<F::Output>> Future for Member<F, H> {
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => Poll::Ready(this.hooks.0.finished(output)),
-            Err(payload) => Poll::Ready(this.hooks.0.panicked(payload)),
+            Err(payload) => {
+                crate::unwind::hint_if_no_tokio(&*payload);
+                Poll::Ready(this.hooks.0.panicked(payload))
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The runtime of [jobloop](https://docs.rs/jobloop): the [`Runtime`] trait, the embedded
 //! single-threaded [`EventLoop`], tasks ([`spawn`], [`JoinHandle`]), task groups ([`TaskGroup`]
-//! and the [`group`] engines behind `tasks![]`), timers ([`sleep`]) and TCP over the loop's
-//! reactor ([`net`]).
+//! and the [`group`] engines behind `tasks![]`), timers ([`sleep`]), sockets over the loop's
+//! reactor ([`net`]) and subprocesses ([`process`]).
 //!
 //! Most programs use these through the `jobloop` crate and its macros; everything here is
 //! re-exported there. The picture is Python's asyncio: one event loop per thread runs many tasks;
@@ -32,17 +32,25 @@
 //! | [`sync`] | [`Queue`](sync::Queue), [`Event`](sync::Event), [`Mutex`](sync::Mutex), [`Semaphore`](sync::Semaphore), [`Barrier`](sync::Barrier) |
 //! | [`thread_pool`] | [`to_thread`]: blocking work on a pool, each runtime's own |
 //! | [`signal`] | Ctrl-C and SIGTERM: [`signal::run_main`] (`#[job_main]`), [`signal::ctrl_c`] |
+//! | [`net`] | [`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream), [`UdpSocket`](net::UdpSocket), `UnixListener`, `UnixStream`: the loop's sockets, with the ecosystem's I/O traits |
+//! | [`process`] | [`Command`](process::Command), [`Child`](process::Child): subprocesses waited for without blocking |
+//! | `hyper` | (feature `hyper`) hyper's `Executor` and `Timer` on the current runtime |
 //! | `context` | which runtime runs on this thread: the link between the free functions and the runtimes |
 #![warn(missing_docs)]
-// One `unsafe` block in the whole crate, in `task/cancel.rs`, with its `SAFETY` comment.
+// `unsafe` in two places, each block with its `SAFETY` comment: a pin projection in
+// `task/cancel.rs`, and hyper's uninitialized read buffer in `net/stream_io.rs` (feature
+// `hyper`: hyper's `ReadBufCursor` offers no safe way to read into it without a copy).
 #![deny(unsafe_code)]
 
 mod context;
 mod error;
 mod event_loop;
 pub mod group;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod net;
 mod primitives;
+pub mod process;
 pub mod runtime;
 pub mod signal;
 #[cfg(feature = "toolkit")]

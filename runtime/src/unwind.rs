@@ -68,3 +68,40 @@ impl<T> Drop for Quiet<T> {
         }
     }
 }
+
+/// What tokio's I/O types and timers panic with outside a tokio runtime.
+const NO_TOKIO: &str = "must be called from the context of a Tokio 1.x runtime";
+
+/// After a panic that says there is no tokio runtime, prints once which two ways jobloop has
+/// out of it (the default panic hook printed the panic itself just before). Returns whether
+/// the payload is such a panic.
+pub(crate) fn hint_if_no_tokio(payload: &(dyn std::any::Any + Send)) -> bool {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static HINTED: AtomicBool = AtomicBool::new(false);
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    let no_tokio = message.is_some_and(|message| message.contains(NO_TOKIO));
+    if no_tokio && !HINTED.swap(true, Ordering::Relaxed) {
+        eprintln!(
+            "jobloop: a tokio-based type needs tokio's reactor: enable jobloop's cargo feature \
+             `tokio` (the default loop then drives tokio's I/O and timers), or run on tokio \
+             with `#[jobloop::job_main(runtime = jobloop::runtime::Tokio::current_thread())]`"
+        );
+    }
+    no_tokio
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokios_no_reactor_panic_is_recognized_and_others_are_not() {
+        let tokio = "there is no reactor running, must be called from the context of a Tokio \
+                     1.x runtime";
+        assert!(super::hint_if_no_tokio(&tokio));
+        assert!(super::hint_if_no_tokio(&tokio.to_owned()));
+        assert!(!super::hint_if_no_tokio(&"index out of bounds"));
+        assert!(!super::hint_if_no_tokio(&42));
+    }
+}

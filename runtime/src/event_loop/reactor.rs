@@ -30,6 +30,13 @@ use crate::event_loop::LoopCore;
 /// The token of the loop's `mio::Waker`, which other threads use to interrupt its wait.
 const WAKE: Token = Token(usize::MAX);
 
+/// The ids of the poll slots (see `Registered::poll_io`); the ids of async waits count up from
+/// 0 and would take centuries to reach these.
+const POLL_READ: u64 = u64::MAX;
+const POLL_WRITE: u64 = u64::MAX - 1;
+
+const TAKEN: &str = "a registered source is taken out only by `into_inner`, which consumes it";
+
 /// A direction a task waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Direction {
@@ -198,7 +205,8 @@ impl Reactor {
 
 /// An I/O source registered with the event loop that was current when it was created.
 pub(crate) struct Registered<T: MioSource> {
-    io: T,
+    /// `None` only once `into_inner` took it, which consumes the `Registered`.
+    io: Option<T>,
     key: usize,
     core: Rc<LoopCore>,
 }
@@ -232,11 +240,21 @@ impl<T: MioSource> Registered<T> {
             return Err(error);
         }
         reactor.sources.borrow_mut()[key] = Some(Source::default());
-        Ok(Registered { io, key, core })
+        Ok(Registered {
+            io: Some(io),
+            key,
+            core,
+        })
     }
 
     pub(crate) fn get_ref(&self) -> &T {
-        &self.io
+        self.io.as_ref().expect(TAKEN)
+    }
+
+    /// Deregisters the source and gives it back (for `into_std`).
+    pub(crate) fn into_inner(mut self) -> T {
+        self.deregister();
+        self.io.take().expect(TAKEN)
     }
 
     /// Runs `op` until it does not return `WouldBlock`, waiting for readiness in `direction`
@@ -258,13 +276,74 @@ impl<T: MioSource> Registered<T> {
             // One unit of the task's budget per attempt: a task that always finds its socket
             // ready yields now and then (see `budget`).
             super::budget::spend().await;
-            match op(&self.io) {
+            match op(self.get_ref()) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                     self.wait(direction).await;
                 }
                 result => return result,
             }
         }
+    }
+
+    /// The poll-based form of [`io`](Registered::io), for `AsyncRead`/`AsyncWrite` and the
+    /// `poll_*` methods: runs `op` until it does not return `WouldBlock`; then, unless
+    /// readiness arrived meanwhile, registers `cx`'s waker in this source's one poll slot for
+    /// `direction` and returns `Pending`. One slot per direction, as tokio's `poll_read_ready`:
+    /// two tasks polling the same direction of one source take the slot from each other (the
+    /// `async fn` methods have no such limit).
+    pub(crate) fn poll_io<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        if let Err(error) = self.check_loop() {
+            return Poll::Ready(Err(error));
+        }
+        if super::budget::poll_spend(cx).is_pending() {
+            return Poll::Pending;
+        }
+        loop {
+            match op(self.get_ref()) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    if self.poll_wait(direction, cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Ready when readiness in `direction` arrived since it was last taken; otherwise puts
+    /// `cx`'s waker in the direction's poll slot (a wait entry with a reserved id, replaced on
+    /// each call, removed when readiness wakes it or the source is dropped).
+    fn poll_wait(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<()> {
+        if self.take_ready(direction) {
+            return Poll::Ready(());
+        }
+        let id = match direction {
+            Direction::Read => POLL_READ,
+            Direction::Write => POLL_WRITE,
+        };
+        // Cloned before the borrow: a waker's clone may run user code.
+        let waker = cx.waker().clone();
+        let old = self.with_side(direction, |side| {
+            match side.waits.iter_mut().find(|(entry, _)| *entry == id) {
+                Some((_, slot)) => Some(std::mem::replace(slot, waker)),
+                None => {
+                    side.waits.push((id, waker));
+                    None
+                }
+            }
+        });
+        if old.is_none() {
+            let waiting = &self.core.reactor.waiting;
+            waiting.set(waiting.get() + 1);
+        }
+        // The replaced waker is dropped outside the borrow: its destructor may run user code.
+        drop(old);
+        Poll::Pending
     }
 
     /// `Ok` when the current event loop is the one this source is registered with.
@@ -363,11 +442,19 @@ impl<T: MioSource> Drop for Wait<'_, T> {
 
 impl<T: MioSource> Drop for Registered<T> {
     fn drop(&mut self) {
+        self.deregister();
+    }
+}
+
+impl<T: MioSource> Registered<T> {
+    /// Removes the source from the poller and its slot (with any waits left); once only.
+    fn deregister(&mut self) {
+        let Some(io) = self.io.as_mut() else { return };
         let reactor = &self.core.reactor;
-        let _ = reactor.poll.borrow().registry().deregister(&mut self.io);
+        let _ = reactor.poll.borrow().registry().deregister(io);
         let source = reactor.sources.borrow_mut()[self.key].take();
         if let Some(source) = &source {
-            // Waits left by a `Wait` that was leaked rather than dropped.
+            // The poll slots, and waits left by a `Wait` that was leaked rather than dropped.
             let left = source.read.waits.len() + source.write.waits.len();
             reactor.waiting.set(reactor.waiting.get() - left);
         }

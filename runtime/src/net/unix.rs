@@ -1,0 +1,209 @@
+//! [`UnixListener`] and [`UnixStream`] (unix only).
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::unix::net::{self, SocketAddr};
+use std::path::Path;
+
+use crate::event_loop::reactor::{Direction, Registered};
+
+/// A Unix domain socket server (asyncio's `start_unix_server`).
+///
+/// ```
+/// use jobloop_runtime::net::{UnixListener, UnixStream};
+/// use jobloop_runtime::{spawn, EventLoop};
+///
+/// let path = std::env::temp_dir().join(format!("jobloop-doc-{}.sock", std::process::id()));
+/// EventLoop::new().block_on(async {
+///     let listener = UnixListener::bind(&path).unwrap();
+///     let server = spawn(async move {
+///         let (stream, _) = listener.accept().await.unwrap();
+///         stream.write_all(b"hello").await.unwrap();
+///     });
+///     let client = UnixStream::connect(&path).await.unwrap();
+///     let mut reply = Vec::new();
+///     client.read_to_end(&mut reply).await.unwrap();
+///     assert_eq!(reply, b"hello");
+///     server.await;
+/// });
+/// std::fs::remove_file(&path).unwrap();
+/// ```
+pub struct UnixListener {
+    inner: Registered<mio::net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Binds to the socket file at `path` (which must not exist yet) and registers it with the
+    /// current event loop. Removing the file when done is up to the program, as with std.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error (`AddrInUse` when the file exists), or an error of kind `Other` when no
+    /// event loop runs on this thread.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        UnixListener::from_std(net::UnixListener::bind(path)?)
+    }
+
+    /// Wraps a std listener, putting it in non-blocking mode.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, or an error of kind `Other` when no event loop runs on this thread.
+    pub fn from_std(listener: net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener {
+            inner: Registered::new(mio::net::UnixListener::from_std(listener))?,
+        })
+    }
+
+    /// Waits for the next connection; other tasks run meanwhile.
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (stream, addr) = self
+            .inner
+            .io(Direction::Read, |listener| listener.accept())
+            .await?;
+        Ok((UnixStream::register(stream)?, addr))
+    }
+
+    /// The address this listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get_ref().fmt(f)
+    }
+}
+
+/// A connection over a Unix domain socket (asyncio's `open_unix_connection`), with the same
+/// methods and traits as [`TcpStream`](super::TcpStream).
+pub struct UnixStream {
+    inner: Registered<mio::net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket file at `path` without blocking the loop.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error (`NotFound` when there is no such file, `ConnectionRefused` when nobody
+    /// listens there), or an error of kind `Other` when no event loop runs on this thread.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let stream = UnixStream::register(mio::net::UnixStream::connect(path)?)?;
+        stream.inner.ready(Direction::Write).await;
+        if let Some(error) = stream.inner.get_ref().take_error()? {
+            return Err(error);
+        }
+        Ok(stream)
+    }
+
+    /// Wraps a connected std stream, putting it in non-blocking mode.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error, or an error of kind `Other` when no event loop runs on this thread.
+    pub fn from_std(stream: net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        UnixStream::register(mio::net::UnixStream::from_std(stream))
+    }
+
+    /// Two connected streams (`socketpair`), registered with the current event loop.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = net::UnixStream::pair()?;
+        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+    }
+
+    fn register(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            inner: Registered::new(stream)?,
+        })
+    }
+
+    /// Reads into `buf`; returns how many bytes were read, 0 at the end of the stream.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .io(Direction::Read, |mut stream| stream.read(buf))
+            .await
+    }
+
+    /// Reads until the peer closes its side; appends to `buf` and returns how many bytes.
+    pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        let start = buf.len();
+        let mut chunk = [0u8; 4096];
+        loop {
+            match self.read(&mut chunk).await? {
+                0 => return Ok(buf.len() - start),
+                n => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    /// Writes some of `buf`; returns how many bytes were written.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.inner
+            .io(Direction::Write, |mut stream| stream.write(buf))
+            .await
+    }
+
+    /// Writes all of `buf`.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Shuts down the read half, the write half or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.get_ref().shutdown(how)
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().peer_addr()
+    }
+
+    /// The local address of this end.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+}
+
+super::impl_stream_io!(read UnixStream);
+super::impl_stream_io!(write UnixStream, |stream: &mio::net::UnixStream| stream.shutdown(Shutdown::Write));
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get_ref().fmt(f)
+    }
+}
+
+impl std::os::fd::AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.inner.get_ref().as_raw_fd()
+    }
+}
+
+impl std::os::fd::AsFd for UnixStream {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.inner.get_ref().as_fd()
+    }
+}
+
+impl std::os::fd::AsRawFd for UnixListener {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.inner.get_ref().as_raw_fd()
+    }
+}
+
+impl std::os::fd::AsFd for UnixListener {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.inner.get_ref().as_fd()
+    }
+}

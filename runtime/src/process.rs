@@ -1,0 +1,578 @@
+//! Subprocesses (asyncio's `create_subprocess_exec`): [`Command`], shaped like
+//! [`std::process::Command`], whose child is waited for without blocking the loop.
+//!
+//! | asyncio | jobloop |
+//! |---|---|
+//! | `await asyncio.create_subprocess_exec("ls", "-l", stdout=PIPE)` | `Command::new("ls").arg("-l").stdout(Stdio::piped()).spawn()` |
+//! | `await proc.communicate()` | [`Child::wait_with_output`]`().await` |
+//! | `await proc.wait()` | [`Child::wait`]`().await` |
+//! | `proc.stdout.read()` | `child.stdout.take().unwrap().read_to_end(&mut buf).await` |
+//!
+//! On every runtime, [`status`](Command::status), [`output`](Command::output) and
+//! [`Child::wait`] wait without blocking the loop (on unix, a `SIGCHLD` watcher thread wakes
+//! the waiting tasks; on Windows the child is checked every few milliseconds). The pipes of a
+//! spawned child ([`ChildStdin`], [`ChildStdout`], [`ChildStderr`], with `async fn` methods
+//! and `futures_io::AsyncRead`/`AsyncWrite`) are sources of the embedded event loop, unix only;
+//! under another runtime `output` reads them on the blocking pool.
+//!
+//! A [`Child`] dropped while its process runs leaves the process running, as std and tokio do
+//! by default; [`Command::kill_on_drop`] kills it instead.
+//!
+//! ```
+//! # #[cfg(unix)]
+//! jobloop_runtime::EventLoop::new().block_on(async {
+//!     use jobloop_runtime::process::Command;
+//!     let output = Command::new("echo").arg("hello").output().await.unwrap();
+//!     assert!(output.status.success());
+//!     assert_eq!(output.stdout, b"hello\n");
+//! });
+//! ```
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::io;
+use std::path::Path;
+use std::pin::pin;
+use std::process::{self, ExitStatus, Output, Stdio};
+use std::task::Poll;
+
+use crate::context;
+
+/// A process to start: the program, its arguments, environment and standard streams, as
+/// [`std::process::Command`] (whose builder methods these are).
+pub struct Command {
+    std: process::Command,
+    kill_on_drop: bool,
+}
+
+impl Command {
+    /// A command that runs `program` (looked up in `PATH` when it has no `/`).
+    pub fn new(program: impl AsRef<OsStr>) -> Command {
+        Command {
+            std: process::Command::new(program),
+            kill_on_drop: false,
+        }
+    }
+
+    /// Adds an argument.
+    pub fn arg(&mut self, arg: impl AsRef<OsStr>) -> &mut Command {
+        self.std.arg(arg);
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(&mut self, args: I) -> &mut Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.std.args(args);
+        self
+    }
+
+    /// Sets an environment variable of the child.
+    pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Command {
+        self.std.env(key, value);
+        self
+    }
+
+    /// Removes an environment variable from the child's environment.
+    pub fn env_remove(&mut self, key: impl AsRef<OsStr>) -> &mut Command {
+        self.std.env_remove(key);
+        self
+    }
+
+    /// Starts the child with an empty environment, but for the variables set with `env`.
+    pub fn env_clear(&mut self) -> &mut Command {
+        self.std.env_clear();
+        self
+    }
+
+    /// The child's working directory.
+    pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Command {
+        self.std.current_dir(dir);
+        self
+    }
+
+    /// The child's standard input (inherited by default for `spawn` and `status`, null for
+    /// `output`).
+    pub fn stdin(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.std.stdin(cfg);
+        self
+    }
+
+    /// The child's standard output (inherited by default for `spawn` and `status`, captured
+    /// for `output`).
+    pub fn stdout(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.std.stdout(cfg);
+        self
+    }
+
+    /// The child's standard error (as [`stdout`](Command::stdout)).
+    pub fn stderr(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.std.stderr(cfg);
+        self
+    }
+
+    /// Whether dropping the [`Child`] while its process runs kills the process (default:
+    /// `false`, the process is left running, as with std and tokio).
+    pub fn kill_on_drop(&mut self, kill: bool) -> &mut Command {
+        self.kill_on_drop = kill;
+        self
+    }
+
+    /// The std command, for the options only std has (`uid`, `process_group`, ...).
+    pub fn as_std_mut(&mut self) -> &mut process::Command {
+        &mut self.std
+    }
+
+    /// Starts the process. Its piped streams are sources of the current event loop.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error (`NotFound` when there is no such program), or an error of kind `Other`
+    /// when the child has a piped stream and no event loop runs on this thread.
+    pub fn spawn(&mut self) -> io::Result<Child> {
+        exits::watch()?;
+        let mut child = self.std.spawn()?;
+        let pipes = take_pipes(&mut child);
+        let mut child = Child {
+            std: Some(child),
+            kill_on_drop: self.kill_on_drop,
+            stdin: None,
+            stdout: None,
+            stderr: None,
+        };
+        // On an error the child is dropped: killed when `kill_on_drop` says so.
+        (child.stdin, child.stdout, child.stderr) = pipes?;
+        Ok(child)
+    }
+
+    /// Runs the process with inherited streams and waits for it to exit.
+    ///
+    /// # Errors
+    ///
+    /// As [`spawn`](Command::spawn) and [`Child::wait`].
+    pub async fn status(&mut self) -> io::Result<ExitStatus> {
+        self.spawn()?.wait().await
+    }
+
+    /// Runs the process with standard output and error captured (and standard input null
+    /// unless set), and waits for it to exit: its status and everything it wrote.
+    ///
+    /// # Errors
+    ///
+    /// As [`spawn`](Command::spawn) and [`Child::wait_with_output`].
+    pub async fn output(&mut self) -> io::Result<Output> {
+        self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
+        if !on_loop() {
+            // Not on the embedded loop: its pipes cannot be read here, so std's `output`
+            // runs on the blocking pool, and the loop of this runtime keeps going.
+            let mut command = std::mem::replace(&mut self.std, process::Command::new(""));
+            let (command, output) = crate::to_thread(move || {
+                let output = command.output();
+                (command, output)
+            })
+            .await;
+            self.std = command;
+            return output;
+        }
+        self.spawn()?.wait_with_output().await
+    }
+}
+
+impl fmt::Debug for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.std.fmt(f)
+    }
+}
+
+fn on_loop() -> bool {
+    context::with_loop(|_| ()).is_some()
+}
+
+/// A started process (asyncio's `Process`).
+pub struct Child {
+    std: Option<process::Child>,
+    kill_on_drop: bool,
+    /// The write end of the child's standard input, when it was piped.
+    pub stdin: Option<ChildStdin>,
+    /// The read end of the child's standard output, when it was piped.
+    pub stdout: Option<ChildStdout>,
+    /// The read end of the child's standard error, when it was piped.
+    pub stderr: Option<ChildStderr>,
+}
+
+impl Child {
+    fn std(&mut self) -> &mut process::Child {
+        self.std
+            .as_mut()
+            .expect("a Child holds its std child until it is dropped")
+    }
+
+    /// The OS's process id.
+    pub fn id(&mut self) -> u32 {
+        self.std().id()
+    }
+
+    /// Waits for the process to exit, without blocking the loop; the other tasks run
+    /// meanwhile. Closes the child's standard input first (as std), so a child that reads
+    /// until the end of its input can finish. Cancelling the wait leaves the process running.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error from `waitpid`.
+    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+        drop(self.stdin.take());
+        exits::wait_for(self.std()).await
+    }
+
+    /// The exit status, if the process has exited (never waits).
+    pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
+        self.std().try_wait()
+    }
+
+    /// Kills the process (`SIGKILL` on unix) and does not wait: `wait` then gives its status.
+    /// Killing a process that has exited already is not an error.
+    pub fn kill(&mut self) -> io::Result<()> {
+        match self.std().kill() {
+            Err(error) if error.kind() == io::ErrorKind::InvalidInput => Ok(()),
+            result => result,
+        }
+    }
+
+    /// Waits for the process to exit while reading all it writes to its piped standard output
+    /// and error (both at once, so a child that fills one pipe does not stall): asyncio's
+    /// `communicate()`.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error from reading a pipe or from `waitpid`.
+    pub async fn wait_with_output(mut self) -> io::Result<Output> {
+        drop(self.stdin.take());
+        let (stdout, stderr) = (self.stdout.take(), self.stderr.take());
+        let read_out = pin!(read_all(stdout));
+        let read_err = pin!(read_all(stderr));
+        let mut read_out = Some(read_out);
+        let mut read_err = Some(read_err);
+        let (mut out, mut err) = (None, None);
+        poll_fn(|cx| {
+            if let Some(reading) = read_out.as_mut() {
+                if let Poll::Ready(result) = reading.as_mut().poll(cx) {
+                    out = Some(result);
+                    read_out = None;
+                }
+            }
+            if let Some(reading) = read_err.as_mut() {
+                if let Poll::Ready(result) = reading.as_mut().poll(cx) {
+                    err = Some(result);
+                    read_err = None;
+                }
+            }
+            if read_out.is_none() && read_err.is_none() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        let status = self.wait().await?;
+        Ok(Output {
+            status,
+            stdout: out.unwrap_or(Ok(Vec::new()))?,
+            stderr: err.unwrap_or(Ok(Vec::new()))?,
+        })
+    }
+}
+
+#[cfg(unix)]
+async fn read_all(pipe: Option<impl ReadToEnd>) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if let Some(pipe) = pipe {
+        pipe.read_all(&mut buf).await?;
+    }
+    Ok(buf)
+}
+
+#[cfg(not(unix))]
+async fn read_all(pipe: Option<impl ReadToEnd>) -> io::Result<Vec<u8>> {
+    let _ = pipe;
+    Ok(Vec::new())
+}
+
+/// The pipes' `read_to_end`, for `wait_with_output` (Windows has no async pipes yet).
+#[cfg_attr(not(unix), allow(dead_code))]
+trait ReadToEnd {
+    fn read_all(&self, buf: &mut Vec<u8>) -> impl Future<Output = io::Result<usize>>;
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if self.kill_on_drop {
+            if let Some(child) = self.std.as_mut() {
+                if let Ok(None) = child.try_wait() {
+                    let _ = child.kill();
+                    // Reaped when it has gone, so it leaves no zombie behind.
+                    let _ = child.wait();
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Child {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Child")
+            .field("id", &self.std.as_ref().map(process::Child::id))
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(unix)]
+mod pipes {
+    //! The child's pipes as sources of the loop.
+
+    use std::fmt;
+    use std::io::{self, Read, Write};
+    use std::process;
+
+    use mio::unix::pipe::{Receiver, Sender};
+
+    use crate::event_loop::reactor::{Direction, Registered};
+
+    /// The write end of a child's standard input: `async fn` methods and
+    /// `futures_io::AsyncWrite`. Dropping it closes the pipe (the child sees the end of its
+    /// input).
+    pub struct ChildStdin {
+        pub(super) inner: Registered<Sender>,
+    }
+
+    /// The read end of a child's standard output: `async fn` methods and
+    /// `futures_io::AsyncRead`.
+    pub struct ChildStdout {
+        pub(super) inner: Registered<Receiver>,
+    }
+
+    /// The read end of a child's standard error, as [`ChildStdout`].
+    pub struct ChildStderr {
+        pub(super) inner: Registered<Receiver>,
+    }
+
+    impl ChildStdin {
+        pub(super) fn new(pipe: process::ChildStdin) -> io::Result<ChildStdin> {
+            let sender = Sender::from(pipe);
+            sender.set_nonblocking(true)?;
+            Ok(ChildStdin {
+                inner: Registered::new(sender)?,
+            })
+        }
+
+        /// Writes some of `buf`; returns how many bytes were written.
+        ///
+        /// # Errors
+        ///
+        /// The OS's error: `BrokenPipe` when the child closed its input or exited.
+        pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+            self.inner
+                .io(Direction::Write, |mut pipe| pipe.write(buf))
+                .await
+        }
+
+        /// Writes all of `buf`.
+        ///
+        /// # Errors
+        ///
+        /// As [`write`](ChildStdin::write).
+        pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+            while !buf.is_empty() {
+                match self.write(buf).await? {
+                    0 => return Err(io::ErrorKind::WriteZero.into()),
+                    n => buf = &buf[n..],
+                }
+            }
+            Ok(())
+        }
+    }
+
+    macro_rules! reader {
+        ($ty:ident, $std:ty) => {
+            impl $ty {
+                pub(super) fn new(pipe: $std) -> io::Result<$ty> {
+                    let receiver = Receiver::from(pipe);
+                    receiver.set_nonblocking(true)?;
+                    Ok($ty {
+                        inner: Registered::new(receiver)?,
+                    })
+                }
+
+                /// Reads into `buf`; returns how many bytes were read, 0 once the child
+                /// closed the pipe (it exited, or closed the stream).
+                pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                    self.inner
+                        .io(Direction::Read, |mut pipe| pipe.read(buf))
+                        .await
+                }
+
+                /// Reads until the child closes the pipe; appends to `buf` and returns how
+                /// many bytes.
+                pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+                    let start = buf.len();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        match self.read(&mut chunk).await? {
+                            0 => return Ok(buf.len() - start),
+                            n => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                }
+            }
+
+            impl super::ReadToEnd for $ty {
+                async fn read_all(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+                    self.read_to_end(buf).await
+                }
+            }
+
+            crate::net::impl_stream_io!(read $ty);
+
+            impl fmt::Debug for $ty {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.debug_struct(stringify!($ty)).finish_non_exhaustive()
+                }
+            }
+        };
+    }
+
+    reader!(ChildStdout, process::ChildStdout);
+    reader!(ChildStderr, process::ChildStderr);
+
+    crate::net::impl_stream_io!(write ChildStdin, |_: &Sender| Ok(()));
+
+    impl fmt::Debug for ChildStdin {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("ChildStdin").finish_non_exhaustive()
+        }
+    }
+}
+
+#[cfg(unix)]
+pub use pipes::{ChildStderr, ChildStdin, ChildStdout};
+
+#[cfg(not(unix))]
+mod pipes {
+    //! Windows: no async pipes (yet); `output` reads them on the blocking pool.
+
+    /// A child's standard input (unix only for now).
+    #[derive(Debug)]
+    pub struct ChildStdin(());
+    /// A child's standard output (unix only for now).
+    #[derive(Debug)]
+    pub struct ChildStdout(());
+    /// A child's standard error (unix only for now).
+    #[derive(Debug)]
+    pub struct ChildStderr(());
+
+    impl super::ReadToEnd for ChildStdout {
+        async fn read_all(&self, _: &mut Vec<u8>) -> std::io::Result<usize> {
+            Ok(0)
+        }
+    }
+    impl super::ReadToEnd for ChildStderr {
+        async fn read_all(&self, _: &mut Vec<u8>) -> std::io::Result<usize> {
+            Ok(0)
+        }
+    }
+}
+
+#[cfg(not(unix))]
+pub use pipes::{ChildStderr, ChildStdin, ChildStdout};
+
+/// The pipes a child was started with, as the loop's sources.
+type Pipes = (Option<ChildStdin>, Option<ChildStdout>, Option<ChildStderr>);
+
+#[cfg(unix)]
+fn take_pipes(child: &mut process::Child) -> io::Result<Pipes> {
+    Ok((
+        child.stdin.take().map(ChildStdin::new).transpose()?,
+        child.stdout.take().map(ChildStdout::new).transpose()?,
+        child.stderr.take().map(ChildStderr::new).transpose()?,
+    ))
+}
+
+#[cfg(not(unix))]
+fn take_pipes(child: &mut process::Child) -> io::Result<Pipes> {
+    if child.stdin.is_some() || child.stdout.is_some() || child.stderr.is_some() {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "jobloop's async pipes are unix only for now: use `Command::output`, which \
+             reads them on the blocking pool",
+        ));
+    }
+    Ok((None, None, None))
+}
+
+mod exits {
+    //! Waiting for a child to exit without blocking: on unix a thread catches `SIGCHLD` and
+    //! wakes every waiting task, each of which checks its own child (`try_wait`); on Windows
+    //! the child is checked every few milliseconds.
+
+    use std::io;
+    use std::process::{Child, ExitStatus};
+
+    #[cfg(unix)]
+    static EXITED: event_listener::Event = event_listener::Event::new();
+
+    /// Starts the `SIGCHLD` watcher once, before the first child is spawned, so that no exit
+    /// goes unseen.
+    #[cfg(unix)]
+    pub(super) fn watch() -> io::Result<()> {
+        use std::sync::OnceLock;
+        static WATCHING: OnceLock<Result<(), (io::ErrorKind, String)>> = OnceLock::new();
+        let watching = WATCHING.get_or_init(|| {
+            let start = || -> io::Result<()> {
+                let mut signals =
+                    signal_hook::iterator::Signals::new([signal_hook::consts::SIGCHLD])?;
+                std::thread::Builder::new()
+                    .name("jobloop-sigchld".into())
+                    .spawn(move || {
+                        for _ in signals.forever() {
+                            EXITED.notify(usize::MAX);
+                        }
+                    })?;
+                Ok(())
+            };
+            start().map_err(|error| (error.kind(), error.to_string()))
+        });
+        watching.clone().map_err(|(kind, message)| {
+            io::Error::new(kind, format!("cannot watch for child exits: {message}"))
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub(super) fn watch() -> io::Result<()> {
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    pub(super) async fn wait_for(child: &mut Child) -> io::Result<ExitStatus> {
+        loop {
+            // Listening before looking: an exit between the two still wakes this task.
+            let exited = EXITED.listen();
+            if let Some(status) = child.try_wait()? {
+                return Ok(status);
+            }
+            exited.await;
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub(super) async fn wait_for(child: &mut Child) -> io::Result<ExitStatus> {
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return Ok(status);
+            }
+            crate::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+}

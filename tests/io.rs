@@ -1,0 +1,631 @@
+//! jobloop's I/O on the default loop: the ecosystem's traits, host names, listen queue, UDP,
+//! Unix sockets, subprocesses, tokio-based types, and the faults of each (issue 14).
+
+use std::io::{self, Read as _, Write as _};
+use std::net::{Shutdown, SocketAddr};
+use std::time::{Duration, Instant};
+
+use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+use jobloop::net::{TcpListener, TcpStream, UdpSocket};
+use jobloop::{job_test, spawn, tasks, timeout};
+
+/// A listener on 127.0.0.1 and its address.
+fn listener() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    (listener, addr)
+}
+
+#[job_test]
+async fn futures_io_copy_between_two_tcp_streams() {
+    let (source, source_addr) = listener();
+    let (sink, sink_addr) = listener();
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let sent = data.clone();
+    let writer = spawn(async move {
+        let (mut stream, _) = source.accept().await.unwrap();
+        stream.write_all(&sent).await.unwrap();
+        stream.close().await.unwrap();
+    });
+    let reader = spawn(async move {
+        let (stream, _) = sink.accept().await.unwrap();
+        let stream = &stream;
+        let mut got = Vec::new();
+        stream.read_to_end(&mut got).await.unwrap();
+        got
+    });
+    let from = TcpStream::connect(source_addr).await.unwrap();
+    let mut to = TcpStream::connect(sink_addr).await.unwrap();
+    let copied = futures_util::io::copy(from, &mut to).await.unwrap();
+    to.close().await.unwrap();
+    writer.await;
+    assert_eq!(copied, data.len() as u64);
+    assert_eq!(reader.await, data);
+}
+
+#[job_test]
+async fn one_task_reads_while_another_writes_through_shared_references() {
+    let (listener, addr) = listener();
+    let echo = spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (mut reader, mut writer) = (&stream, &stream);
+        futures_util::io::copy(&mut reader, &mut writer)
+            .await
+            .unwrap();
+    });
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut reader, writer) = (&stream, &stream);
+    let read = async {
+        let mut got = vec![0; 5];
+        reader.read_exact(&mut got).await.unwrap();
+        got
+    };
+    let write = async {
+        writer.write_all(b"hello").await.unwrap();
+    };
+    let (got, ()) = tasks![scoped; read, write].await;
+    assert_eq!(got, b"hello");
+    stream.shutdown(Shutdown::Write).unwrap();
+    echo.await;
+}
+
+#[job_test]
+async fn connect_resolves_host_names_in_every_form_std_accepts() {
+    let (listener, addr) = listener();
+    let port = addr.port();
+    let accepts = spawn(async move {
+        for _ in 0..4 {
+            listener.accept().await.unwrap();
+        }
+    });
+    TcpStream::connect(format!("localhost:{port}"))
+        .await
+        .unwrap();
+    TcpStream::connect(("localhost", port)).await.unwrap();
+    TcpStream::connect(&format!("127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    TcpStream::connect(&[addr][..]).await.unwrap();
+    accepts.await;
+}
+
+#[job_test]
+async fn a_name_that_does_not_resolve_is_an_error_naming_it() {
+    // `.invalid` never resolves (RFC 2606); bounded in case the resolver is slow to say so.
+    let result = timeout(
+        Duration::from_secs(20),
+        TcpStream::connect("no-such-host.invalid:80"),
+    )
+    .await
+    .expect("the lookup gave up within 20 s");
+    let error = result.unwrap_err();
+    assert!(
+        error.to_string().contains("no-such-host.invalid:80"),
+        "{error}"
+    );
+    let error = TcpStream::connect("no-port").await.unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+    assert!(error.to_string().contains("host:port"), "{error}");
+}
+
+#[job_test]
+async fn a_refused_connection_is_an_error() {
+    let addr = {
+        let (listener, addr) = listener();
+        drop(listener);
+        addr
+    };
+    let error = TcpStream::connect(addr).await.unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
+}
+
+/// Closes `stream` with a reset (linger 0) instead of a graceful close.
+fn reset(stream: std::net::TcpStream) {
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(stream);
+}
+
+#[job_test]
+async fn a_peer_that_resets_mid_read_and_mid_write_gives_errors() {
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = std_listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (mut first, _) = std_listener.accept().unwrap();
+        first.write_all(b"partial").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        reset(first);
+        let (second, _) = std_listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        reset(second);
+    });
+    // Mid-read: some bytes, then the reset.
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let mut got = Vec::new();
+    let error = stream.read_to_end(&mut got).await.unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::ConnectionReset, "{error}");
+    assert_eq!(got, b"partial");
+    // Mid-write: writes go on until the reset makes one fail.
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let chunk = vec![7u8; 64 * 1024];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let error = loop {
+        assert!(Instant::now() < deadline, "the reset never failed a write");
+        match stream.write(&chunk).await {
+            Ok(_) => jobloop::sleep(Duration::from_millis(5)).await,
+            Err(error) => break error,
+        }
+    };
+    assert!(
+        matches!(
+            error.kind(),
+            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+        ),
+        "{error}"
+    );
+    peer.join().unwrap();
+}
+
+#[job_test]
+async fn the_listen_queue_holds_600_connections_before_any_accept() {
+    let (listener, addr) = listener();
+    // std's 128 would hold about 129 of them; the others would time out.
+    let connected = jobloop::to_thread(move || {
+        (0..600)
+            .map(|_| std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)))
+            .collect::<io::Result<Vec<_>>>()
+    })
+    .await
+    .expect("every connect completed while nothing accepted");
+    for _ in 0..600 {
+        listener.accept().await.unwrap();
+    }
+    drop(connected);
+}
+
+#[job_test]
+async fn socket_options_and_std_conversions() {
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = TcpListener::from_std(std_listener).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let client = spawn(async move { TcpStream::connect(addr).await.unwrap() });
+    let (server, _) = listener.accept().await.unwrap();
+    let client = client.await;
+    client.set_nodelay(true).unwrap();
+    assert!(client.nodelay().unwrap());
+    client.set_ttl(42).unwrap();
+    assert_eq!(client.ttl().unwrap(), 42);
+    #[cfg(unix)]
+    {
+        use std::os::fd::{AsFd, AsRawFd};
+        assert_eq!(client.as_fd().as_raw_fd(), client.as_raw_fd());
+    }
+    server.write_all(b"peeked").await.unwrap();
+    let mut buf = [0; 6];
+    let n = client.peek(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], &b"peeked"[..n]);
+    let mut all = vec![0; 6];
+    let mut reader = &client;
+    reader.read_exact(&mut all).await.unwrap();
+    assert_eq!(all, b"peeked");
+    let mut std_client = client.into_std().unwrap();
+    std_client.set_nonblocking(false).unwrap();
+    server.write_all(b"after").await.unwrap();
+    let mut after = [0; 5];
+    std_client.read_exact(&mut after).unwrap();
+    assert_eq!(&after, b"after");
+    listener.into_std().unwrap();
+}
+
+#[job_test]
+async fn udp_datagrams_both_ways_and_one_longer_than_the_buffer_is_cut() {
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let server_addr = server.local_addr().unwrap();
+    client.connect(server_addr).unwrap();
+    assert_eq!(client.peer_addr().unwrap(), server_addr);
+    client.send(b"ping").await.unwrap();
+    let mut buf = [0; 64];
+    let (n, from) = server.recv_from(&mut buf).await.unwrap();
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"ping"[..], client.local_addr().unwrap())
+    );
+    server.send_to(b"pong", from).await.unwrap();
+    assert_eq!(client.recv(&mut buf).await.unwrap(), 4);
+    assert_eq!(&buf[..4], b"pong");
+    // 1000 bytes into 100: the first 100 arrive, the rest is gone, the next datagram is whole.
+    server.send_to(&[9; 1000], from).await.unwrap();
+    server.send_to(b"next", from).await.unwrap();
+    let mut small = [0; 100];
+    assert_eq!(client.recv(&mut small).await.unwrap(), 100);
+    assert_eq!(small, [9; 100]);
+    assert_eq!(client.recv(&mut buf).await.unwrap(), 4);
+    assert_eq!(&buf[..4], b"next");
+}
+
+#[cfg(unix)]
+#[job_test]
+async fn unix_sockets_carry_bytes_with_the_same_traits() {
+    use jobloop::net::{UnixListener, UnixStream};
+    let path = std::env::temp_dir().join(format!("jobloop-io-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path).unwrap();
+    let server = spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut got = Vec::new();
+        stream.read_to_end(&mut got).await.unwrap();
+        stream.write_all(&got).await.unwrap();
+    });
+    let client = UnixStream::connect(&path).await.unwrap();
+    client.write_all(b"over unix").await.unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    let mut reply = Vec::new();
+    client.read_to_end(&mut reply).await.unwrap();
+    assert_eq!(reply, b"over unix");
+    server.await;
+    std::fs::remove_file(&path).unwrap();
+    let error = UnixStream::connect(&path).await.unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::NotFound);
+    let (a, b) = UnixStream::pair().unwrap();
+    a.write_all(b"pair").await.unwrap();
+    let mut buf = [0; 4];
+    (&b).read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"pair");
+}
+
+/// 1 000 clients, each sending 10 KB and reading it back, against one echo server, all on one
+/// loop: every client's bytes come back whole (a checksum per client).
+#[cfg(unix)]
+#[test]
+fn a_thousand_concurrent_echo_clients_lose_no_byte() {
+    if is_child() {
+        return jobloop::EventLoop::new().block_on(thousand_echo_clients());
+    }
+    // 2 000 sockets and some: more than the 1 024 a shell often allows by default.
+    let child = in_child_with_fd_limit("a_thousand_concurrent_echo_clients_lose_no_byte", 2_400);
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "the child failed: {:?}",
+        output.status
+    );
+}
+
+#[cfg(unix)]
+async fn thousand_echo_clients() {
+    let (listener, addr) = listener();
+    let server = spawn(async move {
+        let mut handlers = Vec::new();
+        for _ in 0..1000 {
+            let (stream, _) = listener.accept().await.unwrap();
+            handlers.push(spawn(async move {
+                let (mut reader, mut writer) = (&stream, &stream);
+                futures_util::io::copy(&mut reader, &mut writer)
+                    .await
+                    .unwrap();
+            }));
+        }
+        for handler in handlers {
+            handler.await;
+        }
+    });
+    let sums = tasks![limit = 1000; for client in 0..1000u32 => async move {
+        let payload: Vec<u8> = (0..10_240u32).map(|i| (i * 31 + client) as u8).collect();
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let (reader, writer) = (&stream, &stream);
+        let (sent, got) = tasks![scoped;
+            async {
+                writer.write_all(&payload).await.unwrap();
+                stream.shutdown(Shutdown::Write).unwrap();
+                checksum(&payload)
+            },
+            async {
+                let mut back = Vec::new();
+                reader.read_to_end(&mut back).await.unwrap();
+                checksum(&back)
+            },
+        ]
+        .await;
+        stream.close().await.ok();
+        (sent, got)
+    }]
+    .await;
+    server.await;
+    for (client, (sent, got)) in sums.iter().enumerate() {
+        assert_eq!(sent, got, "client {client} got other bytes back");
+    }
+}
+
+#[cfg(unix)]
+fn checksum(bytes: &[u8]) -> (usize, u64) {
+    let sum = bytes.iter().enumerate().fold(0u64, |sum, (i, &b)| {
+        sum.wrapping_mul(1_000_003)
+            .wrapping_add(u64::from(b) ^ i as u64)
+    });
+    (bytes.len(), sum)
+}
+
+/// Runs the test `name` of this binary again in a child process whose open-file limit is
+/// `limit` (set by the shell's `ulimit -n`), with `JOBLOOP_IO_CHILD` set; returns its stdout.
+/// The limit is the process's, so a test that changes it runs alone in a process of its own.
+#[cfg(unix)]
+fn in_child_with_fd_limit(name: &str, limit: u32) -> std::process::Child {
+    let exe = std::env::current_exe().unwrap();
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+        .arg(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env("JOBLOOP_IO_CHILD", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[cfg(unix)]
+fn is_child() -> bool {
+    std::env::var_os("JOBLOOP_IO_CHILD").is_some()
+}
+
+/// `accept` when the process is out of file descriptors: the error is returned, a loop that
+/// logs it and accepts again does not spin (the listener pauses between such errors), and
+/// the queued connection is accepted once descriptors are free again.
+#[cfg(unix)]
+#[test]
+fn accept_out_of_file_descriptors_errs_then_recovers_without_spinning() {
+    use std::io::BufRead as _;
+    if is_child() {
+        return jobloop::EventLoop::new().block_on(accept_out_of_descriptors());
+    }
+    let name = "accept_out_of_file_descriptors_errs_then_recovers_without_spinning";
+    let mut child = in_child_with_fd_limit(name, 64);
+    let mut lines = io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut port = None;
+    let mut client = None;
+    let mut report = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        // The harness's "test ... " may begin the first line.
+        if let Some((_, p)) = line.split_once("port ") {
+            port = Some(p.trim().parse::<u16>().unwrap());
+        } else if line == "full" {
+            let addr = SocketAddr::from(([127, 0, 0, 1], port.unwrap()));
+            client = Some(std::net::TcpStream::connect(addr).unwrap());
+        } else if let Some(rest) = line.strip_prefix("accepted after ") {
+            report = Some(rest.to_owned());
+            break;
+        }
+    }
+    assert!(child.wait().unwrap().success());
+    drop(client);
+    let report = report.expect("the child accepted the connection in the end");
+    let errors: u32 = report.split(' ').next().unwrap().parse().unwrap();
+    // Over 300 ms, pauses of 1, 2, 4, ... ms allow about 9 errors; a spinning loop makes
+    // hundreds of thousands.
+    assert!((1..=20).contains(&errors), "{report}");
+}
+
+#[cfg(unix)]
+async fn accept_out_of_descriptors() {
+    let (listener, addr) = listener();
+    println!("port {}", addr.port());
+    let mut files = Vec::new();
+    loop {
+        match std::fs::File::open("/dev/null") {
+            Ok(file) => files.push(file),
+            Err(error) if error.raw_os_error() == Some(libc_emfile()) => break,
+            Err(error) => panic!("{error}"),
+        }
+    }
+    println!("full");
+    let start = Instant::now();
+    let mut errors = 0;
+    loop {
+        match listener.accept().await {
+            Ok(_) => break,
+            Err(error) => {
+                assert_eq!(error.raw_os_error(), Some(libc_emfile()), "{error}");
+                errors += 1;
+                if start.elapsed() > Duration::from_millis(300) {
+                    files.clear();
+                }
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "never accepted");
+    }
+    println!("accepted after {errors} errors in {:?}", start.elapsed());
+}
+
+/// `EMFILE` ("too many open files"), 24 on Linux, macOS and the BSDs.
+#[cfg(unix)]
+fn libc_emfile() -> i32 {
+    24
+}
+
+#[cfg(unix)]
+mod process {
+    use std::io;
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+    use jobloop::process::Command;
+    use jobloop::{job_test, tasks};
+
+    #[job_test]
+    async fn output_and_status_of_a_child() {
+        let output = Command::new("sh")
+            .args(["-c", "echo out; echo err >&2; exit 3"])
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3));
+        assert_eq!(output.stdout, b"out\n");
+        assert_eq!(output.stderr, b"err\n");
+        let status = Command::new("true").status().await.unwrap();
+        assert!(status.success());
+        let error = Command::new("no-such-program-jobloop").spawn().unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[job_test]
+    async fn children_are_waited_for_together_not_one_after_another() {
+        // Four children of 300 ms each, 4 at a time: about 300 ms, not 1.2 s (generous bound).
+        let start = std::time::Instant::now();
+        let statuses = tasks![for _ in 0..4 => async {
+            Command::new("sleep").arg("0.3").status().await.unwrap()
+        }]
+        .await;
+        assert!(statuses.iter().all(|status| status.success()));
+        assert!(
+            start.elapsed() < Duration::from_millis(1100),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[job_test]
+    async fn piped_stdin_and_stdout_with_the_io_traits() {
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let data = vec![b'x'; 300_000]; // more than a pipe holds: both sides must run at once
+        let (written, read) = tasks![scoped;
+            async {
+                // The trait's `write_all`, as a codec would call it.
+                AsyncWriteExt::write_all(&mut stdin, &data).await.unwrap();
+                drop(stdin);
+                data.len()
+            },
+            async {
+                let mut back = Vec::new();
+                AsyncReadExt::read_to_end(&mut stdout, &mut back).await.unwrap();
+                back.len()
+            },
+        ]
+        .await;
+        assert_eq!(written, read);
+        assert!(child.wait().await.unwrap().success());
+    }
+
+    #[job_test]
+    async fn a_killed_child_and_one_that_exits_before_its_output_is_read() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        child.kill().unwrap();
+        let status = child.wait().await.unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9));
+        child.kill().unwrap(); // killing an exited child is not an error
+        let child = Command::new("sh")
+            .args(["-c", "echo early"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        jobloop::sleep(Duration::from_millis(200)).await; // it has exited by now
+        let output = child.wait_with_output().await.unwrap();
+        assert_eq!(output.stdout, b"early\n");
+    }
+
+    /// Whether the process `pid` is still there (`kill -0`).
+    fn alive(pid: u32) -> bool {
+        std::process::Command::new("kill")
+            .args(["-0", &pid.to_string()])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    }
+
+    #[job_test]
+    async fn a_dropped_child_runs_on_unless_kill_on_drop() {
+        let mut left = Command::new("sleep").arg("30").spawn().unwrap();
+        let left_pid = left.id();
+        drop(left);
+        assert!(
+            alive(left_pid),
+            "a dropped child is left running, as with std"
+        );
+        let _ = std::process::Command::new("kill")
+            .arg(left_pid.to_string())
+            .status();
+        let mut killed = Command::new("sleep")
+            .arg("30")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let killed_pid = killed.id();
+        drop(killed);
+        assert!(!alive(killed_pid), "kill_on_drop killed and reaped it");
+    }
+}
+
+/// With the feature `tokio`, tokio-based types work on the default loop: their I/O and timers
+/// are driven by a tokio runtime on a thread of its own, while the tasks run on the loop.
+#[cfg(feature = "tokio")]
+mod tokio_on_the_default_loop {
+    use std::time::{Duration, Instant};
+
+    use jobloop::net::TcpListener;
+    use jobloop::{job_test, spawn, tasks};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[job_test]
+    async fn tokio_sleep_and_tokio_net_work_on_a_plain_job_test() {
+        let start = Instant::now();
+        // Three tokio sleeps of 200 ms at once: about 200 ms (generous bound).
+        tasks![for _ in 0..3 => tokio::time::sleep(Duration::from_millis(200))].await;
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_millis(200));
+        assert!(elapsed < Duration::from_millis(1000), "{elapsed:?}");
+        // A tokio client against a jobloop server, and jobloop's stream through tokio's traits.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = [0; 4];
+            AsyncReadExt::read_exact(&mut stream, &mut request)
+                .await
+                .unwrap();
+            AsyncWriteExt::write_all(&mut stream, b"pong")
+                .await
+                .unwrap();
+            request
+        });
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client.write_all(b"ping").await.unwrap();
+        let mut reply = [0; 4];
+        client.read_exact(&mut reply).await.unwrap();
+        assert_eq!((&reply, &server.await), (b"pong", b"ping"));
+    }
+}
+
+#[cfg(feature = "hyper")]
+#[allow(dead_code)]
+#[path = "../examples/http_fetch.rs"]
+mod http_fetch_example;
+
+/// `examples/http_fetch.rs`: a hyper server and 50 hyper client requests, 8 at a time, on one
+/// loop.
+#[cfg(feature = "hyper")]
+#[test]
+fn the_http_fetch_example_fetches_every_page() {
+    http_fetch_example::main().expect("the example runs");
+}
+
+#[cfg(unix)]
+#[allow(dead_code)]
+#[path = "../examples/subprocesses.rs"]
+mod subprocesses_example;
+
+/// `examples/subprocesses.rs`: 20 shell commands, 4 at a time, printed as they complete.
+#[cfg(unix)]
+#[test]
+fn the_subprocesses_example_runs_every_command() {
+    subprocesses_example::main().expect("the example runs");
+}
