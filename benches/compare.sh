@@ -13,6 +13,9 @@ compile=$(mktemp)
 echo "== benchmark suite"
 cargo bench --bench suite -- --markdown "$tables" "$@"
 
+echo "== echo server: jobloop's default loop against tokio, the same client"
+cargo bench --bench echo -- --markdown "$tables" "$@"
+
 echo "== compile cost: clean debug builds of the three-jobs program"
 work=$(mktemp -d)
 mkdir -p "$work/with_jobloop/src" "$work/with_tokio/src"
