@@ -56,7 +56,7 @@ pub use jobloop_runtime::{
     TaskGroup, TaskSet, Timeout, ToThread, YieldNow,
 };
 
-pub use jobloop_runtime::{net, process, signal, thread_pool};
+pub use jobloop_runtime::{debug, net, process, signal, thread_pool};
 
 #[cfg(feature = "hyper")]
 pub use jobloop_runtime::hyper;
@@ -112,6 +112,10 @@ pub mod runtime {
 ///   at once, no destructor runs), for programs that catch them themselves. To react to Ctrl-C
 ///   (stop accepting, finish what is in flight), `await` [`signal::ctrl_c`] instead: while a
 ///   task waits there, Ctrl-C goes to it.
+/// - `debug`: debug mode (as `JOBLOOP_DEBUG=1`): a poll that holds the thread over 100 ms is
+///   reported with the task's name and where it started, one stuck over 1 s is reported while
+///   it runs, and the spawned tasks still running when `main` returns are listed. See
+///   [`debug`].
 ///
 /// The function must be an `async fn` without arguments, generics or `self`; anything else is a
 /// compile error that says what to write instead.
@@ -145,7 +149,9 @@ pub use jobloop_macros::job_main;
 /// ```
 ///
 /// The body may return `()` or a `Result`, as a `#[test]` may, and attributes such as
-/// `#[should_panic]` and `#[ignore]` work as usual. Options are those of [`job_main`]. Do not add
+/// `#[should_panic]` and `#[ignore]` work as usual. Options are those of [`job_main`] but
+/// `signals`, plus `virtual_time`; `#[job_test(debug)]` reports slow polls as debug mode does
+/// (see [`debug`]). Do not add
 /// `#[test]` yourself: `#[job_test]` already does. (A `#[test]` written *above* `#[job_test]`
 /// runs before it and cannot be caught by the macro; rustc then reports "async functions cannot
 /// be used for tests".)

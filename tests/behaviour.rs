@@ -856,3 +856,14 @@ fn toolkit_types_are_send_and_sync() {
     send(&barrier.wait());
     send(&jobloop::to_thread(|| 1));
 }
+
+#[allow(dead_code)]
+#[path = "../examples/timeline.rs"]
+mod timeline_example;
+
+/// `examples/timeline.rs`: six jobs in a `limit = 2` group, the example README's second
+/// timeline picture was made from.
+#[test]
+fn the_timeline_example_runs() {
+    common::within(Duration::from_secs(60), timeline_example::main);
+}

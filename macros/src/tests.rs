@@ -164,6 +164,19 @@ fn job_test_virtual_time() {
 }
 
 #[test]
+fn job_test_debug() {
+    let item = quote! {
+        async fn slow() {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+    };
+    check(
+        pretty(entry::expand(Entry::Test, quote!(debug), item)),
+        expect_file!["../snapshots/job_test_debug.rs"],
+    );
+}
+
+#[test]
 fn tasks_errors_are_all_reported() {
     let expanded = tasks::expand(quote!(a(), , b(); c())).to_string();
     assert_eq!(expanded.matches("compile_error").count(), 2, "{expanded}");

@@ -21,6 +21,8 @@
 //! dropped at once (see `task/cancel.rs`): no task outlives its group.
 
 use std::any::Any;
+
+use crate::debug::{self, Watched};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -250,8 +252,9 @@ pin_project_lite::pin_project! {
     /// the group about its outcome and, once the future is dropped (the field after it), about
     /// that.
     pub(crate) struct Member<F, H: Alive> {
+        // Timed on each poll in debug mode (`debug`), a plain branch otherwise.
         #[pin]
-        future: F,
+        future: Watched<F>,
         hooks: Notify<H>,
     }
 }
@@ -269,9 +272,24 @@ impl<H: Alive> Drop for Notify<H> {
 impl<F, H: Alive> Member<F, H> {
     /// A member of the group that `hooks` link to; the group counts it as alive until its future
     /// is dropped.
+    #[track_caller]
     pub(crate) fn new(future: F, hooks: H) -> Member<F, H> {
         Member {
-            future,
+            future: Watched::new(future, || debug::Name::Member(None)),
+            hooks: Notify(hooks),
+        }
+    }
+
+    /// [`new`](Member::new), for a task that its group names (`fetch(u)[3]`) and places (where
+    /// the group was made), in debug mode.
+    pub(crate) fn named(
+        future: F,
+        hooks: H,
+        name: impl FnOnce() -> String,
+        location: &'static std::panic::Location<'static>,
+    ) -> Member<F, H> {
+        Member {
+            future: Watched::at(future, || debug::Name::Member(Some(name())), location),
             hooks: Notify(hooks),
         }
     }

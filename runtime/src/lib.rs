@@ -43,6 +43,7 @@
 #![deny(unsafe_code)]
 
 mod context;
+pub mod debug;
 mod error;
 mod event_loop;
 pub mod group;

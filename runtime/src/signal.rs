@@ -258,10 +258,14 @@ impl<F: Future> Future for Interruptible<F> {
             // Cancelled: every destructor beneath it runs now. One that panics is reported by
             // the panic hook and the exit goes on.
             let _ = catch_unwind(AssertUnwindSafe(|| this.main.set(None)));
+            crate::debug::write_trace();
             return Poll::Ready(Err(signal));
         }
         match this.main.as_pin_mut() {
-            Some(main) => main.poll(cx).map(Ok),
+            Some(main) => main.poll(cx).map(|output| {
+                crate::debug::main_returned();
+                Ok(output)
+            }),
             None => Poll::Pending,
         }
     }

@@ -14,6 +14,7 @@ pub(crate) mod handle;
 
 use handle::RawHandle;
 
+use crate::debug::{self, Watched};
 use crate::event_loop::LoopOwner;
 
 /// Starts `future` as a new task on the current event loop and returns a handle to its output
@@ -49,12 +50,15 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    // Watched in debug mode only: a plain spawn costs nothing more.
+    let task = if crate::debug::watching() {
+        let future = Watched::new(future, || debug::Name::Spawned);
+        handle::spawn_local("`jobloop::spawn`", handle::Spawn::Joinable, future)
+    } else {
+        handle::spawn_local("`jobloop::spawn`", handle::Spawn::Joinable, future)
+    };
     JoinHandle {
-        task: Some(handle::spawn_local(
-            "`jobloop::spawn`",
-            handle::Spawn::Joinable,
-            future,
-        )),
+        task: Some(task),
         owner: LoopOwner::current(),
     }
 }
@@ -79,12 +83,14 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    let task = if crate::debug::watching() {
+        let future = Watched::new(future, || debug::Name::Spawned);
+        handle::spawn_send("`jobloop::spawn_send`", handle::Spawn::Joinable, future)
+    } else {
+        handle::spawn_send("`jobloop::spawn_send`", handle::Spawn::Joinable, future)
+    };
     JoinHandle {
-        task: Some(handle::spawn_send(
-            "`jobloop::spawn_send`",
-            handle::Spawn::Joinable,
-            future,
-        )),
+        task: Some(task),
         owner: LoopOwner::current(),
     }
 }

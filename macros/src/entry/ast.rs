@@ -63,6 +63,8 @@ pub(crate) struct EntryConfig {
     /// `signals = false` (main only): Ctrl-C and SIGTERM do not cancel the program; `None` when
     /// not written.
     pub(crate) signals: Option<bool>,
+    /// `debug`: debug mode on (slow polls reported, tasks left running listed).
+    pub(crate) debug: bool,
 }
 
 /// Whether `attr` is `#[test]` or another test attribute (`#[tokio::test]`, ...).

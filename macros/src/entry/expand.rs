@@ -23,7 +23,14 @@ pub(crate) fn function(entry: Entry, config: &EntryConfig, function: &FnItem) ->
         None => quote!(::jobloop),
     };
     let check = returns_check(&krate, function);
-    let body = quote! { async { #check #body } };
+    let mut body = quote! { async { #check #body } };
+    // Debug mode: on before the first task starts; `main`'s end reported.
+    let enable_debug = if config.debug {
+        body = quote! { #krate::debug::watch_main(#body) };
+        quote! { #krate::debug::enable(); }
+    } else {
+        TokenStream::new()
+    };
     let runtime = config
         .runtime
         .as_ref()
@@ -53,6 +60,7 @@ pub(crate) fn function(entry: Entry, config: &EntryConfig, function: &FnItem) ->
         #test_attr
         #(#attrs)*
         #vis fn #ident() #output {
+            #enable_debug
             #run
         }
     }

@@ -9,8 +9,8 @@ use crate::errors::Errors;
 /// The options each attribute accepts, for error messages.
 fn valid_options(entry: Entry) -> &'static str {
     match entry {
-        Entry::Main => "`runtime = <expression>`, `signals = false`, `crate = <path>`",
-        Entry::Test => "`runtime = <expression>`, `virtual_time`, `crate = <path>`",
+        Entry::Main => "`runtime = <expression>`, `signals = false`, `debug`, `crate = <path>`",
+        Entry::Test => "`runtime = <expression>`, `virtual_time`, `debug`, `crate = <path>`",
     }
 }
 
@@ -87,6 +87,21 @@ pub(crate) fn config(
                          task, then the program exits) or `false`: write `signals = false`",
                     ));
                 }
+            }
+            "debug" => {
+                if !option.value.is_empty() {
+                    errors.push(syn::Error::new_spanned(
+                        &option.value,
+                        "`debug` takes no value: write `debug` (the slow-poll threshold is set \
+                         with `JOBLOOP_DEBUG_SLOW_MS` or `jobloop::debug::set_slow_poll_threshold`)",
+                    ));
+                } else if config.debug {
+                    errors.push(syn::Error::new(
+                        option.name.span(),
+                        "`debug` is given twice: keep one",
+                    ));
+                }
+                config.debug = true;
             }
             "virtual_time" if entry == Entry::Main => errors.push(syn::Error::new(
                 option.name.span(),

@@ -8,6 +8,7 @@
 
 use std::future::Future;
 use std::iter::Fuse;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -64,11 +65,19 @@ impl<F: Future, K: GroupKind> Engine<F, K> {
     /// Starts `future` as task `index`. `polling` tells whether the group is being polled: a
     /// task polled in place is then polled at once, else at the group's next poll.
     #[track_caller]
-    fn start(&mut self, what: &'static str, index: usize, future: F, polling: bool) {
+    fn start(
+        &mut self,
+        what: &'static str,
+        index: usize,
+        future: F,
+        polling: bool,
+        (names, location): (&Names, &'static Location<'static>),
+    ) {
         match self {
             Engine::Spawned { running, spawn } => {
                 let hooks = running.next_slot();
-                let task = spawn(what, &mut running.canceller, Member::new(future, hooks));
+                let member = Member::named(future, hooks, || names.name(index), location);
+                let task = spawn(what, &mut running.canceller, member);
                 running.insert(index, task);
             }
             Engine::InPlace(tasks) if polling => tasks.start(index, future),
@@ -130,6 +139,8 @@ where
     engine: Engine<I::Item, K>,
     next_index: usize,
     names: Names,
+    /// Where the group was made, for debug mode.
+    location: &'static Location<'static>,
     /// When the group's timeout expires, if it has one.
     deadline: Option<Sleep>,
     /// The event loop that runs the tasks, when one does.
@@ -166,6 +177,7 @@ where
             engine,
             next_index: 0,
             names,
+            location: Location::caller(),
             deadline: None,
             owner: LoopOwner::current(),
         };
@@ -175,7 +187,8 @@ where
         if feed.engine.is_in_place() {
             if let Some(future) = feed.source.next() {
                 feed.next_index = 1;
-                feed.engine.start(what, 0, future, false);
+                feed.engine
+                    .start(what, 0, future, false, (&feed.names, feed.location));
             }
         } else {
             feed.fill(false);
@@ -224,7 +237,13 @@ where
             };
             let index = self.next_index;
             self.next_index += 1;
-            self.engine.start(self.what, index, future, polling);
+            self.engine.start(
+                self.what,
+                index,
+                future,
+                polling,
+                (&self.names, self.location),
+            );
         }
     }
 

@@ -126,7 +126,13 @@ impl<T: 'static> TaskGroup<T, Local> {
     where
         F: TaskFuture<Output = T> + 'static,
     {
-        let member = Member::new(future, self.link.clone());
+        let index = self.tasks.len();
+        let member = Member::named(
+            future,
+            self.link.clone(),
+            || format!("#{index}"),
+            std::panic::Location::caller(),
+        );
         self.link.started();
         Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
     }
@@ -160,7 +166,13 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
     where
         F: SendTaskFuture<Output = T> + 'static,
     {
-        let member = Member::new(future, self.link.clone());
+        let index = self.tasks.len();
+        let member = Member::named(
+            future,
+            self.link.clone(),
+            || format!("#{index}"),
+            std::panic::Location::caller(),
+        );
         self.link.started();
         Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
     }

@@ -1,0 +1,18 @@
+//! Debug mode: one task of a group blocks its thread for 300 ms in one poll; the others
+//! sleep. Expect exactly one report, naming `job(i)[1]` and this file.
+use std::time::Duration;
+
+async fn job(i: u32) -> Result<u32, String> {
+    if i == 1 {
+        std::thread::sleep(Duration::from_millis(300)); // blocks the loop: the bug to find
+    } else {
+        jobloop::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(i)
+}
+
+#[jobloop::job_main(debug)]
+async fn main() {
+    let outputs = jobloop::tasks![try; for i in 0..3 => job(i)].await;
+    println!("{outputs:?}");
+}

@@ -1,0 +1,12 @@
+//! Debug mode (from `JOBLOOP_DEBUG=1`): a spawned task is stuck in one poll for 2 s; the
+//! watchdog reports it while it is still stuck, before it prints that it is done.
+use std::time::Duration;
+
+#[jobloop::job_main]
+async fn main() {
+    let stuck = jobloop::spawn(async {
+        std::thread::sleep(Duration::from_secs(2));
+        eprintln!("stuck task done");
+    });
+    stuck.await;
+}

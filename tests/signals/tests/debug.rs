@@ -1,0 +1,170 @@
+//! Debug mode and the trace for real: each test runs a binary of this crate and reads its
+//! stderr (the reports) or the trace file it wrote.
+
+use std::process::{Command, Output};
+
+fn run(binary: &str, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(binary);
+    command
+        .env_remove("JOBLOOP_DEBUG")
+        .env_remove("JOBLOOP_TRACE");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("run the binary");
+    assert!(output.status.success(), "{binary} failed: {output:?}");
+    output
+}
+
+fn reports(output: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|line| line.starts_with("jobloop debug:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_task_that_blocks_300_ms_gets_exactly_one_report_with_its_name_and_place() {
+    let output = run(env!("CARGO_BIN_EXE_slow_poll"), &[]);
+    let reports = reports(&output);
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    let report = &reports[0];
+    assert!(report.contains("task `job(i)[1]`"), "{report}");
+    assert!(report.contains("slow_poll.rs:16:"), "{report}");
+    assert!(report.contains("held its thread for"), "{report}");
+}
+
+#[test]
+fn a_task_stuck_2_s_is_reported_by_the_watchdog_before_it_finishes() {
+    let output = run(env!("CARGO_BIN_EXE_stuck_poll"), &[("JOBLOOP_DEBUG", "1")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let watchdog = stderr
+        .find("still running")
+        .unwrap_or_else(|| panic!("no watchdog report: {stderr}"));
+    let done = stderr.find("stuck task done").expect("the task finished");
+    assert!(
+        watchdog < done,
+        "the report came after the task ended: {stderr}"
+    );
+    assert!(stderr.contains("task spawned at"), "{stderr}");
+    assert!(stderr.contains("stuck_poll.rs:7:"), "{stderr}");
+}
+
+#[test]
+fn a_program_without_slow_polls_gets_no_report() {
+    let output = run(env!("CARGO_BIN_EXE_well_behaved"), &[]);
+    assert_eq!(reports(&output), Vec::<String>::new());
+}
+
+#[test]
+fn tasks_left_running_when_main_returns_are_listed() {
+    let output = run(env!("CARGO_BIN_EXE_left_running"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("main returned while 1 spawned task still ran"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("task spawned at"), "{stderr}");
+    assert!(stderr.contains("left_running.rs:5:"), "{stderr}");
+}
+
+#[test]
+fn debug_mode_is_off_by_default() {
+    let output = run(env!("CARGO_BIN_EXE_stuck_poll"), &[]);
+    assert_eq!(reports(&output), Vec::<String>::new());
+}
+
+/// `JOBLOOP_TRACE=trace.json` on `three_jobs`, on the embedded loop and on tokio: the file
+/// parses, has three task tracks (named), and their slices overlap in time: the jobs ran at
+/// the same time.
+#[test]
+fn the_trace_of_three_jobs_has_three_overlapping_tracks() {
+    for runtime in ["event-loop", "tokio", "tokio-multi-thread"] {
+        check_trace_of_three_jobs(runtime);
+    }
+}
+
+fn check_trace_of_three_jobs(runtime: &str) {
+    let path = std::env::temp_dir().join(format!(
+        "jobloop-trace-{}-{runtime}.json",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    run(
+        env!("CARGO_BIN_EXE_three_jobs"),
+        &[
+            ("JOBLOOP_TRACE", path.to_str().unwrap()),
+            ("JOBLOOP_RUNTIME", runtime),
+        ],
+    );
+    let text = std::fs::read_to_string(&path).expect("the trace was written");
+    std::fs::remove_file(&path).unwrap();
+    let trace: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+    let events = trace["traceEvents"].as_array().expect("traceEvents");
+    let named: Vec<u64> = events
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+        .map(|e| e["tid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(named.len(), 3, "{runtime}: one track per job: {named:?}");
+    // Each track's extent: from its first poll's start to its last poll's end.
+    let extents: Vec<(f64, f64)> = named
+        .iter()
+        .map(|tid| {
+            let slices: Vec<(f64, f64)> = events
+                .iter()
+                .filter(|e| e["ph"] == "X" && e["tid"].as_u64() == Some(*tid))
+                .map(|e| {
+                    let ts = e["ts"].as_f64().unwrap();
+                    (ts, ts + e["dur"].as_f64().unwrap())
+                })
+                .collect();
+            assert!(slices.len() >= 2, "a job polls at its start and at its end");
+            let start = slices.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+            let end = slices.iter().map(|s| s.1).fold(0.0, f64::max);
+            (start, end)
+        })
+        .collect();
+    for (i, a) in extents.iter().enumerate() {
+        assert!(a.1 - a.0 >= 1.9e6, "job {i} spans its 2 s sleep: {a:?}");
+        for b in &extents[i + 1..] {
+            assert!(
+                a.0 < b.1 && b.0 < a.1,
+                "the jobs overlap in time: {a:?} {b:?}"
+            );
+        }
+    }
+}
+
+/// `JOBLOOP_TRACE=timeline.svg`: a standalone SVG picture that parses as XML, with a row
+/// (label) and blocks for each of the three jobs.
+#[test]
+fn the_svg_timeline_of_three_jobs_is_xml_with_a_row_per_job() {
+    let path = std::env::temp_dir().join(format!("jobloop-trace-{}.svg", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    run(
+        env!("CARGO_BIN_EXE_three_jobs"),
+        &[("JOBLOOP_TRACE", path.to_str().unwrap())],
+    );
+    let text = std::fs::read_to_string(&path).expect("the picture was written");
+    std::fs::remove_file(&path).unwrap();
+    let svg = roxmltree::Document::parse(&text).expect("the SVG is well-formed XML");
+    let root = svg.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    let labels: Vec<&str> = root
+        .children()
+        .filter(|node| node.has_tag_name("text"))
+        .filter_map(|node| node.text())
+        .filter(|text| text.contains("three_jobs.rs"))
+        .collect();
+    assert_eq!(labels.len(), 3, "{labels:?}");
+    let polls = root
+        .children()
+        .filter(|node| node.has_tag_name("rect") && node.attribute("fill") == Some("#2a7"))
+        .count();
+    assert!(
+        polls >= 6,
+        "each job polls at its start and at its end: {polls}"
+    );
+}

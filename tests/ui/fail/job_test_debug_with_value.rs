@@ -1,0 +1,4 @@
+#[jobloop::job_test(debug = true)]
+async fn slow() {}
+
+fn main() {}
