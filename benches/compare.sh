@@ -13,6 +13,12 @@ compile=$(mktemp)
 echo "== benchmark suite"
 cargo bench --bench suite -- --markdown "$tables" "$@"
 
+echo "== the cost of the feature tracing (a span per task, no subscriber): debug_cost again"
+with_tracing=$(mktemp)
+cargo bench --bench suite --features tracing -- debug_cost --markdown "$with_tracing" "$@"
+cat "$with_tracing" >> "$tables"
+rm -f "$with_tracing"
+
 echo "== echo server: jobloop's default loop against tokio, the same client"
 cargo bench --bench echo -- --markdown "$tables" "$@"
 

@@ -939,6 +939,57 @@ fn expansion(config: &Config) -> Table {
 }
 
 // ---------------------------------------------------------------------------------------------
+// debug_cost: spawn_join and pingpong with debug mode off, then on (it cannot be turned off
+// again, so this runs last). With JOBLOOP_TRACE set in the environment the "off" rows are
+// traced too: compare.sh runs without it.
+
+fn debug_cost(config: &Config, n: usize) -> Vec<Table> {
+    // Built with `--features tracing`, every task also gets a span (no subscriber installed).
+    let tracing = if cfg!(feature = "tracing") {
+        "feature `tracing` on"
+    } else {
+        "feature `tracing` off"
+    };
+    let mut spawn = Table::new(
+        format!("debug mode: spawn_join, {n} trivial tasks ({tracing})"),
+        "debug off",
+        n,
+        Duration::ZERO,
+    );
+    let mut ping = Table::new(
+        format!("debug mode: pingpong, {n} round trips ({tracing})"),
+        "debug off",
+        n,
+        Duration::ZERO,
+    );
+    let spawn_join = || {
+        let out =
+            EventLoop::new().block_on(async { tasks![for i in 0..n => async move { i }].await });
+        assert_eq!(out.iter().sum::<usize>(), n * (n - 1) / 2);
+    };
+    let pingpong = || {
+        EventLoop::new().block_on(async {
+            let (ping, pong) = channels();
+            tasks![ping_task(ping, n), pong_task(pong)].await;
+        });
+    };
+    assert!(
+        !jobloop::debug::is_enabled(),
+        "debug_cost needs JOBLOOP_DEBUG unset"
+    );
+    spawn.add(measure("debug off", config.reps, spawn_join));
+    ping.add(measure("debug off", config.reps, pingpong));
+    jobloop::debug::enable();
+    spawn.add(measure(
+        "debug on (JOBLOOP_DEBUG=1)",
+        config.reps,
+        spawn_join,
+    ));
+    ping.add(measure("debug on (JOBLOOP_DEBUG=1)", config.reps, pingpong));
+    vec![spawn, ping]
+}
+
+// ---------------------------------------------------------------------------------------------
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -981,6 +1032,8 @@ fn main() {
     run("pingpong", &|| vec![pingpong(&config, big)]);
     run("seed", &|| vec![seed(&config)]);
     run("expansion", &|| vec![expansion(&config)]);
+    // Last: it turns debug mode on for the rest of the process.
+    run("debug_cost", &|| debug_cost(&config, 100_000));
     let text: String = tables.iter().map(Table::markdown).collect();
     println!("\n{text}");
     if let Some(path) = markdown {

@@ -33,7 +33,7 @@ const IDENTS: &str =
     "for in async fn send try settle race stream scoped limit timeout runtime main self Self \
     super crate pub const unsafe extern where impl move await let mut match if else loop return \
     dyn static type struct use mod union macro_rules test should_panic doc _ x xs a b job jobloop \
-    EventLoop new tokio Result u8 Vec virtual_time signals debug";
+    EventLoop new tokio Result u8 Vec virtual_time signals debug progress";
 
 /// Identifiers that may be written raw (`r#try`): not `self`, `Self`, `super`, `crate` or `_`.
 const RAW_IDENTS: &str = "for in async fn try send limit move await match r main";

@@ -177,6 +177,16 @@ fn job_test_debug() {
 }
 
 #[test]
+fn tasks_progress() {
+    check(
+        pretty_expr(tasks::expand(
+            quote!(try, progress, limit = 8; for u in urls => fetch(u)),
+        )),
+        expect_file!["../snapshots/tasks_for_try_progress_limit.rs"],
+    );
+}
+
+#[test]
 fn tasks_errors_are_all_reported() {
     let expanded = tasks::expand(quote!(a(), , b(); c())).to_string();
     assert_eq!(expanded.matches("compile_error").count(), 2, "{expanded}");

@@ -24,6 +24,10 @@
 //! When neither is on, a spawned task costs one load of an atomic flag when it starts, and a
 //! group's task the same plus one branch per poll.
 //!
+//! With the feature `tracing`, every task's polls run inside a `tracing` span named `task`,
+//! with the fields `task` (its name in its group, when it has one) and `spawned_at` (file:line),
+//! so `tracing-subscriber` and the tools built on `tracing` see jobloop's tasks.
+//!
 //! ```
 //! use std::time::Duration;
 //! jobloop_runtime::debug::set_slow_poll_threshold(Duration::from_millis(50));
@@ -75,9 +79,10 @@ fn state() -> u8 {
     state
 }
 
-/// Whether debug mode or the trace is on: the tasks started now are watched.
+/// Whether debug mode or the trace is on (or the feature `tracing`): the tasks started now
+/// are watched.
 pub(crate) fn watching() -> bool {
-    state() & (DEBUG | TRACE) != 0
+    cfg!(feature = "tracing") || state() & (DEBUG | TRACE) != 0
 }
 
 fn debug_on() -> bool {
@@ -118,6 +123,9 @@ pub(crate) struct Info {
     id: u64,
     name: Name,
     location: &'static Location<'static>,
+    /// The span its polls run in (feature `tracing`).
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
 }
 
 /// A task's name, made only when it is shown.
@@ -197,7 +205,7 @@ pin_project_lite::pin_project! {
     impl<F> PinnedDrop for Watched<F> {
         fn drop(this: Pin<&mut Self>) {
             if let Some(info) = this.project().info {
-                if matches!(info.name, Name::Spawned) {
+                if matches!(info.name, Name::Spawned) && debug_on() {
                     registry().spawned.retain(|(id, _)| *id != info.id);
                 }
             }
@@ -220,18 +228,29 @@ impl<F> Watched<F> {
         location: &'static Location<'static>,
     ) -> Watched<F> {
         let info = watching().then(|| {
+            let name = name();
+            #[cfg(feature = "tracing")]
+            let span = match &name {
+                Name::Spawned => tracing::info_span!("task", spawned_at = %location),
+                Name::Member(Some(task)) => {
+                    tracing::info_span!("task", task = %task, spawned_at = %location)
+                }
+                Name::Member(None) => tracing::info_span!("task", spawned_at = %location),
+            };
             let info = Info {
                 id: next_id(),
-                name: name(),
+                name,
                 location,
+                #[cfg(feature = "tracing")]
+                span,
             };
-            let _ = epoch();
-            let mut registry = registry();
-            if matches!(info.name, Name::Spawned) {
-                registry.spawned.push((info.id, info.to_string()));
+            let (debug, trace) = (debug_on(), trace_on());
+            if debug && matches!(info.name, Name::Spawned) {
+                registry().spawned.push((info.id, info.to_string()));
             }
-            if trace_on() {
-                registry.names.push((info.id, info.label()));
+            if trace {
+                let _ = epoch();
+                registry().names.push((info.id, info.label()));
             }
             Box::new(info)
         });
@@ -247,8 +266,13 @@ impl<F: Future> Future for Watched<F> {
         let Some(info) = this.info.as_deref() else {
             return this.future.poll(cx);
         };
+        #[cfg(feature = "tracing")]
+        let _span = info.span.enter();
+        let (debug, trace) = (debug_on(), trace_on());
+        if !debug && !trace {
+            return this.future.poll(cx); // only the span (feature `tracing`)
+        }
         let start = Instant::now();
-        let debug = debug_on();
         if debug {
             registry()
                 .polling
@@ -257,7 +281,7 @@ impl<F: Future> Future for Watched<F> {
         // Unregistered however the poll ends, a panic included.
         let _done = PollDone { info, start, debug };
         let poll = this.future.poll(cx);
-        if matches!(poll, Poll::Ready(_)) && matches!(info.name, Name::Spawned) {
+        if debug && matches!(poll, Poll::Ready(_)) && matches!(info.name, Name::Spawned) {
             registry().spawned.retain(|(id, _)| *id != info.id);
         }
         poll

@@ -37,6 +37,7 @@ mod feed;
 mod in_place;
 mod link;
 pub(crate) mod modes;
+mod progress;
 mod running;
 mod stream;
 pub(crate) mod task_group;

@@ -29,6 +29,8 @@ pub(crate) struct TasksOptions {
     pub(crate) stream: Option<Ident>,
     /// `scoped`: the group polls its tasks itself, so that they may borrow; the keyword.
     pub(crate) scoped: Option<Ident>,
+    /// `progress`: a live progress bar on stderr (for-form only).
+    pub(crate) progress: Option<Ident>,
 }
 
 impl Default for TasksOptions {
@@ -42,6 +44,7 @@ impl Default for TasksOptions {
             timeout: None,
             stream: None,
             scoped: None,
+            progress: None,
         }
     }
 }
@@ -55,6 +58,7 @@ impl TasksOptions {
             || self.timeout.is_some()
             || self.stream.is_some()
             || self.scoped.is_some()
+            || self.progress.is_some()
     }
 }
 

@@ -117,9 +117,12 @@ fn for_form(
         None => quote!(::core::primitive::usize::MAX),
     };
     let group = |tasks: TokenStream| {
-        let group = quote_spanned! {anchor=>
+        let mut group = quote_spanned! {anchor=>
             #new(#krate::__private::Names::Each(#name), #mode_value, #limit, #tasks)
         };
+        if options.progress.is_some() {
+            group = quote!(#group.with_progress());
+        }
         with_timeout(krate, options, options.timeout.as_ref(), group)
     };
     if options.limit.is_some() {

@@ -10,7 +10,7 @@ use crate::tokens::{find_fat_arrow, first_top_level, is_ident, split, Segment};
 
 /// The options `tasks![]` accepts, for error messages.
 const TASKS_OPTIONS: &str =
-    "`try`, `settle`, `race`, `stream`, `scoped`, `send`, `limit = N`, `timeout = DURATION`";
+    "`try`, `settle`, `race`, `stream`, `scoped`, `send`, `progress`, `limit = N`, `timeout = DURATION`";
 
 /// Parses the input of `tasks![...]`, reporting every malformed part.
 pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
@@ -117,7 +117,7 @@ fn missing_semicolon(tokens: &[TokenTree]) -> Option<syn::Error> {
         // `try` is a keyword: no task expression starts with it.
         ("try", _) => true,
         // A word then another word (`race for ...`): not an expression either.
-        ("settle" | "race" | "send" | "stream" | "scoped", TokenTree::Ident(_)) => true,
+        ("settle" | "race" | "send" | "stream" | "scoped" | "progress", TokenTree::Ident(_)) => true,
         // `limit = 4 ...`: an assignment is not a future.
         ("limit" | "timeout", TokenTree::Punct(eq)) => eq.as_char() == '=',
         _ => false,
@@ -191,11 +191,11 @@ fn tasks_options(prefix: &Segment, errors: &mut Errors) -> TasksOptions {
                 send_seen = true;
                 options.send = true;
             }
-            (flag @ ("stream" | "scoped"), None) => {
-                let slot = if flag == "stream" {
-                    &mut options.stream
-                } else {
-                    &mut options.scoped
+            (flag @ ("stream" | "scoped" | "progress"), None) => {
+                let slot = match flag {
+                    "stream" => &mut options.stream,
+                    "scoped" => &mut options.scoped,
+                    _ => &mut options.progress,
                 };
                 if slot.is_some() {
                     errors.push(syn::Error::new(
@@ -256,7 +256,10 @@ fn tasks_options(prefix: &Segment, errors: &mut Errors) -> TasksOptions {
                 name.span(),
                 "`timeout` needs a value: write `timeout = Duration::from_secs(5)`",
             )),
-            (flag @ ("send" | "try" | "settle" | "race" | "stream" | "scoped"), Some(value)) => {
+            (
+                flag @ ("send" | "try" | "settle" | "race" | "stream" | "scoped" | "progress"),
+                Some(value),
+            ) => {
                 errors.push(syn::Error::new_spanned(
                     quote::quote!(#name #value),
                     format!("`{flag}` takes no value: write `tasks![{flag}; ...]`"),

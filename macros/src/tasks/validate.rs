@@ -19,6 +19,16 @@ use crate::errors::Errors;
 pub(crate) fn tasks(tasks: &Tasks) -> syn::Result<()> {
     let mut errors = Errors::default();
     check_combinations(&tasks.options, &mut errors);
+    if let (Some(progress), TasksInput::List(_)) = (&tasks.options.progress, &tasks.input) {
+        errors.push(syn::Error::new(
+            progress.span(),
+            format!(
+                "`{progress}` is for big groups, written `tasks![{progress}; for x in xs => job(x)]`: \
+                 a list of tasks has no progress worth a bar. Remove `{progress}`, or write the \
+                 tasks as a `for` form"
+            ),
+        ));
+    }
     if let (Some(_), TasksInput::For { expr, .. }) = (&tasks.options.limit, &tasks.input) {
         check_lazy_task(expr.tokens.clone(), &mut errors);
     }

@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::in_place::InPlace;
+use super::progress::Progress;
 use super::running::{Outcome, Running, SlotMember};
 use super::{GroupKind, KindCanceller, Member, Names};
 use crate::event_loop::LoopOwner;
@@ -141,6 +142,8 @@ where
     names: Names,
     /// Where the group was made, for debug mode.
     location: &'static Location<'static>,
+    /// The progress bar of `tasks![progress; ...]`.
+    progress: Option<Progress>,
     /// When the group's timeout expires, if it has one.
     deadline: Option<Sleep>,
     /// The event loop that runs the tasks, when one does.
@@ -178,6 +181,7 @@ where
             next_index: 0,
             names,
             location: Location::caller(),
+            progress: None,
             deadline: None,
             owner: LoopOwner::current(),
         };
@@ -208,6 +212,28 @@ where
 
     pub(crate) fn limit(&self) -> usize {
         self.limit
+    }
+
+    /// Shows a progress bar (when stderr is a terminal): the total is the tasks started plus
+    /// what the source says is left, when it says so exactly.
+    pub(crate) fn show_progress(&mut self) {
+        let (low, high) = self.source.size_hint();
+        let total = (Some(low) == high).then(|| self.next_index + low);
+        self.progress = Some(Progress::new(total));
+    }
+
+    /// A task arrived, for the progress bar.
+    pub(crate) fn count(&mut self, failed: bool) {
+        if let Some(progress) = &mut self.progress {
+            progress.arrived(failed);
+        }
+    }
+
+    /// The group ended, for the progress bar.
+    pub(crate) fn finish_progress(&mut self) {
+        if let Some(progress) = &mut self.progress {
+            progress.finish();
+        }
     }
 
     /// The name of task `index`, for its [`TaskError`](crate::TaskError).

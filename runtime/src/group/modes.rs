@@ -85,6 +85,12 @@ pub trait Mode<T>: sealed::Sealed {
 
     /// The result once every task has arrived.
     fn finish(&mut self) -> Self::Output;
+
+    /// Whether `output` counts as failed on a progress bar (`Err` under `try`).
+    fn is_failure(output: &T) -> bool {
+        let _ = output;
+        false
+    }
 }
 
 /// Outputs arriving in any order, given back in their tasks' order: those that arrive ahead of
@@ -201,6 +207,10 @@ impl<T, E> Mode<Result<T, E>> for Try<T, E> {
 
     fn finish(&mut self) -> Self::Output {
         Ok(self.outputs.take())
+    }
+
+    fn is_failure(output: &Result<T, E>) -> bool {
+        output.is_err()
     }
 }
 
@@ -458,6 +468,11 @@ where
         index: usize,
         outcome: Outcome<<I::Item as Future>::Output>,
     ) -> Option<Ending<M::Output>> {
+        let failed = match &outcome {
+            Outcome::Output(output) => M::is_failure(output),
+            _ => true,
+        };
+        self.feed.count(failed);
         match outcome {
             Outcome::Output(output) => self.mode.output(index, output).map(Ending::Output),
             Outcome::Panicked(payload) if M::PANICS_FAIL_GROUP => Some(Ending::Panic(payload)),
@@ -493,6 +508,7 @@ where
     /// Ends the group: the tasks still running are cancelled; `Ready` once every one of their
     /// futures is gone.
     fn end(&mut self, ending: Ending<M::Output>, cx: &mut Context<'_>) -> Poll<M::Output> {
+        self.feed.finish_progress();
         self.feed.cancel();
         self.ending = Some(ending);
         self.poll_ending(cx)
@@ -522,6 +538,23 @@ where
     /// [`timeout`](crate::timeout), which gives `Err(Elapsed)` and cancels the tasks.
     pub fn deadline_after(mut self, duration: Duration) -> Self {
         self.feed.set_deadline(duration);
+        self
+    }
+}
+
+impl<I, M, K> Group<I, M, K>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output>,
+    K: GroupKind,
+{
+    /// Draws a live progress bar on stderr while the group runs, when stderr is a terminal
+    /// (nothing otherwise): done/total, failed (panics, timeouts, `Err` under `try`), rate and
+    /// time left. `tasks![progress; ...]`. The total is known when the source's size hint is
+    /// exact (a `Vec`, a range); otherwise the bar shows the count and rate.
+    pub fn with_progress(mut self) -> Self {
+        self.feed.show_progress();
         self
     }
 }

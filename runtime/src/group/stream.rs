@@ -268,6 +268,14 @@ where
         self
     }
 
+    /// Draws a live progress bar on stderr while the stream runs, when stderr is a terminal
+    /// (see [`Group::with_progress`](super::Group::with_progress)). `tasks![stream, progress;
+    /// ...]`.
+    pub fn with_progress(mut self) -> Self {
+        self.feed.show_progress();
+        self
+    }
+
     /// Whether the stream ended because its timeout expired.
     pub fn timed_out(&self) -> bool {
         self.timed_out
@@ -298,6 +306,7 @@ where
     }
 
     fn close(&mut self, items: VecDeque<M::Item>, panic: Option<Payload>) {
+        self.feed.finish_progress();
         self.feed.cancel();
         self.state = State::Closing { items, panic };
     }
@@ -307,6 +316,7 @@ where
         index: usize,
         outcome: Outcome<<I::Item as Future>::Output>,
     ) -> Step<M::Item> {
+        self.feed.count(!matches!(outcome, Outcome::Output(_)));
         match outcome {
             Outcome::Output(output) => match self.mode.item(index, output) {
                 (item, false) => Step::Item(item),
