@@ -1,26 +1,26 @@
 //! The primitives of the structures that threads share (the loop's wake queue, a `send` group's
-//! link): std's and atomic-waker's in a normal build, loom's under `cfg(loom)`, whose model tests
+//! link): std's and atomic-waker's in a normal build, loom's under `cfg(jobloop_loom)`, whose model tests
 //! then explore every interleaving of their operations. (Not the public `sync` toolkit: these are
 //! the building blocks of jobloop's own internals.)
 
-#[cfg(loom)]
+#[cfg(jobloop_loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize};
-#[cfg(loom)]
+#[cfg(jobloop_loom)]
 pub(crate) use loom::sync::{Mutex, MutexGuard};
 
-#[cfg(not(loom))]
+#[cfg(not(jobloop_loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize};
-#[cfg(not(loom))]
+#[cfg(not(jobloop_loom))]
 pub(crate) use std::sync::{Mutex, MutexGuard};
 
-#[cfg(not(loom))]
+#[cfg(not(jobloop_loom))]
 pub(crate) use atomic_waker::AtomicWaker;
 
 /// loom's `AtomicWaker`, with atomic-waker's signature for `register`.
-#[cfg(loom)]
+#[cfg(jobloop_loom)]
 pub(crate) struct AtomicWaker(loom::future::AtomicWaker);
 
-#[cfg(loom)]
+#[cfg(jobloop_loom)]
 impl AtomicWaker {
     pub(crate) fn new() -> AtomicWaker {
         AtomicWaker(loom::future::AtomicWaker::new())

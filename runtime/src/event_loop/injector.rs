@@ -1,5 +1,5 @@
 //! The queue through which other threads hand woken tasks to the loop: the one structure of the
-//! loop that is shared between threads, model-checked with loom (`cfg(loom)`).
+//! loop that is shared between threads, model-checked with loom (`cfg(jobloop_loom)`).
 //!
 //! Protocol: a waking thread pushes under the lock, then sets the flag; if the flag was clear,
 //! it interrupts the loop's wait (`WakeQueue::notify`, a system call). The loop reads the flag
@@ -67,9 +67,9 @@ impl<T> Injector<T> {
     }
 }
 
-#[cfg(all(test, loom))]
+#[cfg(all(test, jobloop_loom))]
 mod loom_model {
-    //! `RUSTFLAGS="--cfg loom" cargo test -p jobloop-runtime --lib --release loom_model`, in a
+    //! `RUSTFLAGS="--cfg jobloop_loom" cargo test -p jobloop-runtime --lib --release loom_model`, in a
     //! target directory of its own. The loop is modelled as: take, and wait for an interruption
     //! (a `Notify`, which like the OS poller's waker coalesces interruptions) until it has every
     //! item. An interruption that a push owed but skipped leaves the loop waiting forever, which

@@ -362,10 +362,10 @@ impl Link for Arc<SendLink> {
     }
 }
 
-#[cfg(all(test, loom))]
+#[cfg(all(test, jobloop_loom))]
 mod loom_model {
     //! The link a `send` group's members share with whoever awaits the group, model-checked:
-    //! `RUSTFLAGS="--cfg loom" cargo test -p jobloop-runtime --lib --release loom_model`.
+    //! `RUSTFLAGS="--cfg jobloop_loom" cargo test -p jobloop-runtime --lib --release loom_model`.
     //! The waiter polls the way the groups do, registering on every poll; loom's `block_on`
     //! parks it until it is woken, so a lost wake-up shows as a deadlock.
 
