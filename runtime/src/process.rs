@@ -334,12 +334,12 @@ mod pipes {
     //! The child's pipes as sources of the loop.
 
     use std::fmt;
-    use std::io::{self, Read, Write};
+    use std::io;
     use std::process;
 
     use mio::unix::pipe::{Receiver, Sender};
 
-    use crate::event_loop::reactor::{Direction, Registered};
+    use crate::event_loop::reactor::Registered;
 
     /// The write end of a child's standard input: `async fn` methods and
     /// `futures_io::AsyncWrite`. Dropping it closes the pipe (the child sees the end of its
@@ -374,9 +374,7 @@ mod pipes {
         ///
         /// The OS's error: `BrokenPipe` when the child closed its input or exited.
         pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-            self.inner
-                .io(Direction::Write, |mut pipe| pipe.write(buf))
-                .await
+            self.inner.write(buf).await
         }
 
         /// Writes all of `buf`.
@@ -384,14 +382,8 @@ mod pipes {
         /// # Errors
         ///
         /// As [`write`](ChildStdin::write).
-        pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-            while !buf.is_empty() {
-                match self.write(buf).await? {
-                    0 => return Err(io::ErrorKind::WriteZero.into()),
-                    n => buf = &buf[n..],
-                }
-            }
-            Ok(())
+        pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+            self.inner.write_all(buf).await
         }
     }
 
@@ -409,22 +401,13 @@ mod pipes {
                 /// Reads into `buf`; returns how many bytes were read, 0 once the child
                 /// closed the pipe (it exited, or closed the stream).
                 pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-                    self.inner
-                        .io(Direction::Read, |mut pipe| pipe.read(buf))
-                        .await
+                    self.inner.read(buf).await
                 }
 
                 /// Reads until the child closes the pipe; appends to `buf` and returns how
                 /// many bytes.
                 pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-                    let start = buf.len();
-                    let mut chunk = [0u8; 4096];
-                    loop {
-                        match self.read(&mut chunk).await? {
-                            0 => return Ok(buf.len() - start),
-                            n => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
+                    self.inner.read_to_end(buf).await
                 }
             }
 

@@ -346,6 +346,58 @@ impl<T: MioSource> Registered<T> {
         Poll::Pending
     }
 
+    /// Reads into `buf`, waiting while nothing is there: the `read` of every stream and pipe.
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize>
+    where
+        for<'a> &'a T: io::Read,
+    {
+        self.io(Direction::Read, |mut source| {
+            io::Read::read(&mut source, buf)
+        })
+        .await
+    }
+
+    /// Reads until the end of the stream, appending to `buf`; how many bytes. The bytes read
+    /// before an error stay in `buf`.
+    pub(crate) async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize>
+    where
+        for<'a> &'a T: io::Read,
+    {
+        let start = buf.len();
+        let mut chunk = [0u8; 4096];
+        loop {
+            match self.read(&mut chunk).await? {
+                0 => return Ok(buf.len() - start),
+                n => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    /// Writes some of `buf`, waiting while the OS takes nothing: the `write` of every stream.
+    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize>
+    where
+        for<'a> &'a T: io::Write,
+    {
+        self.io(Direction::Write, |mut source| {
+            io::Write::write(&mut source, buf)
+        })
+        .await
+    }
+
+    /// Writes all of `buf`; `WriteZero` when the OS accepts no byte.
+    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()>
+    where
+        for<'a> &'a T: io::Write,
+    {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
     /// `Ok` when the current event loop is the one this source is registered with.
     fn check_loop(&self) -> io::Result<()> {
         match context::with_loop(|core| core.id() == self.core.id()) {

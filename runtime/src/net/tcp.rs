@@ -2,7 +2,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{self, Shutdown, SocketAddr};
 use std::time::Duration;
 
@@ -251,9 +251,7 @@ impl TcpStream {
     ///
     /// The OS's error, such as `ConnectionReset` when the peer reset the connection.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner
-            .io(Direction::Read, |mut stream| stream.read(buf))
-            .await
+        self.inner.read(buf).await
     }
 
     /// Reads until the peer closes its side; appends to `buf` and returns how many bytes.
@@ -262,14 +260,7 @@ impl TcpStream {
     ///
     /// As [`read`](TcpStream::read); the bytes read before the error stay in `buf`.
     pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let start = buf.len();
-        let mut chunk = [0u8; 4096];
-        loop {
-            match self.read(&mut chunk).await? {
-                0 => return Ok(buf.len() - start),
-                n => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
+        self.inner.read_to_end(buf).await
     }
 
     /// Reads into `buf` without taking the bytes off the stream: the next read sees them
@@ -290,9 +281,7 @@ impl TcpStream {
     ///
     /// The OS's error, such as `BrokenPipe` or `ConnectionReset` when the peer is gone.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner
-            .io(Direction::Write, |mut stream| stream.write(buf))
-            .await
+        self.inner.write(buf).await
     }
 
     /// Writes all of `buf`.
@@ -300,14 +289,8 @@ impl TcpStream {
     /// # Errors
     ///
     /// As [`write`](TcpStream::write), or `WriteZero` when the OS accepts no byte.
-    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf).await
     }
 
     /// Shuts down the read half, the write half or both (see [`std::net::TcpStream::shutdown`]).

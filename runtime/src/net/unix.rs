@@ -1,7 +1,7 @@
 //! [`UnixListener`] and [`UnixStream`] (unix only).
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
@@ -124,39 +124,22 @@ impl UnixStream {
 
     /// Reads into `buf`; returns how many bytes were read, 0 at the end of the stream.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner
-            .io(Direction::Read, |mut stream| stream.read(buf))
-            .await
+        self.inner.read(buf).await
     }
 
     /// Reads until the peer closes its side; appends to `buf` and returns how many bytes.
     pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let start = buf.len();
-        let mut chunk = [0u8; 4096];
-        loop {
-            match self.read(&mut chunk).await? {
-                0 => return Ok(buf.len() - start),
-                n => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
+        self.inner.read_to_end(buf).await
     }
 
     /// Writes some of `buf`; returns how many bytes were written.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner
-            .io(Direction::Write, |mut stream| stream.write(buf))
-            .await
+        self.inner.write(buf).await
     }
 
     /// Writes all of `buf`.
-    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf).await
     }
 
     /// Shuts down the read half, the write half or both.
