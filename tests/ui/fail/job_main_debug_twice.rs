@@ -1,0 +1,2 @@
+#[jobloop::job_main(debug, debug)]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[jobloop::job_main(signals)]
+async fn main() {}
