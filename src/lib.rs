@@ -69,9 +69,9 @@ pub use jobloop_runtime::sync;
 /// | runtime | selected with | `Send` tasks needed | I/O types in jobs | virtual time (`#[job_test(virtual_time)]`) |
 /// |---|---|---|---|---|
 /// | embedded [`EventLoop`] (default) | `#[job_main]` | no | [`net`] | yes: the loop's own virtual clock |
-/// | `runtime::Tokio` current-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]` | no | `tokio::net` | yes: tokio's paused time |
-/// | `runtime::Tokio` multi-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::multi_thread(4))]` | for parallelism: `Send` tasks of `tasks![send; ...]` run on the workers, others on the main thread | `tokio::net` | no: the test stops at start-up with a message (tokio pauses only its current-thread runtime) |
-/// | `runtime::Smol` (feature `smol`) | `#[job_main(runtime = jobloop::runtime::Smol::new())]` | no | `async_io::Async` | no: start-up message |
+/// | `runtime::Tokio` current-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]` | no | [`net`] (unix), `tokio::net` | yes: tokio's paused time |
+/// | `runtime::Tokio` multi-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::multi_thread(4))]` | for parallelism: `Send` tasks of `tasks![send; ...]` run on the workers, others on the main thread | [`net`] (unix; not `Send`: in tasks that stay on their thread), `tokio::net` | no: the test stops at start-up with a message (tokio pauses only its current-thread runtime) |
+/// | `runtime::Smol` (feature `smol`) | `#[job_main(runtime = jobloop::runtime::Smol::new())]` | no | [`net`] (unix), `async_io::Async` | no: start-up message |
 /// | your own | `#[job_main(runtime = MyRuntime::new())]`, `impl jobloop::Runtime for MyRuntime` | as your runtime needs | your runtime's | if it implements [`Runtime::with_virtual_time`] |
 pub mod runtime {
     pub use jobloop_runtime::runtime::*;

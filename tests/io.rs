@@ -629,3 +629,173 @@ mod subprocesses_example;
 fn the_subprocesses_example_runs_every_command() {
     subprocesses_example::main().expect("the example runs");
 }
+
+/// The same sockets and pipes on every runtime whose reactor jobloop drives: the embedded loop,
+/// tokio (current-thread and multi-thread) and smol; on a runtime of one's own, making one is an
+/// error that says what to do.
+#[cfg(unix)]
+#[allow(dead_code)] // its `main` is the example's
+#[path = "../examples/custom_runtime.rs"]
+mod custom_runtime;
+
+#[cfg(unix)]
+mod on_every_runtime {
+    use std::process::Stdio;
+
+    use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+    use jobloop::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
+    use jobloop::process::Command;
+    use jobloop::{tasks, Runtime};
+
+    /// TCP with a host name, `futures::io::copy` as the echo, UDP, a Unix socket, and a child
+    /// with piped stdin and stdout.
+    async fn sockets_and_pipes() {
+        // TCP: an echo server that copies the stream onto itself, a client by host name.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let sent = data.clone();
+        let (copied, echoed) = tasks![
+            async move {
+                let (stream, _) = listener.accept().await.unwrap();
+                let (mut reader, mut writer) = (&stream, &stream);
+                futures_util::io::copy(&mut reader, &mut writer)
+                    .await
+                    .unwrap()
+            },
+            async move {
+                let stream = TcpStream::connect(("localhost", port)).await.unwrap();
+                let (mut reader, mut writer) = (&stream, &stream);
+                let (sent, back) = tasks![scoped;
+                    async {
+                        AsyncWriteExt::write_all(&mut writer, &sent).await.unwrap();
+                        stream.shutdown(std::net::Shutdown::Write).unwrap();
+                    },
+                    async {
+                        let mut back = Vec::new();
+                        AsyncReadExt::read_to_end(&mut reader, &mut back).await.unwrap();
+                        back
+                    },
+                ]
+                .await;
+                let () = sent;
+                back
+            },
+        ]
+        .await;
+        assert_eq!(copied, data.len() as u64);
+        assert_eq!(echoed, data);
+
+        // A refused connection is an error, not a hang.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed_addr = closed.local_addr().unwrap();
+        drop(closed);
+        let refused = TcpStream::connect(closed_addr).await.unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+
+        // UDP both ways.
+        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+        a.send_to(b"ping", b.local_addr().unwrap()).await.unwrap();
+        let mut buf = [0u8; 16];
+        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], from), (&b"ping"[..], a.local_addr().unwrap()));
+
+        // A Unix socket, through the traits.
+        let dir = std::env::temp_dir().join(format!(
+            "jobloop-io-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("socket");
+        let _ = std::fs::remove_file(&path);
+        let unix = UnixListener::bind(&path).unwrap();
+        let (served, got) = tasks![scoped;
+            async {
+                let (mut stream, _) = unix.accept().await.unwrap();
+                AsyncWriteExt::write_all(&mut stream, b"over unix").await.unwrap();
+            },
+            async {
+                let mut stream = UnixStream::connect(&path).await.unwrap();
+                let mut got = Vec::new();
+                AsyncReadExt::read_to_end(&mut stream, &mut got).await.unwrap();
+                got
+            },
+        ]
+        .await;
+        let () = served;
+        assert_eq!(got, b"over unix");
+        let _ = std::fs::remove_dir_all(&dir);
+
+        // A child's pipes: more than a pipe holds, written and read at once.
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (written, read) = tasks![scoped;
+            async {
+                AsyncWriteExt::write_all(&mut stdin, &data).await.unwrap();
+                drop(stdin);
+                data.len()
+            },
+            async {
+                let mut back = Vec::new();
+                AsyncReadExt::read_to_end(&mut stdout, &mut back).await.unwrap();
+                back.len()
+            },
+        ]
+        .await;
+        assert_eq!(written, read);
+        assert!(child.wait().await.unwrap().success());
+        let output = Command::new("echo").arg("hi").output().await.unwrap();
+        assert_eq!(output.stdout, b"hi\n");
+    }
+
+    #[test]
+    fn on_the_event_loop() {
+        Runtime::run(jobloop::EventLoop::new(), sockets_and_pipes());
+    }
+
+    #[cfg(feature = "tokio")]
+    #[test]
+    fn on_tokio_current_thread() {
+        Runtime::run(
+            jobloop::runtime::Tokio::current_thread(),
+            sockets_and_pipes(),
+        );
+    }
+
+    #[cfg(feature = "tokio")]
+    #[test]
+    fn on_tokio_multi_thread() {
+        Runtime::run(
+            jobloop::runtime::Tokio::multi_thread(2),
+            sockets_and_pipes(),
+        );
+    }
+
+    #[cfg(feature = "smol")]
+    #[test]
+    fn on_smol() {
+        Runtime::run(jobloop::runtime::Smol::new(), sockets_and_pipes());
+    }
+
+    #[test]
+    fn on_a_runtime_of_ones_own_a_socket_is_an_error_that_says_what_to_do() {
+        Runtime::run(super::custom_runtime::LocalPoolRuntime::new(), async {
+            let error = TcpListener::bind("127.0.0.1:0").unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.contains("use that runtime's I/O types"),
+                "{message}"
+            );
+            // `output` still works there, through the blocking pool.
+            let output = Command::new("echo").arg("pool").output().await.unwrap();
+            assert_eq!(output.stdout, b"pool\n");
+        });
+    }
+}

@@ -1,5 +1,5 @@
-//! Networking on the embedded event loop: TCP, UDP and (on unix) Unix sockets. A task that
-//! waits on a socket lets the other tasks run.
+//! Networking: TCP, UDP and (on unix) Unix sockets, on the embedded event loop and, on unix,
+//! on tokio and smol. A task that waits on a socket lets the other tasks run.
 //!
 //! | asyncio | jobloop |
 //! |---|---|
@@ -15,9 +15,12 @@
 //! `rt::Read`/`rt::Write` with the feature `hyper`. Both are implemented for `&TcpStream` as
 //! well, so one task may read while another writes to the same stream.
 //!
-//! These types belong to the event loop that was running when they were created and are not
-//! `Send`. They are the loop's own small I/O layer over [`mio`](https://docs.rs/mio)'s sockets;
-//! under another runtime (tokio, smol), use that runtime's I/O types, which the runtime drives.
+//! A socket registers with the reactor of the runtime running when it is created: the embedded
+//! loop's own (over [`mio`](https://docs.rs/mio)), tokio's (`AsyncFd`, feature `tokio`) or smol's
+//! (async-io's `Async`, feature `smol`); the adapters' on unix only. The types are not `Send`: on
+//! a multi-threaded runtime, use them in tasks that stay on their thread (`main`, `spawn`, plain
+//! `tasks![]`). Under a runtime of your own (the `Runtime` trait) making one is an error: use
+//! that runtime's I/O types.
 //!
 //! ```
 //! use jobloop_runtime::net::{TcpListener, TcpStream};
@@ -40,6 +43,7 @@
 //! ```
 
 mod addr;
+pub(crate) mod source;
 mod stream_io;
 mod tcp;
 mod udp;

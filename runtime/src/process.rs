@@ -12,8 +12,9 @@
 //! [`Child::wait`] wait without blocking the loop (on unix, a `SIGCHLD` watcher thread wakes
 //! the waiting tasks; on Windows the child is checked every few milliseconds). The pipes of a
 //! spawned child ([`ChildStdin`], [`ChildStdout`], [`ChildStderr`], with `async fn` methods
-//! and `futures_io::AsyncRead`/`AsyncWrite`) are sources of the embedded event loop, unix only;
-//! under another runtime `output` reads them on the blocking pool.
+//! and `futures_io::AsyncRead`/`AsyncWrite`) are sources of the current runtime's reactor, on
+//! unix: the embedded loop's, tokio's or smol's. Under a runtime of your own (the `Runtime`
+//! trait) and on Windows, `output` reads them on the blocking pool instead.
 //!
 //! A [`Child`] dropped while its process runs leaves the process running, as std and tokio do
 //! by default; [`Command::kill_on_drop`] kills it instead.
@@ -36,8 +37,6 @@ use std::path::Path;
 use std::pin::pin;
 use std::process::{self, ExitStatus, Output, Stdio};
 use std::task::Poll;
-
-use crate::context;
 
 /// A process to start: the program, its arguments, environment and standard streams, as
 /// [`std::process::Command`] (whose builder methods these are).
@@ -127,12 +126,14 @@ impl Command {
         &mut self.std
     }
 
-    /// Starts the process. Its piped streams are sources of the current event loop.
+    /// Starts the process. Its piped streams are sources of the current runtime's reactor
+    /// (the embedded loop's, tokio's or smol's).
     ///
     /// # Errors
     ///
     /// The OS's error (`NotFound` when there is no such program), or an error of kind `Other`
-    /// when the child has a piped stream and no event loop runs on this thread.
+    /// when the child has a piped stream and this thread's runtime has no reactor jobloop
+    /// reaches (a runtime of your own, or Windows).
     pub fn spawn(&mut self) -> io::Result<Child> {
         exits::watch()?;
         let mut child = self.std.spawn()?;
@@ -166,9 +167,9 @@ impl Command {
     /// As [`spawn`](Command::spawn) and [`Child::wait_with_output`].
     pub async fn output(&mut self) -> io::Result<Output> {
         self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
-        if !on_loop() {
-            // Not on the embedded loop: its pipes cannot be read here, so std's `output`
-            // runs on the blocking pool, and the loop of this runtime keeps going.
+        if !cfg!(unix) || !crate::net::source::reactor_here() {
+            // No reactor here for the pipes: std's `output` runs on the blocking pool, and
+            // this runtime's loop keeps going.
             let mut command = std::mem::replace(&mut self.std, process::Command::new(""));
             let (command, output) = crate::to_thread(move || {
                 let output = command.output();
@@ -186,10 +187,6 @@ impl fmt::Debug for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.std.fmt(f)
     }
-}
-
-fn on_loop() -> bool {
-    context::with_loop(|_| ()).is_some()
 }
 
 /// A started process (asyncio's `Process`).
@@ -339,7 +336,7 @@ mod pipes {
 
     use mio::unix::pipe::{Receiver, Sender};
 
-    use crate::event_loop::reactor::Registered;
+    use crate::net::source::Registered;
 
     /// The write end of a child's standard input: `async fn` methods and
     /// `futures_io::AsyncWrite`. Dropping it closes the pipe (the child sees the end of its

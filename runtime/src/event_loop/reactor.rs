@@ -30,7 +30,7 @@ use crate::event_loop::LoopCore;
 /// The token of the loop's `mio::Waker`, which other threads use to interrupt its wait.
 const WAKE: Token = Token(usize::MAX);
 
-/// The ids of the poll slots (see `Registered::poll_io`); the ids of async waits count up from
+/// The ids of the poll slots (see `LoopSource::poll_io`); the ids of async waits count up from
 /// 0 and would take centuries to reach these.
 const POLL_READ: u64 = u64::MAX;
 const POLL_WRITE: u64 = u64::MAX - 1;
@@ -204,16 +204,16 @@ impl Reactor {
 }
 
 /// An I/O source registered with the event loop that was current when it was created.
-pub(crate) struct Registered<T: MioSource> {
-    /// `None` only once `into_inner` took it, which consumes the `Registered`.
+pub(crate) struct LoopSource<T: MioSource> {
+    /// `None` only once `into_inner` took it, which consumes the `LoopSource`.
     io: Option<T>,
     key: usize,
     core: Rc<LoopCore>,
 }
 
-impl<T: MioSource> Registered<T> {
+impl<T: MioSource> LoopSource<T> {
     /// Registers `io` (already in non-blocking mode) with the current event loop.
-    pub(crate) fn new(mut io: T) -> io::Result<Registered<T>> {
+    pub(crate) fn new(mut io: T) -> io::Result<LoopSource<T>> {
         let core = context::with_loop(Rc::clone).ok_or_else(|| {
             io::Error::other(
                 "jobloop::net needs the embedded event loop running on this thread: create \
@@ -240,7 +240,7 @@ impl<T: MioSource> Registered<T> {
             return Err(error);
         }
         reactor.sources.borrow_mut()[key] = Some(Source::default());
-        Ok(Registered {
+        Ok(LoopSource {
             io: Some(io),
             key,
             core,
@@ -285,7 +285,7 @@ impl<T: MioSource> Registered<T> {
         }
     }
 
-    /// The poll-based form of [`io`](Registered::io), for `AsyncRead`/`AsyncWrite` and the
+    /// The poll-based form of [`io`](LoopSource::io), for `AsyncRead`/`AsyncWrite` and the
     /// `poll_*` methods: runs `op` until it does not return `WouldBlock`; then, unless
     /// readiness arrived meanwhile, registers `cx`'s waker in this source's one poll slot for
     /// `direction` and returns `Pending`. One slot per direction, as tokio's `poll_read_ready`:
@@ -346,58 +346,6 @@ impl<T: MioSource> Registered<T> {
         Poll::Pending
     }
 
-    /// Reads into `buf`, waiting while nothing is there: the `read` of every stream and pipe.
-    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize>
-    where
-        for<'a> &'a T: io::Read,
-    {
-        self.io(Direction::Read, |mut source| {
-            io::Read::read(&mut source, buf)
-        })
-        .await
-    }
-
-    /// Reads until the end of the stream, appending to `buf`; how many bytes. The bytes read
-    /// before an error stay in `buf`.
-    pub(crate) async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize>
-    where
-        for<'a> &'a T: io::Read,
-    {
-        let start = buf.len();
-        let mut chunk = [0u8; 4096];
-        loop {
-            match self.read(&mut chunk).await? {
-                0 => return Ok(buf.len() - start),
-                n => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-    }
-
-    /// Writes some of `buf`, waiting while the OS takes nothing: the `write` of every stream.
-    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize>
-    where
-        for<'a> &'a T: io::Write,
-    {
-        self.io(Direction::Write, |mut source| {
-            io::Write::write(&mut source, buf)
-        })
-        .await
-    }
-
-    /// Writes all of `buf`; `WriteZero` when the OS accepts no byte.
-    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()>
-    where
-        for<'a> &'a T: io::Write,
-    {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
-    }
-
     /// `Ok` when the current event loop is the one this source is registered with.
     fn check_loop(&self) -> io::Result<()> {
         match context::with_loop(|core| core.id() == self.core.id()) {
@@ -449,7 +397,7 @@ impl<T: MioSource> Registered<T> {
 /// there), ready on the next. Dropped before its wake-up (cancelled), it removes its entry, so
 /// the reactor keeps no waker of a task that no longer waits.
 struct Wait<'a, T: MioSource> {
-    source: &'a Registered<T>,
+    source: &'a LoopSource<T>,
     direction: Direction,
     /// The id of its entry, once registered.
     id: Option<u64>,
@@ -492,13 +440,13 @@ impl<T: MioSource> Drop for Wait<'_, T> {
     }
 }
 
-impl<T: MioSource> Drop for Registered<T> {
+impl<T: MioSource> Drop for LoopSource<T> {
     fn drop(&mut self) {
         self.deregister();
     }
 }
 
-impl<T: MioSource> Registered<T> {
+impl<T: MioSource> LoopSource<T> {
     /// Removes the source from the poller and its slot (with any waits left); once only.
     fn deregister(&mut self) {
         let Some(io) = self.io.as_mut() else { return };
@@ -524,7 +472,7 @@ mod tests {
 
     use mio::unix::pipe::{self, Receiver, Sender};
 
-    use super::{Direction, Registered};
+    use super::{Direction, LoopSource};
     use crate::{context, spawn, yield_now, EventLoop};
 
     fn pipe() -> (Receiver, Sender) {
@@ -533,7 +481,7 @@ mod tests {
     }
 
     /// Reads one byte, waiting on the loop until there is one.
-    async fn read_byte(reader: &Registered<Receiver>) -> u8 {
+    async fn read_byte(reader: &LoopSource<Receiver>) -> u8 {
         let mut byte = [0u8; 1];
         reader
             .io(Direction::Read, |mut pipe| pipe.read(&mut byte))
@@ -547,8 +495,8 @@ mod tests {
         let event_loop = EventLoop::new();
         let received = event_loop.block_on(async {
             let (reader, writer) = pipe();
-            let reader = Registered::new(reader).expect("registered");
-            let writer = Registered::new(writer).expect("registered");
+            let reader = LoopSource::new(reader).expect("registered");
+            let writer = LoopSource::new(writer).expect("registered");
             let read = spawn(async move {
                 let mut buf = [0u8; 5];
                 let n = reader
@@ -575,7 +523,7 @@ mod tests {
         let event_loop = EventLoop::new();
         let got = event_loop.block_on(async {
             let (reader, writer) = pipe();
-            let reader = std::rc::Rc::new(Registered::new(reader).expect("registered"));
+            let reader = std::rc::Rc::new(LoopSource::new(reader).expect("registered"));
             let readers: Vec<_> = (0..2)
                 .map(|_| {
                     let reader = reader.clone();
@@ -601,7 +549,7 @@ mod tests {
         let event_loop = EventLoop::new();
         let got = event_loop.block_on(async {
             let (reader, writer) = pipe();
-            let reader = Registered::new(reader).expect("registered");
+            let reader = LoopSource::new(reader).expect("registered");
             let mut a = std::pin::pin!(read_byte(&reader));
             let mut b = std::pin::pin!(read_byte(&reader));
             let (mut got_a, mut got_b) = (None, None);
@@ -639,7 +587,7 @@ mod tests {
     fn a_cancelled_read_leaves_no_waiter_behind() {
         EventLoop::new().block_on(async {
             let (reader, _writer) = pipe();
-            let reader = Registered::new(reader).expect("registered");
+            let reader = LoopSource::new(reader).expect("registered");
             let is_waiting = || context::with_loop(|core| core.reactor.is_waiting());
             {
                 let mut byte = [0u8; 1];
@@ -662,13 +610,13 @@ mod tests {
         EventLoop::new().block_on(async {
             for _ in 0..3 {
                 let (a, b) = pipe();
-                let first = Registered::new(a).expect("registered");
-                let second = Registered::new(b).expect("registered");
+                let first = LoopSource::new(a).expect("registered");
+                let second = LoopSource::new(b).expect("registered");
                 assert_ne!(first.key, second.key);
                 let keys = (first.key, second.key);
                 drop((first, second));
                 let (c, d) = pipe();
-                let again = Registered::new(c).expect("registered");
+                let again = LoopSource::new(c).expect("registered");
                 assert!(
                     again.key == keys.0 || again.key == keys.1,
                     "a free slot is reused"

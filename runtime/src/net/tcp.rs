@@ -6,8 +6,8 @@ use std::io;
 use std::net::{self, Shutdown, SocketAddr};
 use std::time::Duration;
 
+use super::source::{Direction, Registered};
 use super::ToSocketAddrs;
-use crate::event_loop::reactor::{Direction, Registered};
 
 /// The listen queue of [`TcpListener::bind`], as tokio's: connections the kernel holds until
 /// `accept` takes them. (std's is 128, which 500 clients connecting at once overflow.)
@@ -52,7 +52,7 @@ impl TcpListener {
     /// # Errors
     ///
     /// The OS's error for the last address tried (such as `AddrInUse`), or an error of kind
-    /// `Other` when no event loop runs on this thread.
+    /// `Other` when this thread's runtime has no reactor jobloop reaches.
     pub fn bind(addr: impl net::ToSocketAddrs) -> io::Result<TcpListener> {
         let mut last = None;
         for addr in addr.to_socket_addrs()? {
@@ -71,7 +71,8 @@ impl TcpListener {
     ///
     /// # Errors
     ///
-    /// The OS's error, or an error of kind `Other` when no event loop runs on this thread.
+    /// The OS's error, or an error of kind `Other` when this thread's runtime has no reactor jobloop
+    /// reaches (see [the module](crate::net)).
     pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
@@ -129,7 +130,7 @@ impl TcpListener {
     /// Takes the socket off the loop and gives it back as a std listener, still in
     /// non-blocking mode (as tokio's `into_std`): call `set_nonblocking(false)` to block.
     pub fn into_std(self) -> io::Result<net::TcpListener> {
-        Ok(self.inner.into_inner().into())
+        Ok(self.inner.into_inner()?.into())
     }
 }
 
@@ -201,8 +202,8 @@ impl TcpStream {
     /// # Errors
     ///
     /// An error naming the host when it does not resolve; the OS's error for the last address
-    /// tried (such as `ConnectionRefused`); or an error of kind `Other` when no event loop runs
-    /// on this thread.
+    /// tried (such as `ConnectionRefused`); or an error of kind `Other` when this thread's
+    /// runtime has no reactor jobloop reaches.
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let addrs = addr.to_addrs()?.resolve().await?;
         let mut last = None;
@@ -222,7 +223,7 @@ impl TcpStream {
         // A non-blocking connect is done, made or failed, when the socket becomes writable;
         // then the socket's error says which (as tokio does it, and as mio's emulation of
         // readiness on Windows needs: it reports writable once).
-        stream.inner.ready(Direction::Write).await;
+        stream.inner.ready(Direction::Write).await?;
         if let Some(error) = stream.inner.get_ref().take_error()? {
             return Err(error);
         }
@@ -233,7 +234,8 @@ impl TcpStream {
     ///
     /// # Errors
     ///
-    /// The OS's error, or an error of kind `Other` when no event loop runs on this thread.
+    /// The OS's error, or an error of kind `Other` when this thread's runtime has no reactor jobloop
+    /// reaches (see [the module](crate::net)).
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         TcpStream::register(mio::net::TcpStream::from_std(stream))
@@ -332,7 +334,7 @@ impl TcpStream {
     /// Takes the socket off the loop and gives it back as a std stream, still in non-blocking
     /// mode (as tokio's `into_std`): call `set_nonblocking(false)` to block.
     pub fn into_std(self) -> io::Result<net::TcpStream> {
-        Ok(self.inner.into_inner().into())
+        Ok(self.inner.into_inner()?.into())
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::net::{self, SocketAddr};
 
-use crate::event_loop::reactor::{Direction, Registered};
+use super::source::{Direction, Registered};
 
 /// A UDP socket (asyncio's `create_datagram_endpoint`): datagrams sent and received without
 /// blocking the loop. `bind` and `connect` are synchronous, as std's.
@@ -38,7 +38,8 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// The OS's error, or an error of kind `Other` when no event loop runs on this thread.
+    /// The OS's error, or an error of kind `Other` when this thread's runtime has no reactor jobloop
+    /// reaches (see [the module](crate::net)).
     pub fn bind(addr: impl net::ToSocketAddrs) -> io::Result<UdpSocket> {
         UdpSocket::from_std(net::UdpSocket::bind(addr)?)
     }
@@ -47,7 +48,8 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// The OS's error, or an error of kind `Other` when no event loop runs on this thread.
+    /// The OS's error, or an error of kind `Other` when this thread's runtime has no reactor jobloop
+    /// reaches (see [the module](crate::net)).
     pub fn from_std(socket: net::UdpSocket) -> io::Result<UdpSocket> {
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {
@@ -112,7 +114,7 @@ impl UdpSocket {
     /// Takes the socket off the loop and gives it back as a std socket, still in non-blocking
     /// mode: call `set_nonblocking(false)` to block.
     pub fn into_std(self) -> io::Result<net::UdpSocket> {
-        Ok(self.inner.into_inner().into())
+        Ok(self.inner.into_inner()?.into())
     }
 }
 

@@ -6,7 +6,7 @@ use std::net::Shutdown;
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 
-use crate::event_loop::reactor::{Direction, Registered};
+use super::source::{Direction, Registered};
 
 /// A Unix domain socket server (asyncio's `start_unix_server`).
 ///
@@ -49,7 +49,8 @@ impl UnixListener {
     ///
     /// # Errors
     ///
-    /// The OS's error, or an error of kind `Other` when no event loop runs on this thread.
+    /// The OS's error, or an error of kind `Other` when this thread's runtime has no reactor jobloop
+    /// reaches (see [the module](crate::net)).
     pub fn from_std(listener: net::UnixListener) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
@@ -90,10 +91,11 @@ impl UnixStream {
     /// # Errors
     ///
     /// The OS's error (`NotFound` when there is no such file, `ConnectionRefused` when nobody
-    /// listens there), or an error of kind `Other` when no event loop runs on this thread.
+    /// listens there), or an error of kind `Other` when this thread's runtime has no reactor jobloop
+    /// reaches (see [the module](crate::net)).
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let stream = UnixStream::register(mio::net::UnixStream::connect(path)?)?;
-        stream.inner.ready(Direction::Write).await;
+        stream.inner.ready(Direction::Write).await?;
         if let Some(error) = stream.inner.get_ref().take_error()? {
             return Err(error);
         }
@@ -104,7 +106,8 @@ impl UnixStream {
     ///
     /// # Errors
     ///
-    /// The OS's error, or an error of kind `Other` when no event loop runs on this thread.
+    /// The OS's error, or an error of kind `Other` when this thread's runtime has no reactor jobloop
+    /// reaches (see [the module](crate::net)).
     pub fn from_std(stream: net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
         UnixStream::register(mio::net::UnixStream::from_std(stream))
