@@ -51,9 +51,9 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use jobloop_runtime::{
-    group, now, sleep, sleep_until, spawn, spawn_send, timeout, to_thread, yield_now, Elapsed,
-    EventLoop, JoinHandle, Runtime, SendTaskFuture, Sleep, TaskError, TaskErrorKind, TaskFuture,
-    TaskGroup, TaskSet, Timeout, ToThread, YieldNow,
+    group, now, sleep, sleep_until, spawn, spawn_named, spawn_send, spawn_send_named, timeout,
+    to_thread, yield_now, Elapsed, EventLoop, JoinHandle, Runtime, SendTaskFuture, Sleep,
+    TaskError, TaskErrorKind, TaskFuture, TaskGroup, TaskSet, Timeout, ToThread, YieldNow,
 };
 
 pub use jobloop_runtime::{debug, net, process, signal, thread_pool};

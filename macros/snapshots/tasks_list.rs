@@ -15,7 +15,9 @@ fn snapshot() {
                 F2: ::jobloop::TaskFuture<Output = O2> + 'static,
                 O2: 'static,
             {
-                let mut group = ::jobloop::__private::TupleGroup::new();
+                let mut group = ::jobloop::__private::TupleGroup::with_names(
+                    &["job(7)", "async{\"hi\"}", "f::<u8,u16>()"],
+                );
                 let task_0 = group.spawn(task_0);
                 let task_1 = group.spawn(task_1);
                 let task_2 = group.spawn(task_2);

@@ -14,11 +14,15 @@
 //!   destroyed but it is pending!").
 //!
 //! Tasks are named as jobloop knows them: a group's task by its expression and index
-//! (`fetch(u)[3]`), a spawned task by where `spawn` was called (`src/main.rs:12:5`).
+//! (`fetch(u)[3]`), a spawned task by the name given to [`spawn_named`](crate::spawn_named)
+//! or else by where `spawn` was called (`src/main.rs:12:5`).
 //!
 //! `JOBLOOP_TRACE=trace.json` records a slice per poll of every task and writes, when the
-//! program ends (also after Ctrl-C), a Chrome trace-event file: one track per task, named as
-//! above, that ui.perfetto.dev and chrome://tracing open. `JOBLOOP_TRACE=timeline.svg` writes
+//! program ends (also after Ctrl-C), a Chrome trace-event file that ui.perfetto.dev and
+//! chrome://tracing open: one track per task, named as above, with a slice per poll and one per
+//! wait between polls (`sleep`, `I/O read`, `I/O write`, `group`: what the task waited on); each
+//! group is a process of its own holding a `group` track, whose one slice encloses the
+//! lifetimes of its tasks, and the tracks of those tasks. `JOBLOOP_TRACE=timeline.svg` writes
 //! the same as a standalone SVG picture, which a browser shows.
 //!
 //! When neither is on, a spawned task costs one load of an atomic flag when it starts, and a
@@ -123,6 +127,9 @@ pub(crate) struct Info {
     id: u64,
     name: Name,
     location: &'static Location<'static>,
+    /// Its group in the trace, kept alive while the task is: the group's slice ends when the
+    /// last of its tasks is gone.
+    group: Option<GroupTrace>,
     /// The span its polls run in (feature `tracing`).
     #[cfg(feature = "tracing")]
     span: tracing::Span,
@@ -132,6 +139,8 @@ pub(crate) struct Info {
 pub(crate) enum Name {
     /// Started with `spawn`: named by where.
     Spawned,
+    /// Started with `spawn_named`.
+    Named(String),
     /// A group's task: its expression and index, as the group names it in `TaskError`s, when
     /// the group knows them.
     Member(Option<String>),
@@ -141,6 +150,7 @@ impl fmt::Display for Info {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.name {
             Name::Spawned => write!(f, "task spawned at {}", self.location),
+            Name::Named(name) => write!(f, "task `{name}` (spawned at {})", self.location),
             Name::Member(Some(name)) => {
                 write!(f, "task `{name}` (started at {})", self.location)
             }
@@ -150,17 +160,29 @@ impl fmt::Display for Info {
 }
 
 impl Info {
+    /// Whether it was started with `spawn` or `spawn_named` (then it is listed when `main`
+    /// returns before it finished).
+    fn is_spawned(&self) -> bool {
+        matches!(self.name, Name::Spawned | Name::Named(_))
+    }
+
     /// The name on the task's track: its name and file:line, the file without its folders.
     fn label(&self) -> String {
-        let file = self.location.file();
-        let file = file.rsplit(['/', '\\']).next().unwrap_or(file);
-        let place = format!("{file}:{}", self.location.line());
+        let place = short_place(self.location);
         match &self.name {
             Name::Spawned => format!("spawn ({place})"),
+            Name::Named(name) => format!("{name} ({place})"),
             Name::Member(Some(name)) => format!("{name} ({place})"),
             Name::Member(None) => format!("task {} ({place})", self.id),
         }
     }
+}
+
+/// `file:line` of `location`, the file without its folders.
+fn short_place(location: &Location<'_>) -> String {
+    let file = location.file();
+    let file = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    format!("{file}:{}", location.line())
 }
 
 /// The registry: the tasks watched and alive, the polls running now, the trace.
@@ -170,9 +192,72 @@ struct Registry {
     spawned: Vec<(u64, String)>,
     /// Polls running: (id, description, start, reported).
     polling: Vec<(u64, String, Instant, bool)>,
-    /// Trace: task names by id, and slices (id, start, duration).
-    names: Vec<(u64, String)>,
+    /// Trace: task names by id (with their group's id), and slices (id, start, duration).
+    names: Vec<(u64, String, Option<u64>)>,
     slices: Vec<(u64, Instant, Duration)>,
+    /// Trace: the waits tasks began (task id, what on, when).
+    waits: Vec<(u64, &'static str, Instant)>,
+    /// Trace: groups (id, label, start, end once its last task is gone).
+    groups: Vec<(u64, String, Instant, Option<Instant>)>,
+}
+
+/// A group in the trace: made when the group starts (only while the trace is on), shared by
+/// its tasks; when the last of them is gone, the group's slice ends.
+#[derive(Clone)]
+pub(crate) struct GroupTrace(std::sync::Arc<GroupRecord>);
+
+struct GroupRecord {
+    id: u64,
+}
+
+impl GroupTrace {
+    /// The trace's record of a group labelled `label()` that starts now at `location`; `None`
+    /// when the trace is off (then `label` is not called).
+    pub(crate) fn start(
+        label: impl FnOnce() -> String,
+        location: &'static Location<'static>,
+    ) -> Option<GroupTrace> {
+        if !trace_on() {
+            return None;
+        }
+        let id = next_id();
+        let label = format!("{} ({})", label(), short_place(location));
+        let _ = epoch();
+        registry().groups.push((id, label, Instant::now(), None));
+        Some(GroupTrace(std::sync::Arc::new(GroupRecord { id })))
+    }
+
+    fn id(&self) -> u64 {
+        self.0.id
+    }
+}
+
+impl Drop for GroupRecord {
+    fn drop(&mut self) {
+        let now = Instant::now();
+        let mut registry = registry();
+        if let Some(group) = registry.groups.iter_mut().rev().find(|g| g.0 == self.id) {
+            group.3 = Some(now);
+        }
+    }
+}
+
+thread_local! {
+    /// The id of the watched task being polled on this thread (0: none), for [`waiting`].
+    static POLLING: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Records, in the trace, that the task being polled now suspends on `what` (`sleep`,
+/// `I/O read`, ...): the trace shows a wait from the end of this poll to the start of the
+/// task's next one. One load of a flag when the trace is off.
+pub(crate) fn waiting(what: &'static str) {
+    if !trace_on() {
+        return;
+    }
+    let task = POLLING.with(std::cell::Cell::get);
+    if task != 0 {
+        registry().waits.push((task, what, Instant::now()));
+    }
 }
 
 fn registry() -> MutexGuard<'static, Registry> {
@@ -205,7 +290,7 @@ pin_project_lite::pin_project! {
     impl<F> PinnedDrop for Watched<F> {
         fn drop(this: Pin<&mut Self>) {
             if let Some(info) = this.project().info {
-                if matches!(info.name, Name::Spawned) && debug_on() {
+                if info.is_spawned() && debug_on() {
                     registry().spawned.retain(|(id, _)| *id != info.id);
                 }
             }
@@ -218,20 +303,24 @@ impl<F> Watched<F> {
     /// where the caller was called).
     #[track_caller]
     pub(crate) fn new(future: F, name: impl FnOnce() -> Name) -> Watched<F> {
-        Watched::at(future, name, Location::caller())
+        Watched::at(future, name, Location::caller(), None)
     }
 
-    /// [`new`](Watched::new), placed at `location`.
+    /// [`new`](Watched::new), placed at `location`, a task of `group` in the trace.
     pub(crate) fn at(
         future: F,
         name: impl FnOnce() -> Name,
         location: &'static Location<'static>,
+        group: Option<&GroupTrace>,
     ) -> Watched<F> {
         let info = watching().then(|| {
             let name = name();
             #[cfg(feature = "tracing")]
             let span = match &name {
                 Name::Spawned => tracing::info_span!("task", spawned_at = %location),
+                Name::Named(task) => {
+                    tracing::info_span!("task", task = %task, spawned_at = %location)
+                }
                 Name::Member(Some(task)) => {
                     tracing::info_span!("task", task = %task, spawned_at = %location)
                 }
@@ -241,16 +330,18 @@ impl<F> Watched<F> {
                 id: next_id(),
                 name,
                 location,
+                group: group.cloned(),
                 #[cfg(feature = "tracing")]
                 span,
             };
             let (debug, trace) = (debug_on(), trace_on());
-            if debug && matches!(info.name, Name::Spawned) {
+            if debug && info.is_spawned() {
                 registry().spawned.push((info.id, info.to_string()));
             }
             if trace {
                 let _ = epoch();
-                registry().names.push((info.id, info.label()));
+                let group = info.group.as_ref().map(GroupTrace::id);
+                registry().names.push((info.id, info.label(), group));
             }
             Box::new(info)
         });
@@ -279,9 +370,14 @@ impl<F: Future> Future for Watched<F> {
                 .push((info.id, info.to_string(), start, false));
         }
         // Unregistered however the poll ends, a panic included.
-        let _done = PollDone { info, start, debug };
+        let _done = PollDone {
+            info,
+            start,
+            debug,
+            outer: POLLING.with(|polling| polling.replace(info.id)),
+        };
         let poll = this.future.poll(cx);
-        if debug && matches!(poll, Poll::Ready(_)) && matches!(info.name, Name::Spawned) {
+        if debug && matches!(poll, Poll::Ready(_)) && info.is_spawned() {
             registry().spawned.retain(|(id, _)| *id != info.id);
         }
         poll
@@ -293,10 +389,13 @@ struct PollDone<'a> {
     info: &'a Info,
     start: Instant,
     debug: bool,
+    /// The task polled around this one on this thread (0: none), polled again after it.
+    outer: u64,
 }
 
 impl Drop for PollDone<'_> {
     fn drop(&mut self) {
+        POLLING.with(|polling| polling.set(self.outer));
         let took = self.start.elapsed();
         let mut registry = registry();
         if self.debug {
@@ -391,15 +490,15 @@ pub(crate) fn write_trace() {
     };
     let path = std::path::PathBuf::from(path);
     let registry = registry();
-    let tracks = tracks(&registry, epoch());
+    let (tracks, groups) = tracks(&registry, epoch());
     drop(registry);
     let svg = path
         .extension()
         .is_some_and(|extension| extension.eq_ignore_ascii_case("svg"));
     let text = if svg {
-        to_svg(&tracks)
+        to_svg(&tracks, &groups)
     } else {
-        to_json(&tracks)
+        to_json(&tracks, &groups)
     };
     let written = std::fs::File::create(&path).and_then(|mut file| file.write_all(text.as_bytes()));
     if let Err(error) = written {
@@ -410,48 +509,148 @@ pub(crate) fn write_trace() {
     }
 }
 
-/// One task's track: its id, label, and its polls as (start, duration) in microseconds since
-/// the trace began.
+/// One task's track: its id, label, group, its polls and its waits between them, in
+/// microseconds since the trace began: (start, duration), and what a wait was on.
 struct Track {
     id: u64,
     label: String,
+    group: Option<u64>,
     polls: Vec<(f64, f64)>,
+    waits: Vec<(f64, f64, String)>,
 }
 
-fn tracks(registry: &Registry, epoch: Instant) -> Vec<Track> {
+/// A group's slice: from its start until the last of its tasks was gone (or the trace's end).
+struct GroupSlice {
+    id: u64,
+    label: String,
+    start: f64,
+    end: f64,
+}
+
+/// The tracks of the tasks that ran, and the groups they belong to, in the order they began.
+fn tracks(registry: &Registry, epoch: Instant) -> (Vec<Track>, Vec<GroupSlice>) {
+    let micros = |at: &Instant| at.saturating_duration_since(epoch).as_secs_f64() * 1e6;
     let mut tracks: Vec<Track> = registry
         .names
         .iter()
-        .map(|(id, label)| Track {
+        .map(|(id, label, group)| Track {
             id: *id,
             label: label.clone(),
+            group: *group,
             polls: Vec::new(),
+            waits: Vec::new(),
         })
         .collect();
     // Ids count up as tasks start; threads may have registered them out of order.
     tracks.sort_by_key(|track| track.id);
     for (id, start, took) in &registry.slices {
         if let Ok(i) = tracks.binary_search_by_key(id, |track| track.id) {
-            let start = start.saturating_duration_since(epoch).as_secs_f64() * 1e6;
-            tracks[i].polls.push((start, took.as_secs_f64() * 1e6));
+            tracks[i]
+                .polls
+                .push((micros(start), took.as_secs_f64() * 1e6));
+        }
+    }
+    for track in &mut tracks {
+        track.polls.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    // A wait begun during a poll lasts from the end of that poll to the start of the task's
+    // next one: the time the task was suspended on it. Waits begun in the same poll share it.
+    for (id, what, at) in &registry.waits {
+        let Ok(i) = tracks.binary_search_by_key(id, |track| track.id) else {
+            continue;
+        };
+        let track = &mut tracks[i];
+        let at = micros(at);
+        let Some(poll) = track.polls.iter().rposition(|poll| poll.0 <= at) else {
+            continue;
+        };
+        let Some(next) = track.polls.get(poll + 1) else {
+            continue; // never polled again: cancelled, or still waiting at the end
+        };
+        let (start, end) = (track.polls[poll].0 + track.polls[poll].1, next.0);
+        match track.waits.iter_mut().find(|wait| wait.0 == start) {
+            Some(wait) if wait.2.split(" + ").any(|known| known == *what) => {}
+            Some(wait) => {
+                wait.2.push_str(" + ");
+                wait.2.push_str(what);
+            }
+            None => track.waits.push((start, end - start, what.to_string())),
         }
     }
     tracks.retain(|track| !track.polls.is_empty());
-    tracks
+    let end = tracks
+        .iter()
+        .flat_map(|track| track.polls.iter().map(|(start, took)| start + took))
+        .fold(0.0_f64, f64::max);
+    let groups = registry
+        .groups
+        .iter()
+        .filter(|group| tracks.iter().any(|track| track.group == Some(group.0)))
+        .map(|(id, label, start, stop)| GroupSlice {
+            id: *id,
+            label: label.clone(),
+            start: micros(start),
+            end: stop.as_ref().map_or(end, micros),
+        })
+        .collect();
+    (tracks, groups)
 }
 
-/// Chrome's trace-event format: a named thread (track) per task, a complete event per poll.
-fn to_json(tracks: &[Track]) -> String {
-    let mut events = Vec::new();
-    for track in tracks {
+/// The process of a group's tracks in the trace: the group's id plus one (process 1 holds the
+/// tasks of no group; ids start at 1).
+fn group_pid(group: u64) -> u64 {
+    group + 1
+}
+
+/// Chrome's trace-event format: a named thread (track) per task, a complete event per poll and
+/// per wait; a process per group, with a `group` track whose one slice encloses its tasks.
+fn to_json(tracks: &[Track], groups: &[GroupSlice]) -> String {
+    let mut events = vec![
+        "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"args\":{\"name\":\"jobloop\"}}"
+            .to_string(),
+    ];
+    for group in groups {
+        let pid = group_pid(group.id);
         events.push(format!(
-            "{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":{},\"args\":{{\"name\":{}}}}}",
+            "{{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":{pid},\"args\":{{\"name\":{}}}}}",
+            json_string(&format!("group {}", group.label))
+        ));
+        events.push(format!(
+            "{{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":{pid},\"args\":{{\"sort_index\":{pid}}}}}"
+        ));
+        events.push(format!(
+            "{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":{pid},\"tid\":{},\"args\":{{\"name\":\"group\"}}}}",
+            group.id
+        ));
+        events.push(format!(
+            "{{\"ph\":\"X\",\"name\":{},\"cat\":\"group\",\"pid\":{pid},\"tid\":{},\"ts\":{:.3},\"dur\":{:.3}}}",
+            json_string(&group.label),
+            group.id,
+            group.start,
+            group.end - group.start
+        ));
+    }
+    for track in tracks {
+        let pid = track.group.map_or(1, group_pid);
+        events.push(format!(
+            "{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":{pid},\"tid\":{},\"args\":{{\"name\":{}}}}}",
             track.id,
             json_string(&track.label)
         ));
+        events.push(format!(
+            "{{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":{pid},\"tid\":{0},\"args\":{{\"sort_index\":{0}}}}}",
+            track.id
+        ));
         for (start, took) in &track.polls {
             events.push(format!(
-                "{{\"ph\":\"X\",\"name\":\"poll\",\"cat\":\"poll\",\"pid\":1,\"tid\":{},\"ts\":{start:.3},\"dur\":{took:.3}}}",
+                "{{\"ph\":\"X\",\"name\":\"poll\",\"cat\":\"poll\",\"pid\":{pid},\"tid\":{},\"ts\":{start:.3},\"dur\":{took:.3}}}",
+                track.id
+            ));
+        }
+        for (start, took, what) in &track.waits {
+            events.push(format!(
+                "{{\"ph\":\"X\",\"name\":{},\"cat\":\"wait\",\"pid\":{pid},\"tid\":{},\"ts\":{start:.3},\"dur\":{took:.3}}}",
+                json_string(what),
                 track.id
             ));
         }
@@ -462,57 +661,120 @@ fn to_json(tracks: &[Track]) -> String {
     )
 }
 
-/// A standalone SVG picture: a row per task, a thin line from its first poll to its last (the
-/// time it was alive, mostly waiting), a block per poll (at least a pixel wide), and a time
-/// axis.
-fn to_svg(tracks: &[Track]) -> String {
+/// The colour of a wait in the picture: orange for a timer, blue for a socket or pipe, grey
+/// for a group.
+fn wait_colour(what: &str) -> &'static str {
+    if what.starts_with("sleep") {
+        "#e8a33d"
+    } else if what.starts_with("I/O") {
+        "#4f86e8"
+    } else {
+        "#a3a9b8"
+    }
+}
+
+/// A standalone SVG picture: a row per group (a shaded band over its start and end) followed by
+/// the rows of its tasks; a row per task: a thin line from its first poll to its last, a block
+/// per poll (at least a pixel wide), a thinner bar per wait; and a time axis.
+fn to_svg(tracks: &[Track], groups: &[GroupSlice]) -> String {
     const ROW: f64 = 26.0;
-    const LABEL: f64 = 260.0;
+    const LABEL: f64 = 280.0;
     const PLOT: f64 = 640.0;
-    const TOP: f64 = 30.0;
+    const TOP: f64 = 48.0;
+    enum Row<'a> {
+        Group(&'a GroupSlice),
+        Task(&'a Track),
+    }
+    let mut rows: Vec<(u64, Row<'_>)> = groups
+        .iter()
+        .map(|group| (group.id, Row::Group(group)))
+        .chain(tracks.iter().map(|track| (track.id, Row::Task(track))))
+        .collect();
+    rows.sort_by_key(|(id, _)| *id);
     let end = tracks
         .iter()
         .flat_map(|track| track.polls.iter().map(|(start, took)| start + took))
+        .chain(groups.iter().map(|group| group.end))
         .fold(1.0_f64, f64::max);
     let x = |micros: f64| LABEL + micros / end * PLOT;
-    let height = TOP + ROW * tracks.len() as f64 + 40.0;
+    let height = TOP + ROW * rows.len() as f64 + 40.0;
     let width = LABEL + PLOT + 50.0;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
          viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"monospace\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"10\" y=\"18\" font-weight=\"bold\">jobloop timeline: a row per task; a block per poll (running), a line while it waits</text>\n"
+         <text x=\"10\" y=\"18\" font-weight=\"bold\">jobloop timeline: a row per task, under its group</text>\n\
+         <rect x=\"10\" y=\"27\" width=\"12\" height=\"10\" fill=\"#2a7\"/><text x=\"26\" y=\"36\">poll (running)</text>\n\
+         <rect x=\"140\" y=\"29\" width=\"12\" height=\"6\" fill=\"#e8a33d\"/><text x=\"156\" y=\"36\">sleep</text>\n\
+         <rect x=\"210\" y=\"29\" width=\"12\" height=\"6\" fill=\"#4f86e8\"/><text x=\"226\" y=\"36\">I/O (socket, pipe)</text>\n\
+         <rect x=\"380\" y=\"29\" width=\"12\" height=\"6\" fill=\"#a3a9b8\"/><text x=\"396\" y=\"36\">awaiting a group</text>\n\
+         <rect x=\"530\" y=\"27\" width=\"12\" height=\"10\" fill=\"#dde6f3\" stroke=\"#8aa\"/><text x=\"546\" y=\"36\">a group, from start to its last task's end</text>\n"
     );
-    for (row, track) in tracks.iter().enumerate() {
+    for (row, (_, item)) in rows.iter().enumerate() {
         let y = TOP + ROW * row as f64;
-        let label: String = track.label.chars().take(36).collect();
-        svg.push_str(&format!(
-            "<text x=\"10\" y=\"{:.1}\">{}</text>\n",
-            y + ROW * 0.65,
-            xml_escape(&label)
-        ));
-        let first = track.polls.first().map_or(0.0, |poll| poll.0);
-        let last = track.polls.last().map_or(0.0, |poll| poll.0 + poll.1);
-        svg.push_str(&format!(
-            "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#9ab\" stroke-width=\"2\"/>\n",
-            x(first),
-            x(last),
-            y + ROW / 2.0,
-            y + ROW / 2.0
-        ));
-        for (start, took) in &track.polls {
-            svg.push_str(&format!(
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#2a7\"><title>poll at {:.3} ms, {:.3} ms</title></rect>\n",
-                x(*start),
-                y + 4.0,
-                (took / end * PLOT).max(1.5),
-                ROW - 8.0,
-                start / 1e3,
-                took / 1e3
-            ));
+        match item {
+            Row::Group(group) => {
+                let label = shortened(&format!("group {}", group.label), 36);
+                svg.push_str(&format!(
+                    "<text x=\"10\" y=\"{:.1}\" font-weight=\"bold\">{}</text>\n",
+                    y + ROW * 0.65,
+                    xml_escape(&label)
+                ));
+                svg.push_str(&format!(
+                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#dde6f3\" stroke=\"#8aa\"><title>{}: {:.3} ms to {:.3} ms</title></rect>\n",
+                    x(group.start),
+                    y + 4.0,
+                    ((group.end - group.start) / end * PLOT).max(1.5),
+                    ROW - 8.0,
+                    xml_escape(&group.label),
+                    group.start / 1e3,
+                    group.end / 1e3
+                ));
+            }
+            Row::Task(track) => {
+                let indent = if track.group.is_some() { "  " } else { "" };
+                let label = shortened(&format!("{indent}{}", track.label), 38);
+                svg.push_str(&format!(
+                    "<text x=\"10\" y=\"{:.1}\" xml:space=\"preserve\">{}</text>\n",
+                    y + ROW * 0.65,
+                    xml_escape(&label)
+                ));
+                let first = track.polls.first().map_or(0.0, |poll| poll.0);
+                let last = track.polls.last().map_or(0.0, |poll| poll.0 + poll.1);
+                svg.push_str(&format!(
+                    "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#9ab\" stroke-width=\"1\"/>\n",
+                    x(first),
+                    x(last),
+                    y + ROW / 2.0,
+                    y + ROW / 2.0
+                ));
+                for (start, took, what) in &track.waits {
+                    svg.push_str(&format!(
+                        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" fill=\"{}\"><title>{} from {:.3} ms, {:.3} ms</title></rect>\n",
+                        x(*start),
+                        y + ROW / 2.0 - 3.0,
+                        (took / end * PLOT).max(1.0),
+                        wait_colour(what),
+                        xml_escape(what),
+                        start / 1e3,
+                        took / 1e3
+                    ));
+                }
+                for (start, took) in &track.polls {
+                    svg.push_str(&format!(
+                        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#2a7\"><title>poll at {:.3} ms, {:.3} ms</title></rect>\n",
+                        x(*start),
+                        y + 4.0,
+                        (took / end * PLOT).max(1.5),
+                        ROW - 8.0,
+                        start / 1e3,
+                        took / 1e3
+                    ));
+                }
+            }
         }
     }
-    let axis = TOP + ROW * tracks.len() as f64 + 8.0;
+    let axis = TOP + ROW * rows.len() as f64 + 8.0;
     svg.push_str(&format!(
         "<line x1=\"{LABEL}\" x2=\"{:.1}\" y1=\"{axis:.1}\" y2=\"{axis:.1}\" stroke=\"black\"/>\n",
         LABEL + PLOT
@@ -528,6 +790,16 @@ fn to_svg(tracks: &[Track]) -> String {
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// `text`, cut to `most` characters with an ellipsis when it is longer.
+fn shortened(text: &str, most: usize) -> String {
+    if text.chars().count() <= most {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(most - 1).collect();
+    cut.push('…');
+    cut
 }
 
 fn xml_escape(text: &str) -> String {

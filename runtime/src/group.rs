@@ -288,9 +288,15 @@ impl<F, H: Alive> Member<F, H> {
         hooks: H,
         name: impl FnOnce() -> String,
         location: &'static std::panic::Location<'static>,
+        group: Option<&debug::GroupTrace>,
     ) -> Member<F, H> {
         Member {
-            future: Watched::at(future, || debug::Name::Member(Some(name())), location),
+            future: Watched::at(
+                future,
+                || debug::Name::Member(Some(name())),
+                location,
+                group,
+            ),
             hooks: Notify(hooks),
         }
     }

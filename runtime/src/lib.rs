@@ -65,7 +65,7 @@ pub use error::{Elapsed, TaskError, TaskErrorKind};
 pub use event_loop::EventLoop;
 pub use group::{SendTaskFuture, TaskFuture, TaskGroup, TaskSet};
 pub use runtime::Runtime;
-pub use task::{spawn, spawn_send, JoinHandle};
+pub use task::{spawn, spawn_named, spawn_send, spawn_send_named, JoinHandle};
 pub use thread_pool::{to_thread, ToThread};
 pub use time::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, YieldNow};
 

@@ -1,4 +1,4 @@
-//! Single tasks: [`spawn`], [`spawn_send`] and the [`JoinHandle`] to a task's output. Beneath
+//! Single tasks: [`spawn`], [`spawn_send`] (each also `_named`) and the [`JoinHandle`] to a task's output. Beneath
 //! this file: `handle`, which starts a task on whatever runtime is current and keeps the handle
 //! that runtime gives, `foreign`, the task wrapper for runtimes of the user's own, and `cancel`,
 //! how a group cancels its tasks at once.
@@ -88,6 +88,78 @@ where
         handle::spawn_send("`jobloop::spawn_send`", handle::Spawn::Joinable, future)
     } else {
         handle::spawn_send("`jobloop::spawn_send`", handle::Spawn::Joinable, future)
+    };
+    JoinHandle {
+        task: Some(task),
+        owner: LoopOwner::current(),
+    }
+}
+
+/// [`spawn`] with a name (asyncio's `create_task(coro, name=...)`): debug mode and the trace
+/// (`JOBLOOP_TRACE`) show the task as `name` (and where it was spawned). The name is kept only
+/// while one of them is on.
+///
+/// # Panics
+///
+/// When no jobloop runtime runs on this thread.
+///
+/// ```
+/// use jobloop_runtime::{spawn_named, EventLoop};
+///
+/// let out = EventLoop::new().block_on(async {
+///     spawn_named("fetch config", async { "config" }).await
+/// });
+/// assert_eq!(out, "config");
+/// ```
+#[track_caller]
+pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let task = if crate::debug::watching() {
+        let future = Watched::new(future, || debug::Name::Named(name.into()));
+        handle::spawn_local("`jobloop::spawn_named`", handle::Spawn::Joinable, future)
+    } else {
+        handle::spawn_local("`jobloop::spawn_named`", handle::Spawn::Joinable, future)
+    };
+    JoinHandle {
+        task: Some(task),
+        owner: LoopOwner::current(),
+    }
+}
+
+/// [`spawn_send`] with a name, as [`spawn_named`].
+///
+/// # Panics
+///
+/// When no jobloop runtime runs on this thread.
+///
+/// ```
+/// use jobloop_runtime::{spawn_send_named, EventLoop};
+///
+/// let out = EventLoop::new().block_on(async { spawn_send_named("sum", async { 1 + 2 }).await });
+/// assert_eq!(out, 3);
+/// ```
+#[track_caller]
+pub fn spawn_send_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let task = if crate::debug::watching() {
+        let future = Watched::new(future, || debug::Name::Named(name.into()));
+        handle::spawn_send(
+            "`jobloop::spawn_send_named`",
+            handle::Spawn::Joinable,
+            future,
+        )
+    } else {
+        handle::spawn_send(
+            "`jobloop::spawn_send_named`",
+            handle::Spawn::Joinable,
+            future,
+        )
     };
     JoinHandle {
         task: Some(task),

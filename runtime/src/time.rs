@@ -85,7 +85,18 @@ impl Future for Sleep {
 
     #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
+        let poll = self.get_mut().poll_timer(cx);
+        if poll.is_pending() {
+            crate::debug::waiting("sleep"); // for the trace
+        }
+        poll
+    }
+}
+
+impl Sleep {
+    #[track_caller]
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self;
         if let Some(timer) = &mut this.foreign {
             return timer.as_mut().poll(cx);
         }

@@ -16,7 +16,7 @@ use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 use super::ast::{Task, Tasks, TasksInput, TasksOptions};
-use crate::tokens::located_at;
+use crate::tokens::{expr_text, located_at};
 
 /// Expands `tasks![...]` without a mode or options.
 pub(crate) fn tasks(tasks: Tasks) -> TokenStream {
@@ -98,10 +98,12 @@ fn list_form(options: &TasksOptions, tasks: Vec<Task>) -> TokenStream {
     let krate = &options.krate;
     let Bounds { future, output, .. } = bounds(options);
     let (new, group_future) = if options.send {
-        (quote!(new_send), quote!(SendGroupFuture))
+        (quote!(with_names_send), quote!(SendGroupFuture))
     } else {
-        (quote!(new), quote!(LocalGroupFuture))
+        (quote!(with_names), quote!(LocalGroupFuture))
     };
+    // The tasks' text names them in debug mode and in the trace.
+    let texts: Vec<String> = tasks.iter().map(|task| expr_text(&task.tokens)).collect();
     let futures: Vec<Ident> = (0..tasks.len()).map(|i| format_ident!("F{}", i)).collect();
     let outputs: Vec<Ident> = (0..tasks.len()).map(|i| format_ident!("O{}", i)).collect();
     let names: Vec<Ident> = (0..tasks.len()).map(|i| format_ident!("task_{}", i)).collect();
@@ -113,7 +115,7 @@ fn list_form(options: &TasksOptions, tasks: Vec<Task>) -> TokenStream {
             where
                 #(#futures: #future<Output = #outputs> + 'static, #outputs: #output,)*
             {
-                let mut group = #krate::__private::TupleGroup::#new();
+                let mut group = #krate::__private::TupleGroup::#new(&[#(#texts),*]);
                 #(let #names = group.spawn(#names);)*
                 // Boxed, so that the caller sees a type of its own and not this function's
                 // bounds: a task that is not a future is reported once, at its expression.
@@ -169,6 +171,8 @@ fn for_form(
     let mut group_at_task = group.clone();
     group_at_task.set_span(Span::mixed_site().located_at(span));
     let task = &expr.tokens;
+    // The task's text names its tasks (`job(x)[i]`) in debug mode and in the trace.
+    let text = expr_text(task);
     let spawn = quote_spanned! {span=> #group_at_task.spawn(#task) };
     // The user's `for` token: errors about the loop (a refutable pattern) point at it.
     let for_keyword = for_token.to_token_stream();
@@ -176,7 +180,7 @@ fn for_form(
     quote! {
         {
             #shield
-            let mut #group = #new(0);
+            let mut #group = #new(0, #text);
             #for_keyword #pat in #group.sized(#iter) {
                 #spawn;
             }

@@ -44,6 +44,16 @@ pub(crate) enum Direction {
     Write,
 }
 
+impl Direction {
+    /// What a task waiting in this direction waits on, in the trace.
+    pub(crate) fn wait_name(self) -> &'static str {
+        match self {
+            Direction::Read => "I/O read",
+            Direction::Write => "I/O write",
+        }
+    }
+}
+
 /// The reactor's state of one direction of a source.
 #[derive(Default)]
 struct Side {
@@ -343,6 +353,7 @@ impl<T: MioSource> LoopSource<T> {
         }
         // The replaced waker is dropped outside the borrow: its destructor may run user code.
         drop(old);
+        crate::debug::waiting(direction.wait_name()); // for the trace
         Poll::Pending
     }
 
@@ -419,6 +430,7 @@ impl<T: MioSource> Future for Wait<'_, T> {
             .with_side(self.direction, |side| side.waits.push((id, waker)));
         reactor.waiting.set(reactor.waiting.get() + 1);
         self.id = Some(id);
+        crate::debug::waiting(self.direction.wait_name()); // for the trace
         Poll::Pending
     }
 }

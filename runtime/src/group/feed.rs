@@ -17,6 +17,7 @@ use super::in_place::InPlace;
 use super::progress::Progress;
 use super::running::{Outcome, Running, SlotMember};
 use super::{GroupKind, KindCanceller, Member, Names};
+use crate::debug::GroupTrace;
 use crate::event_loop::LoopOwner;
 use crate::task::handle::RawHandle;
 use crate::time::{sleep, Sleep};
@@ -72,12 +73,12 @@ impl<F: Future, K: GroupKind> Engine<F, K> {
         index: usize,
         future: F,
         polling: bool,
-        (names, location): (&Names, &'static Location<'static>),
+        (names, location, trace): (&Names, &'static Location<'static>, Option<&GroupTrace>),
     ) {
         match self {
             Engine::Spawned { running, spawn } => {
                 let hooks = running.next_slot();
-                let member = Member::named(future, hooks, || names.name(index), location);
+                let member = Member::named(future, hooks, || names.name(index), location, trace);
                 let task = spawn(what, &mut running.canceller, member);
                 running.insert(index, task);
             }
@@ -142,6 +143,8 @@ where
     names: Names,
     /// Where the group was made, for debug mode.
     location: &'static Location<'static>,
+    /// The group in the trace (`JOBLOOP_TRACE`).
+    trace: Option<GroupTrace>,
     /// The progress bar of `tasks![progress; ...]`.
     progress: Option<Progress>,
     /// When the group's timeout expires, if it has one.
@@ -173,6 +176,8 @@ where
                  limit of 1 or more (`tasks![limit = n; ...]` with n computed as 0?)"
             );
         }
+        let location = Location::caller();
+        let trace = GroupTrace::start(|| names.group_label(), location);
         let mut feed = Feed {
             what,
             source: tasks.fuse(),
@@ -180,7 +185,8 @@ where
             engine,
             next_index: 0,
             names,
-            location: Location::caller(),
+            location,
+            trace,
             progress: None,
             deadline: None,
             owner: LoopOwner::current(),
@@ -191,8 +197,8 @@ where
         if feed.engine.is_in_place() {
             if let Some(future) = feed.source.next() {
                 feed.next_index = 1;
-                feed.engine
-                    .start(what, 0, future, false, (&feed.names, feed.location));
+                let at = (&feed.names, feed.location, feed.trace.as_ref());
+                feed.engine.start(what, 0, future, false, at);
             }
         } else {
             feed.fill(false);
@@ -268,7 +274,7 @@ where
                 index,
                 future,
                 polling,
-                (&self.names, self.location),
+                (&self.names, self.location, self.trace.as_ref()),
             );
         }
     }

@@ -38,6 +38,15 @@ pub enum Names {
 }
 
 impl Names {
+    /// The group's label in the trace: `tasks![.. => fetch(u)]`, `tasks![a, b]`.
+    pub(crate) fn group_label(&self) -> String {
+        match self {
+            Names::Unnamed => "tasks![]".to_string(),
+            Names::Each(expr) => format!("tasks![.. => {expr}]"),
+            Names::List(names) => format!("tasks![{}]", names.join(", ")),
+        }
+    }
+
     pub(crate) fn name(&self, index: usize) -> String {
         match self {
             Names::Unnamed => format!("#{index}"),
@@ -569,7 +578,23 @@ where
     type Output = M::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M::Output> {
-        let this = &mut *self;
+        let poll = self.poll_group(cx);
+        if poll.is_pending() {
+            crate::debug::waiting("group"); // for the trace
+        }
+        poll
+    }
+}
+
+impl<I, M, K> Group<I, M, K>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output>,
+    K: GroupKind,
+{
+    fn poll_group(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
+        let this = self;
         if this.ending.is_some() {
             return this.poll_ending(cx);
         }

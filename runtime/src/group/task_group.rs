@@ -11,6 +11,7 @@ use super::{
     spawn_member, GroupKind, Hooks, KindCanceller, Link, Local, Member, Payload, SendTaskFuture,
     Sendable, SpawnMember, TaskFuture,
 };
+use crate::debug::GroupTrace;
 use crate::event_loop::LoopOwner;
 use crate::task::handle::{Handles, RawHandle};
 
@@ -83,6 +84,11 @@ pub struct TaskGroup<T, K: GroupKind = Local> {
     owner: Option<LoopOwner>,
     /// What the user called, for the panic when no runtime runs here.
     what: &'static str,
+    /// The tasks' expression in `tasks![for x in xs => job(x)]` (empty otherwise): debug
+    /// mode names them `job(x)[i]`.
+    expr: &'static str,
+    /// The group in the trace (`JOBLOOP_TRACE`), from its first task on.
+    trace: Option<GroupTrace>,
 }
 
 impl<T, K: GroupKind> TaskGroup<T, K> {
@@ -94,7 +100,35 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
             outputs: Vec::new(),
             owner: LoopOwner::current(),
             what,
+            expr: "",
+            trace: None,
         }
+    }
+
+    /// The member for task `future`, named and traced.
+    #[track_caller]
+    fn member<F>(&mut self, future: F) -> Member<F, K::Link> {
+        let (index, expr) = (self.tasks.len(), self.expr);
+        let location = std::panic::Location::caller();
+        if index == 0 {
+            self.trace = GroupTrace::start(
+                || match expr {
+                    "" => "TaskGroup".to_string(),
+                    expr => format!("tasks![.. => {expr}]"),
+                },
+                location,
+            );
+        }
+        Member::named(
+            future,
+            self.link.clone(),
+            move || match expr {
+                "" => format!("#{index}"),
+                expr => format!("{expr}[{index}]"),
+            },
+            location,
+            self.trace.as_ref(),
+        )
     }
 }
 
@@ -109,10 +143,12 @@ impl<T: 'static> TaskGroup<T, Local> {
         TaskGroup::empty(capacity, "`TaskGroup::spawn`")
     }
 
-    /// The group of `tasks![for x in xs => job(x)]`.
+    /// The group of `tasks![for x in xs => job(x)]`, whose tasks are named `job(x)[i]`.
     #[doc(hidden)]
-    pub fn for_tasks_macro(capacity: usize) -> Self {
-        TaskGroup::empty(capacity, "`tasks![]`")
+    pub fn for_tasks_macro(capacity: usize, expr: &'static str) -> Self {
+        let mut group = TaskGroup::empty(capacity, "`tasks![]`");
+        group.expr = expr;
+        group
     }
 
     /// Starts `future` as a task of this group, on the current runtime, on this thread (the
@@ -126,13 +162,7 @@ impl<T: 'static> TaskGroup<T, Local> {
     where
         F: TaskFuture<Output = T> + 'static,
     {
-        let index = self.tasks.len();
-        let member = Member::named(
-            future,
-            self.link.clone(),
-            || format!("#{index}"),
-            std::panic::Location::caller(),
-        );
+        let member = self.member(future);
         self.link.started();
         Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
     }
@@ -150,10 +180,12 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
         TaskGroup::empty(capacity, "`TaskGroup::spawn`")
     }
 
-    /// The group of `tasks![send; for x in xs => job(x)]`.
+    /// The group of `tasks![send; for x in xs => job(x)]`, whose tasks are named `job(x)[i]`.
     #[doc(hidden)]
-    pub fn for_tasks_macro_send(capacity: usize) -> Self {
-        TaskGroup::empty(capacity, "`tasks![]`")
+    pub fn for_tasks_macro_send(capacity: usize, expr: &'static str) -> Self {
+        let mut group = TaskGroup::empty(capacity, "`tasks![]`");
+        group.expr = expr;
+        group
     }
 
     /// Starts `future` as a task of this group, on any thread of the current runtime.
@@ -166,13 +198,7 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
     where
         F: SendTaskFuture<Output = T> + 'static,
     {
-        let index = self.tasks.len();
-        let member = Member::named(
-            future,
-            self.link.clone(),
-            || format!("#{index}"),
-            std::panic::Location::caller(),
-        );
+        let member = self.member(future);
         self.link.started();
         Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
     }
@@ -243,6 +269,7 @@ impl<T, K: GroupKind> Future for TaskGroup<T, K> {
             if let Some(owner) = &this.owner {
                 owner.check("a `tasks![]` group");
             }
+            crate::debug::waiting("group"); // for the trace
             return Poll::Pending;
         }
         this.tasks.clear();
@@ -285,14 +312,49 @@ impl<T, K: GroupKind> fmt::Debug for TaskGroup<T, K> {
 pub struct TupleGroup<K: GroupKind = Local> {
     link: K::Link,
     canceller: KindCanceller<K>,
+    /// The tasks' expressions, which name them in debug mode (`#i` when there are none).
+    names: &'static [&'static str],
+    started: usize,
+    /// The group in the trace (`JOBLOOP_TRACE`), from its first task on.
+    trace: Option<GroupTrace>,
 }
 
 impl<K: GroupKind> TupleGroup<K> {
-    fn empty() -> Self {
+    fn empty(names: &'static [&'static str]) -> Self {
         TupleGroup {
             link: K::Link::default(),
             canceller: KindCanceller::<K>::default(),
+            names,
+            started: 0,
+            trace: None,
         }
+    }
+
+    /// The member for the next task, `future`, named and traced.
+    #[track_caller]
+    fn member<F>(&mut self, future: F) -> Member<F, K::Link> {
+        let (index, names) = (self.started, self.names);
+        self.started += 1;
+        let location = std::panic::Location::caller();
+        if index == 0 {
+            self.trace = GroupTrace::start(
+                || match names {
+                    [] => "tasks![..]".to_string(),
+                    names => format!("tasks![{}]", names.join(", ")),
+                },
+                location,
+            );
+        }
+        Member::named(
+            future,
+            self.link.clone(),
+            move || match names.get(index) {
+                Some(name) => (*name).to_string(),
+                None => format!("#{index}"),
+            },
+            location,
+            self.trace.as_ref(),
+        )
     }
 
     /// The handle of the task just started as `task`.
@@ -310,7 +372,12 @@ impl<K: GroupKind> TupleGroup<K> {
 impl TupleGroup<Local> {
     /// Creates an empty group whose tasks run on this thread.
     pub fn new() -> Self {
-        TupleGroup::empty()
+        TupleGroup::empty(&[])
+    }
+
+    /// [`new`](TupleGroup::new), with the tasks' expressions, which name them in debug mode.
+    pub fn with_names(names: &'static [&'static str]) -> Self {
+        TupleGroup::empty(names)
     }
 
     /// Starts `future` as a task of this group, on this thread.
@@ -322,7 +389,7 @@ impl TupleGroup<Local> {
         F: TaskFuture<Output = T> + 'static,
         T: 'static,
     {
-        let member = Member::new(future, self.link.clone());
+        let member = self.member(future);
         let task = spawn_member::<Local, _, _>("`tasks![]`", &mut self.canceller, member);
         self.handle(task)
     }
@@ -337,7 +404,13 @@ impl Default for TupleGroup<Local> {
 impl TupleGroup<Sendable> {
     /// Creates an empty group of `Send` tasks.
     pub fn new_send() -> Self {
-        TupleGroup::empty()
+        TupleGroup::empty(&[])
+    }
+
+    /// [`new_send`](TupleGroup::new_send), with the tasks' expressions, which name them in
+    /// debug mode.
+    pub fn with_names_send(names: &'static [&'static str]) -> Self {
+        TupleGroup::empty(names)
     }
 
     /// Starts `future` as a task of this group, on any thread of the current runtime.
@@ -347,7 +420,7 @@ impl TupleGroup<Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
         T: Send + 'static,
     {
-        let member = Member::new(future, self.link.clone());
+        let member = self.member(future);
         let task = spawn_member::<Sendable, _, _>("`tasks![]`", &mut self.canceller, member);
         self.handle(task)
     }
@@ -384,6 +457,7 @@ impl<T, K: GroupKind> Future for MemberHandle<T, K> {
                 if let Some(owner) = &this.owner {
                     owner.check("a `tasks![]` group");
                 }
+                crate::debug::waiting("group"); // for the trace
                 Poll::Pending
             }
             Poll::Ready(output) => {

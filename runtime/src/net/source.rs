@@ -159,7 +159,10 @@ impl<T: Source> Registered<T> {
                 let mut guard = match ready {
                     Poll::Ready(Ok(guard)) => guard,
                     Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-                    Poll::Pending => return Poll::Pending,
+                    Poll::Pending => {
+                        crate::debug::waiting(direction.wait_name());
+                        return Poll::Pending;
+                    }
                 };
                 // `try_io` clears the readiness when `op` would block; then wait again.
                 if let Ok(result) = guard.try_io(|inner| op(inner.get_ref())) {
@@ -179,7 +182,10 @@ impl<T: Source> Registered<T> {
                 match ready {
                     Poll::Ready(Ok(())) => {}
                     Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-                    Poll::Pending => return Poll::Pending,
+                    Poll::Pending => {
+                        crate::debug::waiting(direction.wait_name());
+                        return Poll::Pending;
+                    }
                 }
             },
         }

@@ -62,11 +62,16 @@ fn tasks_left_running_when_main_returns_are_listed() {
     let output = run(env!("CARGO_BIN_EXE_left_running"), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("main returned while 1 spawned task still ran"),
+        stderr.contains("main returned while 2 spawned tasks still ran"),
         "{stderr}"
     );
     assert!(stderr.contains("task spawned at"), "{stderr}");
     assert!(stderr.contains("left_running.rs:5:"), "{stderr}");
+    // `spawn_named`: the name, and where.
+    assert!(
+        stderr.contains("task `heartbeat` (spawned at") && stderr.contains("left_running.rs:6:"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -105,9 +110,37 @@ fn check_trace_of_three_jobs(runtime: &str) {
     let named: Vec<u64> = events
         .iter()
         .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+        .filter(|e| e["args"]["name"] != "group")
         .map(|e| e["tid"].as_u64().unwrap())
         .collect();
     assert_eq!(named.len(), 3, "{runtime}: one track per job: {named:?}");
+    // The jobs' tracks are named after their expression and index.
+    for index in 0..3 {
+        let name = format!("job(id)[{index}] (three_jobs.rs:");
+        assert!(
+            events.iter().any(|e| e["args"]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with(&name))),
+            "{runtime}: a track named {name}"
+        );
+    }
+    // Each job's sleep shows as a wait of about 2 s between its two polls.
+    for tid in &named {
+        let sleeps: Vec<f64> = events
+            .iter()
+            .filter(|e| e["cat"] == "wait" && e["tid"].as_u64() == Some(*tid))
+            .filter(|e| e["name"] == "sleep")
+            .map(|e| e["dur"].as_f64().unwrap())
+            .collect();
+        assert!(
+            sleeps.len() == 1 && sleeps[0] >= 1.9e6,
+            "{runtime}: the job's 2 s sleep is one wait: {sleeps:?}"
+        );
+    }
+    // One group, in a process of its own, whose slice encloses the three jobs.
+    let groups = group_slices(events);
+    assert_eq!(groups.len(), 1, "{runtime}: {groups:?}");
+    check_nesting(events, &groups);
     // Each track's extent: from its first poll's start to its last poll's end.
     let extents: Vec<(f64, f64)> = named
         .iter()
@@ -137,6 +170,108 @@ fn check_trace_of_three_jobs(runtime: &str) {
     }
 }
 
+/// The group slices of a trace: (pid, start, end).
+fn group_slices(events: &[serde_json::Value]) -> Vec<(u64, f64, f64)> {
+    events
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["cat"] == "group")
+        .map(|e| {
+            let ts = e["ts"].as_f64().unwrap();
+            (
+                e["pid"].as_u64().unwrap(),
+                ts,
+                ts + e["dur"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Every task track in a group's process has all its slices inside the group's slice.
+fn check_nesting(events: &[serde_json::Value], groups: &[(u64, f64, f64)]) {
+    for (pid, start, end) in groups {
+        let members: Vec<&serde_json::Value> = events
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["cat"] != "group" && e["pid"].as_u64() == Some(*pid))
+            .collect();
+        assert!(!members.is_empty(), "group {pid} has tasks");
+        for slice in members {
+            let ts = slice["ts"].as_f64().unwrap();
+            let until = ts + slice["dur"].as_f64().unwrap();
+            assert!(
+                *start <= ts && until <= *end + 1.0,
+                "a slice of group {pid}'s task lies inside the group's slice \
+                 [{start}, {end}]: {slice}"
+            );
+        }
+    }
+}
+
+/// Groups within groups: each group is a process whose slice encloses its tasks' slices; the
+/// inner groups' tasks are in the inner groups' processes; a socket wait and the named task
+/// show.
+#[test]
+fn the_trace_nests_tasks_in_their_groups_and_shows_their_waits() {
+    let path = std::env::temp_dir().join(format!("jobloop-nested-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    run(
+        env!("CARGO_BIN_EXE_nested_groups"),
+        &[("JOBLOOP_TRACE", path.to_str().unwrap())],
+    );
+    let text = std::fs::read_to_string(&path).expect("the trace was written");
+    std::fs::remove_file(&path).unwrap();
+    let trace: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+    let events = trace["traceEvents"].as_array().expect("traceEvents");
+    let groups = group_slices(events);
+    assert_eq!(
+        groups.len(),
+        3,
+        "one outer group, two inner ones: {groups:?}"
+    );
+    check_nesting(events, &groups);
+    let track = |prefix: &str| -> (u64, u64) {
+        let event = events
+            .iter()
+            .find(|e| {
+                e["name"] == "thread_name"
+                    && e["args"]["name"]
+                        .as_str()
+                        .is_some_and(|n| n.starts_with(prefix))
+            })
+            .unwrap_or_else(|| panic!("a track named {prefix}"));
+        (
+            event["pid"].as_u64().unwrap(),
+            event["tid"].as_u64().unwrap(),
+        )
+    };
+    let (outer_pid, _) = track("outer(id)[0]");
+    let (inner_pid, reader) = track("inner(id, step)[0]");
+    assert_ne!(
+        outer_pid, inner_pid,
+        "an inner group is a process of its own"
+    );
+    // The outer group starts before the inner one and ends after it.
+    let slice = |pid| *groups.iter().find(|g| g.0 == pid).unwrap();
+    let (outer, inner) = (slice(outer_pid), slice(inner_pid));
+    assert!(
+        outer.1 <= inner.1 && inner.2 <= outer.2,
+        "{outer:?} {inner:?}"
+    );
+    // The reader waited on its socket for about 100 ms.
+    let read_wait = events
+        .iter()
+        .filter(|e| e["cat"] == "wait" && e["tid"].as_u64() == Some(reader))
+        .filter(|e| e["name"].as_str().is_some_and(|n| n.contains("I/O read")))
+        .map(|e| e["dur"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(
+        read_wait >= 90e3,
+        "a wait on the socket of about 100 ms: {read_wait}"
+    );
+    // The task spawned with a name has a track under that name, outside every group.
+    let (peer_pid, _) = track("peer (nested_groups.rs:");
+    assert_eq!(peer_pid, 1, "a spawned task belongs to no group");
+}
+
 /// `JOBLOOP_TRACE=timeline.svg`: a standalone SVG picture that parses as XML, with a row
 /// (label) and blocks for each of the three jobs.
 #[test]
@@ -156,9 +291,16 @@ fn the_svg_timeline_of_three_jobs_is_xml_with_a_row_per_job() {
         .children()
         .filter(|node| node.has_tag_name("text"))
         .filter_map(|node| node.text())
-        .filter(|text| text.contains("three_jobs.rs"))
+        .filter(|text| text.contains("three_jobs.rs") && !text.starts_with("group"))
         .collect();
     assert_eq!(labels.len(), 3, "{labels:?}");
+    let group_rows = root
+        .children()
+        .filter(|node| node.has_tag_name("text"))
+        .filter_map(|node| node.text())
+        .filter(|text| text.starts_with("group tasks!["))
+        .count();
+    assert_eq!(group_rows, 1, "a row for the group");
     let polls = root
         .children()
         .filter(|node| node.has_tag_name("rect") && node.attribute("fill") == Some("#2a7"))
