@@ -25,8 +25,9 @@
 //! lifetimes of its tasks, and the tracks of those tasks. `JOBLOOP_TRACE=timeline.svg` writes
 //! the same as a standalone SVG picture, which a browser shows.
 //!
-//! When neither is on, a spawned task costs one load of an atomic flag when it starts, and a
-//! group's task the same plus one branch per poll.
+//! When neither is on, a task (spawned, or a group's) costs one load of an atomic flag when it
+//! starts, and nothing after: whether to watch it is chosen then, and an unwatched task runs
+//! its future unwrapped.
 //!
 //! With the feature `tracing`, every task's polls run inside a `tracing` span named `task`,
 //! with the fields `task` (its name in its group, when it has one) and `spawned_at` (file:line),

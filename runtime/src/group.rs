@@ -253,9 +253,10 @@ pin_project_lite::pin_project! {
     /// the group about its outcome and, once the future is dropped (the field after it), about
     /// that.
     pub(crate) struct Member<F, H: Alive> {
-        // Timed on each poll in debug mode (`debug`), a plain branch otherwise.
+        // In debug mode and under the trace, a `Watched` future, timed on each poll: chosen
+        // when the task starts, so a member costs nothing for them when they are off.
         #[pin]
-        future: Watched<F>,
+        future: F,
         hooks: Notify<H>,
     }
 }
@@ -273,33 +274,29 @@ impl<H: Alive> Drop for Notify<H> {
 impl<F, H: Alive> Member<F, H> {
     /// A member of the group that `hooks` link to; the group counts it as alive until its future
     /// is dropped.
-    #[track_caller]
     pub(crate) fn new(future: F, hooks: H) -> Member<F, H> {
         Member {
-            future: Watched::new(future, || debug::Name::Member(None)),
+            future,
             hooks: Notify(hooks),
         }
     }
+}
 
-    /// [`new`](Member::new), for a task that its group names (`fetch(u)[3]`) and places (where
-    /// the group was made), in debug mode.
-    pub(crate) fn named(
-        future: F,
-        hooks: H,
-        name: impl FnOnce() -> String,
-        location: &'static std::panic::Location<'static>,
-        group: Option<&debug::GroupTrace>,
-    ) -> Member<F, H> {
-        Member {
-            future: Watched::at(
-                future,
-                || debug::Name::Member(Some(name())),
-                location,
-                group,
-            ),
-            hooks: Notify(hooks),
-        }
-    }
+/// `future` as the task of a group in debug mode or under the trace (the caller checked
+/// [`debug::watching`]): named `name()` (`fetch(u)[3]`), placed at `location` (where the group
+/// was made), on the group's track `group`.
+pub(crate) fn watched<F>(
+    future: F,
+    name: impl FnOnce() -> String,
+    location: &'static std::panic::Location<'static>,
+    group: Option<&debug::GroupTrace>,
+) -> Watched<F> {
+    Watched::at(
+        future,
+        || debug::Name::Member(Some(name())),
+        location,
+        group,
+    )
 }
 
 impl<F: Future, H: Hooks<F::Output>> Future for Member<F, H> {

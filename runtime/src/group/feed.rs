@@ -16,8 +16,8 @@ use std::time::Duration;
 use super::in_place::InPlace;
 use super::progress::Progress;
 use super::running::{Outcome, Running, SlotMember};
-use super::{GroupKind, KindCanceller, Member, Names};
-use crate::debug::GroupTrace;
+use super::{watched, GroupKind, KindCanceller, Member, Names};
+use crate::debug::{self, GroupTrace, Watched};
 use crate::event_loop::LoopOwner;
 use crate::task::handle::RawHandle;
 use crate::time::{sleep, Sleep};
@@ -43,17 +43,20 @@ pub(crate) enum Engine<F: Future, K: GroupKind> {
     Spawned {
         running: Running<F::Output, K::Link>,
         spawn: Spawner<F, K>,
+        /// The spawn of a member timed and named in debug mode and under the trace.
+        spawn_watched: Spawner<Watched<F>, K>,
     },
     /// Polled in place, by the group (`scoped`).
     InPlace(InPlace<F>),
 }
 
 impl<F: Future, K: GroupKind> Engine<F, K> {
-    /// Spawned with `spawn`.
-    pub(crate) fn spawned(spawn: Spawner<F, K>) -> Self {
+    /// Spawned with `spawn` (or `spawn_watched` in debug mode and under the trace).
+    pub(crate) fn spawned(spawn: Spawner<F, K>, spawn_watched: Spawner<Watched<F>, K>) -> Self {
         Engine::Spawned {
             running: Running::new(),
             spawn,
+            spawn_watched,
         }
     }
 
@@ -76,10 +79,18 @@ impl<F: Future, K: GroupKind> Engine<F, K> {
         (names, location, trace): (&Names, &'static Location<'static>, Option<&GroupTrace>),
     ) {
         match self {
-            Engine::Spawned { running, spawn } => {
+            Engine::Spawned {
+                running,
+                spawn,
+                spawn_watched,
+            } => {
                 let hooks = running.next_slot();
-                let member = Member::named(future, hooks, || names.name(index), location, trace);
-                let task = spawn(what, &mut running.canceller, member);
+                let task = if debug::watching() {
+                    let future = watched(future, || names.name(index), location, trace);
+                    spawn_watched(what, &mut running.canceller, Member::new(future, hooks))
+                } else {
+                    spawn(what, &mut running.canceller, Member::new(future, hooks))
+                };
                 running.insert(index, task);
             }
             Engine::InPlace(tasks) if polling => tasks.start(index, future),

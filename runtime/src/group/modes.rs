@@ -343,7 +343,7 @@ where
     /// task, and when no jobloop runtime runs on this thread.
     #[track_caller]
     pub fn new(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        let engine = Engine::spawned(Local::spawn);
+        let engine = Engine::spawned(Local::spawn, Local::spawn);
         Group::start(
             "`Group::new`",
             Names::Unnamed,
@@ -363,7 +363,7 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        let engine = Engine::spawned(Local::spawn);
+        let engine = Engine::spawned(Local::spawn, Local::spawn);
         Group::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
     }
 }
@@ -379,7 +379,7 @@ where
     /// parallel on its worker threads (`tasks![send; ...]`).
     #[track_caller]
     pub fn new_send(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        let engine = Engine::spawned(Sendable::spawn);
+        let engine = Engine::spawned(Sendable::spawn, Sendable::spawn);
         let what = "`Group::new_send`";
         Group::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
     }
@@ -393,7 +393,7 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        let engine = Engine::spawned(Sendable::spawn);
+        let engine = Engine::spawned(Sendable::spawn, Sendable::spawn);
         Group::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
     }
 }

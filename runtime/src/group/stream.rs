@@ -162,7 +162,7 @@ where
     /// When `limit` is 0, and when no jobloop runtime runs on this thread.
     #[track_caller]
     pub fn new(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        let engine = Engine::spawned(Local::spawn);
+        let engine = Engine::spawned(Local::spawn, Local::spawn);
         let what = "`GroupStream::new`";
         GroupStream::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
     }
@@ -176,7 +176,7 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        let engine = Engine::spawned(Local::spawn);
+        let engine = Engine::spawned(Local::spawn, Local::spawn);
         GroupStream::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
     }
 }
@@ -191,7 +191,7 @@ where
     /// Like [`GroupStream::new`], for `Send` tasks that may run on any thread of the runtime.
     #[track_caller]
     pub fn new_send(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        let engine = Engine::spawned(Sendable::spawn);
+        let engine = Engine::spawned(Sendable::spawn, Sendable::spawn);
         let what = "`GroupStream::new_send`";
         GroupStream::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
     }
@@ -205,7 +205,7 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        let engine = Engine::spawned(Sendable::spawn);
+        let engine = Engine::spawned(Sendable::spawn, Sendable::spawn);
         GroupStream::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
     }
 }

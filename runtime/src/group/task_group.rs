@@ -8,10 +8,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{
-    spawn_member, GroupKind, Hooks, KindCanceller, Link, Local, Member, Payload, SendTaskFuture,
-    Sendable, SpawnMember, TaskFuture,
+    spawn_member, watched, GroupKind, Hooks, KindCanceller, Link, Local, Member, Payload,
+    SendTaskFuture, Sendable, SpawnMember, TaskFuture,
 };
-use crate::debug::GroupTrace;
+use crate::debug::{self, GroupTrace, Watched};
 use crate::event_loop::LoopOwner;
 use crate::task::handle::{Handles, RawHandle};
 
@@ -105,9 +105,9 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
         }
     }
 
-    /// The member for task `future`, named and traced.
+    /// The member for task `future` in debug mode and under the trace: named and traced.
     #[track_caller]
-    fn member<F>(&mut self, future: F) -> Member<F, K::Link> {
+    fn watched_member<F>(&mut self, future: F) -> Member<Watched<F>, K::Link> {
         let (index, expr) = (self.tasks.len(), self.expr);
         let location = std::panic::Location::caller();
         if index == 0 {
@@ -119,16 +119,12 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
                 location,
             );
         }
-        Member::named(
-            future,
-            self.link.clone(),
-            move || match expr {
-                "" => format!("#{index}"),
-                expr => format!("{expr}[{index}]"),
-            },
-            location,
-            self.trace.as_ref(),
-        )
+        let name = move || match expr {
+            "" => format!("#{index}"),
+            expr => format!("{expr}[{index}]"),
+        };
+        let future = watched(future, name, location, self.trace.as_ref());
+        Member::new(future, self.link.clone())
     }
 }
 
@@ -162,9 +158,15 @@ impl<T: 'static> TaskGroup<T, Local> {
     where
         F: TaskFuture<Output = T> + 'static,
     {
-        let member = self.member(future);
-        self.link.started();
-        Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+        if debug::watching() {
+            let member = self.watched_member(future);
+            self.link.started();
+            Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+        } else {
+            let member = Member::new(future, self.link.clone());
+            self.link.started();
+            Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+        }
     }
 }
 
@@ -198,9 +200,15 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
     where
         F: SendTaskFuture<Output = T> + 'static,
     {
-        let member = self.member(future);
-        self.link.started();
-        Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+        if debug::watching() {
+            let member = self.watched_member(future);
+            self.link.started();
+            Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+        } else {
+            let member = Member::new(future, self.link.clone());
+            self.link.started();
+            Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+        }
     }
 }
 
@@ -330,11 +338,11 @@ impl<K: GroupKind> TupleGroup<K> {
         }
     }
 
-    /// The member for the next task, `future`, named and traced.
+    /// The member for the next task, `future`, in debug mode and under the trace: named and
+    /// traced.
     #[track_caller]
-    fn member<F>(&mut self, future: F) -> Member<F, K::Link> {
+    fn watched_member<F>(&mut self, future: F) -> Member<Watched<F>, K::Link> {
         let (index, names) = (self.started, self.names);
-        self.started += 1;
         let location = std::panic::Location::caller();
         if index == 0 {
             self.trace = GroupTrace::start(
@@ -345,16 +353,12 @@ impl<K: GroupKind> TupleGroup<K> {
                 location,
             );
         }
-        Member::named(
-            future,
-            self.link.clone(),
-            move || match names.get(index) {
-                Some(name) => (*name).to_string(),
-                None => format!("#{index}"),
-            },
-            location,
-            self.trace.as_ref(),
-        )
+        let name = move || match names.get(index) {
+            Some(name) => (*name).to_string(),
+            None => format!("#{index}"),
+        };
+        let future = watched(future, name, location, self.trace.as_ref());
+        Member::new(future, self.link.clone())
     }
 
     /// The handle of the task just started as `task`.
@@ -389,8 +393,14 @@ impl TupleGroup<Local> {
         F: TaskFuture<Output = T> + 'static,
         T: 'static,
     {
-        let member = self.member(future);
-        let task = spawn_member::<Local, _, _>("`tasks![]`", &mut self.canceller, member);
+        let task = if debug::watching() {
+            let member = self.watched_member(future);
+            spawn_member::<Local, _, _>("`tasks![]`", &mut self.canceller, member)
+        } else {
+            let member = Member::new(future, self.link.clone());
+            spawn_member::<Local, _, _>("`tasks![]`", &mut self.canceller, member)
+        };
+        self.started += 1;
         self.handle(task)
     }
 }
@@ -420,8 +430,14 @@ impl TupleGroup<Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
         T: Send + 'static,
     {
-        let member = self.member(future);
-        let task = spawn_member::<Sendable, _, _>("`tasks![]`", &mut self.canceller, member);
+        let task = if debug::watching() {
+            let member = self.watched_member(future);
+            spawn_member::<Sendable, _, _>("`tasks![]`", &mut self.canceller, member)
+        } else {
+            let member = Member::new(future, self.link.clone());
+            spawn_member::<Sendable, _, _>("`tasks![]`", &mut self.canceller, member)
+        };
+        self.started += 1;
         self.handle(task)
     }
 }

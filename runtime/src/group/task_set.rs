@@ -11,6 +11,7 @@ use super::stream::Next;
 use super::{GroupKind, Local, Member, SendTaskFuture, Sendable, SpawnMember, TaskFuture};
 use futures_core::Stream;
 
+use crate::debug::{self, Watched};
 use crate::error::TaskError;
 use crate::event_loop::LoopOwner;
 
@@ -137,8 +138,13 @@ impl<T: 'static> TaskSet<T, Local> {
         F: TaskFuture<Output = T> + 'static,
     {
         let hooks = self.running.next_slot();
-        let member = Member::new(future, hooks);
-        let task = Local::spawn("`TaskSet::spawn`", &mut self.running.canceller, member);
+        let canceller = &mut self.running.canceller;
+        let task = if crate::debug::watching() {
+            let future = Watched::new(future, || debug::Name::Member(None));
+            Local::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+        } else {
+            Local::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+        };
         self.started(task)
     }
 }
@@ -167,8 +173,13 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         let hooks = self.running.next_slot();
-        let member = Member::new(future, hooks);
-        let task = Sendable::spawn("`TaskSet::spawn`", &mut self.running.canceller, member);
+        let canceller = &mut self.running.canceller;
+        let task = if crate::debug::watching() {
+            let future = Watched::new(future, || debug::Name::Member(None));
+            Sendable::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+        } else {
+            Sendable::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+        };
         self.started(task)
     }
 }
