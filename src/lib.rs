@@ -203,7 +203,7 @@ pub use jobloop_macros::job_test;
 /// | `stream` | a stream of `(index, output)` in the order the tasks finish, instead of one output | `as_completed`, `JoinSet::join_next` |
 /// | `scoped` | the group polls its tasks itself: they may borrow (no `'static`, `move` or clones) | trio nurseries, `moro` |
 /// | `send` | `Send` tasks that a multi-threaded runtime may run in parallel | tokio's `spawn` |
-/// | `progress` | (`for` form) a live progress bar on stderr when it is a terminal: done/total, failed, rate, time left | `tqdm.asyncio` |
+/// | `progress` | (`for` form, feature `progress`) a live progress bar on stderr when it is a terminal, drawn by indicatif: done/total, failed, rate, time left | `tqdm.asyncio` |
 ///
 /// Whatever ends a group early (`try`'s first `Err`, `race`'s winner, a timeout, a panic)
 /// cancels the tasks still running, and the `.await` returns once every one of their futures

@@ -37,7 +37,21 @@ mod feed;
 mod in_place;
 mod link;
 pub(crate) mod modes;
+#[cfg(feature = "progress")]
 mod progress;
+
+/// Met by every group when jobloop's feature `progress` is on: the bound of `with_progress`
+/// (`tasks![progress; ...]`), which otherwise fails with a message that names the feature.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`tasks![progress; ...]` needs jobloop's feature `progress` (the bar is drawn by indicatif)",
+    label = "this group draws a progress bar: enable jobloop's feature `progress`",
+    note = "add the feature to the jobloop line of Cargo.toml: `jobloop = {{ version = \"0.1\", features = [\"progress\"] }}`"
+)]
+pub trait ProgressFeature {}
+
+#[cfg(feature = "progress")]
+impl<T: ?Sized> ProgressFeature for T {}
 mod running;
 mod stream;
 pub(crate) mod task_group;

@@ -120,8 +120,11 @@ fn for_form(
         let mut group = quote_spanned! {anchor=>
             #new(#krate::__private::Names::Each(#name), #mode_value, #limit, #tasks)
         };
-        if options.progress.is_some() {
-            group = quote!(#group.with_progress());
+        if let Some(progress) = &options.progress {
+            // At the user's `progress`: without jobloop's feature `progress` the call is an
+            // error, which says so there.
+            let call = quote_spanned! {progress.span()=> with_progress };
+            group = quote!(#group.#call());
         }
         with_timeout(krate, options, options.timeout.as_ref(), group)
     };

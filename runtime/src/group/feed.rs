@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::in_place::InPlace;
+#[cfg(feature = "progress")]
 use super::progress::Progress;
 use super::running::{Outcome, Running, SlotMember};
 use super::{watched, GroupKind, KindCanceller, Member, Names};
@@ -156,7 +157,8 @@ where
     location: &'static Location<'static>,
     /// The group in the trace (`JOBLOOP_TRACE`).
     trace: Option<GroupTrace>,
-    /// The progress bar of `tasks![progress; ...]`.
+    /// The progress bar of `tasks![progress; ...]` (feature `progress`).
+    #[cfg(feature = "progress")]
     progress: Option<Progress>,
     /// When the group's timeout expires, if it has one.
     deadline: Option<Sleep>,
@@ -198,6 +200,7 @@ where
             names,
             location,
             trace,
+            #[cfg(feature = "progress")]
             progress: None,
             deadline: None,
             owner: LoopOwner::current(),
@@ -233,6 +236,7 @@ where
 
     /// Shows a progress bar (when stderr is a terminal): the total is the tasks started plus
     /// what the source says is left, when it says so exactly.
+    #[cfg(feature = "progress")]
     pub(crate) fn show_progress(&mut self) {
         let (low, high) = self.source.size_hint();
         let total = (Some(low) == high).then(|| self.next_index + low);
@@ -241,13 +245,17 @@ where
 
     /// A task arrived, for the progress bar.
     pub(crate) fn count(&mut self, failed: bool) {
+        #[cfg(feature = "progress")]
         if let Some(progress) = &mut self.progress {
             progress.arrived(failed);
         }
+        #[cfg(not(feature = "progress"))]
+        let _ = failed;
     }
 
     /// The group ended, for the progress bar.
     pub(crate) fn finish_progress(&mut self) {
+        #[cfg(feature = "progress")]
         if let Some(progress) = &mut self.progress {
             progress.finish();
         }

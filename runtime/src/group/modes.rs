@@ -561,8 +561,14 @@ where
     /// Draws a live progress bar on stderr while the group runs, when stderr is a terminal
     /// (nothing otherwise): done/total, failed (panics, timeouts, `Err` under `try`), rate and
     /// time left. `tasks![progress; ...]`. The total is known when the source's size hint is
-    /// exact (a `Vec`, a range); otherwise the bar shows the count and rate.
-    pub fn with_progress(mut self) -> Self {
+    /// exact (a `Vec`, a range); otherwise the bar shows the count and rate. Drawn by
+    /// indicatif: needs jobloop's feature `progress` (without it, a call is a compile error
+    /// that says so).
+    pub fn with_progress(#[cfg_attr(not(feature = "progress"), allow(unused_mut))] mut self) -> Self
+    where
+        Self: super::ProgressFeature,
+    {
+        #[cfg(feature = "progress")]
         self.feed.show_progress();
         self
     }

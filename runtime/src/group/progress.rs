@@ -1,155 +1,122 @@
-//! `tasks![progress; ...]`: a live progress bar on stderr, drawn only when stderr is a
-//! terminal. One line, redrawn in place at most every 100 ms and when the group ends:
-//! done/total, failed, rate and time left.
+//! `tasks![progress; ...]` (feature `progress`): a live progress bar on stderr, drawn by
+//! [indicatif](https://docs.rs/indicatif) only when stderr is a terminal: done/total, failed,
+//! rate and time left, redrawn at most 20 times a second and when the group ends.
 
-use std::io::{IsTerminal, Write};
-use std::time::{Duration, Instant};
+use std::borrow::Cow;
 
-/// How often the bar is redrawn at most.
-const EVERY: Duration = Duration::from_millis(100);
-/// The width of the bar itself, in characters.
-const WIDTH: usize = 30;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+
+/// The bar while the group runs, with a known total.
+const RUNNING: &str = "[{bar:30}] {pos:>3}/{len}{msg}  {rate}  ~{eta} left";
+/// The bar once the group is done.
+const DONE: &str = "[{bar:30}] {pos}/{len}{msg}  done in {elapsed}";
+/// Without a total (the source does not say how many tasks are left).
+const COUNTING: &str = "{spinner} {pos} done{msg}  {rate}";
 
 /// The progress of one group.
 pub(crate) struct Progress {
-    /// How many tasks the group has, when its source says so exactly.
-    total: Option<usize>,
-    done: usize,
-    failed: usize,
-    start: Instant,
-    /// When the bar was last drawn; `None` before the first time.
-    drawn: Option<Instant>,
-    /// Whether stderr is a terminal (otherwise nothing is drawn).
-    terminal: bool,
+    bar: ProgressBar,
+    failed: u64,
+    finished: bool,
+}
+
+fn style(template: &str) -> ProgressStyle {
+    // The templates are constants of this file, tested below: they always parse.
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("#.")
+        // Tasks per second with one decimal (indicatif's `per_sec` shows four).
+        .with_key(
+            "rate",
+            |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(out, "{:.1}/s", state.per_sec());
+            },
+        )
 }
 
 impl Progress {
+    /// A bar for a group of `total` tasks (`None`: not known), on stderr.
     pub(crate) fn new(total: Option<usize>) -> Progress {
+        Progress::on(total, ProgressDrawTarget::stderr())
+    }
+
+    fn on(total: Option<usize>, target: ProgressDrawTarget) -> Progress {
+        let total = total.map(|total| u64::try_from(total).unwrap_or(u64::MAX));
+        let template = if total.is_some() { RUNNING } else { COUNTING };
+        let bar = ProgressBar::with_draw_target(total, target).with_style(style(template));
         Progress {
-            total,
-            done: 0,
+            bar,
             failed: 0,
-            start: Instant::now(),
-            drawn: None,
-            terminal: std::io::stderr().is_terminal(),
+            finished: false,
         }
     }
 
     /// A task arrived (`failed`: it panicked, timed out, or returned `Err` under `try`).
     pub(crate) fn arrived(&mut self, failed: bool) {
-        self.done += 1;
-        self.failed += usize::from(failed);
-        let due = self.drawn.is_none_or(|at| at.elapsed() >= EVERY);
-        if due || Some(self.done) == self.total {
-            self.draw();
+        if failed {
+            self.failed += 1;
+            self.bar.set_message(failed_message(self.failed));
         }
+        self.bar.inc(1);
     }
 
     /// The group ended: the last state, and the line ends.
     pub(crate) fn finish(&mut self) {
-        if self.terminal && self.drawn.is_some() {
-            self.draw();
-            let _ = writeln!(std::io::stderr());
-            self.terminal = false; // drawn for the last time
-        }
-    }
-
-    fn draw(&mut self) {
-        if !self.terminal {
+        if self.finished {
             return;
         }
-        let line = render(self.done, self.failed, self.total, self.start.elapsed());
-        let mut stderr = std::io::stderr().lock();
-        // Back to the line's start, the line, and clear what a longer line left.
-        let _ = write!(stderr, "\r{line}\x1b[K");
-        let _ = stderr.flush();
-        self.drawn = Some(Instant::now());
+        self.finished = true;
+        if self.bar.length().is_some() {
+            self.bar.set_style(style(DONE));
+        }
+        self.bar.finish();
     }
+}
+
+fn failed_message(failed: u64) -> Cow<'static, str> {
+    Cow::Owned(format!("  {failed} failed"))
 }
 
 impl Drop for Progress {
     fn drop(&mut self) {
-        self.finish();
-    }
-}
-
-/// The bar's line: `[#########.....]  45/100  3 failed  12.3/s  ~4.5 s left`, or without a
-/// bar and time left when the total is unknown.
-pub(crate) fn render(
-    done: usize,
-    failed: usize,
-    total: Option<usize>,
-    elapsed: Duration,
-) -> String {
-    let seconds = elapsed.as_secs_f64();
-    let rate = if seconds > 0.0 {
-        done as f64 / seconds
-    } else {
-        0.0
-    };
-    let failed = if failed > 0 {
-        format!("  {failed} failed")
-    } else {
-        String::new()
-    };
-    match total {
-        Some(total) if total > 0 => {
-            let filled = (done.min(total) * WIDTH) / total;
-            let bar = format!("{}{}", "#".repeat(filled), ".".repeat(WIDTH - filled));
-            let left = match (total.saturating_sub(done), rate > 0.0) {
-                (0, _) => format!("  done in {seconds:.1} s"),
-                (rest, true) => format!("  ~{:.1} s left", rest as f64 / rate),
-                (_, false) => String::new(),
-            };
-            format!(
-                "[{bar}] {done:>width$}/{total}{failed}  {rate:.1}/s{left}",
-                width = digits(total)
-            )
+        // Dropped before it ended (cancelled, or a task's panic): the bar stays as it was.
+        if !self.finished {
+            self.bar.abandon();
         }
-        _ => format!("{done} done{failed}  {rate:.1}/s"),
     }
-}
-
-fn digits(n: usize) -> usize {
-    n.to_string().len()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::render;
-    use std::time::Duration;
+    use indicatif::{ProgressDrawTarget, ProgressStyle};
+
+    use super::{Progress, COUNTING, DONE, RUNNING};
 
     #[test]
-    fn the_line_shows_done_total_failed_rate_and_time_left() {
-        let line = render(45, 3, Some(100), Duration::from_secs(5));
-        assert_eq!(
-            line,
-            "[#############.................]  45/100  3 failed  9.0/s  ~6.1 s left"
-        );
-        let line = render(100, 0, Some(100), Duration::from_secs(10));
-        assert_eq!(
-            line,
-            "[##############################] 100/100  10.0/s  done in 10.0 s"
-        );
-        assert_eq!(
-            render(0, 0, Some(8), Duration::ZERO),
-            "[..............................] 0/8  0.0/s"
-        );
-        assert_eq!(
-            render(7, 1, None, Duration::from_secs(2)),
-            "7 done  1 failed  3.5/s"
-        );
+    fn the_templates_parse() {
+        for template in [RUNNING, DONE, COUNTING] {
+            assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
+        }
+    }
+
+    #[test]
+    fn tasks_and_failures_are_counted() {
+        let mut progress = Progress::on(Some(3), ProgressDrawTarget::hidden());
+        progress.arrived(false);
+        progress.arrived(true);
+        progress.arrived(true);
+        assert_eq!(progress.bar.position(), 3);
+        assert_eq!(progress.bar.message(), "  2 failed");
+        progress.finish();
+        assert!(progress.bar.is_finished());
     }
 
     #[test]
     fn nothing_is_drawn_when_stderr_is_not_a_terminal() {
-        // Under `cargo test` stderr is captured, a pipe: the bar stays silent, and counting
-        // costs nothing but the counting.
-        let mut progress = super::Progress::new(Some(2));
-        progress.terminal = false;
-        progress.arrived(false);
-        progress.arrived(true);
-        assert!(progress.drawn.is_none());
-        assert_eq!((progress.done, progress.failed), (2, 1));
+        // In CI stderr is a pipe, and indicatif's stderr target hides the bar; run by hand in a
+        // terminal, the bar is drawn there.
+        use std::io::IsTerminal;
+        let progress = Progress::new(Some(2));
+        assert_eq!(progress.bar.is_hidden(), !std::io::stderr().is_terminal());
     }
 }

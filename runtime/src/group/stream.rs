@@ -270,8 +270,12 @@ where
 
     /// Draws a live progress bar on stderr while the stream runs, when stderr is a terminal
     /// (see [`Group::with_progress`](super::Group::with_progress)). `tasks![stream, progress;
-    /// ...]`.
-    pub fn with_progress(mut self) -> Self {
+    /// ...]`. Needs jobloop's feature `progress`.
+    pub fn with_progress(#[cfg_attr(not(feature = "progress"), allow(unused_mut))] mut self) -> Self
+    where
+        Self: super::ProgressFeature,
+    {
+        #[cfg(feature = "progress")]
         self.feed.show_progress();
         self
     }
