@@ -488,6 +488,13 @@ mod process {
 
     #[job_test]
     async fn piped_stdin_and_stdout_with_the_io_traits() {
+        // More than a pipe holds: both sides must run at once.
+        cat_round_trip(&vec![b'x'; 300_000]).await;
+    }
+
+    /// `data` through `cat`: written to its piped stdin while its piped stdout is read, with
+    /// the I/O traits' methods, as a codec would call them.
+    pub(super) async fn cat_round_trip(data: &[u8]) {
         let mut child = Command::new("cat")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -495,11 +502,9 @@ mod process {
             .unwrap();
         let mut stdin = child.stdin.take().unwrap();
         let mut stdout = child.stdout.take().unwrap();
-        let data = vec![b'x'; 300_000]; // more than a pipe holds: both sides must run at once
         let (written, read) = tasks![scoped;
             async {
-                // The trait's `write_all`, as a codec would call it.
-                AsyncWriteExt::write_all(&mut stdin, &data).await.unwrap();
+                AsyncWriteExt::write_all(&mut stdin, data).await.unwrap();
                 drop(stdin);
                 data.len()
             },
@@ -640,7 +645,6 @@ mod custom_runtime;
 
 #[cfg(unix)]
 mod on_every_runtime {
-    use std::process::Stdio;
 
     use futures_util::io::{AsyncReadExt, AsyncWriteExt};
     use jobloop::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
@@ -729,28 +733,7 @@ mod on_every_runtime {
         let _ = std::fs::remove_dir_all(&dir);
 
         // A child's pipes: more than a pipe holds, written and read at once.
-        let mut child = Command::new("cat")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let (written, read) = tasks![scoped;
-            async {
-                AsyncWriteExt::write_all(&mut stdin, &data).await.unwrap();
-                drop(stdin);
-                data.len()
-            },
-            async {
-                let mut back = Vec::new();
-                AsyncReadExt::read_to_end(&mut stdout, &mut back).await.unwrap();
-                back.len()
-            },
-        ]
-        .await;
-        assert_eq!(written, read);
-        assert!(child.wait().await.unwrap().success());
+        super::process::cat_round_trip(&data).await;
         let output = Command::new("echo").arg("hi").output().await.unwrap();
         assert_eq!(output.stdout, b"hi\n");
     }

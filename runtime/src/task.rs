@@ -50,17 +50,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    // Watched in debug mode only: a plain spawn costs nothing more.
-    let task = if crate::debug::watching() {
-        let future = Watched::new(future, || debug::Name::Spawned);
-        handle::spawn_local("`jobloop::spawn`", handle::Spawn::Joinable, future)
-    } else {
-        handle::spawn_local("`jobloop::spawn`", handle::Spawn::Joinable, future)
-    };
-    JoinHandle {
-        task: Some(task),
-        owner: LoopOwner::current(),
-    }
+    spawn_joinable("`jobloop::spawn`", future, || debug::Name::Spawned)
 }
 
 /// Like [`spawn`], for a future that is `Send`: a multi-threaded runtime may then run the task on
@@ -83,16 +73,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let task = if crate::debug::watching() {
-        let future = Watched::new(future, || debug::Name::Spawned);
-        handle::spawn_send("`jobloop::spawn_send`", handle::Spawn::Joinable, future)
-    } else {
-        handle::spawn_send("`jobloop::spawn_send`", handle::Spawn::Joinable, future)
-    };
-    JoinHandle {
-        task: Some(task),
-        owner: LoopOwner::current(),
-    }
+    spawn_send_joinable("`jobloop::spawn_send`", future, || debug::Name::Spawned)
 }
 
 /// [`spawn`] with a name (asyncio's `create_task(coro, name=...)`): debug mode and the trace
@@ -117,16 +98,9 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let task = if crate::debug::watching() {
-        let future = Watched::new(future, || debug::Name::Named(name.into()));
-        handle::spawn_local("`jobloop::spawn_named`", handle::Spawn::Joinable, future)
-    } else {
-        handle::spawn_local("`jobloop::spawn_named`", handle::Spawn::Joinable, future)
-    };
-    JoinHandle {
-        task: Some(task),
-        owner: LoopOwner::current(),
-    }
+    spawn_joinable("`jobloop::spawn_named`", future, || {
+        debug::Name::Named(name.into())
+    })
 }
 
 /// [`spawn_send`] with a name, as [`spawn_named`].
@@ -147,19 +121,49 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let task = if crate::debug::watching() {
-        let future = Watched::new(future, || debug::Name::Named(name.into()));
-        handle::spawn_send(
-            "`jobloop::spawn_send_named`",
-            handle::Spawn::Joinable,
-            future,
-        )
+    spawn_send_joinable("`jobloop::spawn_send_named`", future, || {
+        debug::Name::Named(name.into())
+    })
+}
+
+/// Starts a task that stays on this thread, watched in debug mode and under the trace only (then
+/// named by `name`): a plain spawn costs one load of a flag more. `what` is what the user called.
+#[track_caller]
+fn spawn_joinable<F>(
+    what: &'static str,
+    future: F,
+    name: impl FnOnce() -> debug::Name,
+) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let task = if debug::watching() {
+        handle::spawn_local(what, handle::Spawn::Joinable, Watched::new(future, name))
     } else {
-        handle::spawn_send(
-            "`jobloop::spawn_send_named`",
-            handle::Spawn::Joinable,
-            future,
-        )
+        handle::spawn_local(what, handle::Spawn::Joinable, future)
+    };
+    JoinHandle {
+        task: Some(task),
+        owner: LoopOwner::current(),
+    }
+}
+
+/// [`spawn_joinable`] for a `Send` task, which may run on any thread of the runtime.
+#[track_caller]
+fn spawn_send_joinable<F>(
+    what: &'static str,
+    future: F,
+    name: impl FnOnce() -> debug::Name,
+) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let task = if debug::watching() {
+        handle::spawn_send(what, handle::Spawn::Joinable, Watched::new(future, name))
+    } else {
+        handle::spawn_send(what, handle::Spawn::Joinable, future)
     };
     JoinHandle {
         task: Some(task),

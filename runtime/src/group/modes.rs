@@ -572,33 +572,7 @@ where
         self.feed.show_progress();
         self
     }
-}
 
-impl<I, M, K> Future for Group<I, M, K>
-where
-    I: Iterator,
-    I::Item: Future,
-    M: Mode<<I::Item as Future>::Output>,
-    K: GroupKind,
-{
-    type Output = M::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M::Output> {
-        let poll = self.poll_group(cx);
-        if poll.is_pending() {
-            crate::debug::waiting("group"); // for the trace
-        }
-        poll
-    }
-}
-
-impl<I, M, K> Group<I, M, K>
-where
-    I: Iterator,
-    I::Item: Future,
-    M: Mode<<I::Item as Future>::Output>,
-    K: GroupKind,
-{
     fn poll_group(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
         let this = self;
         if this.ending.is_some() {
@@ -621,6 +595,24 @@ where
                 }
             }
         }
+    }
+}
+
+impl<I, M, K> Future for Group<I, M, K>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output>,
+    K: GroupKind,
+{
+    type Output = M::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M::Output> {
+        let poll = self.poll_group(cx);
+        if poll.is_pending() {
+            crate::debug::waiting("group"); // for the trace
+        }
+        poll
     }
 }
 

@@ -26,13 +26,21 @@ fn reports(output: &Output) -> Vec<String> {
 
 #[test]
 fn a_task_that_blocks_300_ms_gets_exactly_one_report_with_its_name_and_place() {
-    let output = run(env!("CARGO_BIN_EXE_slow_poll"), &[]);
-    let reports = reports(&output);
-    assert_eq!(reports.len(), 1, "{reports:#?}");
-    let report = &reports[0];
-    assert!(report.contains("task `job(i)[1]`"), "{report}");
-    assert!(report.contains("slow_poll.rs:16:"), "{report}");
-    assert!(report.contains("held its thread for"), "{report}");
+    for runtime in ["event-loop", "tokio", "tokio-multi-thread", "smol"] {
+        let output = run(
+            env!("CARGO_BIN_EXE_slow_poll"),
+            &[("JOBLOOP_RUNTIME", runtime)],
+        );
+        let reports = reports(&output);
+        assert_eq!(reports.len(), 1, "{runtime}: {reports:#?}");
+        let report = &reports[0];
+        assert!(report.contains("task `job(i)[1]`"), "{runtime}: {report}");
+        assert!(report.contains("slow_poll.rs:17:"), "{runtime}: {report}");
+        assert!(
+            report.contains("held its thread for"),
+            "{runtime}: {report}"
+        );
+    }
 }
 
 #[test]
@@ -80,12 +88,12 @@ fn debug_mode_is_off_by_default() {
     assert_eq!(reports(&output), Vec::<String>::new());
 }
 
-/// `JOBLOOP_TRACE=trace.json` on `three_jobs`, on the embedded loop and on tokio: the file
+/// `JOBLOOP_TRACE=trace.json` on `three_jobs`, on the embedded loop, tokio and smol: the file
 /// parses, has three task tracks (named), and their slices overlap in time: the jobs ran at
 /// the same time.
 #[test]
 fn the_trace_of_three_jobs_has_three_overlapping_tracks() {
-    for runtime in ["event-loop", "tokio", "tokio-multi-thread"] {
+    for runtime in ["event-loop", "tokio", "tokio-multi-thread", "smol"] {
         check_trace_of_three_jobs(runtime);
     }
 }

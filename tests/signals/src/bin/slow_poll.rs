@@ -1,5 +1,6 @@
 //! Debug mode: one task of a group blocks its thread for 300 ms in one poll; the others
-//! sleep. Expect exactly one report, naming `job(i)[1]` and this file.
+//! sleep. Expect exactly one report, naming `job(i)[1]` and this file, on every runtime
+//! (`JOBLOOP_RUNTIME`).
 use std::time::Duration;
 
 async fn job(i: u32) -> Result<u32, String> {
@@ -11,7 +12,7 @@ async fn job(i: u32) -> Result<u32, String> {
     Ok(i)
 }
 
-#[jobloop::job_main(debug)]
+#[jobloop::job_main(debug, runtime = jobloop::runtime::AnyRuntime::from_env())]
 async fn main() {
     let outputs = jobloop::tasks![try; for i in 0..3 => job(i)].await;
     println!("{outputs:?}");
