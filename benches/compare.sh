@@ -19,6 +19,47 @@ cargo bench --bench suite --features tracing -- debug_cost --markdown "$with_tra
 cat "$with_tracing" >> "$tables"
 rm -f "$with_tracing"
 
+echo "== debug mode off against the commit before debug mode (d15889c): spawn_join and pingpong"
+# The suite of that commit, built in a worktree with a target dir of its own, and today's, run in
+# turn (old, new, three times) on the same scenarios; the table gives each one's median.
+base=d15889c
+basedir=$(mktemp -d)
+git worktree add --detach "$basedir" "$base" >/dev/null 2>&1
+# `cargo bench --no-run` names the binary it built: "Executable benches/suite.rs (PATH)".
+bench_binary() { grep -o '(.*/deps/suite-[0-9a-f]*)' | tr -d '()' | head -1; }
+old_bin=$(cd "$basedir" && CARGO_TARGET_DIR="$root/target/before-debug" cargo bench --bench suite --no-run 2>&1 | bench_binary)
+new_bin=$(cargo bench --bench suite --no-run 2>&1 | bench_binary)
+case "$old_bin" in /*) ;; *) old_bin="$root/target/before-debug/${old_bin#target/}" ;; esac
+case "$new_bin" in /*) ;; *) new_bin="$root/$new_bin" ;; esac
+rounds=$(mktemp -d)
+for round in 1 2 3; do
+    (cd "$basedir" && "$old_bin" --markdown "$rounds/old-$round.md" spawn_join pingpong "$@" >/dev/null)
+    "$new_bin" --markdown "$rounds/new-$round.md" spawn_join pingpong "$@" >/dev/null
+done
+git worktree remove --force "$basedir"
+# The row of jobloop on the loop in each table, as "title<TAB>nanoseconds".
+loop_rows() {
+    awk -F'|' '/^### / { title = substr($0, 5) }
+        /^\| jobloop tasks!\[\] on EventLoop \|/ {
+            v = $3; gsub(/ /, "", v); n = v + 0
+            if (v ~ /ns$/) f = 1; else if (v ~ /µs$/) f = 1e3; else if (v ~ /ms$/) f = 1e6; else f = 1e9
+            printf "%s\t%.0f\n", title, n * f }' "$@"
+}
+{
+    echo "### debug mode off, against the commit before debug mode ($base), in one run (median of 3 alternating rounds)"
+    echo
+    echo "| scenario (jobloop tasks![] on EventLoop) | before debug mode | now, debug off | ratio |"
+    echo "|---|---|---|---|"
+    loop_rows "$rounds"/old-*.md | cut -f1 | sort -u | while IFS= read -r title; do
+        old=$(for f in "$rounds"/old-*.md; do loop_rows "$f"; done | awk -F'\t' -v t="$title" '$1 == t { print $2 }' | sort -n | sed -n 2p)
+        new=$(for f in "$rounds"/new-*.md; do loop_rows "$f"; done | awk -F'\t' -v t="$title" '$1 == t { print $2 }' | sort -n | sed -n 2p)
+        [ -n "$old" ] && [ -n "$new" ] || continue
+        awk -v t="$title" -v o="$old" -v n="$new" 'BEGIN { printf "| %s | %.3f ms | %.3f ms | %.2f |\n", t, o / 1e6, n / 1e6, n / o }'
+    done
+    echo
+} >> "$tables"
+rm -rf "$rounds"
+
 echo "== echo server: jobloop's default loop against tokio, the same client"
 cargo bench --bench echo -- --markdown "$tables" "$@"
 
