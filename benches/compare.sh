@@ -21,7 +21,9 @@ rm -f "$with_tracing"
 
 echo "== debug mode off against the commit before debug mode (d15889c): spawn_join and pingpong"
 # The suite of that commit, built in a worktree with a target dir of its own, and today's, run in
-# turn (old, new, three times) on the same scenarios; the table gives each one's median.
+# turn (old, new, five times) on the same scenarios, each pinned to one core when `taskset` is
+# there (between processes, unpinned, the same binary's pingpong moved by up to 40 % here); the
+# table gives each one's median.
 base=d15889c
 basedir=$(mktemp -d)
 git worktree add --detach "$basedir" "$base" >/dev/null 2>&1
@@ -32,9 +34,10 @@ new_bin=$(cargo bench --bench suite --no-run 2>&1 | bench_binary)
 case "$old_bin" in /*) ;; *) old_bin="$root/target/before-debug/${old_bin#target/}" ;; esac
 case "$new_bin" in /*) ;; *) new_bin="$root/$new_bin" ;; esac
 rounds=$(mktemp -d)
-for round in 1 2 3; do
-    (cd "$basedir" && "$old_bin" --markdown "$rounds/old-$round.md" spawn_join pingpong "$@" >/dev/null)
-    "$new_bin" --markdown "$rounds/new-$round.md" spawn_join pingpong "$@" >/dev/null
+pin=(); if command -v taskset >/dev/null; then pin=(taskset -c 1); fi
+for round in 1 2 3 4 5; do
+    (cd "$basedir" && "${pin[@]}" "$old_bin" --markdown "$rounds/old-$round.md" spawn_join pingpong "$@" >/dev/null)
+    "${pin[@]}" "$new_bin" --markdown "$rounds/new-$round.md" spawn_join pingpong "$@" >/dev/null
 done
 git worktree remove --force "$basedir"
 # The row of jobloop on the loop in each table, as "title<TAB>nanoseconds".
@@ -46,13 +49,13 @@ loop_rows() {
             printf "%s\t%.0f\n", title, n * f }' "$@"
 }
 {
-    echo "### debug mode off, against the commit before debug mode ($base), in one run (median of 3 alternating rounds)"
+    echo "### debug mode off, against the commit before debug mode ($base), in one run (median of 5 alternating rounds, pinned to one core)"
     echo
     echo "| scenario (jobloop tasks![] on EventLoop) | before debug mode | now, debug off | ratio |"
     echo "|---|---|---|---|"
     loop_rows "$rounds"/old-*.md | cut -f1 | sort -u | while IFS= read -r title; do
-        old=$(for f in "$rounds"/old-*.md; do loop_rows "$f"; done | awk -F'\t' -v t="$title" '$1 == t { print $2 }' | sort -n | sed -n 2p)
-        new=$(for f in "$rounds"/new-*.md; do loop_rows "$f"; done | awk -F'\t' -v t="$title" '$1 == t { print $2 }' | sort -n | sed -n 2p)
+        old=$(for f in "$rounds"/old-*.md; do loop_rows "$f"; done | awk -F'\t' -v t="$title" '$1 == t { print $2 }' | sort -n | sed -n 3p)
+        new=$(for f in "$rounds"/new-*.md; do loop_rows "$f"; done | awk -F'\t' -v t="$title" '$1 == t { print $2 }' | sort -n | sed -n 3p)
         [ -n "$old" ] && [ -n "$new" ] || continue
         awk -v t="$title" -v o="$old" -v n="$new" 'BEGIN { printf "| %s | %.3f ms | %.3f ms | %.2f |\n", t, o / 1e6, n / 1e6, n / o }'
     done

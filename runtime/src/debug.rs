@@ -26,8 +26,10 @@
 //! the same as a standalone SVG picture, which a browser shows.
 //!
 //! When neither is on, a task (spawned, or a group's) costs one load of an atomic flag when it
-//! starts, and nothing after: whether to watch it is chosen then, and an unwatched task runs
-//! its future unwrapped.
+//! starts: whether to watch it is chosen then, and an unwatched task runs its future unwrapped.
+//! A wait (a sleep, an I/O wait, a group's) costs one more load each time it returns `Pending`.
+//! Tasks of a `scoped` group are polled inside the task that awaits it, so their waits are that
+//! task's.
 //!
 //! With the feature `tracing`, every task's polls run inside a `tracing` span named `task`,
 //! with the fields `task` (its name in its group, when it has one) and `spawned_at` (file:line),
@@ -591,7 +593,8 @@ fn tracks(registry: &Registry, epoch: Instant) -> (Vec<Track>, Vec<GroupSlice>) 
             id: *id,
             label: label.clone(),
             start: micros(start),
-            end: stop.as_ref().map_or(end, micros),
+            // Still alive when the trace was written (Ctrl-C): up to the last poll recorded.
+            end: stop.as_ref().map_or(end, micros).max(micros(start)),
         })
         .collect();
     (tracks, groups)
@@ -686,12 +689,20 @@ fn to_svg(tracks: &[Track], groups: &[GroupSlice]) -> String {
         Group(&'a GroupSlice),
         Task(&'a Track),
     }
-    let mut rows: Vec<(u64, Row<'_>)> = groups
+    // A group's row, then its tasks' rows; tasks of no group where they began. Ids count up
+    // from one counter, so a group's key sorts it before its tasks, whenever they began.
+    let mut rows: Vec<((u64, u8, u64), Row<'_>)> = groups
         .iter()
-        .map(|group| (group.id, Row::Group(group)))
-        .chain(tracks.iter().map(|track| (track.id, Row::Task(track))))
+        .map(|group| ((group.id, 0, 0), Row::Group(group)))
+        .chain(tracks.iter().map(|track| {
+            let key = match track.group {
+                Some(group) => (group, 1, track.id),
+                None => (track.id, 0, 0),
+            };
+            (key, Row::Task(track))
+        }))
         .collect();
-    rows.sort_by_key(|(id, _)| *id);
+    rows.sort_by_key(|(key, _)| *key);
     let end = tracks
         .iter()
         .flat_map(|track| track.polls.iter().map(|(start, took)| start + took))

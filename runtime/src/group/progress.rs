@@ -10,6 +10,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 const RUNNING: &str = "[{bar:30}] {pos:>3}/{len}{msg}  {rate}  ~{eta} left";
 /// The bar once the group is done.
 const DONE: &str = "[{bar:30}] {pos}/{len}{msg}  done in {elapsed}";
+/// A group that ended before all its tasks did (`try`'s first error, `race`, a timeout).
+const STOPPED: &str = "[{bar:30}] {pos}/{len}{msg}  stopped after {elapsed}";
 /// Without a total (the source does not say how many tasks are left).
 const COUNTING: &str = "{spinner} {pos} done{msg}  {rate}";
 
@@ -66,10 +68,18 @@ impl Progress {
             return;
         }
         self.finished = true;
-        if self.bar.length().is_some() {
-            self.bar.set_style(style(DONE));
+        match self.bar.length() {
+            // indicatif's `finish` fills the bar: only for a group whose tasks all arrived.
+            Some(total) if self.bar.position() < total => {
+                self.bar.set_style(style(STOPPED));
+                self.bar.abandon();
+            }
+            Some(_) => {
+                self.bar.set_style(style(DONE));
+                self.bar.finish();
+            }
+            None => self.bar.finish(),
         }
-        self.bar.finish();
     }
 }
 
@@ -90,11 +100,11 @@ impl Drop for Progress {
 mod tests {
     use indicatif::{ProgressDrawTarget, ProgressStyle};
 
-    use super::{Progress, COUNTING, DONE, RUNNING};
+    use super::{Progress, COUNTING, DONE, RUNNING, STOPPED};
 
     #[test]
     fn the_templates_parse() {
-        for template in [RUNNING, DONE, COUNTING] {
+        for template in [RUNNING, DONE, STOPPED, COUNTING] {
             assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
         }
     }
@@ -108,6 +118,16 @@ mod tests {
         assert_eq!(progress.bar.position(), 3);
         assert_eq!(progress.bar.message(), "  2 failed");
         progress.finish();
+        assert!(progress.bar.is_finished());
+    }
+
+    #[test]
+    fn a_group_that_ends_early_keeps_its_count() {
+        let mut progress = Progress::on(Some(20), ProgressDrawTarget::hidden());
+        progress.arrived(false);
+        progress.arrived(true);
+        progress.finish();
+        assert_eq!(progress.bar.position(), 2, "not filled up to the total");
         assert!(progress.bar.is_finished());
     }
 

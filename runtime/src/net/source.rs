@@ -15,15 +15,25 @@ pub(crate) use crate::event_loop::reactor::Direction;
 use crate::event_loop::reactor::LoopSource;
 
 /// What a source must be to be registered with any of the reactors: a mio source (the loop's),
-/// and a file descriptor (tokio's and smol's take one).
+/// and on unix a file descriptor it owns (tokio's and smol's take one). Implemented for mio's
+/// sockets and pipes only, which own their descriptor: the `SAFETY` of the tokio registration
+/// below rests on that.
 #[cfg(unix)]
 pub(crate) trait Source: MioSource + std::os::fd::AsFd + std::os::fd::AsRawFd {}
-#[cfg(unix)]
-impl<T: MioSource + std::os::fd::AsFd + std::os::fd::AsRawFd> Source for T {}
 #[cfg(not(unix))]
 pub(crate) trait Source: MioSource {}
-#[cfg(not(unix))]
-impl<T: MioSource> Source for T {}
+
+impl Source for mio::net::TcpListener {}
+impl Source for mio::net::TcpStream {}
+impl Source for mio::net::UdpSocket {}
+#[cfg(unix)]
+impl Source for mio::net::UnixListener {}
+#[cfg(unix)]
+impl Source for mio::net::UnixStream {}
+#[cfg(unix)]
+impl Source for mio::unix::pipe::Sender {}
+#[cfg(unix)]
+impl Source for mio::unix::pipe::Receiver {}
 
 /// An I/O source (already in non-blocking mode) registered with the current runtime's reactor.
 pub(crate) struct Registered<T: Source>(Backend<T>);
@@ -76,8 +86,8 @@ impl<T: Source> Registered<T> {
                 // `OwnedFd`), so the descriptor stays open while the `AsyncFd` owns `io` and
                 // is closed only when `io` is dropped, after the `AsyncFd` deregistered it (or
                 // after `into_inner` gave `io` back); and `as_raw_fd` of a mio source always
-                // returns that one descriptor. (Every `Source` of this crate is a mio socket or
-                // pipe.)
+                // returns that one descriptor. (`Source` is implemented for mio's sockets and
+                // pipes only.)
                 #[allow(unsafe_code)]
                 let fd = unsafe { tokio::io::unix::AsyncFd::register_with_interest(io, interest) };
                 Backend::Tokio(fd?)
@@ -126,20 +136,27 @@ impl<T: Source> Registered<T> {
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> io::Result<R> {
         match &self.0 {
+            // The loop's reactor records its waits for the trace itself.
             Backend::Loop(source) => source.io(direction, op).await,
             #[cfg(all(unix, feature = "tokio"))]
-            Backend::Tokio(fd) => fd.async_io(tokio_interest(direction), op).await,
+            Backend::Tokio(fd) => {
+                traced(direction, fd.async_io(tokio_interest(direction), op)).await
+            }
             #[cfg(all(unix, feature = "smol"))]
             Backend::Smol(io) => match direction {
-                Direction::Read => io.read_with(op).await,
-                Direction::Write => io.write_with(op).await,
+                Direction::Read => traced(direction, io.read_with(op)).await,
+                Direction::Write => traced(direction, io.write_with(op)).await,
             },
         }
     }
 
     /// The poll-based form of [`io`](Registered::io), for `AsyncRead`/`AsyncWrite`: runs `op`
     /// until it does not return `WouldBlock`, then registers `cx`'s waker for readiness in
-    /// `direction` (one waker per direction, as tokio's `poll_read_ready`).
+    /// `direction`: one waker per direction, as tokio's `poll_read_ready`. Two tasks polling
+    /// one direction of one source through these traits take the slot from each other (the
+    /// `async fn` methods have no such limit): on the loop and on tokio the one displaced may
+    /// wait for the next readiness, on smol (whose reactor wakes the waker it replaces) the two
+    /// keep waking each other. Share a stream between a reader and a writer, not two readers.
     pub(crate) fn poll_io<R>(
         &self,
         direction: Direction,
@@ -204,11 +221,13 @@ impl<T: Source> Registered<T> {
                 Ok(())
             }
             #[cfg(all(unix, feature = "tokio"))]
-            Backend::Tokio(fd) => fd.ready(tokio_interest(direction)).await.map(drop),
+            Backend::Tokio(fd) => traced(direction, fd.ready(tokio_interest(direction)))
+                .await
+                .map(drop),
             #[cfg(all(unix, feature = "smol"))]
             Backend::Smol(io) => match direction {
-                Direction::Read => io.readable().await,
-                Direction::Write => io.writable().await,
+                Direction::Read => traced(direction, io.readable()).await,
+                Direction::Write => traced(direction, io.writable()).await,
             },
         }
     }
@@ -264,6 +283,21 @@ impl<T: Source> Registered<T> {
         }
         Ok(())
     }
+}
+
+/// `future`, recording in the trace a wait in `direction` each time it returns `Pending` (the
+/// adapters' reactors do not know the trace).
+#[cfg(all(unix, any(feature = "tokio", feature = "smol")))]
+async fn traced<F: std::future::Future>(direction: Direction, future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        let poll = future.as_mut().poll(cx);
+        if poll.is_pending() {
+            crate::debug::waiting(direction.wait_name());
+        }
+        poll
+    })
+    .await
 }
 
 #[cfg(all(unix, feature = "tokio"))]

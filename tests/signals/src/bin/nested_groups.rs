@@ -1,5 +1,6 @@
 //! The trace of groups within groups: two outer tasks, each running an inner group of two tasks;
 //! one inner task waits on a socket, the others on timers, and one task is spawned with a name.
+//! On the runtime `JOBLOOP_RUNTIME` names.
 use std::time::Duration;
 
 use jobloop::net::{TcpListener, TcpStream};
@@ -28,7 +29,7 @@ async fn inner(id: u64, step: u64) {
     }
 }
 
-#[jobloop::job_main]
+#[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
 async fn main() {
     tasks![for id in 0..2 => outer(id)].await;
 }
