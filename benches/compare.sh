@@ -19,49 +19,55 @@ cargo bench --bench suite --features tracing -- debug_cost --markdown "$with_tra
 cat "$with_tracing" >> "$tables"
 rm -f "$with_tracing"
 
-echo "== debug mode off against the commit before debug mode (d15889c): spawn_join and pingpong"
-# The suite of that commit, built in a worktree with a target dir of its own, and today's, run in
-# turn (old, new, five times) on the same scenarios, each pinned to one core when `taskset` is
-# there (between processes, unpinned, the same binary's pingpong moved by up to 40 % here); the
-# table gives each one's median.
-base=d15889c
-basedir=$(mktemp -d)
-git worktree add --detach "$basedir" "$base" >/dev/null 2>&1
+# The loop's rows against an earlier commit, in one run: that commit's suite, built in a worktree
+# with a target dir of its own, and today's, run in turn (old, new, five times) on the same
+# scenarios, each pinned to one core when `taskset` is there (between processes, unpinned, the
+# same binary's pingpong moved by up to 40 % here); the table gives each one's median.
+#   against COMMIT WHY SCENARIO...
 # `cargo bench --no-run` names the binary it built: "Executable benches/suite.rs (PATH)".
 bench_binary() { grep -o '(.*/deps/suite-[0-9a-f]*)' | tr -d '()' | head -1; }
-old_bin=$(cd "$basedir" && CARGO_TARGET_DIR="$root/target/before-debug" cargo bench --bench suite --no-run 2>&1 | bench_binary)
-new_bin=$(cargo bench --bench suite --no-run 2>&1 | bench_binary)
-case "$old_bin" in /*) ;; *) old_bin="$root/target/before-debug/${old_bin#target/}" ;; esac
-case "$new_bin" in /*) ;; *) new_bin="$root/$new_bin" ;; esac
-rounds=$(mktemp -d)
-pin=(); if command -v taskset >/dev/null; then pin=(taskset -c 1); fi
-for round in 1 2 3 4 5; do
-    (cd "$basedir" && "${pin[@]}" "$old_bin" --markdown "$rounds/old-$round.md" spawn_join pingpong "$@" >/dev/null)
-    "${pin[@]}" "$new_bin" --markdown "$rounds/new-$round.md" spawn_join pingpong "$@" >/dev/null
-done
-git worktree remove --force "$basedir"
-# The row of jobloop on the loop in each table, as "title<TAB>nanoseconds".
+# The rows of jobloop on the loop in markdown tables, as "table — row<TAB>nanoseconds".
 loop_rows() {
     awk -F'|' '/^### / { title = substr($0, 5) }
-        /^\| jobloop tasks!\[\] on EventLoop \|/ {
+        /^\| / {
+            row = $2; gsub(/^ +| +$/, "", row)
+            if (!(row ~ /^jobloop tasks!\[.*\] on EventLoop$/ || (title ~ /on EventLoop/ && row == "tasks![]"))) next
             v = $3; gsub(/ /, "", v); n = v + 0
             if (v ~ /ns$/) f = 1; else if (v ~ /µs$/) f = 1e3; else if (v ~ /ms$/) f = 1e6; else f = 1e9
-            printf "%s\t%.0f\n", title, n * f }' "$@"
+            printf "%s — %s\t%.0f\n", title, row, n * f }' "$@"
 }
-{
-    echo "### debug mode off, against the commit before debug mode ($base), in one run (median of 5 alternating rounds, pinned to one core)"
-    echo
-    echo "| scenario (jobloop tasks![] on EventLoop) | before debug mode | now, debug off | ratio |"
-    echo "|---|---|---|---|"
-    loop_rows "$rounds"/old-*.md | cut -f1 | sort -u | while IFS= read -r title; do
-        old=$(for f in "$rounds"/old-*.md; do loop_rows "$f"; done | awk -F'\t' -v t="$title" '$1 == t { print $2 }' | sort -n | sed -n 3p)
-        new=$(for f in "$rounds"/new-*.md; do loop_rows "$f"; done | awk -F'\t' -v t="$title" '$1 == t { print $2 }' | sort -n | sed -n 3p)
-        [ -n "$old" ] && [ -n "$new" ] || continue
-        awk -v t="$title" -v o="$old" -v n="$new" 'BEGIN { printf "| %s | %.3f ms | %.3f ms | %.2f |\n", t, o / 1e6, n / 1e6, n / o }'
+against() {
+    local base=$1 why=$2; shift 2
+    echo "== the loop against $base ($why): $*"
+    local basedir rounds old_bin new_bin pin=()
+    basedir=$(mktemp -d); rounds=$(mktemp -d)
+    git worktree add --detach "$basedir" "$base" >/dev/null 2>&1
+    old_bin=$(cd "$basedir" && CARGO_TARGET_DIR="$root/target/before-$base" cargo bench --bench suite --no-run 2>&1 | bench_binary)
+    new_bin=$(cargo bench --bench suite --no-run 2>&1 | bench_binary)
+    case "$new_bin" in /*) ;; *) new_bin="$root/$new_bin" ;; esac
+    if command -v taskset >/dev/null; then pin=(taskset -c 1); fi
+    for round in 1 2 3 4 5; do
+        (cd "$basedir" && "${pin[@]}" "$old_bin" --markdown "$rounds/old-$round.md" "$@" >/dev/null)
+        "${pin[@]}" "$new_bin" --markdown "$rounds/new-$round.md" "$@" >/dev/null
     done
-    echo
-} >> "$tables"
-rm -rf "$rounds"
+    git worktree remove --force "$basedir"
+    {
+        echo "### the embedded loop against $base ($why), in one run (median of 5 alternating rounds, pinned to one core)"
+        echo
+        echo "| scenario — row | $base | now | ratio |"
+        echo "|---|---|---|---|"
+        loop_rows "$rounds"/old-*.md | cut -f1 | awk '!seen[$0]++' | while IFS= read -r key; do
+            old=$(loop_rows "$rounds"/old-*.md | awk -F'\t' -v k="$key" '$1 == k { print $2 }' | sort -n | sed -n 3p)
+            new=$(loop_rows "$rounds"/new-*.md | awk -F'\t' -v k="$key" '$1 == k { print $2 }' | sort -n | sed -n 3p)
+            [ -n "$old" ] && [ -n "$new" ] || continue
+            awk -v k="$key" -v o="$old" -v n="$new" 'BEGIN { printf "| %s | %.3f ms | %.3f ms | %.2f |\n", k, o / 1e6, n / 1e6, n / o }'
+        done
+        echo
+    } >> "$tables"
+    rm -rf "$rounds"
+}
+against 156472b "before the restructuring of issue 10" spawn_join tasks_overhead sleep_many pingpong limit
+against d15889c "before debug mode, which is off here" spawn_join pingpong
 
 echo "== echo server: jobloop's default loop against tokio, the same client"
 cargo bench --bench echo -- --markdown "$tables" "$@"
