@@ -54,13 +54,17 @@ against() {
     {
         echo "### the embedded loop against $base ($why), in one run (median of 5 alternating rounds, pinned to one core)"
         echo
-        echo "| scenario — row | $base | now | ratio |"
+        echo "| scenario — row | $base: median (min–max of 5) | now: median (min–max of 5) | ratio of medians |"
         echo "|---|---|---|---|"
+        # The five values of `key` in the rounds of one side, sorted: "min q1 median q3 max".
+        values() { loop_rows "$rounds"/"$1"-*.md | awk -F'\t' -v k="$2" '$1 == k { print $2 }' | sort -n | tr '\n' ' '; }
         loop_rows "$rounds"/old-*.md | cut -f1 | awk '!seen[$0]++' | while IFS= read -r key; do
-            old=$(loop_rows "$rounds"/old-*.md | awk -F'\t' -v k="$key" '$1 == k { print $2 }' | sort -n | sed -n 3p)
-            new=$(loop_rows "$rounds"/new-*.md | awk -F'\t' -v k="$key" '$1 == k { print $2 }' | sort -n | sed -n 3p)
+            old=$(values old "$key"); new=$(values new "$key")
             [ -n "$old" ] && [ -n "$new" ] || continue
-            awk -v k="$key" -v o="$old" -v n="$new" 'BEGIN { printf "| %s | %.3f ms | %.3f ms | %.2f |\n", k, o / 1e6, n / 1e6, n / o }'
+            awk -v k="$key" -v o="$old" -v n="$new" 'BEGIN {
+                split(o, a, " "); split(n, b, " ")
+                printf "| %s | %.1f ms (%.1f–%.1f) | %.1f ms (%.1f–%.1f) | %.2f |\n", k,
+                    a[3] / 1e6, a[1] / 1e6, a[5] / 1e6, b[3] / 1e6, b[1] / 1e6, b[5] / 1e6, b[3] / a[3] }'
         done
         echo
     } >> "$tables"
