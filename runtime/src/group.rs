@@ -296,21 +296,32 @@ impl<F, H: Alive> Member<F, H> {
     }
 }
 
-/// `future` as the task of a group in debug mode or under the trace (the caller checked
-/// [`debug::watching`]): named `name()` (`fetch(u)[3]`), placed at `location` (where the group
-/// was made), on the group's track `group`.
+/// `future` as task `index` of a group in debug mode or under the trace (the caller checked
+/// [`debug::watching`]): named by `names` (`fetch(u)[3]`), placed where the caller was called,
+/// on the group's track `trace`, which the group's first task starts.
+#[track_caller]
 pub(crate) fn watched<F>(
     future: F,
-    name: impl FnOnce() -> String,
-    location: &'static std::panic::Location<'static>,
-    group: Option<&debug::GroupTrace>,
+    names: Names,
+    index: usize,
+    trace: &mut Option<debug::GroupTrace>,
 ) -> Watched<F> {
-    Watched::at(
-        future,
-        || debug::Name::Member(Some(name())),
-        location,
-        group,
-    )
+    watched_at(future, names, index, std::panic::Location::caller(), trace)
+}
+
+/// [`watched`], placed at `location`.
+pub(crate) fn watched_at<F>(
+    future: F,
+    names: Names,
+    index: usize,
+    location: &'static std::panic::Location<'static>,
+    trace: &mut Option<debug::GroupTrace>,
+) -> Watched<F> {
+    if index == 0 && trace.is_none() {
+        *trace = debug::GroupTrace::start(|| names.group_label(), location);
+    }
+    let name = move || debug::Name::Member(Some(names.name(index)));
+    Watched::at(future, name, location, trace.as_ref())
 }
 
 impl<F: Future, H: Hooks<F::Output>> Future for Member<F, H> {

@@ -17,7 +17,7 @@ use super::in_place::InPlace;
 #[cfg(feature = "progress")]
 use super::progress::Progress;
 use super::running::{Outcome, Running, SlotMember};
-use super::{watched, GroupKind, KindCanceller, Member, Names};
+use super::{watched_at, GroupKind, KindCanceller, Member, Names};
 use crate::debug::{self, GroupTrace, Watched};
 use crate::event_loop::LoopOwner;
 use crate::task::handle::RawHandle;
@@ -77,7 +77,7 @@ impl<F: Future, K: GroupKind> Engine<F, K> {
         index: usize,
         future: F,
         polling: bool,
-        (names, location, trace): (&Names, &'static Location<'static>, Option<&GroupTrace>),
+        (names, location, trace): (Names, &'static Location<'static>, &mut Option<GroupTrace>),
     ) {
         match self {
             Engine::Spawned {
@@ -87,7 +87,7 @@ impl<F: Future, K: GroupKind> Engine<F, K> {
             } => {
                 let hooks = running.next_slot();
                 let task = if debug::watching() {
-                    let future = watched(future, || names.name(index), location, trace);
+                    let future = watched_at(future, names, index, location, trace);
                     spawn_watched(what, &mut running.canceller, Member::new(future, hooks))
                 } else {
                     spawn(what, &mut running.canceller, Member::new(future, hooks))
@@ -211,7 +211,7 @@ where
         if feed.engine.is_in_place() {
             if let Some(future) = feed.source.next() {
                 feed.next_index = 1;
-                let at = (&feed.names, feed.location, feed.trace.as_ref());
+                let at = (feed.names, feed.location, &mut feed.trace);
                 feed.engine.start(what, 0, future, false, at);
             }
         } else {
@@ -293,7 +293,7 @@ where
                 index,
                 future,
                 polling,
-                (&self.names, self.location, self.trace.as_ref()),
+                (self.names, self.location, &mut self.trace),
             );
         }
     }

@@ -38,10 +38,11 @@ pub enum Names {
 }
 
 impl Names {
-    /// The group's label in the trace: `tasks![.. => fetch(u)]`, `tasks![a, b]`.
+    /// The group's label in the trace: `tasks![.. => fetch(u)]`, `tasks![a, b]`, or `group`
+    /// for one made by hand.
     pub(crate) fn group_label(&self) -> String {
         match self {
-            Names::Unnamed => "tasks![]".to_string(),
+            Names::Unnamed => "group".to_string(),
             Names::Each(expr) => format!("tasks![.. => {expr}]"),
             Names::List(names) => format!("tasks![{}]", names.join(", ")),
         }

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{
-    spawn_member, watched, GroupKind, Hooks, KindCanceller, Link, Local, Member, Payload,
+    spawn_member, watched, GroupKind, Hooks, KindCanceller, Link, Local, Member, Names, Payload,
     SendTaskFuture, Sendable, SpawnMember, TaskFuture,
 };
 use crate::debug::{self, GroupTrace, Watched};
@@ -84,9 +84,9 @@ pub struct TaskGroup<T, K: GroupKind = Local> {
     owner: Option<LoopOwner>,
     /// What the user called, for the panic when no runtime runs here.
     what: &'static str,
-    /// The tasks' expression in `tasks![for x in xs => job(x)]` (empty otherwise): debug
-    /// mode names them `job(x)[i]`.
-    expr: &'static str,
+    /// How debug mode names the tasks: `job(x)[i]` for `tasks![for x in xs => job(x)]`, `#i`
+    /// for a group made by hand.
+    names: Names,
     /// The group in the trace (`JOBLOOP_TRACE`), from its first task on.
     trace: Option<GroupTrace>,
 }
@@ -100,7 +100,7 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
             outputs: Vec::new(),
             owner: LoopOwner::current(),
             what,
-            expr: "",
+            names: Names::Unnamed,
             trace: None,
         }
     }
@@ -108,22 +108,8 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
     /// The member for task `future` in debug mode and under the trace: named and traced.
     #[track_caller]
     fn watched_member<F>(&mut self, future: F) -> Member<Watched<F>, K::Link> {
-        let (index, expr) = (self.tasks.len(), self.expr);
-        let location = std::panic::Location::caller();
-        if index == 0 {
-            self.trace = GroupTrace::start(
-                || match expr {
-                    "" => "TaskGroup".to_string(),
-                    expr => format!("tasks![.. => {expr}]"),
-                },
-                location,
-            );
-        }
-        let name = move || match expr {
-            "" => format!("#{index}"),
-            expr => format!("{expr}[{index}]"),
-        };
-        let future = watched(future, name, location, self.trace.as_ref());
+        let index = self.tasks.len();
+        let future = watched(future, self.names, index, &mut self.trace);
         Member::new(future, self.link.clone())
     }
 }
@@ -143,7 +129,7 @@ impl<T: 'static> TaskGroup<T, Local> {
     #[doc(hidden)]
     pub fn for_tasks_macro(capacity: usize, expr: &'static str) -> Self {
         let mut group = TaskGroup::empty(capacity, "`tasks![]`");
-        group.expr = expr;
+        group.names = Names::Each(expr);
         group
     }
 
@@ -186,7 +172,7 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
     #[doc(hidden)]
     pub fn for_tasks_macro_send(capacity: usize, expr: &'static str) -> Self {
         let mut group = TaskGroup::empty(capacity, "`tasks![]`");
-        group.expr = expr;
+        group.names = Names::Each(expr);
         group
     }
 
@@ -321,14 +307,14 @@ pub struct TupleGroup<K: GroupKind = Local> {
     link: K::Link,
     canceller: KindCanceller<K>,
     /// The tasks' expressions, which name them in debug mode (`#i` when there are none).
-    names: &'static [&'static str],
+    names: Names,
     started: usize,
     /// The group in the trace (`JOBLOOP_TRACE`), from its first task on.
     trace: Option<GroupTrace>,
 }
 
 impl<K: GroupKind> TupleGroup<K> {
-    fn empty(names: &'static [&'static str]) -> Self {
+    fn empty(names: Names) -> Self {
         TupleGroup {
             link: K::Link::default(),
             canceller: KindCanceller::<K>::default(),
@@ -342,22 +328,7 @@ impl<K: GroupKind> TupleGroup<K> {
     /// traced.
     #[track_caller]
     fn watched_member<F>(&mut self, future: F) -> Member<Watched<F>, K::Link> {
-        let (index, names) = (self.started, self.names);
-        let location = std::panic::Location::caller();
-        if index == 0 {
-            self.trace = GroupTrace::start(
-                || match names {
-                    [] => "tasks![..]".to_string(),
-                    names => format!("tasks![{}]", names.join(", ")),
-                },
-                location,
-            );
-        }
-        let name = move || match names.get(index) {
-            Some(name) => (*name).to_string(),
-            None => format!("#{index}"),
-        };
-        let future = watched(future, name, location, self.trace.as_ref());
+        let future = watched(future, self.names, self.started, &mut self.trace);
         Member::new(future, self.link.clone())
     }
 
@@ -376,12 +347,12 @@ impl<K: GroupKind> TupleGroup<K> {
 impl TupleGroup<Local> {
     /// Creates an empty group whose tasks run on this thread.
     pub fn new() -> Self {
-        TupleGroup::empty(&[])
+        TupleGroup::empty(Names::Unnamed)
     }
 
     /// [`new`](TupleGroup::new), with the tasks' expressions, which name them in debug mode.
     pub fn with_names(names: &'static [&'static str]) -> Self {
-        TupleGroup::empty(names)
+        TupleGroup::empty(Names::List(names))
     }
 
     /// Starts `future` as a task of this group, on this thread.
@@ -414,13 +385,13 @@ impl Default for TupleGroup<Local> {
 impl TupleGroup<Sendable> {
     /// Creates an empty group of `Send` tasks.
     pub fn new_send() -> Self {
-        TupleGroup::empty(&[])
+        TupleGroup::empty(Names::Unnamed)
     }
 
     /// [`new_send`](TupleGroup::new_send), with the tasks' expressions, which name them in
     /// debug mode.
     pub fn with_names_send(names: &'static [&'static str]) -> Self {
-        TupleGroup::empty(names)
+        TupleGroup::empty(Names::List(names))
     }
 
     /// Starts `future` as a task of this group, on any thread of the current runtime.
