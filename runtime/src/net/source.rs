@@ -46,17 +46,31 @@ enum Backend<T: Source> {
     Smol(async_io::Async<T>),
 }
 
+/// The reactors jobloop registers sources with.
+enum Reactor {
+    Loop,
+    #[cfg(all(unix, feature = "tokio"))]
+    Tokio,
+    #[cfg(all(unix, feature = "smol"))]
+    Smol,
+}
+
+/// The reactor of the runtime running on this thread, when jobloop reaches it.
+fn reactor() -> Option<Reactor> {
+    match context::current()? {
+        Current::Loop(_) => Some(Reactor::Loop),
+        #[cfg(all(unix, feature = "tokio"))]
+        Current::Tokio(_) if tokio::runtime::Handle::try_current().is_ok() => Some(Reactor::Tokio),
+        #[cfg(all(unix, feature = "smol"))]
+        Current::Smol(_) => Some(Reactor::Smol),
+        _ => None,
+    }
+}
+
 /// Whether a source made on this thread now can be registered (the current runtime has a
 /// reactor jobloop reaches).
 pub(crate) fn reactor_here() -> bool {
-    match context::current() {
-        Some(Current::Loop(_)) => true,
-        #[cfg(all(unix, feature = "tokio"))]
-        Some(Current::Tokio(_)) => tokio::runtime::Handle::try_current().is_ok(),
-        #[cfg(all(unix, feature = "smol"))]
-        Some(Current::Smol(_)) => true,
-        _ => false,
-    }
+    reactor().is_some()
 }
 
 fn no_reactor() -> io::Error {
@@ -76,10 +90,10 @@ impl<T: Source> Registered<T> {
     /// The reactor's error, or an error of kind `Other` when this thread's runtime has no
     /// reactor jobloop reaches (none at all, or one given through the `Runtime` trait).
     pub(crate) fn new(io: T) -> io::Result<Registered<T>> {
-        let backend = match context::current() {
-            Some(Current::Loop(_)) => Backend::Loop(LoopSource::new(io)?),
+        let backend = match reactor().ok_or_else(no_reactor)? {
+            Reactor::Loop => Backend::Loop(LoopSource::new(io)?),
             #[cfg(all(unix, feature = "tokio"))]
-            Some(Current::Tokio(_)) if tokio::runtime::Handle::try_current().is_ok() => {
+            Reactor::Tokio => {
                 use tokio::io::Interest;
                 let interest = Interest::READABLE.add(Interest::WRITABLE);
                 // SAFETY: `io` owns its file descriptor (a mio socket or pipe holds it as an
@@ -93,8 +107,7 @@ impl<T: Source> Registered<T> {
                 Backend::Tokio(fd?)
             }
             #[cfg(all(unix, feature = "smol"))]
-            Some(Current::Smol(_)) => Backend::Smol(async_io::Async::new_nonblocking(io)?),
-            _ => return Err(no_reactor()),
+            Reactor::Smol => Backend::Smol(async_io::Async::new_nonblocking(io)?),
         };
         Ok(Registered(backend))
     }
