@@ -871,3 +871,78 @@ impl<F: Future> Future for WatchMain<F> {
         Poll::Ready(output)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The trace's layout, from a registry filled by hand.
+
+    use std::time::{Duration, Instant};
+
+    use super::{to_svg, tracks, Registry};
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// A task `id` named `label`, in `group`, polled at `polls` (ms after `epoch`, 1 ms each).
+    fn task(registry: &mut Registry, epoch: Instant, id: u64, group: Option<u64>, polls: &[u64]) {
+        registry.names.push((id, format!("task{id}"), group));
+        for at in polls {
+            registry.slices.push((id, epoch + ms(*at), ms(1)));
+        }
+    }
+
+    #[test]
+    fn each_group_row_is_followed_by_its_own_tasks_whenever_they_began() {
+        let epoch = Instant::now();
+        let mut registry = Registry::default();
+        registry
+            .groups
+            .push((1, "one".into(), epoch, Some(epoch + ms(50))));
+        task(&mut registry, epoch, 2, Some(1), &[0, 10]);
+        task(&mut registry, epoch, 3, None, &[1]);
+        registry
+            .groups
+            .push((4, "four".into(), epoch + ms(2), Some(epoch + ms(40))));
+        task(&mut registry, epoch, 5, Some(1), &[20, 30]); // a late task of group 1 (a refill)
+        task(&mut registry, epoch, 6, Some(4), &[3]);
+        let (tracks, groups) = tracks(&registry, epoch);
+        let svg = to_svg(&tracks, &groups);
+        let at = |text: &str| {
+            svg.find(&format!(">{text}<"))
+                .unwrap_or_else(|| panic!("{text}"))
+        };
+        let rows = [
+            at("group one"),
+            at("  task2"),
+            at("  task5"),
+            at("task3"),
+            at("group four"),
+            at("  task6"),
+        ];
+        assert!(
+            rows.windows(2).all(|w| w[0] < w[1]),
+            "rows out of order: {rows:?}"
+        );
+    }
+
+    #[test]
+    fn a_group_still_alive_when_the_trace_is_written_never_ends_before_it_starts() {
+        let epoch = Instant::now();
+        let mut registry = Registry::default();
+        task(&mut registry, epoch, 1, None, &[0]);
+        // Started after the last poll, still running at Ctrl-C: no end recorded.
+        registry
+            .groups
+            .push((2, "late".into(), epoch + ms(30), None));
+        task(&mut registry, epoch, 3, Some(2), &[5]);
+        let (_, groups) = tracks(&registry, epoch);
+        assert_eq!(groups.len(), 1);
+        assert!(
+            groups[0].end >= groups[0].start,
+            "{} {}",
+            groups[0].start,
+            groups[0].end
+        );
+    }
+}

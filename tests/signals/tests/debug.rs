@@ -17,6 +17,29 @@ fn run(binary: &str, env: &[(&str, &str)]) -> Output {
     output
 }
 
+/// The Chrome trace that `binary` writes with `JOBLOOP_TRACE=<a .json file>` on `runtime`.
+fn json_trace(binary: &str, runtime: &str) -> serde_json::Value {
+    let name = std::path::Path::new(binary)
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
+    let path = std::env::temp_dir().join(format!(
+        "jobloop-trace-{name}-{}-{runtime}.json",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    run(
+        binary,
+        &[
+            ("JOBLOOP_TRACE", path.to_str().unwrap()),
+            ("JOBLOOP_RUNTIME", runtime),
+        ],
+    );
+    let text = std::fs::read_to_string(&path).expect("the trace was written");
+    std::fs::remove_file(&path).unwrap();
+    serde_json::from_str(&text).expect("the trace is JSON")
+}
+
 fn reports(output: &Output) -> Vec<String> {
     String::from_utf8_lossy(&output.stderr)
         .lines()
@@ -100,21 +123,7 @@ fn the_trace_of_three_jobs_has_three_overlapping_tracks() {
 }
 
 fn check_trace_of_three_jobs(runtime: &str) {
-    let path = std::env::temp_dir().join(format!(
-        "jobloop-trace-{}-{runtime}.json",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&path);
-    run(
-        env!("CARGO_BIN_EXE_three_jobs"),
-        &[
-            ("JOBLOOP_TRACE", path.to_str().unwrap()),
-            ("JOBLOOP_RUNTIME", runtime),
-        ],
-    );
-    let text = std::fs::read_to_string(&path).expect("the trace was written");
-    std::fs::remove_file(&path).unwrap();
-    let trace: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+    let trace = json_trace(env!("CARGO_BIN_EXE_three_jobs"), runtime);
     let events = trace["traceEvents"].as_array().expect("traceEvents");
     let named: Vec<u64> = events
         .iter()
@@ -226,21 +235,7 @@ fn the_trace_nests_tasks_in_their_groups_and_shows_their_waits() {
 }
 
 fn check_nested_trace(runtime: &str) {
-    let path = std::env::temp_dir().join(format!(
-        "jobloop-nested-{}-{runtime}.json",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&path);
-    run(
-        env!("CARGO_BIN_EXE_nested_groups"),
-        &[
-            ("JOBLOOP_TRACE", path.to_str().unwrap()),
-            ("JOBLOOP_RUNTIME", runtime),
-        ],
-    );
-    let text = std::fs::read_to_string(&path).expect("the trace was written");
-    std::fs::remove_file(&path).unwrap();
-    let trace: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+    let trace = json_trace(env!("CARGO_BIN_EXE_nested_groups"), runtime);
     let events = trace["traceEvents"].as_array().expect("traceEvents");
     let groups = group_slices(events);
     assert_eq!(

@@ -10,7 +10,7 @@ async fn job(i: u64) -> Result<u64, String> {
     Ok(i)
 }
 
-#[jobloop::job_main]
+#[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
 async fn main() {
     let outcomes = jobloop::tasks![settle, progress, limit = 4; for i in 0..20 => job(i)].await;
     let ok = outcomes.iter().filter(|o| matches!(o, Ok(Ok(_)))).count();
