@@ -239,6 +239,43 @@ mod cases {
         sleep(Duration::from_millis(30)).await;
         assert_eq!(handle.await + other.await, 15);
     }
+
+    /// Yields until `flag` is set; how many times it yielded, or `None` if it gave up first.
+    async fn spin_until(flag: Arc<AtomicUsize>) -> Option<u32> {
+        for round in 0..100_000 {
+            if flag.load(Ordering::SeqCst) == 1 {
+                return Some(round);
+            }
+            yield_now().await;
+        }
+        None
+    }
+
+    /// Tasks that keep their group busy (each yields and is ready again at once) do not starve
+    /// the runtime's other tasks: off the loop, a group's tasks share one task of the runtime
+    /// (`task/runner.rs`), which must give the others their turn.
+    pub async fn a_busy_group_lets_the_other_tasks_run() {
+        for send in [false, true] {
+            let flag = Arc::new(AtomicUsize::new(0));
+            let setter = {
+                let flag = flag.clone();
+                spawn_send(async move {
+                    yield_now().await;
+                    flag.store(1, Ordering::SeqCst);
+                })
+            };
+            let seen = if send {
+                tasks![send; for _ in 0..4 => spin_until(flag.clone())].await
+            } else {
+                tasks![for _ in 0..4 => spin_until(flag.clone())].await
+            };
+            setter.await;
+            assert!(
+                seen.iter().all(Option::is_some),
+                "a busy group (send: {send}) kept the task that sets the flag from running: {seen:?}"
+            );
+        }
+    }
 }
 
 /// The modes and options of `tasks![]`, with cases ported from CPython's `test_taskgroups.py`
@@ -1441,6 +1478,10 @@ macro_rules! conformance {
             fn a_spawned_task_runs_unawaited_and_is_awaited_later() {
                 run(cases::a_spawned_task_runs_unawaited_and_is_awaited_later());
             }
+            #[test]
+            fn a_busy_group_lets_the_other_tasks_run() {
+                run(cases::a_busy_group_lets_the_other_tasks_run());
+            }
             case_tests!(
                 mode_cases:
                 try_gives_every_ok_value_in_order,
@@ -1597,6 +1638,39 @@ fn tokio_io_types_work_inside_jobs() {
         });
         assert_eq!(replies, [vec![0], vec![1], vec![2]]);
     }
+}
+
+/// On smol a group's runner, once the group is done, waits for the next group of its thread
+/// (`task/runner.rs`): only of its own executor. Two executors on one thread take turns, and a
+/// third comes after one is dropped (perhaps where it was in memory); every group runs on the
+/// executor that awaits it. A runner given to the wrong executor would never run: the whole is
+/// bounded by a timeout.
+#[cfg(feature = "smol")]
+#[test]
+fn smol_executors_on_one_thread_run_their_own_groups() {
+    use jobloop::runtime::Smol;
+
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let group =
+            |offset: usize| async move { tasks![for i in 0..3 => async move { i + offset }].await };
+        let (a, b) = (Smol::new(), Smol::new());
+        for round in 0..3 {
+            assert_eq!(a.block_on(group(round)), [round, round + 1, round + 2]);
+            assert_eq!(
+                b.block_on(group(10 + round)),
+                [10 + round, 11 + round, 12 + round]
+            );
+        }
+        drop(a);
+        let c = Smol::new();
+        assert_eq!(c.block_on(group(20)), [20, 21, 22]);
+        assert_eq!(b.block_on(group(30)), [30, 31, 32]);
+        done.send(()).unwrap();
+    });
+    finished
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a group waited on a runner of another executor");
 }
 
 /// Under `Smol`, async-io's I/O types work inside the jobs.

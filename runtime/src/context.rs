@@ -39,32 +39,18 @@ pub(crate) fn current() -> Option<Current> {
         .flatten()
 }
 
-/// The shape of the task handles the current runtime gives, for storage chosen up front.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// async-task's (the embedded loop, smol).
-    AsyncTask,
-    #[cfg(feature = "tokio")]
-    Tokio,
-    /// Any other runtime's, through the [`Runtime`] trait.
-    Foreign,
-}
-
-/// The kind of handles of the runtime current on this thread.
-pub(crate) fn current_kind() -> Option<Kind> {
-    CURRENT
-        .try_with(|current| {
-            current.borrow().as_ref().map(|current| match current {
-                Current::Loop(_) => Kind::AsyncTask,
-                #[cfg(feature = "smol")]
-                Current::Smol(_) => Kind::AsyncTask,
-                #[cfg(feature = "tokio")]
-                Current::Tokio(_) => Kind::Tokio,
-                Current::Runtime(_) => Kind::Foreign,
-            })
-        })
-        .ok()
-        .flatten()
+/// Calls `f` with the runtime of this thread borrowed in place, or `None` when there is none
+/// (or the thread is being torn down). `f` must not enter or leave a runtime.
+pub(crate) fn with_current_or_none<R>(f: impl FnOnce(Option<&Current>) -> R) -> R {
+    // `try_with` takes `f` only when it calls it: kept aside to be called with `None` otherwise.
+    let mut f = Some(f);
+    let output = CURRENT.try_with(|current| f.take().map(|f| f(current.borrow().as_ref())));
+    match (output, f) {
+        (Ok(Some(output)), _) => output,
+        (_, Some(f)) => f(None),
+        // `f` was taken, so it was called and its output returned above.
+        (_, None) => unreachable!("`with_current_or_none` lost its output"),
+    }
 }
 
 /// Calls `f` with the event loop running on this thread; `None` when no event loop runs here.

@@ -142,6 +142,9 @@ pub trait GroupKind: sealed::Sealed + 'static {
     /// What the members share with the group.
     #[doc(hidden)]
     type Link: Link;
+    /// Whether the members may run on any thread.
+    #[doc(hidden)]
+    const SEND: bool;
 }
 
 /// The kind of groups whose tasks run on the group's thread: [`TaskGroup::new`], `tasks![...]`.
@@ -165,14 +168,17 @@ impl sealed::Sealed for Scoped {}
 impl GroupKind for Scoped {
     // Unused: its tasks are not members of the runtime.
     type Link = Rc<LocalLink>;
+    const SEND: bool = false;
 }
 
 impl GroupKind for Local {
     type Link = Rc<LocalLink>;
+    const SEND: bool = false;
 }
 
 impl GroupKind for Sendable {
     type Link = Arc<SendLink>;
+    const SEND: bool = true;
 }
 
 /// The canceller of a group of kind `K`.

@@ -1,7 +1,8 @@
 //! Single tasks: [`spawn`], [`spawn_send`] (each also `_named`) and the [`JoinHandle`] to a task's output. Beneath
 //! this file: `handle`, which starts a task on whatever runtime is current and keeps the handle
-//! that runtime gives, `foreign`, the task wrapper for runtimes of the user's own, and `cancel`,
-//! how a group cancels its tasks at once.
+//! that runtime gives, `foreign`, the task wrapper for runtimes of the user's own, `cancel`,
+//! how a group cancels its tasks at once, and `runner`, the task of another runtime that runs a
+//! group's tasks.
 
 use std::fmt;
 use std::future::Future;
@@ -11,6 +12,7 @@ use std::task::{Context, Poll};
 pub(crate) mod cancel;
 mod foreign;
 pub(crate) mod handle;
+pub(crate) mod runner;
 
 use handle::RawHandle;
 

@@ -96,7 +96,7 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
         TaskGroup {
             link: K::Link::default(),
             canceller: KindCanceller::<K>::default(),
-            tasks: Handles::with_capacity(capacity),
+            tasks: Handles::with_capacity(capacity, K::SEND),
             outputs: Vec::new(),
             owner: LoopOwner::current(),
             what,

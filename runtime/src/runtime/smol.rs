@@ -2,7 +2,8 @@
 //!
 //! While a [`Smol`] runtime runs, jobloop spawns straight onto its executor and keeps the
 //! async-task handles it returns, as it does on the embedded loop: the current runtime is
-//! [`Current::Smol`].
+//! [`Current::Smol`]. A group's tasks are async-task tasks too, run by one task of the executor
+//! for the group (`task/runner.rs`).
 
 use std::fmt;
 use std::future::Future;

@@ -5,10 +5,13 @@
 //! On the embedded loop, a group's tasks are scheduled through a schedule of the group's own,
 //! which lets the group drop them on the spot (see `event_loop/cancel.rs`); that costs nothing
 //! per task. Other runtimes only mark a task when its handle is dropped, and drop its future at
-//! a later turn. There the group holds its tasks' futures itself: each task polls its future in
-//! a [`Held`] cell that the group shares, and the group drops the futures in their cells. A
-//! future being polled at that moment (on another thread of a multi-threaded runtime, or the
-//! task that drops the group itself) is dropped as soon as its poll returns.
+//! a later turn. There the group's tasks run in a queue of the group's own, served by one task
+//! of the runtime (`runner.rs`), when they all run on one thread. Where a multi-threaded
+//! runtime runs them in parallel (`send` groups on tokio's multi-thread runtime or a runtime of
+//! the user's own), the group holds its tasks' futures itself: each task polls its future in a
+//! [`Held`] cell that the group shares, and the group drops the futures in their cells. A
+//! future being polled at that moment (on another thread) is dropped as soon as its poll
+//! returns.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -17,6 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::task::{Context, Poll};
 
+use super::runner::{self, Runner, RunnerOwner};
+use crate::context::Current;
 use crate::event_loop::cancel::MemberSchedule;
 use crate::event_loop::LoopCore;
 
@@ -35,7 +40,9 @@ pub trait DropNow {
 pub(crate) struct Canceller<E: ?Sized = dyn DropNow> {
     /// The schedule of the group's tasks on the embedded loop, once one of them runs there.
     schedule: Option<Arc<MemberSchedule>>,
-    /// The futures of its tasks on other runtimes. Finished ones are swept out as it grows, so
+    /// The queue of its tasks on another runtime with one thread for them, once one runs there.
+    runner: Option<RunnerOwner>,
+    /// The futures of its tasks on multi-threaded runtimes. Finished ones are swept out as it grows, so
     /// it stays as long as the tasks running at once.
     held: Vec<Arc<E>>,
 }
@@ -44,6 +51,7 @@ impl<E: ?Sized> Default for Canceller<E> {
     fn default() -> Self {
         Canceller {
             schedule: None,
+            runner: None,
             held: Vec::new(),
         }
     }
@@ -53,6 +61,25 @@ impl<E: ?Sized + DropNow> Canceller<E> {
     /// The schedule of the group's tasks on `core`'s loop.
     pub(crate) fn schedule(&mut self, core: &LoopCore) -> &Arc<MemberSchedule> {
         self.schedule.get_or_insert_with(|| core.member_schedule())
+    }
+
+    /// The runner of the group's tasks on `current` (started with the first of them), when
+    /// [`runner::runs_members`] says its tasks run through one there; `send` for a `send` group.
+    #[track_caller]
+    pub(crate) fn runner(&mut self, current: &Current, send: bool) -> Option<&Arc<Runner>> {
+        let serves = match &self.runner {
+            Some(owner) => owner.runner().serves_here(),
+            None => false,
+        };
+        if !serves {
+            if !runner::runs_members(current, send) {
+                return None;
+            }
+            // The first task here (or the group moved: a `send` group may, and a runtime may
+            // end before its group).
+            self.runner = Some(Runner::start(current, send));
+        }
+        self.runner.as_ref().map(RunnerOwner::runner)
     }
 
     fn keep(&mut self, held: Arc<E>) {
@@ -71,9 +98,15 @@ impl<E: ?Sized + DropNow> Canceller<E> {
         for held in self.held.drain(..) {
             held.drop_now();
         }
-        match &self.schedule {
-            Some(schedule) => schedule.cancel(drop_handles, alive),
-            None => drop_handles(),
+        match (&self.schedule, &self.runner) {
+            (Some(schedule), _) => {
+                schedule.cancel(drop_handles, alive);
+                if let Some(owner) = &self.runner {
+                    owner.runner().cancel(|| {});
+                }
+            }
+            (None, Some(owner)) => owner.runner().cancel(drop_handles),
+            (None, None) => drop_handles(),
         }
     }
 
@@ -82,13 +115,16 @@ impl<E: ?Sized + DropNow> Canceller<E> {
     pub(crate) fn for_last(&mut self) -> Canceller<E> {
         Canceller {
             schedule: self.schedule.clone(),
+            runner: self.runner.clone(),
             held: self.held.pop().into_iter().collect(),
         }
     }
 
-    /// Gives the loop's schedule back to its pool, once the group is done.
+    /// Gives the loop's schedule back to its pool, and lets the group's runner go, once the
+    /// group is done.
     pub(crate) fn release(&mut self) {
         self.held.clear();
+        self.runner = None;
         if let Some(schedule) = self.schedule.take() {
             MemberSchedule::recycle(schedule);
         }

@@ -2,7 +2,9 @@
 //!
 //! On the embedded loop and on smol a task is an async-task task (no boxing); on tokio, a tokio
 //! task; on any other runtime, a boxed [`ForeignTask`](super::foreign) spawned through the
-//! [`Runtime`](crate::Runtime) trait.
+//! [`Runtime`](crate::Runtime) trait. A group's members off the loop are async-task tasks run
+//! by the group's [`Runner`](super::runner) where they share one thread, and otherwise the
+//! runtime's own tasks around a [`Held`](super::cancel::Held) future.
 
 use std::future::Future;
 use std::panic::resume_unwind;
@@ -13,6 +15,7 @@ use async_task::FallibleTask;
 
 use super::cancel::{Canceller, DropNow, SendCanceller, SendHeld};
 use super::foreign::{self, ForeignHandle};
+use super::runner;
 use crate::context::{self, Current};
 use crate::unwind::Quiet;
 
@@ -97,15 +100,18 @@ pub(crate) enum Handles<T> {
 }
 
 impl<T> Handles<T> {
-    /// Room for `capacity` handles of the runtime current on this thread.
-    pub(crate) fn with_capacity(capacity: usize) -> Handles<T> {
-        let kind = context::current_kind();
-        match kind {
-            Some(context::Kind::AsyncTask) => Handles::AsyncTask(Vec::with_capacity(capacity)),
+    /// Room for `capacity` handles of the members of a group (a `send` one if `send`) on the
+    /// runtime current on this thread.
+    pub(crate) fn with_capacity(capacity: usize, send: bool) -> Handles<T> {
+        context::with_current_or_none(|current| match current {
+            Some(Current::Loop(_)) => Handles::AsyncTask(Vec::with_capacity(capacity)),
+            Some(current) if runner::runs_members(current, send) => {
+                Handles::AsyncTask(Vec::with_capacity(capacity))
+            }
             #[cfg(feature = "tokio")]
-            Some(context::Kind::Tokio) => Handles::Tokio(Vec::with_capacity(capacity)),
+            Some(Current::Tokio(_)) => Handles::Tokio(Vec::with_capacity(capacity)),
             _ => Handles::Any(Vec::with_capacity(capacity)),
-        }
+        })
     }
 
     /// Starts `future`, a group member that catches its own panics, on the current runtime, on
@@ -122,18 +128,10 @@ impl<T> Handles<T> {
                 let schedule = canceller.schedule(core);
                 tasks.push(Some(core.spawn_member(future, schedule).fallible()));
             }
-            #[cfg(feature = "smol")]
-            (Handles::AsyncTask(tasks), Current::Smol(executor)) => {
-                let future = canceller.hold(future);
-                tasks.push(Some(
-                    crate::runtime::smol::spawn(executor, future).fallible(),
-                ));
-            }
-            #[cfg(feature = "tokio")]
-            (Handles::Tokio(tasks), Current::Tokio(flavor)) => {
-                let future = canceller.hold(future);
-                tasks.push(Some(crate::runtime::tokio::spawn_local(*flavor, future)));
-            }
+            (Handles::AsyncTask(tasks), current) => match canceller.runner(current, false) {
+                Some(runner) => tasks.push(Some(runner.spawn_local(future).fallible())),
+                None => self.push(spawn_local_on(current, Spawn::Member(canceller), future)),
+            },
             (handles, current) => {
                 handles.push(spawn_local_on(current, Spawn::Member(canceller), future));
             }
@@ -149,7 +147,7 @@ impl<T> Handles<T> {
     {
         context::with_current(what, |current| match (&mut *self, current) {
             #[cfg(feature = "tokio")]
-            (Handles::Tokio(tasks), Current::Tokio(_)) => {
+            (Handles::Tokio(tasks), Current::Tokio(crate::runtime::tokio::Flavor::MultiThread)) => {
                 let future = canceller.hold(future);
                 tasks.push(Some(crate::runtime::tokio::spawn(future)));
             }
@@ -157,6 +155,10 @@ impl<T> Handles<T> {
                 let schedule = canceller.schedule(core);
                 tasks.push(Some(core.spawn_member(future, schedule).fallible()));
             }
+            (Handles::AsyncTask(tasks), current) => match canceller.runner(current, true) {
+                Some(runner) => tasks.push(Some(runner.spawn_send(future).fallible())),
+                None => self.push(spawn_send_on(current, Spawn::Member(canceller), future)),
+            },
             (handles, current) => {
                 handles.push(spawn_send_on(current, Spawn::Member(canceller), future));
             }
@@ -338,7 +340,10 @@ where
             RawHandle::AsyncTask(core.spawn_member(future, schedule).fallible())
         }
         (current, Spawn::Joinable) => spawn_on_adapter(current, future),
-        (current, Spawn::Member(canceller)) => spawn_on_adapter(current, canceller.hold(future)),
+        (current, Spawn::Member(canceller)) => match canceller.runner(current, false) {
+            Some(runner) => RawHandle::AsyncTask(runner.spawn_local(future).fallible()),
+            None => spawn_on_adapter(current, canceller.hold(future)),
+        },
     }
 }
 
@@ -401,9 +406,10 @@ where
             RawHandle::AsyncTask(core.spawn_member(future, schedule).fallible())
         }
         (current, Spawn::Joinable) => spawn_send_on_adapter(current, future),
-        (current, Spawn::Member(canceller)) => {
-            spawn_send_on_adapter(current, canceller.hold(future))
-        }
+        (current, Spawn::Member(canceller)) => match canceller.runner(current, true) {
+            Some(runner) => RawHandle::AsyncTask(runner.spawn_send(future).fallible()),
+            None => spawn_send_on_adapter(current, canceller.hold(future)),
+        },
     }
 }
 
@@ -441,7 +447,7 @@ mod tests {
     #[test]
     fn handles_of_another_kind_join_the_loops_own() {
         let outputs = EventLoop::new().block_on(async {
-            let mut handles = Handles::with_capacity(2);
+            let mut handles = Handles::with_capacity(2, false);
             handles.push(spawn_local("test", Spawn::Joinable, async { 1 }));
             assert!(matches!(handles, Handles::AsyncTask(_)));
             let (task, handle) = foreign::wrap(async { 2 });
