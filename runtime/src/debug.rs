@@ -33,7 +33,10 @@
 //!
 //! With the feature `tracing`, every task's polls run inside a `tracing` span named `task`,
 //! with the fields `task` (its name in its group, when it has one) and `spawned_at` (file:line),
-//! so `tracing-subscriber` and the tools built on `tracing` see jobloop's tasks.
+//! so `tracing-subscriber` and the tools built on `tracing` see jobloop's tasks. That is for the
+//! tasks started while a subscriber that may take `INFO` spans is set (tracing's
+//! `LevelFilter::current()`): without one, a task costs what it costs without the feature. Set
+//! the subscriber first thing in `main`, before the tasks start.
 //!
 //! ```
 //! use std::time::Duration;
@@ -86,10 +89,22 @@ fn state() -> u8 {
     state
 }
 
-/// Whether debug mode or the trace is on (or the feature `tracing`): the tasks started now
-/// are watched.
+/// Whether debug mode or the trace is on (or, with the feature `tracing`, a subscriber that may
+/// take the tasks' spans): the tasks started now are watched.
 pub(crate) fn watching() -> bool {
-    cfg!(feature = "tracing") || state() & (DEBUG | TRACE) != 0
+    state() & (DEBUG | TRACE) != 0 || spans_wanted()
+}
+
+/// Whether a `tracing` subscriber may take the tasks' `INFO` spans: one load of tracing's
+/// global level filter, which is `OFF` until a subscriber is set.
+#[cfg(feature = "tracing")]
+fn spans_wanted() -> bool {
+    tracing::level_filters::LevelFilter::current() >= tracing::Level::INFO
+}
+
+#[cfg(not(feature = "tracing"))]
+fn spans_wanted() -> bool {
+    false
 }
 
 fn debug_on() -> bool {
