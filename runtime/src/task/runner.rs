@@ -106,6 +106,7 @@ impl Runner {
     /// Starts a runner task on `current` (a runtime for which [`runs_members`] is true), on this
     /// thread unless `send`; returns its owner.
     #[track_caller]
+    #[cfg_attr(not(feature = "tokio"), allow(unused_variables))] // `send` tells tokio's spawners
     pub(crate) fn start(current: &Current, send: bool) -> RunnerOwner {
         let home = match current {
             #[cfg(feature = "smol")]
