@@ -1673,6 +1673,97 @@ fn smol_executors_on_one_thread_run_their_own_groups() {
         .expect("a group waited on a runner of another executor");
 }
 
+/// A group kept from one runtime's `block_on` to another's on the same thread starts its later
+/// tasks on the runtime that runs then (a group's runner serves one `block_on`: the first
+/// runtime is not driven any more, so a task left to it would never run). Bounded by a timeout.
+#[cfg(feature = "smol")]
+#[test]
+#[allow(clippy::async_yields_async)] // the group is handed out of `block_on` on purpose
+fn a_group_kept_from_one_runtime_to_the_next_runs_its_later_tasks_on_the_next() {
+    use jobloop::runtime::Smol;
+    use jobloop::TaskGroup;
+
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (a, b) = (Smol::new(), Smol::new());
+        let group = a.block_on(async {
+            let mut group = TaskGroup::new();
+            group.spawn(async { 1 });
+            sleep(Duration::from_millis(10)).await;
+            group
+        });
+        let out = b.block_on(async move {
+            let mut group = group;
+            group.spawn(async { 2 });
+            group.await
+        });
+        assert_eq!(out, [1, 2]);
+        // The same for a `send` group on tokio's current-thread runtime, whose first runner
+        // is a task of the first runtime.
+        #[cfg(feature = "tokio")]
+        {
+            use jobloop::runtime::Tokio;
+            let (a, b) = (Tokio::current_thread(), Tokio::current_thread());
+            let group = a.block_on(async {
+                let mut group = TaskGroup::new_send();
+                group.spawn(async { 1 });
+                sleep(Duration::from_millis(10)).await;
+                group
+            });
+            let out = b.block_on(async move {
+                let mut group = group;
+                group.spawn(async { 2 });
+                group.await
+            });
+            assert_eq!(out, [1, 2]);
+        }
+        done.send(()).unwrap();
+    });
+    finished
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a task of the group waited on a runtime that no longer runs");
+}
+
+/// A `send` group moved to another thread while a task it started runs on the first: that task
+/// finishes there (its runner is kept until the group is done), and the group's later tasks
+/// run on the second thread's runtime. Bounded by a timeout.
+#[cfg(feature = "smol")]
+#[test]
+fn a_send_group_moved_to_another_thread_keeps_the_tasks_it_started_before() {
+    use jobloop::runtime::Smol;
+    use jobloop::TaskGroup;
+
+    let (to_second, from_first) =
+        std::sync::mpsc::channel::<TaskGroup<u32, jobloop::group::Sendable>>();
+    let first = std::thread::spawn(move || {
+        Smol::new().block_on(async move {
+            let mut group = TaskGroup::new_send();
+            group.spawn(async {
+                sleep(Duration::from_millis(100)).await;
+                1
+            });
+            to_second.send(group).unwrap();
+            // Keeps the first runtime running while its task sleeps.
+            sleep(Duration::from_millis(400)).await;
+        });
+    });
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let group = from_first.recv().unwrap();
+        let out = Smol::new().block_on(async move {
+            let mut group = group;
+            group.spawn(async { 2 });
+            group.await
+        });
+        done.send(out).unwrap();
+    });
+    let out = finished
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the task started before the move never finished");
+    assert_eq!(out, [1, 2]);
+    first.join().unwrap();
+}
+
 /// Under `Smol`, async-io's I/O types work inside the jobs.
 #[cfg(feature = "smol")]
 #[test]

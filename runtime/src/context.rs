@@ -116,6 +116,7 @@ pub(crate) fn enter(runtime: Current) -> EnterGuard {
         }
         *current = Some(runtime);
     });
+    new_entry();
     EnterGuard {
         _not_send: std::marker::PhantomData,
     }
@@ -126,6 +127,27 @@ pub(crate) fn enter(runtime: Current) -> EnterGuard {
 #[cfg(feature = "tokio")]
 pub(crate) fn install_for_thread(runtime: Current) {
     let _ = CURRENT.try_with(|current| *current.borrow_mut() = Some(runtime));
+    new_entry();
+}
+
+thread_local! {
+    /// Which entry into a runtime this thread is in: a number no other entry of any thread had.
+    static ENTRY: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Numbers the entries into runtimes, in every thread.
+static ENTRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn new_entry() {
+    let entry = ENTRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let _ = ENTRY.try_with(|cell| cell.set(entry));
+}
+
+/// The number of this thread's entry into its runtime (`block_on`, or a worker thread's for
+/// good): what tells a task of the runtime running here from one of a runtime that ran here
+/// before, or runs elsewhere (a group's runner, `task/runner.rs`). 0 outside a runtime.
+pub(crate) fn entry() -> u64 {
+    ENTRY.try_with(std::cell::Cell::get).unwrap_or(0)
 }
 
 /// Clears the current runtime when `block_on` returns or unwinds.
@@ -141,6 +163,7 @@ impl Drop for EnterGuard {
             .try_with(|current| current.borrow_mut().take())
             .ok()
             .flatten();
+        let _ = ENTRY.try_with(|cell| cell.set(0));
         drop(previous);
     }
 }

@@ -4,12 +4,12 @@
 //! the building blocks of jobloop's own internals.)
 
 #[cfg(jobloop_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 #[cfg(jobloop_loom)]
 pub(crate) use loom::sync::{Mutex, MutexGuard};
 
 #[cfg(not(jobloop_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 #[cfg(not(jobloop_loom))]
 pub(crate) use std::sync::{Mutex, MutexGuard};
 

@@ -189,8 +189,8 @@ impl<T, L: Link> Running<T, L> {
         indexes
     }
 
-    /// Cancels every task still running (their futures are dropped now on the embedded loop,
-    /// at the runtime's next turn elsewhere).
+    /// Cancels every task still running: their futures are dropped now (but one being polled
+    /// on another thread at this moment, dropped as that poll returns; see `task/cancel.rs`).
     pub(crate) fn cancel(&mut self) {
         let (slots, link) = (&mut self.slots, &self.link);
         self.canceller.cancel_now(

@@ -42,6 +42,9 @@ pub(crate) struct Canceller<E: ?Sized = dyn DropNow> {
     schedule: Option<Arc<MemberSchedule>>,
     /// The queue of its tasks on another runtime with one thread for them, once one runs there.
     runner: Option<RunnerOwner>,
+    /// The runners of its tasks started under earlier entries into a runtime (a `send` group
+    /// moved, a group kept from one `block_on` to the next), kept until the group is done.
+    retired: Vec<RunnerOwner>,
     /// The futures of its tasks on multi-threaded runtimes. Finished ones are swept out as it grows, so
     /// it stays as long as the tasks running at once.
     held: Vec<Arc<E>>,
@@ -52,6 +55,7 @@ impl<E: ?Sized> Default for Canceller<E> {
         Canceller {
             schedule: None,
             runner: None,
+            retired: Vec::new(),
             held: Vec::new(),
         }
     }
@@ -75,9 +79,10 @@ impl<E: ?Sized + DropNow> Canceller<E> {
             if !runner::runs_members(current, send) {
                 return None;
             }
-            // The first task here (or the group moved: a `send` group may, and a runtime may
-            // end before its group).
-            self.runner = Some(Runner::start(current, send));
+            // The first task here, or the first under this entry into a runtime: the earlier
+            // runner's tasks run on there.
+            let previous = self.runner.replace(Runner::start(current, send));
+            self.retired.extend(previous);
         }
         self.runner.as_ref().map(RunnerOwner::runner)
     }
@@ -99,14 +104,18 @@ impl<E: ?Sized + DropNow> Canceller<E> {
             held.drop_now();
         }
         match (&self.schedule, &self.runner) {
-            (Some(schedule), _) => {
+            (Some(schedule), runner) => {
                 schedule.cancel(drop_handles, alive);
-                if let Some(owner) = &self.runner {
+                if let Some(owner) = runner {
                     owner.runner().cancel(|| {});
                 }
             }
             (None, Some(owner)) => owner.runner().cancel(drop_handles),
             (None, None) => drop_handles(),
+        }
+        // The handles are gone: the cancelled tasks of earlier runners are queued there.
+        for owner in &self.retired {
+            owner.runner().cancel(|| {});
         }
     }
 
@@ -115,7 +124,9 @@ impl<E: ?Sized + DropNow> Canceller<E> {
     pub(crate) fn for_last(&mut self) -> Canceller<E> {
         Canceller {
             schedule: self.schedule.clone(),
+            // The task started last went to the current runner.
             runner: self.runner.clone(),
+            retired: Vec::new(),
             held: self.held.pop().into_iter().collect(),
         }
     }
@@ -125,6 +136,7 @@ impl<E: ?Sized + DropNow> Canceller<E> {
     pub(crate) fn release(&mut self) {
         self.held.clear();
         self.runner = None;
+        self.retired.clear();
         if let Some(schedule) = self.schedule.take() {
             MemberSchedule::recycle(schedule);
         }

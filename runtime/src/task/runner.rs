@@ -14,17 +14,24 @@
 //!   joins tokio's list of owned tasks, and an async-executor task its executor's list of
 //!   active ones, each behind a lock.
 //!
-//! A runner serves one thread: it is used where a group's tasks all run on the group's thread
-//! anyway (the groups without `send` on every adapter; `send` groups on tokio's current-thread
-//! runtime and on smol, which have one thread). `send` groups on a multi-threaded runtime keep one
-//! runtime task per member, which the runtime may run in parallel.
+//! A runner serves one entry into one runtime (one `block_on`, see `context::entry`): it is used
+//! where a group's tasks all run on the group's thread anyway (the groups without `send` on
+//! every adapter; `send` groups on tokio's current-thread runtime and on smol, which have one
+//! thread). `send` groups on a multi-threaded runtime keep one runtime task per member, which the
+//! runtime may run in parallel. A group that starts tasks under another entry (a `send` group
+//! moved to another thread, a group kept from one `block_on` to the next) starts a runner there
+//! and keeps the earlier ones, whose tasks run on where they started, until it is done.
 //!
 //! The runner polls at most the tasks queued when it is polled, then yields to its runtime if
 //! more are queued: the runtime's other tasks get their turn, and tokio's cooperative budget
 //! (which a runner's members share within one of its polls) is renewed. It ends once its group
 //! is done with it (every [`RunnerOwner`] dropped) and its queue is empty. If its runtime drops
-//! it first (the runtime shut down with the group still running), the tasks it holds, and those
-//! woken later, are dropped, as a runtime drops its tasks when it shuts down.
+//! it first (the runtime shut down with the group still running), the tasks it holds are dropped,
+//! as a runtime drops its tasks when it shuts down, and so is a task woken later on the thread
+//! that started the runner; one woken on another thread (whose future may not be `Send`) waits
+//! in the queue for its group to cancel it (or, if the group is leaked, is leaked with it). A
+//! task idle when its runtime ended and never woken again keeps its group waiting, as on the
+//! embedded loop.
 //!
 //! On smol, a runner whose group is done waits for the next group of its thread instead of
 //! ending (a few are kept, [`IDLE`]): a small group then costs no task of smol's at all. (Not on
@@ -43,8 +50,8 @@ use std::task::{Context, Poll, Waker};
 
 use async_task::{Runnable, Task};
 
-use crate::context::Current;
-use crate::primitives::{AtomicBool, AtomicUsize, Mutex, MutexGuard};
+use crate::context::{self, Current};
+use crate::primitives::{AtomicBool, AtomicU64, AtomicUsize, Mutex, MutexGuard};
 use crate::unwind::{CatchDrop, Quiet};
 
 /// The queue of a group's tasks, and what its runner task needs to know.
@@ -54,7 +61,10 @@ pub(crate) struct Runner {
     dead: AtomicBool,
     /// How many [`RunnerOwner`]s there are: once none, the runner ends when its queue is empty.
     owners: AtomicUsize,
-    /// The thread the runner task runs on (an address unique to it while it lives).
+    /// The entry into a runtime (`context::entry`) whose tasks it serves.
+    entry: AtomicU64,
+    /// The thread that started it (an address unique to the thread while it lives), the one
+    /// where a task of a group without `send` may be dropped.
     thread: usize,
     /// The smol executor that runs it, which may give it to another group once this one is done
     /// with it; 0 for the runners that end with their group.
@@ -116,6 +126,7 @@ impl Runner {
         if home != 0 {
             if let Some(runner) = take_idle(home) {
                 runner.owners.store(1, Ordering::Relaxed);
+                runner.entry.store(context::entry(), Ordering::Relaxed);
                 return RunnerOwner(runner);
             }
         }
@@ -148,23 +159,29 @@ impl Runner {
             }),
             dead: AtomicBool::new(false),
             owners: AtomicUsize::new(1),
+            entry: AtomicU64::new(context::entry()),
             thread: this_thread(),
             home,
         })
     }
 
-    /// Whether tasks started on this thread can be given to this runner.
+    /// Whether tasks started here (in this entry into a runtime) can be given to this runner.
     pub(crate) fn serves_here(&self) -> bool {
-        !self.dead.load(Ordering::Relaxed) && self.thread == this_thread()
+        !self.dead.load(Ordering::Relaxed) && self.entry.load(Ordering::Relaxed) == context::entry()
     }
 
     /// Queues a task to run, and wakes the runner task if it waits.
     fn schedule(&self, runnable: Runnable) {
         let mut state = self.lock();
         if self.dead.load(Ordering::Relaxed) {
-            drop(state);
-            // Drops the task's future, and tells its handle it is gone.
-            drop(runnable);
+            if self.thread == this_thread() {
+                drop(state);
+                // Drops the task's future, and tells its handle it is gone.
+                drop(runnable);
+            } else {
+                // Not the task's thread: left for its group to cancel (see the top).
+                state.queue.push_back(runnable);
+            }
             return;
         }
         state.queue.push_back(runnable);
@@ -249,8 +266,8 @@ impl Clone for RunnerOwner {
 impl Drop for RunnerOwner {
     fn drop(&mut self) {
         if self.0.owners.fetch_sub(1, Ordering::AcqRel) == 1 {
-            // Every task of the group is gone by now (finished, or dropped when the group
-            // cancelled them): the runner can wait for another group.
+            // Every task of the group is gone by now (its group is done with it, or cancelled
+            // them before letting it go): the runner can wait for another group.
             if self.0.home != 0 && self.0.serves_here() && put_idle(&self.0) {
                 return;
             }
@@ -282,13 +299,13 @@ fn take_idle(home: usize) -> Option<Arc<Runner>> {
 fn put_idle(runner: &Arc<Runner>) -> bool {
     IDLE.try_with(|idle| {
         let mut idle = idle.borrow_mut();
-        if idle.len() == IDLE_RUNNERS {
-            // Those of executors gone make room.
-            idle.retain(|runner| !runner.dead.load(Ordering::Relaxed));
-        }
+        // Those of executors gone go.
+        idle.retain(|runner| !runner.dead.load(Ordering::Relaxed));
         if idle.len() == IDLE_RUNNERS {
             return false;
         }
+        // A big group's queue is not kept for the next one.
+        runner.lock().queue.shrink_to(BATCH);
         idle.push(runner.clone());
         true
     })
@@ -339,7 +356,10 @@ impl Drop for Run {
         let mut state = runner.lock();
         runner.dead.store(true, Ordering::Relaxed);
         let queued = std::mem::take(&mut state.queue);
+        // Its own waker, which would keep this task's allocation.
+        let waker = state.waker.take();
         drop(state);
+        drop(waker);
         // Dropping a task's runnable drops its future and tells its handle it is gone.
         drop(queued);
     }
