@@ -1683,29 +1683,12 @@ fn a_group_kept_from_one_runtime_to_the_next_runs_its_later_tasks_on_the_next() 
     use jobloop::runtime::Smol;
     use jobloop::TaskGroup;
 
-    let (done, finished) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let (a, b) = (Smol::new(), Smol::new());
-        let group = a.block_on(async {
-            let mut group = TaskGroup::new();
-            group.spawn(async { 1 });
-            sleep(Duration::from_millis(10)).await;
-            group
-        });
-        let out = b.block_on(async move {
-            let mut group = group;
-            group.spawn(async { 2 });
-            group.await
-        });
-        assert_eq!(out, [1, 2]);
-        // The same for a `send` group on tokio's current-thread runtime, whose first runner
-        // is a task of the first runtime.
-        #[cfg(feature = "tokio")]
-        {
-            use jobloop::runtime::Tokio;
-            let (a, b) = (Tokio::current_thread(), Tokio::current_thread());
+    // One task started under runtime `$a`, which then stops; one more under `$b`.
+    macro_rules! kept_from_a_to_b {
+        ($a:expr, $b:expr, $group:expr) => {{
+            let (a, b) = ($a, $b);
             let group = a.block_on(async {
-                let mut group = TaskGroup::new_send();
+                let mut group = $group;
                 group.spawn(async { 1 });
                 sleep(Duration::from_millis(10)).await;
                 group
@@ -1716,6 +1699,22 @@ fn a_group_kept_from_one_runtime_to_the_next_runs_its_later_tasks_on_the_next() 
                 group.await
             });
             assert_eq!(out, [1, 2]);
+        }};
+    }
+
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        kept_from_a_to_b!(Smol::new(), Smol::new(), TaskGroup::new());
+        // The same for a `send` group on tokio's current-thread runtime, whose first runner
+        // is a task of the first runtime.
+        #[cfg(feature = "tokio")]
+        {
+            use jobloop::runtime::Tokio;
+            kept_from_a_to_b!(
+                Tokio::current_thread(),
+                Tokio::current_thread(),
+                TaskGroup::new_send()
+            );
         }
         done.send(()).unwrap();
     });

@@ -7,6 +7,37 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use async_task::{Runnable, Task};
+
+/// The async-task task of a group member, queued by `schedule`: its future is dropped through
+/// [`CatchDrop`] and its output through [`Quiet`], and async-task adds no `catch_unwind` of its
+/// own (a member catches its task's panic itself). For the members of a group without `send`,
+/// which stay on this thread; [`send_member`] for the others.
+pub(crate) fn local_member<F, S>(future: F, schedule: S) -> (Runnable, Task<Quiet<F::Output>>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Fn(Runnable) + Send + Sync + 'static,
+{
+    let future = CatchDrop::new(future);
+    async_task::Builder::new()
+        .propagate_panic(false)
+        .spawn_local(move |()| future, schedule)
+}
+
+/// [`local_member`] for a `Send` member, which may be run (or dropped) on another thread.
+pub(crate) fn send_member<F, S>(future: F, schedule: S) -> (Runnable, Task<Quiet<F::Output>>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Fn(Runnable) + Send + Sync + 'static,
+{
+    let future = CatchDrop::new(future);
+    async_task::Builder::new()
+        .propagate_panic(false)
+        .spawn(move |()| future, schedule)
+}
+
 /// Drops `value`, catching a panic of its destructor (the panic hook has reported it).
 pub(crate) fn drop_quietly<T>(value: T) {
     let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::cancel::MemberSchedule;
 use super::LoopCore;
 use crate::context;
-use crate::unwind::{CatchDrop, Quiet};
+use crate::unwind::{self, CatchDrop, Quiet};
 
 impl LoopCore {
     /// Creates a task on this loop and queues it to run; returns its handle. A panic of the task
@@ -55,13 +55,8 @@ impl LoopCore {
         F::Output: 'static,
     {
         let schedule = schedule.clone();
-        let future = CatchDrop::new(future);
-        let (runnable, task) = async_task::Builder::new()
-            .propagate_panic(false)
-            .spawn_local(
-                move |()| future,
-                move |runnable| schedule.schedule(runnable),
-            );
+        let (runnable, task) =
+            unwind::local_member(future, move |runnable| schedule.schedule(runnable));
         self.push_ready(Some(runnable));
         task
     }

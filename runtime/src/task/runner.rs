@@ -52,7 +52,7 @@ use async_task::{Runnable, Task};
 
 use crate::context::{self, Current};
 use crate::primitives::{AtomicBool, AtomicU64, AtomicUsize, Mutex, MutexGuard};
-use crate::unwind::{CatchDrop, Quiet};
+use crate::unwind::{self, Quiet};
 
 /// The queue of a group's tasks, and what its runner task needs to know.
 pub(crate) struct Runner {
@@ -200,10 +200,8 @@ impl Runner {
         F::Output: 'static,
     {
         let runner = self.clone();
-        let future = CatchDrop::new(future);
-        let (runnable, task) = async_task::Builder::new()
-            .propagate_panic(false)
-            .spawn_local(move |()| future, move |runnable| runner.schedule(runnable));
+        let (runnable, task) =
+            unwind::local_member(future, move |runnable| runner.schedule(runnable));
         self.schedule(runnable);
         task
     }
@@ -216,10 +214,8 @@ impl Runner {
         F::Output: Send + 'static,
     {
         let runner = self.clone();
-        let future = CatchDrop::new(future);
-        let (runnable, task) = async_task::Builder::new()
-            .propagate_panic(false)
-            .spawn(move |()| future, move |runnable| runner.schedule(runnable));
+        let (runnable, task) =
+            unwind::send_member(future, move |runnable| runner.schedule(runnable));
         self.schedule(runnable);
         task
     }
@@ -400,17 +396,31 @@ mod loom_model {
         }
     }
 
+    /// A runner with one owner, and one task on it (not queued yet) that counts its polls to the
+    /// end and its drops.
+    fn one_task() -> (
+        RunnerOwner,
+        Arc<Runner>,
+        async_task::Runnable,
+        async_task::Task<()>,
+        Arc<AtomicUsize>,
+        Arc<AtomicUsize>,
+    ) {
+        let owner = RunnerOwner(Runner::new(0));
+        let runner = owner.runner().clone();
+        let (ran, dropped) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let queue = runner.clone();
+        let (runnable, task) =
+            async_task::spawn(Counted(ran.clone(), dropped.clone()), move |runnable| {
+                queue.schedule(runnable)
+            });
+        (owner, runner, runnable, task, ran, dropped)
+    }
+
     #[test]
     fn a_task_woken_from_another_thread_always_runs() {
         loom::model(|| {
-            let owner = RunnerOwner(Runner::new(0));
-            let runner = owner.runner().clone();
-            let (ran, dropped) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-            let queue = runner.clone();
-            let (runnable, task) =
-                async_task::spawn(Counted(ran.clone(), dropped.clone()), move |runnable| {
-                    queue.schedule(runnable)
-                });
+            let (owner, runner, runnable, task, ran, dropped) = one_task();
             task.detach();
             // Woken from another thread, and nothing else: the runner must wake for it.
             let other = thread::spawn(move || runnable.schedule());
@@ -433,14 +443,7 @@ mod loom_model {
     #[test]
     fn a_cancel_from_another_thread_drops_the_task_once_and_the_runner_ends() {
         loom::model(|| {
-            let owner = RunnerOwner(Runner::new(0));
-            let runner = owner.runner().clone();
-            let (ran, dropped) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-            let queue = runner.clone();
-            let (runnable, task) =
-                async_task::spawn(Counted(ran.clone(), dropped.clone()), move |runnable| {
-                    queue.schedule(runnable)
-                });
+            let (owner, runner, runnable, task, ran, dropped) = one_task();
             runnable.schedule();
             let cancelling = runner.clone();
             let other = thread::spawn(move || {
