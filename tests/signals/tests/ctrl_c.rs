@@ -59,7 +59,7 @@ impl Program {
         assert!(status.success(), "kill -{signal}");
     }
 
-    /// Waits (at most `limit`) for the exit; the rest of stdout joins what was seen.
+    /// Waits (at most `limit`) for the exit; the rest of stdout, to its end, joins what was seen.
     fn exit(mut self, limit: Duration) -> (Output, Vec<String>, Duration) {
         let start = Instant::now();
         loop {
@@ -74,7 +74,16 @@ impl Program {
         }
         let took = start.elapsed();
         let output = self.child.wait_with_output().expect("output");
-        self.seen.extend(self.lines.try_iter());
+        // The reader thread may not have passed on the last lines yet: take them until it
+        // reaches the end of the pipe (at most 5 s, if a grandchild keeps the pipe open).
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => break,
+            }
+        }
         (output, self.seen, took)
     }
 }
