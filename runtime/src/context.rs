@@ -81,15 +81,26 @@ pub(crate) fn expect_current(what: &str) -> Current {
 ///
 /// As [`expect_current`], when no runtime runs on this thread.
 #[track_caller]
+#[inline]
 pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&Current) -> R) -> R {
-    let borrowed = CURRENT.try_with(|current| match &*current.borrow() {
-        Some(current) => Ok(f(current)),
-        None => Err(f),
+    // `f` (which holds the task to start) is not handed back when no runtime is set: it is
+    // dropped before the panic (outside the borrow: it may run user code), as it would be by
+    // the unwinding.
+    let called = CURRENT.try_with(|current| {
+        let borrowed = current.borrow();
+        match borrowed.as_ref() {
+            Some(current) => Some(f(current)),
+            None => {
+                drop(borrowed);
+                drop(f);
+                None
+            }
+        }
     });
-    match borrowed {
-        Ok(Ok(output)) => output,
+    match called {
+        Ok(Some(output)) => output,
         // Not set, or the thread is being torn down: `f` was not called.
-        Ok(Err(_)) | Err(_) => outside_a_runtime(what),
+        Ok(None) | Err(_) => outside_a_runtime(what),
     }
 }
 

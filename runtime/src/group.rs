@@ -333,6 +333,7 @@ pub(crate) fn watched_at<F>(
 impl<F: Future, H: Hooks<F::Output>> Future for Member<F, H> {
     type Output = H::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<H::Output> {
         let this = self.project();
         let future = this.future;

@@ -68,50 +68,7 @@ impl<F: Future, K: GroupKind> Engine<F, K> {
         }
     }
 
-    /// Starts `future` as task `index`. `polling` tells whether the group is being polled: a
-    /// task polled in place is then polled at once, else at the group's next poll.
-    #[track_caller]
-    fn start(
-        &mut self,
-        what: &'static str,
-        index: usize,
-        future: F,
-        polling: bool,
-        (names, location, trace): (Names, &'static Location<'static>, &mut Option<GroupTrace>),
-    ) {
-        match self {
-            Engine::Spawned {
-                running,
-                spawn,
-                spawn_watched,
-            } => {
-                let hooks = running.next_slot();
-                let task = if debug::watching() {
-                    let future = watched_at(future, names, index, location, trace);
-                    spawn_watched(what, &mut running.canceller, Member::new(future, hooks))
-                } else {
-                    spawn(what, &mut running.canceller, Member::new(future, hooks))
-                };
-                running.insert(index, task);
-            }
-            Engine::InPlace(tasks) if polling => tasks.start(index, future),
-            Engine::InPlace(tasks) => tasks.insert(index, future),
-        }
-    }
-
-    /// Whether outcomes of tasks polled in place wait to be taken (then no more tasks start
-    /// before they are: the group takes them first).
-    fn has_outcomes(&self) -> bool {
-        match self {
-            Engine::Spawned { .. } => false,
-            Engine::InPlace(tasks) => tasks.has_outcomes(),
-        }
-    }
-
-    fn is_in_place(&self) -> bool {
-        matches!(self, Engine::InPlace(_))
-    }
-
+    #[inline]
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<F::Output>)> {
         match self {
             Engine::Spawned { running, .. } => running.poll_next(cx),
@@ -208,11 +165,10 @@ where
         // Spawned tasks start when the group is created, as asyncio's `create_task` starts
         // them. Tasks polled in place start when the group is first polled: the first is taken
         // now (so that an empty source is known), the others then, one after the other.
-        if feed.engine.is_in_place() {
+        if let Engine::InPlace(tasks) = &mut feed.engine {
             if let Some(future) = feed.source.next() {
                 feed.next_index = 1;
-                let at = (feed.names, feed.location, &mut feed.trace);
-                feed.engine.start(what, 0, future, false, at);
+                tasks.insert(0, future);
             }
         } else {
             feed.fill(false);
@@ -280,26 +236,61 @@ where
     }
 
     /// Starts tasks from the source until `limit` run (or, in place, until one finished).
+    /// `polling` tells whether the group is being polled: a task polled in place is then polled
+    /// at once, else at the group's next poll.
     #[track_caller]
     fn fill(&mut self, polling: bool) {
-        while self.engine.len() < self.limit && !self.engine.has_outcomes() {
-            let Some(future) = self.source.next() else {
-                break;
-            };
-            let index = self.next_index;
-            self.next_index += 1;
-            self.engine.start(
-                self.what,
-                index,
-                future,
-                polling,
-                (self.names, self.location, &mut self.trace),
-            );
+        let limit = self.limit;
+        let next_index = &mut self.next_index;
+        let mut next = || {
+            let future = self.source.next()?;
+            *next_index += 1;
+            Some((*next_index - 1, future))
+        };
+        match &mut self.engine {
+            Engine::Spawned {
+                running,
+                spawn,
+                spawn_watched,
+            } => {
+                if running.len() >= limit {
+                    return;
+                }
+                // Read once for the tasks this call starts.
+                let watching = debug::watching();
+                while running.len() < limit {
+                    let Some((index, future)) = next() else {
+                        break;
+                    };
+                    running.start(index, |canceller, hooks| {
+                        if watching {
+                            let at = (self.names, self.location, &mut self.trace);
+                            let future = watched_at(future, at.0, index, at.1, at.2);
+                            spawn_watched(self.what, canceller, Member::new(future, hooks))
+                        } else {
+                            spawn(self.what, canceller, Member::new(future, hooks))
+                        }
+                    });
+                }
+            }
+            Engine::InPlace(tasks) => {
+                while tasks.len() < limit && !tasks.has_outcomes() {
+                    let Some((index, future)) = next() else {
+                        break;
+                    };
+                    if polling {
+                        tasks.start(index, future);
+                    } else {
+                        tasks.insert(index, future);
+                    }
+                }
+            }
         }
     }
 
     /// The outcome of the next task to finish (`Some`), starting the next tasks of the source as
     /// running ones finish; `None` once every task has finished and been taken.
+    #[inline]
     pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<Arrival<I::Item>>> {
         self.fill(true);
         match self.engine.poll_next(cx) {

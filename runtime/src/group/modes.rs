@@ -473,18 +473,29 @@ where
     }
 
     /// Hands task `index`'s outcome to the mode; `Some` ends the group.
+    #[inline]
     fn arrive(
         &mut self,
         index: usize,
         outcome: Outcome<<I::Item as Future>::Output>,
     ) -> Option<Ending<M::Output>> {
-        let failed = match &outcome {
-            Outcome::Output(output) => M::is_failure(output),
-            _ => true,
-        };
-        self.feed.count(failed);
         match outcome {
-            Outcome::Output(output) => self.mode.output(index, output).map(Ending::Output),
+            Outcome::Output(output) => {
+                self.feed.count(M::is_failure(&output));
+                self.mode.output(index, output).map(Ending::Output)
+            }
+            outcome => self.arrive_unfinished(index, outcome),
+        }
+    }
+
+    /// [`arrive`](Self::arrive) for a task that panicked or was dropped.
+    fn arrive_unfinished(
+        &mut self,
+        index: usize,
+        outcome: Outcome<<I::Item as Future>::Output>,
+    ) -> Option<Ending<M::Output>> {
+        self.feed.count(true);
+        match outcome {
             Outcome::Panicked(payload) if M::PANICS_FAIL_GROUP => Some(Ending::Panic(payload)),
             outcome => {
                 let feed = &self.feed;

@@ -108,30 +108,38 @@ impl<T, L: Link> Running<T, L> {
         self.running
     }
 
-    /// The slot the next task takes, and the hooks of its member.
-    pub(crate) fn next_slot(&mut self) -> SlotHooks<L> {
+    /// Starts task `index`: `spawn` starts its member, with the canceller and the hooks that
+    /// give the member its slot here, and returns the member's handle.
+    #[inline]
+    pub(crate) fn start(
+        &mut self,
+        index: usize,
+        spawn: impl FnOnce(&mut Canceller<L::Held>, SlotHooks<L>) -> SlotHandle<T>,
+    ) {
         let slot = match self.free.last() {
             Some(&slot) => slot,
             None => self.slots.len(),
         };
-        SlotHooks {
+        let hooks = SlotHooks {
             link: self.link.clone(),
             slot,
-        }
-    }
-
-    /// Keeps the handle of task `index`, started with the hooks [`next_slot`] gave.
-    pub(crate) fn insert(&mut self, index: usize, handle: SlotHandle<T>) {
+        };
+        let handle = spawn(&mut self.canceller, hooks);
+        // Counted once the member exists (the spawn panics when no runtime runs here).
         self.link.started();
         self.running += 1;
-        match self.free.pop() {
-            Some(slot) => self.slots[slot] = Some((index, handle)),
-            None => self.slots.push(Some((index, handle))),
+        let entry = Some((index, handle));
+        if slot == self.slots.len() {
+            self.slots.push(entry);
+        } else {
+            self.free.pop();
+            self.slots[slot] = entry;
         }
     }
 
     /// Takes the outcome of the next task that finished, in the order they finished: `Pending`
     /// (having registered the waker) when none did since.
+    #[inline]
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<T>)> {
         // The list is refilled once per call: a late slot's output may stay pending for the
         // whole of this poll (tokio's cooperative budget), and looping on it would spin.

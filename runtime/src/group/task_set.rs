@@ -137,15 +137,17 @@ impl<T: 'static> TaskSet<T, Local> {
     where
         F: TaskFuture<Output = T> + 'static,
     {
-        let hooks = self.running.next_slot();
-        let canceller = &mut self.running.canceller;
-        let task = if crate::debug::watching() {
-            let future = Watched::new(future, || debug::Name::Member(None));
-            Local::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
-        } else {
-            Local::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
-        };
-        self.started(task)
+        let number = self.spawned;
+        self.running.start(number, |canceller, hooks| {
+            if crate::debug::watching() {
+                let future = Watched::new(future, || debug::Name::Member(None));
+                Local::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+            } else {
+                Local::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+            }
+        });
+        self.spawned += 1;
+        number
     }
 }
 
@@ -172,26 +174,16 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
     where
         F: SendTaskFuture<Output = T> + 'static,
     {
-        let hooks = self.running.next_slot();
-        let canceller = &mut self.running.canceller;
-        let task = if crate::debug::watching() {
-            let future = Watched::new(future, || debug::Name::Member(None));
-            Sendable::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
-        } else {
-            Sendable::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
-        };
-        self.started(task)
-    }
-}
-
-impl<T, K: GroupKind> TaskSet<T, K> {
-    fn started(
-        &mut self,
-        task: crate::task::handle::RawHandle<Result<T, super::Payload>>,
-    ) -> usize {
         let number = self.spawned;
+        self.running.start(number, |canceller, hooks| {
+            if crate::debug::watching() {
+                let future = Watched::new(future, || debug::Name::Member(None));
+                Sendable::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+            } else {
+                Sendable::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+            }
+        });
         self.spawned += 1;
-        self.running.insert(number, task);
         number
     }
 }

@@ -326,6 +326,7 @@ where
 }
 
 #[track_caller]
+#[inline]
 fn spawn_local_on<F>(current: &Current, spawn: Spawn<'_>, future: F) -> RawHandle<F::Output>
 where
     F: Future + 'static,
