@@ -35,8 +35,9 @@ pub trait DropNow {
 }
 
 /// A group's means to cancel its tasks at once. `E` is what it keeps of each held future: `dyn
-/// DropNow` for groups whose tasks stay on their thread, `dyn DropNow + Send + Sync` for `send`
-/// groups (which may be dropped on any thread).
+/// DropNow + Send + Sync` for `send` groups (which may be dropped on any thread); a group whose
+/// tasks stay on their thread (`dyn DropNow`) holds none, its tasks run through a runner off the
+/// loop.
 pub(crate) struct Canceller<E: ?Sized = dyn DropNow> {
     /// The schedule of the group's tasks on the embedded loop, once one of them runs there.
     schedule: Option<Arc<MemberSchedule>>,
@@ -71,20 +72,32 @@ impl<E: ?Sized + DropNow> Canceller<E> {
     /// [`runner::runs_members`] says its tasks run through one there; `send` for a `send` group.
     #[track_caller]
     pub(crate) fn runner(&mut self, current: &Current, send: bool) -> Option<&Arc<Runner>> {
-        let serves = match &self.runner {
-            Some(owner) => owner.runner().serves_here(),
-            None => false,
-        };
-        if !serves {
-            if !runner::runs_members(current, send) {
-                return None;
-            }
+        if !self.serves_here() && !runner::runs_members(current, send) {
+            return None;
+        }
+        Some(self.serve(current, send))
+    }
+
+    /// Whether the group's runner serves the runtime running here.
+    fn serves_here(&self) -> bool {
+        self.runner
+            .as_ref()
+            .is_some_and(|owner| owner.runner().serves_here())
+    }
+
+    /// The group's runner on `current`, started when none serves here.
+    #[track_caller]
+    fn serve(&mut self, current: &Current, send: bool) -> &Arc<Runner> {
+        let owner = match self.runner.take() {
+            Some(owner) if owner.runner().serves_here() => self.runner.insert(owner),
             // The first task here, or the first under this entry into a runtime: the earlier
             // runner's tasks run on there.
-            let previous = self.runner.replace(Runner::start(current, send));
-            self.retired.extend(previous);
-        }
-        self.runner.as_ref().map(RunnerOwner::runner)
+            previous => {
+                self.retired.extend(previous);
+                self.runner.insert(Runner::start(current, send))
+            }
+        };
+        owner.runner()
     }
 
     fn keep(&mut self, held: Arc<E>) {
@@ -144,11 +157,12 @@ impl<E: ?Sized + DropNow> Canceller<E> {
 }
 
 impl Canceller<dyn DropNow> {
-    /// Wraps the future of a task that stays on this thread, so that the group can drop it.
-    pub(crate) fn hold<F: Future + 'static>(&mut self, future: F) -> Held<F> {
-        let cell = HeldCell::new(future);
-        self.keep(cell.clone());
-        Held(cell)
+    /// The runner of a group whose tasks stay on this thread, on `current`, a runtime other
+    /// than the embedded loop: every one runs such a group's tasks through one (see
+    /// [`runner::runs_members`]), so their futures are never held in cells.
+    #[track_caller]
+    pub(crate) fn local_runner(&mut self, current: &Current) -> &Arc<Runner> {
+        self.serve(current, false)
     }
 }
 
@@ -275,15 +289,15 @@ pub(crate) type SendCanceller = Canceller<SendHeld>;
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
+    //! The futures held in cells: those of `send` groups on multi-threaded runtimes (a group
+    //! whose tasks stay on their thread runs them through a runner instead).
     use std::future::{poll_fn, Future};
     use std::pin::pin;
-    use std::rc::Rc;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
     use std::task::{Context, Poll, Waker};
 
-    use super::{Canceller, DropNow};
+    use super::SendCanceller;
 
     /// Counts its drops.
     struct Token(Arc<AtomicUsize>);
@@ -304,7 +318,7 @@ mod tests {
     #[test]
     fn a_held_future_is_dropped_by_its_group_at_once() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let mut canceller: Canceller<dyn DropNow> = Canceller::default();
+        let mut canceller = SendCanceller::default();
         let mut held = pin!(canceller.hold(pending_holding(Token(drops.clone()))));
         let mut cx = Context::from_waker(Waker::noop());
         assert!(held.as_mut().poll(&mut cx).is_pending());
@@ -318,7 +332,7 @@ mod tests {
     #[test]
     fn a_finished_held_future_is_dropped_when_it_finishes() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let mut canceller: Canceller<dyn DropNow> = Canceller::default();
+        let mut canceller = SendCanceller::default();
         let token = Token(drops.clone());
         let mut held = pin!(canceller.hold(async move {
             let _token = token;
@@ -340,19 +354,21 @@ mod tests {
     #[test]
     fn a_group_cancelled_from_inside_the_poll_of_its_own_task_drops_it_after_the_poll() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let canceller = Rc::new(RefCell::new(Canceller::<dyn DropNow>::default()));
+        let canceller = Arc::new(Mutex::new(SendCanceller::default()));
         let token = Token(drops.clone());
         let inner = {
             let (canceller, drops) = (canceller.clone(), drops.clone());
             poll_fn(move |_| {
                 let _ = &token;
-                canceller.borrow_mut().cancel_now(|| (), || 1);
+                let mut canceller = canceller.lock().expect("not poisoned");
+                canceller.cancel_now(|| (), || 1);
                 // Still alive while it is being polled.
                 assert_eq!(drops.load(Ordering::SeqCst), 0);
                 Poll::<()>::Pending
             })
         };
-        let mut held = pin!(canceller.borrow_mut().hold(inner));
+        let held = canceller.lock().expect("not poisoned").hold(inner);
+        let mut held = pin!(held);
         let mut cx = Context::from_waker(Waker::noop());
         assert!(held.as_mut().poll(&mut cx).is_pending());
         assert_eq!(

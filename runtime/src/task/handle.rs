@@ -341,10 +341,10 @@ where
             RawHandle::AsyncTask(core.spawn_member(future, schedule).fallible())
         }
         (current, Spawn::Joinable) => spawn_on_adapter(current, future),
-        (current, Spawn::Member(canceller)) => match canceller.runner(current, false) {
-            Some(runner) => RawHandle::AsyncTask(runner.spawn_local(future).fallible()),
-            None => spawn_on_adapter(current, canceller.hold(future)),
-        },
+        (current, Spawn::Member(canceller)) => {
+            let runner = canceller.local_runner(current);
+            RawHandle::AsyncTask(runner.spawn_local(future).fallible())
+        }
     }
 }
 
