@@ -64,11 +64,19 @@ static THRESHOLD_MICROS: AtomicU64 = AtomicU64::new(100_000);
 /// How long a poll runs before the watchdog reports it, still stuck.
 const STUCK: Duration = Duration::from_secs(1);
 
+/// The state, read from the environment the first time. One load after that (it is asked on
+/// every spawn and every pending poll of a sleep or a group).
+#[inline]
 fn state() -> u8 {
     let state = STATE.load(Ordering::Relaxed);
     if state & CHECKED != 0 {
         return state;
     }
+    read_environment()
+}
+
+#[cold]
+fn read_environment() -> u8 {
     let mut state = CHECKED;
     if std::env::var_os("JOBLOOP_DEBUG").is_some_and(|value| value != "0" && !value.is_empty()) {
         state |= DEBUG;
@@ -91,6 +99,7 @@ fn state() -> u8 {
 
 /// Whether debug mode or the trace is on (or, with the feature `tracing`, a subscriber that may
 /// take the tasks' spans): the tasks started now are watched.
+#[inline]
 pub(crate) fn watching() -> bool {
     state() & (DEBUG | TRACE) != 0 || spans_wanted()
 }
@@ -268,10 +277,14 @@ thread_local! {
 /// Records, in the trace, that the task being polled now suspends on `what` (`sleep`,
 /// `I/O read`, ...): the trace shows a wait from the end of this poll to the start of the
 /// task's next one. One load of a flag when the trace is off.
+#[inline]
 pub(crate) fn waiting(what: &'static str) {
-    if !trace_on() {
-        return;
+    if trace_on() {
+        record_wait(what);
     }
+}
+
+fn record_wait(what: &'static str) {
     let task = POLLING.with(std::cell::Cell::get);
     if task != 0 {
         registry().waits.push((task, what, Instant::now()));

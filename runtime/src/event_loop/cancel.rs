@@ -36,6 +36,7 @@ pub(crate) struct MemberSchedule {
 impl MemberSchedule {
     /// Hands a woken task to its loop, or, while its group cancels it, to the loop's list of
     /// cancelled tasks (on the loop's thread; from another thread it is queued as usual).
+    #[inline]
     pub(super) fn schedule(self: &Arc<Self>, runnable: Runnable) {
         let mut runnable = Some(runnable);
         if self.cancelling.load(Ordering::Relaxed) {

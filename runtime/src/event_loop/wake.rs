@@ -46,6 +46,7 @@ impl WakeQueue {
     }
 
     /// Hands a woken task (or main) back to the loop. Called by wakers, on any thread.
+    #[inline]
     pub(crate) fn schedule(self: &Arc<Self>, entry: Ready) {
         let mut entry = Some(entry);
         // Fast path: woken on the loop's own thread while the loop runs.
@@ -56,7 +57,13 @@ impl WakeQueue {
                 }
             }
         });
-        let Some(entry) = entry else { return };
+        if let Some(entry) = entry {
+            self.schedule_from_afar(entry);
+        }
+    }
+
+    /// [`schedule`](Self::schedule) from another thread, or while the loop is not running.
+    fn schedule_from_afar(&self, entry: Ready) {
         if self.closed.load(Ordering::SeqCst) && thread::current().id() == self.owner.id() {
             // The loop is gone and this is its thread: drop the task here (its future may be
             // `!Send`, so this is the only thread allowed to).
