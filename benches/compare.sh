@@ -73,6 +73,68 @@ against() {
 against 156472b "before the restructuring of issue 10" spawn_join tasks_overhead sleep_many pingpong limit
 against d15889c "before debug mode, which is off here" spawn_join pingpong
 
+# The same scenarios of the loop, counted in instructions by callgrind: one run each of
+# benches/instructions/main.rs, built against an earlier commit and against this tree, in a
+# project of its own with each tree's Cargo.lock. The counts do not move from run to run as the
+# times above do (±20 %), so they tell a change of a few per cent from the machine's noise.
+#   instructions COMMIT SCENARIO...
+instructions() {
+    local base=$1; shift
+    if ! command -v valgrind >/dev/null; then
+        echo "== no valgrind here: the instruction counts against $base are left out"
+        return
+    fi
+    echo "== instructions per item against $base (callgrind): $*"
+    local basedir work n=100000 side tree
+    basedir=$(mktemp -d); work=$(mktemp -d)
+    git worktree add --detach "$basedir" "$base" >/dev/null 2>&1
+    for side in old new; do
+        if [ "$side" = old ]; then tree=$basedir; else tree=$root; fi
+        mkdir -p "$work/$side"
+        cat > "$work/$side/Cargo.toml" <<EOF
+[package]
+name = "instructions"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[[bin]]
+name = "instructions"
+path = "$root/benches/instructions/main.rs"
+
+[dependencies]
+jobloop = { path = "$tree", features = ["tokio", "smol"] }
+tokio = { version = "1.40", default-features = false, features = ["sync"] }
+
+[workspace]
+EOF
+        cp "$tree/Cargo.lock" "$work/$side/"
+        CARGO_TARGET_DIR="$root/target/instructions-$side" \
+            cargo build --release --quiet --manifest-path "$work/$side/Cargo.toml"
+    done
+    git worktree remove --force "$basedir"
+    count() {
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+            "$root/target/instructions-$1/release/instructions" "$2" "$n" 2>&1 |
+            awk '/Collected :/ { print $NF }'
+    }
+    {
+        echo "### instructions per item on the embedded loop against $base (callgrind, one run of $n items each)"
+        echo
+        echo "| scenario | $base | now | ratio |"
+        echo "|---|---|---|---|"
+        local scenario old new
+        for scenario in "$@"; do
+            old=$(count old "$scenario"); new=$(count new "$scenario")
+            awk -v s="$scenario" -v o="$old" -v n="$new" -v k="$n" 'BEGIN {
+                printf "| %s | %.0f | %.0f | %.3f |\n", s, o / k, n / k, n / o }'
+        done
+        echo
+    } >> "$tables"
+    rm -rf "$work"
+}
+instructions 156472b spawn_join tasks_overhead sleep_many pingpong limit
+
 echo "== echo server: jobloop's default loop against tokio, the same client"
 cargo bench --bench echo -- --markdown "$tables" "$@"
 

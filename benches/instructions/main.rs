@@ -1,0 +1,84 @@
+//! The loop's scenarios of the before/after tables (the jobloop rows of `benches/suite.rs`, the
+//! same code), one run each, for `valgrind --tool=callgrind`: instructions are counted, not
+//! timed, so a before/after difference of a few per cent is a fact and not the machine's noise.
+//! `benches/compare.sh` builds this file twice, against this tree and against an earlier commit
+//! (so it uses only what both have), and divides the instructions by the items.
+//!
+//!   instructions SCENARIO N    # spawn_join, tasks_overhead, sleep_many, pingpong, limit
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use jobloop::{sleep, tasks, yield_now, EventLoop};
+
+type Ends = (
+    tokio::sync::mpsc::Sender<u64>,
+    tokio::sync::mpsc::Receiver<u64>,
+);
+
+async fn ping_task((to_pong, mut from_pong): Ends, n: usize) {
+    for i in 0..n as u64 {
+        to_pong.send(i).await.expect("pong is there");
+        let back = from_pong.recv().await.expect("pong answers");
+        assert_eq!(back, i);
+    }
+}
+
+async fn pong_task((to_ping, mut from_ping): Ends) {
+    while let Some(i) = from_ping.recv().await {
+        if to_ping.send(i).await.is_err() {
+            break;
+        }
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let scenario = args.next().unwrap_or_default();
+    let n: usize = match args.next().map(|n| n.parse()) {
+        Some(Ok(n)) => n,
+        _ => 100_000,
+    };
+    match scenario.as_str() {
+        "spawn_join" => {
+            let out = EventLoop::new()
+                .block_on(async { tasks![for i in 0..n => async move { i }].await });
+            assert_eq!(out.len(), n);
+        }
+        // Groups of 10, as the suite's first tasks_overhead table.
+        "tasks_overhead" => EventLoop::new().block_on(async {
+            for _ in 0..n / 10 {
+                black_box(tasks![for i in 0..10 => async move { i }].await);
+            }
+        }),
+        "sleep_many" => EventLoop::new().block_on(async {
+            tasks![for _ in 0..n => sleep(Duration::from_millis(10))].await;
+        }),
+        "pingpong" => EventLoop::new().block_on(async {
+            let (to_pong, from_ping) = tokio::sync::mpsc::channel(1);
+            let (to_ping, from_pong) = tokio::sync::mpsc::channel(1);
+            tasks![
+                ping_task((to_pong, from_pong), n),
+                pong_task((to_ping, from_ping))
+            ]
+            .await;
+        }),
+        "limit" => {
+            let out = EventLoop::new().block_on(async {
+                tasks![limit = 100; for i in 0..n => async move {
+                    yield_now().await;
+                    i
+                }]
+                .await
+            });
+            assert_eq!(out.len(), n);
+        }
+        other => {
+            eprintln!(
+                "unknown scenario {other:?}: spawn_join, tasks_overhead, sleep_many, pingpong, \
+                 limit"
+            );
+            std::process::exit(2);
+        }
+    }
+}
