@@ -264,8 +264,9 @@ where
                     };
                     running.start(index, |canceller, hooks| {
                         if watching {
-                            let at = (self.names, self.location, &mut self.trace);
-                            let future = watched_at(future, at.0, index, at.1, at.2);
+                            let (names, location) = (self.names, self.location);
+                            let future =
+                                watched_at(future, names, index, location, &mut self.trace);
                             spawn_watched(self.what, canceller, Member::new(future, hooks))
                         } else {
                             spawn(self.what, canceller, Member::new(future, hooks))
@@ -274,6 +275,7 @@ where
                 }
             }
             Engine::InPlace(tasks) => {
+                // Outcomes waiting to be taken: no more tasks start before the group takes them.
                 while tasks.len() < limit && !tasks.has_outcomes() {
                     let Some((index, future)) = next() else {
                         break;
