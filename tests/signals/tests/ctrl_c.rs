@@ -165,8 +165,9 @@ fn a_program_that_awaits_ctrl_c_handles_it_and_exits_normally() {
     for runtime in RUNTIMES {
         let mut program = Program::start(env!("CARGO_BIN_EXE_handled"), runtime);
         program.wait_for("serving", 1);
-        // The program starts waiting right after it prints: give it a moment.
-        std::thread::sleep(Duration::from_millis(200));
+        // The program starts waiting right after it prints (a Ctrl-C before that would cancel
+        // its main, exit 130): give it a generous moment, for a loaded machine.
+        std::thread::sleep(Duration::from_millis(500));
         program.signal("INT");
         let (output, lines, _) = program.exit(Duration::from_secs(10));
         assert_eq!(output.status.code(), Some(0), "{runtime}: {lines:?}");
