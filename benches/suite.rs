@@ -22,6 +22,11 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use jobloop::runtime::{Smol, Tokio};
 use jobloop::{sleep, tasks, yield_now, EventLoop, Runtime};
 
+// The two tasks of pingpong, shared with benches/instructions/main.rs.
+#[path = "common/pingpong.rs"]
+mod pingpong;
+use pingpong::{channels, ping_task, pong_task};
+
 // The macros' expansion functions, compiled into this bench from their sources (a proc-macro
 // crate cannot export them), through the crate's own list of its modules.
 include!("../macros/src/modules.rs");
@@ -807,34 +812,6 @@ fn pingpong(config: &Config, n: usize) -> Table {
         },
     ));
     table
-}
-
-type Ends = (
-    tokio::sync::mpsc::Sender<u64>,
-    tokio::sync::mpsc::Receiver<u64>,
-);
-
-/// Two pairs of channels of capacity 1 (tokio's channels work on any runtime).
-fn channels() -> (Ends, Ends) {
-    let (to_pong, from_ping) = tokio::sync::mpsc::channel(1);
-    let (to_ping, from_pong) = tokio::sync::mpsc::channel(1);
-    ((to_pong, from_pong), (to_ping, from_ping))
-}
-
-async fn ping_task((to_pong, mut from_pong): Ends, n: usize) {
-    for i in 0..n as u64 {
-        to_pong.send(i).await.expect("pong is there");
-        let back = from_pong.recv().await.expect("pong answers");
-        assert_eq!(back, i);
-    }
-}
-
-async fn pong_task((to_ping, mut from_ping): Ends) {
-    while let Some(i) = from_ping.recv().await {
-        if to_ping.send(i).await.is_err() {
-            break;
-        }
-    }
 }
 
 async fn tokio_pingpong(n: usize) {

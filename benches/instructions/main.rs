@@ -11,26 +11,10 @@ use std::time::Duration;
 
 use jobloop::{sleep, tasks, yield_now, EventLoop};
 
-type Ends = (
-    tokio::sync::mpsc::Sender<u64>,
-    tokio::sync::mpsc::Receiver<u64>,
-);
-
-async fn ping_task((to_pong, mut from_pong): Ends, n: usize) {
-    for i in 0..n as u64 {
-        to_pong.send(i).await.expect("pong is there");
-        let back = from_pong.recv().await.expect("pong answers");
-        assert_eq!(back, i);
-    }
-}
-
-async fn pong_task((to_ping, mut from_ping): Ends) {
-    while let Some(i) = from_ping.recv().await {
-        if to_ping.send(i).await.is_err() {
-            break;
-        }
-    }
-}
+// The two tasks of pingpong, the suite's own.
+#[path = "../common/pingpong.rs"]
+mod pingpong;
+use pingpong::{channels, ping_task, pong_task};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -55,13 +39,8 @@ fn main() {
             tasks![for _ in 0..n => sleep(Duration::from_millis(10))].await;
         }),
         "pingpong" => EventLoop::new().block_on(async {
-            let (to_pong, from_ping) = tokio::sync::mpsc::channel(1);
-            let (to_ping, from_pong) = tokio::sync::mpsc::channel(1);
-            tasks![
-                ping_task((to_pong, from_pong), n),
-                pong_task((to_ping, from_ping))
-            ]
-            .await;
+            let (ping, pong) = channels();
+            tasks![ping_task(ping, n), pong_task(pong)].await;
         }),
         "limit" => {
             let out = EventLoop::new().block_on(async {
