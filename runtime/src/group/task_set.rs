@@ -6,9 +6,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::running::Running;
+use super::running::{Running, SlotHooks};
 use super::stream::Next;
-use super::{GroupKind, Local, Member, SendTaskFuture, Sendable, SpawnMember, TaskFuture};
+use super::{
+    spawn_member, GroupKind, Local, Member, SendTaskFuture, Sendable, SpawnMember, TaskFuture,
+};
 use futures_core::Stream;
 
 use crate::debug::{self, Watched};
@@ -137,17 +139,7 @@ impl<T: 'static> TaskSet<T, Local> {
     where
         F: TaskFuture<Output = T> + 'static,
     {
-        let number = self.spawned;
-        self.running.start(number, |canceller, hooks| {
-            if crate::debug::watching() {
-                let future = Watched::new(future, || debug::Name::Member(None));
-                Local::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
-            } else {
-                Local::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
-            }
-        });
-        self.spawned += 1;
-        number
+        self.start(future)
     }
 }
 
@@ -174,13 +166,27 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
     where
         F: SendTaskFuture<Output = T> + 'static,
     {
+        self.start(future)
+    }
+}
+
+impl<T, K: GroupKind> TaskSet<T, K> {
+    /// Starts `future` as the next task, as `K` starts a member (watched in debug mode and
+    /// under the trace); returns its number.
+    #[track_caller]
+    fn start<F>(&mut self, future: F) -> usize
+    where
+        F: Future<Output = T>,
+        K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link>>>
+            + SpawnMember<Member<Watched<F>, SlotHooks<<K as GroupKind>::Link>>>,
+    {
         let number = self.spawned;
         self.running.start(number, |canceller, hooks| {
-            if crate::debug::watching() {
+            if debug::watching() {
                 let future = Watched::new(future, || debug::Name::Member(None));
-                Sendable::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+                spawn_member::<K, _, _>("`TaskSet::spawn`", canceller, Member::new(future, hooks))
             } else {
-                Sendable::spawn("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+                spawn_member::<K, _, _>("`TaskSet::spawn`", canceller, Member::new(future, hooks))
             }
         });
         self.spawned += 1;
