@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{CatchPanic, DropCounter, DropToken};
+use common::{within, CatchPanic, DropCounter, DropToken};
 use jobloop::{sleep, spawn, spawn_send, tasks, yield_now, Runtime};
 
 #[allow(dead_code)] // its `main` is the example's
@@ -1650,8 +1650,8 @@ fn tokio_io_types_work_inside_jobs() {
 fn smol_executors_on_one_thread_run_their_own_groups() {
     use jobloop::runtime::Smol;
 
-    let (done, finished) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
+    // A group waiting on a runner of another executor would wait forever.
+    within(Duration::from_secs(20), || {
         let group =
             |offset: usize| async move { tasks![for i in 0..3 => async move { i + offset }].await };
         let (a, b) = (Smol::new(), Smol::new());
@@ -1666,11 +1666,7 @@ fn smol_executors_on_one_thread_run_their_own_groups() {
         let c = Smol::new();
         assert_eq!(c.block_on(group(20)), [20, 21, 22]);
         assert_eq!(b.block_on(group(30)), [30, 31, 32]);
-        done.send(()).unwrap();
     });
-    finished
-        .recv_timeout(Duration::from_secs(20))
-        .expect("a group waited on a runner of another executor");
 }
 
 /// A group kept from one runtime's `block_on` to another's on the same thread starts its later
@@ -1702,8 +1698,8 @@ fn a_group_kept_from_one_runtime_to_the_next_runs_its_later_tasks_on_the_next() 
         }};
     }
 
-    let (done, finished) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
+    // A task of the group left to a runtime that no longer runs would wait forever.
+    within(Duration::from_secs(20), || {
         kept_from_a_to_b!(Smol::new(), Smol::new(), TaskGroup::new());
         // The same for a `send` group on tokio's current-thread runtime, whose first runner
         // is a task of the first runtime.
@@ -1716,11 +1712,7 @@ fn a_group_kept_from_one_runtime_to_the_next_runs_its_later_tasks_on_the_next() 
                 TaskGroup::new_send()
             );
         }
-        done.send(()).unwrap();
     });
-    finished
-        .recv_timeout(Duration::from_secs(20))
-        .expect("a task of the group waited on a runtime that no longer runs");
 }
 
 /// A `send` group moved to another thread while a task it started runs on the first: that task
@@ -1746,19 +1738,15 @@ fn a_send_group_moved_to_another_thread_keeps_the_tasks_it_started_before() {
             sleep(Duration::from_millis(400)).await;
         });
     });
-    let (done, finished) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
+    // The task started before the move, dropped with its runner, would never finish.
+    let out = within(Duration::from_secs(20), move || {
         let group = from_first.recv().unwrap();
-        let out = Smol::new().block_on(async move {
+        Smol::new().block_on(async move {
             let mut group = group;
             group.spawn(async { 2 });
             group.await
-        });
-        done.send(out).unwrap();
+        })
     });
-    let out = finished
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the task started before the move never finished");
     assert_eq!(out, [1, 2]);
     first.join().unwrap();
 }
