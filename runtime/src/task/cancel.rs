@@ -72,17 +72,11 @@ impl<E: ?Sized + DropNow> Canceller<E> {
     /// [`runner::runs_members`] says its tasks run through one there; `send` for a `send` group.
     #[track_caller]
     pub(crate) fn runner(&mut self, current: &Current, send: bool) -> Option<&Arc<Runner>> {
-        if !self.serves_here() && !runner::runs_members(current, send) {
+        // A runner serving here was started for this runtime, so the check holds for it too.
+        if !runner::runs_members(current, send) {
             return None;
         }
         Some(self.serve(current, send))
-    }
-
-    /// Whether the group's runner serves the runtime running here.
-    fn serves_here(&self) -> bool {
-        self.runner
-            .as_ref()
-            .is_some_and(|owner| owner.runner().serves_here())
     }
 
     /// The group's runner on `current`, started when none serves here.
