@@ -30,7 +30,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::task::cancel::{Canceller, SendCanceller};
+use crate::task::cancel::{Canceller, SendCanceller, SendHeld};
 use crate::task::handle::{self, Handles, RawHandle};
 
 mod feed;
@@ -60,7 +60,7 @@ mod task_set;
 #[doc(hidden)]
 pub use crate::task::cancel::DropNow;
 #[doc(hidden)]
-pub use link::{Link, LocalLink, SendLink};
+pub use link::{Finished, Link, LocalLink, SendLink};
 pub(crate) use modes::Names;
 pub use modes::{All, Group, Mode, Race, Settle, Try};
 pub use stream::{GroupStream, Next, StreamMode};
@@ -139,9 +139,13 @@ mod sealed {
 /// may run on any thread; the group is `Send`) or [`Scoped`] (tasks the group polls itself,
 /// which may borrow). Sealed: these three are all there are.
 pub trait GroupKind: sealed::Sealed + 'static {
-    /// What the members share with the group.
+    /// What the group's canceller keeps of each task's future.
     #[doc(hidden)]
-    type Link: Link;
+    type Held: ?Sized + DropNow;
+    /// What the members share with the group, when their outcomes of type `T` come through it
+    /// (`T` is `()` for a [`TaskGroup`], whose outputs stay in its tasks).
+    #[doc(hidden)]
+    type Link<T>: Link<Output = T, Held = Self::Held>;
     /// Whether the members may run on any thread.
     #[doc(hidden)]
     const SEND: bool;
@@ -167,22 +171,25 @@ impl sealed::Sealed for Scoped {}
 
 impl GroupKind for Scoped {
     // Unused: its tasks are not members of the runtime.
-    type Link = Rc<LocalLink>;
+    type Held = dyn DropNow;
+    type Link<T> = Rc<LocalLink<T>>;
     const SEND: bool = false;
 }
 
 impl GroupKind for Local {
-    type Link = Rc<LocalLink>;
+    type Held = dyn DropNow;
+    type Link<T> = Rc<LocalLink<T>>;
     const SEND: bool = false;
 }
 
 impl GroupKind for Sendable {
-    type Link = Arc<SendLink>;
+    type Held = SendHeld;
+    type Link<T> = Arc<SendLink<T>>;
     const SEND: bool = true;
 }
 
 /// The canceller of a group of kind `K`.
-pub(crate) type KindCanceller<K> = Canceller<<<K as GroupKind>::Link as Link>::Held>;
+pub(crate) type KindCanceller<K> = Canceller<<K as GroupKind>::Held>;
 
 /// Starting a member, with the bounds of each kind: on this thread for [`Local`], on any thread
 /// of the runtime for [`Sendable`]. The one spawn path of both engines.
@@ -248,7 +255,9 @@ where
 /// What a member does with its task's outcome: each engine's own rule, the rest of the member
 /// being the same for both.
 pub(crate) trait Hooks<T>: Alive {
-    /// The member's output, which its group takes from the task's handle.
+    /// What the member's task gives its handle: for a [`TaskGroup`], whose outputs stay in its
+    /// tasks, the output (`None` after a panic); for a running set, whose outcomes go through the
+    /// link, `()`.
     type Output;
     /// The task returned `output`.
     fn finished(&self, output: T) -> Self::Output;

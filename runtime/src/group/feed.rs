@@ -27,22 +27,19 @@ use crate::time::{sleep, Sleep};
 pub(crate) type Arrival<F> = (usize, Outcome<<F as Future>::Output>);
 
 /// A member task of a group of futures `F` and kind `K`.
-pub(crate) type ModeMember<F, K> = SlotMember<F, <K as GroupKind>::Link>;
-
-/// The handle to a member task: its output, or its panic's payload.
-type MemberHandle<F> = RawHandle<Result<<F as Future>::Output, super::Payload>>;
+pub(crate) type ModeMember<F, K> = SlotMember<F, <K as GroupKind>::Link<<F as Future>::Output>>;
 
 /// Starts a member: the group's kind's spawn, chosen when the group is made (where the bounds
 /// of the kind are known). The name is what the user called, for the panic when no runtime runs
 /// here.
 pub(crate) type Spawner<F, K> =
-    fn(&'static str, &mut KindCanceller<K>, ModeMember<F, K>) -> MemberHandle<F>;
+    fn(&'static str, &mut KindCanceller<K>, ModeMember<F, K>) -> RawHandle<()>;
 
 /// How a group runs its tasks.
 pub(crate) enum Engine<F: Future, K: GroupKind> {
     /// As tasks of the runtime.
     Spawned {
-        running: Running<F::Output, K::Link>,
+        running: Running<K::Link<F::Output>>,
         spawn: Spawner<F, K>,
         /// The spawn of a member timed and named in debug mode and under the trace.
         spawn_watched: Spawner<Watched<F>, K>,
@@ -239,6 +236,7 @@ where
     /// `polling` tells whether the group is being polled: a task polled in place is then polled
     /// at once, else at the group's next poll.
     #[track_caller]
+    #[inline(always)]
     fn fill(&mut self, polling: bool) {
         let limit = self.limit;
         let next_index = &mut self.next_index;

@@ -1,11 +1,12 @@
 //! The link between a group and its members: what a member must tell the group before its turn
 //! in the order comes (a panic, an output that ends the group), which members finished (in the
-//! order they did), how many members' futures are still alive (a group that cancels its tasks
+//! order they did, with their outcomes), how many members' futures are still alive (a group that cancels its tasks
 //! waits until none is), and the waker of whoever awaits the group. [`LocalLink`] for groups
 //! whose tasks stay on their thread, [`SendLink`] (atomic, model-checked with loom) for `send`
 //! groups.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::panic::resume_unwind;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -21,9 +22,13 @@ use crate::task::cancel::{DropNow, SendHeld};
 /// fail the group), or a member's output that ends the group (a race's winner, a `try` group's
 /// first error). Later panics and ends of members, which the group is cancelling, change nothing.
 /// Implemented by [`LocalLink`] and [`SendLink`] only.
-pub trait Link: Clone + Default + 'static {
+pub trait Link: Clone + Default {
     /// What the group's canceller keeps of each task's future (see `task/cancel.rs`).
     type Held: ?Sized + DropNow;
+    /// The output of the members whose outcomes come through the link (those of a running set,
+    /// see `running.rs`; `()` for a [`TaskGroup`](super::TaskGroup), whose outputs stay in its
+    /// tasks).
+    type Output;
     /// A member panicked: if nothing is decided yet, the group fails with this panic, and the
     /// waiter is woken. Otherwise the payload is dropped (the panic hook reported it).
     fn fail(&self, payload: Payload);
@@ -46,13 +51,38 @@ pub trait Link: Clone + Default + 'static {
     fn dropped(&self);
     /// How many members' futures are alive.
     fn alive(&self) -> usize;
-    /// The member in slot `slot` finished (its output waits in its task): queued, in the order
-    /// members finish, and the waiter is woken.
-    fn finished(&self, slot: usize);
-    /// Moves the slots of the members that finished since the last call into `into`.
-    fn take_finished(&self, into: &mut Vec<usize>);
+    /// A member finished: its slot, index and outcome are queued, in the order members finish,
+    /// and the waiter is woken.
+    fn finished(&self, finished: Finished<Self::Output>);
+    /// Moves the members that finished since the last call into `into`, in the order they did.
+    fn take_finished(&self, into: &mut VecDeque<Finished<Self::Output>>);
     /// Registers the waiter, with nothing else.
     fn register(&self, cx: &Context<'_>);
+}
+
+/// A member that finished, as it reaches its group through the link.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Finished<T> {
+    /// Where the group keeps the member's handle.
+    pub(crate) slot: usize,
+    /// The member's index in the group: a slot is reused by the next task, and a report from a
+    /// cancelled task that comes late (it finished on another thread as it was cancelled) must
+    /// not be taken for that task's.
+    pub(crate) index: usize,
+    /// Its output, or its panic's payload.
+    pub(crate) outcome: Result<T, Payload>,
+}
+
+/// Moves the members that finished from the link's queue to the end of `into`: by swapping the
+/// two queues when `into` is empty, as it is when a group takes them (so the two buffers are
+/// reused in turn, and nothing is copied).
+fn take_all<T>(queue: &mut VecDeque<Finished<T>>, into: &mut VecDeque<Finished<T>>) {
+    if into.is_empty() {
+        std::mem::swap(queue, into);
+    } else {
+        into.append(queue);
+    }
 }
 
 /// What decided a [`LocalLink`]'s group.
@@ -65,18 +95,30 @@ enum Decision {
 }
 
 /// The link of a [`Local`](super::Local) group: its members run on its thread, so nothing is
-/// atomic (a member costs one non-atomic reference count).
+/// atomic (a member costs one non-atomic reference count). `T` is the output of the members
+/// whose outcomes come through it.
 #[doc(hidden)]
-#[derive(Default)]
-pub struct LocalLink {
+pub struct LocalLink<T = ()> {
     decision: Cell<Decision>,
     panic: RefCell<Option<Payload>>,
     waiter: RefCell<Option<Waker>>,
     alive: Cell<usize>,
-    finished: RefCell<Vec<usize>>,
+    finished: RefCell<VecDeque<Finished<T>>>,
 }
 
-impl LocalLink {
+impl<T> Default for LocalLink<T> {
+    fn default() -> Self {
+        LocalLink {
+            decision: Cell::default(),
+            panic: RefCell::default(),
+            waiter: RefCell::default(),
+            alive: Cell::default(),
+            finished: RefCell::default(),
+        }
+    }
+}
+
+impl<T> LocalLink<T> {
     fn wake_waiter(&self) {
         let waiter = self.waiter.borrow_mut().take();
         if let Some(waiter) = waiter {
@@ -131,8 +173,8 @@ impl LocalLink {
         }
     }
 
-    pub(crate) fn finished(&self, slot: usize) {
-        self.finished.borrow_mut().push(slot);
+    pub(crate) fn finished(&self, finished: Finished<T>) {
+        self.finished.borrow_mut().push_back(finished);
         // Taken: the waiter registers again when it is polled, so a wake-up is owed only for
         // the first member to finish after each poll.
         self.wake_waiter();
@@ -148,8 +190,9 @@ impl LocalLink {
     }
 }
 
-impl Link for Rc<LocalLink> {
+impl<T> Link for Rc<LocalLink<T>> {
     type Held = dyn DropNow;
+    type Output = T;
 
     fn started(&self) {
         self.alive.set(self.alive.get() + 1);
@@ -163,12 +206,12 @@ impl Link for Rc<LocalLink> {
         self.alive.get()
     }
 
-    fn finished(&self, slot: usize) {
-        LocalLink::finished(self, slot);
+    fn finished(&self, finished: Finished<T>) {
+        LocalLink::finished(self, finished);
     }
 
-    fn take_finished(&self, into: &mut Vec<usize>) {
-        into.append(&mut self.finished.borrow_mut());
+    fn take_finished(&self, into: &mut VecDeque<Finished<T>>) {
+        take_all(&mut self.finished.borrow_mut(), into);
     }
 
     fn register(&self, cx: &Context<'_>) {
@@ -207,8 +250,9 @@ const UNDECIDED: usize = usize::MAX;
 const FAILED: usize = usize::MAX - 1;
 
 /// The link of a [`Sendable`](super::Sendable) group, whose members may run on other threads.
+/// `T` is the output of the members whose outcomes come through it.
 #[doc(hidden)]
-pub struct SendLink {
+pub struct SendLink<T = ()> {
     /// `UNDECIDED`, `FAILED`, or the index of the task that ended the group. Written once, by a
     /// compare-and-swap from `UNDECIDED`.
     decision: AtomicUsize,
@@ -219,23 +263,23 @@ pub struct SendLink {
     waiter: AtomicWaker,
     /// How many members' futures are alive.
     alive: AtomicUsize,
-    /// The slots of the members that finished, in the order they did.
-    finished: Mutex<Vec<usize>>,
+    /// The members that finished, in the order they did.
+    finished: Mutex<VecDeque<Finished<T>>>,
 }
 
-impl Default for SendLink {
+impl<T> Default for SendLink<T> {
     fn default() -> Self {
         SendLink {
             decision: AtomicUsize::new(UNDECIDED),
             panic: Mutex::new(None),
             waiter: AtomicWaker::new(),
             alive: AtomicUsize::new(0),
-            finished: Mutex::new(Vec::new()),
+            finished: Mutex::new(VecDeque::new()),
         }
     }
 }
 
-impl SendLink {
+impl<T> SendLink<T> {
     fn decide(&self, decision: usize) -> bool {
         self.decision
             .compare_exchange(UNDECIDED, decision, Ordering::AcqRel, Ordering::Acquire)
@@ -289,12 +333,17 @@ impl SendLink {
         }
     }
 
-    pub(crate) fn finished(&self, slot: usize) {
+    pub(crate) fn finished(&self, finished: Finished<T>) {
         self.finished
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(slot);
+            .push_back(finished);
         self.waiter.wake();
+    }
+
+    pub(crate) fn take_finished(&self, into: &mut VecDeque<Finished<T>>) {
+        let mut finished = self.finished.lock().unwrap_or_else(PoisonError::into_inner);
+        take_all(&mut finished, into);
     }
 
     pub(crate) fn resume_panic(&self) -> ! {
@@ -310,8 +359,9 @@ impl SendLink {
     }
 }
 
-impl Link for Arc<SendLink> {
+impl<T> Link for Arc<SendLink<T>> {
     type Held = SendHeld;
+    type Output = T;
 
     fn started(&self) {
         self.alive.fetch_add(1, Ordering::Relaxed);
@@ -325,12 +375,12 @@ impl Link for Arc<SendLink> {
         self.alive.load(Ordering::Acquire)
     }
 
-    fn finished(&self, slot: usize) {
-        SendLink::finished(self, slot);
+    fn finished(&self, finished: Finished<T>) {
+        SendLink::finished(self, finished);
     }
 
-    fn take_finished(&self, into: &mut Vec<usize>) {
-        into.append(&mut self.finished.lock().unwrap_or_else(PoisonError::into_inner));
+    fn take_finished(&self, into: &mut VecDeque<Finished<T>>) {
+        SendLink::take_finished(self, into);
     }
 
     fn register(&self, cx: &Context<'_>) {
@@ -369,6 +419,7 @@ mod loom_model {
     //! The waiter polls the way the groups do, registering on every poll; loom's `block_on`
     //! parks it until it is woken, so a lost wake-up shows as a deadlock.
 
+    use std::collections::VecDeque;
     use std::future::poll_fn;
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::task::Poll;
@@ -376,7 +427,7 @@ mod loom_model {
     use loom::sync::Arc;
     use loom::thread;
 
-    use super::{Payload, SendLink};
+    use super::{Finished, Payload, SendLink};
 
     /// Polls until a member's panic resumes in the waiter; returns its payload.
     fn await_panic(state: &Arc<SendLink>) -> Payload {
@@ -391,7 +442,7 @@ mod loom_model {
     #[test]
     fn a_members_panic_always_reaches_the_waiter() {
         loom::model(|| {
-            let state = Arc::new(SendLink::default());
+            let state = Arc::new(SendLink::<()>::default());
             let member = {
                 let state = state.clone();
                 thread::spawn(move || state.fail(Box::new("member 0 fails")))
@@ -403,13 +454,55 @@ mod loom_model {
     }
 
     #[test]
+    fn the_outcomes_of_two_members_always_reach_the_waiter() {
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(3);
+        model.check(|| {
+            let link = Arc::new(SendLink::<u32>::default());
+            let members: Vec<_> = [0, 1]
+                .into_iter()
+                .map(|index| {
+                    let link = link.clone();
+                    thread::spawn(move || {
+                        link.finished(Finished {
+                            slot: index,
+                            index,
+                            outcome: Ok(10 + index as u32),
+                        })
+                    })
+                })
+                .collect();
+            // As a running set polls: register, then take what finished.
+            let mut taken = VecDeque::new();
+            let mut outcomes = Vec::new();
+            loom::future::block_on(poll_fn(|cx| {
+                link.register(cx);
+                link.take_finished(&mut taken);
+                while let Some(finished) = taken.pop_front() {
+                    outcomes.push((finished.index, finished.outcome.ok()));
+                }
+                if outcomes.len() == 2 {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }));
+            for member in members {
+                member.join().unwrap();
+            }
+            outcomes.sort_unstable();
+            assert_eq!(outcomes, [(0, Some(10)), (1, Some(11))]);
+        });
+    }
+
+    #[test]
     fn of_two_panicking_members_one_panic_is_resumed_and_not_twice() {
         // Three threads with a lock each: unbounded, the search runs for hours. Three
         // preemptions per run cover these short paths (tokio bounds its models at 2 to 4).
         let mut model = loom::model::Builder::new();
         model.preemption_bound = Some(3);
         model.check(|| {
-            let state = Arc::new(SendLink::default());
+            let state = Arc::new(SendLink::<()>::default());
             let members: Vec<_> = ["first", "second"]
                 .into_iter()
                 .map(|message| {
@@ -434,7 +527,7 @@ mod loom_model {
     #[test]
     fn the_first_member_to_end_the_group_wins_and_wakes_the_waiter() {
         loom::model(|| {
-            let state = Arc::new(SendLink::default());
+            let state = Arc::new(SendLink::<()>::default());
             let members: Vec<_> = [1, 2]
                 .into_iter()
                 .map(|index| {
@@ -464,7 +557,7 @@ mod loom_model {
     #[test]
     fn an_end_and_a_panic_racing_decide_once_and_the_loser_changes_nothing() {
         loom::model(|| {
-            let state = Arc::new(SendLink::default());
+            let state = Arc::new(SendLink::<()>::default());
             let ender = {
                 let state = state.clone();
                 thread::spawn(move || state.end(0))

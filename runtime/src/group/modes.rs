@@ -473,7 +473,7 @@ where
     }
 
     /// Hands task `index`'s outcome to the mode; `Some` ends the group.
-    #[inline]
+    #[inline(always)]
     fn arrive(
         &mut self,
         index: usize,

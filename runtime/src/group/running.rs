@@ -1,42 +1,55 @@
 //! The running tasks of a group that takes its tasks' outcomes in the order they finish: the
 //! mode groups ([`Group`](super::Group)), their streams, and [`TaskSet`](super::TaskSet).
 //!
-//! Each task runs as a member whose hooks know its slot here. When a task finishes, its member
-//! queues its slot in the link (and wakes the group); the group then takes the task's outcome
-//! from its handle and frees the slot for the next task. So the next task can start as soon as
-//! any task finishes (a capacity limit, as `asyncio.Semaphore`), and the memory of a finished
-//! task is given back at once.
+//! Each task runs as a member whose hooks know its slot here and its index. When a task
+//! finishes, its member queues its outcome in the link, with the slot and the index (and wakes
+//! the group); the group then takes the outcome, drops the task's handle and frees the slot for
+//! the next task. So the next task can start as soon as any task finishes (a capacity limit, as
+//! `asyncio.Semaphore`), and the memory of a finished task is given back at once. The outcome
+//! comes through the link rather than out of the task's handle: it is there as soon as it is
+//! reported (even from another thread), and taking it costs no poll of the handle.
 //!
 //! Cancelling is complete: when the group ends early or is dropped, the tasks still running are
 //! cancelled, and the group counts their futures until every one is gone (on the embedded loop
 //! that is at once; see `event_loop/cancel.rs`).
 
+use std::collections::VecDeque;
 use std::panic::resume_unwind;
 use std::task::{Context, Poll};
 
+use super::link::Finished;
 use super::{Alive, Hooks, Link, Member, Payload};
-use crate::error::{TaskError, TaskErrorKind};
+use crate::error::TaskError;
 use crate::task::cancel::Canceller;
 use crate::task::handle::RawHandle;
 
-/// The hooks of a member of a running set: its outcome goes to its handle (a panic as its
-/// payload), and its slot to the link, at once.
+/// The hooks of a member of a running set: its outcome (a panic as its payload) goes to the link
+/// at once, with its slot and index.
 pub(crate) struct SlotHooks<L> {
     link: L,
     slot: usize,
+    index: usize,
 }
 
-impl<T, L: Link> Hooks<T> for SlotHooks<L> {
-    type Output = Result<T, Payload>;
+impl<L: Link> SlotHooks<L> {
+    fn report(&self, outcome: Result<L::Output, Payload>) {
+        self.link.finished(Finished {
+            slot: self.slot,
+            index: self.index,
+            outcome,
+        });
+    }
+}
 
-    fn finished(&self, output: T) -> Result<T, Payload> {
-        self.link.finished(self.slot);
-        Ok(output)
+impl<L: Link> Hooks<L::Output> for SlotHooks<L> {
+    type Output = ();
+
+    fn finished(&self, output: L::Output) {
+        self.report(Ok(output));
     }
 
-    fn panicked(&self, payload: Payload) -> Result<T, Payload> {
-        self.link.finished(self.slot);
-        Err(payload)
+    fn panicked(&self, payload: Payload) {
+        self.report(Err(payload));
     }
 }
 
@@ -55,8 +68,6 @@ pub(crate) enum Outcome<T> {
     Output(T),
     /// It panicked, with this payload.
     Panicked(Payload),
-    /// Its runtime dropped it before it finished (the runtime shut down).
-    Dropped,
 }
 
 impl<T> Outcome<T> {
@@ -65,39 +76,33 @@ impl<T> Outcome<T> {
         match self {
             Outcome::Output(output) => Ok(output),
             Outcome::Panicked(payload) => Err(TaskError::panicked(name(), &*payload)),
-            Outcome::Dropped => Err(TaskError::new(name(), TaskErrorKind::Cancelled)),
         }
     }
 }
 
-/// The handle of a running set's task: its output, or its panic's payload.
-type SlotHandle<T> = RawHandle<Result<T, Payload>>;
+/// The handle of a running set's task: its outcome comes through the link, so the task's own
+/// output is `()`.
+type SlotHandle = RawHandle<()>;
 
-/// The running tasks of a group, by slot, each with its index in the group.
-pub(crate) struct Running<T, L: Link> {
-    slots: Vec<Option<(usize, SlotHandle<T>)>>,
+/// The running tasks of a group, by slot, each with its index in the group. `L` is the link,
+/// through which the tasks' outputs `L::Output` come.
+pub(crate) struct Running<L: Link> {
+    slots: Vec<Option<(usize, SlotHandle)>>,
     free: Vec<usize>,
     running: usize,
-    /// Slots reported finished, taken from the link, in the order they finished; those before
-    /// `cursor` were taken.
-    finished: Vec<usize>,
-    cursor: usize,
-    /// Slots reported finished whose outputs were not stored yet (their task ran on another
-    /// thread and had not returned): looked at again at the next poll.
-    late: Vec<usize>,
+    /// The members reported finished, taken from the link, in the order they finished.
+    finished: VecDeque<Finished<L::Output>>,
     pub(crate) link: L,
     pub(crate) canceller: Canceller<L::Held>,
 }
 
-impl<T, L: Link> Running<T, L> {
-    pub(crate) fn new() -> Running<T, L> {
+impl<L: Link> Running<L> {
+    pub(crate) fn new() -> Running<L> {
         Running {
             slots: Vec::new(),
             free: Vec::new(),
             running: 0,
-            finished: Vec::new(),
-            cursor: 0,
-            late: Vec::new(),
+            finished: VecDeque::new(),
             link: L::default(),
             canceller: Canceller::default(),
         }
@@ -114,7 +119,7 @@ impl<T, L: Link> Running<T, L> {
     pub(crate) fn start(
         &mut self,
         index: usize,
-        spawn: impl FnOnce(&mut Canceller<L::Held>, SlotHooks<L>) -> SlotHandle<T>,
+        spawn: impl FnOnce(&mut Canceller<L::Held>, SlotHooks<L>) -> SlotHandle,
     ) {
         let slot = match self.free.last() {
             Some(&slot) => slot,
@@ -123,6 +128,7 @@ impl<T, L: Link> Running<T, L> {
         let hooks = SlotHooks {
             link: self.link.clone(),
             slot,
+            index,
         };
         let handle = spawn(&mut self.canceller, hooks);
         // Counted once the member exists (the spawn panics when no runtime runs here).
@@ -140,57 +146,46 @@ impl<T, L: Link> Running<T, L> {
     /// Takes the outcome of the next task that finished, in the order they finished: `Pending`
     /// (having registered the waker) when none did since.
     #[inline]
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<T>)> {
-        // The list is refilled once per call: a late slot's output may stay pending for the
-        // whole of this poll (tokio's cooperative budget), and looping on it would spin.
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<L::Output>)> {
         let mut refilled = false;
         loop {
-            if self.cursor == self.finished.len() {
+            let Some(finished) = self.finished.pop_front() else {
                 if refilled {
                     return Poll::Pending;
                 }
                 refilled = true;
-                self.finished.clear();
-                self.cursor = 0;
-                // The late ones first: they finished before the others.
-                self.finished.append(&mut self.late);
                 // Registered before taking: a member that finishes after the take wakes us.
                 self.link.register(cx);
                 self.link.take_finished(&mut self.finished);
-                if self.finished.is_empty() {
-                    return Poll::Pending;
-                }
+                continue;
+            };
+            let Finished {
+                slot,
+                index,
+                outcome,
+            } = finished;
+            // A task cancelled as it finished on another thread reports late: its slot is gone,
+            // or holds a later task (with a later index).
+            let Some(entry) = self.slots.get_mut(slot) else {
+                continue;
+            };
+            if !matches!(entry, Some((i, _)) if *i == index) {
+                continue;
             }
-            let slot = self.finished[self.cursor];
-            self.cursor += 1;
-            let Some((_, handle)) = self.slots.get_mut(slot).and_then(Option::as_mut) else {
-                continue; // cancelled meanwhile
+            // The handle has nothing more to give: dropped, and the slot freed.
+            *entry = None;
+            self.free.push(slot);
+            self.running -= 1;
+            let outcome = match outcome {
+                Ok(output) => Outcome::Output(output),
+                Err(payload) => Outcome::Panicked(payload),
             };
-            let outcome = match handle.poll_output(cx) {
-                Poll::Pending => {
-                    self.late.push(slot);
-                    continue;
-                }
-                Poll::Ready(Some(Ok(output))) => Outcome::Output(output),
-                Poll::Ready(Some(Err(payload))) => Outcome::Panicked(payload),
-                Poll::Ready(None) => Outcome::Dropped,
-            };
-            let index = self.take(slot);
             return Poll::Ready((index, outcome));
         }
     }
 
-    /// Frees `slot`; returns the index of its task.
-    fn take(&mut self, slot: usize) -> usize {
-        let (index, handle) = self.slots[slot].take().expect("a slot in use");
-        drop(handle);
-        self.free.push(slot);
-        self.running -= 1;
-        index
-    }
-
-    /// The indexes of the tasks still running, in spawn order; their outputs, if they finished
-    /// meanwhile, stay in their tasks.
+    /// The indexes of the tasks still running (or finished, their outcomes not taken yet), in
+    /// spawn order.
     pub(crate) fn indexes(&self) -> Vec<usize> {
         let mut indexes: Vec<usize> = self.slots.iter().flatten().map(|(i, _)| *i).collect();
         indexes.sort_unstable();
@@ -213,9 +208,11 @@ impl<T, L: Link> Running<T, L> {
         self.free.extend(0..self.slots.len());
         self.free.reverse();
         self.running = 0;
-        self.finished.clear();
-        self.cursor = 0;
-        self.late.clear();
+        // The outcomes not taken, dropped outside any borrow of the link (their destructors may
+        // run user code).
+        let mut finished = std::mem::take(&mut self.finished);
+        self.link.take_finished(&mut finished);
+        drop(finished);
     }
 
     /// Whether every cancelled task's future is gone; registers the waker when not.
@@ -230,7 +227,7 @@ impl<T, L: Link> Running<T, L> {
     }
 }
 
-impl<T, L: Link> Drop for Running<T, L> {
+impl<L: Link> Drop for Running<L> {
     fn drop(&mut self) {
         if self.running > 0 {
             self.cancel();
@@ -252,5 +249,43 @@ impl<O> Ending<O> {
             Ending::Output(output) => output,
             Ending::Panic(payload) => resume_unwind(payload),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::poll_fn;
+    use std::rc::Rc;
+
+    use super::{Finished, Outcome, Running};
+    use crate::group::{spawn_member, Link, Local, LocalLink, Member};
+    use crate::EventLoop;
+
+    #[test]
+    fn a_late_report_of_a_cancelled_task_is_not_taken_for_the_outcome_of_its_slots_next_task() {
+        EventLoop::new().block_on(async {
+            let mut running: Running<Rc<LocalLink<u32>>> = Running::new();
+            running.start(5, |canceller, hooks| {
+                let member = Member::new(async { 1 }, hooks);
+                spawn_member::<Local, _, _>("test", canceller, member)
+            });
+            // Reports as they would come from tasks cancelled as they finished on another
+            // thread: one of an earlier task in the slot task 5 now holds, one of a slot that
+            // is free.
+            running.link.finished(Finished {
+                slot: 0,
+                index: 2,
+                outcome: Ok(99),
+            });
+            running.link.finished(Finished {
+                slot: 3,
+                index: 4,
+                outcome: Ok(98),
+            });
+            let (index, outcome) = poll_fn(|cx| running.poll_next(cx)).await;
+            assert_eq!(index, 5);
+            assert!(matches!(outcome, Outcome::Output(1)));
+            assert_eq!(running.len(), 0);
+        });
     }
 }

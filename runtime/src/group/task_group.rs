@@ -74,7 +74,7 @@ fn finished<T>(link: &impl Link, output: Option<Option<T>>) -> T {
 /// ```
 #[must_use = "a TaskGroup cancels its tasks when dropped; `.await` it to wait for them"]
 pub struct TaskGroup<T, K: GroupKind = Local> {
-    link: K::Link,
+    link: K::Link<()>,
     canceller: KindCanceller<K>,
     /// The tasks, in spawn order; `None` once its output was taken.
     tasks: Handles<Option<T>>,
@@ -94,7 +94,7 @@ pub struct TaskGroup<T, K: GroupKind = Local> {
 impl<T, K: GroupKind> TaskGroup<T, K> {
     fn empty(capacity: usize, what: &'static str) -> Self {
         TaskGroup {
-            link: K::Link::default(),
+            link: <K::Link<()>>::default(),
             canceller: KindCanceller::<K>::default(),
             tasks: Handles::with_capacity(capacity, K::SEND),
             outputs: Vec::new(),
@@ -107,7 +107,7 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
 
     /// The member for task `future` in debug mode and under the trace: named and traced.
     #[track_caller]
-    fn watched_member<F>(&mut self, future: F) -> Member<Watched<F>, K::Link> {
+    fn watched_member<F>(&mut self, future: F) -> Member<Watched<F>, K::Link<()>> {
         let index = self.tasks.len();
         let future = watched(future, self.names, index, &mut self.trace);
         Member::new(future, self.link.clone())
@@ -304,7 +304,7 @@ impl<T, K: GroupKind> fmt::Debug for TaskGroup<T, K> {
 /// each spawn returns a [`MemberHandle`] to await in turn. Used by the code `tasks![]` expands
 /// to.
 pub struct TupleGroup<K: GroupKind = Local> {
-    link: K::Link,
+    link: K::Link<()>,
     canceller: KindCanceller<K>,
     /// The tasks' expressions, which name them in debug mode (`#i` when there are none).
     names: Names,
@@ -316,7 +316,7 @@ pub struct TupleGroup<K: GroupKind = Local> {
 impl<K: GroupKind> TupleGroup<K> {
     fn empty(names: Names) -> Self {
         TupleGroup {
-            link: K::Link::default(),
+            link: <K::Link<()>>::default(),
             canceller: KindCanceller::<K>::default(),
             names,
             started: 0,
@@ -327,7 +327,7 @@ impl<K: GroupKind> TupleGroup<K> {
     /// The member for the next task, `future`, in debug mode and under the trace: named and
     /// traced.
     #[track_caller]
-    fn watched_member<F>(&mut self, future: F) -> Member<Watched<F>, K::Link> {
+    fn watched_member<F>(&mut self, future: F) -> Member<Watched<F>, K::Link<()>> {
         let future = watched(future, self.names, self.started, &mut self.trace);
         Member::new(future, self.link.clone())
     }
@@ -420,7 +420,7 @@ impl TupleGroup<Sendable> {
 pub struct MemberHandle<T, K: GroupKind = Local> {
     task: Option<RawHandle<Option<T>>>,
     canceller: KindCanceller<K>,
-    link: K::Link,
+    link: K::Link<()>,
     owner: Option<LoopOwner>,
 }
 

@@ -57,7 +57,7 @@ use crate::event_loop::LoopOwner;
 /// ```
 #[must_use = "a TaskSet cancels its tasks when dropped; take their outcomes with `.next().await`"]
 pub struct TaskSet<T, K: GroupKind = Local> {
-    running: Running<T, K::Link>,
+    running: Running<K::Link<T>>,
     spawned: usize,
     /// The event loop that runs the tasks, when one does.
     owner: Option<LoopOwner>,
@@ -177,8 +177,8 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     fn start<F>(&mut self, future: F) -> usize
     where
         F: Future<Output = T>,
-        K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link>>>
-            + SpawnMember<Member<Watched<F>, SlotHooks<<K as GroupKind>::Link>>>,
+        K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
+            + SpawnMember<Member<Watched<F>, SlotHooks<<K as GroupKind>::Link<T>>>>,
     {
         let number = self.spawned;
         self.running.start(number, |canceller, hooks| {
