@@ -54,6 +54,7 @@ pub(crate) fn with_current_or_none<R>(f: impl FnOnce(Option<&Current>) -> R) -> 
 }
 
 /// Calls `f` with the event loop running on this thread; `None` when no event loop runs here.
+#[inline]
 pub(crate) fn with_loop<R>(f: impl FnOnce(&Rc<LoopCore>) -> R) -> Option<R> {
     CURRENT
         .try_with(|current| match &*current.borrow() {

@@ -363,6 +363,7 @@ impl LoopCore {
     /// the loop (spawned tasks catch their panics and hand them to whoever awaits them); what is
     /// caught here is a panic in a destructor of a cancelled task, which must not take the loop
     /// down either.
+    #[inline]
     fn run(&self, runnable: Runnable) {
         self.budget.set(budget::BUDGET);
         if self.virtual_now.get().is_some() {
@@ -392,7 +393,9 @@ impl LoopCore {
         self.ready.borrow_mut().push_back(entry);
     }
 
-    /// Queues a task (or main) woken on the loop's thread.
+    /// Queues a task (or main) woken on the loop's thread. Inlined into the wakers: every
+    /// wake-up on the loop's thread comes here.
+    #[inline]
     pub(crate) fn push_woken(&self, entry: Ready) {
         if self.virtual_now.get().is_some() {
             self.turn.pushed(&entry, true);
@@ -405,18 +408,25 @@ impl LoopCore {
     }
 
     /// Moves the wake-ups that other threads sent into the ready queue.
+    #[inline]
     fn take_injected(&self) {
-        let injected = self.wake.injected.take();
-        if !injected.is_empty() {
+        if let Some(injected) = self.wake.injected.take() {
             self.ready.borrow_mut().extend(injected);
         }
     }
 
     /// Wakes the tasks whose timers are due.
+    #[inline]
     fn fire_timers(&self) {
         if self.timers.borrow().len() == 0 {
             return; // no clock reading on the turns without timers
         }
+        self.fire_due_timers();
+    }
+
+    /// [`fire_timers`](Self::fire_timers) when some timer is set.
+    #[inline(never)]
+    fn fire_due_timers(&self) {
         let due = self.timers.borrow_mut().take_due(self.now());
         for waker in due {
             waker.wake();
@@ -425,7 +435,22 @@ impl LoopCore {
 
     /// Polls the OS for I/O events, waiting for them (or for the next timer) only when no task
     /// is ready.
+    #[inline]
     fn wait_for_events(&self) {
+        // The common turn, inlined: tasks are ready, the clock is real and no socket waits, so
+        // there is nothing to poll (what the end of `poll_events` decides too).
+        if self.virtual_now.get().is_none()
+            && !self.reactor.is_waiting()
+            && !self.ready.borrow().is_empty()
+        {
+            return;
+        }
+        self.poll_events();
+    }
+
+    /// [`wait_for_events`](Self::wait_for_events) on the other turns.
+    #[inline(never)]
+    fn poll_events(&self) {
         let idle = self.ready.borrow().is_empty();
         if let Some(virtual_now) = self.virtual_now.get() {
             let next = self.timers.borrow().next_deadline();

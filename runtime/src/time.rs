@@ -147,21 +147,28 @@ impl Sleep {
 }
 
 impl Drop for Sleep {
+    #[inline]
     fn drop(&mut self) {
-        let (Some((id, owner)), Some(deadline)) = (self.timer, self.deadline) else {
-            return;
-        };
-        // A sleep dropped before it fired (cancelled) leaves its loop's queue. If its loop is not
-        // running here, the entry stays until its deadline and then wakes nobody useful.
-        let waker = context::with_loop(|core| {
-            if owner == core.id() {
-                core.timers.borrow_mut().remove(deadline, id)
-            } else {
-                None
-            }
-        });
-        drop(waker);
+        // A sleep that fired (or never registered) has nothing to undo.
+        if let (Some((id, owner)), Some(deadline)) = (self.timer, self.deadline) {
+            leave_timer_queue(id, owner, deadline);
+        }
     }
+}
+
+/// A sleep dropped before it fired (cancelled) leaves its loop's queue. If its loop is not
+/// running here, the entry stays until its deadline and then wakes nobody useful.
+#[inline(never)]
+fn leave_timer_queue(id: u64, owner: usize, deadline: Instant) {
+    let waker = context::with_loop(|core| {
+        if owner == core.id() {
+            core.timers.borrow_mut().remove(deadline, id)
+        } else {
+            None
+        }
+    });
+    // Dropped after the queue is released: dropping a waker can run a task's destructor.
+    drop(waker);
 }
 
 /// Lets the other ready tasks run before this one continues (asyncio's `await asyncio.sleep(0)`).
@@ -218,6 +225,16 @@ impl Future for YieldNow {
 /// });
 /// ```
 pub fn now() -> Instant {
+    // The loop's clock read in place (no clone of the loop's handle).
+    if let Some(now) = context::with_loop(|core| core.now()) {
+        return now;
+    }
+    now_elsewhere()
+}
+
+/// [`now`] off the embedded loop.
+#[inline(never)]
+fn now_elsewhere() -> Instant {
     match context::current() {
         Some(Current::Loop(core)) => core.now(),
         #[cfg(feature = "tokio")]

@@ -38,16 +38,24 @@ impl MemberSchedule {
     /// cancelled tasks (on the loop's thread; from another thread it is queued as usual).
     #[inline]
     pub(super) fn schedule(self: &Arc<Self>, runnable: Runnable) {
-        let mut runnable = Some(runnable);
         if self.cancelling.load(Ordering::Relaxed) {
-            context::with_loop(|core| {
-                if Arc::ptr_eq(&core.wake, &self.wake) {
-                    if let Some(runnable) = runnable.take() {
-                        core.cancelled.borrow_mut().push(runnable);
-                    }
-                }
-            });
+            self.schedule_cancelled(runnable);
+        } else {
+            self.wake.schedule(Some(runnable));
         }
+    }
+
+    /// [`schedule`](Self::schedule) while the group cancels its tasks.
+    #[cold]
+    fn schedule_cancelled(&self, runnable: Runnable) {
+        let mut runnable = Some(runnable);
+        context::with_loop(|core| {
+            if Arc::ptr_eq(&core.wake, &self.wake) {
+                if let Some(runnable) = runnable.take() {
+                    core.cancelled.borrow_mut().push(runnable);
+                }
+            }
+        });
         if let Some(runnable) = runnable {
             self.wake.schedule(Some(runnable));
         }

@@ -44,15 +44,25 @@ impl<T> Injector<T> {
         !self.has_items.swap(true, Ordering::AcqRel)
     }
 
-    /// Takes the items pushed so far (the loop's thread); cheap when there are none.
-    pub(crate) fn take(&self) -> Vec<T> {
+    /// Takes the items pushed so far (the loop's thread); `None` when there are none, which
+    /// costs one load, inlined into the loop's turn.
+    #[inline]
+    pub(crate) fn take(&self) -> Option<Vec<T>> {
         // A plain load first (on x86 and ARM an acquire load is one): the swap is a locked
         // instruction, not needed on most turns.
-        if !self.has_items.load(Ordering::Acquire) || !self.has_items.swap(false, Ordering::AcqRel)
-        {
-            return Vec::new();
+        if !self.has_items.load(Ordering::Acquire) {
+            return None;
         }
-        std::mem::take(&mut *self.lock())
+        self.take_flagged()
+    }
+
+    /// [`take`](Self::take) once the flag was seen set.
+    #[inline(never)]
+    fn take_flagged(&self) -> Option<Vec<T>> {
+        if !self.has_items.swap(false, Ordering::AcqRel) {
+            return None;
+        }
+        Some(std::mem::take(&mut *self.lock()))
     }
 
     /// Takes every item, whatever the flag says (when the loop is dropped).
@@ -81,10 +91,10 @@ mod loom_model {
 
     /// The loop's side: takes until it has `count` items, waiting for interruptions between.
     fn take_until(injector: &Injector<usize>, interrupted: &Notify, count: usize) -> Vec<usize> {
-        let mut seen = injector.take();
+        let mut seen = injector.take().unwrap_or_default();
         while seen.len() < count {
             interrupted.wait();
-            seen.extend(injector.take());
+            seen.extend(injector.take().into_iter().flatten());
         }
         seen
     }
@@ -120,7 +130,7 @@ mod loom_model {
             for waker in wakers {
                 waker.join().unwrap();
             }
-            seen.extend(injector.take());
+            seen.extend(injector.take().into_iter().flatten());
             seen.sort();
             assert_eq!(seen, [0, 1]);
         });
@@ -133,12 +143,12 @@ mod loom_model {
             let injector = Arc::new(Injector::new());
             let interrupted = Arc::new(Notify::new());
             let wakers = wakers(&injector, &interrupted, 1);
-            let mut seen = injector.take();
+            let mut seen = injector.take().unwrap_or_default();
             seen.extend(take_until(&injector, &interrupted, 1 - seen.len()));
             for waker in wakers {
                 waker.join().unwrap();
             }
-            seen.extend(injector.take());
+            seen.extend(injector.take().into_iter().flatten());
             assert_eq!(seen, [0]);
         });
     }

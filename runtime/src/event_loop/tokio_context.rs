@@ -9,7 +9,10 @@
 //! inside a tokio context (a test under `#[tokio::test]`, say) keeps that context instead.
 //!
 //! The cost: a wake-up from tokio's driver crosses threads (a few microseconds more than the
-//! loop's own reactor, see `benches/`); nothing at all for a program that uses no tokio type.
+//! loop's own reactor, see `benches/`). A program that uses no tokio type pays for the thread
+//! alone: in a process with two threads glibc's `malloc` takes its arena's lock, about 20
+//! instructions more per allocation and free (BENCHMARKS.md counts the loop's scenarios with
+//! and without the feature).
 
 use std::sync::OnceLock;
 

@@ -173,6 +173,7 @@ impl<T> LocalLink<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn finished(&self, finished: Finished<T>) {
         self.finished.borrow_mut().push_back(finished);
         // Taken: the waiter registers again when it is polled, so a wake-up is owed only for

@@ -115,7 +115,7 @@ impl<L: Link> Running<L> {
 
     /// Starts task `index`: `spawn` starts its member, with the canceller and the hooks that
     /// give the member its slot here, and returns the member's handle.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start(
         &mut self,
         index: usize,
@@ -145,7 +145,7 @@ impl<L: Link> Running<L> {
 
     /// Takes the outcome of the next task that finished, in the order they finished: `Pending`
     /// (having registered the waker) when none did since.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<L::Output>)> {
         let mut refilled = false;
         loop {

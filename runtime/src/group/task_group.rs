@@ -145,14 +145,23 @@ impl<T: 'static> TaskGroup<T, Local> {
         F: TaskFuture<Output = T> + 'static,
     {
         if debug::watching() {
-            let member = self.watched_member(future);
-            self.link.started();
-            Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
-        } else {
-            let member = Member::new(future, self.link.clone());
-            self.link.started();
-            Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+            return self.spawn_watched(future);
         }
+        let member = Member::new(future, self.link.clone());
+        self.link.started();
+        Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+    }
+
+    /// [`spawn`](Self::spawn) in debug mode and under the trace, out of the common path.
+    #[track_caller]
+    #[inline(never)]
+    fn spawn_watched<F>(&mut self, future: F)
+    where
+        F: TaskFuture<Output = T> + 'static,
+    {
+        let member = self.watched_member(future);
+        self.link.started();
+        Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
     }
 }
 
@@ -187,14 +196,23 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         if debug::watching() {
-            let member = self.watched_member(future);
-            self.link.started();
-            Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
-        } else {
-            let member = Member::new(future, self.link.clone());
-            self.link.started();
-            Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+            return self.spawn_watched(future);
         }
+        let member = Member::new(future, self.link.clone());
+        self.link.started();
+        Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+    }
+
+    /// [`spawn`](Self::spawn) in debug mode and under the trace, out of the common path.
+    #[track_caller]
+    #[inline(never)]
+    fn spawn_watched<F>(&mut self, future: F)
+    where
+        F: SendTaskFuture<Output = T> + 'static,
+    {
+        let member = self.watched_member(future);
+        self.link.started();
+        Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
     }
 }
 
