@@ -77,15 +77,18 @@ against d15889c "before debug mode, which is off here" spawn_join pingpong
 # benches/instructions/main.rs, built against an earlier commit and against this tree, in a
 # project of its own with each tree's Cargo.lock. The counts do not move from run to run as the
 # times above do (±20 %), so they tell a change of a few per cent from the machine's noise.
-#   instructions COMMIT SCENARIO...
+# FEATURES are jobloop's cargo features on both sides ("" for the default ones).
+#   instructions COMMIT FEATURES SCENARIO...
 instructions() {
-    local base=$1; shift
+    local base=$1 features=$2; shift 2
     if ! command -v valgrind >/dev/null; then
         echo "== no valgrind here: the instruction counts against $base are left out"
         return
     fi
-    echo "== instructions per item against $base (callgrind): $*"
-    local basedir work n=100000 side tree
+    echo "== instructions per item against $base (callgrind, features: ${features:-default}): $*"
+    local basedir work n=100000 side tree list=""
+    local feature
+    for feature in $features; do list="$list${list:+, }\"$feature\""; done
     basedir=$(mktemp -d); work=$(mktemp -d)
     git worktree add --detach "$basedir" "$base" >/dev/null 2>&1
     for side in old new; do
@@ -103,23 +106,23 @@ name = "instructions"
 path = "$root/benches/instructions/main.rs"
 
 [dependencies]
-jobloop = { path = "$tree", features = ["tokio", "smol"] }
+jobloop = { path = "$tree", features = [$list] }
 tokio = { version = "1.40", default-features = false, features = ["sync"] }
 
 [workspace]
 EOF
         cp "$tree/Cargo.lock" "$work/$side/"
-        CARGO_TARGET_DIR="$root/target/instructions-$side" \
+        CARGO_TARGET_DIR="$root/target/instructions-$side${features:+-features}" \
             cargo build --release --quiet --manifest-path "$work/$side/Cargo.toml"
     done
     git worktree remove --force "$basedir"
     count() {
         valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-            "$root/target/instructions-$1/release/instructions" "$2" "$n" 2>&1 |
+            "$root/target/instructions-$1${features:+-features}/release/instructions" "$2" "$n" 2>&1 |
             awk '/Collected :/ { print $NF }'
     }
     {
-        echo "### instructions per item on the embedded loop against $base (callgrind, one run of $n items each)"
+        echo "### instructions per item on the embedded loop against $base, features: ${features:-default} (callgrind, one run of $n items each)"
         echo
         echo "| scenario | $base | now | ratio |"
         echo "|---|---|---|---|"
@@ -133,7 +136,10 @@ EOF
     } >> "$tables"
     rm -rf "$work"
 }
-instructions 156472b spawn_join tasks_overhead sleep_many pingpong limit
+# The loop alone (the default features), and with the features the suite is built with: with
+# `tokio` the loop also drives tokio's I/O and timers, from a thread of its own (issue 14).
+instructions 156472b "" spawn_join tasks_overhead sleep_many pingpong limit
+instructions 156472b "tokio smol" spawn_join tasks_overhead sleep_many pingpong limit
 
 echo "== echo server: jobloop's default loop against tokio, the same client"
 cargo bench --bench echo -- --markdown "$tables" "$@"
