@@ -627,6 +627,92 @@ mod cancel_cases {
         )
     }
 
+    /// A future that counts itself alive until its drop is over, and takes 20 ms to drop (on a
+    /// multi-threaded runtime, long enough for a group on another thread to act meanwhile).
+    struct SlowToDrop(Arc<AtomicUsize>);
+
+    impl SlowToDrop {
+        /// Counts one more alive; returns it, and how many are alive with it.
+        fn new(alive: &Arc<AtomicUsize>) -> (SlowToDrop, usize) {
+            let now = alive.fetch_add(1, Ordering::SeqCst) + 1;
+            (SlowToDrop(alive.clone()), now)
+        }
+    }
+
+    impl Drop for SlowToDrop {
+        fn drop(&mut self) {
+            std::thread::sleep(Duration::from_millis(20));
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Gives `id` at its second poll, holding `guard` until the future itself is dropped (after
+    /// it gave its output: an `async` block would drop its locals before that).
+    struct HeldUntilDropped {
+        guard: SlowToDrop,
+        id: u32,
+        polled: bool,
+    }
+
+    impl Future for HeldUntilDropped {
+        type Output = u32;
+
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<u32> {
+            let _ = &self.guard;
+            if !self.polled {
+                self.polled = true;
+                cx.waker().wake_by_ref();
+                return std::task::Poll::Pending;
+            }
+            std::task::Poll::Ready(self.id)
+        }
+    }
+
+    /// A task's outcome is handed out once its future is gone, also when it ran on another
+    /// thread: a task set's outcome comes after the task's drop, and under a limit the next
+    /// task starts only once the finished one's future is dropped (never `limit + 1` alive).
+    pub async fn an_outcome_is_handed_out_once_the_tasks_future_is_gone() {
+        let alive = Arc::new(AtomicUsize::new(0));
+        let mut set = jobloop::TaskSet::new_send();
+        for id in 0..3u32 {
+            let (guard, _) = SlowToDrop::new(&alive);
+            set.spawn(HeldUntilDropped {
+                guard,
+                id,
+                polled: false,
+            });
+        }
+        let mut seen = Vec::new();
+        while let Some(outcome) = set.next().await {
+            seen.push(outcome.expect("no task panics"));
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, [0, 1, 2]);
+        assert_eq!(
+            alive.load(Ordering::SeqCst),
+            0,
+            "a task's future was still alive when the set handed out its last outcome"
+        );
+        let alive = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        // Each future is made as its task starts, under the limit.
+        let out = tasks![limit = 2, send; for id in 0..6u32 => {
+            let (guard, now) = SlowToDrop::new(&alive);
+            most.fetch_max(now, Ordering::SeqCst);
+            HeldUntilDropped { guard, id, polled: false }
+        }]
+        .await;
+        assert_eq!(out, [0, 1, 2, 3, 4, 5]);
+        assert!(
+            most.load(Ordering::SeqCst) <= 2,
+            "{} futures were alive at once under `limit = 2`",
+            most.load(Ordering::SeqCst)
+        );
+    }
+
     pub async fn try_returns_once_the_cancelled_tasks_are_dropped() {
         let counter = DropCounter::default();
         let out = tasks![try; for id in 0..6 => fails_at_4(&counter, id)].await;
@@ -1321,6 +1407,17 @@ mod fault_cases {
         assert_eq!(tasks![async { "still running" }].await.0, "still running");
     }
 
+    /// Both tasks of a race finish before the group looks: the loser's output, which the group
+    /// never takes, panics when the group drops it.
+    pub async fn an_untaken_output_whose_drop_panics_does_not_abort() {
+        let (index, value) = tasks![race; async { None }, async { Some(PanicsWhenDropped) }].await;
+        if index == 1 {
+            // On a multi-threaded runtime the second may finish first: not what is tested.
+            std::mem::forget(value);
+        }
+        assert_eq!(tasks![async { "still running" }].await.0, "still running");
+    }
+
     /// A detached task is still waiting when the runtime shuts down; its destructor panics.
     pub async fn a_detached_task_whose_drop_panics_at_shutdown_does_not_abort() {
         drop(spawn(async {
@@ -1500,6 +1597,7 @@ macro_rules! conformance {
             );
             case_tests!(
                 cancel_cases:
+                an_outcome_is_handed_out_once_the_tasks_future_is_gone,
                 try_returns_once_the_cancelled_tasks_are_dropped,
                 race_returns_once_the_losers_are_dropped,
                 a_timeout_returns_once_the_tasks_are_dropped,
@@ -1541,6 +1639,7 @@ macro_rules! conformance {
             fault_tests!(
                 $name:
                 a_cancelled_loser_whose_drop_panics_does_not_abort,
+                an_untaken_output_whose_drop_panics_does_not_abort,
                 a_detached_task_whose_drop_panics_at_shutdown_does_not_abort,
                 a_detached_tasks_output_whose_drop_panics_does_not_abort,
             );

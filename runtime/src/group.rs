@@ -60,7 +60,7 @@ mod task_set;
 #[doc(hidden)]
 pub use crate::task::cancel::DropNow;
 #[doc(hidden)]
-pub use link::{Finished, Link, LocalLink, SendLink};
+pub use link::{Finished, Keep, Link, LocalLink, SendLink};
 pub(crate) use modes::Names;
 pub use modes::{All, Group, Mode, Race, Settle, Try};
 pub use stream::{GroupStream, Next, StreamMode};
@@ -260,19 +260,19 @@ pub(crate) trait Hooks<T>: Alive {
     /// link, `()`.
     type Output;
     /// The task returned `output`.
-    fn finished(&self, output: T) -> Self::Output;
+    fn finished(&mut self, output: T) -> Self::Output;
     /// The task panicked with `payload`.
-    fn panicked(&self, payload: Payload) -> Self::Output;
+    fn panicked(&mut self, payload: Payload) -> Self::Output;
 }
 
 /// What a member tells its group when its future is gone (finished or cancelled): a group that
 /// cancels its tasks waits until every one of their futures is dropped.
 pub(crate) trait Alive {
-    fn dropped(&self);
+    fn dropped(&mut self);
 }
 
 impl<L: Link> Alive for L {
-    fn dropped(&self) {
+    fn dropped(&mut self) {
         Link::dropped(self);
     }
 }

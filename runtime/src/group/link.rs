@@ -1,9 +1,9 @@
 //! The link between a group and its members: what a member must tell the group before its turn
 //! in the order comes (a panic, an output that ends the group), which members finished (in the
-//! order they did, with their outcomes), how many members' futures are still alive (a group that cancels its tasks
-//! waits until none is), and the waker of whoever awaits the group. [`LocalLink`] for groups
-//! whose tasks stay on their thread, [`SendLink`] (atomic, model-checked with loom) for `send`
-//! groups.
+//! order they did, with their outcomes), how many members' futures are still alive (a group that
+//! cancels its tasks waits until none is), and the waker of whoever awaits the group.
+//! [`LocalLink`] for groups whose tasks stay on their thread, [`SendLink`] (atomic,
+//! model-checked with loom) for `send` groups.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -29,6 +29,8 @@ pub trait Link: Clone + Default {
     /// see `running.rs`; `()` for a [`TaskGroup`](super::TaskGroup), whose outputs stay in its
     /// tasks).
     type Output;
+    /// Where a member keeps its outcome until its future is dropped (see [`Keep`]).
+    type Kept: Keep<Self::Output>;
     /// A member panicked: if nothing is decided yet, the group fails with this panic, and the
     /// waiter is woken. Otherwise the payload is dropped (the panic hook reported it).
     fn fail(&self, payload: Payload);
@@ -51,13 +53,53 @@ pub trait Link: Clone + Default {
     fn dropped(&self);
     /// How many members' futures are alive.
     fn alive(&self) -> usize;
-    /// A member finished: its slot, index and outcome are queued, in the order members finish,
-    /// and the waiter is woken.
+    /// A member finished and its future is gone: its slot, index and outcome are queued, in the
+    /// order members finish, and the waiter is woken.
     fn finished(&self, finished: Finished<Self::Output>);
     /// Moves the members that finished since the last call into `into`, in the order they did.
     fn take_finished(&self, into: &mut VecDeque<Finished<Self::Output>>);
     /// Registers the waiter, with nothing else.
     fn register(&self, cx: &Context<'_>);
+}
+
+/// Where a member of a running set keeps its outcome until its future is dropped, so that no
+/// future outlives the taking of its outcome.
+///
+/// Nowhere (`()`) for a member on the group's thread: a runtime drops a task's future right
+/// after its last poll, on the thread that polled it, so the group (on that thread too) cannot
+/// look at the link before the future is gone, and the member reports from that poll. In the
+/// member (`Option`) for one on another thread, which reports once its future is dropped.
+#[doc(hidden)]
+pub trait Keep<T>: Default {
+    /// Keeps `outcome`, or gives it back to be reported now.
+    fn keep(&mut self, outcome: Result<T, Payload>) -> Option<Result<T, Payload>>;
+    /// The outcome kept, to report once the future is dropped.
+    fn take(&mut self) -> Option<Result<T, Payload>>;
+}
+
+impl<T> Keep<T> for () {
+    #[inline]
+    fn keep(&mut self, outcome: Result<T, Payload>) -> Option<Result<T, Payload>> {
+        Some(outcome)
+    }
+
+    #[inline]
+    fn take(&mut self) -> Option<Result<T, Payload>> {
+        None
+    }
+}
+
+impl<T> Keep<T> for Option<Result<T, Payload>> {
+    #[inline]
+    fn keep(&mut self, outcome: Result<T, Payload>) -> Option<Result<T, Payload>> {
+        *self = Some(outcome);
+        None
+    }
+
+    #[inline]
+    fn take(&mut self) -> Option<Result<T, Payload>> {
+        Option::take(self)
+    }
 }
 
 /// A member that finished, as it reaches its group through the link.
@@ -194,6 +236,7 @@ impl<T> LocalLink<T> {
 impl<T> Link for Rc<LocalLink<T>> {
     type Held = dyn DropNow;
     type Output = T;
+    type Kept = ();
 
     fn started(&self) {
         self.alive.set(self.alive.get() + 1);
@@ -363,6 +406,7 @@ impl<T> SendLink<T> {
 impl<T> Link for Arc<SendLink<T>> {
     type Held = SendHeld;
     type Output = T;
+    type Kept = Option<Result<T, Payload>>;
 
     fn started(&self) {
         self.alive.fetch_add(1, Ordering::Relaxed);

@@ -488,7 +488,7 @@ where
         }
     }
 
-    /// [`arrive`](Self::arrive) for a task that panicked or was dropped.
+    /// [`arrive`](Self::arrive) for a task that panicked.
     fn arrive_unfinished(
         &mut self,
         index: usize,

@@ -2,12 +2,17 @@
 //! mode groups ([`Group`](super::Group)), their streams, and [`TaskSet`](super::TaskSet).
 //!
 //! Each task runs as a member whose hooks know its slot here and its index. When a task
-//! finishes, its member queues its outcome in the link, with the slot and the index (and wakes
-//! the group); the group then takes the outcome, drops the task's handle and frees the slot for
+//! finishes, its member queues its outcome in the link, with the slot and the index, and wakes
+//! the group; the group then takes the outcome, drops the task's handle and frees the slot for
 //! the next task. So the next task can start as soon as any task finishes (a capacity limit, as
 //! `asyncio.Semaphore`), and the memory of a finished task is given back at once. The outcome
-//! comes through the link rather than out of the task's handle: it is there as soon as it is
-//! reported (even from another thread), and taking it costs no poll of the handle.
+//! comes through the link rather than out of the task's handle: taking it costs no poll of the
+//! handle, and no wait for the runtime to store it.
+//!
+//! No future outlives the taking of its outcome: a member on the group's thread reports from
+//! its last poll (the runtime drops its future before the group can run); a member on another
+//! thread keeps its outcome in its hooks and reports when they are dropped, after its future
+//! (see [`Keep`]).
 //!
 //! Cancelling is complete: when the group ends early or is dropped, the tasks still running are
 //! cancelled, and the group counts their futures until every one is gone (on the embedded loop
@@ -17,21 +22,31 @@ use std::collections::VecDeque;
 use std::panic::resume_unwind;
 use std::task::{Context, Poll};
 
-use super::link::Finished;
+use super::link::{Finished, Keep};
 use super::{Alive, Hooks, Link, Member, Payload};
 use crate::error::TaskError;
 use crate::task::cancel::Canceller;
 use crate::task::handle::RawHandle;
+use crate::unwind::drop_quietly;
 
-/// The hooks of a member of a running set: its outcome (a panic as its payload) goes to the link
-/// at once, with its slot and index.
-pub(crate) struct SlotHooks<L> {
+/// The hooks of a member of a running set: they hand its outcome (a panic as its payload) to the
+/// link with the slot and index, at once on the group's thread, else once the member's future
+/// is dropped (they keep it until then).
+pub(crate) struct SlotHooks<L: Link> {
     link: L,
     slot: usize,
     index: usize,
+    kept: L::Kept,
 }
 
 impl<L: Link> SlotHooks<L> {
+    #[inline]
+    fn finish(&mut self, outcome: Result<L::Output, Payload>) {
+        if let Some(outcome) = self.kept.keep(outcome) {
+            self.report(outcome);
+        }
+    }
+
     fn report(&self, outcome: Result<L::Output, Payload>) {
         self.link.finished(Finished {
             slot: self.slot,
@@ -44,17 +59,23 @@ impl<L: Link> SlotHooks<L> {
 impl<L: Link> Hooks<L::Output> for SlotHooks<L> {
     type Output = ();
 
-    fn finished(&self, output: L::Output) {
-        self.report(Ok(output));
+    fn finished(&mut self, output: L::Output) {
+        self.finish(Ok(output));
     }
 
-    fn panicked(&self, payload: Payload) {
-        self.report(Err(payload));
+    fn panicked(&mut self, payload: Payload) {
+        self.finish(Err(payload));
     }
 }
 
 impl<L: Link> Alive for SlotHooks<L> {
-    fn dropped(&self) {
+    /// The future is gone (the member drops its hooks after it, even when its destructor
+    /// panicked): a kept outcome is queued before the member stops counting as alive, so a
+    /// group that sees none alive has every outcome in the link.
+    fn dropped(&mut self) {
+        if let Some(outcome) = self.kept.take() {
+            self.report(outcome);
+        }
         self.link.dropped();
     }
 }
@@ -129,10 +150,12 @@ impl<L: Link> Running<L> {
             link: self.link.clone(),
             slot,
             index,
+            kept: L::Kept::default(),
         };
-        let handle = spawn(&mut self.canceller, hooks);
-        // Counted once the member exists (the spawn panics when no runtime runs here).
+        // Counted before the spawn, which panics when no runtime runs here: the member is then
+        // dropped, and its hooks count it gone.
         self.link.started();
+        let handle = spawn(&mut self.canceller, hooks);
         self.running += 1;
         let entry = Some((index, handle));
         if slot == self.slots.len() {
@@ -164,14 +187,17 @@ impl<L: Link> Running<L> {
                 index,
                 outcome,
             } = finished;
-            // A task cancelled as it finished on another thread reports late: its slot is gone,
-            // or holds a later task (with a later index).
-            let Some(entry) = self.slots.get_mut(slot) else {
+            // A task cancelled as it finished on another thread reports late: its slot is empty,
+            // or holds a later task (with a later index). Its outcome is dropped, a panic of
+            // the outcome's destructor caught (the panic hook reports it).
+            let taken = self
+                .slots
+                .get_mut(slot)
+                .filter(|entry| matches!(entry, Some((i, _)) if *i == index));
+            let Some(entry) = taken else {
+                drop_quietly(outcome);
                 continue;
             };
-            if !matches!(entry, Some((i, _)) if *i == index) {
-                continue;
-            }
             // The handle has nothing more to give: dropped, and the slot freed.
             *entry = None;
             self.free.push(slot);
@@ -209,10 +235,10 @@ impl<L: Link> Running<L> {
         self.free.reverse();
         self.running = 0;
         // The outcomes not taken, dropped outside any borrow of the link (their destructors may
-        // run user code).
+        // run user code, and may panic: caught, as where the runtime drops a task's output).
         let mut finished = std::mem::take(&mut self.finished);
         self.link.take_finished(&mut finished);
-        drop(finished);
+        drop_quietly(finished);
     }
 
     /// Whether every cancelled task's future is gone; registers the waker when not.
@@ -231,6 +257,11 @@ impl<L: Link> Drop for Running<L> {
     fn drop(&mut self) {
         if self.running > 0 {
             self.cancel();
+        } else {
+            // Only late reports of cancelled tasks can be left: dropped as `cancel` drops them.
+            let mut finished = std::mem::take(&mut self.finished);
+            self.link.take_finished(&mut finished);
+            drop_quietly(finished);
         }
     }
 }

@@ -20,11 +20,11 @@ use crate::task::handle::{Handles, RawHandle};
 impl<T, L: Link> Hooks<T> for L {
     type Output = Option<T>;
 
-    fn finished(&self, output: T) -> Option<T> {
+    fn finished(&mut self, output: T) -> Option<T> {
         Some(output)
     }
 
-    fn panicked(&self, payload: Payload) -> Option<T> {
+    fn panicked(&mut self, payload: Payload) -> Option<T> {
         self.fail(payload);
         None
     }
