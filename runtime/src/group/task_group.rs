@@ -105,12 +105,37 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
         }
     }
 
-    /// The member for task `future` in debug mode and under the trace: named and traced.
+    /// Starts `future` as the next task, as `K` starts a member (watched in debug mode and
+    /// under the trace, out of the common path): what `spawn` does for both kinds.
     #[track_caller]
-    fn watched_member<F>(&mut self, future: F) -> Member<Watched<F>, K::Link<()>> {
+    #[inline]
+    fn start<F>(&mut self, future: F)
+    where
+        F: Future<Output = T>,
+        K: SpawnMember<Member<F, <K as GroupKind>::Link<()>>>
+            + SpawnMember<Member<Watched<F>, <K as GroupKind>::Link<()>>>,
+    {
+        if debug::watching() {
+            return self.start_watched(future);
+        }
+        let member = Member::new(future, self.link.clone());
+        self.link.started();
+        K::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+    }
+
+    /// [`start`](Self::start) in debug mode and under the trace: the member is named and traced.
+    #[track_caller]
+    #[inline(never)]
+    fn start_watched<F>(&mut self, future: F)
+    where
+        F: Future<Output = T>,
+        K: SpawnMember<Member<Watched<F>, <K as GroupKind>::Link<()>>>,
+    {
         let index = self.tasks.len();
         let future = watched(future, self.names, index, &mut self.trace);
-        Member::new(future, self.link.clone())
+        let member = Member::new(future, self.link.clone());
+        self.link.started();
+        K::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
     }
 }
 
@@ -144,24 +169,7 @@ impl<T: 'static> TaskGroup<T, Local> {
     where
         F: TaskFuture<Output = T> + 'static,
     {
-        if debug::watching() {
-            return self.spawn_watched(future);
-        }
-        let member = Member::new(future, self.link.clone());
-        self.link.started();
-        Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
-    }
-
-    /// [`spawn`](Self::spawn) in debug mode and under the trace, out of the common path.
-    #[track_caller]
-    #[inline(never)]
-    fn spawn_watched<F>(&mut self, future: F)
-    where
-        F: TaskFuture<Output = T> + 'static,
-    {
-        let member = self.watched_member(future);
-        self.link.started();
-        Local::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+        self.start(future);
     }
 }
 
@@ -195,24 +203,7 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
     where
         F: SendTaskFuture<Output = T> + 'static,
     {
-        if debug::watching() {
-            return self.spawn_watched(future);
-        }
-        let member = Member::new(future, self.link.clone());
-        self.link.started();
-        Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
-    }
-
-    /// [`spawn`](Self::spawn) in debug mode and under the trace, out of the common path.
-    #[track_caller]
-    #[inline(never)]
-    fn spawn_watched<F>(&mut self, future: F)
-    where
-        F: SendTaskFuture<Output = T> + 'static,
-    {
-        let member = self.watched_member(future);
-        self.link.started();
-        Sendable::spawn_into(self.what, &mut self.tasks, &mut self.canceller, member);
+        self.start(future);
     }
 }
 
