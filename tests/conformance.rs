@@ -1328,6 +1328,53 @@ mod toolkit_cases {
         assert_eq!(leaders.iter().filter(|leader| **leader).count(), 1);
     }
 
+    /// asyncio's pulse: `set()` then `clear()` at once releases every task that was waiting at
+    /// the `set`, although the flag is clear again by the time they run.
+    pub async fn an_event_set_then_cleared_releases_every_task_waiting_at_the_set() {
+        let event = Event::new();
+        let waiters = tasks![send; for id in 0..3 => {
+            let event = event.clone();
+            async move {
+                jobloop::timeout(Duration::from_secs(5), event.wait()).await.map(|()| id)
+            }
+        }];
+        let waiters = spawn_send(waiters);
+        sleep(Duration::from_millis(20)).await; // all three wait
+        event.set();
+        event.clear();
+        assert_eq!(waiters.await, [Ok(0), Ok(1), Ok(2)]);
+        // A wait that begins after the pulse waits for the next `set`.
+        assert!(jobloop::timeout(Duration::from_millis(5), event.wait())
+            .await
+            .is_err());
+    }
+
+    /// A waiter whose `wait` is cancelled (here by a timeout) leaves the barrier, as in asyncio:
+    /// two more waiters of a barrier of three still wait for a third.
+    pub async fn a_cancelled_barrier_waiter_no_longer_counts() {
+        let barrier = Barrier::new(3);
+        assert!(jobloop::timeout(Duration::from_millis(5), barrier.wait())
+            .await
+            .is_err());
+        let two = tasks![send; for _ in 0..2 => {
+            let barrier = barrier.clone();
+            async move { jobloop::timeout(Duration::from_millis(50), barrier.wait()).await.is_ok() }
+        }]
+        .await;
+        assert_eq!(
+            two,
+            [false, false],
+            "two waiters of three passed the barrier"
+        );
+        // Three waiters pass, one of them the leader.
+        let leaders = tasks![send; for _ in 0..3 => {
+            let barrier = barrier.clone();
+            async move { barrier.wait().await.is_leader() }
+        }]
+        .await;
+        assert_eq!(leaders.iter().filter(|leader| **leader).count(), 1);
+    }
+
     /// `to_thread`: the loop keeps running other tasks while blocking work runs; a panic in the
     /// work resumes at the `.await` with its payload.
     pub async fn to_thread_keeps_the_runtime_running_and_resumes_panics() {
@@ -1625,6 +1672,8 @@ macro_rules! conformance {
                 a_shut_down_queue_gives_its_items_then_fails,
                 an_event_wakes_every_waiter,
                 a_mutex_semaphore_and_barrier_coordinate_tasks,
+                an_event_set_then_cleared_releases_every_task_waiting_at_the_set,
+                a_cancelled_barrier_waiter_no_longer_counts,
                 to_thread_keeps_the_runtime_running_and_resumes_panics,
             );
             case_tests!(

@@ -16,10 +16,12 @@
 //! | `asyncio.Semaphore(n)` | [`Semaphore::new(n)`](Semaphore::new) |
 //! | `asyncio.Barrier(n)` | [`Barrier::new(n)`](Barrier::new) |
 
+mod barrier;
 mod event;
 mod lock;
 mod queue;
 
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use event::{Event, Wait};
-pub use lock::{Barrier, BarrierWaitResult, Mutex, MutexGuard, Semaphore, SemaphoreGuard};
+pub use lock::{Mutex, MutexGuard, Semaphore, SemaphoreGuard};
 pub use queue::{Queue, QueueShutDown, TryGetError, TryPutError};

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -11,6 +11,10 @@ use event_listener::EventListener;
 
 /// A flag that tasks wait for (asyncio's `Event`): [`wait`](Event::wait) returns once it is
 /// [`set`](Event::set), at once if it is set already; [`clear`](Event::clear) resets it.
+///
+/// As in asyncio, `set` releases every task waiting at that moment, even when `clear` follows
+/// at once (a pulse): a waiter is released by the `set` that came after its `wait` began, not
+/// by finding the flag still set when it next runs.
 ///
 /// A cheap handle: clones share the same flag (`Send + Sync`).
 ///
@@ -40,6 +44,9 @@ pub struct Event {
 #[derive(Default)]
 struct Inner {
     set: AtomicBool,
+    /// How many times `set` was called: a waiter that saw one number is released when it
+    /// changes, whatever the flag says by then.
+    sets: AtomicU64,
     waiters: event_listener::Event,
 }
 
@@ -51,24 +58,26 @@ impl Event {
 
     /// Sets the flag, waking every task that waits for it.
     pub fn set(&self) {
-        self.inner.set.store(true, Ordering::Release);
+        self.inner.set.store(true, Ordering::SeqCst);
+        self.inner.sets.fetch_add(1, Ordering::SeqCst);
         self.inner.waiters.notify(usize::MAX);
     }
 
     /// Resets the flag: later [`wait`](Event::wait)s wait for the next [`set`](Event::set).
     pub fn clear(&self) {
-        self.inner.set.store(false, Ordering::Release);
+        self.inner.set.store(false, Ordering::SeqCst);
     }
 
     /// Whether the flag is set.
     pub fn is_set(&self) -> bool {
-        self.inner.set.load(Ordering::Acquire)
+        self.inner.set.load(Ordering::SeqCst)
     }
 
     /// Waits until the flag is set (returns at once if it is).
     pub fn wait(&self) -> Wait<'_> {
         Wait {
             event: self,
+            sets_seen: None,
             listener: None,
         }
     }
@@ -86,6 +95,8 @@ impl fmt::Debug for Event {
 #[must_use = "futures do nothing unless you `.await` them"]
 pub struct Wait<'a> {
     event: &'a Event,
+    /// The number of `set`s when this wait began (its first poll).
+    sets_seen: Option<u64>,
     listener: Option<EventListener>,
 }
 
@@ -93,14 +104,19 @@ impl Future for Wait<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let inner = &*self.event.inner;
+        // Read before the flag: a `set` after this reading either leaves the flag set or, if a
+        // `clear` followed, changes the number.
+        let sets = inner.sets.load(Ordering::SeqCst);
+        let began = *self.sets_seen.get_or_insert(sets);
         loop {
-            if self.event.is_set() {
+            if self.event.is_set() || inner.sets.load(Ordering::SeqCst) != began {
                 self.listener = None;
                 return Poll::Ready(());
             }
             match &mut self.listener {
                 // Listening, then checked again: a `set` in between is not missed.
-                None => self.listener = Some(self.event.inner.waiters.listen()),
+                None => self.listener = Some(inner.waiters.listen()),
                 Some(listener) => {
                     std::task::ready!(Pin::new(listener).poll(cx));
                     self.listener = None;

@@ -1,10 +1,9 @@
-//! [`Mutex`], [`Semaphore`] and [`Barrier`]: asyncio's `Lock`, `Semaphore` and `Barrier`, on
-//! async-lock.
+//! [`Mutex`] and [`Semaphore`]: asyncio's `Lock` and `Semaphore`, on async-lock.
 
 use std::fmt;
 use std::sync::Arc;
 
-pub use async_lock::{BarrierWaitResult, MutexGuard};
+pub use async_lock::MutexGuard;
 
 /// A lock for data shared between tasks (asyncio's `Lock`, which guards no data; Rust's guards
 /// it): [`lock`](Mutex::lock) waits until no other task holds the lock, and the guard releases
@@ -146,47 +145,5 @@ impl fmt::Debug for Semaphore {
         f.debug_struct("Semaphore")
             .field("available_permits", &self.available_permits())
             .finish()
-    }
-}
-
-/// A meeting point for `n` tasks (asyncio's `Barrier`): [`wait`](Barrier::wait) returns once
-/// `n` tasks wait, to all of them at once; one of them is told it is the leader. Then the
-/// barrier is ready for the next round.
-///
-/// A cheap handle: clones share the same barrier (`Send + Sync`).
-///
-/// ```
-/// use jobloop_runtime::sync::Barrier;
-/// use jobloop_runtime::{EventLoop, TaskGroup};
-///
-/// let leaders = EventLoop::new().block_on(async {
-///     let barrier = Barrier::new(3);
-///     let mut group = TaskGroup::new();
-///     for _ in 0..3 {
-///         let barrier = barrier.clone();
-///         group.spawn(async move { barrier.wait().await.is_leader() });
-///     }
-///     group.await.into_iter().filter(|leader| *leader).count()
-/// });
-/// assert_eq!(leaders, 1);
-/// ```
-#[derive(Clone)]
-pub struct Barrier(Arc<async_lock::Barrier>);
-
-impl Barrier {
-    /// A barrier for `n` tasks (0 and 1 let every `wait` through at once).
-    pub fn new(n: usize) -> Barrier {
-        Barrier(Arc::new(async_lock::Barrier::new(n)))
-    }
-
-    /// Waits until `n` tasks wait.
-    pub async fn wait(&self) -> BarrierWaitResult {
-        self.0.wait().await
-    }
-}
-
-impl fmt::Debug for Barrier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Barrier").finish_non_exhaustive()
     }
 }
