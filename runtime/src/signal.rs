@@ -13,8 +13,8 @@ use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
 
 use atomic_waker::AtomicWaker;
 use signal_hook::consts::SIGINT;
@@ -27,11 +27,15 @@ use crate::Runtime;
 struct Signals {
     /// Tasks waiting in [`ctrl_c`].
     listeners: AtomicUsize,
-    /// How many Ctrl-Cs went to those tasks, and their wake-up.
+    /// How many Ctrl-Cs went to those tasks, and their wake-up (a listener leaves it when its
+    /// `ctrl_c` future is dropped).
     ctrl_c_count: AtomicUsize,
-    ctrl_c: Mutex<Vec<Waker>>,
+    ctrl_c: event_listener::Event,
     /// Whether [`run_main`] runs: then the first other signal cancels its future.
     main_armed: AtomicBool,
+    /// SIGINT was ignored when the process started (the parent's choice): a Ctrl-C that no
+    /// [`ctrl_c`] waits for is ignored too, never cancelling the main future.
+    sigint_ignored: AtomicBool,
     /// The signal that interrupted the main future, 0 before one did.
     interrupted: AtomicI32,
     main: AtomicWaker,
@@ -40,8 +44,9 @@ struct Signals {
 static SIGNALS: Signals = Signals {
     listeners: AtomicUsize::new(0),
     ctrl_c_count: AtomicUsize::new(0),
-    ctrl_c: Mutex::new(Vec::new()),
+    ctrl_c: event_listener::Event::new(),
     main_armed: AtomicBool::new(false),
+    sigint_ignored: AtomicBool::new(false),
     interrupted: AtomicI32::new(0),
     main: AtomicWaker::new(),
 };
@@ -57,7 +62,18 @@ fn install() -> io::Result<&'static Signals> {
 
 #[cfg(not(windows))]
 fn catch() -> io::Result<()> {
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    // As CPython: a signal the parent set to "ignored" (`cmd &` in a script, `trap '' INT`,
+    // `nohup`) stays ignored; only those at their default are caught.
+    let sigint_ignored = ignored_at_start(SIGINT);
+    SIGNALS
+        .sigint_ignored
+        .store(sigint_ignored, Ordering::Release);
+    let caught: Vec<i32> = [SIGINT, SIGTERM]
+        .into_iter()
+        .filter(|&signal| !(signal == SIGINT && sigint_ignored || ignored_at_start(signal)))
+        .collect();
+    let mut signals = signal_hook::iterator::Signals::new(caught)?;
+    let _ = HANDLE.set(signals.handle());
     std::thread::Builder::new()
         .name("jobloop-signals".into())
         .spawn(move || {
@@ -65,6 +81,45 @@ fn catch() -> io::Result<()> {
                 received(signal);
             }
         })?;
+    Ok(())
+}
+
+/// The signal thread's handle, to catch SIGINT later when it was ignored at start.
+#[cfg(not(windows))]
+static HANDLE: OnceLock<signal_hook::iterator::Handle> = OnceLock::new();
+
+/// Whether `signal`'s disposition is "ignored" now (inherited from the parent: nothing in the
+/// process has set it before jobloop looks).
+#[cfg(not(windows))]
+fn ignored_at_start(signal: i32) -> bool {
+    // SAFETY: with a null new action, `sigaction` only writes the current action of `signal`
+    // into `current`, a plain C struct owned by this frame, for which all zero bytes are a valid
+    // value; `signal` is SIGINT or SIGTERM, valid signal numbers. Neither std nor signal-hook
+    // reads a signal's disposition without changing it.
+    #[allow(unsafe_code)]
+    let (result, current) = unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        let result = libc::sigaction(signal, std::ptr::null(), &mut current);
+        (result, current)
+    };
+    result == 0 && current.sa_sigaction == libc::SIG_IGN
+}
+
+/// [`ctrl_c`] asks for Ctrl-C explicitly (as asyncio's `add_signal_handler`): caught from now
+/// on even where the parent had it ignored.
+#[cfg(not(windows))]
+fn catch_sigint() -> io::Result<()> {
+    if !SIGNALS.sigint_ignored.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    match HANDLE.get() {
+        Some(handle) => handle.add_signal(SIGINT),
+        None => Ok(()),
+    }
+}
+
+#[cfg(windows)]
+fn catch_sigint() -> io::Result<()> {
     Ok(())
 }
 
@@ -89,14 +144,12 @@ fn catch() -> io::Result<()> {
 fn received(signal: i32) {
     let signals = &SIGNALS;
     if signal == SIGINT && signals.listeners.load(Ordering::Acquire) > 0 {
-        signals.ctrl_c_count.fetch_add(1, Ordering::AcqRel);
-        let waiters = std::mem::take(
-            &mut *signals
-                .ctrl_c
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
-        waiters.into_iter().for_each(Waker::wake);
+        signals.ctrl_c_count.fetch_add(1, Ordering::SeqCst);
+        signals.ctrl_c.notify(usize::MAX);
+        return;
+    }
+    if signal == SIGINT && signals.sigint_ignored.load(Ordering::Acquire) {
+        // Caught only for `ctrl_c`, which nobody awaits now: ignored, as the parent wanted.
         return;
     }
     if signals.main_armed.load(Ordering::Acquire) {
@@ -150,7 +203,9 @@ fn name(signal: i32) -> &'static str {
 /// Waits for the next Ctrl-C (SIGINT). While a task waits here, Ctrl-C wakes it instead of
 /// cancelling the program's main future: a server can stop accepting and finish what it
 /// started; a Ctrl-C after every such task returned cancels the main future as usual (see
-/// [`run_main`]). asyncio's `loop.add_signal_handler(signal.SIGINT, ...)`.
+/// [`run_main`]). asyncio's `loop.add_signal_handler(signal.SIGINT, ...)`: like it, `ctrl_c`
+/// catches Ctrl-C even in a process whose parent set SIGINT to ignored, which [`run_main`] does
+/// not (see there).
 ///
 /// # Errors
 ///
@@ -164,6 +219,7 @@ fn name(signal: i32) -> &'static str {
 /// ```
 pub async fn ctrl_c() -> io::Result<()> {
     let signals = install()?;
+    catch_sigint()?;
     signals.listeners.fetch_add(1, Ordering::AcqRel);
     struct Listening(&'static Signals);
     impl Drop for Listening {
@@ -172,22 +228,16 @@ pub async fn ctrl_c() -> io::Result<()> {
         }
     }
     let _listening = Listening(signals);
-    let seen = signals.ctrl_c_count.load(Ordering::Acquire);
-    std::future::poll_fn(|cx| {
-        let mut waiters = signals
-            .ctrl_c
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Checked under the lock the signal thread takes to wake: no Ctrl-C is missed.
-        if signals.ctrl_c_count.load(Ordering::Acquire) != seen {
-            return Poll::Ready(Ok(()));
+    let seen = signals.ctrl_c_count.load(Ordering::SeqCst);
+    loop {
+        // Listening, then checked again: a Ctrl-C in between is not missed. A listener dropped
+        // with this future (a timeout, a cancelled task) leaves the list at once.
+        let listener = signals.ctrl_c.listen();
+        if signals.ctrl_c_count.load(Ordering::SeqCst) != seen {
+            return Ok(());
         }
-        if !waiters.iter().any(|waiter| waiter.will_wake(cx.waker())) {
-            waiters.push(cx.waker().clone());
-        }
-        Poll::Pending
-    })
-    .await
+        listener.await;
+    }
 }
 
 /// Runs `main` on `runtime` as `#[job_main]` does: on the first Ctrl-C (SIGINT) or SIGTERM,
@@ -197,7 +247,10 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// once. `#[job_main(signals = false)]` runs `main` without this, for programs that handle
 /// signals themselves.
 ///
-/// When the signals cannot be caught, `main` runs without this, after a line on stderr.
+/// When the signals cannot be caught, `main` runs without this, after a line on stderr. A
+/// signal that the parent process set to "ignored" (a shell's `cmd &`, `trap '' INT`, `nohup`)
+/// stays ignored, as in CPython, which installs its `KeyboardInterrupt` handler only when SIGINT
+/// is at its default.
 ///
 /// ```no_run
 /// use jobloop_runtime::{signal, sleep, EventLoop};

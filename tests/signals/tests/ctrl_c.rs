@@ -17,7 +17,19 @@ struct Program {
 
 impl Program {
     fn start(binary: &str, runtime: &str) -> Program {
-        let mut child = Command::new(binary)
+        Program::run(Command::new(binary), runtime)
+    }
+
+    /// Runs `binary` from a shell that first sets `ignored` (`INT`, `TERM`) to "ignored", as
+    /// `trap '' INT` in a script does (the disposition is inherited through `exec`).
+    fn start_ignoring(binary: &str, runtime: &str, ignored: &str) -> Program {
+        let mut command = Command::new("sh");
+        command.args(["-c", &format!("trap '' {ignored}; exec \"$0\""), binary]);
+        Program::run(command, runtime)
+    }
+
+    fn run(mut command: Command, runtime: &str) -> Program {
+        let mut child = command
             .env("JOBLOOP_RUNTIME", runtime)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -167,6 +179,44 @@ fn a_program_that_awaits_ctrl_c_handles_it_and_exits_normally() {
         program.wait_for("serving", 1);
         // The program starts waiting right after it prints (a Ctrl-C before that would cancel
         // its main, exit 130): give it a generous moment, for a loaded machine.
+        std::thread::sleep(Duration::from_millis(500));
+        program.signal("INT");
+        let (output, lines, _) = program.exit(Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(0), "{runtime}: {lines:?}");
+        assert_eq!(lines[1..], ["draining", "drained"], "{runtime}");
+    }
+}
+
+/// A signal that the parent set to "ignored" (`cmd &` in a script, `trap '' INT`) stays ignored,
+/// as CPython does: the program goes on, and the signal it still catches ends it as usual.
+#[test]
+fn a_signal_the_parent_ignored_stays_ignored() {
+    for runtime in RUNTIMES {
+        for (ignored, sent, code) in [("INT", "TERM", 143), ("TERM", "INT", 130)] {
+            let mut program =
+                Program::start_ignoring(env!("CARGO_BIN_EXE_ctrl_c"), runtime, ignored);
+            program.wait_for("working", 3);
+            program.signal(ignored);
+            std::thread::sleep(Duration::from_millis(500));
+            assert!(
+                program.child.try_wait().expect("wait").is_none(),
+                "{runtime}: SIG{ignored}, ignored by the parent, ended the program"
+            );
+            program.signal(sent);
+            let (output, lines, _) = program.exit(Duration::from_secs(10));
+            assert_eq!(output.status.code(), Some(code), "{runtime}: {lines:?}");
+            assert_eq!(lines.iter().filter(|l| l.ends_with("released")).count(), 3);
+        }
+    }
+}
+
+/// `signal::ctrl_c()` asks for Ctrl-C explicitly (asyncio's `add_signal_handler`): a program
+/// that awaits it gets Ctrl-C even where the parent had SIGINT ignored.
+#[test]
+fn awaiting_ctrl_c_catches_it_even_where_the_parent_ignored_it() {
+    for runtime in RUNTIMES {
+        let mut program = Program::start_ignoring(env!("CARGO_BIN_EXE_handled"), runtime, "INT");
+        program.wait_for("serving", 1);
         std::thread::sleep(Duration::from_millis(500));
         program.signal("INT");
         let (output, lines, _) = program.exit(Duration::from_secs(10));
