@@ -278,6 +278,54 @@ async fn unix_sockets_carry_bytes_with_the_same_traits() {
 /// 1 000 clients, each sending 10 KB and reading it back, against one echo server, all on one
 /// loop: every client's bytes come back whole (a checksum per client).
 #[cfg(unix)]
+/// `UnixListener::bind` over a socket file whose server is gone replaces it (asyncio's
+/// `start_unix_server` does the same); over a live server's socket or a file that is not a
+/// socket it fails with an error that names the path and says what to do.
+#[cfg(unix)]
+#[job_test]
+async fn unix_bind_replaces_a_stale_socket_and_names_the_path_otherwise() {
+    use jobloop::net::{UnixListener, UnixStream};
+    let dir = std::env::temp_dir().join(format!("jobloop-stale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("server.sock");
+    let _ = std::fs::remove_file(&path);
+
+    drop(UnixListener::bind(&path).unwrap()); // the server is gone; its file stays
+    assert!(path.exists());
+    let listener = UnixListener::bind(&path).expect("a stale socket file is replaced");
+    let client = spawn({
+        let path = path.clone();
+        async move { UnixStream::connect(&path).await.map(drop) }
+    });
+    listener.accept().await.unwrap();
+    client.await.unwrap();
+
+    let live = UnixListener::bind(&path).unwrap_err();
+    assert_eq!(live.kind(), io::ErrorKind::AddrInUse);
+    let message = live.to_string();
+    assert!(message.contains(&*path.to_string_lossy()), "{message}");
+    assert!(message.contains("another server listens"), "{message}");
+
+    let file = dir.join("not-a-socket");
+    std::fs::write(&file, "data").unwrap();
+    let message = UnixListener::bind(&file).unwrap_err().to_string();
+    assert!(message.contains(&*file.to_string_lossy()), "{message}");
+    assert!(message.contains("not a socket"), "{message}");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        b"data",
+        "the file is left alone"
+    );
+
+    let missing = UnixStream::connect(dir.join("missing.sock"))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+    assert!(missing.to_string().contains("missing.sock"), "{missing}");
+    drop(listener);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_thousand_concurrent_echo_clients_lose_no_byte() {
     if is_child() {
@@ -436,6 +484,158 @@ async fn accept_out_of_descriptors() {
         assert!(start.elapsed() < Duration::from_secs(10), "never accepted");
     }
     println!("accepted after {errors} errors in {:?}", start.elapsed());
+}
+
+/// A listener out of file descriptors, on every runtime with a reactor and for both accepting
+/// types: a loop that accepts under a `timeout` shorter than the listener's pause (README's
+/// server pattern, a `race` with a shutdown signal, is the same) neither spins nor stays
+/// paused. Over 1 s without descriptors the errors are few (pauses of 1, 2, 4, ... ms) and a
+/// 10 ms ticker beside it keeps running; once descriptors are free, every queued client is
+/// accepted, although each pause by then is longer than the timeout.
+#[cfg(unix)]
+#[test]
+fn a_listener_out_of_descriptors_pauses_and_recovers_under_a_shorter_timeout() {
+    use std::io::Read as _;
+    if is_child() {
+        return out_of_descriptors::on_every_runtime();
+    }
+    let name = "a_listener_out_of_descriptors_pauses_and_recovers_under_a_shorter_timeout";
+    let mut child = in_child_with_fd_limit(name, 64);
+    let mut report = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut report)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{report}");
+    let runtimes =
+        1 + 2 * usize::from(cfg!(feature = "tokio")) + usize::from(cfg!(feature = "smol"));
+    assert_eq!(
+        report.matches("recovered").count(),
+        2 * runtimes,
+        "{report}"
+    );
+    println!("{report}");
+}
+
+#[cfg(unix)]
+mod out_of_descriptors {
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::io;
+    use std::rc::Rc;
+    use std::time::{Duration, Instant};
+
+    use jobloop::net::{TcpListener, UnixListener};
+    use jobloop::{sleep, spawn, timeout, Runtime};
+
+    const CLIENTS: usize = 8;
+
+    pub fn on_every_runtime() {
+        println!("event loop:");
+        Runtime::run(jobloop::EventLoop::new(), both());
+        #[cfg(feature = "tokio")]
+        {
+            println!("tokio current-thread:");
+            Runtime::run(jobloop::runtime::Tokio::current_thread(), both());
+            println!("tokio multi-thread:");
+            Runtime::run(jobloop::runtime::Tokio::multi_thread(2), both());
+        }
+        #[cfg(feature = "smol")]
+        {
+            println!("smol:");
+            Runtime::run(jobloop::runtime::Smol::new(), both());
+        }
+    }
+
+    async fn both() {
+        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = tcp.local_addr().unwrap();
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|_| std::net::TcpStream::connect(addr).unwrap())
+            .collect();
+        pause_then_recover("tcp", || async { tcp.accept().await.map(drop) }).await;
+        drop(clients);
+
+        let dir = std::env::temp_dir().join(format!("jobloop-emfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("socket");
+        let _ = std::fs::remove_file(&path);
+        let unix = UnixListener::bind(&path).unwrap();
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|_| std::os::unix::net::UnixStream::connect(&path).unwrap())
+            .collect();
+        pause_then_recover("unix", || async { unix.accept().await.map(drop) }).await;
+        drop(clients);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    async fn pause_then_recover<F: Future<Output = io::Result<()>>>(
+        kind: &str,
+        accept: impl Fn() -> F,
+    ) {
+        let ticks = Rc::new(Cell::new(0u32));
+        let ticker = spawn({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    sleep(Duration::from_millis(10)).await;
+                    ticks.set(ticks.get() + 1);
+                }
+            }
+        });
+        // Every descriptor taken.
+        let mut files = Vec::new();
+        loop {
+            match std::fs::File::open("/dev/null") {
+                Ok(file) => files.push(file),
+                Err(error) if error.raw_os_error() == Some(super::libc_emfile()) => break,
+                Err(error) => panic!("{error}"),
+            }
+        }
+        let start = Instant::now();
+        let (mut errors, mut accepted, mut freed) = (0u32, 0, None);
+        while accepted < CLIENTS {
+            match timeout(Duration::from_millis(100), accept()).await {
+                Ok(Ok(())) => accepted += 1,
+                Ok(Err(error)) => {
+                    assert_eq!(error.raw_os_error(), Some(super::libc_emfile()), "{error}");
+                    errors += 1;
+                }
+                Err(_) => {} // timed out, mid-pause
+            }
+            if freed.is_none() && start.elapsed() >= Duration::from_secs(1) {
+                files.clear();
+                freed = Some(Instant::now());
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(8),
+                "{kind}: {accepted} of {CLIENTS} accepted; the descriptors were freed {:?} ago",
+                freed.map(|at| at.elapsed())
+            );
+        }
+        ticker.cancel();
+        let recovered = freed
+            .expect("accepted only once descriptors were free")
+            .elapsed();
+        let ticked = ticks.get();
+        println!("{kind}: recovered {recovered:?} after the descriptors were freed, {errors} errors, {ticked} ticks");
+        // 1 s of pauses doubling from 1 ms: about 10 errors; a spinning loop makes millions.
+        assert!(
+            errors <= 30,
+            "{kind}: {errors} errors in 1 s: the listener spins"
+        );
+        // The longest pause is 1 s.
+        assert!(recovered < Duration::from_secs(3), "{kind}: {recovered:?}");
+        // About 100 ticks in the first second; a spinning accept starves the ticker.
+        assert!(
+            ticked >= 50,
+            "{kind}: the ticker ticked {ticked} times in {:?}",
+            start.elapsed()
+        );
+    }
 }
 
 /// `EMFILE` ("too many open files"), 24 on Linux, macOS and the BSDs.

@@ -42,6 +42,7 @@
 //! });
 //! ```
 
+mod accept_pause;
 mod addr;
 pub(crate) mod source;
 mod stream_io;

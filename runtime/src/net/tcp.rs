@@ -1,22 +1,16 @@
 //! [`TcpListener`] and [`TcpStream`].
 
-use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::net::{self, Shutdown, SocketAddr};
-use std::time::Duration;
 
+use super::accept_pause::AcceptPause;
 use super::source::{Direction, Registered};
 use super::ToSocketAddrs;
 
 /// The listen queue of [`TcpListener::bind`], as tokio's: connections the kernel holds until
 /// `accept` takes them. (std's is 128, which 500 clients connecting at once overflow.)
 const BACKLOG: i32 = 1024;
-
-/// The first pause of an `accept` after an error that says the process or the system is out
-/// of a resource (file descriptors, memory); it doubles on each such error in a row.
-const FIRST_PAUSE: Duration = Duration::from_millis(1);
-const LONGEST_PAUSE: Duration = Duration::from_secs(1);
 
 /// A TCP socket server, listening for connections (asyncio's `start_server`).
 ///
@@ -36,7 +30,7 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(1);
 pub struct TcpListener {
     inner: Registered<mio::net::TcpListener>,
     /// The pause before the next `accept`, after it failed for want of a resource.
-    pause: Cell<Option<Duration>>,
+    pause: AcceptPause,
 }
 
 impl TcpListener {
@@ -77,7 +71,7 @@ impl TcpListener {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
             inner: Registered::new(mio::net::TcpListener::from_std(listener))?,
-            pause: Cell::new(None),
+            pause: AcceptPause::default(),
         })
     }
 
@@ -88,28 +82,13 @@ impl TcpListener {
     /// The OS's error. When it says the process is out of a resource (`EMFILE`: too many open
     /// files; `ENFILE`, `ENOBUFS`, `ENOMEM`), the connection stays queued and the listener
     /// keeps working: the next `accept` first pauses (1 ms, doubling up to 1 s while the
-    /// errors go on), so a loop that logs the error and accepts again does not spin.
+    /// errors go on), so a loop that logs the error and accepts again does not spin. The pause
+    /// ends at an instant kept on the listener: an `accept` cancelled mid-pause (under a
+    /// shorter `timeout`, say) does not restart it.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        if let Some(pause) = self.pause.get() {
-            crate::sleep(pause).await;
-        }
-        let accepted = self
-            .inner
-            .io(Direction::Read, |listener| listener.accept())
-            .await;
-        match accepted {
-            Ok((stream, addr)) => {
-                self.pause.set(None);
-                Ok((TcpStream::register(stream)?, addr))
-            }
-            Err(error) => {
-                if out_of_resources(&error) {
-                    let next = self.pause.get().map_or(FIRST_PAUSE, |pause| pause * 2);
-                    self.pause.set(Some(next.min(LONGEST_PAUSE)));
-                }
-                Err(error)
-            }
-        }
+        let accept = self.inner.io(Direction::Read, |listener| listener.accept());
+        let (stream, addr) = self.pause.accept(accept).await?;
+        Ok((TcpStream::register(stream)?, addr))
     }
 
     /// The address this listener is bound to.
@@ -144,27 +123,6 @@ fn listen(addr: SocketAddr) -> io::Result<net::TcpListener> {
     socket.bind(&addr.into())?;
     socket.listen(BACKLOG)?;
     Ok(socket.into())
-}
-
-fn out_of_resources(error: &io::Error) -> bool {
-    #[cfg(unix)]
-    {
-        // EMFILE, ENFILE, ENOBUFS, ENOMEM, by their numbers on Linux and the BSDs alike
-        // where they agree; `raw_os_error` is what accept(2) returned.
-        const LINUX: [i32; 4] = [24, 23, 105, 12];
-        const BSD: [i32; 4] = [24, 23, 55, 12];
-        let codes = if cfg!(any(target_os = "linux", target_os = "android")) {
-            LINUX
-        } else {
-            BSD
-        };
-        matches!(error.raw_os_error(), Some(code) if codes.contains(&code))
-    }
-    #[cfg(not(unix))]
-    {
-        // WSAEMFILE, WSAENOBUFS.
-        matches!(error.raw_os_error(), Some(10024 | 10055))
-    }
 }
 
 impl fmt::Debug for TcpListener {

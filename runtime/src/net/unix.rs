@@ -6,6 +6,7 @@ use std::net::Shutdown;
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 
+use super::accept_pause::AcceptPause;
 use super::source::{Direction, Registered};
 
 /// A Unix domain socket server (asyncio's `start_unix_server`).
@@ -31,18 +32,32 @@ use super::source::{Direction, Registered};
 /// ```
 pub struct UnixListener {
     inner: Registered<mio::net::UnixListener>,
+    /// The pause before the next `accept`, after it failed for want of a resource.
+    pause: AcceptPause,
 }
 
 impl UnixListener {
-    /// Binds to the socket file at `path` (which must not exist yet) and registers it with the
-    /// current event loop. Removing the file when done is up to the program, as with std.
+    /// Binds to the socket file at `path` and registers it with the current event loop.
+    /// Removing the file when done is up to the program, as with std.
+    ///
+    /// A socket file left at `path` by a server that is gone (nobody accepts there: connecting
+    /// is refused) is removed and replaced, as asyncio's `start_unix_server` does.
     ///
     /// # Errors
     ///
-    /// The OS's error (`AddrInUse` when the file exists), or an error of kind `Other` when no
-    /// event loop runs on this thread.
+    /// The OS's error, naming `path` where it is about the file: `AddrInUse` when a server
+    /// listens at `path` or a file that is not a socket is there; or an error of kind `Other`
+    /// when no event loop runs on this thread.
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        UnixListener::from_std(net::UnixListener::bind(path)?)
+        let path = path.as_ref();
+        let listener = match net::UnixListener::bind(path) {
+            Err(error) if error.kind() == io::ErrorKind::AddrInUse => {
+                replace_stale_socket(path, error)?;
+                net::UnixListener::bind(path)
+            }
+            bound => bound,
+        };
+        UnixListener::from_std(listener.map_err(|error| with_path(error, path))?)
     }
 
     /// Wraps a std listener, putting it in non-blocking mode.
@@ -55,15 +70,20 @@ impl UnixListener {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
             inner: Registered::new(mio::net::UnixListener::from_std(listener))?,
+            pause: AcceptPause::default(),
         })
     }
 
     /// Waits for the next connection; other tasks run meanwhile.
+    ///
+    /// # Errors
+    ///
+    /// The OS's error. When the process is out of a resource (`EMFILE` and the like), the
+    /// listener pauses before its next `accept`, as [`TcpListener::accept`](super::TcpListener::accept)
+    /// does.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (stream, addr) = self
-            .inner
-            .io(Direction::Read, |listener| listener.accept())
-            .await?;
+        let accept = self.inner.io(Direction::Read, |listener| listener.accept());
+        let (stream, addr) = self.pause.accept(accept).await?;
         Ok((UnixStream::register(stream)?, addr))
     }
 
@@ -79,6 +99,41 @@ impl fmt::Debug for UnixListener {
     }
 }
 
+/// After `bind` found `path` taken (`in_use`): removes the file when it is a socket nobody
+/// listens on any more; otherwise an error that names the file and says what to do.
+fn replace_stale_socket(path: &Path, in_use: io::Error) -> io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let is_socket = std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_socket());
+    if !is_socket {
+        return Err(io::Error::new(
+            in_use.kind(),
+            format!(
+                "{}: the path exists and is not a socket ({in_use}): remove it or bind elsewhere",
+                path.display()
+            ),
+        ));
+    }
+    // Non-blocking, so that a live server with a full queue does not block the loop: that is
+    // `WouldBlock`, a server there.
+    match mio::net::UnixStream::connect(path) {
+        Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => {
+            std::fs::remove_file(path).map_err(|error| with_path(error, path))
+        }
+        _ => Err(io::Error::new(
+            in_use.kind(),
+            format!(
+                "{}: another server listens on this socket ({in_use}): stop it, or bind elsewhere",
+                path.display()
+            ),
+        )),
+    }
+}
+
+/// `error`, its message prefixed with `path`.
+fn with_path(error: io::Error, path: &Path) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+}
+
 /// A connection over a Unix domain socket (asyncio's `open_unix_connection`), with the same
 /// methods and traits as [`TcpStream`](super::TcpStream).
 pub struct UnixStream {
@@ -90,11 +145,13 @@ impl UnixStream {
     ///
     /// # Errors
     ///
-    /// The OS's error (`NotFound` when there is no such file, `ConnectionRefused` when nobody
-    /// listens there), or an error of kind `Other` when this thread's runtime has no reactor jobloop
+    /// The OS's error, naming `path` (`NotFound` when there is no such file,
+    /// `ConnectionRefused` when nobody listens there), or an error of kind `Other` when this thread's runtime has no reactor jobloop
     /// reaches (see [the module](crate::net)).
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let stream = UnixStream::register(mio::net::UnixStream::connect(path)?)?;
+        let path = path.as_ref();
+        let stream = mio::net::UnixStream::connect(path).map_err(|error| with_path(error, path))?;
+        let stream = UnixStream::register(stream)?;
         stream.inner.ready(Direction::Write).await?;
         if let Some(error) = stream.inner.get_ref().take_error()? {
             return Err(error);
