@@ -276,6 +276,21 @@ mod cases {
             );
         }
     }
+
+    /// A task whose sleeps are always due (`sleep(ZERO)` in a loop, a deadline long past) still
+    /// yields now and then: a 10 ms ticker on its thread keeps at least 80 % of its ticks.
+    pub async fn a_task_whose_sleeps_are_always_due_lets_a_ticker_tick() {
+        let ticker = common::Ticker::start();
+        let busy = spawn(async {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_millis(300) {
+                sleep(Duration::ZERO).await;
+            }
+        });
+        busy.await;
+        let kept = ticker.kept_percent();
+        assert!(kept >= 80, "the ticker kept {kept} % of its ticks");
+    }
 }
 
 /// The modes and options of `tasks![]`, with cases ported from CPython's `test_taskgroups.py`
@@ -1625,6 +1640,10 @@ macro_rules! conformance {
             #[test]
             fn a_busy_group_lets_the_other_tasks_run() {
                 run(cases::a_busy_group_lets_the_other_tasks_run());
+            }
+            #[test]
+            fn a_task_whose_sleeps_are_always_due_lets_a_ticker_tick() {
+                run(cases::a_task_whose_sleeps_are_always_due_lets_a_ticker_tick());
             }
             case_tests!(
                 mode_cases:

@@ -5,6 +5,8 @@ use std::io::{self, Read as _, Write as _};
 use std::net::{Shutdown, SocketAddr};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use futures_util::io::{AsyncReadExt, AsyncWriteExt};
 use jobloop::net::{TcpListener, TcpStream, UdpSocket};
 use jobloop::{job_test, spawn, tasks, timeout};
@@ -938,9 +940,97 @@ mod on_every_runtime {
         assert_eq!(output.stdout, b"hi\n");
     }
 
+    /// I/O that is always ready (a socket at its end, where every read returns 0 at once, read
+    /// by `read` and through `AsyncRead`; a 1-byte ping-pong over a socket pair) still lets a
+    /// 10 ms ticker on the same thread keep at least 80 % of its ticks.
+    async fn always_ready_io_lets_a_ticker_tick() {
+        use std::time::{Duration, Instant};
+        const BUSY: Duration = Duration::from_millis(300);
+
+        let (reader, writer) = UnixStream::pair().unwrap();
+        drop(writer);
+        for through_the_trait in [false, true] {
+            let ticker = super::common::Ticker::start();
+            let start = Instant::now();
+            let mut buf = [0u8; 16];
+            while start.elapsed() < BUSY {
+                let read = if through_the_trait {
+                    AsyncReadExt::read(&mut &reader, &mut buf).await
+                } else {
+                    reader.read(&mut buf).await
+                };
+                assert_eq!(read.unwrap(), 0);
+            }
+            let kept = ticker.kept_percent();
+            assert!(
+                kept >= 80,
+                "reading at the end (trait: {through_the_trait}): the ticker kept {kept} %"
+            );
+        }
+
+        let (a, b) = UnixStream::pair().unwrap();
+        let ticker = super::common::Ticker::start();
+        let start = Instant::now();
+        let (a, b) = (&a, &b);
+        tasks![scoped;
+            async move {
+                let mut byte = [0u8; 1];
+                while start.elapsed() < BUSY {
+                    a.write_all(&[1]).await.unwrap();
+                    a.read(&mut byte).await.unwrap();
+                }
+                a.shutdown(std::net::Shutdown::Write).unwrap();
+            },
+            async move {
+                let mut byte = [0u8; 1];
+                while b.read(&mut byte).await.unwrap() == 1 {
+                    b.write_all(&byte).await.unwrap();
+                }
+            },
+        ]
+        .await;
+        let kept = ticker.kept_percent();
+        assert!(kept >= 80, "ping-pong: the ticker kept {kept} %");
+    }
+
     #[test]
     fn on_the_event_loop() {
         Runtime::run(jobloop::EventLoop::new(), sockets_and_pipes());
+    }
+
+    #[test]
+    fn always_ready_io_lets_a_ticker_tick_on_the_event_loop() {
+        Runtime::run(
+            jobloop::EventLoop::new(),
+            always_ready_io_lets_a_ticker_tick(),
+        );
+    }
+
+    #[cfg(feature = "tokio")]
+    #[test]
+    fn always_ready_io_lets_a_ticker_tick_on_tokio_current_thread() {
+        Runtime::run(
+            jobloop::runtime::Tokio::current_thread(),
+            always_ready_io_lets_a_ticker_tick(),
+        );
+    }
+
+    #[cfg(feature = "tokio")]
+    #[test]
+    fn always_ready_io_lets_a_ticker_tick_on_tokio_multi_thread() {
+        Runtime::run(
+            jobloop::runtime::Tokio::multi_thread(2),
+            always_ready_io_lets_a_ticker_tick(),
+        );
+    }
+
+    #[cfg(feature = "smol")]
+    #[test]
+    fn always_ready_io_lets_a_ticker_tick_on_smol() {
+        Runtime::run(
+            jobloop::runtime::Smol::new(),
+            always_ready_io_lets_a_ticker_tick(),
+        );
     }
 
     #[cfg(feature = "tokio")]

@@ -27,7 +27,6 @@ use async_task::Runnable;
 use crate::context::{self, Current};
 use crate::unwind::drop_quietly;
 
-pub(crate) mod budget;
 pub(crate) mod cancel;
 mod injector;
 pub(crate) mod reactor;
@@ -88,7 +87,7 @@ pub(crate) struct LoopCore {
     spawned: RefCell<Vec<Option<Waker>>>,
     /// Free slots of `spawned`.
     spawned_free: RefCell<Vec<usize>>,
-    /// What is left of the running task's budget of operations (see `budget`).
+    /// What is left of the running task's budget of operations (see `crate::budget`).
     budget: Cell<u32>,
     /// Tasks of a group that is cancelling them, to be dropped at once (see `cancel`).
     cancelled: RefCell<Vec<Runnable>>,
@@ -124,7 +123,7 @@ impl EventLoop {
                 turn: TurnLog::default(),
                 spawned: RefCell::new(Vec::new()),
                 spawned_free: RefCell::new(Vec::new()),
-                budget: Cell::new(budget::BUDGET),
+                budget: Cell::new(crate::budget::BUDGET),
                 cancelled: RefCell::new(Vec::new()),
                 schedules: RefCell::new(Vec::new()),
             }),
@@ -227,7 +226,7 @@ impl EventLoop {
                     Some(None) => {
                         // Cleared before polling: a wake-up during the poll queues main again.
                         main.queued.store(false, Ordering::SeqCst);
-                        core.budget.set(budget::BUDGET);
+                        core.budget.set(crate::budget::BUDGET);
                         core.turn.running_main(true);
                         let polled =
                             catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
@@ -359,13 +358,25 @@ impl Drop for EventLoop {
 }
 
 impl LoopCore {
+    /// Takes one unit of the running task's budget (see `crate::budget`); `false` when it is
+    /// spent.
+    #[inline]
+    pub(crate) fn take_budget(&self) -> bool {
+        let left = self.budget.get();
+        if left == 0 {
+            return false;
+        }
+        self.budget.set(left - 1);
+        true
+    }
+
     /// Runs one step of a task, with a fresh budget. The task's own future never unwinds into
     /// the loop (spawned tasks catch their panics and hand them to whoever awaits them); what is
     /// caught here is a panic in a destructor of a cancelled task, which must not take the loop
     /// down either.
     #[inline]
     fn run(&self, runnable: Runnable) {
-        self.budget.set(budget::BUDGET);
+        self.budget.set(crate::budget::BUDGET);
         if self.virtual_now.get().is_some() {
             self.turn.running(Some(runnable.waker()));
             let _ = catch_unwind(AssertUnwindSafe(|| runnable.run()));

@@ -44,6 +44,7 @@
 // of a signal's disposition in `signal.rs` (`sigaction`, which no safe API offers).
 #![deny(unsafe_code)]
 
+mod budget;
 mod context;
 pub mod debug;
 mod error;

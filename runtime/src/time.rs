@@ -119,7 +119,7 @@ impl Sleep {
         if due {
             // Due at once: one unit of the task's budget, so that a task whose timers are always
             // due yields now and then.
-            std::task::ready!(crate::event_loop::budget::poll_spend(cx));
+            std::task::ready!(crate::budget::poll_spend(cx));
         }
         let mut timers = core.timers.borrow_mut();
         if due {

@@ -84,3 +84,48 @@ pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
             .unwrap_or_default(),
     }
 }
+
+/// A task that ticks every 10 ms on the thread that starts it, to see whether a busy task
+/// beside it lets it run: its deadlines are fixed from its start (it does not drift when a
+/// tick comes late), so while it is not starved it ticks about once per 10 ms. Cancelled when
+/// dropped.
+pub struct Ticker {
+    ticks: std::rc::Rc<std::cell::Cell<u32>>,
+    start: std::time::Instant,
+    task: Option<jobloop::JoinHandle<()>>,
+}
+
+impl Ticker {
+    pub fn start() -> Ticker {
+        let ticks = std::rc::Rc::new(std::cell::Cell::new(0));
+        let start = std::time::Instant::now();
+        let task = jobloop::spawn({
+            let ticks = ticks.clone();
+            async move {
+                for tick in 1.. {
+                    jobloop::sleep_until(start + std::time::Duration::from_millis(10 * tick)).await;
+                    ticks.set(ticks.get() + 1);
+                }
+            }
+        });
+        Ticker {
+            ticks,
+            start,
+            task: Some(task),
+        }
+    }
+
+    /// The share of the ticks due since the start that came, in per cent.
+    pub fn kept_percent(&self) -> u64 {
+        let due = self.start.elapsed().as_millis() as u64 / 10;
+        u64::from(self.ticks.get()) * 100 / due.max(1)
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.cancel();
+        }
+    }
+}

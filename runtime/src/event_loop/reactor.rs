@@ -285,7 +285,7 @@ impl<T: MioSource> LoopSource<T> {
         loop {
             // One unit of the task's budget per attempt: a task that always finds its socket
             // ready yields now and then (see `budget`).
-            super::budget::spend().await;
+            crate::budget::spend().await;
             match op(self.get_ref()) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                     self.wait(direction).await;
@@ -310,7 +310,7 @@ impl<T: MioSource> LoopSource<T> {
         if let Err(error) = self.check_loop() {
             return Poll::Ready(Err(error));
         }
-        if super::budget::poll_spend(cx).is_pending() {
+        if crate::budget::poll_spend(cx).is_pending() {
             return Poll::Pending;
         }
         loop {

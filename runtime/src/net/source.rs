@@ -156,10 +156,16 @@ impl<T: Source> Registered<T> {
                 traced(direction, fd.async_io(tokio_interest(direction), op)).await
             }
             #[cfg(all(unix, feature = "smol"))]
-            Backend::Smol(io) => match direction {
-                Direction::Read => traced(direction, io.read_with(op)).await,
-                Direction::Write => traced(direction, io.write_with(op)).await,
-            },
+            Backend::Smol(io) => {
+                // async-io's `read_with`/`write_with` complete without yielding when the source
+                // is ready: one unit of the budget per call, so that a task whose socket is
+                // always ready yields now and then (tokio's `AsyncFd` spends tokio's own).
+                crate::budget::spend().await;
+                match direction {
+                    Direction::Read => traced(direction, io.read_with(op)).await,
+                    Direction::Write => traced(direction, io.write_with(op)).await,
+                }
+            }
         }
     }
 
@@ -201,6 +207,10 @@ impl<T: Source> Registered<T> {
             },
             #[cfg(all(unix, feature = "smol"))]
             Backend::Smol(io) => loop {
+                // As in `io`: a unit of the budget per call.
+                if crate::budget::poll_spend(cx).is_pending() {
+                    return Poll::Pending;
+                }
                 match op(io.get_ref()) {
                     Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
                     result => return Poll::Ready(result),
