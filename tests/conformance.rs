@@ -1768,6 +1768,22 @@ fn jobloop_spawn_on_a_tokio_worker_panics_and_names_spawn_send() {
     });
 }
 
+/// On tokio, `to_thread` work runs inside tokio's context (on jobloop's pool, which nothing
+/// waits for at exit, not on tokio's): tokio's `Handle::current()` works there.
+#[cfg(feature = "tokio")]
+#[test]
+fn to_thread_work_on_tokio_runs_inside_tokios_context() {
+    for runtime in [
+        jobloop::runtime::Tokio::current_thread(),
+        jobloop::runtime::Tokio::multi_thread(2),
+    ] {
+        let inside = runtime.run(async {
+            jobloop::to_thread(|| tokio::runtime::Handle::try_current().is_ok()).await
+        });
+        assert!(inside, "no tokio context in the closure");
+    }
+}
+
 /// Under `Tokio`, tokio's own I/O types work inside the jobs.
 #[cfg(feature = "tokio")]
 #[test]

@@ -1,10 +1,11 @@
 //! Blocking work off the loop: [`to_thread`] (asyncio's `to_thread`) runs a closure on a thread
 //! where blocking is fine, and awaits its result while the runtime runs the other tasks.
 //!
-//! Each runtime runs the closure on its own blocking pool, through
-//! [`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking): tokio's `spawn_blocking`, smol's
-//! pool (the `blocking` crate), and for the embedded loop and runtimes of your own, the pool
-//! here. This pool is small and strict: at most [`MAX_THREADS`] threads, made when work waits
+//! The closure runs on the pool here, on the embedded loop and on tokio (inside tokio's context,
+//! so tokio's `Handle::current()` works in it); on smol's pool (the `blocking` crate) on smol;
+//! and through [`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking) on a runtime of your
+//! own. Nothing waits for these threads when a runtime is dropped or the program exits (see
+//! [`to_thread`]). This pool is small and strict: at most [`MAX_THREADS`] threads, made when work waits
 //! and none is idle, gone after 10 s without work; and when no thread runs and none can be
 //! made, the work is refused with the OS's error at once, never queued for a thread that will
 //! not come.
@@ -41,9 +42,18 @@ const IDLE: Duration = Duration::from_secs(10);
 /// the thread (no one can stop a running closure): the work goes on, and its result is dropped
 /// when it arrives.
 ///
-/// On the embedded loop and runtimes of your own the work runs on jobloop's pool (at most
-/// [`MAX_THREADS`] threads, so a flood of work waits rather than exhausting the OS); on tokio, on
-/// its `spawn_blocking` pool; on smol, on its pool.
+/// When `main` returns, or its runtime is dropped, while such work still runs, nothing waits
+/// for it, on every runtime: the program exits at once, and the closure is stopped where it is
+/// by the exit (or, if the program goes on, runs to its end on its own and its result is
+/// dropped). asyncio's `asyncio.run` waits for the threads of `to_thread` before it returns; a
+/// jobloop program can always exit (on Ctrl-C too), so work that must finish is work `main`
+/// awaits.
+///
+/// On the embedded loop and on tokio the work runs on jobloop's pool (at most [`MAX_THREADS`]
+/// threads, so a flood of work waits rather than exhausting the OS; on tokio inside tokio's
+/// context, but not on tokio's blocking pool, which tokio's runtime waits for when dropped); on
+/// smol, on its pool; on a runtime of your own, on what its
+/// [`spawn_blocking`](crate::Runtime::spawn_blocking) gives.
 ///
 /// # Panics
 ///
@@ -89,8 +99,7 @@ where
         Some(Current::Loop(_)) | None => spawn(job),
         #[cfg(feature = "tokio")]
         Some(Current::Tokio(_)) => {
-            drop(::tokio::task::spawn_blocking(job));
-            Ok(())
+            crate::runtime::tokio::spawn_blocking(::tokio::runtime::Handle::try_current().ok(), job)
         }
         #[cfg(feature = "smol")]
         Some(Current::Smol(_)) => {

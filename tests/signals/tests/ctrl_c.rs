@@ -224,3 +224,34 @@ fn awaiting_ctrl_c_catches_it_even_where_the_parent_ignored_it() {
         assert_eq!(lines[1..], ["draining", "drained"], "{runtime}");
     }
 }
+
+const EVERY_RUNTIME: [&str; 4] = ["event-loop", "tokio", "tokio-multi-thread:2", "smol"];
+
+/// Work of `to_thread` still running when main returns is left to itself: the process exits at
+/// once, on every runtime (tokio's runtime, dropped, used to wait 30 s for its blocking pool).
+#[test]
+fn main_returns_while_to_thread_work_runs_and_the_process_exits_at_once() {
+    for runtime in EVERY_RUNTIME {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_blocked_exit"));
+        command.arg("give-up");
+        let mut program = Program::run(command, runtime);
+        program.wait_for("gave up", 1);
+        let (output, lines, took) = program.exit(Duration::from_secs(5));
+        assert_eq!(output.status.code(), Some(0), "{runtime}: {lines:?}");
+        assert!(took < Duration::from_secs(5), "{runtime}: {took:?}");
+    }
+}
+
+/// One SIGTERM while main waits on `to_thread` work cancels main and exits with 143 at once, on
+/// every runtime (on tokio it used to take a second signal).
+#[test]
+fn one_sigterm_exits_while_to_thread_work_runs() {
+    for runtime in EVERY_RUNTIME {
+        let mut program = Program::start(env!("CARGO_BIN_EXE_blocked_exit"), runtime);
+        program.wait_for("working", 1);
+        std::thread::sleep(Duration::from_millis(100));
+        program.signal("TERM");
+        let (output, lines, _) = program.exit(Duration::from_secs(5));
+        assert_eq!(output.status.code(), Some(143), "{runtime}: {lines:?}");
+    }
+}
