@@ -1550,6 +1550,73 @@ mod process_cases {
             assert!(status.success());
         }
     }
+    /// Whether the process `pid` is gone for good: reaped (a zombie still has its `/proc` entry).
+    #[cfg(target_os = "linux")]
+    fn reaped(pid: u32) -> bool {
+        !std::path::Path::new(&format!("/proc/{pid}")).exists()
+    }
+
+    /// Children dropped without a wait, exited already or still running, are reaped when they
+    /// exit: none stays a zombie until the parent exits.
+    pub async fn dropped_children_leave_no_zombie() {
+        #[cfg(target_os = "linux")]
+        {
+            use jobloop::process::Command;
+            let mut pids = Vec::new();
+            for i in 0..60 {
+                let script = if i % 2 == 0 { "exit 0" } else { "sleep 0.1" };
+                let mut child = Command::new("sh").args(["-c", script]).spawn().unwrap();
+                pids.push(child.id());
+                if i % 2 == 0 {
+                    super::sleep(std::time::Duration::from_millis(1)).await;
+                }
+                drop(child);
+            }
+            let all_reaped = super::eventually(|| pids.iter().all(|&pid| reaped(pid))).await;
+            let zombies: Vec<_> = pids.iter().filter(|&&pid| !reaped(pid)).collect();
+            assert!(all_reaped, "not reaped after 5 s: {zombies:?}");
+        }
+    }
+
+    /// The child of `output()` or `status()` whose future is dropped before it exited (here by
+    /// a timeout) is killed and reaped: no one could collect its result any more.
+    pub async fn a_cancelled_output_or_status_kills_and_reaps_its_child() {
+        #[cfg(target_os = "linux")]
+        {
+            use jobloop::process::Command;
+            use std::time::Duration;
+            static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            for through_output in [true, false] {
+                let file = std::env::temp_dir().join(format!(
+                    "jobloop-cancelled-child-{}-{}",
+                    std::process::id(),
+                    COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                ));
+                let script = format!("echo $$ > {}; exec sleep 30", file.display());
+                let mut command = Command::new("sh");
+                command.args(["-c", &script]);
+                let waited = jobloop::timeout(Duration::from_millis(500), async {
+                    if through_output {
+                        command.output().await.map(|output| output.status)
+                    } else {
+                        command.status().await
+                    }
+                })
+                .await;
+                assert!(waited.is_err(), "the child ran 30 s");
+                let pid: u32 = std::fs::read_to_string(&file)
+                    .unwrap()
+                    .trim()
+                    .parse()
+                    .unwrap();
+                let _ = std::fs::remove_file(&file);
+                assert!(
+                    super::eventually(|| reaped(pid)).await,
+                    "output: {through_output}: the child {pid} still runs (or is a zombie) 5 s after its future was dropped"
+                );
+            }
+        }
+    }
 }
 
 macro_rules! fault_tests {
@@ -1698,6 +1765,8 @@ macro_rules! conformance {
             case_tests!(
                 process_cases:
                 children_are_waited_for_without_blocking_the_runtime,
+                dropped_children_leave_no_zombie,
+                a_cancelled_output_or_status_kills_and_reaps_its_child,
             );
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {

@@ -768,6 +768,11 @@ mod process {
             .unwrap();
         let killed_pid = killed.id();
         drop(killed);
+        // Killed at the drop, reaped by the `SIGCHLD` watcher once it has gone.
+        let start = std::time::Instant::now();
+        while alive(killed_pid) && start.elapsed() < Duration::from_secs(5) {
+            jobloop::sleep(Duration::from_millis(5)).await;
+        }
         assert!(!alive(killed_pid), "kill_on_drop killed and reaped it");
     }
 }

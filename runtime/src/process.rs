@@ -17,7 +17,12 @@
 //! trait) and on Windows, `output` reads them on the blocking pool instead.
 //!
 //! A [`Child`] dropped while its process runs leaves the process running, as std and tokio do
-//! by default; [`Command::kill_on_drop`] kills it instead.
+//! by default; [`Command::kill_on_drop`] kills it instead. Either way the process is reaped
+//! when it exits (on unix, by the `SIGCHLD` watcher): a dropped child never stays a zombie.
+//! The child of [`status`](Command::status) and [`output`](Command::output) is killed (and
+//! reaped) when their future is dropped before it exited (a timeout, a cancelled group,
+//! Ctrl-C): no one could ever collect its result (Python's `subprocess.run(timeout=...)` kills
+//! it too).
 //!
 //! ```
 //! # #[cfg(unix)]
@@ -150,17 +155,22 @@ impl Command {
         Ok(child)
     }
 
-    /// Runs the process with inherited streams and waits for it to exit.
+    /// Runs the process with inherited streams and waits for it to exit. Dropping the future
+    /// before then (a timeout, a cancelled group) kills the process.
     ///
     /// # Errors
     ///
     /// As [`spawn`](Command::spawn) and [`Child::wait`].
     pub async fn status(&mut self) -> io::Result<ExitStatus> {
-        self.spawn()?.wait().await
+        let mut child = self.spawn()?;
+        // Only this future could collect its status.
+        child.kill_on_drop = true;
+        child.wait().await
     }
 
     /// Runs the process with standard output and error captured (and standard input null
-    /// unless set), and waits for it to exit: its status and everything it wrote.
+    /// unless set), and waits for it to exit: its status and everything it wrote. Dropping the
+    /// future before then (a timeout, a cancelled group) kills the process.
     ///
     /// # Errors
     ///
@@ -168,19 +178,74 @@ impl Command {
     pub async fn output(&mut self) -> io::Result<Output> {
         self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
         if !cfg!(unix) || !crate::net::source::reactor_here() {
-            // No reactor here for the pipes: std's `output` runs on the blocking pool, and
-            // this runtime's loop keeps going.
-            let mut command = std::mem::replace(&mut self.std, process::Command::new(""));
-            let (command, output) = crate::to_thread(move || {
-                let output = command.output();
-                (command, output)
-            })
-            .await;
-            self.std = command;
-            return output;
+            return self.output_on_the_pool().await;
         }
-        self.spawn()?.wait_with_output().await
+        let mut child = self.spawn()?;
+        // Only this future could collect its output.
+        child.kill_on_drop = true;
+        child.wait_with_output().await
     }
+
+    /// [`output`](Command::output) where this runtime has no reactor for the pipes: they are
+    /// read on the blocking pool (std's blocking pipes), and the loop keeps going.
+    async fn output_on_the_pool(&mut self) -> io::Result<Output> {
+        exits::watch()?;
+        let mut std = self.std.spawn()?;
+        let (stdout, stderr) = (std.stdout.take(), std.stderr.take());
+        let mut child = Child {
+            std: Some(std),
+            kill_on_drop: true,
+            stdin: None,
+            stdout: None,
+            stderr: None,
+        };
+        let read = |pipe: Option<Box<dyn io::Read + Send>>| {
+            crate::to_thread(move || {
+                let mut buf = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    pipe.read_to_end(&mut buf)?;
+                }
+                Ok::<_, io::Error>(buf)
+            })
+        };
+        let (out, err) = both(
+            read(stdout.map(|pipe| Box::new(pipe) as Box<dyn io::Read + Send>)),
+            read(stderr.map(|pipe| Box::new(pipe) as Box<dyn io::Read + Send>)),
+        )
+        .await;
+        let status = child.wait().await?;
+        Ok(Output {
+            status,
+            stdout: out?,
+            stderr: err?,
+        })
+    }
+}
+
+/// Runs `a` and `b` at once; both outputs.
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut out_a, mut out_b) = (None, None);
+    poll_fn(|cx| {
+        if out_a.is_none() {
+            if let Poll::Ready(output) = a.as_mut().poll(cx) {
+                out_a = Some(output);
+            }
+        }
+        if out_b.is_none() {
+            if let Poll::Ready(output) = b.as_mut().poll(cx) {
+                out_b = Some(output);
+            }
+        }
+        match (out_a.take(), out_b.take()) {
+            (Some(a), Some(b)) => Poll::Ready((a, b)),
+            (a, b) => {
+                (out_a, out_b) = (a, b);
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 impl fmt::Debug for Command {
@@ -215,7 +280,8 @@ impl Child {
 
     /// Waits for the process to exit, without blocking the loop; the other tasks run
     /// meanwhile. Closes the child's standard input first (as std), so a child that reads
-    /// until the end of its input can finish. Cancelling the wait leaves the process running.
+    /// until the end of its input can finish. Cancelling the wait leaves the process running
+    /// (the `Child` still has it).
     ///
     /// # Errors
     ///
@@ -249,36 +315,12 @@ impl Child {
     pub async fn wait_with_output(mut self) -> io::Result<Output> {
         drop(self.stdin.take());
         let (stdout, stderr) = (self.stdout.take(), self.stderr.take());
-        let read_out = pin!(read_all(stdout));
-        let read_err = pin!(read_all(stderr));
-        let mut read_out = Some(read_out);
-        let mut read_err = Some(read_err);
-        let (mut out, mut err) = (None, None);
-        poll_fn(|cx| {
-            if let Some(reading) = read_out.as_mut() {
-                if let Poll::Ready(result) = reading.as_mut().poll(cx) {
-                    out = Some(result);
-                    read_out = None;
-                }
-            }
-            if let Some(reading) = read_err.as_mut() {
-                if let Poll::Ready(result) = reading.as_mut().poll(cx) {
-                    err = Some(result);
-                    read_err = None;
-                }
-            }
-            if read_out.is_none() && read_err.is_none() {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
-        .await;
+        let (out, err) = both(read_all(stdout), read_all(stderr)).await;
         let status = self.wait().await?;
         Ok(Output {
             status,
-            stdout: out.unwrap_or(Ok(Vec::new()))?,
-            stderr: err.unwrap_or(Ok(Vec::new()))?,
+            stdout: out?,
+            stderr: err?,
         })
     }
 }
@@ -306,14 +348,8 @@ trait ReadToEnd {
 
 impl Drop for Child {
     fn drop(&mut self) {
-        if self.kill_on_drop {
-            if let Some(child) = self.std.as_mut() {
-                if let Ok(None) = child.try_wait() {
-                    let _ = child.kill();
-                    // Reaped when it has gone, so it leaves no zombie behind.
-                    let _ = child.wait();
-                }
-            }
+        if let Some(child) = self.std.take() {
+            exits::orphan(child, self.kill_on_drop);
         }
     }
 }
@@ -496,12 +532,21 @@ mod exits {
     //! Waiting for a child to exit without blocking: on unix a thread catches `SIGCHLD` and
     //! wakes every waiting task, each of which checks its own child (`try_wait`); on Windows
     //! the child is checked every few milliseconds.
+    //!
+    //! Orphans: a child whose `Child` was dropped before it was reaped (still running, or
+    //! killed and not gone yet) is kept in a list that the same thread reaps at each `SIGCHLD`
+    //! (as tokio's orphan queue does), so that it does not stay a zombie until the parent
+    //! exits.
 
     use std::io;
     use std::process::{Child, ExitStatus};
 
     #[cfg(unix)]
     static EXITED: event_listener::Event = event_listener::Event::new();
+
+    /// Children dropped before they were reaped.
+    #[cfg(unix)]
+    static ORPHANS: std::sync::Mutex<Vec<Child>> = std::sync::Mutex::new(Vec::new());
 
     /// Starts the `SIGCHLD` watcher once, before the first child is spawned, so that no exit
     /// goes unseen.
@@ -517,6 +562,7 @@ mod exits {
                     .name("jobloop-sigchld".into())
                     .spawn(move || {
                         for _ in signals.forever() {
+                            reap_orphans();
                             EXITED.notify(usize::MAX);
                         }
                     })?;
@@ -532,6 +578,41 @@ mod exits {
     #[cfg(not(unix))]
     pub(super) fn watch() -> io::Result<()> {
         Ok(())
+    }
+
+    /// A child whose `Child` is dropped: reaped now if it has exited; otherwise killed first
+    /// when `kill` says so, and left to the `SIGCHLD` watcher to reap when it exits.
+    pub(super) fn orphan(mut child: Child, kill: bool) {
+        if !matches!(child.try_wait(), Ok(None)) {
+            return; // reaped now (or no longer ours to wait for)
+        }
+        if kill {
+            let _ = child.kill();
+        }
+        #[cfg(unix)]
+        {
+            let mut orphans = ORPHANS
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            orphans.push(child);
+            // Looked at again after it joined the list: an exit whose `SIGCHLD` the watcher
+            // handled before then is not missed.
+            reap(&mut orphans);
+        }
+    }
+
+    #[cfg(unix)]
+    fn reap_orphans() {
+        let mut orphans = ORPHANS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        reap(&mut orphans);
+    }
+
+    /// Reaps every orphan that has exited (keeps those still running).
+    #[cfg(unix)]
+    fn reap(orphans: &mut Vec<Child>) {
+        orphans.retain_mut(|child| matches!(child.try_wait(), Ok(None)));
     }
 
     #[cfg(unix)]
