@@ -1175,6 +1175,37 @@ mod group_cases {
         assert_eq!(payload_message(caught.unwrap_err()), "scoped task failed");
         assert_eq!(counter.dropped(), 3);
     }
+
+    /// Scoped groups start their tasks in the written order, as spawned groups do (FIFO): in
+    /// the list form, the for form, and under a limit; and a panic of the second task does not
+    /// keep the first from running.
+    pub async fn scoped_tasks_start_in_written_order() {
+        let order = std::cell::RefCell::new(Vec::new());
+        let start = |id: u32| {
+            let order = &order;
+            async move {
+                order.borrow_mut().push(id);
+                yield_now().await;
+            }
+        };
+        tasks![scoped; start(1), start(2), start(3)].await;
+        assert_eq!(order.take(), [1, 2, 3], "list form");
+        tasks![scoped; for id in 1..=4 => start(id)].await;
+        assert_eq!(order.take(), [1, 2, 3, 4], "for form");
+        tasks![scoped, limit = 2; for id in 1..=4 => start(id)].await;
+        assert_eq!(order.take(), [1, 2, 3, 4], "limit = 2");
+        let caught = CatchPanic::new(tasks![scoped; start(1), async {
+            order.borrow_mut().push(2);
+            panic!("the second task failed");
+        }])
+        .await;
+        assert!(caught.is_err());
+        assert_eq!(
+            order.take(),
+            [1, 2],
+            "the first task ran before the second panicked"
+        );
+    }
 }
 
 /// asyncio's toolkit: `Queue`, `Event`, `Mutex`, `Semaphore`, `Barrier` and `to_thread`.
@@ -1750,6 +1781,7 @@ macro_rules! conformance {
                 dropping_a_task_set_cancels_its_tasks,
                 scoped_tasks_borrow,
                 scoped_tasks_start_when_polled_and_panics_reach_the_caller,
+                scoped_tasks_start_in_written_order,
             );
             case_tests!(
                 toolkit_cases:

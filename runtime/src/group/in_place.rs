@@ -118,12 +118,26 @@ impl<F: Future> InPlace<F> {
 
     /// Adds `future` as task `index` and polls it at once (the group is being polled). A task
     /// that finishes at its first poll gives its slot back at once: a million trivial tasks
-    /// take one slot, not a million.
+    /// take one slot, not a million. The tasks inserted before (and so not polled yet) are
+    /// polled first: tasks start in the written order.
     pub(crate) fn start(&mut self, index: usize, future: F) {
+        if !self.polling.is_empty() {
+            self.poll_queued();
+        }
         let slot = self.slot();
         self.tasks[slot] = Some((index, Box::pin(future)));
         self.running += 1;
         self.poll_slot(slot);
+    }
+
+    /// Polls the slots of `polling`, each once: between passes, the tasks inserted and not
+    /// polled yet; in a pass, also the tasks woken since the last one.
+    fn poll_queued(&mut self) {
+        let mut polling = std::mem::take(&mut self.polling);
+        for slot in polling.drain(..) {
+            self.poll_slot(slot);
+        }
+        self.polling = polling;
     }
 
     /// Whether outcomes wait to be taken.
@@ -168,11 +182,7 @@ impl<F: Future> InPlace<F> {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         );
-        let mut polling = std::mem::take(&mut self.polling);
-        for slot in polling.drain(..) {
-            self.poll_slot(slot);
-        }
-        self.polling = polling;
+        self.poll_queued();
         match self.done.pop_front() {
             Some(outcome) => Poll::Ready(outcome),
             None => Poll::Pending,
