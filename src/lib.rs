@@ -276,6 +276,11 @@ pub use jobloop_macros::job_test;
 /// of its output. Under `settle` the group never fails: the unfinished tasks are reported as
 /// timed out ([`TaskError::is_timeout`]); with `limit`, the items not started by then stay in
 /// the iterator, unevaluated, and have no outcome. A `stream` ends when it expires (see below).
+/// The group looks at the tasks' outcomes before the deadline, as [`timeout`] polls its future
+/// first: a task that finished by then keeps its outcome, on every runtime. Under a timeout of
+/// zero, `scoped` tasks that complete in their first poll (without waiting) finish, as work does
+/// under asyncio's `timeout(0)`; spawned tasks first run after the group's first poll, so they
+/// get no time (asyncio's `async with timeout(0): await gather(...)` raises `TimeoutError` too).
 ///
 /// ```
 /// # use jobloop::{sleep, tasks, Elapsed}; use std::time::Duration;

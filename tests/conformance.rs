@@ -397,6 +397,38 @@ mod mode_cases {
         );
     }
 
+    /// One rule for a timeout of zero, on every runtime and for both timeouts (`timeout` and a
+    /// group's): the work is polled once before the deadline is looked at, so what completes
+    /// in that poll, without waiting, finishes (asyncio's `timeout(0)` does the same); the
+    /// tasks of a spawned group run after that poll, so they get no time.
+    pub async fn a_zero_timeout_follows_one_rule_on_every_runtime() {
+        use jobloop::TaskErrorKind;
+        assert_eq!(timeout(Duration::ZERO, async { 3 }).await, Ok(3));
+        // Scoped tasks are polled in the group's first poll.
+        assert_eq!(
+            tasks![scoped, timeout = Duration::ZERO; async { 1 }].await,
+            Ok((1,))
+        );
+        let settled = tasks![scoped, settle, timeout = Duration::ZERO; async { 1 }].await;
+        assert_eq!(settled.0.as_ref().ok(), Some(&1));
+        let mut stream =
+            tasks![scoped, stream, timeout = Duration::ZERO; for i in 0..2 => async move { i }];
+        assert_eq!(stream.next().await, Some((0, 0)));
+        assert_eq!(stream.next().await, Some((1, 1)));
+        assert_eq!(stream.next().await, None);
+        // Spawned tasks (on this thread: a `send` task could finish on another thread first).
+        assert!(tasks![timeout = Duration::ZERO; async { 1 }].await.is_err());
+        let settled = tasks![settle, timeout = Duration::ZERO; async { 1 }].await;
+        assert_eq!(
+            settled.0.as_ref().map_err(jobloop::TaskError::kind),
+            Err(&TaskErrorKind::TimedOut)
+        );
+        let mut stream =
+            tasks![stream, timeout = Duration::ZERO; for i in 0..2 => async move { i }];
+        assert_eq!(stream.next().await, None);
+        assert!(stream.timed_out());
+    }
+
     /// test_waitfor: a timeout while children hold resources releases them all.
     pub async fn a_timeout_cancels_the_children_and_releases_what_they_hold() {
         let counter = DropCounter::default();
@@ -929,6 +961,53 @@ mod group_cases {
             }
             items
         }};
+    }
+
+    /// `timed_out()` says that the timeout cut work off: a stream whose every task finished
+    /// in time ends without timing out, whether its items were taken before the deadline or
+    /// after it.
+    pub async fn a_stream_whose_tasks_all_finished_in_time_has_not_timed_out() {
+        let mut taken_in_time =
+            tasks![stream, timeout = Duration::from_millis(40); for id in 0..3u64 => after(1, id)];
+        for _ in 0..3 {
+            assert!(taken_in_time.next().await.is_some());
+        }
+        sleep(Duration::from_millis(60)).await; // past the deadline
+        assert_eq!(taken_in_time.next().await, None);
+        assert!(!taken_in_time.timed_out(), "every item was delivered");
+
+        let mut taken_late =
+            tasks![stream, timeout = Duration::from_millis(40); for id in 0..3u64 => after(1, id)];
+        sleep(Duration::from_millis(60)).await;
+        let mut items = Vec::new();
+        while let Some(item) = taken_late.next().await {
+            items.push(item);
+        }
+        items.sort_unstable();
+        assert_eq!(items, [(0, 0), (1, 1), (2, 2)]);
+        assert!(
+            !taken_late.timed_out(),
+            "every task finished before the deadline"
+        );
+    }
+
+    /// A stream over an endless source of tasks that are always done at once still ends at
+    /// its timeout: once the deadline has passed, no task starts.
+    pub async fn a_stream_of_tasks_always_done_still_ends_at_its_timeout() {
+        let mut scoped = tasks![scoped, stream, limit = 4, timeout = Duration::from_millis(30); for i in 0u64.. => async move { i }];
+        let mut items = 0u64;
+        while scoped.next().await.is_some() {
+            items += 1;
+            assert!(items < 50_000_000, "the stream did not end at its deadline");
+        }
+        assert!(scoped.timed_out());
+        let mut spawned = tasks![stream, limit = 4, timeout = Duration::from_millis(30); for i in 0u64.. => async move { i }];
+        let mut items = 0u64;
+        while spawned.next().await.is_some() {
+            items += 1;
+            assert!(items < 50_000_000, "the stream did not end at its deadline");
+        }
+        assert!(spawned.timed_out());
     }
 
     pub async fn a_stream_gives_outcomes_as_tasks_finish() {
@@ -1758,6 +1837,7 @@ macro_rules! conformance {
                 a_panic_after_the_first_err_does_not_replace_it,
                 a_timeout_leaves_the_rest_of_a_lazy_source_untouched,
                 limit_starts_the_next_task_when_any_running_one_finishes,
+                a_zero_timeout_follows_one_rule_on_every_runtime,
             );
             case_tests!(
                 cancel_cases:
@@ -1775,6 +1855,8 @@ macro_rules! conformance {
                 a_try_stream_ends_at_the_first_err_and_cancels_the_rest,
                 a_panic_in_a_stream_cancels_the_rest_and_resumes_at_next,
                 a_stream_ends_at_its_timeout,
+                a_stream_whose_tasks_all_finished_in_time_has_not_timed_out,
+                a_stream_of_tasks_always_done_still_ends_at_its_timeout,
                 dropping_a_stream_cancels_its_tasks,
                 a_stream_is_a_futures_stream,
                 a_task_set_takes_tasks_while_it_runs,

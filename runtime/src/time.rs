@@ -106,10 +106,7 @@ impl Sleep {
         };
         let core = match context::expect_current("`jobloop::sleep`") {
             Current::Loop(core) => core,
-            other => {
-                let timer = this.foreign.insert(runtime_timer(&other, deadline));
-                return timer.as_mut().poll(cx);
-            }
+            other => return this.poll_foreign(cx, &other, deadline),
         };
         // Wakers this poll replaces are dropped after the timer queue is released: dropping a
         // waker can run a task's destructor, which may touch the queue.
@@ -143,6 +140,29 @@ impl Sleep {
         drop(timers);
         drop(replaced);
         Poll::Pending
+    }
+}
+
+impl Sleep {
+    /// The first poll of a sleep under a runtime other than the loop. A deadline that has
+    /// passed already is due at once, as on the loop: ready after a unit of the task's budget
+    /// (see `crate::budget`), without a timer of the runtime. (smol's timer would be ready at
+    /// once without ever yielding, so a task whose sleeps are always due starved its thread;
+    /// tokio's would wait for its timer's next tick, so that the same `timeout(ZERO, ..)` ended
+    /// differently there.) Otherwise the runtime's timer, made now.
+    #[inline(never)]
+    fn poll_foreign(
+        &mut self,
+        cx: &mut Context<'_>,
+        current: &Current,
+        deadline: Instant,
+    ) -> Poll<()> {
+        if now() >= deadline {
+            std::task::ready!(crate::budget::poll_spend(cx));
+            return Poll::Ready(());
+        }
+        let timer = self.foreign.insert(runtime_timer(current, deadline));
+        timer.as_mut().poll(cx)
     }
 }
 
@@ -263,6 +283,11 @@ fn runtime_timer(current: &Current, deadline: Instant) -> Timer {
 
 /// Runs `future`, giving up when `duration` has passed: `Err(Elapsed)`, and `future` is dropped
 /// (asyncio's `wait_for`).
+///
+/// Each poll polls `future` before it looks at the deadline: a future that completes in its
+/// first poll, without waiting, gives its output even under a timeout of zero, as under
+/// asyncio's `timeout(0)`. The same rule holds on every runtime, and for the `timeout = D`
+/// option of `tasks![]`.
 ///
 /// ```
 /// use jobloop_runtime::{sleep, timeout, EventLoop};

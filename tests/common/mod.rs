@@ -87,8 +87,8 @@ pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 
 /// A task that ticks every 10 ms on the thread that starts it, to see whether a busy task
 /// beside it lets it run: its deadlines are fixed from its start (it does not drift when a
-/// tick comes late), so while it is not starved it ticks about once per 10 ms. Cancelled when
-/// dropped.
+/// tick comes late), so while it is not starved it ticks about once per 10 ms, and the ticks
+/// it missed while starved are skipped, not caught up. Cancelled when dropped.
 pub struct Ticker {
     ticks: std::rc::Rc<std::cell::Cell<u32>>,
     start: std::time::Instant,
@@ -102,9 +102,15 @@ impl Ticker {
         let task = jobloop::spawn({
             let ticks = ticks.clone();
             async move {
-                for tick in 1.. {
-                    jobloop::sleep_until(start + std::time::Duration::from_millis(10 * tick)).await;
+                const PERIOD: std::time::Duration = std::time::Duration::from_millis(10);
+                let mut next = start + PERIOD;
+                loop {
+                    jobloop::sleep_until(next).await;
                     ticks.set(ticks.get() + 1);
+                    let now = std::time::Instant::now();
+                    while next <= now {
+                        next += PERIOD;
+                    }
                 }
             }
         });

@@ -116,6 +116,13 @@ where
     progress: Option<Progress>,
     /// When the group's timeout expires, if it has one.
     deadline: Option<Sleep>,
+    /// Whether the group's first poll is over: from then on, no task starts once the deadline
+    /// has passed.
+    first_poll_over: bool,
+    /// The source gave `None`: no task is left to start.
+    source_done: bool,
+    /// Whether the group's poll going on is its first.
+    in_first_poll: bool,
     /// The event loop that runs the tasks, when one does.
     owner: Option<LoopOwner>,
 }
@@ -157,15 +164,21 @@ where
             #[cfg(feature = "progress")]
             progress: None,
             deadline: None,
+            first_poll_over: false,
+            source_done: false,
+            in_first_poll: false,
             owner: LoopOwner::current(),
         };
         // Spawned tasks start when the group is created, as asyncio's `create_task` starts
         // them. Tasks polled in place start when the group is first polled: the first is taken
         // now (so that an empty source is known), the others then, one after the other.
         if let Engine::InPlace(tasks) = &mut feed.engine {
-            if let Some(future) = feed.source.next() {
-                feed.next_index = 1;
-                tasks.insert(0, future);
+            match feed.source.next() {
+                Some(future) => {
+                    feed.next_index = 1;
+                    tasks.insert(0, future);
+                }
+                None => feed.source_done = true,
             }
         } else {
             feed.fill(false);
@@ -224,6 +237,22 @@ where
         self.deadline = Some(sleep(duration));
     }
 
+    /// A poll of the group begins (its `poll` or a stream's `next`).
+    #[inline]
+    pub(crate) fn begin_poll(&mut self) {
+        self.in_first_poll = !self.first_poll_over;
+        self.first_poll_over = true;
+    }
+
+    /// Whether the deadline has passed (without waiting for its timer).
+    #[cold]
+    fn past_deadline(&self) -> bool {
+        self.deadline
+            .as_ref()
+            .and_then(Sleep::deadline)
+            .is_some_and(|deadline| crate::now() >= deadline)
+    }
+
     /// Whether the deadline has expired.
     pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> bool {
         match &mut self.deadline {
@@ -235,13 +264,22 @@ where
     /// Starts tasks from the source until `limit` run (or, in place, until one finished).
     /// `polling` tells whether the group is being polled: a task polled in place is then polled
     /// at once, else at the group's next poll.
+    /// No task starts once the deadline has passed (the group is about to time out), but in the
+    /// group's first poll, where a `scoped` group starts its tasks.
     #[track_caller]
     #[inline(always)]
     fn fill(&mut self, polling: bool) {
+        if self.deadline.is_some() && !self.in_first_poll && self.past_deadline() {
+            return;
+        }
         let limit = self.limit;
         let next_index = &mut self.next_index;
+        let source_done = &mut self.source_done;
         let mut next = || {
-            let future = self.source.next()?;
+            let Some(future) = self.source.next() else {
+                *source_done = true;
+                return None;
+            };
             *next_index += 1;
             Some((*next_index - 1, future))
         };
@@ -295,9 +333,9 @@ where
         self.fill(true);
         match self.engine.poll_next(cx) {
             Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
-            Poll::Pending if self.engine.len() == 0 && self.source.next().is_none() => {
-                Poll::Ready(None)
-            }
+            // Nothing runs and the source is known to be empty (a source that still has items
+            // is not pulled here: once the deadline has passed, they stay in it).
+            Poll::Pending if self.engine.len() == 0 && self.source_done => Poll::Ready(None),
             Poll::Pending => {
                 if let Some(owner) = &self.owner {
                     owner.check("a `tasks![]` group");

@@ -590,12 +590,18 @@ where
         if this.ending.is_some() {
             return this.poll_ending(cx);
         }
-        if this.feed.poll_deadline(cx) {
-            let ending = this.time_out(cx);
-            return this.end(ending, cx);
-        }
+        this.feed.begin_poll();
         loop {
-            match std::task::ready!(this.feed.poll_outcome(cx)) {
+            // The outcomes first, then the deadline (as `timeout` polls its future first): a
+            // task that finished by now keeps its outcome, even under a timeout of zero.
+            let Poll::Ready(arrival) = this.feed.poll_outcome(cx) else {
+                if this.feed.poll_deadline(cx) {
+                    let ending = this.time_out(cx);
+                    return this.end(ending, cx);
+                }
+                return Poll::Pending;
+            };
+            match arrival {
                 Some((index, outcome)) => {
                     if let Some(ending) = this.arrive(index, outcome) {
                         return this.end(ending, cx);

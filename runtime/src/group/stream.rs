@@ -280,7 +280,9 @@ where
         self
     }
 
-    /// Whether the stream ended because its timeout expired.
+    /// Whether the stream ended because its timeout expired while work was left: tasks still
+    /// running, or (under a limit) items not started. A stream whose every task finished before
+    /// the deadline has not timed out, even if its items are taken after it.
     pub fn timed_out(&self) -> bool {
         self.timed_out
     }
@@ -363,6 +365,7 @@ where
     }
 
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<M::Item>> {
+        self.feed.begin_poll();
         loop {
             match &mut self.state {
                 State::Done => return Poll::Ready(None),
@@ -382,12 +385,17 @@ where
                     return Poll::Ready(None);
                 }
                 State::Running => {
-                    if self.feed.poll_deadline(cx) {
-                        self.time_out(cx);
-                        continue;
-                    }
-                    let Some((index, outcome)) = std::task::ready!(self.feed.poll_outcome(cx))
-                    else {
+                    // The outcomes first, then the deadline (as `timeout` polls its future
+                    // first): an outcome that is there is an item, and a stream whose every
+                    // task finished and was taken ends without timing out.
+                    let Poll::Ready(arrival) = self.feed.poll_outcome(cx) else {
+                        if self.feed.poll_deadline(cx) {
+                            self.time_out(cx);
+                            continue;
+                        }
+                        return Poll::Pending;
+                    };
+                    let Some((index, outcome)) = arrival else {
                         self.close(VecDeque::new(), None);
                         continue;
                     };
