@@ -75,6 +75,20 @@ pub(crate) fn expect_current(what: &str) -> Current {
     }
 }
 
+/// Panics with [`expect_current`]'s message when no runtime runs on this thread: for a public
+/// function that spawns through a closure (where `#[track_caller]` stops), so that the panic
+/// names the caller's line.
+#[track_caller]
+#[inline]
+pub(crate) fn expect_runtime(what: &str) {
+    let here = CURRENT
+        .try_with(|current| current.borrow().is_some())
+        .unwrap_or(false);
+    if !here {
+        outside_a_runtime(what);
+    }
+}
+
 /// Calls `f` with the runtime of this thread, borrowed in place: what spawning uses, once per
 /// task, so no reference count moves. `f` must not enter or leave a runtime (no `block_on`).
 ///
@@ -117,17 +131,23 @@ fn outside_a_runtime(what: &str) -> ! {
 /// Makes `runtime` the current runtime of this thread until the returned guard is dropped.
 #[track_caller]
 pub(crate) fn enter(runtime: Current) -> EnterGuard {
-    CURRENT.with(|current| {
+    // The panic outside the closure, so that it names the caller's line.
+    let refused = CURRENT.with(|current| {
         let mut current = current.borrow_mut();
         if current.is_some() {
-            panic!(
-                "a jobloop runtime's block_on was called while a runtime is already running on \
-                 this thread (from inside a task?). A task must not block the runtime that runs \
-                 it: `.await` the future instead, or start it with `jobloop::spawn`"
-            );
+            return Some(runtime);
         }
         *current = Some(runtime);
+        None
     });
+    if let Some(runtime) = refused {
+        drop(runtime);
+        panic!(
+            "a jobloop runtime's block_on was called while a runtime is already running on \
+             this thread (from inside a task?). A task must not block the runtime that runs \
+             it: `.await` the future instead, or start it with `jobloop::spawn`"
+        );
+    }
     new_entry();
     EnterGuard {
         _not_send: std::marker::PhantomData,

@@ -172,6 +172,10 @@ where
         // Spawned tasks start when the group is created, as asyncio's `create_task` starts
         // them. Tasks polled in place start when the group is first polled: the first is taken
         // now (so that an empty source is known), the others then, one after the other.
+        if let Engine::Spawned { .. } = feed.engine {
+            // Checked here: the spawns are in a closure, where `#[track_caller]` stops.
+            crate::context::expect_runtime(what);
+        }
         if let Engine::InPlace(tasks) = &mut feed.engine {
             match feed.source.next() {
                 Some(future) => {

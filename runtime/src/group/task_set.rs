@@ -180,6 +180,8 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
             + SpawnMember<Member<Watched<F>, SlotHooks<<K as GroupKind>::Link<T>>>>,
     {
+        // Checked here: the spawn below is in a closure, where `#[track_caller]` stops.
+        crate::context::expect_runtime("`TaskSet::spawn`");
         let number = self.spawned;
         self.running.start(number, |canceller, hooks| {
             if debug::watching() {

@@ -133,6 +133,7 @@ impl<T> Queue<T> {
     /// # Panics
     ///
     /// When called more times than items were put (asyncio raises `ValueError` then).
+    #[track_caller]
     pub fn task_done(&self) {
         let previous =
             self.unfinished
