@@ -2,7 +2,7 @@
 //! the mode's value, the limit and the timeout. The list form boxes its tasks into one output
 //! type (an enum of the island module, see `expand`) and rebuilds the tuple at the end.
 
-use proc_macro2::{Ident, TokenStream, TokenTree};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 
 use super::ast::{Task, Tasks, TasksInput, TasksMode, TasksOptions};
@@ -71,6 +71,15 @@ fn with_timeout(
         None => group,
         Some(timeout) if mode(options) == Some(TasksMode::Settle) || options.stream.is_some() => {
             quote!(#group.deadline_after(#timeout))
+        }
+        // The bar is told of the timeout around its group, to say "timed out" when it ends
+        // there; the duration is evaluated once, before the group, as without `progress`.
+        Some(timeout) if options.progress.is_some() => {
+            let duration = Ident::new("jobloop_timeout", Span::mixed_site());
+            quote!({
+                let #duration = #timeout;
+                #krate::timeout(#duration, #group.progress_deadline_after(#duration))
+            })
         }
         Some(timeout) => quote!(#krate::timeout(#timeout, #group)),
     }

@@ -210,7 +210,23 @@ where
     pub(crate) fn show_progress(&mut self) {
         let (low, high) = self.source.size_hint();
         let total = (Some(low) == high).then(|| self.next_index + low);
-        self.progress = Some(Progress::new(total));
+        let mut progress = Progress::new(total);
+        if let Some(deadline) = self.deadline.as_ref().and_then(Sleep::deadline) {
+            progress.set_deadline(deadline);
+        }
+        self.progress = Some(progress);
+    }
+
+    /// Tells the progress bar when the group times out, for a timeout that the group does not
+    /// keep itself (`tasks![timeout = ..]` outside `settle` and `stream` wraps the group in
+    /// `jobloop::timeout`).
+    #[cfg(feature = "progress")]
+    pub(crate) fn progress_deadline_after(&mut self, duration: Duration) {
+        if let (Some(progress), Some(deadline)) =
+            (&mut self.progress, crate::now().checked_add(duration))
+        {
+            progress.set_deadline(deadline);
+        }
     }
 
     /// A task arrived, for the progress bar.
@@ -238,7 +254,12 @@ where
 
     /// Gives up on the tasks still unfinished `duration` from now.
     pub(crate) fn set_deadline(&mut self, duration: Duration) {
-        self.deadline = Some(sleep(duration));
+        let deadline = sleep(duration);
+        #[cfg(feature = "progress")]
+        if let (Some(progress), Some(at)) = (&mut self.progress, deadline.deadline()) {
+            progress.set_deadline(at);
+        }
+        self.deadline = Some(deadline);
     }
 
     /// A poll of the group begins (its `poll` or a stream's `next`).

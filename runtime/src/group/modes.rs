@@ -585,6 +585,21 @@ where
         self
     }
 
+    /// Tells the progress bar that the group is given up on `duration` from now by a timeout
+    /// around it, so that its last state says "timed out". Used by `tasks![progress, timeout =
+    /// D; ...]` outside `settle`.
+    #[doc(hidden)]
+    pub fn progress_deadline_after(
+        #[cfg_attr(not(feature = "progress"), allow(unused_mut))] mut self,
+        duration: Duration,
+    ) -> Self {
+        #[cfg(feature = "progress")]
+        self.feed.progress_deadline_after(duration);
+        #[cfg(not(feature = "progress"))]
+        let _ = duration;
+        self
+    }
+
     fn poll_group(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
         let this = self;
         if this.ending.is_some() {

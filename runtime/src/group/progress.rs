@@ -1,8 +1,11 @@
 //! `tasks![progress; ...]` (feature `progress`): a live progress bar on stderr, drawn by
 //! [indicatif](https://docs.rs/indicatif) only when stderr is a terminal: done/total, failed,
-//! rate and time left, redrawn at most 20 times a second and when the group ends.
+//! rate and time left, redrawn at most 20 times a second and when the group ends. Its last
+//! state says how the group ended (done, stopped early, timed out, cancelled), and its line
+//! ends, so that what the program prints next starts on a line of its own.
 
 use std::borrow::Cow;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
@@ -10,8 +13,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 const RUNNING: &str = "[{bar:30}] {pos:>3}/{len}{msg}  {rate}  ~{eta} left";
 /// The bar once the group is done.
 const DONE: &str = "[{bar:30}] {pos}/{len}{msg}  done in {elapsed}";
-/// A group that ended before all its tasks did (`try`'s first error, `race`, a timeout).
+/// A group that ended before all its tasks did (`try`'s first error, `race`).
 const STOPPED: &str = "[{bar:30}] {pos}/{len}{msg}  stopped after {elapsed}";
+/// A group that ended at its timeout, with tasks unfinished.
+const TIMED_OUT: &str = "[{bar:30}] {pos}/{len}{msg}  timed out after {elapsed}";
+/// A group dropped before it ended (its caller was cancelled, or a task panicked).
+const CANCELLED: &str = "[{bar:30}] {pos}/{len}{msg}  cancelled after {elapsed}";
 /// Without a total (the source does not say how many tasks are left).
 const COUNTING: &str = "{spinner} {pos} done{msg}  {rate}";
 
@@ -20,6 +27,8 @@ pub(crate) struct Progress {
     bar: ProgressBar,
     failed: u64,
     finished: bool,
+    /// The group's timeout, when it has one: a bar dropped after it says "timed out".
+    deadline: Option<Instant>,
 }
 
 fn style(template: &str) -> ProgressStyle {
@@ -50,7 +59,13 @@ impl Progress {
             bar,
             failed: 0,
             finished: false,
+            deadline: None,
         }
+    }
+
+    /// The group times out at `deadline`.
+    pub(crate) fn set_deadline(&mut self, deadline: Instant) {
+        self.deadline = Some(deadline);
     }
 
     /// A task arrived (`failed`: it panicked, timed out, or returned `Err` under `try`).
@@ -71,7 +86,8 @@ impl Progress {
         match self.bar.length() {
             // indicatif's `finish` fills the bar: only for a group whose tasks all arrived.
             Some(total) if self.bar.position() < total => {
-                self.bar.set_style(style(STOPPED));
+                self.bar
+                    .set_style(style(if self.timed_out() { TIMED_OUT } else { STOPPED }));
                 self.bar.abandon();
             }
             Some(_) => {
@@ -79,6 +95,20 @@ impl Progress {
                 self.bar.finish();
             }
             None => self.bar.finish(),
+        }
+        self.end_line();
+    }
+
+    fn timed_out(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| crate::now() >= deadline)
+    }
+
+    /// indicatif leaves the cursor at the end of the bar's last state: the line is ended here,
+    /// so that the next line printed (on stdout or stderr) does not land on the bar.
+    fn end_line(&self) {
+        if !self.bar.is_hidden() {
+            eprintln!();
         }
     }
 }
@@ -89,9 +119,18 @@ fn failed_message(failed: u64) -> Cow<'static, str> {
 
 impl Drop for Progress {
     fn drop(&mut self) {
-        // Dropped before it ended (cancelled, or a task's panic): the bar stays as it was.
+        // Dropped before it ended: by its timeout (`tasks![timeout = ..]` outside `settle`
+        // drops the group when it expires), or cancelled (or a task's panic).
+        if !self.finished && self.bar.length().is_some() {
+            self.bar.set_style(style(if self.timed_out() {
+                TIMED_OUT
+            } else {
+                CANCELLED
+            }));
+        }
         if !self.finished {
             self.bar.abandon();
+            self.end_line();
         }
     }
 }
@@ -100,11 +139,11 @@ impl Drop for Progress {
 mod tests {
     use indicatif::{ProgressDrawTarget, ProgressStyle};
 
-    use super::{Progress, COUNTING, DONE, RUNNING, STOPPED};
+    use super::{Progress, CANCELLED, COUNTING, DONE, RUNNING, STOPPED, TIMED_OUT};
 
     #[test]
     fn the_templates_parse() {
-        for template in [RUNNING, DONE, STOPPED, COUNTING] {
+        for template in [RUNNING, DONE, STOPPED, TIMED_OUT, CANCELLED, COUNTING] {
             assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
         }
     }
