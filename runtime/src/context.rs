@@ -197,5 +197,8 @@ impl Drop for EnterGuard {
             .flatten();
         let _ = ENTRY.try_with(|cell| cell.set(0));
         drop(previous);
+        // Every way out of a `block_on` (a return, a panic, a cancellation on a signal) leaves
+        // the trace's file complete.
+        crate::debug::trace_checkpoint();
     }
 }

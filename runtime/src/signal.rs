@@ -165,6 +165,7 @@ fn received(signal: i32) {
             "jobloop: {}: exiting now, before the cleanup ended",
             name(signal)
         );
+        crate::debug::trace_checkpoint_before_exit();
         std::process::exit(exit_code(signal));
     }
     // Nobody takes it: what the signal does by default.
@@ -247,6 +248,10 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// once. `#[job_main(signals = false)]` runs `main` without this, for programs that handle
 /// signals themselves.
 ///
+/// # Panics
+///
+/// Before `main` starts, when `JOBLOOP_TRACE` names a file that cannot be written.
+///
 /// When the signals cannot be caught, `main` runs without this, after a line on stderr. A
 /// signal that the parent process set to "ignored" (a shell's `cmd &`, `trap '' INT`, `nohup`)
 /// stays ignored, as in CPython, which installs its `KeyboardInterrupt` handler only when SIGINT
@@ -263,7 +268,9 @@ pub async fn ctrl_c() -> io::Result<()> {
 ///     })
 /// }
 /// ```
+#[track_caller]
 pub fn run_main<R: Runtime, F: Future>(runtime: R, main: F) -> F::Output {
+    crate::debug::start_up();
     let signals = match install() {
         Ok(signals) => signals,
         Err(error) => {
@@ -310,8 +317,8 @@ impl<F: Future> Future for Interruptible<F> {
         if signal != 0 {
             // Cancelled: every destructor beneath it runs now. One that panics is reported by
             // the panic hook and the exit goes on.
+            // (The trace is made complete when the runtime's `block_on` returns.)
             let _ = catch_unwind(AssertUnwindSafe(|| this.main.set(None)));
-            crate::debug::write_trace();
             return Poll::Ready(Err(signal));
         }
         match this.main.as_pin_mut() {

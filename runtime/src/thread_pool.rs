@@ -99,7 +99,7 @@ where
         Some(Current::Loop(_)) | None => spawn(job),
         #[cfg(feature = "tokio")]
         Some(Current::Tokio(_)) => {
-            crate::runtime::tokio::spawn_blocking(::tokio::runtime::Handle::try_current().ok(), job)
+            spawn_in_tokio_context(::tokio::runtime::Handle::try_current().ok(), job)
         }
         #[cfg(feature = "smol")]
         Some(Current::Smol(_)) => {
@@ -216,6 +216,21 @@ pub(crate) fn spawn(work: BlockingWork) -> io::Result<()> {
         })
     })
     .submit(work)
+}
+
+/// Runs `work` on jobloop's pool, inside `handle`'s context (tokio's `Handle::current()`,
+/// `tokio::fs` and the like work in it). Not on tokio's blocking pool: dropping a tokio runtime
+/// waits for every closure there, so a program whose `main` gave up on a long blocking call
+/// could not exit, not even on Ctrl-C.
+#[cfg(feature = "tokio")]
+pub(crate) fn spawn_in_tokio_context(
+    handle: Option<::tokio::runtime::Handle>,
+    work: BlockingWork,
+) -> io::Result<()> {
+    spawn(Box::new(move || {
+        let _context = handle.as_ref().map(::tokio::runtime::Handle::enter);
+        work();
+    }))
 }
 
 /// How the pool makes a thread (a parameter, so that a test can make it fail).

@@ -158,7 +158,7 @@ impl Runtime for Tokio {
     /// jobloop's pool, inside this runtime's context (see [`to_thread`](crate::to_thread)):
     /// not tokio's blocking pool, which dropping the runtime waits for.
     fn spawn_blocking(&self, work: BlockingWork) -> io::Result<()> {
-        spawn_blocking(Some(self.runtime.handle().clone()), work)
+        crate::thread_pool::spawn_in_tokio_context(Some(self.runtime.handle().clone()), work)
     }
 
     fn now(&self) -> Instant {
@@ -186,17 +186,6 @@ impl Runtime for Tokio {
     fn run<F: Future>(self, future: F) -> F::Output {
         self.block_on(future)
     }
-}
-
-/// Runs `work` on jobloop's pool, inside `handle`'s context (tokio's `Handle::current()`,
-/// `tokio::fs` and the like work in it). Not on tokio's blocking pool: dropping a tokio runtime
-/// waits for every closure there, so a program whose `main` gave up on a long blocking call
-/// could not exit, not even on Ctrl-C.
-pub(crate) fn spawn_blocking(handle: Option<Handle>, work: BlockingWork) -> io::Result<()> {
-    crate::thread_pool::spawn(Box::new(move || {
-        let _context = handle.as_ref().map(Handle::enter);
-        work();
-    }))
 }
 
 /// Spawns a task that is not `Send` on tokio's `LocalSet` of this thread; panics with the fix

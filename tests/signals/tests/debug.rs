@@ -344,3 +344,126 @@ fn the_svg_timeline_of_three_jobs_is_xml_with_a_row_per_job() {
         "each job polls at its start and at its end: {polls}"
     );
 }
+
+/// The trace is written however main ends: a panic in main, a task's panic resumed in it, an
+/// `Err`, Ctrl-C and SIGTERM (it used to be written only on a return and after Ctrl-C). Each time
+/// the file is complete JSON with the three jobs' tracks. On the loop and on tokio.
+#[test]
+fn the_trace_is_written_however_main_ends() {
+    for runtime in ["event-loop", "tokio", "smol"] {
+        for way in ["panic", "task-panic", "err", "INT", "TERM"] {
+            let path = std::env::temp_dir().join(format!(
+                "jobloop-trace-failing-{}-{runtime}-{way}.json",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_file(&path);
+            let mut child = Command::new(env!("CARGO_BIN_EXE_failing_main"))
+                .arg(if way.len() == 3 && way != "err" {
+                    "wait"
+                } else {
+                    way
+                })
+                .env("JOBLOOP_TRACE", &path)
+                .env("JOBLOOP_RUNTIME", runtime)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("run the binary");
+            if way == "INT" || way == "TERM" {
+                use std::io::BufRead;
+                let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+                let mut line = String::new();
+                stdout.read_line(&mut line).unwrap();
+                assert_eq!(line, "waiting\n");
+                Command::new("kill")
+                    .args([format!("-{way}"), child.id().to_string()])
+                    .status()
+                    .unwrap();
+            }
+            let status = child.wait().unwrap();
+            assert!(!status.success(), "{runtime} {way}: {status}");
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|error| panic!("{runtime} {way}: no trace: {error}"));
+            std::fs::remove_file(&path).unwrap();
+            let trace: serde_json::Value = serde_json::from_str(&text)
+                .unwrap_or_else(|error| panic!("{runtime} {way}: not JSON ({error}): {text}"));
+            let jobs = trace["traceEvents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["name"] == "thread_name")
+                .filter(|e| {
+                    e["args"]["name"]
+                        .as_str()
+                        .is_some_and(|n| n.starts_with("job(id)"))
+                })
+                .count();
+            assert_eq!(jobs, 3, "{runtime} {way}: the jobs' tracks");
+        }
+    }
+}
+
+/// A trace path that cannot be written is an error at start-up that names it, before the work
+/// (three jobs of 2 s), not a line after it.
+#[test]
+fn an_unwritable_trace_path_is_an_error_at_start_up() {
+    let path = "/nonexistent-jobloop-folder/trace.json";
+    let start = std::time::Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_three_jobs"))
+        .env("JOBLOOP_TRACE", path)
+        .env_remove("JOBLOOP_RUNTIME")
+        .output()
+        .expect("run the binary");
+    assert!(!output.status.success());
+    assert!(
+        start.elapsed() < std::time::Duration::from_millis(1500),
+        "stopped before the jobs ran: {:?}",
+        start.elapsed()
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(path), "{stderr}");
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("start job"),
+        "no work done"
+    );
+}
+
+/// The trace keeps flat memory: 200 000 trivial tasks under `JOBLOOP_TRACE` peak at most 64 MB
+/// above the same run without it (the trace streams to its file; it used to keep every poll in
+/// memory, 2.7 GB for a million tasks). Linux (`VmHWM`).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_trace_of_many_tasks_keeps_flat_memory() {
+    let peak = |trace: Option<&std::path::Path>| -> u64 {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_many_tasks"));
+        command
+            .arg("200000")
+            .env_remove("JOBLOOP_TRACE")
+            .env_remove("JOBLOOP_DEBUG");
+        if let Some(path) = trace {
+            command.env("JOBLOOP_TRACE", path);
+        }
+        let output = command.output().expect("run the binary");
+        assert!(output.status.success(), "{output:?}");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let kb = text
+            .trim()
+            .strip_prefix("peak ")
+            .and_then(|rest| rest.strip_suffix(" kB"))
+            .unwrap_or_else(|| panic!("{text}"));
+        kb.parse().unwrap()
+    };
+    let path = std::env::temp_dir().join(format!("jobloop-trace-many-{}.json", std::process::id()));
+    let without = peak(None);
+    let with = peak(Some(&path));
+    let size = std::fs::metadata(&path).map(|meta| meta.len()).unwrap_or(0);
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        size > 10_000_000,
+        "every task is in the trace: {size} bytes"
+    );
+    assert!(
+        with <= without + 64 * 1024,
+        "peak {with} kB with the trace, {without} kB without"
+    );
+}

@@ -1,0 +1,201 @@
+//! The timeline trace (`JOBLOOP_TRACE`): the polls of every watched task, its waits between
+//! them, and the groups, recorded as they happen into the trace's sink: a Chrome trace-event
+//! file written as the program runs (`chrome_json.rs`), or an SVG picture drawn at checkpoints
+//! from bounded records (`svg.rs`).
+//!
+//! The file is made when the trace is switched on (at the first use of debug mode's switches,
+//! which `#[job_main]` makes at start-up): a path that cannot be written is an error then, not
+//! after the program's work. It is complete at each checkpoint: when a runtime's `block_on`
+//! ends (by a return, an `Err`, a panic unwinding through it, or a cancellation on Ctrl-C or
+//! SIGTERM) and before a second signal exits at once.
+//!
+//! A wait begun during a poll lasts from the end of that poll to the start of the task's next
+//! one: the time the task was suspended on it (waits begun in the same poll share it). So a
+//! task's waits are written with its next poll; a task that is never polled again (cancelled,
+//! or still waiting at the end) has no last wait.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::panic::Location;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::chrome_json::JsonFile;
+use super::svg::Picture;
+
+/// Where the trace goes.
+enum Sink {
+    Json(JsonFile),
+    Svg(Picture),
+}
+
+static SINK: Mutex<Option<Sink>> = Mutex::new(None);
+
+fn sink() -> MutexGuard<'static, Option<Sink>> {
+    SINK.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// When the trace began: its file was made.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// Microseconds from the trace's beginning to `at`.
+fn micros(at: Instant) -> f64 {
+    at.saturating_duration_since(epoch()).as_secs_f64() * 1e6
+}
+
+/// Makes the trace's file at `path`: an SVG picture when the name ends in `.svg`, a Chrome
+/// trace-event file otherwise.
+pub(super) fn open(path: PathBuf) -> io::Result<()> {
+    let _ = epoch();
+    let svg = path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("svg"));
+    let made = if svg {
+        Sink::Svg(Picture::create(path)?)
+    } else {
+        Sink::Json(JsonFile::create(&path)?)
+    };
+    *sink() = Some(made);
+    Ok(())
+}
+
+/// Makes the file complete with what was recorded so far (see the module).
+pub(crate) fn checkpoint() {
+    let mut sink = sink();
+    checkpoint_locked(&mut sink);
+}
+
+/// [`checkpoint`] unless another thread is writing the trace now: before an exit from the
+/// signal thread, which must not wait for a thread that the exit stops.
+pub(crate) fn try_checkpoint() {
+    if let Ok(mut sink) = SINK.try_lock() {
+        checkpoint_locked(&mut sink);
+    }
+}
+
+fn checkpoint_locked(sink: &mut Option<Sink>) {
+    let now = micros(Instant::now());
+    let written = match sink {
+        Some(Sink::Json(file)) => file.checkpoint(now),
+        Some(Sink::Svg(picture)) => picture.checkpoint(),
+        None => return,
+    };
+    if let Err(error) = written {
+        eprintln!("jobloop: could not write the trace (JOBLOOP_TRACE): {error}");
+        // Once: a file that failed stays failed.
+        *sink = None;
+    }
+}
+
+/// What the trace knows of a watched task.
+pub(crate) struct TaskTrace {
+    id: u64,
+    group: Option<u64>,
+    /// Whether its track was named (at its first poll: a task never polled has none).
+    named: Cell<bool>,
+    /// The waits begun in its last poll, and when that poll ended.
+    waits: RefCell<Option<(Instant, Vec<&'static str>)>>,
+}
+
+impl TaskTrace {
+    pub(crate) fn new(id: u64, group: Option<&GroupTrace>) -> TaskTrace {
+        TaskTrace {
+            id,
+            group: group.map(GroupTrace::id),
+            named: Cell::new(false),
+            waits: RefCell::new(None),
+        }
+    }
+
+    /// A poll of this task ended: its track's name the first time (`label`), the wait since
+    /// its last poll, the poll, and the waits begun in it.
+    pub(crate) fn polled(
+        &self,
+        label: impl FnOnce() -> String,
+        start: Instant,
+        took: Duration,
+        waits: Vec<&'static str>,
+    ) {
+        let (id, group) = (self.id, self.group);
+        let label = (!self.named.replace(true)).then(label);
+        let waited = self.waits.borrow_mut().take();
+        let mut sink = sink();
+        match sink.as_mut() {
+            Some(Sink::Json(file)) => {
+                if let Some(label) = &label {
+                    file.task(id, label, group);
+                }
+                if let Some((since, what)) = &waited {
+                    let took = start.saturating_duration_since(*since).as_secs_f64() * 1e6;
+                    file.wait(id, group, micros(*since), took, &what.join(" + "));
+                }
+                file.poll(id, group, micros(start), took.as_secs_f64() * 1e6);
+            }
+            Some(Sink::Svg(picture)) => {
+                if let Some(label) = &label {
+                    picture.task(id, label, group);
+                }
+                if let Some((since, what)) = &waited {
+                    let took = start.saturating_duration_since(*since).as_secs_f64() * 1e6;
+                    picture.wait(id, micros(*since), took, &what.join(" + "));
+                }
+                picture.poll(id, micros(start), took.as_secs_f64() * 1e6);
+            }
+            None => return,
+        }
+        drop(sink);
+        if !waits.is_empty() {
+            *self.waits.borrow_mut() = Some((start + took, waits));
+        }
+    }
+}
+
+/// A group in the trace: made when the group starts (only while the trace is on), shared by
+/// its tasks; when the last of them is gone, the group's slice ends.
+#[derive(Clone)]
+pub(crate) struct GroupTrace(std::sync::Arc<GroupRecord>);
+
+struct GroupRecord {
+    id: u64,
+}
+
+impl GroupTrace {
+    /// The trace's record of a group labelled `label()` that starts now at `location`; `None`
+    /// when the trace is off (then `label` is not called).
+    pub(crate) fn start(
+        label: impl FnOnce() -> String,
+        location: &'static Location<'static>,
+    ) -> Option<GroupTrace> {
+        if !super::trace_on() {
+            return None;
+        }
+        let id = super::next_id();
+        let label = format!("{} ({})", label(), super::short_place(location));
+        let start = micros(Instant::now());
+        match sink().as_mut() {
+            Some(Sink::Json(file)) => file.group_started(id, &label, start),
+            Some(Sink::Svg(picture)) => picture.group_started(id, &label, start),
+            None => {}
+        }
+        Some(GroupTrace(std::sync::Arc::new(GroupRecord { id })))
+    }
+
+    fn id(&self) -> u64 {
+        self.0.id
+    }
+}
+
+impl Drop for GroupRecord {
+    fn drop(&mut self) {
+        let end = micros(Instant::now());
+        match sink().as_mut() {
+            Some(Sink::Json(file)) => file.group_ended(self.id, end),
+            Some(Sink::Svg(picture)) => picture.group_ended(self.id, end),
+            None => {}
+        }
+    }
+}
