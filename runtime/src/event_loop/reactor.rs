@@ -11,6 +11,12 @@
 //! only between task polls, on the loop's thread, so no readiness can arrive between a failed
 //! attempt and the registration of the waker. A wait that is cancelled (its future dropped)
 //! removes its waker, so the reactor only counts tasks that still wait.
+//!
+//! Two things spare a failed system call per operation (what tokio spares too): readiness
+//! recorded before an operation that did not block is stale once it ran (the operation saw the
+//! socket after it), so it is cleared then; and a read of a stream that returned fewer bytes
+//! than asked emptied the OS's buffer, so the next read waits for readiness without trying
+//! (Linux reports every arrival of data on an edge-triggered socket, so none is missed).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -59,6 +65,13 @@ impl Direction {
 struct Side {
     /// Readiness reported by the OS and not yet looked at.
     ready: bool,
+    /// A stream's last read emptied the OS's buffer, and no readiness came since: the next
+    /// read waits without trying.
+    drained: bool,
+    /// The OS said this direction is closed (the peer's end of stream, a hang-up, an error):
+    /// from then on every read tries, since no event will come again (a short read then does
+    /// not mean an empty buffer: the end of stream may be left in it).
+    closed: bool,
     /// The waits, by id (nearly always one; several when tasks share a socket).
     waits: Vec<(u64, Waker)>,
 }
@@ -68,6 +81,7 @@ impl Side {
     /// how many waits that ended.
     fn set_ready(&mut self, wake: &mut Vec<Waker>) -> usize {
         self.ready = true;
+        self.drained = false;
         let ended = self.waits.len();
         wake.extend(self.waits.drain(..).map(|(_, waker)| waker));
         ended
@@ -109,7 +123,7 @@ impl Reactor {
         let waker = mio::Waker::new(poll.registry(), WAKE)?;
         let reactor = Reactor {
             poll: RefCell::new(poll),
-            events: RefCell::new(Events::with_capacity(256)),
+            events: RefCell::new(Events::with_capacity(1024)),
             sources: RefCell::default(),
             free: RefCell::default(),
             waiting: Cell::new(0),
@@ -179,6 +193,9 @@ impl Reactor {
                     continue; // the waker's token, or a source removed meanwhile
                 };
                 let failed = event.is_error();
+                if event.is_read_closed() || failed {
+                    source.read.closed = true;
+                }
                 if event.is_readable() || event.is_read_closed() || failed {
                     ended += source.read.set_ready(&mut wake);
                 }
@@ -286,13 +303,68 @@ impl<T: MioSource> LoopSource<T> {
             // One unit of the task's budget per attempt: a task that always finds its socket
             // ready yields now and then (see `budget`).
             crate::budget::spend().await;
-            match op(self.get_ref()) {
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    self.wait(direction).await;
+            if !self.drained(direction) {
+                match op(self.get_ref()) {
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                    result => {
+                        self.ran(direction);
+                        return result;
+                    }
                 }
-                result => return result,
             }
+            self.wait(direction).await;
         }
+    }
+
+    /// A stream's read into `buf`: [`io`](LoopSource::io), and a read shorter than `buf`
+    /// marks the OS's buffer as emptied (see the module).
+    pub(crate) async fn read_stream(&self, buf: &mut [u8]) -> io::Result<usize>
+    where
+        for<'a> &'a T: io::Read,
+    {
+        let len = buf.len();
+        let read = self
+            .io(Direction::Read, |mut source| {
+                io::Read::read(&mut source, buf)
+            })
+            .await;
+        if matches!(read, Ok(n) if n > 0 && n < len) {
+            self.with_side(Direction::Read, |side| side.drained = true);
+        }
+        read
+    }
+
+    /// [`read_stream`](LoopSource::read_stream) for `AsyncRead`.
+    pub(crate) fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a T: io::Read,
+    {
+        let len = buf.len();
+        let read = self.poll_io(Direction::Read, cx, |mut source| {
+            io::Read::read(&mut source, buf)
+        });
+        if matches!(read, Poll::Ready(Ok(n)) if n > 0 && n < len) {
+            self.with_side(Direction::Read, |side| side.drained = true);
+        }
+        read
+    }
+
+    /// Whether the next attempt in `direction` would find the OS's buffer empty (see the
+    /// module).
+    #[inline]
+    fn drained(&self, direction: Direction) -> bool {
+        direction == Direction::Read
+            && self.with_side(direction, |side| side.drained && !side.closed)
+    }
+
+    /// An operation in `direction` did not block: the readiness recorded before it is stale.
+    #[inline]
+    fn ran(&self, direction: Direction) {
+        self.with_side(direction, |side| side.ready = false);
     }
 
     /// The poll-based form of [`io`](LoopSource::io), for `AsyncRead`/`AsyncWrite` and the
@@ -314,13 +386,17 @@ impl<T: MioSource> LoopSource<T> {
             return Poll::Pending;
         }
         loop {
-            match op(self.get_ref()) {
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    if self.poll_wait(direction, cx).is_pending() {
-                        return Poll::Pending;
+            if !self.drained(direction) {
+                match op(self.get_ref()) {
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                    result => {
+                        self.ran(direction);
+                        return Poll::Ready(result);
                     }
                 }
-                result => return Poll::Ready(result),
+            }
+            if self.poll_wait(direction, cx).is_pending() {
+                return Poll::Pending;
             }
         }
     }
@@ -500,6 +576,40 @@ mod tests {
             .await
             .expect("read");
         byte[0]
+    }
+
+    /// After a short read (the buffer emptied), the next read waits without trying: it still
+    /// gets what is written later, and the end of the stream queued behind the data (the peer
+    /// closed at once) is not missed although no event comes for it again.
+    #[test]
+    fn after_a_short_read_data_written_later_and_the_end_of_stream_still_arrive() {
+        let event_loop = EventLoop::new();
+        let (later, end) = event_loop.block_on(async {
+            let (reader, writer) = pipe();
+            let reader = LoopSource::new(reader).expect("registered");
+            let writer = LoopSource::new(writer).expect("registered");
+            let mut buf = [0u8; 16];
+            writer
+                .io(Direction::Write, |mut pipe| pipe.write(b"ab"))
+                .await
+                .expect("write");
+            assert_eq!(reader.read_stream(&mut buf).await.expect("read"), 2);
+            let reading = spawn(async move {
+                let mut buf = [0u8; 16];
+                let n = reader.read_stream(&mut buf).await.expect("read");
+                let later = buf[..n].to_vec();
+                let end = reader.read_stream(&mut buf).await.expect("read");
+                (later, end)
+            });
+            yield_now().await;
+            writer
+                .io(Direction::Write, |mut pipe| pipe.write(b"cd"))
+                .await
+                .expect("write");
+            drop(writer); // the end of the stream, right behind the data
+            reading.await
+        });
+        assert_eq!((later.as_slice(), end), (&b"cd"[..], 0));
     }
 
     #[test]

@@ -260,10 +260,31 @@ impl<T: Source> Registered<T> {
     where
         for<'a> &'a T: io::Read,
     {
-        self.io(Direction::Read, |mut source| {
-            io::Read::read(&mut source, buf)
-        })
-        .await
+        match &self.0 {
+            // The loop also remembers a short read (see `event_loop::reactor`).
+            Backend::Loop(source) => source.read_stream(buf).await,
+            #[cfg(all(unix, any(feature = "tokio", feature = "smol")))]
+            _ => {
+                self.io(Direction::Read, |mut source| {
+                    io::Read::read(&mut source, buf)
+                })
+                .await
+            }
+        }
+    }
+
+    /// The poll-based [`read`](Registered::read), for `AsyncRead`.
+    pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a T: io::Read,
+    {
+        match &self.0 {
+            Backend::Loop(source) => source.poll_read_stream(cx, buf),
+            #[cfg(all(unix, any(feature = "tokio", feature = "smol")))]
+            _ => self.poll_io(Direction::Read, cx, |mut source| {
+                io::Read::read(&mut source, buf)
+            }),
+        }
     }
 
     /// Reads until the end of the stream, appending to `buf`; how many bytes. The bytes read

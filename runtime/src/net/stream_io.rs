@@ -36,12 +36,7 @@ macro_rules! impl_stream_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                use std::io::Read as _;
-                self.inner.poll_io(
-                    $crate::event_loop::reactor::Direction::Read,
-                    cx,
-                    |mut source| source.read(buf),
-                )
+                self.inner.poll_read(cx, buf)
             }
         }
 
