@@ -144,6 +144,9 @@ instructions 156472b "tokio smol" spawn_join tasks_overhead sleep_many pingpong 
 echo "== echo server: jobloop's default loop against tokio, the same client"
 cargo bench --bench echo -- --markdown "$tables" "$@"
 
+echo "== the trace's memory: a million tasks with and without JOBLOOP_TRACE"
+bash benches/trace_memory.sh "$tables"
+
 echo "== compile cost: clean debug builds of the three-jobs program"
 work=$(mktemp -d)
 mkdir -p "$work/with_jobloop/src" "$work/with_tokio/src"

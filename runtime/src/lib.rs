@@ -28,6 +28,7 @@
 //! | `task` | [`spawn`], [`spawn_send`], [`JoinHandle`]; beneath it the handle of each runtime's tasks |
 //! | [`group`] | [`TaskGroup`] (the plain `tasks![]`), [`Group`](group::Group) (modes and options), [`GroupStream`](group::GroupStream) (`stream`), [`TaskSet`]; tasks spawned or polled in place (`scoped`) |
 //! | `time` | [`sleep`], [`sleep_until`], [`timeout`], [`yield_now`], [`now`] on whatever runtime is current |
+//! | `budget` | fairness: how often a task whose I/O or timers are always ready yields, on every runtime |
 //! | [`runtime`] | the [`Runtime`] trait and the adapters: [`AnyRuntime`](runtime::AnyRuntime), `Tokio`, `Smol` |
 //! | [`sync`] | [`Queue`](sync::Queue), [`Event`](sync::Event), [`Mutex`](sync::Mutex), [`Semaphore`](sync::Semaphore), [`Barrier`](sync::Barrier) |
 //! | [`thread_pool`] | [`to_thread`]: blocking work on a pool, each runtime's own |
