@@ -989,6 +989,14 @@ mod group_cases {
             !taken_late.timed_out(),
             "every task finished before the deadline"
         );
+
+        // Under a limit, the source is known to be empty without pulling it past its end.
+        let mut limited = tasks![stream, limit = 1, timeout = Duration::from_millis(40); for id in 0..2u64 => after(1, id)];
+        assert_eq!(limited.next().await, Some((0, 0)));
+        sleep(Duration::from_millis(60)).await;
+        assert_eq!(limited.next().await, Some((1, 1)));
+        assert_eq!(limited.next().await, None);
+        assert!(!limited.timed_out(), "under a limit too");
     }
 
     /// A stream over an endless source of tasks that are always done at once still ends at
@@ -1283,6 +1291,19 @@ mod group_cases {
             order.take(),
             [1, 2],
             "the first task ran before the second panicked"
+        );
+        // A first task that ends the group at its first poll keeps the next from starting (as
+        // asyncio's TaskGroup cancels a task that has not run yet).
+        let second_ran = std::cell::Cell::new(false);
+        let failed = tasks![scoped, try; async { Err::<u32, &str>("the first failed") }, async {
+            second_ran.set(true);
+            Ok(2)
+        }]
+        .await;
+        assert_eq!(failed, Err("the first failed"));
+        assert!(
+            !second_ran.get(),
+            "the second task started after the first ended the group"
         );
     }
 }
@@ -1666,6 +1687,31 @@ mod process_cases {
         !std::path::Path::new(&format!("/proc/{pid}")).exists()
     }
 
+    /// `output()` gives the child a null standard input unless one is set (as std's `output`),
+    /// and a piped one is closed at once: `cat` ends either way, on every runtime (on a runtime
+    /// of one's own too, where the pipes are read on the blocking pool).
+    pub async fn output_gives_the_child_a_null_or_closed_stdin() {
+        #[cfg(unix)]
+        {
+            use jobloop::process::Command;
+            use std::process::Stdio;
+            use std::time::Duration;
+            let default = jobloop::timeout(Duration::from_secs(10), Command::new("cat").output())
+                .await
+                .expect("cat read a null stdin to its end")
+                .unwrap();
+            assert!(default.status.success() && default.stdout.is_empty());
+            let piped = jobloop::timeout(
+                Duration::from_secs(10),
+                Command::new("cat").stdin(Stdio::piped()).output(),
+            )
+            .await
+            .expect("the piped stdin was closed")
+            .unwrap();
+            assert!(piped.status.success() && piped.stdout.is_empty());
+        }
+    }
+
     /// Children dropped without a wait, exited already or still running, are reaped when they
     /// exit: none stays a zombie until the parent exits.
     pub async fn dropped_children_leave_no_zombie() {
@@ -1881,6 +1927,7 @@ macro_rules! conformance {
                 children_are_waited_for_without_blocking_the_runtime,
                 dropped_children_leave_no_zombie,
                 a_cancelled_output_or_status_kills_and_reaps_its_child,
+                output_gives_the_child_a_null_or_closed_stdin,
             );
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {

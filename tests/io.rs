@@ -277,12 +277,9 @@ async fn unix_sockets_carry_bytes_with_the_same_traits() {
     assert_eq!(&buf, b"pair");
 }
 
-/// 1 000 clients, each sending 10 KB and reading it back, against one echo server, all on one
-/// loop: every client's bytes come back whole (a checksum per client).
-#[cfg(unix)]
-/// `UnixListener::bind` over a socket file whose server is gone replaces it (asyncio's
-/// `start_unix_server` does the same); over a live server's socket or a file that is not a
-/// socket it fails with an error that names the path and says what to do.
+/// `UnixListener::bind` over a socket file whose server is gone replaces it; over a live
+/// server's socket or a file that is not a socket it fails with an error that names the path
+/// and says what to do.
 #[cfg(unix)]
 #[job_test]
 async fn unix_bind_replaces_a_stale_socket_and_names_the_path_otherwise() {
@@ -328,6 +325,9 @@ async fn unix_bind_replaces_a_stale_socket_and_names_the_path_otherwise() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// 1 000 clients, each sending 10 KB and reading it back, against one echo server, all on one
+/// loop: every client's bytes come back whole (a checksum per client).
+#[cfg(unix)]
 #[test]
 fn a_thousand_concurrent_echo_clients_lose_no_byte() {
     if is_child() {

@@ -1,5 +1,5 @@
 //! Fairness on every runtime: an operation that completes at once (I/O on a socket that is always
-//! ready; on the loop, a timer already due) spends a unit of a budget, and a task that spends it yields, so
+//! ready, a timer already due) spends a unit of a budget, and a task that spends it yields, so
 //! that it still lets the other tasks, the timers and the I/O of its thread have their turn.
 //!
 //! - On the embedded loop each poll of a task gets [`BUDGET`] operations (the loop refills it

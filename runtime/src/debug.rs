@@ -98,7 +98,9 @@ fn read_environment() -> u8 {
     if let Some(path) = std::env::var_os("JOBLOOP_TRACE").filter(|value| !value.is_empty()) {
         // Made now, at start-up: a path that cannot be written is known before the work.
         let path = std::path::PathBuf::from(path);
-        match trace::open(path.clone()) {
+        // Once, though two threads may read the switches for the first time at once.
+        static OPENED: OnceLock<Result<(), String>> = OnceLock::new();
+        match OPENED.get_or_init(|| trace::open(path.clone()).map_err(|error| error.to_string())) {
             Ok(()) => state |= TRACE,
             Err(error) => {
                 let message = TRACE_ERROR.get_or_init(|| {
@@ -493,8 +495,7 @@ fn start_watchdog() {
     });
 }
 
-/// `main`'s body, which reports when it returns: the spawned tasks still running (debug
-/// mode), and the trace file (`JOBLOOP_TRACE`).
+/// `main`'s body returned: debug mode lists the spawned tasks still running.
 pub(crate) fn main_returned() {
     // Once per process: `run_main` and `watch_main` may both see `main` return.
     static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -525,7 +526,7 @@ pub(crate) fn main_returned() {
             }
         }
     }
-    trace_checkpoint();
+    // The trace is written when the runtime's `block_on` returns, right after this.
 }
 
 /// `main`'s body in debug mode: when it returns, the spawned tasks still running are listed

@@ -48,6 +48,8 @@ use std::task::Poll;
 pub struct Command {
     std: process::Command,
     kill_on_drop: bool,
+    /// Whether `stdin` was set: `output` makes it null otherwise, as std's `output` does.
+    stdin_set: bool,
 }
 
 impl Command {
@@ -56,6 +58,7 @@ impl Command {
         Command {
             std: process::Command::new(program),
             kill_on_drop: false,
+            stdin_set: false,
         }
     }
 
@@ -102,6 +105,7 @@ impl Command {
     /// The child's standard input (inherited by default for `spawn` and `status`, null for
     /// `output`).
     pub fn stdin(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.stdin_set = true;
         self.std.stdin(cfg);
         self
     }
@@ -177,6 +181,9 @@ impl Command {
     /// As [`spawn`](Command::spawn) and [`Child::wait_with_output`].
     pub async fn output(&mut self) -> io::Result<Output> {
         self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
+        if !self.stdin_set {
+            self.std.stdin(Stdio::null());
+        }
         if !cfg!(unix) || !crate::net::source::reactor_here() {
             return self.output_on_the_pool().await;
         }
@@ -191,6 +198,9 @@ impl Command {
     async fn output_on_the_pool(&mut self) -> io::Result<Output> {
         exits::watch()?;
         let mut std = self.std.spawn()?;
+        // A piped standard input is closed at once (as `wait_with_output` does), so a child
+        // that reads until its end can finish.
+        drop(std.stdin.take());
         let (stdout, stderr) = (std.stdout.take(), std.stderr.take());
         let mut child = Child {
             std: Some(std),
@@ -594,10 +604,11 @@ mod exits {
             let mut orphans = ORPHANS
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            orphans.push(child);
-            // Looked at again after it joined the list: an exit whose `SIGCHLD` the watcher
-            // handled before then is not missed.
-            reap(&mut orphans);
+            // Looked at again once it is in the list (under the watcher's lock): an exit whose
+            // `SIGCHLD` the watcher handled before then is not missed.
+            if matches!(child.try_wait(), Ok(None)) {
+                orphans.push(child);
+            }
         }
     }
 

@@ -221,6 +221,9 @@ fn name(signal: i32) -> &'static str {
 pub async fn ctrl_c() -> io::Result<()> {
     let signals = install()?;
     catch_sigint()?;
+    // Read before this task counts as a listener: a Ctrl-C in between wakes it (it went to the
+    // listeners) rather than being lost.
+    let seen = signals.ctrl_c_count.load(Ordering::SeqCst);
     signals.listeners.fetch_add(1, Ordering::AcqRel);
     struct Listening(&'static Signals);
     impl Drop for Listening {
@@ -229,7 +232,6 @@ pub async fn ctrl_c() -> io::Result<()> {
         }
     }
     let _listening = Listening(signals);
-    let seen = signals.ctrl_c_count.load(Ordering::SeqCst);
     loop {
         // Listening, then checked again: a Ctrl-C in between is not missed. A listener dropped
         // with this future (a timeout, a cancelled task) leaves the list at once.

@@ -157,7 +157,7 @@ impl Sleep {
         current: &Current,
         deadline: Instant,
     ) -> Poll<()> {
-        if now() >= deadline {
+        if now_on(current) >= deadline {
             std::task::ready!(crate::budget::poll_spend(cx));
             return Poll::Ready(());
         }
@@ -255,14 +255,18 @@ pub fn now() -> Instant {
 /// [`now`] off the embedded loop.
 #[inline(never)]
 fn now_elsewhere() -> Instant {
-    match context::current() {
-        Some(Current::Loop(core)) => core.now(),
+    context::with_current_or_none(|current| current.map_or_else(Instant::now, now_on))
+}
+
+/// The clock of `current`.
+fn now_on(current: &Current) -> Instant {
+    match current {
+        Current::Loop(core) => core.now(),
         #[cfg(feature = "tokio")]
-        Some(Current::Tokio(_)) => tokio::time::Instant::now().into_std(),
+        Current::Tokio(_) => tokio::time::Instant::now().into_std(),
         #[cfg(feature = "smol")]
-        Some(Current::Smol(_)) => Instant::now(),
-        Some(Current::Runtime(runtime)) => runtime.now(),
-        None => Instant::now(),
+        Current::Smol(_) => Instant::now(),
+        Current::Runtime(runtime) => runtime.now(),
     }
 }
 

@@ -7,14 +7,15 @@
 //! poll and per wait between polls; a process per group, whose `group` track holds one slice,
 //! from the group's start to the end of its last task. Process 1 holds the tasks of no group.
 //!
-//! The file is complete (valid JSON) at each checkpoint (`checkpoint`, when a runtime's
-//! `block_on` ends, also by a panic, and before an exit on a signal): the events so far, a
-//! provisional slice for each group still alive, and the closing brackets. Events after a
-//! checkpoint overwrite that tail when they are written, and the next checkpoint writes it
-//! again.
+//! The file is complete (valid JSON) whenever events have been written to it: each write of
+//! the buffer (when it is full, and at each checkpoint: when a runtime's `block_on` ends, also
+//! by a panic, and before an exit on a signal) puts the events where the last write's tail
+//! began, then a new tail: a provisional slice for each group still alive, and the closing
+//! brackets. Events still in the buffer when the process ends are lost, not the file's form.
 
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
+use std::time::Instant;
 
 /// Buffered events are written when they reach this size (and at each checkpoint).
 const BUFFER: usize = 64 * 1024;
@@ -22,27 +23,31 @@ const BUFFER: usize = 64 * 1024;
 /// A trace file being written.
 pub(super) struct JsonFile {
     file: File,
+    /// When the trace began: the provisional ends of the groups alive are counted from it.
+    epoch: Instant,
     /// Events not written yet.
     buffer: Vec<u8>,
-    /// Where the events end in the file, once a checkpoint wrote its tail after them.
-    tail: Option<u64>,
+    /// Where the events end in the file: the tail written after them begins there.
+    events_end: u64,
     /// Groups alive: (id, label, start in µs).
     open_groups: Vec<(u64, String, f64)>,
 }
 
 impl JsonFile {
     /// Starts the file: its header and the process of the tasks of no group.
-    pub(super) fn create(path: &std::path::Path) -> io::Result<JsonFile> {
+    pub(super) fn create(path: &std::path::Path, epoch: Instant) -> io::Result<JsonFile> {
         let mut file = File::create(path)?;
-        file.write_all(
-            b"{\"traceEvents\":[\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"args\":{\"name\":\"jobloop\"}}",
-        )?;
-        Ok(JsonFile {
+        let header = b"{\"traceEvents\":[\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"args\":{\"name\":\"jobloop\"}}";
+        file.write_all(header)?;
+        let mut json = JsonFile {
             file,
+            epoch,
             buffer: Vec::with_capacity(BUFFER),
-            tail: None,
+            events_end: header.len() as u64,
             open_groups: Vec::new(),
-        })
+        };
+        json.write_buffer()?;
+        Ok(json)
     }
 
     /// One event (a JSON object, without separator).
@@ -54,14 +59,23 @@ impl JsonFile {
         }
     }
 
-    /// Writes the buffered events to the file, over the tail of the last checkpoint.
+    /// Writes the buffered events to the file, over the last tail, and a new tail after them
+    /// (see the module): the file is complete again.
     fn write_buffer(&mut self) -> io::Result<()> {
-        if let Some(tail) = self.tail.take() {
-            self.file.seek(SeekFrom::Start(tail))?;
+        let now = self.epoch.elapsed().as_secs_f64() * 1e6;
+        let mut tail = String::new();
+        for (id, label, start) in &self.open_groups {
+            tail.push_str(",\n");
+            tail.push_str(&group_slice(*id, label, *start, now.max(*start)));
         }
+        tail.push_str("\n],\"displayTimeUnit\":\"ms\"}\n");
+        self.file.seek(SeekFrom::Start(self.events_end))?;
         let written = self.file.write_all(&self.buffer);
+        self.events_end += self.buffer.len() as u64;
         self.buffer.clear();
-        written
+        written?;
+        self.file.write_all(tail.as_bytes())?;
+        self.file.set_len(self.events_end + tail.len() as u64)
     }
 
     /// Task `id`'s track, in `group`'s process, named `label`.
@@ -119,22 +133,9 @@ impl JsonFile {
         self.event(format_args!("{slice}"));
     }
 
-    /// Makes the file complete: the events so far, a slice up to `now` for each group still
-    /// alive, and the closing brackets.
-    pub(super) fn checkpoint(&mut self, now: f64) -> io::Result<()> {
-        self.write_buffer()?;
-        let events_end = self.file.stream_position()?;
-        let mut tail = String::new();
-        for (id, label, start) in &self.open_groups {
-            tail.push_str(",\n");
-            tail.push_str(&group_slice(*id, label, *start, now.max(*start)));
-        }
-        tail.push_str("\n],\"displayTimeUnit\":\"ms\"}\n");
-        self.file.write_all(tail.as_bytes())?;
-        self.file.set_len(events_end + tail.len() as u64)?;
-        self.file.flush()?;
-        self.tail = Some(events_end);
-        Ok(())
+    /// Writes the events so far (the file is complete after it).
+    pub(super) fn checkpoint(&mut self) -> io::Result<()> {
+        self.write_buffer()
     }
 }
 
@@ -167,4 +168,45 @@ fn json_string(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{JsonFile, BUFFER};
+
+    const END: &str = "\n],\"displayTimeUnit\":\"ms\"}\n";
+
+    /// The file ends with a tail after the last write, whether that write was a checkpoint or a
+    /// full buffer after one: events after the last checkpoint never leave it cut off.
+    #[test]
+    #[cfg_attr(miri, ignore)] // files
+    fn the_file_is_complete_after_every_write_of_the_buffer() {
+        let path = std::env::temp_dir().join(format!("jobloop-json-{}.json", std::process::id()));
+        let mut file = JsonFile::create(&path, std::time::Instant::now()).expect("made");
+        file.group_started(1, "g", 0.0);
+        file.poll(2, Some(1), 1.0, 2.0);
+        file.checkpoint().expect("written");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.ends_with(END), "{text}");
+        assert_eq!(
+            text.matches("\"cat\":\"group\"").count(),
+            1,
+            "the live group, provisionally"
+        );
+        // More than a buffer of events after the checkpoint, and no checkpoint after them.
+        let mut polls = 0;
+        while file.buffer.len() < BUFFER / 2 || polls < 2_000 {
+            file.poll(2, Some(1), 3.0, 1.0);
+            polls += 1;
+        }
+        file.group_ended(1, 10.0);
+        for _ in 0..2_000 {
+            file.poll(3, None, 11.0, 1.0);
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(text.ends_with(END), "the tail follows the events written");
+        assert_eq!(text.matches(END).count(), 1, "one tail, at the end");
+        assert!(text.matches("\"name\":\"poll\"").count() > 1_000);
+    }
 }

@@ -44,6 +44,8 @@ pub(super) struct Picture {
     groups: Vec<(u64, String, f64, Option<f64>)>,
     slices: usize,
     left_out: LeftOut,
+    /// Something was recorded since the picture was last drawn.
+    changed: bool,
 }
 
 /// What did not fit in the picture.
@@ -66,10 +68,12 @@ impl Picture {
             groups: Vec::new(),
             slices: 0,
             left_out: LeftOut::default(),
+            changed: true,
         })
     }
 
     pub(super) fn task(&mut self, id: u64, label: &str, group: Option<u64>) {
+        self.changed = true;
         if self.tracks.len() >= MOST_TASKS {
             self.left_out.tasks += 1;
             return;
@@ -96,18 +100,21 @@ impl Picture {
     }
 
     pub(super) fn poll(&mut self, id: u64, start: f64, took: f64) {
+        self.changed = true;
         if let Some(track) = self.track(id) {
             track.polls.push((start, took));
         }
     }
 
     pub(super) fn wait(&mut self, id: u64, start: f64, took: f64, what: &str) {
+        self.changed = true;
         if let Some(track) = self.track(id) {
             track.waits.push((start, took, what.to_owned()));
         }
     }
 
     pub(super) fn group_started(&mut self, id: u64, label: &str, start: f64) {
+        self.changed = true;
         if self.groups.len() >= MOST_GROUPS {
             self.left_out.groups += 1;
             return;
@@ -116,6 +123,7 @@ impl Picture {
     }
 
     pub(super) fn group_ended(&mut self, id: u64, end: f64) {
+        self.changed = true;
         if let Some(group) = self.groups.iter_mut().rev().find(|group| group.0 == id) {
             group.3 = Some(end);
         }
@@ -123,6 +131,10 @@ impl Picture {
 
     /// Draws the picture of what was recorded so far into its file.
     pub(super) fn checkpoint(&mut self) -> io::Result<()> {
+        // Not drawn again when nothing changed (a program that runs `block_on` many times).
+        if !std::mem::take(&mut self.changed) {
+            return Ok(());
+        }
         std::fs::write(&self.path, self.render())
     }
 
@@ -345,6 +357,7 @@ mod tests {
             groups: Vec::new(),
             slices: 0,
             left_out: super::LeftOut::default(),
+            changed: true,
         }
     }
 

@@ -5,9 +5,10 @@
 //!
 //! The file is made when the trace is switched on (at the first use of debug mode's switches,
 //! which `#[job_main]` makes at start-up): a path that cannot be written is an error then, not
-//! after the program's work. It is complete at each checkpoint: when a runtime's `block_on`
-//! ends (by a return, an `Err`, a panic unwinding through it, or a cancellation on Ctrl-C or
-//! SIGTERM) and before a second signal exits at once.
+//! after the program's work. What was recorded is written at each checkpoint: when a runtime's
+//! `block_on` ends (by a return, an `Err`, a panic unwinding through it, or a cancellation on
+//! Ctrl-C or SIGTERM) and before a second signal exits at once; the Chrome file is also written
+//! (and complete) each time its buffer fills.
 //!
 //! A wait begun during a poll lasts from the end of that poll to the start of the task's next
 //! one: the time the task was suspended on it (waits begun in the same poll share it). So a
@@ -57,7 +58,7 @@ pub(super) fn open(path: PathBuf) -> io::Result<()> {
     let made = if svg {
         Sink::Svg(Picture::create(path)?)
     } else {
-        Sink::Json(JsonFile::create(&path)?)
+        Sink::Json(JsonFile::create(&path, epoch())?)
     };
     *sink() = Some(made);
     Ok(())
@@ -78,9 +79,8 @@ pub(crate) fn try_checkpoint() {
 }
 
 fn checkpoint_locked(sink: &mut Option<Sink>) {
-    let now = micros(Instant::now());
     let written = match sink {
-        Some(Sink::Json(file)) => file.checkpoint(now),
+        Some(Sink::Json(file)) => file.checkpoint(),
         Some(Sink::Svg(picture)) => picture.checkpoint(),
         None => return,
     };

@@ -3,8 +3,8 @@
 //!
 //! Sources are registered once, for both directions, edge-triggered: the OS reports a change
 //! of readiness once. The reactor records it per direction and wakes every task waiting for
-//! that direction. A task tries its operation on every poll; only when the operation returns
-//! `WouldBlock` does it look at the recorded readiness: if some arrived since it was last
+//! that direction. A task tries its operation on every poll (but after a short read, below);
+//! only when the operation returns `WouldBlock` does it look at the recorded readiness: if some arrived since it was last
 //! looked at, it tries again (the readiness may be stale, which costs one more attempt),
 //! otherwise it registers its waker. Since every woken task tries its operation, data left
 //! after one task's read is found by the next (no edge would report it again). Events are taken
@@ -16,7 +16,9 @@
 //! recorded before an operation that did not block is stale once it ran (the operation saw the
 //! socket after it), so it is cleared then; and a read of a stream that returned fewer bytes
 //! than asked emptied the OS's buffer, so the next read waits for readiness without trying
-//! (Linux reports every arrival of data on an edge-triggered socket, so none is missed).
+//! (epoll and kqueue report every arrival of data on an edge-triggered socket, so none is
+//! missed; not on Windows, where mio re-arms a source only after a `WouldBlock`), unless the
+//! OS said the stream was closed, whose end may still wait in the buffer.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -286,7 +288,8 @@ impl<T: MioSource> LoopSource<T> {
 
     /// Runs `op` until it does not return `WouldBlock`, waiting for readiness in `direction`
     /// between attempts. After any wake-up `op` runs again: a task woken with others, or woken
-    /// for data another operation of its own left behind, looks for itself.
+    /// for data another operation of its own left behind, looks for itself. (A read right after
+    /// a short read waits first: see the module.)
     ///
     /// # Errors
     ///
@@ -357,7 +360,10 @@ impl<T: MioSource> LoopSource<T> {
     /// module).
     #[inline]
     fn drained(&self, direction: Direction) -> bool {
-        direction == Direction::Read
+        // On Windows mio re-arms a source only when an operation returns `WouldBlock`: a read
+        // must always try there.
+        cfg!(not(windows))
+            && direction == Direction::Read
             && self.with_side(direction, |side| side.drained && !side.closed)
     }
 

@@ -262,6 +262,12 @@ where
         self.deadline = Some(deadline);
     }
 
+    /// Whether the source has no task left, known without pulling it: it gave `None`, or it
+    /// says it is empty (a range, a `Vec`, and the macro's map over them).
+    fn source_known_empty(&self) -> bool {
+        self.source_done || self.source.size_hint().1 == Some(0)
+    }
+
     /// A poll of the group begins (its `poll` or a stream's `next`).
     #[inline]
     pub(crate) fn begin_poll(&mut self) {
@@ -270,7 +276,6 @@ where
     }
 
     /// Whether the deadline has passed (without waiting for its timer).
-    #[cold]
     fn past_deadline(&self) -> bool {
         self.deadline
             .as_ref()
@@ -294,6 +299,9 @@ where
     #[track_caller]
     #[inline(always)]
     fn fill(&mut self, polling: bool) {
+        if self.engine.len() >= self.limit || self.source_done {
+            return;
+        }
         if self.deadline.is_some() && !self.in_first_poll && self.past_deadline() {
             return;
         }
@@ -360,7 +368,9 @@ where
             Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
             // Nothing runs and the source is known to be empty (a source that still has items
             // is not pulled here: once the deadline has passed, they stay in it).
-            Poll::Pending if self.engine.len() == 0 && self.source_done => Poll::Ready(None),
+            Poll::Pending if self.engine.len() == 0 && self.source_known_empty() => {
+                Poll::Ready(None)
+            }
             Poll::Pending => {
                 if let Some(owner) = &self.owner {
                     owner.check("a `tasks![]` group");

@@ -123,6 +123,12 @@ impl<F: Future> InPlace<F> {
     pub(crate) fn start(&mut self, index: usize, future: F) {
         if !self.polling.is_empty() {
             self.poll_queued();
+            if self.has_outcomes() {
+                // An outcome the group has not seen may end it: this task waits for the
+                // group's next pass, unpolled.
+                self.insert(index, future);
+                return;
+            }
         }
         let slot = self.slot();
         self.tasks[slot] = Some((index, Box::pin(future)));

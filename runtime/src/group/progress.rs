@@ -21,6 +21,9 @@ const TIMED_OUT: &str = "[{bar:30}] {pos}/{len}{msg}  timed out after {elapsed}"
 const CANCELLED: &str = "[{bar:30}] {pos}/{len}{msg}  cancelled after {elapsed}";
 /// Without a total (the source does not say how many tasks are left).
 const COUNTING: &str = "{spinner} {pos} done{msg}  {rate}";
+/// The same, once the group ended at its timeout, or was dropped before it ended.
+const COUNTED_TIMED_OUT: &str = "{pos} done{msg}  timed out after {elapsed}";
+const COUNTED_CANCELLED: &str = "{pos} done{msg}  cancelled after {elapsed}";
 
 /// The progress of one group.
 pub(crate) struct Progress {
@@ -94,6 +97,10 @@ impl Progress {
                 self.bar.set_style(style(DONE));
                 self.bar.finish();
             }
+            None if self.timed_out() => {
+                self.bar.set_style(style(COUNTED_TIMED_OUT));
+                self.bar.abandon();
+            }
             None => self.bar.finish(),
         }
         self.end_line();
@@ -121,14 +128,14 @@ impl Drop for Progress {
     fn drop(&mut self) {
         // Dropped before it ended: by its timeout (`tasks![timeout = ..]` outside `settle`
         // drops the group when it expires), or cancelled (or a task's panic).
-        if !self.finished && self.bar.length().is_some() {
-            self.bar.set_style(style(if self.timed_out() {
-                TIMED_OUT
-            } else {
-                CANCELLED
-            }));
-        }
         if !self.finished {
+            let template = match (self.bar.length().is_some(), self.timed_out()) {
+                (true, true) => TIMED_OUT,
+                (true, false) => CANCELLED,
+                (false, true) => COUNTED_TIMED_OUT,
+                (false, false) => COUNTED_CANCELLED,
+            };
+            self.bar.set_style(style(template));
             self.bar.abandon();
             self.end_line();
         }
@@ -139,11 +146,23 @@ impl Drop for Progress {
 mod tests {
     use indicatif::{ProgressDrawTarget, ProgressStyle};
 
-    use super::{Progress, CANCELLED, COUNTING, DONE, RUNNING, STOPPED, TIMED_OUT};
+    use super::{
+        Progress, CANCELLED, COUNTED_CANCELLED, COUNTED_TIMED_OUT, COUNTING, DONE, RUNNING,
+        STOPPED, TIMED_OUT,
+    };
 
     #[test]
     fn the_templates_parse() {
-        for template in [RUNNING, DONE, STOPPED, TIMED_OUT, CANCELLED, COUNTING] {
+        for template in [
+            RUNNING,
+            DONE,
+            STOPPED,
+            TIMED_OUT,
+            CANCELLED,
+            COUNTING,
+            COUNTED_TIMED_OUT,
+            COUNTED_CANCELLED,
+        ] {
             assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
         }
     }

@@ -40,8 +40,10 @@ impl UnixListener {
     /// Binds to the socket file at `path` and registers it with the current event loop.
     /// Removing the file when done is up to the program, as with std.
     ///
-    /// A socket file left at `path` by a server that is gone (nobody accepts there: connecting
-    /// is refused) is removed and replaced, as asyncio's `start_unix_server` does.
+    /// A socket file left at `path` by a server that is gone (connecting to it is refused) is
+    /// removed and replaced. (asyncio's `start_unix_server` removes any socket file there; this
+    /// first checks that no server listens on it, so a second server does not take a running
+    /// one's path.)
     ///
     /// # Errors
     ///
@@ -119,6 +121,15 @@ fn replace_stale_socket(path: &Path, in_use: io::Error) -> io::Result<()> {
         Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => {
             std::fs::remove_file(path).map_err(|error| with_path(error, path))
         }
+        Err(error) if error.kind() != io::ErrorKind::WouldBlock => Err(io::Error::new(
+            in_use.kind(),
+            format!(
+                "{}: a socket file is there ({in_use}), and whether a server still listens on it \
+                 could not be checked ({error}): remove it if none does, or bind elsewhere",
+                path.display()
+            ),
+        )),
+        // Connected, or queued behind a full listen queue: a server is there.
         _ => Err(io::Error::new(
             in_use.kind(),
             format!(
