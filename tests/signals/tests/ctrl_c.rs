@@ -175,16 +175,23 @@ fn a_panicking_destructor_does_not_hang_the_exit() {
 #[test]
 fn a_program_that_awaits_ctrl_c_handles_it_and_exits_normally() {
     for runtime in RUNTIMES {
-        let mut program = Program::start(env!("CARGO_BIN_EXE_handled"), runtime);
-        program.wait_for("serving", 1);
-        // The program starts waiting right after it prints (a Ctrl-C before that would cancel
-        // its main, exit 130): give it a generous moment, for a loaded machine.
-        std::thread::sleep(Duration::from_millis(500));
-        program.signal("INT");
-        let (output, lines, _) = program.exit(Duration::from_secs(10));
-        assert_eq!(output.status.code(), Some(0), "{runtime}: {lines:?}");
-        assert_eq!(lines[1..], ["draining", "drained"], "{runtime}");
+        handles_ctrl_c(
+            Program::start(env!("CARGO_BIN_EXE_handled"), runtime),
+            runtime,
+        );
     }
+}
+
+/// `program` (the `handled` binary) takes a Ctrl-C itself: it drains and exits with 0.
+fn handles_ctrl_c(mut program: Program, runtime: &str) {
+    program.wait_for("serving", 1);
+    // The program starts waiting right after it prints (a Ctrl-C before that would cancel
+    // its main, exit 130): give it a generous moment, for a loaded machine.
+    std::thread::sleep(Duration::from_millis(500));
+    program.signal("INT");
+    let (output, lines, _) = program.exit(Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(0), "{runtime}: {lines:?}");
+    assert_eq!(lines[1..], ["draining", "drained"], "{runtime}");
 }
 
 /// A signal that the parent set to "ignored" (`cmd &` in a script, `trap '' INT`) stays ignored,
@@ -215,13 +222,10 @@ fn a_signal_the_parent_ignored_stays_ignored() {
 #[test]
 fn awaiting_ctrl_c_catches_it_even_where_the_parent_ignored_it() {
     for runtime in RUNTIMES {
-        let mut program = Program::start_ignoring(env!("CARGO_BIN_EXE_handled"), runtime, "INT");
-        program.wait_for("serving", 1);
-        std::thread::sleep(Duration::from_millis(500));
-        program.signal("INT");
-        let (output, lines, _) = program.exit(Duration::from_secs(10));
-        assert_eq!(output.status.code(), Some(0), "{runtime}: {lines:?}");
-        assert_eq!(lines[1..], ["draining", "drained"], "{runtime}");
+        handles_ctrl_c(
+            Program::start_ignoring(env!("CARGO_BIN_EXE_handled"), runtime, "INT"),
+            runtime,
+        );
     }
 }
 
