@@ -412,6 +412,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore)] // thousands of rows: minutes under miri
     fn what_does_not_fit_is_counted_and_said() {
         let mut picture = picture();
         for id in 1..=(MOST_TASKS as u64 + 5) {
