@@ -45,7 +45,6 @@ impl Future for Spend {
 }
 
 /// [`spend`] for a poll function: `Pending` (having woken the task) when the budget is spent.
-#[inline]
 pub(crate) fn poll_spend(cx: &mut Context<'_>) -> Poll<()> {
     match context::with_loop(|core| core.take_budget()) {
         Some(true) => Poll::Ready(()),

@@ -268,11 +268,23 @@ where
         self.source_done || self.source.size_hint().1 == Some(0)
     }
 
-    /// A poll of the group begins (its `poll` or a stream's `next`).
+    /// A poll of the group begins (its `poll` or a stream's `next`): what the deadline's rule
+    /// needs to know (nothing without a deadline).
     #[inline]
     pub(crate) fn begin_poll(&mut self) {
-        self.in_first_poll = !self.first_poll_over;
-        self.first_poll_over = true;
+        if self.deadline.is_some() {
+            self.in_first_poll = !self.first_poll_over;
+            self.first_poll_over = true;
+        }
+    }
+
+    /// Whether no task may start now: the deadline has passed, after the group's first poll.
+    #[cold]
+    fn stop_starting(&self) -> bool {
+        !self.in_first_poll
+            && !self.source_done
+            && self.engine.len() < self.limit
+            && self.past_deadline()
     }
 
     /// Whether the deadline has passed (without waiting for its timer).
@@ -299,10 +311,7 @@ where
     #[track_caller]
     #[inline(always)]
     fn fill(&mut self, polling: bool) {
-        if self.engine.len() >= self.limit || self.source_done {
-            return;
-        }
-        if self.deadline.is_some() && !self.in_first_poll && self.past_deadline() {
+        if self.deadline.is_some() && self.stop_starting() {
             return;
         }
         let limit = self.limit;
