@@ -209,20 +209,7 @@ impl Command {
             stdout: None,
             stderr: None,
         };
-        let read = |pipe: Option<Box<dyn io::Read + Send>>| {
-            crate::to_thread(move || {
-                let mut buf = Vec::new();
-                if let Some(mut pipe) = pipe {
-                    pipe.read_to_end(&mut buf)?;
-                }
-                Ok::<_, io::Error>(buf)
-            })
-        };
-        let (out, err) = both(
-            read(stdout.map(|pipe| Box::new(pipe) as Box<dyn io::Read + Send>)),
-            read(stderr.map(|pipe| Box::new(pipe) as Box<dyn io::Read + Send>)),
-        )
-        .await;
+        let (out, err) = both(read_on_the_pool(stdout), read_on_the_pool(stderr)).await;
         let status = child.wait().await?;
         Ok(Output {
             status,
@@ -230,6 +217,18 @@ impl Command {
             stderr: err?,
         })
     }
+}
+
+/// Reads a std pipe to its end on the blocking pool (an absent one reads as empty).
+async fn read_on_the_pool(pipe: Option<impl io::Read + Send + 'static>) -> io::Result<Vec<u8>> {
+    crate::to_thread(move || {
+        let mut buf = Vec::new();
+        if let Some(mut pipe) = pipe {
+            pipe.read_to_end(&mut buf)?;
+        }
+        Ok(buf)
+    })
+    .await
 }
 
 /// Runs `a` and `b` at once; both outputs.
@@ -612,18 +611,13 @@ mod exits {
         }
     }
 
-    #[cfg(unix)]
-    fn reap_orphans() {
-        let mut orphans = ORPHANS
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        reap(&mut orphans);
-    }
-
     /// Reaps every orphan that has exited (keeps those still running).
     #[cfg(unix)]
-    fn reap(orphans: &mut Vec<Child>) {
-        orphans.retain_mut(|child| matches!(child.try_wait(), Ok(None)));
+    fn reap_orphans() {
+        ORPHANS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain_mut(|child| matches!(child.try_wait(), Ok(None)));
     }
 
     #[cfg(unix)]

@@ -68,10 +68,13 @@ fn catch() -> io::Result<()> {
     SIGNALS
         .sigint_ignored
         .store(sigint_ignored, Ordering::Release);
-    let caught: Vec<i32> = [SIGINT, SIGTERM]
-        .into_iter()
-        .filter(|&signal| !(signal == SIGINT && sigint_ignored || ignored_at_start(signal)))
-        .collect();
+    let mut caught = Vec::with_capacity(2);
+    if !sigint_ignored {
+        caught.push(SIGINT);
+    }
+    if !ignored_at_start(SIGTERM) {
+        caught.push(SIGTERM);
+    }
     let mut signals = signal_hook::iterator::Signals::new(caught)?;
     let _ = HANDLE.set(signals.handle());
     std::thread::Builder::new()

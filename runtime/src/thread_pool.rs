@@ -5,10 +5,10 @@
 //! so tokio's `Handle::current()` works in it); on smol's pool (the `blocking` crate) on smol;
 //! and through [`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking) on a runtime of your
 //! own. Nothing waits for these threads when a runtime is dropped or the program exits (see
-//! [`to_thread`]). This pool is small and strict: at most [`MAX_THREADS`] threads, made when work waits
-//! and none is idle, gone after 10 s without work; and when no thread runs and none can be
-//! made, the work is refused with the OS's error at once, never queued for a thread that will
-//! not come.
+//! [`to_thread`]). This pool is small and strict: at most [`MAX_THREADS`] threads, made when
+//! work waits and none is idle, gone after 10 s without work; and when no thread runs and none
+//! can be made, the work is refused with the OS's error at once, never queued for a thread that
+//! will not come.
 
 use std::collections::VecDeque;
 use std::future::Future;

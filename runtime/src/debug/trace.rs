@@ -31,6 +31,51 @@ enum Sink {
     Svg(Picture),
 }
 
+/// The events of the trace, to whichever sink it has (times in µs since it began).
+impl Sink {
+    fn task(&mut self, id: u64, label: &str, group: Option<u64>) {
+        match self {
+            Sink::Json(file) => file.task(id, label, group),
+            Sink::Svg(picture) => picture.task(id, label, group),
+        }
+    }
+
+    fn poll(&mut self, id: u64, group: Option<u64>, start: f64, took: f64) {
+        match self {
+            Sink::Json(file) => file.poll(id, group, start, took),
+            Sink::Svg(picture) => picture.poll(id, start, took),
+        }
+    }
+
+    fn wait(&mut self, id: u64, group: Option<u64>, start: f64, took: f64, what: &str) {
+        match self {
+            Sink::Json(file) => file.wait(id, group, start, took, what),
+            Sink::Svg(picture) => picture.wait(id, start, took, what),
+        }
+    }
+
+    fn group_started(&mut self, id: u64, label: &str, start: f64) {
+        match self {
+            Sink::Json(file) => file.group_started(id, label, start),
+            Sink::Svg(picture) => picture.group_started(id, label, start),
+        }
+    }
+
+    fn group_ended(&mut self, id: u64, end: f64) {
+        match self {
+            Sink::Json(file) => file.group_ended(id, end),
+            Sink::Svg(picture) => picture.group_ended(id, end),
+        }
+    }
+
+    fn checkpoint(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Json(file) => file.checkpoint(),
+            Sink::Svg(picture) => picture.checkpoint(),
+        }
+    }
+}
+
 static SINK: Mutex<Option<Sink>> = Mutex::new(None);
 
 fn sink() -> MutexGuard<'static, Option<Sink>> {
@@ -79,10 +124,8 @@ pub(crate) fn try_checkpoint() {
 }
 
 fn checkpoint_locked(sink: &mut Option<Sink>) {
-    let written = match sink {
-        Some(Sink::Json(file)) => file.checkpoint(),
-        Some(Sink::Svg(picture)) => picture.checkpoint(),
-        None => return,
+    let Some(written) = sink.as_mut().map(Sink::checkpoint) else {
+        return;
     };
     if let Err(error) = written {
         eprintln!("jobloop: could not write the trace (JOBLOOP_TRACE): {error}");
@@ -122,35 +165,22 @@ impl TaskTrace {
     ) {
         let (id, group) = (self.id, self.group);
         let label = (!self.named.replace(true)).then(label);
-        let waited = self.waits.borrow_mut().take();
+        let waited = std::mem::replace(
+            &mut *self.waits.borrow_mut(),
+            (!waits.is_empty()).then(|| (start + took, waits)),
+        );
         let mut sink = sink();
-        match sink.as_mut() {
-            Some(Sink::Json(file)) => {
-                if let Some(label) = &label {
-                    file.task(id, label, group);
-                }
-                if let Some((since, what)) = &waited {
-                    let took = start.saturating_duration_since(*since).as_secs_f64() * 1e6;
-                    file.wait(id, group, micros(*since), took, &what.join(" + "));
-                }
-                file.poll(id, group, micros(start), took.as_secs_f64() * 1e6);
-            }
-            Some(Sink::Svg(picture)) => {
-                if let Some(label) = &label {
-                    picture.task(id, label, group);
-                }
-                if let Some((since, what)) = &waited {
-                    let took = start.saturating_duration_since(*since).as_secs_f64() * 1e6;
-                    picture.wait(id, micros(*since), took, &what.join(" + "));
-                }
-                picture.poll(id, micros(start), took.as_secs_f64() * 1e6);
-            }
-            None => return,
+        let Some(sink) = sink.as_mut() else {
+            return;
+        };
+        if let Some(label) = &label {
+            sink.task(id, label, group);
         }
-        drop(sink);
-        if !waits.is_empty() {
-            *self.waits.borrow_mut() = Some((start + took, waits));
+        if let Some((since, what)) = &waited {
+            let took = start.saturating_duration_since(*since).as_secs_f64() * 1e6;
+            sink.wait(id, group, micros(*since), took, &what.join(" + "));
         }
+        sink.poll(id, group, micros(start), took.as_secs_f64() * 1e6);
     }
 }
 
@@ -176,10 +206,8 @@ impl GroupTrace {
         let id = super::next_id();
         let label = format!("{} ({})", label(), super::short_place(location));
         let start = micros(Instant::now());
-        match sink().as_mut() {
-            Some(Sink::Json(file)) => file.group_started(id, &label, start),
-            Some(Sink::Svg(picture)) => picture.group_started(id, &label, start),
-            None => {}
+        if let Some(sink) = sink().as_mut() {
+            sink.group_started(id, &label, start);
         }
         Some(GroupTrace(std::sync::Arc::new(GroupRecord { id })))
     }
@@ -192,10 +220,8 @@ impl GroupTrace {
 impl Drop for GroupRecord {
     fn drop(&mut self) {
         let end = micros(Instant::now());
-        match sink().as_mut() {
-            Some(Sink::Json(file)) => file.group_ended(self.id, end),
-            Some(Sink::Svg(picture)) => picture.group_ended(self.id, end),
-            None => {}
+        if let Some(sink) = sink().as_mut() {
+            sink.group_ended(self.id, end);
         }
     }
 }
