@@ -11,11 +11,11 @@ tables=$(mktemp)
 compile=$(mktemp)
 
 echo "== benchmark suite"
-cargo bench --bench suite -- --markdown "$tables" "$@"
+cargo bench -p jobloop-benches --bench suite -- --markdown "$tables" "$@"
 
 echo "== the cost of the feature tracing (a span per task, no subscriber): debug_cost again"
 with_tracing=$(mktemp)
-cargo bench --bench suite --features tracing -- debug_cost --markdown "$with_tracing" "$@"
+cargo bench -p jobloop-benches --bench suite --features tracing -- debug_cost --markdown "$with_tracing" "$@"
 cat "$with_tracing" >> "$tables"
 rm -f "$with_tracing"
 
@@ -42,8 +42,8 @@ against() {
     local basedir rounds old_bin new_bin pin=()
     basedir=$(mktemp -d); rounds=$(mktemp -d)
     git worktree add --detach "$basedir" "$base" >/dev/null 2>&1
-    old_bin=$(cd "$basedir" && CARGO_TARGET_DIR="$root/target/before-$base" cargo bench --bench suite --no-run 2>&1 | bench_binary)
-    new_bin=$(cargo bench --bench suite --no-run 2>&1 | bench_binary)
+    old_bin=$(cd "$basedir" && CARGO_TARGET_DIR="$root/target/before-$base" cargo bench --workspace --bench suite --no-run 2>&1 | bench_binary)
+    new_bin=$(cargo bench --workspace --bench suite --no-run 2>&1 | bench_binary)
     case "$new_bin" in /*) ;; *) new_bin="$root/$new_bin" ;; esac
     if command -v taskset >/dev/null; then pin=(taskset -c 1); fi
     for round in 1 2 3 4 5; do
@@ -142,7 +142,7 @@ instructions 156472b "" spawn_join tasks_overhead sleep_many pingpong limit
 instructions 156472b "tokio smol" spawn_join tasks_overhead sleep_many pingpong limit
 
 echo "== echo server: jobloop's default loop against tokio, the same client"
-cargo bench --bench echo -- --markdown "$tables" "$@"
+cargo bench -p jobloop-benches --bench echo -- --markdown "$tables" "$@"
 
 echo "== the trace's memory: a million tasks with and without JOBLOOP_TRACE"
 bash benches/trace_memory.sh "$tables"

@@ -7,9 +7,9 @@
 //! served (the fewest requests any one connection got through, against the mean), rounds
 //! alternating between the servers.
 //!
-//!     cargo bench --bench echo                         # 3 rounds of 3 s per server and load
-//!     cargo bench --bench echo -- --quick              # 3 rounds of 1 s
-//!     cargo bench --bench echo -- --markdown FILE      # also append a table to FILE
+//!     cargo bench -p jobloop-benches --bench echo                    # 3 rounds of 3 s each
+//!     cargo bench -p jobloop-benches --bench echo -- --quick         # 3 rounds of 1 s
+//!     cargo bench -p jobloop-benches --bench echo -- --markdown FILE # also append a table to FILE
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -3,10 +3,10 @@
 //! time, the ratio to tokio current-thread (or to the hand-written code), and memory per task.
 //!
 //! ```sh
-//! cargo bench                         # the whole suite, printed as tables
-//! cargo bench -- --quick              # smaller sizes and fewer repetitions
-//! cargo bench -- spawn_join pingpong  # only the scenarios named
-//! cargo bench -- --markdown out.md    # also write the tables as Markdown (benches/compare.sh)
+//! cargo bench -p jobloop-benches --bench suite                        # the whole suite, as tables
+//! cargo bench -p jobloop-benches --bench suite -- --quick             # smaller sizes, fewer rounds
+//! cargo bench -p jobloop-benches --bench suite -- spawn_join pingpong # only the scenarios named
+//! cargo bench -p jobloop-benches --bench suite -- --markdown out.md   # also as Markdown
 //! ```
 //!
 //! A custom harness rather than divan: the scenarios are whole-program runs of up to a million
@@ -22,9 +22,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use jobloop::runtime::{Smol, Tokio};
 use jobloop::{sleep, tasks, yield_now, EventLoop, Runtime};
 
-// The two tasks of pingpong, shared with benches/instructions/main.rs.
-#[path = "common/pingpong.rs"]
-mod pingpong;
+// The two tasks of pingpong, shared with benches/instructions/main.rs (this package's library).
 use pingpong::{channels, ping_task, pong_task};
 
 // The macros' expansion functions, compiled into this bench from their sources (a proc-macro

@@ -10,7 +10,7 @@
 //! let _ = (Executor, Timer);
 //! ```
 //!
-//! `examples/http_fetch.rs` runs a hyper server and 50 client requests on one loop.
+//! `examples/http/http_fetch.rs` runs a hyper server and 50 client requests on one loop.
 
 use std::future::Future;
 use std::pin::Pin;

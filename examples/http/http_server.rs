@@ -1,7 +1,7 @@
 //! An HTTP server with hyper on jobloop's loop: every connection is handled as a task of its
 //! own, and Ctrl-C stops the server (the open connections are dropped, so their tasks end).
 //!
-//! Run it with `cargo run --example http_server --features hyper`, then
+//! Run it with `cargo run -p jobloop-http-examples --bin http_server`, then
 //! `curl http://127.0.0.1:3000/hello` (set `PORT` for another port).
 use std::convert::Infallible;
 

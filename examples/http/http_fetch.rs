@@ -15,7 +15,7 @@
 //!             print(status, url, len(text))
 //! ```
 //!
-//! Run it with `cargo run --example http_fetch --features hyper`.
+//! Run it with `cargo run -p jobloop-http-examples --bin http_fetch`.
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 

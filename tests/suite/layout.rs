@@ -108,7 +108,7 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 
 /// Checks one crate; `hub` is the module cycles may go through.
 fn check(src: &str, hub: Option<&str>) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(src);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(src);
     let files = modules(&root);
     let known: BTreeSet<Vec<String>> = files.keys().cloned().collect();
     let mut top: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

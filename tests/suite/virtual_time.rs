@@ -5,8 +5,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-mod common;
-
 use jobloop::{job_test, now, sleep, spawn, tasks, yield_now, Elapsed, EventLoop, Runtime};
 
 async fn job(log: Rc<RefCell<Vec<String>>>, id: u32) -> u32 {

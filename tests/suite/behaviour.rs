@@ -1,8 +1,6 @@
 //! The behaviour promised by issue 2 on the embedded event loop: order, outputs, timing,
 //! panics, cancellation, `!Send` tasks, nesting, size, and misuse at run time.
 
-mod common;
-
 use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
@@ -809,7 +807,7 @@ async fn task_names_keep_the_users_spacing() {
 }
 
 #[allow(dead_code)]
-#[path = "../examples/server.rs"]
+#[path = "../../examples/server.rs"]
 mod server_example;
 
 /// `examples/server.rs`: the accept loop serves every client through its `TaskSet`.
@@ -821,7 +819,7 @@ fn the_server_example_serves_every_client() {
 }
 
 #[allow(dead_code)]
-#[path = "../examples/workers.rs"]
+#[path = "../../examples/workers.rs"]
 mod workers_example;
 
 /// `examples/workers.rs`, asyncio's queue example: the workers drain the queue and `join`
@@ -858,7 +856,7 @@ fn toolkit_types_are_send_and_sync() {
 }
 
 #[allow(dead_code)]
-#[path = "../examples/timeline.rs"]
+#[path = "../../examples/timeline.rs"]
 mod timeline_example;
 
 /// `examples/timeline.rs`: six jobs in a `limit = 2` group, the example README's second

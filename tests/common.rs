@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests.
-// Each test crate that includes this module uses part of it.
+// Each test binary uses part of it.
 #![allow(dead_code)]
 
 use std::future::Future;

@@ -5,8 +5,6 @@ use std::io::{self, Read as _, Write as _};
 use std::net::{Shutdown, SocketAddr};
 use std::time::{Duration, Instant};
 
-mod common;
-
 use futures_util::io::{AsyncReadExt, AsyncWriteExt};
 use jobloop::net::{TcpListener, TcpStream, UdpSocket};
 use jobloop::{job_test, spawn, tasks, timeout};
@@ -429,7 +427,7 @@ fn accept_out_of_file_descriptors_errs_then_recovers_without_spinning() {
     if is_child() {
         return jobloop::EventLoop::new().block_on(accept_out_of_descriptors());
     }
-    let name = "accept_out_of_file_descriptors_errs_then_recovers_without_spinning";
+    let name = "io::accept_out_of_file_descriptors_errs_then_recovers_without_spinning";
     let mut child = in_child_with_fd_limit(name, 64);
     let mut lines = io::BufReader::new(child.stdout.take().unwrap()).lines();
     let mut port = None;
@@ -501,7 +499,7 @@ fn a_listener_out_of_descriptors_pauses_and_recovers_under_a_shorter_timeout() {
     if is_child() {
         return out_of_descriptors::on_every_runtime();
     }
-    let name = "a_listener_out_of_descriptors_pauses_and_recovers_under_a_shorter_timeout";
+    let name = "io::a_listener_out_of_descriptors_pauses_and_recovers_under_a_shorter_timeout";
     let mut child = in_child_with_fd_limit(name, 64);
     let mut report = String::new();
     child
@@ -819,7 +817,7 @@ mod tokio_on_the_default_loop {
 
 #[cfg(feature = "hyper")]
 #[allow(dead_code)]
-#[path = "../examples/http_fetch.rs"]
+#[path = "../../examples/http/http_fetch.rs"]
 mod http_fetch_example;
 
 /// `examples/http_fetch.rs`: a hyper server and 50 hyper client requests, 8 at a time, on one
@@ -832,7 +830,7 @@ fn the_http_fetch_example_fetches_every_page() {
 
 #[cfg(unix)]
 #[allow(dead_code)]
-#[path = "../examples/subprocesses.rs"]
+#[path = "../../examples/subprocesses.rs"]
 mod subprocesses_example;
 
 /// `examples/subprocesses.rs`: 20 shell commands, 4 at a time, printed as they complete.
@@ -845,11 +843,6 @@ fn the_subprocesses_example_runs_every_command() {
 /// The same sockets and pipes on every runtime whose reactor jobloop drives: the embedded loop,
 /// tokio (current-thread and multi-thread) and smol; on a runtime of one's own, making one is an
 /// error that says what to do.
-#[cfg(unix)]
-#[allow(dead_code)] // its `main` is the example's
-#[path = "../examples/custom_runtime.rs"]
-mod custom_runtime;
-
 #[cfg(unix)]
 mod on_every_runtime {
 
@@ -955,7 +948,7 @@ mod on_every_runtime {
         let (reader, writer) = UnixStream::pair().unwrap();
         drop(writer);
         for through_the_trait in [false, true] {
-            let ticker = super::common::Ticker::start();
+            let ticker = common::Ticker::start();
             let start = Instant::now();
             let mut buf = [0u8; 16];
             while start.elapsed() < BUSY {
@@ -974,7 +967,7 @@ mod on_every_runtime {
         }
 
         let (a, b) = UnixStream::pair().unwrap();
-        let ticker = super::common::Ticker::start();
+        let ticker = common::Ticker::start();
         let start = Instant::now();
         let (a, b) = (&a, &b);
         tasks![scoped;
@@ -1064,7 +1057,7 @@ mod on_every_runtime {
 
     #[test]
     fn on_a_runtime_of_ones_own_a_socket_is_an_error_that_says_what_to_do() {
-        Runtime::run(super::custom_runtime::LocalPoolRuntime::new(), async {
+        Runtime::run(crate::custom_runtime::LocalPoolRuntime::new(), async {
             let error = TcpListener::bind("127.0.0.1:0").unwrap_err();
             let message = error.to_string();
             assert!(

@@ -2,8 +2,6 @@
 //! loop, tokio current-thread and multi-thread, smol, and the custom `LocalPool` runtime of
 //! `examples/custom_runtime.rs`. Adding a runtime is one `conformance!` line at the bottom.
 
-mod common;
-
 use std::future::Future;
 use std::panic::catch_unwind;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,9 +11,7 @@ use std::time::{Duration, Instant};
 use common::{within, CatchPanic, DropCounter, DropToken};
 use jobloop::{sleep, spawn, spawn_send, tasks, yield_now, Runtime};
 
-#[allow(dead_code)] // its `main` is the example's
-#[path = "../examples/custom_runtime.rs"]
-mod custom_runtime;
+use crate::custom_runtime;
 
 /// An event log that `Send` tasks can share.
 #[derive(Clone, Default)]
