@@ -47,6 +47,7 @@
 //! work). Its TCP types are in [`net`]. Another runtime plugs in through the [`Runtime`] trait:
 //! `#[job_main(runtime = EXPR)]`.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -75,6 +76,12 @@ pub use jobloop_runtime::sync;
 /// | your own | `#[job_main(runtime = MyRuntime::new())]`, `impl jobloop::Runtime for MyRuntime` | as your runtime needs | your runtime's | if it implements [`Runtime::with_virtual_time`] |
 pub mod runtime {
     pub use jobloop_runtime::runtime::*;
+    // Named again under their features, so that the docs mark what each feature adds (the glob
+    // above carries no `cfg` across crates).
+    #[cfg(feature = "smol")]
+    pub use jobloop_runtime::runtime::Smol;
+    #[cfg(feature = "tokio")]
+    pub use jobloop_runtime::runtime::Tokio;
 }
 
 /// Turns `async fn main()` into a program that runs on an event loop (asyncio's

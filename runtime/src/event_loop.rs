@@ -518,8 +518,9 @@ impl LoopCore {
 #[cfg(test)]
 mod tests {
     //! The loop's scheduling paths, small enough for miri: they drive async-task's unsafe
-    //! internals through spawning, groups, panics, cancellation and the virtual clock. (jobloop
-    //! itself has no `unsafe`; the reactor's tests take mio's through the OS poller.)
+    //! internals through spawning, groups, panics, cancellation and the virtual clock. (The loop
+    //! has no `unsafe` of its own: jobloop's few blocks are listed at the top of `lib.rs`; the
+    //! reactor's tests take mio's through the OS poller.)
     //!
     //! `.ci/run` runs them under Tree Borrows
     //! (`MIRIFLAGS=-Zmiri-tree-borrows cargo +nightly miri test -p jobloop-runtime --lib`).

@@ -38,9 +38,10 @@
 //! | `hyper` | (feature `hyper`) hyper's `Executor` and `Timer` on the current runtime |
 //! | `context` | which runtime runs on this thread: the link between the free functions and the runtimes |
 #![warn(missing_docs)]
-// `unsafe` in four places, each block with its `SAFETY` comment: a pin projection in
-// `task/cancel.rs`; hyper's uninitialized read buffer in `net/stream_io.rs` (feature `hyper`:
-// hyper's `ReadBufCursor` offers no safe way to read into it without a copy); tokio's `AsyncFd`
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// `unsafe` in five blocks in four files, each block with its `SAFETY` comment: a pin projection
+// in `task/cancel.rs`; hyper's uninitialized read buffer in `net/stream_io.rs` (two blocks,
+// feature `hyper`: hyper's `ReadBufCursor` offers no safe way to read into it without a copy); tokio's `AsyncFd`
 // registration in `net/source.rs` (feature `tokio`: tokio's API is `unsafe` there); and the read
 // of a signal's disposition in `signal.rs` (`sigaction`, which no safe API offers).
 #![deny(unsafe_code)]
