@@ -1,9 +1,16 @@
-//! The link between a group and its members: what a member must tell the group before its turn
-//! in the order comes (a panic, an output that ends the group), which members finished (in the
-//! order they did, with their outcomes), how many members' futures are still alive (a group that
-//! cancels its tasks waits until none is), and the waker of whoever awaits the group.
-//! [`LocalLink`] for groups whose tasks stay on their thread, [`SendLink`] (atomic,
-//! model-checked with loom) for `send` groups.
+//! The link between a group and its members, and the whole protocol between them:
+//!
+//! - a member's panic, which the group must know before the member's turn in the order comes
+//!   (`fail`; the group checks `failed` and resumes the panic with `resume_panic`);
+//! - which members finished, in the order they did, with their outcomes (`finished`; the group
+//!   takes them with `take_finished`), for the groups that take outcomes as tasks finish;
+//! - how many members' futures are alive (`started`, `dropped`, `alive`): a group that cancels
+//!   its tasks waits until none is;
+//! - the waker of whoever awaits the group (`register`), woken by each of the above.
+//!
+//! What ends a group early (a race's winner, `try`'s first `Err`) is decided by the group itself
+//! as it takes the outcomes, not through the link. [`LocalLink`] for groups whose tasks stay on
+//! their thread, [`SendLink`] (atomic, model-checked with loom) for `send` groups.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -14,14 +21,13 @@ use std::sync::{Arc, PoisonError};
 use std::task::{Context, Waker};
 
 use super::Payload;
-use crate::primitives::{AtomicUsize, AtomicWaker, Mutex};
+use crate::primitives::{AtomicBool, AtomicUsize, AtomicWaker, Mutex};
 use crate::task::cancel::{DropNow, SendHeld};
 
-/// What a group's members share with the group: its outcome once decided, and the waker of
-/// whoever awaits it. The outcome is decided once, by the first of: a member's panic (when panics
-/// fail the group), or a member's output that ends the group (a race's winner, a `try` group's
-/// first error). Later panics and ends of members, which the group is cancelling, change nothing.
-/// Implemented by [`LocalLink`] and [`SendLink`] only.
+/// What a group's members share with the group (see the module's doc): the first member's
+/// panic, the members that finished, how many are alive, and the waker of whoever awaits the
+/// group. Later panics, of members the group is cancelling, change nothing. Implemented by
+/// [`LocalLink`] and [`SendLink`] only.
 pub trait Link: Clone + Default {
     /// What the group's canceller keeps of each task's future (see `task/cancel.rs`).
     type Held: ?Sized + DropNow;
@@ -29,20 +35,13 @@ pub trait Link: Clone + Default {
     /// see `running.rs`; `()` for a [`TaskGroup`](super::TaskGroup), whose outputs stay in its
     /// tasks).
     type Output;
-    /// Where a member keeps its outcome until its future is dropped (see [`Keep`]).
+    /// Where a member keeps its outcome until its future is dropped (see `Keep`).
     type Kept: Keep<Self::Output>;
-    /// A member panicked: if nothing is decided yet, the group fails with this panic, and the
-    /// waiter is woken. Otherwise the payload is dropped (the panic hook reported it).
+    /// A member panicked: if no member had, the group fails with this panic, and the waiter is
+    /// woken. Otherwise the payload is dropped (the panic hook reported it).
     fn fail(&self, payload: Payload);
-    /// Task `index` gave an output that ends the group: if nothing is decided yet, it does, and
-    /// the waiter is woken.
-    fn end(&self, index: usize);
-    /// The index of the task that ended the group, if one did.
-    fn ended(&self) -> Option<usize>;
-    /// Registers the waiter, then resumes a member's panic if it decided the group. Registering
-    /// first means a panic that lands after the check still wakes the waiter.
-    fn register_and_check(&self, cx: &Context<'_>);
-    /// Whether a member's panic decided the group.
+    /// Whether a member's panic failed the group. A waiter registers first, then checks, so a
+    /// panic that lands after the check still wakes it.
     fn failed(&self) -> bool;
     /// Resumes the panic a member recorded.
     fn resume_panic(&self) -> !;
@@ -65,10 +64,12 @@ pub trait Link: Clone + Default {
 /// Where a member of a running set keeps its outcome until its future is dropped, so that no
 /// future outlives the taking of its outcome.
 ///
-/// Nowhere (`()`) for a member on the group's thread: a runtime drops a task's future right
-/// after its last poll, on the thread that polled it, so the group (on that thread too) cannot
-/// look at the link before the future is gone, and the member reports from that poll. In the
-/// member (`Option`) for one on another thread, which reports once its future is dropped.
+/// Nowhere (`()`) for a member of a local group, which runs on the group's thread: a runtime
+/// drops a task's future right after its last poll, on the thread that polled it, so the group
+/// (on that thread too) cannot look at the link before the future is gone, and the member
+/// reports from that poll. In the member (`Option`) for every member of a `send` group, which may
+/// run on another thread (the link's type decides, not where the member happens to run): it
+/// reports once its future is dropped.
 #[doc(hidden)]
 pub trait Keep<T>: Default {
     /// Keeps `outcome`, or gives it back to be reported now.
@@ -127,21 +128,13 @@ fn take_all<T>(queue: &mut VecDeque<Finished<T>>, into: &mut VecDeque<Finished<T
     }
 }
 
-/// What decided a [`LocalLink`]'s group.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Decision {
-    #[default]
-    Undecided,
-    Failed,
-    Ended(usize),
-}
-
 /// The link of a [`Local`](super::Local) group: its members run on its thread, so nothing is
 /// atomic (a member costs one non-atomic reference count). `T` is the output of the members
 /// whose outcomes come through it.
 #[doc(hidden)]
 pub struct LocalLink<T = ()> {
-    decision: Cell<Decision>,
+    /// Whether a member's panic failed the group.
+    failed: Cell<bool>,
     panic: RefCell<Option<Payload>>,
     waiter: RefCell<Option<Waker>>,
     alive: Cell<usize>,
@@ -151,7 +144,7 @@ pub struct LocalLink<T = ()> {
 impl<T> Default for LocalLink<T> {
     fn default() -> Self {
         LocalLink {
-            decision: Cell::default(),
+            failed: Cell::new(false),
             panic: RefCell::default(),
             waiter: RefCell::default(),
             alive: Cell::default(),
@@ -169,41 +162,20 @@ impl<T> LocalLink<T> {
     }
 
     pub(crate) fn fail(&self, payload: Payload) {
-        if self.decision.get() != Decision::Undecided {
+        if self.failed.get() {
             // Dropped here, outside any borrow: its destructor may run user code.
             drop(payload);
             return;
         }
-        self.decision.set(Decision::Failed);
+        self.failed.set(true);
         *self.panic.borrow_mut() = Some(payload);
         self.wake_waiter();
-    }
-
-    pub(crate) fn end(&self, index: usize) {
-        if self.decision.get() == Decision::Undecided {
-            self.decision.set(Decision::Ended(index));
-            self.wake_waiter();
-        }
-    }
-
-    pub(crate) fn ended(&self) -> Option<usize> {
-        match self.decision.get() {
-            Decision::Ended(index) => Some(index),
-            _ => None,
-        }
     }
 
     pub(crate) fn register(&self, cx: &Context<'_>) {
         let mut waiter = self.waiter.borrow_mut();
         if !waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             *waiter = Some(cx.waker().clone());
-        }
-    }
-
-    pub(crate) fn register_and_check(&self, cx: &Context<'_>) {
-        self.register(cx);
-        if self.decision.get() == Decision::Failed {
-            self.resume_panic();
         }
     }
 
@@ -266,20 +238,8 @@ impl<T> Link for Rc<LocalLink<T>> {
         LocalLink::fail(self, payload);
     }
 
-    fn end(&self, index: usize) {
-        LocalLink::end(self, index);
-    }
-
-    fn ended(&self) -> Option<usize> {
-        LocalLink::ended(self)
-    }
-
-    fn register_and_check(&self, cx: &Context<'_>) {
-        LocalLink::register_and_check(self, cx);
-    }
-
     fn failed(&self) -> bool {
-        self.decision.get() == Decision::Failed
+        self.failed.get()
     }
 
     fn resume_panic(&self) -> ! {
@@ -287,21 +247,14 @@ impl<T> Link for Rc<LocalLink<T>> {
     }
 }
 
-/// [`SendLink::decision`] before anything decided the group.
-const UNDECIDED: usize = usize::MAX;
-/// [`SendLink::decision`] once a member's panic decided it; any other value is the index of the
-/// task whose output ended the group.
-const FAILED: usize = usize::MAX - 1;
-
 /// The link of a [`Sendable`](super::Sendable) group, whose members may run on other threads.
 /// `T` is the output of the members whose outcomes come through it.
 #[doc(hidden)]
 pub struct SendLink<T = ()> {
-    /// `UNDECIDED`, `FAILED`, or the index of the task that ended the group. Written once, by a
-    /// compare-and-swap from `UNDECIDED`.
-    decision: AtomicUsize,
-    /// The panic that decided the group. It is stored under this lock by the member that won
-    /// the compare-and-swap, which holds the lock across the swap: a waiter that sees `FAILED`
+    /// Whether a member's panic failed the group. Set once, by a compare-and-swap from `false`.
+    failed: AtomicBool,
+    /// The panic that failed the group. It is stored under this lock by the member that won
+    /// the compare-and-swap, which holds the lock across the swap: a waiter that sees `failed`
     /// and then takes the lock finds the payload.
     panic: Mutex<Option<Payload>>,
     waiter: AtomicWaker,
@@ -314,7 +267,7 @@ pub struct SendLink<T = ()> {
 impl<T> Default for SendLink<T> {
     fn default() -> Self {
         SendLink {
-            decision: AtomicUsize::new(UNDECIDED),
+            failed: AtomicBool::new(false),
             panic: Mutex::new(None),
             waiter: AtomicWaker::new(),
             alive: AtomicUsize::new(0),
@@ -324,15 +277,13 @@ impl<T> Default for SendLink<T> {
 }
 
 impl<T> SendLink<T> {
-    fn decide(&self, decision: usize) -> bool {
-        self.decision
-            .compare_exchange(UNDECIDED, decision, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-    }
-
     pub(crate) fn fail(&self, payload: Payload) {
         let mut slot = self.panic.lock().unwrap_or_else(PoisonError::into_inner);
-        if !self.decide(FAILED) {
+        let first = self
+            .failed
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if !first {
             drop(slot);
             drop(payload);
             return;
@@ -340,19 +291,6 @@ impl<T> SendLink<T> {
         *slot = Some(payload);
         drop(slot);
         self.waiter.wake();
-    }
-
-    pub(crate) fn end(&self, index: usize) {
-        if self.decide(index) {
-            self.waiter.wake();
-        }
-    }
-
-    pub(crate) fn ended(&self) -> Option<usize> {
-        match self.decision.load(Ordering::Acquire) {
-            UNDECIDED | FAILED => None,
-            index => Some(index),
-        }
     }
 
     /// Registers the waiter on every poll: a wake-up takes the waker out of the `AtomicWaker`,
@@ -363,11 +301,16 @@ impl<T> SendLink<T> {
         self.waiter.register(cx.waker());
     }
 
-    pub(crate) fn register_and_check(&self, cx: &Context<'_>) {
-        self.register(cx);
-        if self.decision.load(Ordering::Acquire) == FAILED {
-            self.resume_panic();
-        }
+    pub(crate) fn failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn started(&self) {
+        self.alive.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn alive(&self) -> usize {
+        self.alive.load(Ordering::Acquire)
     }
 
     pub(crate) fn dropped(&self) {
@@ -409,7 +352,7 @@ impl<T> Link for Arc<SendLink<T>> {
     type Kept = Option<Result<T, Payload>>;
 
     fn started(&self) {
-        self.alive.fetch_add(1, Ordering::Relaxed);
+        SendLink::started(self);
     }
 
     fn dropped(&self) {
@@ -417,7 +360,7 @@ impl<T> Link for Arc<SendLink<T>> {
     }
 
     fn alive(&self) -> usize {
-        self.alive.load(Ordering::Acquire)
+        SendLink::alive(self)
     }
 
     fn finished(&self, finished: Finished<T>) {
@@ -436,20 +379,8 @@ impl<T> Link for Arc<SendLink<T>> {
         SendLink::fail(self, payload);
     }
 
-    fn end(&self, index: usize) {
-        SendLink::end(self, index);
-    }
-
-    fn ended(&self) -> Option<usize> {
-        SendLink::ended(self)
-    }
-
-    fn register_and_check(&self, cx: &Context<'_>) {
-        SendLink::register_and_check(self, cx);
-    }
-
     fn failed(&self) -> bool {
-        self.decision.load(Ordering::Acquire) == FAILED
+        SendLink::failed(self)
     }
 
     fn resume_panic(&self) -> ! {
@@ -474,11 +405,16 @@ mod loom_model {
 
     use super::{Finished, Payload, SendLink};
 
-    /// Polls until a member's panic resumes in the waiter; returns its payload.
+    /// Polls as a `TaskGroup` does (register, then check for a panic) until a member's panic
+    /// resumes in the waiter; returns its payload.
     fn await_panic(state: &Arc<SendLink>) -> Payload {
         loom::future::block_on(poll_fn(|cx| {
-            match catch_unwind(AssertUnwindSafe(|| state.register_and_check(cx))) {
-                Ok(()) => Poll::Pending,
+            state.register(cx);
+            if !state.failed() {
+                return Poll::Pending;
+            }
+            match catch_unwind(AssertUnwindSafe(|| state.resume_panic())) {
+                Ok(never) => never,
                 Err(payload) => Poll::Ready(payload),
             }
         }))
@@ -570,69 +506,28 @@ mod loom_model {
     }
 
     #[test]
-    fn the_first_member_to_end_the_group_wins_and_wakes_the_waiter() {
+    fn the_last_member_dropped_wakes_a_group_waiting_for_its_cancelled_tasks() {
         loom::model(|| {
-            let state = Arc::new(SendLink::<()>::default());
-            let members: Vec<_> = [1, 2]
-                .into_iter()
-                .map(|index| {
-                    let state = state.clone();
-                    thread::spawn(move || state.end(index))
+            let link = Arc::new(SendLink::<()>::default());
+            link.started();
+            link.started();
+            let members: Vec<_> = (0..2)
+                .map(|_| {
+                    let link = link.clone();
+                    thread::spawn(move || link.dropped())
                 })
                 .collect();
-            let winner = loom::future::block_on(poll_fn(|cx| {
-                state.register_and_check(cx);
-                match state.ended() {
-                    Some(index) => Poll::Ready(index),
-                    None => Poll::Pending,
+            // As an ending group polls: register, then wait until no future is alive.
+            loom::future::block_on(poll_fn(|cx| {
+                link.register(cx);
+                if link.alive() == 0 {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
                 }
             }));
             for member in members {
                 member.join().unwrap();
-            }
-            assert!(winner == 1 || winner == 2);
-            assert_eq!(
-                state.ended(),
-                Some(winner),
-                "a later end does not replace the winner"
-            );
-        });
-    }
-
-    #[test]
-    fn an_end_and_a_panic_racing_decide_once_and_the_loser_changes_nothing() {
-        loom::model(|| {
-            let state = Arc::new(SendLink::<()>::default());
-            let ender = {
-                let state = state.clone();
-                thread::spawn(move || state.end(0))
-            };
-            let panicker = {
-                let state = state.clone();
-                thread::spawn(move || state.fail(Box::new("late panic")))
-            };
-            let outcome = loom::future::block_on(poll_fn(|cx| {
-                match catch_unwind(AssertUnwindSafe(|| state.register_and_check(cx))) {
-                    Err(payload) => Poll::Ready(Err(payload)),
-                    Ok(()) => match state.ended() {
-                        Some(index) => Poll::Ready(Ok(index)),
-                        None => Poll::Pending,
-                    },
-                }
-            }));
-            ender.join().unwrap();
-            panicker.join().unwrap();
-            match outcome {
-                // The end decided: the panic that came after was dropped, never resumed.
-                Ok(index) => {
-                    assert_eq!(index, 0);
-                    assert!(state.panic.lock().unwrap().is_none());
-                }
-                // The panic decided: no end is recorded.
-                Err(payload) => {
-                    assert_eq!(payload.downcast_ref::<&str>(), Some(&"late panic"));
-                    assert_eq!(state.ended(), None);
-                }
             }
         });
     }
