@@ -1,0 +1,36 @@
+//! The watchdog of debug mode: a thread that reports, while it still runs, a poll that has held
+//! its thread for longer than a second.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use super::watched::registry;
+
+/// How long a poll runs before the watchdog reports it, still stuck.
+const STUCK: Duration = Duration::from_secs(1);
+
+/// The watchdog: every 100 ms, reports the polls that have run longer than [`STUCK`], once
+/// each, while they still run.
+pub(super) fn start_watchdog() {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        let _ = std::thread::Builder::new()
+            .name("jobloop-debug-watchdog".into())
+            .spawn(|| loop {
+                std::thread::sleep(Duration::from_millis(100));
+                let mut stuck = Vec::new();
+                for (_, what, start, reported) in registry().polling.iter_mut() {
+                    if !*reported && start.elapsed() >= STUCK {
+                        *reported = true;
+                        stuck.push((what.clone(), start.elapsed()));
+                    }
+                }
+                for (what, running) in stuck {
+                    eprintln!(
+                        "jobloop debug: {what} has held its thread for {running:.1?} and is \
+                         still running: it blocks every other task of that thread"
+                    );
+                }
+            });
+    });
+}

@@ -1,0 +1,256 @@
+//! Watched tasks: what debug mode knows of a task ([`Info`], its [`Name`]), the registry of the
+//! spawned tasks alive and the polls running now, and [`Watched`], the wrapper that times each
+//! poll of a task, reports a slow one, and records its slice and waits in the trace.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use super::trace::{GroupTrace, TaskTrace};
+use super::{debug_on, threshold, trace_on, watching};
+
+/// What debug mode knows of a task.
+pub(crate) struct Info {
+    id: u64,
+    name: Name,
+    location: &'static Location<'static>,
+    /// Its group in the trace, kept alive while the task is: the group's slice ends when the
+    /// last of its tasks is gone.
+    _group: Option<GroupTrace>,
+    /// Its track in the trace, when the trace is on.
+    trace: Option<TaskTrace>,
+    /// The span its polls run in (feature `tracing`).
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+}
+
+/// A task's name, made only when it is shown.
+pub(crate) enum Name {
+    /// Started with `spawn`: named by where.
+    Spawned,
+    /// Started with `spawn_named`.
+    Named(String),
+    /// A group's task: its expression and index, as the group names it in `TaskError`s, when
+    /// the group knows them.
+    Member(Option<String>),
+}
+
+impl fmt::Display for Info {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Name::Spawned => write!(f, "task spawned at {}", self.location),
+            Name::Named(name) => write!(f, "task `{name}` (spawned at {})", self.location),
+            Name::Member(Some(name)) => {
+                write!(f, "task `{name}` (started at {})", self.location)
+            }
+            Name::Member(None) => write!(f, "a group's task started at {}", self.location),
+        }
+    }
+}
+
+impl Info {
+    /// Whether it was started with `spawn` or `spawn_named` (then it is listed when `main`
+    /// returns before it finished).
+    fn is_spawned(&self) -> bool {
+        matches!(self.name, Name::Spawned | Name::Named(_))
+    }
+
+    /// The name on the task's track: its name and file:line, the file without its folders.
+    fn label(&self) -> String {
+        let place = super::short_place(self.location);
+        match &self.name {
+            Name::Spawned => format!("spawn ({place})"),
+            Name::Named(name) => format!("{name} ({place})"),
+            Name::Member(Some(name)) => format!("{name} ({place})"),
+            Name::Member(None) => format!("task {} ({place})", self.id),
+        }
+    }
+}
+
+/// The registry of debug mode: the spawned tasks alive, the polls running now.
+#[derive(Default)]
+pub(super) struct Registry {
+    /// Spawned tasks alive: (id, description).
+    pub(super) spawned: Vec<(u64, String)>,
+    /// Polls running: (id, description, start, reported).
+    pub(super) polling: Vec<(u64, String, Instant, bool)>,
+}
+
+thread_local! {
+    /// The id of the watched task being polled on this thread (0: none), for [`waiting`].
+    static POLLING: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// What the task being polled on this thread began to wait on in this poll (the trace).
+    static WAITS: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records, in the trace, that the task being polled now suspends on `what` (`sleep`,
+/// `I/O read`, ...): the trace shows a wait from the end of this poll to the start of the
+/// task's next one. One load of a flag when the trace is off.
+#[inline]
+pub(crate) fn waiting(what: &'static str) {
+    if trace_on() {
+        record_wait(what);
+    }
+}
+
+fn record_wait(what: &'static str) {
+    if POLLING.with(std::cell::Cell::get) == 0 {
+        return;
+    }
+    let _ = WAITS.try_with(|waits| {
+        let mut waits = waits.borrow_mut();
+        if !waits.contains(&what) {
+            waits.push(what);
+        }
+    });
+}
+
+pub(super) fn registry() -> MutexGuard<'static, Registry> {
+    static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
+    REGISTRY
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+pin_project_lite::pin_project! {
+    /// A task's future, timed on each poll when debug mode or the trace is on.
+    pub(crate) struct Watched<F> {
+        #[pin]
+        future: F,
+        info: Option<Box<Info>>,
+    }
+
+    impl<F> PinnedDrop for Watched<F> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(info) = this.project().info {
+                if info.is_spawned() && debug_on() {
+                    registry().spawned.retain(|(id, _)| *id != info.id);
+                }
+            }
+        }
+    }
+}
+
+impl<F> Watched<F> {
+    /// `future`, watched when debug mode or the trace is on (then named by `name`, placed
+    /// where the caller was called).
+    #[track_caller]
+    pub(crate) fn new(future: F, name: impl FnOnce() -> Name) -> Watched<F> {
+        Watched::at(future, name, Location::caller(), None)
+    }
+
+    /// [`new`](Watched::new), placed at `location`, a task of `group` in the trace.
+    pub(crate) fn at(
+        future: F,
+        name: impl FnOnce() -> Name,
+        location: &'static Location<'static>,
+        group: Option<&GroupTrace>,
+    ) -> Watched<F> {
+        let info = watching().then(|| {
+            let name = name();
+            #[cfg(feature = "tracing")]
+            let span = match &name {
+                Name::Spawned => tracing::info_span!("task", spawned_at = %location),
+                Name::Named(task) => {
+                    tracing::info_span!("task", task = %task, spawned_at = %location)
+                }
+                Name::Member(Some(task)) => {
+                    tracing::info_span!("task", task = %task, spawned_at = %location)
+                }
+                Name::Member(None) => tracing::info_span!("task", spawned_at = %location),
+            };
+            let id = super::next_id();
+            let info = Info {
+                id,
+                name,
+                location,
+                _group: group.cloned(),
+                trace: trace_on().then(|| TaskTrace::new(id, group)),
+                #[cfg(feature = "tracing")]
+                span,
+            };
+            if debug_on() && info.is_spawned() {
+                registry().spawned.push((info.id, info.to_string()));
+            }
+            Box::new(info)
+        });
+        Watched { future, info }
+    }
+}
+
+impl<F: Future> Future for Watched<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(info) = this.info.as_deref() else {
+            return this.future.poll(cx);
+        };
+        #[cfg(feature = "tracing")]
+        let _span = info.span.enter();
+        let debug = debug_on();
+        if !debug && info.trace.is_none() {
+            return this.future.poll(cx); // only the span (feature `tracing`)
+        }
+        let start = Instant::now();
+        if debug {
+            registry()
+                .polling
+                .push((info.id, info.to_string(), start, false));
+        }
+        // Unregistered however the poll ends, a panic included.
+        let _done = PollDone {
+            info,
+            start,
+            debug,
+            outer: POLLING.with(|polling| polling.replace(info.id)),
+            outer_waits: WAITS.try_with(|waits| waits.take()).unwrap_or_default(),
+        };
+        let poll = this.future.poll(cx);
+        if debug && matches!(poll, Poll::Ready(_)) && info.is_spawned() {
+            registry().spawned.retain(|(id, _)| *id != info.id);
+        }
+        poll
+    }
+}
+
+/// Ends a poll's watch: reports it when it was slow, records its slice.
+struct PollDone<'a> {
+    info: &'a Info,
+    start: Instant,
+    debug: bool,
+    /// The task polled around this one on this thread (0: none), polled again after it.
+    outer: u64,
+    /// The waits that task began before this poll, given back to it after.
+    outer_waits: Vec<&'static str>,
+}
+
+impl Drop for PollDone<'_> {
+    fn drop(&mut self) {
+        POLLING.with(|polling| polling.set(self.outer));
+        let waits = WAITS
+            .try_with(|waits| waits.replace(std::mem::take(&mut self.outer_waits)))
+            .unwrap_or_default();
+        let took = self.start.elapsed();
+        if self.debug {
+            registry().polling.retain(|(id, ..)| *id != self.info.id);
+        }
+        if let Some(trace) = &self.info.trace {
+            trace.polled(|| self.info.label(), self.start, took, waits);
+        }
+        if self.debug && took >= threshold() {
+            eprintln!(
+                "jobloop debug: {} held its thread for {took:.3?} in one poll (threshold \
+                 {:?}): the other tasks of that thread waited meanwhile; move blocking work to \
+                 `jobloop::to_thread`",
+                self.info,
+                threshold()
+            );
+        }
+    }
+}
