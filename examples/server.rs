@@ -20,7 +20,7 @@ use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
-use jobloop::group::Either;
+use jobloop::group::FinishedOr;
 use jobloop::net::{TcpListener, TcpStream};
 use jobloop::{job_main, sleep, spawn, tasks, TaskSet};
 
@@ -57,25 +57,25 @@ pub async fn serve(listener: TcpListener, connections: usize) -> io::Result<Serv
             handlers.next_or(listener.accept()).await
         } else {
             match handlers.next().await {
-                Some(outcome) => Either::Finished(outcome),
+                Some(outcome) => FinishedOr::Finished(outcome),
                 None => break,
             }
         };
         match event {
-            Either::Other(connection) => {
+            FinishedOr::Other(connection) => {
                 let (stream, _peer) = connection?;
                 handlers.spawn(handle(stream));
                 accepted += 1;
             }
-            Either::Finished(Ok(Ok(bytes))) => {
+            FinishedOr::Finished(Ok(Ok(bytes))) => {
                 served.connections += 1;
                 served.bytes += bytes;
             }
-            Either::Finished(Ok(Err(error))) => {
+            FinishedOr::Finished(Ok(Err(error))) => {
                 served.failed += 1;
                 eprintln!("server: a connection failed: {error}");
             }
-            Either::Finished(Err(error)) => {
+            FinishedOr::Finished(Err(error)) => {
                 served.failed += 1;
                 eprintln!("server: {error}");
             }

@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
-use jobloop::group::Either;
+use jobloop::group::FinishedOr;
 use jobloop::net::TcpListener;
 use jobloop::{job_main, TaskSet};
 
@@ -30,8 +30,8 @@ async fn main() -> std::io::Result<()> {
     loop {
         // Take the next connection, or the end of a connection's task (to forget it).
         match connections.next_or(listener.accept()).await {
-            Either::Finished(_) => {} // a connection closed (its errors are printed)
-            Either::Other(accepted) => {
+            FinishedOr::Finished(_) => {} // a connection closed (its errors are printed)
+            FinishedOr::Other(accepted) => {
                 let (stream, peer) = accepted?;
                 connections.spawn(async move {
                     let connection = hyper::server::conn::http1::Builder::new()

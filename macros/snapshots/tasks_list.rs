@@ -8,11 +8,11 @@ fn snapshot() {
                 task_2: F2,
             ) -> ::jobloop::__private::LocalGroupFuture<(O0, O1, O2)>
             where
-                F0: ::jobloop::TaskFuture<Output = O0> + 'static,
+                F0: ::jobloop::group::TaskFuture<Output = O0> + 'static,
                 O0: 'static,
-                F1: ::jobloop::TaskFuture<Output = O1> + 'static,
+                F1: ::jobloop::group::TaskFuture<Output = O1> + 'static,
                 O1: 'static,
-                F2: ::jobloop::TaskFuture<Output = O2> + 'static,
+                F2: ::jobloop::group::TaskFuture<Output = O2> + 'static,
                 O2: 'static,
             {
                 let mut group = ::jobloop::__private::TupleGroup::with_names(

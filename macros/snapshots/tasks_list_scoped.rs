@@ -12,9 +12,9 @@ fn snapshot() {
                 task_1: F1,
             ) -> ::jobloop::__private::ScopedGroupFuture<'scope, (O0, O1)>
             where
-                F0: ::jobloop::TaskFuture<Output = O0> + 'scope,
+                F0: ::jobloop::group::TaskFuture<Output = O0> + 'scope,
                 O0: 'scope,
-                F1: ::jobloop::TaskFuture<Output = O1> + 'scope,
+                F1: ::jobloop::group::TaskFuture<Output = O1> + 'scope,
                 O1: 'scope,
             {
                 let futures: [::core::pin::Pin<

@@ -14,11 +14,13 @@ fn snapshot() {
                 ::core::result::Result<(A0, A1), E0>,
             >
             where
-                F0: ::jobloop::SendTaskFuture<Output = ::core::result::Result<A0, E0>>
-                    + 'static,
+                F0: ::jobloop::group::SendTaskFuture<
+                        Output = ::core::result::Result<A0, E0>,
+                    > + 'static,
                 ::core::result::Result<A0, E0>: ::core::marker::Send + 'static,
-                F1: ::jobloop::SendTaskFuture<Output = ::core::result::Result<A1, E1>>
-                    + 'static,
+                F1: ::jobloop::group::SendTaskFuture<
+                        Output = ::core::result::Result<A1, E1>,
+                    > + 'static,
                 ::core::result::Result<A1, E1>: ::core::marker::Send + 'static,
                 E0: ::core::convert::From<E1>,
                 A0: ::core::marker::Send + 'static,

@@ -4,10 +4,13 @@
 //!   and the list form's `TupleGroup`;
 //! - `feed`, `running`, `in_place`: the groups that take outcomes as tasks finish, their tasks
 //!   spawned (`running`) or polled in place by the group (`in_place`, for `scoped`);
-//! - `modes` ([`Group`], `tasks![]` with a mode or options), `stream` ([`GroupStream`],
+//! - `mode_group` ([`Group`], `tasks![]` with a mode or options) with `modes` (what the outcomes
+//!   make: [`All`], [`Try`], [`Settle`], [`Race`]), `stream` ([`GroupStream`],
 //!   `tasks![stream; ...]`) and `task_set` ([`TaskSet`], a group that takes tasks while it runs),
 //!   built on them;
-//! - `link`: what a group shares with its spawned members.
+//! - `link`: what a group shares with its spawned members;
+//! - `expansion`: what the expansion of `tasks![]` calls beside the group types (the tasks'
+//!   names, the checks at each task's expression).
 //!
 //! Every spawned task of a group runs as its own task on the current runtime, inside one
 //! wrapper, `Member`, which catches the task's panic and tells the group what it must know:
@@ -33,10 +36,12 @@ use std::task::{Context, Poll};
 use crate::task::cancel::{Canceller, SendCanceller, SendHeld};
 use crate::task::handle::{self, Handles, RawHandle};
 
+pub(crate) mod expansion;
 mod feed;
 mod in_place;
-mod link;
-pub(crate) mod modes;
+pub(crate) mod link;
+mod mode_group;
+mod modes;
 #[cfg(feature = "progress")]
 mod progress;
 
@@ -57,15 +62,14 @@ mod stream;
 pub(crate) mod task_group;
 mod task_set;
 
-#[doc(hidden)]
-pub use crate::task::cancel::DropNow;
-#[doc(hidden)]
-pub use link::{Finished, Keep, Link, LocalLink, SendLink};
-pub(crate) use modes::Names;
-pub use modes::{All, Group, Mode, Race, Settle, Try};
+pub(crate) use crate::task::cancel::DropNow;
+pub(crate) use expansion::Names;
+pub(crate) use link::{Link, LocalLink, SendLink};
+pub use mode_group::Group;
+pub use modes::{All, Mode, Race, Settle, Try};
 pub use stream::{GroupStream, Next, StreamMode};
 pub use task_group::TaskGroup;
-pub use task_set::{Either, NextOr, TaskSet};
+pub use task_set::{FinishedOr, NextOr, TaskSet};
 
 /// A panic's payload, as `catch_unwind` gives it.
 pub(crate) type Payload = Box<dyn Any + Send>;
@@ -92,43 +96,6 @@ impl<F: Future> TaskFuture for F {}
 pub trait SendTaskFuture: TaskFuture + Send {}
 
 impl<F: Future + Send> SendTaskFuture for F {}
-
-/// The output of a task of a race or a stream written as a list (`tasks![race; a, b]`), which
-/// must be the first task's, `T`: the trait exists for its error message, at the task that
-/// returns another type.
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "this task returns `{Self}`, but the first task returns `{T}`: the tasks of a race \
-               or a stream all return the same type",
-    label = "returns `{Self}`, not `{T}`",
-    note = "a race has one output and a stream one type of item: make every task return `{T}`, \
-            or write the plain list form `tasks![a, b]`, whose output is a tuple"
-)]
-pub trait SameOutput<T> {
-    /// The output, as the first task's type.
-    fn same(self) -> T;
-}
-
-impl<T> SameOutput<T> for T {
-    fn same(self) -> T {
-        self
-    }
-}
-
-/// Returns `task` unchanged; its bound puts the "not a future" error at the task's expression.
-#[doc(hidden)]
-pub fn task<F: TaskFuture>(task: F) -> F {
-    task
-}
-
-/// Makes room in `futures` for the items `items` promises (its size hint), and gives its
-/// iterator back: what `tasks![mode; for x in items => job(x)]` loops over.
-#[doc(hidden)]
-pub fn sized<F, I: IntoIterator>(futures: &mut Vec<F>, items: I) -> I::IntoIter {
-    let items = items.into_iter();
-    futures.reserve(items.size_hint().0);
-    items
-}
 
 mod sealed {
     pub trait Sealed {}

@@ -68,7 +68,7 @@ mod unwind;
 
 pub use error::{Elapsed, TaskError, TaskErrorKind};
 pub use event_loop::EventLoop;
-pub use group::{SendTaskFuture, TaskFuture, TaskGroup, TaskSet};
+pub use group::{TaskGroup, TaskSet};
 pub use runtime::Runtime;
 pub use task::{spawn, spawn_named, spawn_send, spawn_send_named, JoinHandle};
 pub use thread_pool::{to_thread, ToThread};
@@ -78,9 +78,11 @@ pub use time::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, Yiel
 /// any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::group::modes::{try_task, Names, TryOutput, TryTask};
+    pub use crate::group::expansion::{
+        sized, task, try_task, Names, SameOutput, TryOutput, TryTask,
+    };
+    pub use crate::group::link::{Link, LocalLink, SendLink};
     pub use crate::group::task_group::{
         LocalGroupFuture, MemberHandle, ScopedGroupFuture, SendGroupFuture, TupleGroup,
     };
-    pub use crate::group::{sized, task, Link, LocalLink, SameOutput, SendLink};
 }

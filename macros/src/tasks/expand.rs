@@ -54,13 +54,13 @@ pub(super) fn bounds(options: &TasksOptions) -> Bounds {
     let krate = &options.krate;
     if options.send {
         Bounds {
-            future: quote!(#krate::SendTaskFuture),
+            future: quote!(#krate::group::SendTaskFuture),
             output: quote!(::core::marker::Send + 'static),
             dyn_send: quote!(+ ::core::marker::Send),
         }
     } else {
         Bounds {
-            future: quote!(#krate::TaskFuture),
+            future: quote!(#krate::group::TaskFuture),
             output: quote!('static),
             dyn_send: TokenStream::new(),
         }

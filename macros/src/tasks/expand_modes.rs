@@ -60,7 +60,7 @@ fn constructor(krate: &TokenStream, options: &TasksOptions) -> TokenStream {
 
 /// Wraps a group with its timeout: `jobloop::timeout` (which cancels the tasks when it expires
 /// and gives `Err(Elapsed)`) for every mode but `settle`, which reports the unfinished tasks
-/// instead (`deadline_after`), and but streams, which end (`deadline_after` too).
+/// instead, and streams, which end (both through `with_timeout`).
 fn with_timeout(
     krate: &TokenStream,
     options: &TasksOptions,
@@ -70,7 +70,7 @@ fn with_timeout(
     match timeout {
         None => group,
         Some(timeout) if mode(options) == Some(TasksMode::Settle) || options.stream.is_some() => {
-            quote!(#group.deadline_after(#timeout))
+            quote!(#group.with_timeout(#timeout))
         }
         // The bar is told of the timeout around its group, to say "timed out" when it ends
         // there; the duration is evaluated once, before the group, as without `progress`.
@@ -78,7 +78,7 @@ fn with_timeout(
             let duration = Ident::new("jobloop_timeout", Span::mixed_site());
             quote!({
                 let #duration = #timeout;
-                #krate::timeout(#duration, #group.progress_deadline_after(#duration))
+                #krate::timeout(#duration, #group.progress_timeout(#duration))
             })
         }
         Some(timeout) => quote!(#krate::timeout(#timeout, #group)),

@@ -221,7 +221,7 @@ where
     /// keep itself (`tasks![timeout = ..]` outside `settle` and `stream` wraps the group in
     /// `jobloop::timeout`).
     #[cfg(feature = "progress")]
-    pub(crate) fn progress_deadline_after(&mut self, duration: Duration) {
+    pub(crate) fn progress_timeout(&mut self, duration: Duration) {
         if let (Some(progress), Some(deadline)) =
             (&mut self.progress, crate::now().checked_add(duration))
         {

@@ -100,7 +100,7 @@ enum Step<Item> {
 /// the stream, cancels the tasks still running (their futures are dropped before the `Err` or
 /// the panic comes, or before the drop returns).
 ///
-/// With a timeout ([`deadline_after`](GroupStream::deadline_after), `tasks![stream, timeout =
+/// With a timeout ([`with_timeout`](GroupStream::with_timeout), `tasks![stream, timeout =
 /// D; ...]`), the stream ends when it expires: the tasks still running are cancelled; under
 /// [`Settle`] each of them is yielded first as a [`TaskErrorKind::TimedOut`] error, otherwise
 /// they are not yielded at all and [`timed_out`](GroupStream::timed_out) tells why the stream
@@ -263,7 +263,7 @@ where
     }
 
     /// Ends the stream `duration` from now: see [`GroupStream`].
-    pub fn deadline_after(mut self, duration: Duration) -> Self {
+    pub fn with_timeout(mut self, duration: Duration) -> Self {
         self.feed.set_deadline(duration);
         self
     }

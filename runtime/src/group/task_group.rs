@@ -177,11 +177,11 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
     /// Creates an empty group of `Send` tasks, which a multi-threaded runtime may run in
     /// parallel on its worker threads. `tasks![send; ...]` uses it.
     pub fn new_send() -> Self {
-        TaskGroup::send_with_capacity(0)
+        TaskGroup::with_capacity_send(0)
     }
 
     /// Creates an empty group of `Send` tasks with room for `capacity` of them.
-    pub fn send_with_capacity(capacity: usize) -> Self {
+    pub fn with_capacity_send(capacity: usize) -> Self {
         TaskGroup::empty(capacity, "`TaskGroup::spawn`")
     }
 

@@ -91,14 +91,14 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     }
 
     /// Waits for whichever comes first: the outcome of the next task to finish
-    /// ([`Either::Finished`]), or `other`'s output ([`Either::Other`]). What an accept loop
+    /// ([`FinishedOr::Finished`]), or `other`'s output ([`FinishedOr::Other`]). What an accept loop
     /// needs: take the outcomes of the connections served while waiting for the next one. While
     /// the set is empty, only `other` is waited for. When both are ready, the outcome comes
     /// first (`other` is polled again at the next call: make it a future that loses nothing
     /// when dropped, as [`TcpListener::accept`](crate::net::TcpListener::accept) is).
     ///
     /// ```
-    /// use jobloop_runtime::group::Either;
+    /// use jobloop_runtime::group::FinishedOr;
     /// use jobloop_runtime::{sleep, EventLoop, TaskSet};
     /// use std::time::Duration;
     ///
@@ -106,9 +106,9 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     ///     let mut set = TaskSet::new();
     ///     set.spawn(async { 1 });
     ///     let tick = sleep(Duration::from_millis(10));
-    ///     assert!(matches!(set.next_or(tick).await, Either::Finished(Ok(1))));
+    ///     assert!(matches!(set.next_or(tick).await, FinishedOr::Finished(Ok(1))));
     ///     let tick = sleep(Duration::from_millis(10));
-    ///     assert!(matches!(set.next_or(tick).await, Either::Other(())));
+    ///     assert!(matches!(set.next_or(tick).await, FinishedOr::Other(())));
     /// });
     /// ```
     pub fn next_or<F: Future>(&mut self, other: F) -> NextOr<'_, T, K, F> {
@@ -224,7 +224,7 @@ impl<T, K: GroupKind> Stream for TaskSet<T, K> {
 
 /// What [`TaskSet::next_or`] gives: a task's outcome, or the other future's output.
 #[derive(Debug)]
-pub enum Either<T, O> {
+pub enum FinishedOr<T, O> {
     /// A task of the set finished: its outcome.
     Finished(Result<T, TaskError>),
     /// The other future finished first: its output.
@@ -242,16 +242,16 @@ pin_project_lite::pin_project! {
 }
 
 impl<T, K: GroupKind, F: Future> Future for NextOr<'_, T, K, F> {
-    type Output = Either<T, F::Output>;
+    type Output = FinishedOr<T, F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if !this.set.is_empty() {
             if let Poll::Ready(Some(outcome)) = Pin::new(&mut **this.set).poll_next(cx) {
-                return Poll::Ready(Either::Finished(outcome));
+                return Poll::Ready(FinishedOr::Finished(outcome));
             }
         }
-        this.other.poll(cx).map(Either::Other)
+        this.other.poll(cx).map(FinishedOr::Other)
     }
 }
 

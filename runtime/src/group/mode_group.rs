@@ -1,0 +1,403 @@
+//! The group behind `tasks![]` with a mode or options: [`Group`] runs the futures of a source
+//! (an iterator, consumed lazily under a limit) as tasks, and its [`Mode`] decides what their
+//! outcomes make (see `modes.rs`).
+//!
+//! The group takes each task's outcome when the task finishes (see `running`): a limit is a
+//! capacity (the next task starts as soon as any running one finishes), a race's winner or a
+//! `try` group's first error ends the group when the group takes that outcome, and outputs are
+//! put back in the written order by the mode. When the group ends early (a winner, an error, a
+//! panic), its tasks still running are cancelled, and its `.await` returns once every one of
+//! their futures is gone.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::expansion::Names;
+use super::feed::{Engine, Feed};
+use super::in_place::InPlace;
+use super::modes::{Mode, Settle};
+use super::running::{Ending, Outcome};
+use super::{GroupKind, Local, Scoped, Sendable, SpawnMember};
+use crate::error::{TaskError, TaskErrorKind};
+
+/// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
+/// [`Settle`]) an optional timeout: what `tasks![]` with a mode or options expands to.
+///
+/// The source is consumed lazily: at most `limit` of its futures are running tasks at any time,
+/// and the next starts as soon as any running one finishes (a capacity, as `asyncio.Semaphore`),
+/// so a group over millions of items holds `limit` tasks in memory (and the outputs). Outputs
+/// come back in the written order all the same. When the group ends early (a race's winner, a
+/// `try` group's first error, a panic, a timeout), the tasks still running are cancelled, and
+/// awaiting the group returns once every one of their futures has been dropped.
+///
+/// `Group<I, M>` (kind [`Local`]) keeps its tasks on its thread; [`Group::new_send`] makes a
+/// `Group<I, M, Sendable>`, whose `Send` tasks a multi-threaded runtime may run in parallel;
+/// [`Group::new_scoped`] a `Group<I, M, Scoped>`, which polls its tasks itself, so that they may
+/// borrow.
+///
+/// ```
+/// use jobloop_runtime::group::{Group, Try};
+/// use jobloop_runtime::EventLoop;
+///
+/// let out = EventLoop::new().block_on(async {
+///     let jobs = (0..10u32).map(|i| async move { if i < 20 { Ok(i) } else { Err("too big") } });
+///     Group::new(Try::default(), 3, jobs).await
+/// });
+/// assert_eq!(out, Ok((0..10).collect()));
+/// ```
+#[must_use = "a Group cancels its tasks when dropped; `.await` it to wait for them"]
+pub struct Group<I: Iterator, M: Mode<<I::Item as Future>::Output>, K: GroupKind = Local>
+where
+    I::Item: Future,
+{
+    feed: Feed<I, K>,
+    mode: M,
+    /// Decided, and waiting for the cancelled tasks' futures to be gone.
+    ending: Option<Ending<M::Output>>,
+}
+
+// No field is pinned: the source's futures are moved out of it into tasks (or boxes) before
+// anything polls them, and the deadline is `Unpin`. So a group may move while pinned, whatever
+// its source (a `Vec` of `async` blocks, which are not `Unpin`) and mode are.
+impl<I: Iterator, M: Mode<<I::Item as Future>::Output>, K: GroupKind> Unpin for Group<I, M, K> where
+    I::Item: Future
+{
+}
+
+impl<I, M> Group<I, M, Local>
+where
+    I: Iterator,
+    I::Item: Future + 'static,
+    <I::Item as Future>::Output: 'static,
+    M: Mode<<I::Item as Future>::Output> + 'static,
+{
+    /// Starts up to `limit` of the `tasks` at once, on this thread (they need not be `Send`), and
+    /// the next one each time a running one finishes. In [`TaskError`]s the tasks are named by
+    /// their index: `#0`, `#1`, ...
+    ///
+    /// # Panics
+    ///
+    /// When `limit` is 0 (no task could ever start), when the mode is [`Race`](super::Race) and there is no
+    /// task, and when no jobloop runtime runs on this thread.
+    #[track_caller]
+    pub fn new(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
+        let engine = Engine::spawned(Local::spawn, Local::spawn);
+        Group::start(
+            "`Group::new`",
+            Names::Unnamed,
+            mode,
+            limit,
+            tasks.into_iter(),
+            engine,
+        )
+    }
+
+    /// [`Group::new`] with the names of the tasks, as `tasks![]` writes them.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn with_names(
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: impl IntoIterator<IntoIter = I>,
+    ) -> Self {
+        let engine = Engine::spawned(Local::spawn, Local::spawn);
+        Group::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
+    }
+}
+
+impl<I, M> Group<I, M, Sendable>
+where
+    I: Iterator,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
+    M: Mode<<I::Item as Future>::Output> + 'static,
+{
+    /// Like [`Group::new`], for `Send` futures, which a multi-threaded runtime may run in
+    /// parallel on its worker threads (`tasks![send; ...]`).
+    #[track_caller]
+    pub fn new_send(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
+        let engine = Engine::spawned(Sendable::spawn, Sendable::spawn);
+        let what = "`Group::new_send`";
+        Group::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
+    }
+
+    /// [`Group::new_send`] with the names of the tasks, as `tasks![send; ...]` writes them.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn with_names_send(
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: impl IntoIterator<IntoIter = I>,
+    ) -> Self {
+        let engine = Engine::spawned(Sendable::spawn, Sendable::spawn);
+        Group::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
+    }
+}
+
+impl<I, M> Group<I, M, Scoped>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output>,
+{
+    /// Like [`Group::new`], for tasks that the group polls itself instead of spawning them
+    /// (`tasks![scoped; ...]`): they may borrow (they need not be `'static`), start when the
+    /// group is first polled, and never leave its thread.
+    ///
+    /// ```
+    /// use jobloop_runtime::group::{All, Group};
+    /// use jobloop_runtime::EventLoop;
+    ///
+    /// let words = vec!["a".to_string(), "bb".to_string()];
+    /// let lengths = EventLoop::new().block_on(async {
+    ///     let jobs = words.iter().map(|word| async { word.len() }); // borrows `words`
+    ///     Group::new_scoped(All::default(), usize::MAX, jobs).await
+    /// });
+    /// assert_eq!(lengths, [1, 2]);
+    /// ```
+    #[track_caller]
+    pub fn new_scoped(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
+        let engine = Engine::InPlace(InPlace::new());
+        let what = "`Group::new_scoped`";
+        Group::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
+    }
+
+    /// [`Group::new_scoped`] with the names of the tasks, as `tasks![scoped; ...]` writes them.
+    #[doc(hidden)]
+    #[track_caller]
+    pub fn with_names_scoped(
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: impl IntoIterator<IntoIter = I>,
+    ) -> Self {
+        let engine = Engine::InPlace(InPlace::new());
+        Group::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
+    }
+}
+
+impl<I, M, K> Group<I, M, K>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output>,
+    K: GroupKind,
+{
+    /// # Panics
+    ///
+    /// When `limit` is 0 (no task could ever start), when a race has no task, and when no
+    /// runtime runs on this thread.
+    #[track_caller]
+    fn start(
+        what: &'static str,
+        names: Names,
+        mode: M,
+        limit: usize,
+        tasks: I,
+        engine: Engine<I::Item, K>,
+    ) -> Self {
+        let feed = Feed::new(what, names, limit, tasks, engine);
+        if M::NEEDS_A_TASK && feed.running() == 0 {
+            panic!("this race has no task to race (its iterator was empty): a race needs one");
+        }
+        Group {
+            feed,
+            mode,
+            ending: None,
+        }
+    }
+
+    /// Hands task `index`'s outcome to the mode; `Some` ends the group.
+    #[inline(always)]
+    fn arrive(
+        &mut self,
+        index: usize,
+        outcome: Outcome<<I::Item as Future>::Output>,
+    ) -> Option<Ending<M::Output>> {
+        match outcome {
+            Outcome::Output(output) => {
+                self.feed.count(M::is_failure(&output));
+                self.mode.output(index, output).map(Ending::Output)
+            }
+            outcome => self.arrive_unfinished(index, outcome),
+        }
+    }
+
+    /// [`arrive`](Self::arrive) for a task that panicked.
+    fn arrive_unfinished(
+        &mut self,
+        index: usize,
+        outcome: Outcome<<I::Item as Future>::Output>,
+    ) -> Option<Ending<M::Output>> {
+        self.feed.count(true);
+        match outcome {
+            Outcome::Panicked(payload) if M::PANICS_FAIL_GROUP => Some(Ending::Panic(payload)),
+            outcome => {
+                let feed = &self.feed;
+                let Err(error) = outcome.into_result(|| feed.name(index)) else {
+                    return None;
+                };
+                self.mode.failed(index, error).map(Ending::Output)
+            }
+        }
+    }
+
+    /// The deadline expired: every started task that did not finish times out. Items of the
+    /// source that never started stay in it: the group stays lazy (the source may be endless,
+    /// and its task expressions have side effects), so they have no outcome.
+    fn time_out(&mut self, cx: &mut Context<'_>) -> Ending<M::Output> {
+        // Tasks that finished before the deadline keep their outcomes.
+        while let Some((index, outcome)) = self.feed.poll_finished(cx) {
+            if let Some(ending) = self.arrive(index, outcome) {
+                return ending;
+            }
+        }
+        for index in self.feed.indexes() {
+            let error = TaskError::new(self.feed.name(index), TaskErrorKind::TimedOut);
+            if let Some(output) = self.mode.failed(index, error) {
+                return Ending::Output(output);
+            }
+        }
+        Ending::Output(self.mode.finish())
+    }
+
+    /// Ends the group: the tasks still running are cancelled; `Ready` once every one of their
+    /// futures is gone.
+    fn end(&mut self, ending: Ending<M::Output>, cx: &mut Context<'_>) -> Poll<M::Output> {
+        self.feed.finish_progress();
+        self.feed.cancel();
+        self.ending = Some(ending);
+        self.poll_ending(cx)
+    }
+
+    fn poll_ending(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
+        std::task::ready!(self.feed.poll_gone(cx));
+        match self.ending.take() {
+            Some(ending) => Poll::Ready(ending.finish()),
+            None => panic!("a task group was polled after it returned its output"),
+        }
+    }
+}
+
+impl<I, T, K> Group<I, Settle<T>, K>
+where
+    I: Iterator,
+    I::Item: Future<Output = T>,
+    K: GroupKind,
+{
+    /// Gives up on the tasks still unfinished after `duration`: they are cancelled and reported
+    /// as [`TaskErrorKind::TimedOut`] outcomes; tasks that finished keep theirs. Items of the
+    /// source that were not started by then (under a limit) stay in it and have no outcome, so
+    /// the group ends even over an endless source. `tasks![settle, timeout = D; ...]`.
+    ///
+    /// Only [`Settle`] reports timed-out tasks as outcomes; for another mode, wrap the group in
+    /// [`timeout`](crate::timeout), which gives `Err(Elapsed)` and cancels the tasks.
+    pub fn with_timeout(mut self, duration: Duration) -> Self {
+        self.feed.set_deadline(duration);
+        self
+    }
+}
+
+impl<I, M, K> Group<I, M, K>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output>,
+    K: GroupKind,
+{
+    /// Draws a live progress bar on stderr while the group runs, when stderr is a terminal
+    /// (nothing otherwise): done/total, failed (panics, timeouts, `Err` under `try`), rate and
+    /// time left. `tasks![progress; ...]`. The total is known when the source's size hint is
+    /// exact (a `Vec`, a range); otherwise the bar shows the count and rate. Drawn by
+    /// indicatif: needs jobloop's feature `progress` (without it, a call is a compile error
+    /// that says so).
+    pub fn with_progress(#[cfg_attr(not(feature = "progress"), allow(unused_mut))] mut self) -> Self
+    where
+        Self: super::ProgressFeature,
+    {
+        #[cfg(feature = "progress")]
+        self.feed.show_progress();
+        self
+    }
+
+    /// Tells the progress bar that the group is given up on `duration` from now by a timeout
+    /// around it, so that its last state says "timed out". Used by `tasks![progress, timeout =
+    /// D; ...]` outside `settle`.
+    #[doc(hidden)]
+    pub fn progress_timeout(
+        #[cfg_attr(not(feature = "progress"), allow(unused_mut))] mut self,
+        duration: Duration,
+    ) -> Self {
+        #[cfg(feature = "progress")]
+        self.feed.progress_timeout(duration);
+        #[cfg(not(feature = "progress"))]
+        let _ = duration;
+        self
+    }
+
+    fn poll_group(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
+        let this = self;
+        if this.ending.is_some() {
+            return this.poll_ending(cx);
+        }
+        this.feed.begin_poll();
+        loop {
+            // The outcomes first, then the deadline (as `timeout` polls its future first): a
+            // task that finished by now keeps its outcome, even under a timeout of zero.
+            let Poll::Ready(arrival) = this.feed.poll_outcome(cx) else {
+                if this.feed.poll_deadline(cx) {
+                    let ending = this.time_out(cx);
+                    return this.end(ending, cx);
+                }
+                return Poll::Pending;
+            };
+            match arrival {
+                Some((index, outcome)) => {
+                    if let Some(ending) = this.arrive(index, outcome) {
+                        return this.end(ending, cx);
+                    }
+                }
+                None => {
+                    let ending = Ending::Output(this.mode.finish());
+                    return this.end(ending, cx);
+                }
+            }
+        }
+    }
+}
+
+impl<I, M, K> Future for Group<I, M, K>
+where
+    I: Iterator,
+    I::Item: Future,
+    M: Mode<<I::Item as Future>::Output>,
+    K: GroupKind,
+{
+    type Output = M::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<M::Output> {
+        let poll = self.poll_group(cx);
+        if poll.is_pending() {
+            crate::debug::waiting("group"); // for the trace
+        }
+        poll
+    }
+}
+
+impl<I: Iterator, M: Mode<<I::Item as Future>::Output>, K: GroupKind> fmt::Debug for Group<I, M, K>
+where
+    I::Item: Future,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Group")
+            .field("running", &self.feed.running())
+            .field("started", &self.feed.started())
+            .field("limit", &self.feed.limit())
+            .finish_non_exhaustive()
+    }
+}
