@@ -11,7 +11,6 @@ mod hygiene;
 mod io;
 mod layout;
 mod tracing_spans;
-mod ui;
 mod virtual_time;
 
 /// `examples/custom_runtime.rs`, a runtime of one's own, which the conformance suite and the I/O
