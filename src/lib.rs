@@ -373,8 +373,9 @@ pub use jobloop_macros::job_test;
 ///
 /// For work that arrives while a group runs (an accept loop's connections), see [`TaskSet`].
 ///
-/// The tasks are scheduled when the macro expression is evaluated (as asyncio's `create_task`
-/// does) and run as soon as the current task yields. It works in any async code that runs under
+/// The tasks are queued when the macro expression is evaluated (as asyncio's `create_task`
+/// does) and start after the current task yields; a `scoped` group's start when it is first
+/// awaited. It works in any async code that runs under
 /// a jobloop runtime, nested to any depth: a task may itself use `tasks![]`.
 ///
 /// If a task panics, the tasks still running are cancelled and the panic resumes at the

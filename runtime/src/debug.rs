@@ -157,10 +157,12 @@ fn spans_wanted() -> bool {
     false
 }
 
+#[inline]
 fn debug_on() -> bool {
     state() & DEBUG != 0
 }
 
+#[inline]
 fn trace_on() -> bool {
     state() & TRACE != 0
 }

@@ -40,8 +40,6 @@ pub struct TaskError {
 pub enum TaskErrorKind {
     /// The task panicked; the panic's message (empty when the payload was not a string).
     Panicked(String),
-    /// The task was cancelled before it finished (its runtime dropped it).
-    Cancelled,
     /// The group's timeout expired before the task finished; the task was cancelled.
     TimedOut,
 }
@@ -78,11 +76,6 @@ impl TaskError {
         matches!(self.kind, TaskErrorKind::Panicked(_))
     }
 
-    /// Whether the task was cancelled (not by a timeout).
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self.kind, TaskErrorKind::Cancelled)
-    }
-
     /// Whether the group's timeout stopped the task.
     pub fn is_timeout(&self) -> bool {
         matches!(self.kind, TaskErrorKind::TimedOut)
@@ -105,7 +98,6 @@ impl fmt::Display for TaskError {
                 write!(f, "task `{task}` panicked")
             }
             TaskErrorKind::Panicked(message) => write!(f, "task `{task}` panicked: {message}"),
-            TaskErrorKind::Cancelled => write!(f, "task `{task}` was cancelled"),
             TaskErrorKind::TimedOut => write!(f, "task `{task}` timed out"),
         }
     }

@@ -291,7 +291,10 @@ pub(crate) fn watched<F>(
     watched_at(future, names, index, std::panic::Location::caller(), trace)
 }
 
-/// [`watched`], placed at `location`.
+/// [`watched`], placed at `location`. Cold, and never inlined: a task is watched only in debug
+/// mode or under the trace, and the spawn paths stay small enough to inline without it.
+#[cold]
+#[inline(never)]
 pub(crate) fn watched_at<F>(
     future: F,
     names: Names,

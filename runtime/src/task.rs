@@ -22,8 +22,8 @@ use crate::event_loop::LoopOwner;
 /// Starts `future` as a new task on the current event loop and returns a handle to its output
 /// (asyncio's `create_task`).
 ///
-/// The task is scheduled at once and runs as soon as the current task yields, whether or not
-/// anyone awaits the handle. Awaiting the [`JoinHandle`] gives the task's output; dropping it
+/// The task is queued at once, behind the tasks already ready, so it starts after the current
+/// task yields (as asyncio's `create_task`), whether or not anyone awaits the handle. Awaiting the [`JoinHandle`] gives the task's output; dropping it
 /// detaches the task, which runs on to completion, as in asyncio and tokio.
 ///
 /// The future need not be `Send`: the embedded loop runs it on its own thread.

@@ -1,6 +1,8 @@
 //! Panics that must not escape: a destructor that panics while a runtime drops a task (async-task
 //! aborts the process when that happens inside it), or while the event loop is being dropped.
-//! Every task jobloop starts, on every runtime, drops its future and its output through these.
+//! Every async-task task jobloop starts (a spawned task on the loop or on smol, a group's member
+//! on the loop or on a runner) drops its future and its output through these; tokio's own tasks
+//! are not wrapped (tokio catches a panic of a dropped task's future itself).
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -30,8 +30,12 @@ use crate::error::{TaskError, TaskErrorKind};
 /// and the next starts as soon as any running one finishes (a capacity, as `asyncio.Semaphore`),
 /// so a group over millions of items holds `limit` tasks in memory (and the outputs). Outputs
 /// come back in the written order all the same. When the group ends early (a race's winner, a
-/// `try` group's first error, a panic, a timeout), the tasks still running are cancelled, and
-/// awaiting the group returns once every one of their futures has been dropped.
+/// `try` group's first error, a panic, the timeout of a [`Settle`] group), the tasks still
+/// running are cancelled, and awaiting the group returns once every one of their futures has
+/// been dropped. A [`timeout`](crate::timeout) around the group (what `tasks![timeout = D; ..]`
+/// writes for the other modes) drops the group instead: its tasks are cancelled then, and a
+/// `send` task in the middle of a poll on another thread is dropped when that poll returns,
+/// after `Err(Elapsed)` is given.
 ///
 /// `Group<I, M>` (kind [`Local`]) keeps its tasks on its thread; [`Group::new_send`] makes a
 /// `Group<I, M, Sendable>`, whose `Send` tasks a multi-threaded runtime may run in parallel;

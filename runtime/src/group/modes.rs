@@ -37,8 +37,10 @@ pub trait Mode<T>: sealed::Sealed {
     /// Task `index` gave `output`; `Some` ends the group with that result.
     fn output(&mut self, index: usize, output: T) -> Option<Self::Output>;
 
-    /// Task `index` did not give its output; `Some` ends the group. Modes whose panics fail the
-    /// group see only tasks dropped by their runtime, and timeouts, here.
+    /// Task `index` gave no output: it panicked, or the group's timeout gave up on it. Only
+    /// [`Settle`] sees either (its panics do not fail the group, and only a settling group has a
+    /// timeout of its own); the default, for the other modes, is never called. `Some` ends the
+    /// group.
     fn failed(&mut self, index: usize, error: TaskError) -> Option<Self::Output> {
         let _ = index;
         panic!("{error}")

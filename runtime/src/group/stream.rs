@@ -31,8 +31,9 @@ pub trait StreamMode<T>: Sealed {
     /// Task `index` gave `output`: the item, and whether it ends the stream.
     fn item(&mut self, index: usize, output: T) -> (Self::Item, bool);
 
-    /// Task `index` did not give its output. Modes whose panics fail the group see only tasks
-    /// dropped by their runtime here, which they report as a panic.
+    /// Task `index` gave no output: it panicked, or the stream's timeout gave up on it. Only a
+    /// mode whose panics do not fail the stream (`Settle`) sees either; the default, for the
+    /// other modes, is never called.
     fn failed(&mut self, index: usize, error: TaskError) -> Self::Item {
         let _ = index;
         panic!("{error}")
