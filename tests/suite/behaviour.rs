@@ -775,6 +775,54 @@ fn mistakes_in_tasks_panic_at_the_users_line_and_say_what_was_called() {
     assert!(message.contains("no task to race"), "{message}");
 }
 
+/// `tasks![for i in 0.. => ..]` without a limit would start tasks forever: every form refuses
+/// at once, at the user's line, and says to add `limit` (was "capacity overflow", from inside
+/// the standard library, for the mode forms and the plain one alike).
+#[test]
+fn an_endless_iterator_without_a_limit_is_refused_with_what_to_write() {
+    let expected = std::cell::Cell::new(0);
+    for form in 0..4 {
+        let (message, file, line) = panic_at(|| {
+            EventLoop::new().block_on(async {
+                match form {
+                    0 => {
+                        expected.set(line!() + 1);
+                        drop(tasks![for i in 0u64.. => async move { i }]);
+                    }
+                    1 => {
+                        expected.set(line!() + 1);
+                        drop(tasks![settle; for i in 0u64.. => async move { i }]);
+                    }
+                    2 => {
+                        expected.set(line!() + 1);
+                        drop(tasks![stream; for i in 0u64.. => async move { i }]);
+                    }
+                    _ => {
+                        expected.set(line!() + 1);
+                        drop(tasks![send; for i in std::iter::repeat(1) => async move { i }]);
+                    }
+                }
+            });
+        });
+        assert_eq!(
+            (file.as_str(), line),
+            (file!(), expected.get()),
+            "form {form}"
+        );
+        assert!(
+            message.contains("add `limit = N`"),
+            "form {form}: {message}"
+        );
+    }
+    // With a limit the same source is taken as tasks finish: the stream gives items at once.
+    let first = EventLoop::new().block_on(async {
+        let mut stream = tasks![stream, limit = 2; for i in 0u64.. => async move { i }];
+        let first = stream.next().await;
+        first.map(|(index, _)| index)
+    });
+    assert_eq!(first, Some(0));
+}
+
 #[test]
 fn a_task_group_used_outside_a_runtime_names_what_was_called() {
     let payload = catch_unwind(|| {

@@ -75,11 +75,34 @@ pub fn task<F: TaskFuture>(task: F) -> F {
 
 /// Makes room in `futures` for the items `items` promises (its size hint), and gives its
 /// iterator back: what `tasks![mode; for x in items => job(x)]` loops over.
+///
+/// # Panics
+///
+/// When `items` is endless (`0..`, `iter::repeat`): without a limit every task starts at once,
+/// so the group would start tasks forever. The message says to add `limit = N`.
 #[doc(hidden)]
+#[track_caller]
 pub fn sized<F, I: IntoIterator>(futures: &mut Vec<F>, items: I) -> I::IntoIter {
     let items = items.into_iter();
-    futures.reserve(items.size_hint().0);
+    refuse_endless(items.size_hint());
+    // A hint too large to reserve leaves the `Vec` to grow as the items come.
+    let _ = futures.try_reserve(items.size_hint().0);
     items
+}
+
+/// Panics, saying to add a limit, when `hint` is an endless iterator's: a group without a limit
+/// would start tasks from it forever.
+#[track_caller]
+pub(crate) fn refuse_endless(hint: (usize, Option<usize>)) {
+    if hint == (usize::MAX, None) {
+        panic!(
+            "`tasks![for .. in ITEMS => ..]` without `limit` starts a task for every item at \
+             once, and ITEMS is endless (its size hint is `(usize::MAX, None)`): add `limit = N` \
+             to start at most N tasks at a time, taking items as they finish \
+             (`tasks![limit = 8; for ..]`, or `tasks![stream, limit = 8; for ..]` for outcomes \
+             as they come)"
+        );
+    }
 }
 
 /// The output of a task of `tasks![try; ...]`: a `Result`. Also tells at compile time, at the

@@ -210,9 +210,15 @@ impl<T: Send + 'static> TaskGroup<T, Sendable> {
 impl<T, K: GroupKind> TaskGroup<T, K> {
     /// Makes room for the items `items` promises (its size hint), and gives its iterator back:
     /// what `tasks![for x in items => job(x)]` loops over.
+    ///
+    /// # Panics
+    ///
+    /// When `items` is endless: see `__private::sized`.
     #[doc(hidden)]
+    #[track_caller]
     pub fn sized<I: IntoIterator>(&mut self, items: I) -> I::IntoIter {
         let items = items.into_iter();
+        super::expansion::refuse_endless(items.size_hint());
         self.tasks.reserve(items.size_hint().0);
         items
     }

@@ -199,14 +199,15 @@ impl<T> Handles<T> {
         }
     }
 
-    /// Room for `additional` more handles.
+    /// Makes room for `additional` handles, if it can: a size hint too large to reserve leaves
+    /// the handles to grow as they come.
     pub(crate) fn reserve(&mut self, additional: usize) {
-        match self {
-            Handles::AsyncTask(tasks) => tasks.reserve(additional),
+        let _ = match self {
+            Handles::AsyncTask(tasks) => tasks.try_reserve(additional),
             #[cfg(feature = "tokio")]
-            Handles::Tokio(tasks) => tasks.reserve(additional),
-            Handles::Any(handles) => handles.reserve(additional),
-        }
+            Handles::Tokio(tasks) => tasks.try_reserve(additional),
+            Handles::Any(handles) => handles.try_reserve(additional),
+        };
     }
 
     pub(crate) fn len(&self) -> usize {
