@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use futures_executor::{LocalPool, LocalSpawner};
 use futures_task::LocalSpawn;
-use jobloop::runtime::{LocalTask, SendTask, Timer};
+use jobloop::runtime::{Delay, LocalTask, SendTask};
 use jobloop::{sleep, tasks, Runtime};
 
 /// A single-threaded runtime: `LocalPool` runs the tasks, `futures-timer` provides the timers.
@@ -43,7 +43,7 @@ impl Runtime for LocalPoolRuntime {
         self.pool.borrow_mut().run_until(future)
     }
 
-    fn spawn(&self, task: SendTask) {
+    fn spawn_send(&self, task: SendTask) {
         // One thread: a task that could go anywhere runs here too.
         self.spawn_local(task);
     }
@@ -54,7 +54,7 @@ impl Runtime for LocalPoolRuntime {
         let _ = self.spawner.spawn_local_obj(task.into());
     }
 
-    fn sleep_until(&self, deadline: Instant) -> Timer {
+    fn sleep_until(&self, deadline: Instant) -> Delay {
         let delay = futures_timer::Delay::new(deadline.saturating_duration_since(Instant::now()));
         Box::pin(delay)
     }

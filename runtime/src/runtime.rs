@@ -24,14 +24,14 @@ pub use smol::Smol;
 #[cfg(feature = "tokio")]
 pub use tokio::Tokio;
 
-/// A task for [`Runtime::spawn`]: it may run on any thread of the runtime.
+/// A task for [`Runtime::spawn_send`]: it may run on any thread of the runtime.
 pub type SendTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A task for [`Runtime::spawn_local`]: it must run on the thread that spawned it.
 pub type LocalTask = Pin<Box<dyn Future<Output = ()> + 'static>>;
 
 /// A timer returned by [`Runtime::sleep_until`].
-pub use crate::time::Timer;
+pub use crate::time::Delay;
 
 /// An async runtime that jobloop programs can run on: run a future to completion, start tasks, and
 /// provide a timer. That is all jobloop needs; tasks, groups and `tasks![]` are built on top.
@@ -45,8 +45,9 @@ pub use crate::time::Timer;
 /// - [`block_on`](Runtime::block_on) polls `future` on the calling thread until it completes,
 ///   and meanwhile runs the tasks spawned on the runtime. A panic of `future` propagates to the
 ///   caller.
-/// - [`spawn`](Runtime::spawn) starts a task that the runtime polls to completion, on any of its
-///   threads; [`spawn_local`](Runtime::spawn_local) one that it polls only on the calling thread
+/// - [`spawn_send`](Runtime::spawn_send) starts a task that the runtime polls to completion, on
+///   any of its threads (as the free function [`spawn_send`](crate::spawn_send));
+///   [`spawn_local`](Runtime::spawn_local) one that it polls only on the calling thread
 ///   (a runtime that cannot, such as a thread pool called from a worker, panics with a message
 ///   that says what to do instead). Both are called from inside the runtime (from the future
 ///   given to `block_on` or from a task). The tasks jobloop passes never panic (jobloop catches
@@ -66,7 +67,7 @@ pub use crate::time::Timer;
 /// `examples/custom_runtime.rs` implements the trait over `futures::executor::LocalPool`:
 ///
 /// ```
-/// use jobloop_runtime::runtime::{LocalTask, SendTask, Timer};
+/// use jobloop_runtime::runtime::{LocalTask, SendTask, Delay};
 /// use jobloop_runtime::Runtime;
 /// use std::cell::RefCell;
 /// use std::future::Future;
@@ -83,13 +84,13 @@ pub use crate::time::Timer;
 ///         // Poll `future` and the tasks in turn; see examples/custom_runtime.rs for a real one.
 ///         # let _ = future; unimplemented!()
 ///     }
-///     fn spawn(&self, task: SendTask) {
+///     fn spawn_send(&self, task: SendTask) {
 ///         self.tasks.borrow_mut().push(task);
 ///     }
 ///     fn spawn_local(&self, task: LocalTask) {
 ///         self.tasks.borrow_mut().push(task);
 ///     }
-///     fn sleep_until(&self, deadline: Instant) -> Timer {
+///     fn sleep_until(&self, deadline: Instant) -> Delay {
 ///         # let _ = deadline; unimplemented!()
 ///     }
 /// }
@@ -101,13 +102,13 @@ pub trait Runtime: 'static {
         Self: Sized;
 
     /// Starts a task that may run on any thread of the runtime.
-    fn spawn(&self, task: SendTask);
+    fn spawn_send(&self, task: SendTask);
 
     /// Starts a task that runs on the calling thread.
     fn spawn_local(&self, task: LocalTask);
 
     /// A future that completes at `deadline`, on the runtime's timer.
-    fn sleep_until(&self, deadline: Instant) -> Timer;
+    fn sleep_until(&self, deadline: Instant) -> Delay;
 
     /// Runs `work`, a closure that may block, on a thread where blocking is fine: what
     /// [`to_thread`](crate::to_thread) calls. The default runs it on jobloop's own pool (at most
@@ -174,7 +175,7 @@ impl Runtime for EventLoop {
         EventLoop::block_on(self, future)
     }
 
-    fn spawn(&self, task: SendTask) {
+    fn spawn_send(&self, task: SendTask) {
         self.spawn_detached(task);
     }
 
@@ -182,7 +183,7 @@ impl Runtime for EventLoop {
         self.spawn_detached(task);
     }
 
-    fn sleep_until(&self, deadline: Instant) -> Timer {
+    fn sleep_until(&self, deadline: Instant) -> Delay {
         Box::pin(crate::time::sleep_until(deadline))
     }
 

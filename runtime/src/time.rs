@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::context::{self, Current};
 
-/// A timer of a runtime other than the embedded loop: what
+/// A delay on the timer of a runtime other than the embedded loop: what
 /// [`Runtime::sleep_until`](crate::Runtime::sleep_until) returns.
-pub type Timer = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+pub type Delay = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// Waits until `duration` has passed (asyncio's `asyncio.sleep`). Other tasks run meanwhile.
 ///
@@ -61,7 +61,7 @@ pub struct Sleep {
     /// `(timer id, loop id)` once registered with an event loop's timer queue.
     timer: Option<(u64, usize)>,
     /// The runtime's own timer, under a runtime other than the embedded loop.
-    foreign: Option<Timer>,
+    foreign: Option<Delay>,
 }
 
 impl std::fmt::Debug for Sleep {
@@ -271,7 +271,7 @@ fn now_on(current: &Current) -> Instant {
 }
 
 /// The timer of a runtime other than the embedded loop, for `deadline`.
-fn runtime_timer(current: &Current, deadline: Instant) -> Timer {
+fn runtime_timer(current: &Current, deadline: Instant) -> Delay {
     match current {
         #[cfg(feature = "tokio")]
         Current::Tokio(_) => Box::pin(tokio::time::sleep_until(deadline.into())),

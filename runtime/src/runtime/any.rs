@@ -4,7 +4,7 @@ use std::future::Future;
 use std::io;
 use std::time::Instant;
 
-use super::{BlockingWork, LocalTask, Runtime, SendTask, Timer};
+use super::{BlockingWork, Delay, LocalTask, Runtime, SendTask};
 use crate::EventLoop;
 
 /// One of the runtimes this build of jobloop supports, picked at run time: lets one program run
@@ -117,15 +117,15 @@ impl Runtime for AnyRuntime {
         delegate!(self, runtime => runtime.block_on(future))
     }
 
-    fn spawn(&self, task: SendTask) {
-        delegate!(self, runtime => runtime.spawn(task))
+    fn spawn_send(&self, task: SendTask) {
+        delegate!(self, runtime => runtime.spawn_send(task))
     }
 
     fn spawn_local(&self, task: LocalTask) {
         delegate!(self, runtime => runtime.spawn_local(task))
     }
 
-    fn sleep_until(&self, deadline: Instant) -> Timer {
+    fn sleep_until(&self, deadline: Instant) -> Delay {
         delegate!(self, runtime => runtime.sleep_until(deadline))
     }
 

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use async_executor::LocalExecutor;
 
-use super::{BlockingWork, LocalTask, Runtime, SendTask, Timer};
+use super::{BlockingWork, Delay, LocalTask, Runtime, SendTask};
 use crate::context::{self, Current};
 use crate::unwind::{CatchDrop, Quiet};
 
@@ -88,7 +88,7 @@ impl Runtime for Smol {
         async_io::block_on(self.executor.run(future))
     }
 
-    fn spawn(&self, task: SendTask) {
+    fn spawn_send(&self, task: SendTask) {
         spawn(&self.executor, task).detach();
     }
 
@@ -96,7 +96,7 @@ impl Runtime for Smol {
         spawn(&self.executor, task).detach();
     }
 
-    fn sleep_until(&self, deadline: Instant) -> Timer {
+    fn sleep_until(&self, deadline: Instant) -> Delay {
         Box::pin(async move {
             async_io::Timer::at(deadline).await;
         })

@@ -12,7 +12,7 @@ use std::time::Instant;
 use tokio::runtime::{Builder, Handle};
 use tokio::task::LocalSet;
 
-use super::{BlockingWork, LocalTask, Runtime, SendTask, Timer};
+use super::{BlockingWork, Delay, LocalTask, Runtime, SendTask};
 use crate::context::{self, Current};
 
 thread_local! {
@@ -143,7 +143,7 @@ impl Runtime for Tokio {
         self.runtime.block_on(LocalSet::new().run_until(future))
     }
 
-    fn spawn(&self, task: SendTask) {
+    fn spawn_send(&self, task: SendTask) {
         drop(self.runtime.spawn(task));
     }
 
@@ -151,7 +151,7 @@ impl Runtime for Tokio {
         drop(spawn_local(self.flavor, task));
     }
 
-    fn sleep_until(&self, deadline: Instant) -> Timer {
+    fn sleep_until(&self, deadline: Instant) -> Delay {
         Box::pin(tokio::time::sleep_until(deadline.into()))
     }
 

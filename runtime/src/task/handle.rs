@@ -429,7 +429,7 @@ where
         }
         Current::Runtime(runtime) => {
             let (task, handle) = foreign::wrap(future);
-            runtime.spawn(Box::pin(task));
+            runtime.spawn_send(Box::pin(task));
             RawHandle::Foreign(handle)
         }
         // Single-threaded runtimes: the same as a task that stays on this thread.
