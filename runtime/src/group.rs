@@ -12,16 +12,54 @@
 //! - `expansion`: what the expansion of `tasks![]` calls beside the group types (the tasks'
 //!   names, the checks at each task's expression).
 //!
-//! Every spawned task of a group runs as its own task on the current runtime, inside one
-//! wrapper, `Member`, which catches the task's panic and tells the group what it must know:
-//! that it finished (the groups that take outcomes as tasks finish), or a panic (the plain
-//! groups, whose panics fail the group whatever the task's place in the order). Once its future
-//! is dropped, it says so too: a group that ends early waits until every cancelled task's future
-//! is gone. The group and its members share a link: [`LocalLink`] when every task stays on the
-//! group's thread (kind [`Local`], no atomic operations), [`SendLink`] when a multi-threaded
-//! runtime may run them anywhere (kind [`Sendable`], `tasks![send; ...]`). When the group is
-//! dropped (or unwinds with a panic), the tasks still running are cancelled and their futures
-//! dropped at once (see `task/cancel.rs`): no task outlives its group.
+//! # The life of a group's task
+//!
+//! Written for `tasks![try, limit = 8; for u in urls => fetch(u)]` on the embedded loop: a
+//! [`Group`] in mode [`Try`], of kind [`Local`]; the other groups differ where said.
+//!
+//! **Unstarted.** The task is an item of the group's source, an iterator the group owns
+//! (`Feed`); its future does not exist yet. The group takes items from the source while fewer
+//! than `limit` tasks run: when it is made (the first 8 start as the expression is evaluated)
+//! and each time it takes an outcome (a capacity, not batches). A group without a limit takes
+//! every item at once (an endless source is refused with a message).
+//!
+//! **Running.** The task's future, wrapped in a `Member`, is a task of the runtime: on the
+//! loop one async-task allocation owns it, reachable through its `Runnable` (in the ready
+//! queue) or its wakers (in a timer, the reactor, a channel), and the group keeps its handle in
+//! a slot of `Running`. The member shares the group's link ([`LocalLink`]: cells, no atomics; a
+//! `send` group's [`SendLink`] is atomic) and holds a count in it: the link counts the members'
+//! futures alive.
+//!
+//! **Finished.** In the task's last poll the member catches the future's output or panic and
+//! reports it through the link: `(slot, index, outcome)` queued in the order tasks finish, and
+//! the group's waker woken. Then the runtime drops the future, and the member's drop takes its
+//! count out of the link. (A `send` member keeps its outcome until its future is dropped, on
+//! whatever thread ran it, and reports then: no future outlives the taking of its outcome.)
+//! A plain group ([`TaskGroup`], `tasks![for ..]`) reads outputs from the handles instead, in
+//! written order; its link carries only a panic, which must fail the group before the task's
+//! turn comes.
+//!
+//! **Taken.** When the group is next polled it takes the queued outcomes, frees their slots,
+//! and hands each to its mode ([`Mode::output`]): [`All`], [`Try`] and [`Settle`] put outputs
+//! back in written order, [`Try`] stops at the first `Err` it takes, [`Race`] at the first
+//! output. A panic fails the group unless the mode is [`Settle`] (there it is a
+//! [`TaskError`](crate::TaskError)). A stream ([`GroupStream`]) yields each outcome as it is
+//! taken instead.
+//!
+//! **Cancelled.** When the group ends early (an `Err` under `try`, a race's winner, a panic, a
+//! settling group's timeout) it cancels every task still running: the handles are dropped and
+//! the loop drops the futures at once, idle or queued (`task/cancel.rs`); the source's untaken
+//! items are dropped with the group. The group's `.await` returns (or resumes the panic) once
+//! the link counts no future alive, so every destructor has run. Dropping the group cancels the
+//! same way, without waiting: it is already gone. A `send` task in the middle of a poll on
+//! another thread is dropped when that poll returns.
+//!
+//! **On an adapter.** On tokio and smol a group's members do not each become a task of the
+//! runtime: they wait in a queue of the group's own (`task/runner.rs`), and one runtime task
+//! polls them in turn, so a group costs the runtime one task. On tokio's multi-thread runtime
+//! a `send` group's members are tokio tasks, each held by the group's canceller. A `scoped`
+//! group ([`Scoped`], `in_place`) spawns nothing: it owns each future in a box and polls the
+//! woken ones itself, so its tasks run only while it is polled, and cancelling drops the boxes.
 
 use std::any::Any;
 

@@ -20,6 +20,34 @@
 //! assert_eq!(out, 3);
 //! ```
 //!
+//! **A spawned task** ([`spawn`]) is one allocation (async-task's) that owns the future; the
+//! [`JoinHandle`] gives its output, and dropping the handle detaches the task. A wake-up puts the
+//! task at the back of the loop's ready queue, from any thread. A panic is caught and resumes
+//! where the handle is awaited.
+//!
+//! **A group** is what `tasks![]` makes: it starts its tasks, takes their outcomes, and cancels
+//! the ones still running when it ends early or is dropped, so no task outlives it. Here at
+//! most 3 run at a time, and the first `Err` ends the group (asyncio's `TaskGroup` with a
+//! semaphore); [`group`]'s doc tells the life of a group's task.
+//!
+//! ```
+//! use jobloop_runtime::group::{Group, Try};
+//! use jobloop_runtime::EventLoop;
+//!
+//! let out = EventLoop::new().block_on(async {
+//!     let jobs = (1..=5u32).map(|i| async move { if i < 4 { Ok(i * 10) } else { Err(i) } });
+//!     Group::new(Try::default(), 3, jobs).await
+//! });
+//! assert_eq!(out, Err(4)); // the first `Err` the group took; the tasks still running were cancelled
+//! ```
+//!
+//! **The loop's turn** ([`EventLoop::block_on`], `event_loop.rs`): run the tasks that were ready
+//! when the turn began, each once, in order (a task woken meanwhile waits for the next turn);
+//! take the wake-ups that came from other threads; fire the timers that are due; then wait in
+//! the OS poller (mio) for I/O, no longer than until the next timer, and not at all when tasks
+//! are ready. Every other runtime runs the same tasks through the [`Runtime`] trait: tokio, smol,
+//! or one of your own.
+//!
 //! Where things live:
 //!
 //! | module | what |
