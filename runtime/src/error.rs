@@ -123,3 +123,29 @@ impl fmt::Display for Elapsed {
 }
 
 impl Error for Elapsed {}
+
+/// An expired [`timeout`](crate::timeout) as an I/O error of kind
+/// [`TimedOut`](std::io::ErrorKind::TimedOut), so that `timeout(d, read).await??` works in a
+/// function that returns `io::Result` (as tokio's `Elapsed` does).
+///
+/// ```
+/// use std::io;
+/// use std::time::Duration;
+///
+/// async fn read_slowly() -> io::Result<u8> {
+///     std::future::pending().await
+/// }
+///
+/// async fn read_in_time() -> io::Result<u8> {
+///     let byte = jobloop_runtime::timeout(Duration::from_millis(10), read_slowly()).await??;
+///     Ok(byte)
+/// }
+///
+/// let error = jobloop_runtime::EventLoop::new().block_on(read_in_time()).unwrap_err();
+/// assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+/// ```
+impl From<Elapsed> for std::io::Error {
+    fn from(elapsed: Elapsed) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, elapsed)
+    }
+}

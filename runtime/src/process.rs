@@ -145,7 +145,7 @@ impl Command {
     /// reaches (a runtime of your own, or Windows).
     pub fn spawn(&mut self) -> io::Result<Child> {
         exits::watch()?;
-        let mut child = self.std.spawn()?;
+        let mut child = self.spawn_std()?;
         let pipes = take_pipes(&mut child);
         let mut child = Child {
             std: Some(child),
@@ -193,11 +193,20 @@ impl Command {
         child.wait_with_output().await
     }
 
+    /// Starts the child with std; an error names the program, as Python's does (its kind stays
+    /// the OS's: `NotFound` for a program that does not exist).
+    fn spawn_std(&mut self) -> io::Result<process::Child> {
+        self.std.spawn().map_err(|error| {
+            let program = self.std.get_program().to_string_lossy();
+            io::Error::new(error.kind(), format!("cannot run `{program}`: {error}"))
+        })
+    }
+
     /// [`output`](Command::output) where this runtime has no reactor for the pipes: they are
     /// read on the blocking pool (std's blocking pipes), and the loop keeps going.
     async fn output_on_the_pool(&mut self) -> io::Result<Output> {
         exits::watch()?;
-        let mut std = self.std.spawn()?;
+        let mut std = self.spawn_std()?;
         // A piped standard input is closed at once (as `wait_with_output` does), so a child
         // that reads until its end can finish.
         drop(std.stdin.take());

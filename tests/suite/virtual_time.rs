@@ -209,3 +209,17 @@ async fn a_limit_starts_each_task_as_soon_as_any_running_one_finishes() {
     assert_eq!(out, (0..50).collect::<Vec<_>>(), "outputs in written order");
     assert_eq!(now() - start, expected);
 }
+
+/// An expired `timeout` converts into an `io::Error` of kind `TimedOut`, so `.await??` works in
+/// a function that returns `io::Result` (it did not compile before: no `From<Elapsed>`).
+#[job_test(virtual_time)]
+async fn an_expired_timeout_is_an_io_error_of_kind_timed_out() {
+    async fn read_in_time() -> std::io::Result<u8> {
+        let never = std::future::pending::<std::io::Result<u8>>();
+        let byte = jobloop::timeout(Duration::from_secs(5), never).await??;
+        Ok(byte)
+    }
+    let error = read_in_time().await.unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+    assert!(error.to_string().contains("deadline expired"), "{error}");
+}
