@@ -52,6 +52,6 @@ async fn main() -> io::Result<()> {
     }
     println!("5 fetches in {:?}", start.elapsed());
 
-    server.cancel();
+    server.cancel().await;
     Ok(())
 }

@@ -42,5 +42,5 @@ async fn main() {
         "checksums {sums:?} in {:?}; the ticker ticked meanwhile",
         start.elapsed()
     );
-    ticker.cancel();
+    ticker.cancel().await;
 }

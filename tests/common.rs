@@ -131,7 +131,7 @@ impl Ticker {
 impl Drop for Ticker {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
-            task.cancel();
+            drop(task.cancel());
         }
     }
 }

@@ -3,8 +3,8 @@
 //! Afterwards every task's drop counter fired exactly once, every surviving result is correct,
 //! the event loop's bookkeeping is empty, and the heap is back to its baseline.
 //!
-//! The default size keeps `cargo test` quick; `JOBLOOP_STRESS=full cargo test --release --test
-//! stress` runs 1 000 000 tasks per runtime.
+//! The default size keeps `cargo test` quick; `JOBLOOP_STRESS=full cargo test -p jobloop-tests
+//! --features tokio,smol --release --test stress` runs 1 000 000 tasks per runtime.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -21,7 +21,8 @@
 //! (`Feed`); its future does not exist yet. The group takes items from the source while fewer
 //! than `limit` tasks run: when it is made (the first 8 start as the expression is evaluated)
 //! and each time it takes an outcome (a capacity, not batches). A group without a limit takes
-//! every item at once (an endless source is refused with a message).
+//! every item at once (in `tasks![]`, a source whose size hint says it is endless is refused
+//! with a message that says to add a limit).
 //!
 //! **Running.** The task's future, wrapped in a `Member`, is a task of the runtime: on the
 //! loop one async-task allocation owns it, reachable through its `Runnable` (in the ready

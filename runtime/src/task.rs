@@ -186,10 +186,48 @@ pub struct JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
-    /// Cancels the task: its future is dropped without running further (at the loop's next
-    /// turn, if it is not running now).
-    pub fn cancel(mut self) {
-        drop(self.task.take());
+    /// Cancels the task (asyncio's `task.cancel()`): its future is dropped without running
+    /// further, at once if the task is idle, or when its current poll returns. The cancellation
+    /// is made by this call; the future it returns waits for it: it resolves once the task's
+    /// future has been dropped, its destructors run, to `None`, or to `Some(output)` if the task
+    /// had finished before it could be cancelled (asyncio's `await` of a cancelled task inside
+    /// `gather(..., return_exceptions=True)`). A panic of the task resumes there. Dropping that
+    /// future without awaiting it leaves the task cancelled.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use jobloop_runtime::{sleep, spawn, EventLoop};
+    ///
+    /// EventLoop::new().block_on(async {
+    ///     let worker = spawn(async { sleep(Duration::from_secs(60)).await; "done" });
+    ///     sleep(Duration::from_millis(1)).await;
+    ///     assert_eq!(worker.cancel().await, None); // its future is gone now
+    ///
+    ///     let quick = spawn(async { "done" });
+    ///     sleep(Duration::from_millis(1)).await;
+    ///     assert_eq!(quick.cancel().await, Some("done")); // it had finished
+    /// });
+    /// ```
+    pub fn cancel(mut self) -> impl Future<Output = Option<T>> {
+        let owner = self.owner.take();
+        let mut cancelling = self.task.take().map(|task| Box::pin(task.cancel()));
+        // Polled once now, so that the cancellation does not wait for the caller's `.await`.
+        let mut done = None;
+        if let Some(future) = cancelling.as_mut() {
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                done = Some(output);
+                cancelling = None;
+            }
+        }
+        async move {
+            let _owner = owner;
+            match (done, cancelling) {
+                (Some(output), _) => output,
+                (None, Some(future)) => future.await,
+                (None, None) => None,
+            }
+        }
     }
 
     /// Whether the task has finished (completed, panicked or been cancelled).

@@ -756,6 +756,41 @@ mod cancel_cases {
         );
     }
 
+    /// `handle.cancel().await` returns once the task's future has been dropped, destructors
+    /// run: `None` for a task cancelled while it waited, `Some(output)` for one that had already
+    /// finished; the same for a `Send` task, which a multi-threaded runtime may be polling on
+    /// another thread (asyncio: `task.cancel()` then `await` it).
+    pub async fn cancelling_a_handle_and_awaiting_it_waits_for_the_futures_drop() {
+        let alive = Arc::new(AtomicUsize::new(0));
+        let (guard, _) = SlowToDrop::new(&alive);
+        let local = spawn(async move {
+            let _guard = guard;
+            sleep(Duration::from_secs(60)).await;
+        });
+        let (guard, _) = SlowToDrop::new(&alive);
+        let sent = spawn_send(async move {
+            let _guard = guard;
+            loop {
+                // Busy between short waits, so a worker thread may be polling it right now.
+                std::thread::sleep(Duration::from_millis(1));
+                yield_now().await;
+            }
+        });
+        sleep(Duration::from_millis(5)).await;
+        assert_eq!(local.cancel().await, None);
+        assert_eq!(sent.cancel().await, None::<()>);
+        assert_eq!(
+            alive.load(Ordering::SeqCst),
+            0,
+            "a cancelled task's future was still alive after its cancellation was awaited"
+        );
+        let finished = spawn(async { 7 });
+        let finished_send = spawn_send(async { 8 });
+        sleep(Duration::from_millis(5)).await;
+        assert_eq!(finished.cancel().await, Some(7));
+        assert_eq!(finished_send.cancel().await, Some(8));
+    }
+
     pub async fn try_returns_once_the_cancelled_tasks_are_dropped() {
         let counter = DropCounter::default();
         let out = tasks![try; for id in 0..6 => fails_at_4(&counter, id)].await;
@@ -1635,12 +1670,17 @@ mod fault_cases {
             .args(["--exact", name, "--ignored", "--test-threads=1"])
             .output()
             .expect("run the child");
+        let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success(),
-            "`{name}` ended with {}:\n{}{}",
+            "`{name}` ended with {}:\n{stdout}{}",
             output.status,
-            String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
+        );
+        // A name that matches no test runs nothing, and succeeds: the case must have run.
+        assert!(
+            stdout.contains("1 passed"),
+            "`{name}` ran no test in the child:\n{stdout}"
         );
     }
 }
@@ -1778,8 +1818,11 @@ macro_rules! fault_tests {
             $(
                 #[test]
                 fn $case() {
-                    fault_cases::in_a_child_process(concat!(
-                        stringify!($runtime), "::fault::child::", stringify!($case)
+                    // The test's name in this binary: its module path without the crate's.
+                    let here = module_path!().split_once("::").expect("a module path").1;
+                    fault_cases::in_a_child_process(&format!(
+                        "{here}::child::{}",
+                        stringify!($case)
                     ));
                 }
             )*
@@ -1884,6 +1927,7 @@ macro_rules! conformance {
             case_tests!(
                 cancel_cases:
                 an_outcome_is_handed_out_once_the_tasks_future_is_gone,
+                cancelling_a_handle_and_awaiting_it_waits_for_the_futures_drop,
                 try_returns_once_the_cancelled_tasks_are_dropped,
                 race_returns_once_the_losers_are_dropped,
                 a_timeout_returns_once_the_tasks_are_dropped,

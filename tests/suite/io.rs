@@ -616,7 +616,7 @@ mod out_of_descriptors {
                 freed.map(|at| at.elapsed())
             );
         }
-        ticker.cancel();
+        ticker.cancel().await;
         let recovered = freed
             .expect("accepted only once descriptors were free")
             .elapsed();
@@ -843,7 +843,7 @@ mod tokio_on_the_default_loop {
 #[path = "../../examples/http/http_fetch.rs"]
 mod http_fetch_example;
 
-/// `examples/http_fetch.rs`: a hyper server and 50 hyper client requests, 8 at a time, on one
+/// `examples/http/http_fetch.rs`: a hyper server and 50 hyper client requests, 8 at a time, on one
 /// loop.
 #[cfg(feature = "hyper")]
 #[test]

@@ -1,8 +1,10 @@
-//! jobloop's integration tests, as one test binary (one link instead of nine): each module is
+//! jobloop's integration tests, as one test binary (one link instead of many): each module is
 //! one subject, and `common` (the library of this package, `tests/common.rs`) holds the helpers
 //! they share. The tests that need a binary of their own are beside this folder: a global
 //! allocator that counts (`stress.rs`, `task_set_memory.rs`), an environment variable set for
-//! the whole process (`track_caller.rs`), a crate without the prelude (`no_implicit_prelude.rs`).
+//! the whole process (`track_caller.rs`), a `tracing` subscriber, which raises tracing's level
+//! for the whole process (`tracing_spans.rs`), a crate without the prelude
+//! (`no_implicit_prelude.rs`).
 
 mod behaviour;
 mod conformance;
@@ -10,7 +12,6 @@ mod faults;
 mod hygiene;
 mod io;
 mod layout;
-mod tracing_spans;
 mod virtual_time;
 
 /// `examples/custom_runtime.rs`, a runtime of one's own, which the conformance suite and the I/O

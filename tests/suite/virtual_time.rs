@@ -176,7 +176,7 @@ fn a_task_that_only_yields_does_not_stop_the_virtual_clock() {
                 jobloop::timeout(Duration::from_secs(1), sleep(Duration::from_millis(10))).await;
             let timed_out =
                 jobloop::timeout(Duration::from_secs(1), sleep(Duration::from_secs(60))).await;
-            spinner.cancel();
+            spinner.cancel().await;
             (fired, timed_out, now() - start)
         })
     });

@@ -10,12 +10,12 @@ use std::task::{Context, Poll};
 
 use super::TaskFuture;
 
-/// The names of a group's tasks, for [`TaskError`]s: what `tasks![]` passes to
-/// [`Group::with_names`].
+/// The names of a group's tasks, for [`TaskError`](crate::TaskError)s: what `tasks![]` passes to
+/// [`Group::with_names`](super::Group::with_names).
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub enum Names {
-    /// Tasks given to [`Group::new`]: named by their index (`#3`).
+    /// Tasks given to [`Group::new`](super::Group::new): named by their index (`#3`).
     Unnamed,
     /// The `for` form: one expression, named with the item's index (`fetch(u)[3]`).
     Each(&'static str),
@@ -90,14 +90,15 @@ pub fn sized<F, I: IntoIterator>(futures: &mut Vec<F>, items: I) -> I::IntoIter 
     items
 }
 
-/// Panics, saying to add a limit, when `hint` is an endless iterator's: a group without a limit
-/// would start tasks from it forever.
+/// Panics, saying to add a limit, when `hint` says `usize::MAX` items at least (an endless
+/// iterator's, such as `0..` or `iter::repeat`): a group without a limit would start tasks from
+/// it forever. An endless iterator whose hint does not say so (`(0..).filter(..)`) is not seen.
 #[track_caller]
 pub(crate) fn refuse_endless(hint: (usize, Option<usize>)) {
-    if hint == (usize::MAX, None) {
+    if hint.0 == usize::MAX {
         panic!(
             "`tasks![for .. in ITEMS => ..]` without `limit` starts a task for every item at \
-             once, and ITEMS is endless (its size hint is `(usize::MAX, None)`): add `limit = N` \
+             once, and ITEMS is endless (its size hint says `usize::MAX` items at least): add `limit = N` \
              to start at most N tasks at a time, taking items as they finish \
              (`tasks![limit = 8; for ..]`, or `tasks![stream, limit = 8; for ..]` for outcomes \
              as they come)"

@@ -156,15 +156,11 @@ impl<T> ForeignHandle<T> {
             .is_none_or(|state| state.lock().finished)
     }
 
-    /// Lets the task run on without anyone awaiting it.
-    pub(crate) fn detach(mut self) {
-        self.state = None;
-    }
-}
-
-impl<T> Drop for ForeignHandle<T> {
-    fn drop(&mut self) {
-        let Some(state) = self.state.take() else {
+    /// Cancels the task, as dropping the handle does, but keeps the handle: `poll_output` then
+    /// gives `None` once the runtime has dropped the task's future, or the output if the task
+    /// finished first.
+    pub(crate) fn cancel(&mut self) {
+        let Some(state) = &self.state else {
             return;
         };
         let waker = {
@@ -178,5 +174,16 @@ impl<T> Drop for ForeignHandle<T> {
         if let Some(waker) = waker {
             waker.wake();
         }
+    }
+
+    /// Lets the task run on without anyone awaiting it.
+    pub(crate) fn detach(mut self) {
+        self.state = None;
+    }
+}
+
+impl<T> Drop for ForeignHandle<T> {
+    fn drop(&mut self) {
+        self.cancel();
     }
 }

@@ -76,6 +76,34 @@ impl<T> RawHandle<T> {
         }
     }
 
+    /// Cancels the task and waits until its future has been dropped (its destructors ran): the
+    /// output if the task had finished first, `None` if it was cancelled. A panic of the task
+    /// resumes here, as when the handle is awaited. The cancellation itself is made when this
+    /// future is first polled: see [`JoinHandle::cancel`](crate::JoinHandle::cancel), which polls
+    /// it once at once.
+    pub(crate) async fn cancel(self) -> Option<T> {
+        match self {
+            // async-task marks the task closed, then waits until it is neither scheduled nor
+            // running: its future is gone then.
+            RawHandle::AsyncTask(task) => task.cancel().await.and_then(Quiet::into_inner),
+            RawHandle::Foreign(mut handle) => {
+                handle.cancel();
+                match std::future::poll_fn(|cx| handle.poll_output(cx)).await {
+                    Some(Ok(output)) => Some(output),
+                    Some(Err(payload)) => resume_unwind(payload),
+                    None => None,
+                }
+            }
+            // tokio completes an aborted task's handle after dropping its future.
+            #[cfg(feature = "tokio")]
+            RawHandle::Tokio(mut task) => {
+                let mut join = task.0.take()?;
+                join.abort();
+                std::future::poll_fn(|cx| poll_tokio_task(&mut join, cx)).await
+            }
+        }
+    }
+
     /// Lets the task run on, unawaited.
     pub(crate) fn detach(self) {
         match self {

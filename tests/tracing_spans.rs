@@ -90,14 +90,14 @@ fn each_tasks_polls_run_in_a_span_named_after_the_task() {
             let event = find(&format!("message={what} id={id}"));
             assert!(event.contains(&format!("task=job(id)[{id}]")), "{event}");
             assert!(
-                event.contains("spawned_at=tests/suite/tracing_spans.rs:"),
+                event.contains("spawned_at=tests/tracing_spans.rs:"),
                 "{event}"
             );
         }
     }
     let spawned = find("message=spawned");
     assert!(
-        spawned.contains("task: spawned_at=tests/suite/tracing_spans.rs:"),
+        spawned.contains("task: spawned_at=tests/tracing_spans.rs:"),
         "{spawned}"
     );
 }
