@@ -27,7 +27,8 @@ use jobloop::{job_main, sleep, spawn, tasks};
 
 type Error = Box<dyn std::error::Error>;
 
-/// The server's handler: `/item/N` is a page about N, after a lookup of 10 to 90 ms.
+/// The server's handler: `/item/N` is a page about N, after a lookup of 10 to 90 ms; a query
+/// (`/item/N?lang=fr`) is named on the page.
 async fn page(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let item: u64 = request
         .uri()
@@ -36,15 +37,20 @@ async fn page(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infal
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     sleep(Duration::from_millis(10 + item * 37 % 81)).await;
+    let query = request
+        .uri()
+        .query()
+        .map(|q| format!(" ({q})"))
+        .unwrap_or_default();
     let body = format!(
-        "item {item}: {}",
+        "item {item}{query}: {}",
         "lorem ipsum ".repeat(item as usize % 7 + 1)
     );
     Ok(Response::new(Full::new(Bytes::from(body))))
 }
 
 /// Serves every connection as a task of its own, as an asyncio server does.
-async fn serve(listener: TcpListener) -> Result<(), Error> {
+pub async fn serve(listener: TcpListener) -> Result<(), Error> {
     loop {
         let (stream, _) = listener.accept().await?;
         spawn(async move {
@@ -58,8 +64,8 @@ async fn serve(listener: TcpListener) -> Result<(), Error> {
     }
 }
 
-/// GETs `url` (`http://host:port/path`) with hyper's client: its status and body.
-async fn fetch(url: String) -> Result<(String, u16, String), Error> {
+/// GETs `url` (`http://host:port/path?query`) with hyper's client: its status and body.
+pub async fn fetch(url: String) -> Result<(String, u16, String), Error> {
     let uri: hyper::Uri = url.parse()?;
     let host = uri.host().ok_or("no host in the URL")?.to_owned();
     let port = uri.port_u16().unwrap_or(80);
@@ -67,8 +73,11 @@ async fn fetch(url: String) -> Result<(String, u16, String), Error> {
     let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await?;
     // The connection's driver runs as a task beside the request.
     let driver = spawn(connection);
-    let request = Request::get(uri.path())
-        .header(hyper::header::HOST, host)
+    // The path with its query (`uri.path()` alone would drop `?q=x`), and the host with its port.
+    let target = uri.path_and_query().map_or("/", |target| target.as_str());
+    let authority = uri.authority().ok_or("no host in the URL")?.as_str();
+    let request = Request::get(target)
+        .header(hyper::header::HOST, authority)
         .body(Empty::<Bytes>::new())?;
     let response = sender.send_request(request).await?;
     let status = response.status().as_u16();
@@ -85,7 +94,7 @@ pub async fn main() -> Result<(), Error> {
     let _server = spawn(serve(listener)); // dropped at the end of main: the server stops
 
     let urls: Vec<String> = (0..50)
-        .map(|i| format!("http://localhost:{}/item/{i}", addr.port()))
+        .map(|i| format!("http://localhost:{}/item/{i}?page=1", addr.port()))
         .collect();
     let start = Instant::now();
     let mut done = tasks![stream, limit = 8; for url in urls => fetch(url)];

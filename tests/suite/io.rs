@@ -851,6 +851,21 @@ fn the_http_fetch_example_fetches_every_page() {
     http_fetch_example::main().expect("the example runs");
 }
 
+/// The example's client sends the URL's query (it sent the path alone: `?lang=fr` was lost).
+#[cfg(feature = "hyper")]
+#[test]
+fn the_http_fetch_example_keeps_the_urls_query() {
+    jobloop::EventLoop::new().block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let _server = spawn(http_fetch_example::serve(listener));
+        let url = format!("http://localhost:{port}/item/3?lang=fr");
+        let (_, status, body) = http_fetch_example::fetch(url).await.unwrap();
+        assert_eq!(status, 200);
+        assert!(body.starts_with("item 3 (lang=fr):"), "{body}");
+    });
+}
+
 #[cfg(unix)]
 #[allow(dead_code)]
 #[path = "../../examples/subprocesses.rs"]
