@@ -125,3 +125,22 @@ async fn a_hundred_requests_ten_at_a_time_with_a_timeout_each_reuse_connections(
         connections.get()
     );
 }
+
+#[allow(dead_code)] // its `main` is the example's
+#[path = "../../../examples/http/crawl.rs"]
+mod crawl_example;
+
+/// `examples/http/crawl.rs`: 100 URLs, 10 in flight, 2 s each; its summary accounts for every
+/// one (87 pages, the 10 missing ones, the 3 that never answer).
+#[job_test]
+async fn the_crawl_example_accounts_for_every_url() {
+    let base = crawl_example::web::serve().unwrap();
+    let urls = (0..100).map(|i| format!("{base}/page/{i}")).collect();
+    let summary = crawl_example::crawl(urls).await;
+    let expected = crawl_example::Summary {
+        ok: 87,
+        missing: 10,
+        failed: 3,
+    };
+    assert_eq!(summary, expected);
+}
