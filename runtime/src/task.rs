@@ -23,8 +23,9 @@ use crate::event_loop::LoopOwner;
 /// (asyncio's `create_task`).
 ///
 /// The task is queued at once, behind the tasks already ready, so it starts after the current
-/// task yields (as asyncio's `create_task`), whether or not anyone awaits the handle. Awaiting the [`JoinHandle`] gives the task's output; dropping it
-/// detaches the task, which runs on to completion, as in asyncio and tokio.
+/// task yields (as asyncio's `create_task`), whether or not anyone awaits the handle. Awaiting
+/// the [`JoinHandle`] gives the task's output; dropping it detaches the task, which runs on to
+/// completion, as in asyncio and tokio.
 ///
 /// The future need not be `Send`: the embedded loop runs it on its own thread.
 ///
@@ -186,11 +187,11 @@ pub struct JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
-    /// Cancels the task (asyncio's `task.cancel()`): its future is dropped without running
-    /// further, at once if the task is idle, or when its current poll returns. The cancellation
-    /// is made by this call; the future it returns waits for it: it resolves once the task's
-    /// future has been dropped, its destructors run, to `None`, or to `Some(output)` if the task
-    /// had finished before it could be cancelled (asyncio's `await` of a cancelled task inside
+    /// Cancels the task (asyncio's `task.cancel()`): its future is not polled again, and its
+    /// runtime drops it (on the loop, at its next turn; a poll running on another thread
+    /// returns first). The cancellation is made by this call; the future it returns waits for
+    /// it: it resolves once the task's future has been dropped, its destructors run, to `None`,
+    /// or to `Some(output)` if the task had finished before it could be cancelled (asyncio's `await` of a cancelled task inside
     /// `gather(..., return_exceptions=True)`). A panic of the task resumes there. Dropping that
     /// future without awaiting it leaves the task cancelled.
     ///

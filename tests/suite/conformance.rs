@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{within, CatchPanic, DropCounter, DropToken};
+use common::{panic_message, within, CatchPanic, DropCounter, DropToken};
 use jobloop::{sleep, spawn, spawn_send, tasks, yield_now, Runtime};
 
 use crate::custom_runtime;
@@ -36,16 +36,6 @@ async fn eventually(mut done: impl FnMut() -> bool) -> bool {
         sleep(Duration::from_millis(2)).await;
     }
     true
-}
-
-fn payload_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(message) => *message,
-        Err(payload) => payload
-            .downcast::<&str>()
-            .map(|message| message.to_string())
-            .unwrap_or_default(),
-    }
 }
 
 /// The cases, each an async fn run on the runtime under test.
@@ -106,7 +96,7 @@ mod cases {
         }];
         let start = Instant::now();
         let outcome = spawn(async move { CatchPanic::new(group).await }).await;
-        let message = payload_message(outcome.expect_err("the group panicked"));
+        let message = panic_message(outcome.expect_err("the group panicked"));
         assert_eq!(message, "job 3 failed");
         assert!(
             start.elapsed() < Duration::from_secs(10),
@@ -123,7 +113,7 @@ mod cases {
             CatchPanic::new(async { tasks![async { 1 }, async { panic!("second failed") }].await })
                 .await;
         assert_eq!(
-            payload_message(outcome.expect_err("panicked")),
+            panic_message(outcome.expect_err("panicked")),
             "second failed"
         );
     }
@@ -855,7 +845,7 @@ mod cancel_cases {
         }])
         .await;
         assert_eq!(
-            payload_message(caught.expect_err("the group panicked")),
+            panic_message(caught.expect_err("the group panicked")),
             "task failed"
         );
         assert_eq!(counter.dropped(), 5);
@@ -1106,7 +1096,7 @@ mod group_cases {
         }];
         let caught = CatchPanic::new(stream.next()).await;
         assert_eq!(
-            payload_message(caught.expect_err("the panic resumes")),
+            panic_message(caught.expect_err("the panic resumes")),
             "task 0 failed"
         );
         assert_eq!(counter.dropped(), 3);
@@ -1290,7 +1280,7 @@ mod group_cases {
             }
         }])
         .await;
-        assert_eq!(payload_message(caught.unwrap_err()), "scoped task failed");
+        assert_eq!(panic_message(caught.unwrap_err()), "scoped task failed");
         assert_eq!(counter.dropped(), 3);
     }
 
@@ -1578,7 +1568,7 @@ mod toolkit_cases {
         );
         drop(ticker);
         let caught = CatchPanic::new(to_thread(|| -> u32 { panic!("work failed") })).await;
-        assert_eq!(payload_message(caught.unwrap_err()), "work failed");
+        assert_eq!(panic_message(caught.unwrap_err()), "work failed");
     }
 
     /// Waiting getters are served in the order they began to wait (single-threaded runtimes:
@@ -1717,6 +1707,24 @@ mod process_cases {
             assert!(status.success());
         }
     }
+    /// A program that does not exist is named in the error, however it is started, and the
+    /// kind stays `NotFound` (was the OS's message alone: "No such file or directory"); on a
+    /// runtime of one's own `output` takes the pool's path, and names it too.
+    pub async fn a_missing_program_is_named_in_the_error() {
+        use jobloop::process::Command;
+        fn check(error: std::io::Error, how: &str) {
+            assert_eq!(error.kind(), std::io::ErrorKind::NotFound, "{how}: {error}");
+            assert!(
+                error.to_string().contains("`no-such-program-jobloop`"),
+                "{how}: {error}"
+            );
+        }
+        let missing = || Command::new("no-such-program-jobloop");
+        check(missing().spawn().unwrap_err(), "spawn");
+        check(missing().status().await.unwrap_err(), "status");
+        check(missing().output().await.unwrap_err(), "output");
+    }
+
     /// Whether the process `pid` is gone for good: reaped (a zombie still has its `/proc` entry).
     #[cfg(target_os = "linux")]
     fn reaped(pid: u32) -> bool {
@@ -1968,11 +1976,12 @@ macro_rules! conformance {
                 dropped_children_leave_no_zombie,
                 a_cancelled_output_or_status_kills_and_reaps_its_child,
                 output_gives_the_child_a_null_or_closed_stdin,
+                a_missing_program_is_named_in_the_error,
             );
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {
                 let payload = catch_unwind(|| run(async { panic!("main failed") }));
-                assert_eq!(payload_message(payload.expect_err("main panicked")), "main failed");
+                assert_eq!(panic_message(payload.expect_err("main panicked")), "main failed");
             }
             fault_tests!(
                 $name:

@@ -670,29 +670,6 @@ mod process {
         assert_eq!(error.kind(), io::ErrorKind::NotFound);
     }
 
-    /// A program that does not exist is named in the error, whichever way it is started, and
-    /// the kind stays `NotFound` (was the OS's message alone: "No such file or directory").
-    #[test]
-    fn a_missing_program_is_named_in_the_error() {
-        fn check(error: io::Error, how: &str) {
-            assert_eq!(error.kind(), io::ErrorKind::NotFound, "{how}: {error}");
-            assert!(
-                error.to_string().contains("`no-such-program-jobloop`"),
-                "{how}: {error}"
-            );
-        }
-        let missing = || Command::new("no-such-program-jobloop");
-        jobloop::EventLoop::new().block_on(async {
-            check(missing().spawn().unwrap_err(), "spawn");
-            check(missing().status().await.unwrap_err(), "status");
-            check(missing().output().await.unwrap_err(), "output");
-        });
-        // A runtime of one's own has no reactor for the pipes: output() reads them on the pool.
-        jobloop::Runtime::run(crate::custom_runtime::LocalPoolRuntime::new(), async {
-            check(missing().output().await.unwrap_err(), "output on the pool");
-        });
-    }
-
     #[job_test]
     async fn children_are_waited_for_together_not_one_after_another() {
         // Four children of 300 ms each, 4 at a time: about 300 ms, not 1.2 s (generous bound).

@@ -4,8 +4,8 @@
 //! Sources are registered once, for both directions, edge-triggered: the OS reports a change
 //! of readiness once. The reactor records it per direction and wakes every task waiting for
 //! that direction. A task tries its operation on every poll (but after a short read, below);
-//! only when the operation returns `WouldBlock` does it look at the recorded readiness: if some arrived since it was last
-//! looked at, it tries again (the readiness may be stale, which costs one more attempt),
+//! only when the operation returns `WouldBlock` does it look at the recorded readiness: if some
+//! arrived since it was last looked at, it tries again (the readiness may be stale, which costs one more attempt),
 //! otherwise it registers its waker. Since every woken task tries its operation, data left
 //! after one task's read is found by the next (no edge would report it again). Events are taken
 //! only between task polls, on the loop's thread, so no readiness can arrive between a failed
@@ -331,9 +331,7 @@ impl<T: MioSource> LoopSource<T> {
                 io::Read::read(&mut source, buf)
             })
             .await;
-        if matches!(read, Ok(n) if n > 0 && n < len) {
-            self.with_side(Direction::Read, |side| side.drained = true);
-        }
+        self.note_short_read(&read, len);
         read
     }
 
@@ -350,10 +348,19 @@ impl<T: MioSource> LoopSource<T> {
         let read = self.poll_io(Direction::Read, cx, |mut source| {
             io::Read::read(&mut source, buf)
         });
-        if matches!(read, Poll::Ready(Ok(n)) if n > 0 && n < len) {
-            self.with_side(Direction::Read, |side| side.drained = true);
+        if let Poll::Ready(result) = &read {
+            self.note_short_read(result, len);
         }
         read
+    }
+
+    /// A read that gave fewer bytes than the `len` asked for emptied the OS's buffer: the next
+    /// read waits for readiness (see the module).
+    #[inline]
+    fn note_short_read(&self, read: &io::Result<usize>, len: usize) {
+        if matches!(read, Ok(n) if *n > 0 && *n < len) {
+            self.with_side(Direction::Read, |side| side.drained = true);
+        }
     }
 
     /// Whether the next attempt in `direction` would find the OS's buffer empty (see the

@@ -84,26 +84,28 @@ pub fn task<F: TaskFuture>(task: F) -> F {
 #[track_caller]
 pub fn sized<F, I: IntoIterator>(futures: &mut Vec<F>, items: I) -> I::IntoIter {
     let items = items.into_iter();
-    refuse_endless(items.size_hint());
     // A hint too large to reserve leaves the `Vec` to grow as the items come.
-    let _ = futures.try_reserve(items.size_hint().0);
+    let _ = futures.try_reserve(room_for(&items));
     items
 }
 
-/// Panics, saying to add a limit, when `hint` says `usize::MAX` items at least (an endless
-/// iterator's, such as `0..` or `iter::repeat`): a group without a limit would start tasks from
-/// it forever. An endless iterator whose hint does not say so (`(0..).filter(..)`) is not seen.
+/// How many tasks to make room for: the lower bound of `items`' size hint. Panics, saying to
+/// add a limit, when that is `usize::MAX` (an endless iterator's, such as `0..` or
+/// `iter::repeat`): a group without a limit would start tasks from it forever. An endless
+/// iterator whose hint does not say so (`(0..).filter(..)`) is not seen.
 #[track_caller]
-pub(crate) fn refuse_endless(hint: (usize, Option<usize>)) {
-    if hint.0 == usize::MAX {
+pub(crate) fn room_for(items: &impl Iterator) -> usize {
+    let lower = items.size_hint().0;
+    if lower == usize::MAX {
         panic!(
             "`tasks![for .. in ITEMS => ..]` without `limit` starts a task for every item at \
-             once, and ITEMS is endless (its size hint says `usize::MAX` items at least): add `limit = N` \
-             to start at most N tasks at a time, taking items as they finish \
+             once, and ITEMS is endless (its size hint says `usize::MAX` items at least): add \
+             `limit = N` to start at most N tasks at a time, taking items as they finish \
              (`tasks![limit = 8; for ..]`, or `tasks![stream, limit = 8; for ..]` for outcomes \
              as they come)"
         );
     }
+    lower
 }
 
 /// The output of a task of `tasks![try; ...]`: a `Result`. Also tells at compile time, at the

@@ -218,8 +218,7 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
     #[track_caller]
     pub fn sized<I: IntoIterator>(&mut self, items: I) -> I::IntoIter {
         let items = items.into_iter();
-        super::expansion::refuse_endless(items.size_hint());
-        self.tasks.reserve(items.size_hint().0);
+        self.tasks.reserve(super::expansion::room_for(&items));
         items
     }
 
