@@ -12,8 +12,8 @@
 //! ```
 //!
 //! ```sh
-//! cargo run --example ctrl_c        # then press Ctrl-C
-//! JOBLOOP_RUNTIME=tokio cargo run --features tokio --example ctrl_c
+//! cargo run --features signal --example ctrl_c        # then press Ctrl-C
+//! JOBLOOP_RUNTIME=tokio cargo run --features signal,tokio --example ctrl_c
 //! ```
 use std::time::Duration;
 

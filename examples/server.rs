@@ -14,7 +14,7 @@
 //! connections pass through. Dropping the set would cancel the handlers still running.
 //!
 //! ```sh
-//! cargo run --example server
+//! cargo run --features net --example server
 //! ```
 use std::io;
 use std::net::{Shutdown, SocketAddr};

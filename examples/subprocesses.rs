@@ -20,7 +20,7 @@
 //! One command names a program that does not exist: its error is printed with the others (and
 //! names the program), and the other 19 commands run all the same.
 //!
-//! Run it with `cargo run --example subprocesses`.
+//! Run it with `cargo run --features process --example subprocesses`.
 use std::io;
 use std::time::Instant;
 

@@ -33,7 +33,7 @@
 //! ```
 //!
 //! ```sh
-//! cargo run --example workers
+//! cargo run --features sync --example workers
 //! ```
 use std::time::{Duration, Instant};
 

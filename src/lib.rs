@@ -44,8 +44,27 @@
 //!
 //! The default runtime is an embedded, single-threaded [`EventLoop`]: a FIFO ready queue, a
 //! timer queue and an I/O reactor on one thread, so tasks need not be `Send` (`Rc` and `RefCell`
-//! work). Its TCP types are in [`net`]. Another runtime plugs in through the [`Runtime`] trait:
-//! `#[job_main(runtime = EXPR)]`.
+//! work). Its TCP types are in `net` (feature `net`). Another runtime plugs in through the
+//! [`Runtime`] trait: `#[job_main(runtime = EXPR)]`.
+//!
+//! # Cargo features
+//!
+//! Without features, jobloop is the loop, tasks, groups, timers, [`to_thread`] and [`debug`]
+//! mode, and builds as fast as tokio with `rt`, `macros` and `time`. Each feature adds the module
+//! of its name; `full` is the first four. Naming a module whose feature is off is a compile
+//! error whose note says which feature to turn on.
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `net` | `net`: TCP, UDP and Unix sockets (asyncio's streams) |
+//! | `process` | `process`: subprocesses with pipes |
+//! | `signal` | `signal`: Ctrl-C and SIGTERM cancel `#[job_main]`'s body (as `asyncio.run`); `ctrl_c` |
+//! | `sync` | `sync`: `Queue`, `Event`, `Mutex`, `Semaphore`, `Barrier` |
+//! | `full` | all four above |
+//! | `tokio`, `smol` | `runtime::Tokio`, `runtime::Smol` |
+//! | `hyper` | `hyper`: hyper 1.x on the loop (with `net`) |
+//! | `tracing` | each task's polls in a `tracing` span |
+//! | `progress` | `tasks![progress; ...]`'s live bar |
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -57,22 +76,31 @@ pub use jobloop_runtime::{
     TaskGroup, TaskSet, Timeout, ToThread, YieldNow,
 };
 
-pub use jobloop_runtime::{debug, net, process, signal, thread_pool};
+pub use jobloop_runtime::{debug, thread_pool};
+
+#[cfg(feature = "net")]
+pub use jobloop_runtime::net;
+
+#[cfg(feature = "process")]
+pub use jobloop_runtime::process;
+
+#[cfg(feature = "signal")]
+pub use jobloop_runtime::signal;
+
+#[cfg(feature = "sync")]
+pub use jobloop_runtime::sync;
 
 #[cfg(feature = "hyper")]
 pub use jobloop_runtime::hyper;
-
-#[cfg(feature = "toolkit")]
-pub use jobloop_runtime::sync;
 
 /// The [`Runtime`] trait and the runtimes jobloop can run on besides the embedded [`EventLoop`].
 ///
 /// | runtime | selected with | `Send` tasks needed | I/O types in jobs | virtual time (`#[job_test(virtual_time)]`) |
 /// |---|---|---|---|---|
-/// | embedded [`EventLoop`] (default) | `#[job_main]` | no | [`net`] | yes: the loop's own virtual clock |
-/// | `runtime::Tokio` current-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]` | no | [`net`] (unix), `tokio::net` | yes: tokio's paused time |
-/// | `runtime::Tokio` multi-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::multi_thread(4))]` | for parallelism: `Send` tasks of `tasks![send; ...]` run on the workers, others on the main thread | [`net`] (unix; not `Send`: in tasks that stay on their thread), `tokio::net` | no: the test stops at start-up with a message (tokio pauses only its current-thread runtime) |
-/// | `runtime::Smol` (feature `smol`) | `#[job_main(runtime = jobloop::runtime::Smol::new())]` | no | [`net`] (unix), `async_io::Async` | no: start-up message |
+/// | embedded [`EventLoop`] (default) | `#[job_main]` | no | `net` | yes: the loop's own virtual clock |
+/// | `runtime::Tokio` current-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]` | no | `net` (unix), `tokio::net` | yes: tokio's paused time |
+/// | `runtime::Tokio` multi-thread (feature `tokio`) | `#[job_main(runtime = jobloop::runtime::Tokio::multi_thread(4))]` | for parallelism: `Send` tasks of `tasks![send; ...]` run on the workers, others on the main thread | `net` (unix; not `Send`: in tasks that stay on their thread), `tokio::net` | no: the test stops at start-up with a message (tokio pauses only its current-thread runtime) |
+/// | `runtime::Smol` (feature `smol`) | `#[job_main(runtime = jobloop::runtime::Smol::new())]` | no | `net` (unix), `async_io::Async` | no: start-up message |
 /// | your own | `#[job_main(runtime = MyRuntime::new())]`, `impl jobloop::Runtime for MyRuntime` | as your runtime needs | your runtime's | if it implements [`Runtime::with_virtual_time`] |
 pub mod runtime {
     pub use jobloop_runtime::runtime::*;
@@ -94,18 +122,20 @@ pub mod runtime {
 /// }
 /// ```
 ///
-/// The function becomes a plain `fn main` that creates a [`EventLoop`] and runs the body on it
-/// with [`signal::run_main`]: on Ctrl-C (SIGINT) or SIGTERM, the body is cancelled (every group
-/// and task beneath it is dropped, so every destructor runs), one line goes to stderr, and the
-/// program exits with 130 (143 for SIGTERM), as `asyncio.run` does after a `KeyboardInterrupt`;
-/// a second signal during that cleanup exits at once. The body may return `()`, `Result<(), E>` with `E: Debug` (the
-/// error is printed and the exit code is 1), or any [`std::process::Termination`] type:
+/// The function becomes a plain `fn main` that creates a [`EventLoop`] and runs the body on it.
+/// With the feature `signal`, it runs it with `signal::run_main`: on Ctrl-C (SIGINT) or
+/// SIGTERM, the body is cancelled (every group and task beneath it is dropped, so every
+/// destructor runs), one line goes to stderr, and the program exits with 130 (143 for SIGTERM),
+/// as `asyncio.run` does after a `KeyboardInterrupt`; a second signal during that cleanup exits
+/// at once. Without it, Ctrl-C ends the program at once, as it ends a tokio program. The body
+/// may return `()`, `Result<(), E>` with `E: Debug` (the error is printed and the exit code is
+/// 1), or any [`std::process::Termination`] type:
 ///
 /// ```no_run
 /// #[jobloop::job_main]
-/// async fn main() -> Result<(), std::io::Error> {
-///     let listener = jobloop::net::TcpListener::bind("127.0.0.1:0")?;
-///     println!("listening on {}", listener.local_addr()?);
+/// async fn main() -> Result<(), std::num::ParseIntError> {
+///     let jobs: u32 = std::env::args().nth(1).unwrap_or("3".into()).parse()?;
+///     println!("{jobs} jobs");
 ///     Ok(())
 /// }
 /// ```
@@ -115,10 +145,10 @@ pub mod runtime {
 /// - `runtime = EXPR`: run on `EXPR`, any value whose type implements [`Runtime`], instead of a
 ///   new [`EventLoop`]: `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]`. The
 ///   body then runs under [`Runtime::run`]. See [`runtime`] for the runtimes.
-/// - `signals = false`: Ctrl-C and SIGTERM do what they do without jobloop (the program stops
-///   at once, no destructor runs), for programs that catch them themselves. To react to Ctrl-C
-///   (stop accepting, finish what is in flight), `await` [`signal::ctrl_c`] instead: while a
-///   task waits there, Ctrl-C goes to it.
+/// - `signals = false` (feature `signal`): Ctrl-C and SIGTERM do what they do without jobloop
+///   (the program stops at once, no destructor runs), for programs that catch them themselves.
+///   To react to Ctrl-C (stop accepting, finish what is in flight), `await` `signal::ctrl_c`
+///   instead: while a task waits there, Ctrl-C goes to it.
 /// - `debug`: debug mode (as `JOBLOOP_DEBUG=1`): a poll that holds the thread over 100 ms is
 ///   reported with the task's name and where it started, one stuck over 1 s is reported while
 ///   it runs, and the spawned tasks still running when `main` returns are listed. See

@@ -1,5 +1,5 @@
 fn main() {
-    ::jobloop::signal::run_main(
+    ::jobloop::__private::run_main(
         ::jobloop::EventLoop::new(),
         async {
             if false {

@@ -1,6 +1,6 @@
 /// Documented main.
 fn main() -> Result<(), std::io::Error> {
-    ::jobloop::signal::run_main(
+    ::jobloop::__private::run_main(
         my::Runtime::new::<A, B>(4),
         async {
             if false {

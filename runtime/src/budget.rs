@@ -12,8 +12,6 @@
 //!   polls without need; a task that never waits yields every [`BUDGET`] operations.
 
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::context;
@@ -23,19 +21,22 @@ pub(crate) const BUDGET: u32 = 128;
 
 /// Ready at once while the running task has budget left (taking one unit); otherwise yields once
 /// and is ready when polled again, in a later turn of its runtime, with a fresh budget.
+#[cfg(any(feature = "net", feature = "process"))]
 pub(crate) fn spend() -> Spend {
     Spend { yielded: false }
 }
 
 /// The future of [`spend`].
+#[cfg(any(feature = "net", feature = "process"))]
 pub(crate) struct Spend {
     yielded: bool,
 }
 
-impl Future for Spend {
+#[cfg(any(feature = "net", feature = "process"))]
+impl std::future::Future for Spend {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded || poll_spend(cx).is_ready() {
             return Poll::Ready(());
         }

@@ -64,6 +64,7 @@ mod trace;
 mod watchdog;
 mod watched;
 
+#[cfg(feature = "signal")]
 pub(crate) use left_running::main_returned;
 pub use left_running::{watch_main, WatchMain};
 pub(crate) use trace::GroupTrace;
@@ -193,6 +194,7 @@ pub(crate) fn trace_checkpoint() {
 }
 
 /// [`trace_checkpoint`] from the signal thread, before it exits the process.
+#[cfg(feature = "signal")]
 pub(crate) fn trace_checkpoint_before_exit() {
     if state() & TRACE != 0 {
         trace::try_checkpoint();

@@ -6,7 +6,8 @@
 //!
 //! - `tasks`: the loop's tasks (async-task tasks whose schedule function queues them here);
 //! - `wake`: the half of the loop that wakers reach from any thread, and `injector`, its queue;
-//! - `timers`: the timer queue; `reactor`: the OS poller and the tasks waiting on sockets.
+//! - `timers`: the timer queue; `reactor`: the OS poller and the tasks waiting on sockets (with
+//!   the feature `net` or `process`; without I/O, `park` takes its place: a thread park).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -29,6 +30,9 @@ use crate::unwind::drop_quietly;
 
 pub(crate) mod cancel;
 mod injector;
+#[cfg(not(any(feature = "net", feature = "process")))]
+mod park;
+#[cfg(any(feature = "net", feature = "process"))]
 pub(crate) mod reactor;
 mod tasks;
 pub(crate) mod timers;
@@ -37,6 +41,9 @@ mod tokio_context;
 mod virtual_clock;
 mod wake;
 
+#[cfg(not(any(feature = "net", feature = "process")))]
+use park::Reactor;
+#[cfg(any(feature = "net", feature = "process"))]
 use reactor::Reactor;
 use timers::TimerQueue;
 use virtual_clock::TurnLog;
@@ -523,7 +530,7 @@ mod tests {
     //! reactor's tests take mio's through the OS poller.)
     //!
     //! `.ci/run` runs them under Tree Borrows
-    //! (`MIRIFLAGS=-Zmiri-tree-borrows cargo +nightly miri test -p jobloop-runtime --lib`).
+    //! (`MIRIFLAGS=-Zmiri-tree-borrows cargo +nightly miri test -p jobloop-runtime --lib --features process`).
     //! Under the default Stacked Borrows, any task spawned with async-task's `spawn_local`
     //! that keeps a borrow of its own state across an `.await` is reported: `Checked::poll`
     //! reads its thread id through a shared reference to the whole wrapper, future included

@@ -1,7 +1,8 @@
 //! The runtime of [jobloop](https://docs.rs/jobloop): the [`Runtime`] trait, the embedded
 //! single-threaded [`EventLoop`], tasks ([`spawn`], [`JoinHandle`]), task groups ([`TaskGroup`]
-//! and the [`group`] engines behind `tasks![]`), timers ([`sleep`]), sockets over the loop's
-//! reactor ([`net`]) and subprocesses ([`process`]).
+//! and the [`group`] engines behind `tasks![]`), timers ([`sleep`]), and with their cargo
+//! features sockets over the loop's reactor (`net`), subprocesses (`process`), Ctrl-C (`signal`)
+//! and asyncio's toolkit (`sync`).
 //!
 //! Most programs use these through the `jobloop` crate and its macros; everything here is
 //! re-exported there. The picture is Python's asyncio: one event loop per thread runs many tasks;
@@ -45,33 +46,35 @@
 //! when the turn began, each once, in order (a task woken meanwhile waits for the next turn);
 //! take the wake-ups that came from other threads; fire the timers that are due; then wait in
 //! the OS poller (mio) for I/O, no longer than until the next timer, and not at all when tasks
-//! are ready. Every other runtime runs the same tasks through the [`Runtime`] trait: tokio, smol,
+//! are ready. (Built without `net` and `process`, the loop has no poller: it waits in
+//! `thread::park_timeout`, which a wake-up from another thread ends.) Every other runtime runs the same tasks through the [`Runtime`] trait: tokio, smol,
 //! or one of your own.
 //!
 //! Where things live:
 //!
 //! | module | what |
 //! |---|---|
-//! | `event_loop` | the [`EventLoop`] and its heartbeat; beneath it its tasks, wake queue, timer queue and reactor |
+//! | `event_loop` | the [`EventLoop`] and its heartbeat; beneath it its tasks, wake queue, timer queue and reactor (or, without I/O, its park) |
 //! | `task` | [`spawn`], [`spawn_send`], [`JoinHandle`]; beneath it the handle of each runtime's tasks |
 //! | [`group`] | [`TaskGroup`] (the plain `tasks![]`), [`Group`](group::Group) (modes and options), [`GroupStream`](group::GroupStream) (`stream`), [`TaskSet`]; tasks spawned or polled in place (`scoped`) |
 //! | `time` | [`sleep`], [`sleep_until`], [`timeout`], [`yield_now`], [`now`] on whatever runtime is current |
 //! | `budget` | fairness: how often a task whose I/O or timers are always ready yields, on every runtime |
 //! | [`runtime`] | the [`Runtime`] trait and the adapters: [`AnyRuntime`](runtime::AnyRuntime), `Tokio`, `Smol` |
-//! | [`sync`] | [`Queue`](sync::Queue), [`Event`](sync::Event), [`Mutex`](sync::Mutex), [`Semaphore`](sync::Semaphore), [`Barrier`](sync::Barrier) |
+//! | `sync` | (feature `sync`) [`Queue`](sync::Queue), [`Event`](sync::Event), [`Mutex`](sync::Mutex), [`Semaphore`](sync::Semaphore), [`Barrier`](sync::Barrier) |
 //! | [`thread_pool`] | [`to_thread`]: blocking work on a pool, each runtime's own |
-//! | [`signal`] | Ctrl-C and SIGTERM: [`signal::run_main`] (`#[job_main]`), [`signal::ctrl_c`] |
-//! | [`net`] | [`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream), [`UdpSocket`](net::UdpSocket), `UnixListener`, `UnixStream`: the loop's sockets, with the ecosystem's I/O traits |
-//! | [`process`] | [`Command`](process::Command), [`Child`](process::Child): subprocesses waited for without blocking |
-//! | `hyper` | (feature `hyper`) hyper's `Executor` and `Timer` on the current runtime |
+//! | `signal` | (feature `signal`) Ctrl-C and SIGTERM: [`signal::run_main`] (`#[job_main]`), [`signal::ctrl_c`] |
+//! | `net` | (feature `net`) [`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream), [`UdpSocket`](net::UdpSocket), `UnixListener`, `UnixStream`: the loop's sockets, with the ecosystem's I/O traits |
+//! | `process` | (feature `process`) [`Command`](process::Command), [`Child`](process::Child): subprocesses waited for without blocking |
+//! | `hyper` | (feature `hyper`, with `net`) hyper's `Executor` and `Timer` on the current runtime |
 //! | `context` | which runtime runs on this thread: the link between the free functions and the runtimes |
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // `unsafe` in five blocks in four files, each block with its `SAFETY` comment: a pin projection
 // in `task/cancel.rs`; hyper's uninitialized read buffer in `net/stream_io.rs` (two blocks,
-// feature `hyper`: hyper's `ReadBufCursor` offers no safe way to read into it without a copy); tokio's `AsyncFd`
-// registration in `net/source.rs` (feature `tokio`: tokio's API is `unsafe` there); and the read
-// of a signal's disposition in `signal.rs` (`sigaction`, which no safe API offers).
+// feature `hyper`: hyper's `ReadBufCursor` offers no safe way to read into it without a copy);
+// tokio's `AsyncFd` registration in `net/source.rs` (features `tokio` and `net` or `process`:
+// tokio's API is `unsafe` there); and the read of a signal's disposition in `signal.rs` (feature
+// `signal` or `process`: `sigaction`, which no safe API offers).
 #![deny(unsafe_code)]
 
 mod budget;
@@ -82,12 +85,20 @@ mod event_loop;
 pub mod group;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+#[cfg(feature = "net")]
 pub mod net;
+// A child's pipes register as sockets do: with `process` alone, the sockets' registration is
+// built and the sockets are not.
+#[cfg(all(feature = "process", not(feature = "net")))]
+mod net;
 mod primitives;
+#[cfg(feature = "process")]
 pub mod process;
+mod run_main;
 pub mod runtime;
+#[cfg(feature = "signal")]
 pub mod signal;
-#[cfg(feature = "toolkit")]
+#[cfg(feature = "sync")]
 pub mod sync;
 mod task;
 pub mod thread_pool;
@@ -113,4 +124,5 @@ pub mod __private {
     pub use crate::group::task_group::{
         LocalGroupFuture, MemberHandle, ScopedGroupFuture, SendGroupFuture, TupleGroup,
     };
+    pub use crate::run_main::run_main;
 }

@@ -42,19 +42,29 @@
 //! });
 //! ```
 
-mod accept_pause;
-mod addr;
+// The registration with a runtime's reactor and the poll-based I/O traits are what a child's
+// pipes share with the sockets (feature `process`); the sockets are the feature `net`.
 pub(crate) mod source;
 mod stream_io;
+
+#[cfg(feature = "net")]
+mod accept_pause;
+#[cfg(feature = "net")]
+mod addr;
+#[cfg(feature = "net")]
 mod tcp;
+#[cfg(feature = "net")]
 mod udp;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "net"))]
 mod unix;
 
+#[cfg(feature = "net")]
 pub use addr::ToSocketAddrs;
+#[cfg(feature = "net")]
 pub use tcp::{TcpListener, TcpStream};
+#[cfg(feature = "net")]
 pub use udp::UdpSocket;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "net"))]
 pub use unix::{UnixListener, UnixStream};
 
 pub(crate) use stream_io::impl_stream_io;

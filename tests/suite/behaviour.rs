@@ -890,7 +890,6 @@ fn the_workers_example_runs() {
 
 /// The toolkit's handles and futures cross threads, so tasks on a multi-threaded runtime can
 /// share them (a queue of `Send` items is itself `Send + Sync`).
-#[cfg(feature = "toolkit")]
 #[test]
 fn toolkit_types_are_send_and_sync() {
     use jobloop::sync::{Barrier, Event, Mutex, Queue, Semaphore, SemaphoreGuard};

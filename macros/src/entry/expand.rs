@@ -41,7 +41,7 @@ pub(crate) fn function(entry: Entry, config: &EntryConfig, function: &FnItem) ->
     let run = match (runtime, config.virtual_time) {
         (runtime, false) if signals => {
             let runtime = runtime.unwrap_or_else(|| quote!(#krate::EventLoop::new()));
-            quote! { #krate::signal::run_main(#runtime, #body) }
+            quote! { #krate::__private::run_main(#runtime, #body) }
         }
         (None, false) => quote! { #krate::EventLoop::new().block_on(#body) },
         (None, true) => {

@@ -117,6 +117,7 @@ pub(crate) fn checkpoint() {
 
 /// [`checkpoint`] unless another thread is writing the trace now: before an exit from the
 /// signal thread, which must not wait for a thread that the exit stops.
+#[cfg(feature = "signal")]
 pub(crate) fn try_checkpoint() {
     if let Ok(mut sink) = SINK.try_lock() {
         checkpoint_locked(&mut sink);

@@ -280,6 +280,7 @@ impl<T: MioSource> LoopSource<T> {
         self.io.as_ref().expect(TAKEN)
     }
 
+    #[cfg(feature = "net")]
     /// Deregisters the source and gives it back (for `into_std`).
     pub(crate) fn into_inner(mut self) -> T {
         self.deregister();
@@ -458,6 +459,7 @@ impl<T: MioSource> LoopSource<T> {
         }
     }
 
+    #[cfg(feature = "net")]
     /// Waits until the OS reports readiness in `direction`. For a task that is alone on the
     /// source in that direction (a connecting socket): readiness another task took would not
     /// be reported again.
@@ -564,10 +566,11 @@ impl<T: MioSource> LoopSource<T> {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(all(test, unix, feature = "process"))]
 mod tests {
-    //! The reactor's registrations and waits, on mio's non-blocking pipes. They run under miri
-    //! too, which emulates epoll, eventfd and pipes (its socket pairs lack `recv`).
+    //! The reactor's registrations and waits, on mio's non-blocking pipes (feature `process`).
+    //! They run under miri too, which emulates epoll, eventfd and pipes (its socket pairs lack
+    //! `recv`).
 
     use std::io::{Read, Write};
 

@@ -10,7 +10,11 @@ use std::thread::{self, Thread};
 use async_task::Runnable;
 
 use super::injector::Injector;
+#[cfg(not(any(feature = "net", feature = "process")))]
+use super::park::OsWaker;
 use crate::context;
+#[cfg(any(feature = "net", feature = "process"))]
+use mio::Waker as OsWaker;
 
 /// An entry of the ready queue: a task, or `None` for the future given to `block_on` (the loop's
 /// "main" task, which is not an `async_task` task because it need not be `'static`).
@@ -23,8 +27,8 @@ static NEXT_LOOP_ID: AtomicUsize = AtomicUsize::new(1);
 pub(crate) struct WakeQueue {
     /// Wake-ups that arrived while the loop was not running on the waking thread.
     pub(super) injected: Injector<Ready>,
-    /// Interrupts the loop's wait in the OS poller.
-    waker: mio::Waker,
+    /// Interrupts the loop's wait in the OS poller (nothing without I/O: the unpark does).
+    waker: OsWaker,
     /// The thread that owns the loop (and its `!Send` tasks). It is unparked along with
     /// `waker`: the loop sleeps the last fraction of a millisecond before a timer parked.
     owner: Thread,
@@ -35,7 +39,7 @@ pub(crate) struct WakeQueue {
 }
 
 impl WakeQueue {
-    pub(super) fn new(waker: mio::Waker) -> WakeQueue {
+    pub(super) fn new(waker: OsWaker) -> WakeQueue {
         WakeQueue {
             injected: Injector::new(),
             waker,

@@ -23,16 +23,19 @@ pub(crate) trait Source: MioSource + std::os::fd::AsFd + std::os::fd::AsRawFd {}
 #[cfg(not(unix))]
 pub(crate) trait Source: MioSource {}
 
+#[cfg(feature = "net")]
 impl Source for mio::net::TcpListener {}
+#[cfg(feature = "net")]
 impl Source for mio::net::TcpStream {}
+#[cfg(feature = "net")]
 impl Source for mio::net::UdpSocket {}
-#[cfg(unix)]
+#[cfg(all(unix, feature = "net"))]
 impl Source for mio::net::UnixListener {}
-#[cfg(unix)]
+#[cfg(all(unix, feature = "net"))]
 impl Source for mio::net::UnixStream {}
-#[cfg(unix)]
+#[cfg(all(unix, feature = "process"))]
 impl Source for mio::unix::pipe::Sender {}
-#[cfg(unix)]
+#[cfg(all(unix, feature = "process"))]
 impl Source for mio::unix::pipe::Receiver {}
 
 /// An I/O source (already in non-blocking mode) registered with the current runtime's reactor.
@@ -67,6 +70,7 @@ fn reactor() -> Option<Reactor> {
     }
 }
 
+#[cfg(feature = "process")]
 /// Whether a source made on this thread now can be registered (the current runtime has a
 /// reactor jobloop reaches).
 pub(crate) fn reactor_here() -> bool {
@@ -122,6 +126,7 @@ impl<T: Source> Registered<T> {
         }
     }
 
+    #[cfg(feature = "net")]
     /// Deregisters the source and gives it back (for `into_std`).
     ///
     /// # Errors
@@ -231,6 +236,7 @@ impl<T: Source> Registered<T> {
         }
     }
 
+    #[cfg(feature = "net")]
     /// Waits until the OS reports readiness in `direction`, for a task alone on the source in
     /// that direction (a connecting socket).
     ///

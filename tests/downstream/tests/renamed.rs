@@ -49,6 +49,6 @@ fn tasks_reached_through_a_crate_that_re_exports_jobloop() {
 }
 
 #[test]
-fn misuse_without_the_adapters_features() {
+fn misuse_without_the_features() {
     trybuild::TestCases::new().compile_fail("tests/ui/*.rs");
 }
