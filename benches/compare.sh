@@ -108,6 +108,8 @@ path = "$root/benches/instructions/main.rs"
 [dependencies]
 jobloop = { path = "$tree", features = [$list] }
 tokio = { version = "1.40", default-features = false, features = ["sync"] }
+async-executor = "1.13"
+async-io = "2.3"
 
 [workspace]
 EOF
@@ -138,7 +140,7 @@ EOF
 }
 # The loop alone (the default features), and with the features the suite is built with: with
 # `tokio` the loop also drives tokio's I/O and timers, from a thread of its own (issue 14).
-instructions 156472b "" spawn_join tasks_overhead sleep_many pingpong limit
+instructions 156472b "" spawn_join tasks_overhead sleep_many pingpong limit local_executor
 instructions 156472b "tokio smol" spawn_join tasks_overhead sleep_many pingpong limit
 
 echo "== echo server: jobloop's default loop against tokio, the same client"

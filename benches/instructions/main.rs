@@ -4,7 +4,8 @@
 //! `benches/compare.sh` builds this file twice, against this tree and against an earlier commit
 //! (so it uses only what both have), and divides the instructions by the items.
 //!
-//!   instructions SCENARIO N    # spawn_join, tasks_overhead, sleep_many, pingpong, limit
+//!   instructions SCENARIO N    # spawn_join, tasks_overhead, sleep_many, pingpong, limit,
+//!                              # local_executor (spawn_join's anchor: no jobloop at all)
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -52,12 +53,26 @@ fn main() {
             });
             assert_eq!(out.len(), n);
         }
+        // spawn_join's anchor in the suite, async-executor's `LocalExecutor` by hand: the same
+        // on both sides of a before/after table, to set spawn_join's count beside it.
+        "local_executor" => {
+            let executor = async_executor::LocalExecutor::new();
+            let out = async_io::block_on(executor.run(async {
+                let tasks: Vec<_> = (0..n).map(|i| executor.spawn(async move { i })).collect();
+                let mut out = Vec::with_capacity(n);
+                for task in tasks {
+                    out.push(task.await);
+                }
+                out
+            }));
+            assert_eq!(out.len(), n);
+        }
         // `cargo bench` runs every bench target with `--bench`: nothing to count then.
         "--bench" => {}
         other => {
             eprintln!(
                 "unknown scenario {other:?}: spawn_join, tasks_overhead, sleep_many, pingpong, \
-                 limit"
+                 limit, local_executor"
             );
             std::process::exit(2);
         }
