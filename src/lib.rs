@@ -43,7 +43,7 @@
 //! # The event loop
 //!
 //! The default runtime is an embedded, single-threaded [`EventLoop`]: a FIFO ready queue, a
-//! timer queue and an I/O reactor on one thread, so tasks need not be `Send` (`Rc` and `RefCell`
+//! timer queue and (with the feature `net` or `process`) an I/O reactor on one thread, so tasks need not be `Send` (`Rc` and `RefCell`
 //! work). Its TCP types are in `net` (feature `net`). Another runtime plugs in through the
 //! [`Runtime`] trait: `#[job_main(runtime = EXPR)]`.
 //!

@@ -25,7 +25,7 @@
 //! tracks of those tasks. The file is made at start-up (a path that cannot be written is an
 //! error then), written through a small buffer (a long-running server's trace grows on disk,
 //! not in memory), and complete whenever a runtime's `block_on` ends: after a return, an `Err`,
-//! a panic or Ctrl-C. `JOBLOOP_TRACE=timeline.svg` draws the same as a standalone SVG picture,
+//! a panic or (with the feature `signal`) Ctrl-C. `JOBLOOP_TRACE=timeline.svg` draws the same as a standalone SVG picture,
 //! which a browser shows, from the first 2 000 tasks (it says what it left out). See `trace`.
 //!
 //! When neither is on, a task (spawned, or a group's) costs one load of an atomic flag when it
@@ -168,8 +168,7 @@ fn trace_on() -> bool {
     state() & TRACE != 0
 }
 
-/// Reads the switches now, at start-up (what `#[job_main]` does through
-/// `signal::run_main`).
+/// Reads the switches now, at start-up (what `#[job_main]` does first).
 ///
 /// # Panics
 ///

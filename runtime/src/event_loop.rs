@@ -1,4 +1,5 @@
-//! The embedded event loop: one thread, a FIFO ready queue, a timer queue and an I/O reactor.
+//! The embedded event loop: one thread, a FIFO ready queue, a timer queue and an I/O reactor
+//! (with the feature `net` or `process`; without, the loop parks its thread between timers).
 //!
 //! The heartbeat lives in [`EventLoop::block_on`]: run the tasks that are ready, take the wake-ups
 //! that came from other threads, fire the timers that are due, and wait for I/O or the next

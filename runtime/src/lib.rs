@@ -60,11 +60,11 @@
 //! | `time` | [`sleep`], [`sleep_until`], [`timeout`], [`yield_now`], [`now`] on whatever runtime is current |
 //! | `budget` | fairness: how often a task whose I/O or timers are always ready yields, on every runtime |
 //! | [`runtime`] | the [`Runtime`] trait and the adapters: [`AnyRuntime`](runtime::AnyRuntime), `Tokio`, `Smol` |
-//! | `sync` | (feature `sync`) [`Queue`](sync::Queue), [`Event`](sync::Event), [`Mutex`](sync::Mutex), [`Semaphore`](sync::Semaphore), [`Barrier`](sync::Barrier) |
+//! | `sync` | (feature `sync`) `Queue`, `Event`, `Mutex`, `Semaphore`, `Barrier` |
 //! | [`thread_pool`] | [`to_thread`]: blocking work on a pool, each runtime's own |
-//! | `signal` | (feature `signal`) Ctrl-C and SIGTERM: [`signal::run_main`] (`#[job_main]`), [`signal::ctrl_c`] |
-//! | `net` | (feature `net`) [`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream), [`UdpSocket`](net::UdpSocket), `UnixListener`, `UnixStream`: the loop's sockets, with the ecosystem's I/O traits |
-//! | `process` | (feature `process`) [`Command`](process::Command), [`Child`](process::Child): subprocesses waited for without blocking |
+//! | `signal` | (feature `signal`) Ctrl-C and SIGTERM: `signal::run_main` (`#[job_main]`), `signal::ctrl_c` |
+//! | `net` | (feature `net`) `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`: the loop's sockets, with the ecosystem's I/O traits |
+//! | `process` | (feature `process`) `Command`, `Child`: subprocesses waited for without blocking |
 //! | `hyper` | (feature `hyper`, with `net`) hyper's `Executor` and `Timer` on the current runtime |
 //! | `context` | which runtime runs on this thread: the link between the free functions and the runtimes |
 #![warn(missing_docs)]
@@ -74,7 +74,7 @@
 // feature `hyper`: hyper's `ReadBufCursor` offers no safe way to read into it without a copy);
 // tokio's `AsyncFd` registration in `net/source.rs` (features `tokio` and `net` or `process`:
 // tokio's API is `unsafe` there); and the read of a signal's disposition in `signal.rs` (feature
-// `signal` or `process`: `sigaction`, which no safe API offers).
+// `signal`: `sigaction`, which no safe API offers).
 #![deny(unsafe_code)]
 
 mod budget;

@@ -83,8 +83,9 @@ pub(crate) fn config(
                 } else {
                     errors.push(syn::Error::new_spanned(
                         &option.value,
-                        "`signals` is `true` (the default: Ctrl-C and SIGTERM cancel the main \
-                         task, then the program exits) or `false`: write `signals = false`",
+                        "`signals` is `true` (the default with jobloop's feature `signal`: Ctrl-C \
+                         and SIGTERM cancel the main task, then the program exits) or `false`: \
+                         write `signals = false`",
                     ));
                 }
             }

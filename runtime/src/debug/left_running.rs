@@ -45,7 +45,7 @@ pub(crate) fn main_returned() {
 
 /// `main`'s body in debug mode: when it returns, the spawned tasks still running are listed
 /// and the trace is written (what `#[job_main(debug)]` and `#[job_test(debug)]` wrap their
-/// body in; `#[job_main]` does the same through `signal::run_main`).
+/// body in; `#[job_main]` always does the same).
 ///
 /// ```
 /// use jobloop_runtime::{debug, EventLoop};

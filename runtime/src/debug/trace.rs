@@ -6,8 +6,8 @@
 //! The file is made when the trace is switched on (at the first use of debug mode's switches,
 //! which `#[job_main]` makes at start-up): a path that cannot be written is an error then, not
 //! after the program's work. What was recorded is written at each checkpoint: when a runtime's
-//! `block_on` ends (by a return, an `Err`, a panic unwinding through it, or a cancellation on
-//! Ctrl-C or SIGTERM) and before a second signal exits at once; the Chrome file is also written
+//! `block_on` ends (by a return, an `Err`, a panic unwinding through it, or, with the feature
+//! `signal`, a cancellation on Ctrl-C or SIGTERM) and before a second signal exits at once; the Chrome file is also written
 //! (and complete) each time its buffer fills.
 //!
 //! A wait begun during a poll lasts from the end of that poll to the start of the task's next

@@ -95,7 +95,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// needs: take the outcomes of the connections served while waiting for the next one. While
     /// the set is empty, only `other` is waited for. When both are ready, the outcome comes
     /// first (`other` is polled again at the next call: make it a future that loses nothing
-    /// when dropped, as [`TcpListener::accept`](crate::net::TcpListener::accept) is).
+    /// when dropped, as `net::TcpListener::accept` is).
     ///
     /// ```
     /// use jobloop_runtime::group::FinishedOr;

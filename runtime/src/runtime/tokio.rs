@@ -38,7 +38,8 @@ impl Flavor {
 }
 
 /// A tokio runtime for jobloop programs: `jobloop::sleep` uses tokio's timer, `jobloop::spawn`
-/// tokio's spawner, and tokio's I/O types (`tokio::net`) work inside the jobs. A `tasks![]`
+/// tokio's spawner, and tokio's I/O types work inside the jobs (`tokio::net` with tokio's own
+/// feature `net`, in your `tokio` dependency). A `tasks![]`
 /// group whose tasks share one thread (every group on the current-thread runtime, the groups
 /// without `send` on the multi-thread one) runs them in one tokio task of its own, which lets it
 /// drop them at once when it is cancelled; the tasks of `tasks![send; ...]` on the multi-thread
