@@ -51,16 +51,17 @@
 //!
 //! Without features, jobloop is the loop, tasks, groups, timers, [`to_thread`] and [`debug`]
 //! mode, and builds as fast as tokio with `rt`, `macros` and `time`. Each feature adds the module
-//! of its name; `full` is the first four. Naming a module whose feature is off is a compile
+//! of its name; `full` is the first five. Naming a module whose feature is off is a compile
 //! error whose note says which feature to turn on.
 //!
 //! | feature | adds |
 //! |---|---|
+//! | `io` | `io`: `BufReader`, lines, `read_exact`, `write_all`, `copy`, `stdin()` (asyncio's `readline`, `drain`) |
 //! | `net` | `net`: TCP, UDP and Unix sockets (asyncio's streams) |
 //! | `process` | `process`: subprocesses with pipes |
 //! | `signal` | `signal`: Ctrl-C and SIGTERM cancel `#[job_main]`'s body (as `asyncio.run`); `ctrl_c` |
 //! | `sync` | `sync`: `Queue`, `Event`, `Mutex`, `Semaphore`, `Barrier` |
-//! | `full` | all four above |
+//! | `full` | all five above |
 //! | `tokio`, `smol` | `runtime::Tokio`, `runtime::Smol` |
 //! | `hyper` | `hyper`: hyper 1.x on the loop (with `net`) |
 //! | `tracing` | each task's polls in a `tracing` span |
@@ -77,6 +78,9 @@ pub use jobloop_runtime::{
 };
 
 pub use jobloop_runtime::{debug, thread_pool};
+
+#[cfg(feature = "io")]
+pub use jobloop_runtime::io;
 
 #[cfg(feature = "net")]
 pub use jobloop_runtime::net;

@@ -1,8 +1,8 @@
 //! The runtime of [jobloop](https://docs.rs/jobloop): the [`Runtime`] trait, the embedded
 //! single-threaded [`EventLoop`], tasks ([`spawn`], [`JoinHandle`]), task groups ([`TaskGroup`]
 //! and the [`group`] engines behind `tasks![]`), timers ([`sleep`]), and with their cargo
-//! features sockets over the loop's reactor (`net`), subprocesses (`process`), Ctrl-C (`signal`)
-//! and asyncio's toolkit (`sync`).
+//! features sockets over the loop's reactor (`net`), buffered and line I/O (`io`), subprocesses
+//! (`process`), Ctrl-C (`signal`) and asyncio's toolkit (`sync`).
 //!
 //! Most programs use these through the `jobloop` crate and its macros; everything here is
 //! re-exported there. The picture is Python's asyncio: one event loop per thread runs many tasks;
@@ -63,6 +63,7 @@
 //! | `sync` | (feature `sync`) `Queue`, `Event`, `Mutex`, `Semaphore`, `Barrier` |
 //! | [`thread_pool`] | [`to_thread`]: blocking work on a pool, each runtime's own |
 //! | `signal` | (feature `signal`) Ctrl-C and SIGTERM: `signal::run_main` (`#[job_main]`), `signal::ctrl_c` |
+//! | `io` | (feature `io`) `BufReader`, lines, the I/O extension traits, `stdin`/`stdout`: asyncio's `readline`, `readuntil`, `readexactly`, `drain` |
 //! | `net` | (feature `net`) `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`: the loop's sockets, with the ecosystem's I/O traits |
 //! | `process` | (feature `process`) `Command`, `Child`: subprocesses waited for without blocking |
 //! | `hyper` | (feature `hyper`, with `net`) hyper's `Executor` and `Timer` on the current runtime |
@@ -85,6 +86,8 @@ mod event_loop;
 pub mod group;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+#[cfg(feature = "io")]
+pub mod io;
 #[cfg(feature = "net")]
 pub mod net;
 // A child's pipes register as sockets do: with `process` alone, the sockets' registration is

@@ -13,7 +13,8 @@
 //! poll-based traits, so codecs, TLS and HTTP crates run over them: `futures_io::AsyncRead` and
 //! `AsyncWrite` always, tokio's `AsyncRead`/`AsyncWrite` with the feature `tokio`, and hyper's
 //! `rt::Read`/`rt::Write` with the feature `hyper`. Both are implemented for `&TcpStream` as
-//! well, so one task may read while another writes to the same stream.
+//! well, so one task may read while another writes to the same stream. For lines and buffers
+//! (asyncio's `readline`), wrap a stream or `&stream` in `io::BufReader` (feature `io`).
 //!
 //! A socket registers with the reactor of the runtime running when it is created: the embedded
 //! loop's own (over [`mio`](https://docs.rs/mio)), tokio's (`AsyncFd`, feature `tokio`) or smol's

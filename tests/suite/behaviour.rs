@@ -878,6 +878,73 @@ fn the_server_example_serves_every_client() {
 }
 
 #[allow(dead_code)]
+#[path = "../../examples/chat.rs"]
+mod chat_example;
+
+/// `examples/chat.rs`, asyncio's streams chat server: three clients, each welcomed with its
+/// number; a line goes to every client but its sender; a client that leaves is no longer
+/// written to.
+#[test]
+fn the_chat_example_sends_each_line_to_every_other_client() {
+    use jobloop::io::{AsyncBufReadExt, BufReader};
+    use jobloop::net::{TcpListener, TcpStream};
+
+    async fn join(address: std::net::SocketAddr) -> (TcpStream, String) {
+        let stream = TcpStream::connect(address).await.unwrap();
+        let mut welcome = String::new();
+        BufReader::new(&stream)
+            .read_line(&mut welcome)
+            .await
+            .unwrap();
+        (stream, welcome)
+    }
+    async fn line(stream: &TcpStream) -> String {
+        // One byte at a time: a buffer would keep what comes after the line.
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while stream.read(&mut byte).await.unwrap() == 1 && byte[0] != b'\n' {
+            line.push(byte[0]);
+        }
+        String::from_utf8(line).unwrap()
+    }
+
+    common::within(Duration::from_secs(60), || {
+        jobloop::EventLoop::new().block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let address = listener.local_addr().unwrap();
+            let (_, heard) = tasks![race;
+                async { chat_example::serve(listener).await.unwrap(); Vec::new() },
+                async move {
+                    let (a, welcome_a) = join(address).await;
+                    let (b, welcome_b) = join(address).await;
+                    let (c, welcome_c) = join(address).await;
+                    let mut heard = vec![welcome_a, welcome_b, welcome_c];
+                    a.write_all(b"hi from a\n").await.unwrap();
+                    heard.push(line(&b).await);
+                    heard.push(line(&c).await);
+                    drop(c);
+                    b.write_all(b"hi from b\n").await.unwrap();
+                    heard.push(line(&a).await);
+                    heard
+                },
+            ]
+            .await;
+            assert_eq!(
+                heard,
+                [
+                    "welcome, you are 1\n",
+                    "welcome, you are 2\n",
+                    "welcome, you are 3\n",
+                    "1: hi from a",
+                    "1: hi from a",
+                    "2: hi from b",
+                ]
+            );
+        });
+    });
+}
+
+#[allow(dead_code)]
 #[path = "../../examples/workers.rs"]
 mod workers_example;
 

@@ -953,6 +953,113 @@ mod on_every_runtime {
         assert_eq!(output.stdout, b"hi\n");
     }
 
+    /// `jobloop::io` alone: no trait of futures-util in scope.
+    mod with_jobloop_io {
+        use jobloop::io::{
+            copy, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter, StreamExt,
+        };
+        use jobloop::net::{TcpListener, TcpStream};
+        use jobloop::process::Command;
+        use jobloop::tasks;
+
+        /// `jobloop::io` on the streams: lines, `read_until`, `read_exact`, `read_to_string` and a
+        /// `BufWriter` over TCP (through `&stream` halves, reading and writing one stream), and the
+        /// lines of a child's stdout.
+        pub(super) async fn lines_and_buffers() {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let address = listener.local_addr().unwrap();
+            let (served, client) = tasks![
+                // A line server: each line back upper-cased, then `bye` and the count.
+                async move {
+                    let (stream, _) = listener.accept().await.unwrap();
+                    let mut lines = BufReader::new(&stream).lines();
+                    let mut writer = BufWriter::new(&stream);
+                    let mut count = 0;
+                    while let Some(line) = lines.next().await {
+                        let line = line.unwrap();
+                        writer
+                            .write_all(format!("{}\n", line.to_uppercase()).as_bytes())
+                            .await
+                            .unwrap();
+                        count += 1;
+                    }
+                    writer
+                        .write_all(format!("bye {count};").as_bytes())
+                        .await
+                        .unwrap();
+                    writer.write_all(b"0123456789").await.unwrap();
+                    writer.flush().await.unwrap();
+                    stream.shutdown(std::net::Shutdown::Write).unwrap();
+                    count
+                },
+                async move {
+                    let stream = TcpStream::connect(address).await.unwrap();
+                    stream.write_all(b"one\ntwo\nthree").await.unwrap();
+                    stream.shutdown(std::net::Shutdown::Write).unwrap();
+                    let mut reader = BufReader::new(&stream);
+                    let mut line = String::new();
+                    let mut got = Vec::new();
+                    for _ in 0..3 {
+                        line.clear();
+                        reader.read_line(&mut line).await.unwrap();
+                        got.push(line.clone());
+                    }
+                    let mut until = Vec::new();
+                    reader.read_until(b';', &mut until).await.unwrap();
+                    let mut exact = [0u8; 4];
+                    reader.read_exact(&mut exact).await.unwrap();
+                    let mut rest = String::new();
+                    reader.read_to_string(&mut rest).await.unwrap();
+                    // At the end: `read_exact` is an error, `read_line` reads nothing.
+                    let short = reader.read_exact(&mut exact).await.unwrap_err();
+                    line.clear();
+                    let at_end = reader.read_line(&mut line).await.unwrap();
+                    (got, until, exact, rest, short.kind(), at_end)
+                },
+            ]
+            .await;
+            assert_eq!(served, 3);
+            let (got, until, exact, rest, short, at_end) = client;
+            assert_eq!(got, ["ONE\n", "TWO\n", "THREE\n"]);
+            assert_eq!(until, b"bye 3;");
+            assert_eq!(&exact, b"0123");
+            assert_eq!(rest, "456789");
+            assert_eq!(short, std::io::ErrorKind::UnexpectedEof);
+            assert_eq!(at_end, 0);
+
+            // A child's stdout, line by line, and `copy` into its stdin.
+            let mut child = Command::new("cat")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            let stdout = child.stdout.take().unwrap();
+            let text: String = (0..2000).map(|i| format!("row {i}\n")).collect();
+            let (copied, rows) = tasks![scoped;
+                async {
+                    let copied = copy(&mut text.as_bytes(), &mut stdin).await.unwrap();
+                    drop(stdin);
+                    copied
+                },
+                async {
+                    let mut lines = BufReader::new(stdout).lines();
+                    let mut rows = Vec::new();
+                    while let Some(line) = lines.next().await {
+                        rows.push(line.unwrap());
+                    }
+                    rows
+                },
+            ]
+            .await;
+            assert_eq!(copied, text.len() as u64);
+            assert_eq!(rows.len(), 2000);
+            assert_eq!(rows[1999], "row 1999");
+            assert!(child.wait().await.unwrap().success());
+        }
+    }
+    use with_jobloop_io::lines_and_buffers;
+
     /// I/O that is always ready (a socket at its end, where every read returns 0 at once, read
     /// by `read` and through `AsyncRead`; a 1-byte ping-pong over a socket pair) still lets a
     /// 10 ms ticker on the same thread keep at least 80 % of its ticks.
@@ -1009,6 +1116,35 @@ mod on_every_runtime {
     #[test]
     fn on_the_event_loop() {
         Runtime::run(jobloop::EventLoop::new(), sockets_and_pipes());
+    }
+
+    #[test]
+    fn lines_and_buffers_on_the_event_loop() {
+        Runtime::run(jobloop::EventLoop::new(), lines_and_buffers());
+    }
+
+    #[cfg(feature = "tokio")]
+    #[test]
+    fn lines_and_buffers_on_tokio_current_thread() {
+        Runtime::run(
+            jobloop::runtime::Tokio::current_thread(),
+            lines_and_buffers(),
+        );
+    }
+
+    #[cfg(feature = "tokio")]
+    #[test]
+    fn lines_and_buffers_on_tokio_multi_thread() {
+        Runtime::run(
+            jobloop::runtime::Tokio::multi_thread(2),
+            lines_and_buffers(),
+        );
+    }
+
+    #[cfg(feature = "smol")]
+    #[test]
+    fn lines_and_buffers_on_smol() {
+        Runtime::run(jobloop::runtime::Smol::new(), lines_and_buffers());
     }
 
     #[test]

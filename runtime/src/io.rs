@@ -1,0 +1,176 @@
+//! Buffered and line-oriented reading and writing (feature `io`): asyncio's `readline`,
+//! `readuntil`, `readexactly`, `write` and `drain`, on every stream jobloop has
+//! (`net::TcpStream`, `net::UnixStream` and their `&` halves, a child's pipes) and on any other
+//! type with the ecosystem's poll-based traits ([`AsyncRead`], [`AsyncWrite`]), on every runtime.
+//!
+//! The buffers and the extension traits are futures-lite's, re-exported under their own names:
+//! [`BufReader`], [`BufWriter`], [`AsyncBufReadExt`] (`read_line`, `lines`, `read_until`,
+//! `split`), [`AsyncReadExt`] (`read_exact`, `read_to_end`, `read_to_string`), [`AsyncWriteExt`]
+//! (`write_all`, `flush`, `close`), and [`copy`]. [`StreamExt`] gives `lines()`'s stream its
+//! `next`. [`stdin`], [`stdout`] and [`stderr`] are the process's standard streams, read and
+//! written on a thread of their own (blocking's pool), so that the loop goes on meanwhile.
+//!
+//! | asyncio | jobloop |
+//! |---|---|
+//! | `line = await reader.readline()` | `reader.read_line(&mut line).await?` on a [`BufReader`] (the line keeps its `\n`; 0 bytes read is the end) |
+//! | `async for line in reader:` | `let mut lines = BufReader::new(reader).lines();` then `while let Some(line) = lines.next().await { let line = line?; ... }` (without the `\n`) |
+//! | `await reader.readuntil(b";")` | `reader.read_until(b';', &mut buf).await?` |
+//! | `await reader.readexactly(n)` | `reader.read_exact(&mut buf[..n]).await?` (an `UnexpectedEof` error if the stream ends first) |
+//! | `await reader.read()` | `reader.read_to_end(&mut buf).await?` |
+//! | `writer.write(data)`, `await writer.drain()` | `writer.write_all(data).await?`; `writer.flush().await?` on a [`BufWriter`] |
+//! | `writer.close()`, `await writer.wait_closed()` | `writer.close().await?` |
+//! | `loop.connect_read_pipe(...)` on `sys.stdin` | `BufReader::new(jobloop::io::stdin()).lines()` |
+//!
+//! A line server, as asyncio's streams write it (`net` and `io`): each client's lines are read
+//! through a [`BufReader`] over `&stream` while the same stream is written.
+//!
+//! ```
+//! # #[cfg(feature = "net")] {
+//! use jobloop_runtime::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, StreamExt};
+//! use jobloop_runtime::net::{TcpListener, TcpStream};
+//! use jobloop_runtime::{spawn, EventLoop};
+//!
+//! EventLoop::new().block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0")?;
+//!     let address = listener.local_addr()?;
+//!     let server = spawn(async move {
+//!         let (stream, _) = listener.accept().await?;
+//!         let mut lines = BufReader::new(&stream).lines();
+//!         while let Some(line) = lines.next().await {
+//!             let reply = format!("{}\n", line?.to_uppercase());
+//!             stream.write_all(reply.as_bytes()).await?;
+//!         }
+//!         std::io::Result::Ok(())
+//!     });
+//!     let client = TcpStream::connect(address).await?;
+//!     client.write_all(b"hello\nworld\n").await?;
+//!     client.shutdown(std::net::Shutdown::Write)?;
+//!     let mut reader = BufReader::new(&client);
+//!     let mut line = String::new();
+//!     reader.read_line(&mut line).await?;
+//!     assert_eq!(line, "HELLO\n");
+//!     line.clear();
+//!     reader.read_line(&mut line).await?;
+//!     assert_eq!(line, "WORLD\n");
+//!     server.await?;
+//!     std::io::Result::Ok(())
+//! })
+//! .unwrap();
+//! # }
+//! ```
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use blocking::Unblock;
+
+pub use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
+pub use futures_lite::io::{
+    copy, empty, repeat, sink, split, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader,
+    BufWriter, Bytes, Cursor, Lines, ReadHalf, Split, WriteHalf,
+};
+pub use futures_lite::stream::StreamExt;
+
+/// The process's standard input, read on a thread of its own: [`stdin`].
+pub struct Stdin(Unblock<io::Stdin>);
+
+/// The process's standard output, written on a thread of its own: [`stdout`]. Its writes are
+/// buffered: `flush().await` before the program ends, or what is left in the buffer is lost.
+pub struct Stdout(Unblock<io::Stdout>);
+
+/// The process's standard error, written on a thread of its own: [`stderr`]. As [`Stdout`],
+/// flush it before the program ends.
+pub struct Stderr(Unblock<io::Stderr>);
+
+/// The process's standard input, for reading without blocking the loop (a thread of blocking's
+/// pool does the reading), on any runtime. Wrap it in a [`BufReader`] for lines.
+///
+/// ```no_run
+/// use jobloop_runtime::io::{stdin, AsyncBufReadExt, BufReader, StreamExt};
+///
+/// # jobloop_runtime::EventLoop::new().block_on(async {
+/// let mut lines = BufReader::new(stdin()).lines();
+/// while let Some(line) = lines.next().await {
+///     println!("read: {}", line?);
+/// }
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub fn stdin() -> Stdin {
+    Stdin(Unblock::new(io::stdin()))
+}
+
+/// The process's standard output, for writing without blocking the loop (a thread of
+/// blocking's pool does the writing), on any runtime. `flush().await` before the program ends.
+///
+/// ```
+/// use jobloop_runtime::io::{stdout, AsyncWriteExt};
+///
+/// # jobloop_runtime::EventLoop::new().block_on(async {
+/// let mut out = stdout();
+/// out.write_all(b"hello\n").await?;
+/// out.flush().await?;
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+pub fn stdout() -> Stdout {
+    Stdout(Unblock::new(io::stdout()))
+}
+
+/// The process's standard error, as [`stdout`].
+pub fn stderr() -> Stderr {
+    Stderr(Unblock::new(io::stderr()))
+}
+
+impl AsyncRead for Stdin {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+/// `AsyncWrite` for a standard stream, through its `Unblock`.
+macro_rules! write_through {
+    ($ty:ty) => {
+        impl AsyncWrite for $ty {
+            fn poll_write(
+                mut self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                Pin::new(&mut self.0).poll_write(cx, buf)
+            }
+
+            fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Pin::new(&mut self.0).poll_flush(cx)
+            }
+
+            fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Pin::new(&mut self.0).poll_close(cx)
+            }
+        }
+    };
+}
+
+write_through!(Stdout);
+write_through!(Stderr);
+
+impl std::fmt::Debug for Stdin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stdin")
+    }
+}
+
+impl std::fmt::Debug for Stdout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stdout")
+    }
+}
+
+impl std::fmt::Debug for Stderr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stderr")
+    }
+}
