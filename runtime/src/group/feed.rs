@@ -16,15 +16,15 @@ use std::time::Duration;
 use super::in_place::InPlace;
 #[cfg(feature = "progress")]
 use super::progress::Progress;
-use super::running::{Outcome, Running, SlotMember};
-use super::{watched_at, GroupKind, KindCanceller, Member, Names};
+use super::running::{Running, SlotMember};
+use super::{watched_at, GroupKind, KindCanceller, Member, Names, Payload};
 use crate::debug::{self, GroupTrace, Watched};
 use crate::event_loop::LoopOwner;
 use crate::task::handle::RawHandle;
 use crate::time::{sleep, Sleep};
 
-/// A task's outcome as it arrives, with the task's index.
-pub(crate) type Arrival<F> = (usize, Outcome<<F as Future>::Output>);
+/// A task's outcome as it arrives, with the task's index: its output, or its panic's payload.
+pub(crate) type Arrival<F> = (usize, Result<<F as Future>::Output, Payload>);
 
 /// A member task of a group of futures `F` and kind `K`.
 pub(crate) type ModeMember<F, K> = SlotMember<F, <K as GroupKind>::Link<<F as Future>::Output>>;
@@ -66,7 +66,7 @@ impl<F: Future, K: GroupKind> Engine<F, K> {
     }
 
     #[inline]
-    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<F::Output>)> {
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Arrival<F>> {
         match self {
             Engine::Spawned { running, .. } => running.poll_next(cx),
             Engine::InPlace(tasks) => tasks.poll_next(cx),

@@ -17,7 +17,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use atomic_waker::AtomicWaker;
 
-use super::running::Outcome;
+use super::Payload;
 use crate::unwind::drop_quietly;
 
 /// The slots woken since the group's last poll, and the group's waker.
@@ -65,7 +65,7 @@ pub(crate) struct InPlace<F: Future> {
     /// The slots to poll in this pass (taken from the queue), reused from pass to pass.
     polling: Vec<usize>,
     /// Outcomes of this pass not handed out yet.
-    done: VecDeque<(usize, Outcome<F::Output>)>,
+    done: VecDeque<(usize, Result<F::Output, Payload>)>,
     running: usize,
 }
 
@@ -161,8 +161,8 @@ impl<F: Future> InPlace<F> {
         let mut task_cx = Context::from_waker(task_waker);
         let outcome = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut task_cx))) {
             Ok(Poll::Pending) => return,
-            Ok(Poll::Ready(output)) => Outcome::Output(output),
-            Err(payload) => Outcome::Panicked(payload),
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(payload) => Err(payload),
         };
         let index = *index;
         if let Some(task) = self.tasks[slot].take() {
@@ -175,7 +175,10 @@ impl<F: Future> InPlace<F> {
 
     /// Polls the tasks woken since the last pass, each once; gives the outcome of the next task
     /// that finished, in the order they did.
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<F::Output>)> {
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<(usize, Result<F::Output, Payload>)> {
         if let Some(outcome) = self.done.pop_front() {
             return Poll::Ready(outcome);
         }

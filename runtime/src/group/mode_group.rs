@@ -11,6 +11,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::resume_unwind;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -19,8 +20,7 @@ use super::expansion::Names;
 use super::feed::{Engine, Feed};
 use super::in_place::InPlace;
 use super::modes::{Mode, Settle};
-use super::running::{Ending, Outcome};
-use super::{GroupKind, Local, Scoped, Sendable, SpawnMember};
+use super::{GroupKind, Local, Payload, Scoped, Sendable, SpawnMember};
 use crate::error::{TaskError, TaskErrorKind};
 
 /// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
@@ -60,7 +60,7 @@ where
     feed: Feed<I, K>,
     mode: M,
     /// Decided, and waiting for the cancelled tasks' futures to be gone.
-    ending: Option<Ending<M::Output>>,
+    ending: Option<Result<M::Output, Payload>>,
 }
 
 // No field is pinned: the source's futures are moved out of it into tasks (or boxes) before
@@ -221,40 +221,36 @@ where
     fn arrive(
         &mut self,
         index: usize,
-        outcome: Outcome<<I::Item as Future>::Output>,
-    ) -> Option<Ending<M::Output>> {
+        outcome: Result<<I::Item as Future>::Output, Payload>,
+    ) -> Option<Result<M::Output, Payload>> {
         match outcome {
-            Outcome::Output(output) => {
+            Ok(output) => {
                 self.feed.count(M::is_failure(&output));
-                self.mode.output(index, output).map(Ending::Output)
+                self.mode.output(index, output).map(Ok)
             }
-            outcome => self.arrive_unfinished(index, outcome),
+            Err(payload) => self.arrive_panicked(index, payload),
         }
     }
 
-    /// [`arrive`](Self::arrive) for a task that panicked.
-    fn arrive_unfinished(
+    /// [`arrive`](Self::arrive) for a task that panicked: the group's panic, or (under
+    /// `settle`) the task's error.
+    fn arrive_panicked(
         &mut self,
         index: usize,
-        outcome: Outcome<<I::Item as Future>::Output>,
-    ) -> Option<Ending<M::Output>> {
+        payload: Payload,
+    ) -> Option<Result<M::Output, Payload>> {
         self.feed.count(true);
-        match outcome {
-            Outcome::Panicked(payload) if M::PANICS_FAIL_GROUP => Some(Ending::Panic(payload)),
-            outcome => {
-                let feed = &self.feed;
-                let Err(error) = outcome.into_result(|| feed.name(index)) else {
-                    return None;
-                };
-                self.mode.failed(index, error).map(Ending::Output)
-            }
+        if M::PANICS_FAIL_GROUP {
+            return Some(Err(payload));
         }
+        let error = TaskError::panicked(self.feed.name(index), &*payload);
+        self.mode.failed(index, error).map(Ok)
     }
 
     /// The deadline expired: every started task that did not finish times out. Items of the
     /// source that never started stay in it: the group stays lazy (the source may be endless,
     /// and its task expressions have side effects), so they have no outcome.
-    fn time_out(&mut self, cx: &mut Context<'_>) -> Ending<M::Output> {
+    fn time_out(&mut self, cx: &mut Context<'_>) -> Result<M::Output, Payload> {
         // Tasks that finished before the deadline keep their outcomes.
         while let Some((index, outcome)) = self.feed.poll_finished(cx) {
             if let Some(ending) = self.arrive(index, outcome) {
@@ -264,15 +260,15 @@ where
         for index in self.feed.indexes() {
             let error = TaskError::new(self.feed.name(index), TaskErrorKind::TimedOut);
             if let Some(output) = self.mode.failed(index, error) {
-                return Ending::Output(output);
+                return Ok(output);
             }
         }
-        Ending::Output(self.mode.finish())
+        Ok(self.mode.finish())
     }
 
-    /// Ends the group: the tasks still running are cancelled; `Ready` once every one of their
-    /// futures is gone.
-    fn end(&mut self, ending: Ending<M::Output>, cx: &mut Context<'_>) -> Poll<M::Output> {
+    /// Ends the group with `ending`, its output or a task's panic to resume: the tasks still
+    /// running are cancelled; `Ready` once every one of their futures is gone.
+    fn end(&mut self, ending: Result<M::Output, Payload>, cx: &mut Context<'_>) -> Poll<M::Output> {
         self.feed.finish_progress();
         self.feed.cancel();
         self.ending = Some(ending);
@@ -282,7 +278,7 @@ where
     fn poll_ending(&mut self, cx: &mut Context<'_>) -> Poll<M::Output> {
         std::task::ready!(self.feed.poll_gone(cx));
         match self.ending.take() {
-            Some(ending) => Poll::Ready(ending.finish()),
+            Some(ending) => Poll::Ready(ending.unwrap_or_else(|payload| resume_unwind(payload))),
             None => panic!("a task group was polled after it returned its output"),
         }
     }
@@ -367,7 +363,7 @@ where
                     }
                 }
                 None => {
-                    let ending = Ending::Output(this.mode.finish());
+                    let ending = Ok(this.mode.finish());
                     return this.end(ending, cx);
                 }
             }

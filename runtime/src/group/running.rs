@@ -19,12 +19,10 @@
 //! that is at once; see `event_loop/cancel.rs`).
 
 use std::collections::VecDeque;
-use std::panic::resume_unwind;
 use std::task::{Context, Poll};
 
 use super::link::{Finished, Keep};
 use super::{Alive, Hooks, Link, Member, Payload};
-use crate::error::TaskError;
 use crate::task::cancel::Canceller;
 use crate::task::handle::RawHandle;
 use crate::unwind::drop_quietly;
@@ -82,24 +80,6 @@ impl<L: Link> Alive for SlotHooks<L> {
 
 /// A member of a running set.
 pub(crate) type SlotMember<F, L> = Member<F, SlotHooks<L>>;
-
-/// What became of a task.
-pub(crate) enum Outcome<T> {
-    /// It gave its output.
-    Output(T),
-    /// It panicked, with this payload.
-    Panicked(Payload),
-}
-
-impl<T> Outcome<T> {
-    /// The outcome as a [`TaskError`] when it is not an output, named `name`.
-    pub(crate) fn into_result(self, name: impl FnOnce() -> String) -> Result<T, TaskError> {
-        match self {
-            Outcome::Output(output) => Ok(output),
-            Outcome::Panicked(payload) => Err(TaskError::panicked(name(), &*payload)),
-        }
-    }
-}
 
 /// The handle of a running set's task: its outcome comes through the link, so the task's own
 /// output is `()`.
@@ -169,7 +149,10 @@ impl<L: Link> Running<L> {
     /// Takes the outcome of the next task that finished, in the order they finished: `Pending`
     /// (having registered the waker) when none did since.
     #[inline(always)]
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Outcome<L::Output>)> {
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<(usize, Result<L::Output, Payload>)> {
         let mut refilled = false;
         loop {
             let Some(finished) = self.finished.pop_front() else {
@@ -202,10 +185,6 @@ impl<L: Link> Running<L> {
             *entry = None;
             self.free.push(slot);
             self.running -= 1;
-            let outcome = match outcome {
-                Ok(output) => Outcome::Output(output),
-                Err(payload) => Outcome::Panicked(payload),
-            };
             return Poll::Ready((index, outcome));
         }
     }
@@ -266,29 +245,12 @@ impl<L: Link> Drop for Running<L> {
     }
 }
 
-/// How a group ends once it is decided: with its output, or with a task's panic to resume. It is
-/// held while the group waits for its cancelled tasks.
-pub(crate) enum Ending<O> {
-    Output(O),
-    Panic(Payload),
-}
-
-impl<O> Ending<O> {
-    /// The output, or the panic resumed.
-    pub(crate) fn finish(self) -> O {
-        match self {
-            Ending::Output(output) => output,
-            Ending::Panic(payload) => resume_unwind(payload),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::future::poll_fn;
     use std::rc::Rc;
 
-    use super::{Finished, Outcome, Running};
+    use super::{Finished, Running};
     use crate::group::{spawn_member, Link, Local, LocalLink, Member};
     use crate::EventLoop;
 
@@ -315,7 +277,7 @@ mod tests {
             });
             let (index, outcome) = poll_fn(|cx| running.poll_next(cx)).await;
             assert_eq!(index, 5);
-            assert!(matches!(outcome, Outcome::Output(1)));
+            assert!(matches!(outcome, Ok(1)));
             assert_eq!(running.len(), 0);
         });
     }

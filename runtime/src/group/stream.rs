@@ -12,7 +12,6 @@ use std::time::Duration;
 use super::feed::{Engine, Feed};
 use super::in_place::InPlace;
 use super::modes::sealed::Sealed;
-use super::running::Outcome;
 use super::{All, GroupKind, Local, Names, Payload, Scoped, Sendable, Settle, SpawnMember, Try};
 use crate::error::{TaskError, TaskErrorKind};
 
@@ -321,22 +320,18 @@ where
     fn step(
         &mut self,
         index: usize,
-        outcome: Outcome<<I::Item as Future>::Output>,
+        outcome: Result<<I::Item as Future>::Output, Payload>,
     ) -> Step<M::Item> {
-        self.feed.count(!matches!(outcome, Outcome::Output(_)));
+        self.feed.count(outcome.is_err());
         match outcome {
-            Outcome::Output(output) => match self.mode.item(index, output) {
+            Ok(output) => match self.mode.item(index, output) {
                 (item, false) => Step::Item(item),
                 (item, true) => Step::End(item),
             },
-            Outcome::Panicked(payload) if M::PANICS_FAIL_GROUP => Step::Panic(payload),
-            outcome => {
-                let feed = &self.feed;
-                match outcome.into_result(|| feed.name(index)) {
-                    Err(error) => Step::Item(self.mode.failed(index, error)),
-                    // Unreachable: outputs are handled above.
-                    Ok(output) => Step::Item(self.mode.item(index, output).0),
-                }
+            Err(payload) if M::PANICS_FAIL_GROUP => Step::Panic(payload),
+            Err(payload) => {
+                let error = TaskError::panicked(self.feed.name(index), &*payload);
+                Step::Item(self.mode.failed(index, error))
             }
         }
     }

@@ -9,7 +9,8 @@ use std::task::{Context, Poll};
 use super::running::{Running, SlotHooks};
 use super::stream::Next;
 use super::{
-    spawn_member, GroupKind, Local, Member, SendTaskFuture, Sendable, SpawnMember, TaskFuture,
+    spawn_member, GroupKind, Local, Member, Payload, SendTaskFuture, Sendable, SpawnMember,
+    TaskFuture,
 };
 use futures_core::Stream;
 
@@ -206,7 +207,8 @@ impl<T, K: GroupKind> Stream for TaskSet<T, K> {
         }
         match this.running.poll_next(cx) {
             Poll::Ready((number, outcome)) => {
-                Poll::Ready(Some(outcome.into_result(|| format!("#{number}"))))
+                let error = |payload: Payload| TaskError::panicked(format!("#{number}"), &*payload);
+                Poll::Ready(Some(outcome.map_err(error)))
             }
             Poll::Pending => {
                 if let Some(owner) = &this.owner {
