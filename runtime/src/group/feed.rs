@@ -16,7 +16,7 @@ use std::time::Duration;
 use super::in_place::InPlace;
 #[cfg(feature = "progress")]
 use super::progress::Progress;
-use super::running::{Running, SlotMember};
+use super::running::{Running, SlotHooks};
 use super::{watched_at, GroupKind, KindCanceller, Member, Names, Payload};
 use crate::debug::{self, GroupTrace, Watched};
 use crate::event_loop::LoopOwner;
@@ -26,14 +26,14 @@ use crate::time::{sleep, Sleep};
 /// A task's outcome as it arrives, with the task's index: its output, or its panic's payload.
 pub(crate) type Arrival<F> = (usize, Result<<F as Future>::Output, Payload>);
 
-/// A member task of a group of futures `F` and kind `K`.
-pub(crate) type ModeMember<F, K> = SlotMember<F, <K as GroupKind>::Link<<F as Future>::Output>>;
-
 /// Starts a member: the group's kind's spawn, chosen when the group is made (where the bounds
 /// of the kind are known). The name is what the user called, for the panic when no runtime runs
 /// here.
-pub(crate) type Spawner<F, K> =
-    fn(&'static str, &mut KindCanceller<K>, ModeMember<F, K>) -> RawHandle<()>;
+pub(crate) type Spawner<F, K> = fn(
+    &'static str,
+    &mut KindCanceller<K>,
+    Member<F, SlotHooks<<K as GroupKind>::Link<<F as Future>::Output>>>,
+) -> RawHandle<()>;
 
 /// How a group runs its tasks.
 pub(crate) enum Engine<F: Future, K: GroupKind> {

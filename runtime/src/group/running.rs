@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 use std::task::{Context, Poll};
 
 use super::link::{Finished, Keep};
-use super::{Alive, Hooks, Link, Member, Payload};
+use super::{Alive, Hooks, Link, Payload};
 use crate::task::cancel::Canceller;
 use crate::task::handle::RawHandle;
 use crate::unwind::drop_quietly;
@@ -78,17 +78,12 @@ impl<L: Link> Alive for SlotHooks<L> {
     }
 }
 
-/// A member of a running set.
-pub(crate) type SlotMember<F, L> = Member<F, SlotHooks<L>>;
-
-/// The handle of a running set's task: its outcome comes through the link, so the task's own
-/// output is `()`.
-type SlotHandle = RawHandle<()>;
-
 /// The running tasks of a group, by slot, each with its index in the group. `L` is the link,
 /// through which the tasks' outputs `L::Output` come.
 pub(crate) struct Running<L: Link> {
-    slots: Vec<Option<(usize, SlotHandle)>>,
+    /// Each task's index and handle; its outcome comes through the link, so the handle's
+    /// output is `()`.
+    slots: Vec<Option<(usize, RawHandle<()>)>>,
     free: Vec<usize>,
     running: usize,
     /// The members reported finished, taken from the link, in the order they finished.
@@ -120,7 +115,7 @@ impl<L: Link> Running<L> {
     pub(crate) fn start(
         &mut self,
         index: usize,
-        spawn: impl FnOnce(&mut Canceller<L::Held>, SlotHooks<L>) -> SlotHandle,
+        spawn: impl FnOnce(&mut Canceller<L::Held>, SlotHooks<L>) -> RawHandle<()>,
     ) {
         let slot = match self.free.last() {
             Some(&slot) => slot,
