@@ -343,9 +343,12 @@ pub use jobloop_macros::job_test;
 /// With `settle` the output is `Result<T, TaskError>`; with `try` an item is
 /// `Result<(index, T), E>`, and the stream ends after the first `Err`, cancelling the rest;
 /// without a mode, a task's panic cancels the rest and resumes at `next()`. With `timeout` the
-/// stream ends when it expires (under `settle`, after yielding the unfinished tasks as timed
-/// out); `timed_out()` tells whether it did. Dropping the stream cancels what still runs. In the
-/// list form the tasks return one type. Not with `race`, which has one output.
+/// stream ends when it expires, and says so: under `settle` each unfinished task is an item
+/// `Err(e)` with `e.is_timeout()`; under `try` the last item is `Err(Elapsed.into())` (the tasks'
+/// error converts from [`Elapsed`]: `std::io::Error` does); a `stream` with a `timeout` and
+/// neither is a compile error, since the work it cut off would go unreported. `timed_out()`
+/// tells whether it did. Dropping the stream cancels what still runs. In the list form the
+/// tasks return one type. Not with `race`, which has one output.
 ///
 /// ```
 /// # use jobloop::{sleep, tasks}; use std::time::Duration;

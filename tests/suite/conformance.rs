@@ -397,11 +397,16 @@ mod mode_cases {
         );
         let settled = tasks![scoped, settle, timeout = Duration::ZERO; async { 1 }].await;
         assert_eq!(settled.0.as_ref().ok(), Some(&1));
-        let mut stream =
-            tasks![scoped, stream, timeout = Duration::ZERO; for i in 0..2 => async move { i }];
-        assert_eq!(stream.next().await, Some((0, 0)));
-        assert_eq!(stream.next().await, Some((1, 1)));
-        assert_eq!(stream.next().await, None);
+        let mut stream = tasks![scoped, stream, settle, timeout = Duration::ZERO; for i in 0..2 => async move { i }];
+        assert_eq!(
+            stream.next().await.map(|(i, r)| (i, r.ok())),
+            Some((0, Some(0)))
+        );
+        assert_eq!(
+            stream.next().await.map(|(i, r)| (i, r.ok())),
+            Some((1, Some(1)))
+        );
+        assert!(stream.next().await.is_none());
         // Spawned tasks (on this thread: a `send` task could finish on another thread first).
         assert!(tasks![timeout = Duration::ZERO; async { 1 }].await.is_err());
         let settled = tasks![settle, timeout = Duration::ZERO; async { 1 }].await;
@@ -409,9 +414,12 @@ mod mode_cases {
             settled.0.as_ref().map_err(jobloop::TaskError::kind),
             Err(&TaskErrorKind::TimedOut)
         );
-        let mut stream =
-            tasks![stream, timeout = Duration::ZERO; for i in 0..2 => async move { i }];
-        assert_eq!(stream.next().await, None);
+        // A `try` stream says that its timeout cut the tasks off: its last item.
+        let mut stream = tasks![stream, try, timeout = Duration::ZERO; for i in 0..2 => async move {
+            Ok::<u32, Elapsed>(i)
+        }];
+        assert!(matches!(stream.next().await, Some(Err(Elapsed { .. }))));
+        assert!(stream.next().await.is_none());
         assert!(stream.timed_out());
     }
 
@@ -972,6 +980,21 @@ mod group_cases {
         value
     }
 
+    /// The error of the `try` streams with a timeout: the timeout cut them off.
+    #[derive(Debug, PartialEq, Eq)]
+    struct CutOff;
+
+    impl From<Elapsed> for CutOff {
+        fn from(_: Elapsed) -> CutOff {
+            CutOff
+        }
+    }
+
+    /// [`after`], as a task of a `try` stream.
+    async fn ok_after(ms: u64, value: u64) -> Result<u64, CutOff> {
+        Ok(after(ms, value).await)
+    }
+
     /// Drains a stream with its inherent `next()`.
     macro_rules! drain {
         ($stream:expr) => {{
@@ -988,8 +1011,7 @@ mod group_cases {
     /// in time ends without timing out, whether its items were taken before the deadline or
     /// after it.
     pub async fn a_stream_whose_tasks_all_finished_in_time_has_not_timed_out() {
-        let mut taken_in_time =
-            tasks![stream, timeout = Duration::from_millis(40); for id in 0..3u64 => after(1, id)];
+        let mut taken_in_time = tasks![stream, try, timeout = Duration::from_millis(40); for id in 0..3u64 => ok_after(1, id)];
         for _ in 0..3 {
             assert!(taken_in_time.next().await.is_some());
         }
@@ -997,12 +1019,11 @@ mod group_cases {
         assert_eq!(taken_in_time.next().await, None);
         assert!(!taken_in_time.timed_out(), "every item was delivered");
 
-        let mut taken_late =
-            tasks![stream, timeout = Duration::from_millis(40); for id in 0..3u64 => after(1, id)];
+        let mut taken_late = tasks![stream, try, timeout = Duration::from_millis(40); for id in 0..3u64 => ok_after(1, id)];
         sleep(Duration::from_millis(60)).await;
         let mut items = Vec::new();
         while let Some(item) = taken_late.next().await {
-            items.push(item);
+            items.push(item.unwrap());
         }
         items.sort_unstable();
         assert_eq!(items, [(0, 0), (1, 1), (2, 2)]);
@@ -1012,10 +1033,10 @@ mod group_cases {
         );
 
         // Under a limit, the source is known to be empty without pulling it past its end.
-        let mut limited = tasks![stream, limit = 1, timeout = Duration::from_millis(40); for id in 0..2u64 => after(1, id)];
-        assert_eq!(limited.next().await, Some((0, 0)));
+        let mut limited = tasks![stream, try, limit = 1, timeout = Duration::from_millis(40); for id in 0..2u64 => ok_after(1, id)];
+        assert_eq!(limited.next().await, Some(Ok((0, 0))));
         sleep(Duration::from_millis(60)).await;
-        assert_eq!(limited.next().await, Some((1, 1)));
+        assert_eq!(limited.next().await, Some(Ok((1, 1))));
         assert_eq!(limited.next().await, None);
         assert!(!limited.timed_out(), "under a limit too");
     }
@@ -1023,19 +1044,27 @@ mod group_cases {
     /// A stream over an endless source of tasks that are always done at once still ends at
     /// its timeout: once the deadline has passed, no task starts.
     pub async fn a_stream_of_tasks_always_done_still_ends_at_its_timeout() {
-        let mut scoped = tasks![scoped, stream, limit = 4, timeout = Duration::from_millis(30); for i in 0u64.. => async move { i }];
-        let mut items = 0u64;
-        while scoped.next().await.is_some() {
+        let mut scoped = tasks![scoped, stream, try, limit = 4, timeout = Duration::from_millis(30); for i in 0u64.. => async move { Ok::<u64, CutOff>(i) }];
+        let (mut items, mut last) = (0u64, None);
+        while let Some(item) = scoped.next().await {
             items += 1;
+            last = Some(item);
             assert!(items < 50_000_000, "the stream did not end at its deadline");
         }
+        assert_eq!(
+            last,
+            Some(Err(CutOff)),
+            "the last item says the timeout cut it off"
+        );
         assert!(scoped.timed_out());
-        let mut spawned = tasks![stream, limit = 4, timeout = Duration::from_millis(30); for i in 0u64.. => async move { i }];
-        let mut items = 0u64;
-        while spawned.next().await.is_some() {
+        let mut spawned = tasks![stream, try, limit = 4, timeout = Duration::from_millis(30); for i in 0u64.. => async move { Ok::<u64, CutOff>(i) }];
+        let (mut items, mut last) = (0u64, None);
+        while let Some(item) = spawned.next().await {
             items += 1;
+            last = Some(item);
             assert!(items < 50_000_000, "the stream did not end at its deadline");
         }
+        assert_eq!(last, Some(Err(CutOff)));
         assert!(spawned.timed_out());
     }
 
@@ -1104,15 +1133,18 @@ mod group_cases {
 
     pub async fn a_stream_ends_at_its_timeout() {
         let counter = DropCounter::default();
-        let mut stream = tasks![stream, timeout = Duration::from_millis(40); for id in 0..3u64 => {
+        let mut stream = tasks![stream, try, timeout = Duration::from_millis(40); for id in 0..3u64 => {
             let token = counter.token();
             async move {
                 let _token = token;
                 sleep(Duration::from_millis(if id == 1 { 5 } else { 30_000 })).await;
-                id
+                Ok::<u64, CutOff>(id)
             }
         }];
-        assert_eq!(stream.next().await, Some((1, 1)));
+        assert_eq!(stream.next().await, Some(Ok((1, 1))));
+        // The two tasks cut off: said by the last item, once their futures are gone.
+        assert_eq!(stream.next().await, Some(Err(CutOff)));
+        assert_eq!(counter.dropped(), 3);
         assert_eq!(stream.next().await, None);
         assert!(stream.timed_out());
         assert_eq!(counter.dropped(), 3);

@@ -60,7 +60,9 @@ fn constructor(krate: &TokenStream, options: &TasksOptions) -> TokenStream {
 
 /// Wraps a group with its timeout: `jobloop::timeout` (which cancels the tasks when it expires
 /// and gives `Err(Elapsed)`) for every mode but `settle`, which reports the unfinished tasks
-/// instead, and streams, which end (both through `with_timeout`).
+/// instead (through `with_timeout`), and streams, which end: under `settle` after an item per
+/// unfinished task (`with_timeout`), under `try` with an error made from `Elapsed`
+/// (`with_timeout_error`; validation refuses a stream with a timeout in another mode).
 fn with_timeout(
     krate: &TokenStream,
     options: &TasksOptions,
@@ -69,6 +71,11 @@ fn with_timeout(
 ) -> TokenStream {
     match timeout {
         None => group,
+        Some(timeout) if options.stream.is_some() && mode(options) == Some(TasksMode::Try) => {
+            let span = timeout.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span());
+            let from = quote_spanned!(span=> ::core::convert::From::from);
+            quote!(#group.with_timeout_error(#timeout, #from))
+        }
         Some(timeout) if mode(options) == Some(TasksMode::Settle) || options.stream.is_some() => {
             quote!(#group.with_timeout(#timeout))
         }

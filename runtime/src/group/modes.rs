@@ -6,9 +6,8 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::marker::PhantomData;
 
-use crate::error::TaskError;
+use crate::error::{Elapsed, TaskError};
 
 pub(crate) mod sealed {
     pub trait Sealed {}
@@ -135,14 +134,17 @@ impl<T> Mode<T> for All<T> {
 /// happen, not the first in order), which cancels the tasks still running. `tasks![try; ...]`.
 pub struct Try<T, E> {
     outputs: InOrder<T>,
-    error: PhantomData<E>,
+    /// Under a stream's timeout that must say so
+    /// ([`GroupStream::with_timeout_error`](super::GroupStream::with_timeout_error)): makes
+    /// the error of the stream's last item.
+    pub(super) timeout_error: Option<fn(Elapsed) -> E>,
 }
 
 impl<T, E> Default for Try<T, E> {
     fn default() -> Self {
         Try {
             outputs: InOrder::default(),
-            error: PhantomData,
+            timeout_error: None,
         }
     }
 }

@@ -13,7 +13,7 @@ use super::feed::{Engine, Feed};
 use super::in_place::InPlace;
 use super::modes::sealed::Sealed;
 use super::{All, GroupKind, Local, Names, Payload, Scoped, Sendable, Settle, SpawnMember, Try};
-use crate::error::{TaskError, TaskErrorKind};
+use crate::error::{Elapsed, TaskError, TaskErrorKind};
 
 /// What a [`GroupStream`] makes of each task's outcome: [`All`] (`(index, output)`; a panic
 /// cancels the rest and resumes at `next()`), [`Try`] (`Ok((index, value))`, or the first `Err`,
@@ -37,6 +37,14 @@ pub trait StreamMode<T>: Sealed {
         let _ = index;
         panic!("{error}")
     }
+
+    /// The stream's timeout cut work off (tasks still running, or items not started): the item
+    /// that says so, last, when the mode has one (`Try` given an error for it); otherwise the
+    /// stream just ends, and [`GroupStream::timed_out`] tells why.
+    #[doc(hidden)]
+    fn cut_off(&mut self) -> Option<Self::Item> {
+        None
+    }
 }
 
 impl<T> StreamMode<T> for All<T> {
@@ -55,6 +63,11 @@ impl<T, E> StreamMode<Result<T, E>> for Try<T, E> {
             Ok(value) => (Ok((index, value)), false),
             Err(error) => (Err(error), true),
         }
+    }
+
+    fn cut_off(&mut self) -> Option<Self::Item> {
+        self.timeout_error
+            .map(|to_error| Err(to_error(Elapsed::new())))
     }
 }
 
@@ -100,11 +113,14 @@ enum Step<Item> {
 /// the stream, cancels the tasks still running (their futures are dropped before the `Err` or
 /// the panic comes, or before the drop returns).
 ///
-/// With a timeout ([`with_timeout`](GroupStream::with_timeout), `tasks![stream, timeout =
-/// D; ...]`), the stream ends when it expires: the tasks still running are cancelled; under
-/// [`Settle`] each of them is yielded first as a [`TaskErrorKind::TimedOut`] error, otherwise
+/// With a timeout ([`with_timeout`](GroupStream::with_timeout), `tasks![stream, settle,
+/// timeout = D; ...]`), the stream ends when it expires: the tasks still running are
+/// cancelled; under [`Settle`] each of them is yielded first as a [`TaskErrorKind::TimedOut`]
+/// error; under [`Try`] with [`with_timeout_error`](GroupStream::with_timeout_error)
+/// (`tasks![stream, try, timeout = D; ...]`) the last item is the timeout's `Err`; otherwise
 /// they are not yielded at all and [`timed_out`](GroupStream::timed_out) tells why the stream
-/// ended.
+/// ended (`tasks![]` refuses `stream` with `timeout` in that case: the work cut off would go
+/// unreported).
 ///
 /// ```
 /// use jobloop_runtime::group::{All, GroupStream};
@@ -357,6 +373,7 @@ where
                 items.push_back(self.mode.failed(index, error));
             }
         }
+        items.extend(self.mode.cut_off());
         self.close(items, None);
     }
 
@@ -406,6 +423,45 @@ where
                 }
             }
         }
+    }
+}
+
+impl<I, T, E, K> GroupStream<I, Try<T, E>, K>
+where
+    I: Iterator,
+    I::Item: Future<Output = Result<T, E>>,
+    K: GroupKind,
+{
+    /// [`with_timeout`](GroupStream::with_timeout) for a [`Try`] stream that says when the
+    /// timeout cut work off: the stream's last item is then `Err(to_error(Elapsed))`, after
+    /// the outcomes that arrived in time (and nothing is yielded when every task finished
+    /// before the deadline). `tasks![stream, try, timeout = D; ...]` gives it `From::from`, so
+    /// the tasks' error type converts from [`Elapsed`] (`std::io::Error` does).
+    ///
+    /// ```
+    /// use jobloop_runtime::group::{GroupStream, Try};
+    /// use jobloop_runtime::{sleep, EventLoop};
+    /// use std::io;
+    /// use std::time::Duration;
+    ///
+    /// let items = EventLoop::new().block_on(async {
+    ///     let jobs = [5u64, 10_000].map(|ms| async move {
+    ///         sleep(Duration::from_millis(ms)).await;
+    ///         io::Result::Ok(ms)
+    ///     });
+    ///     let mut stream = GroupStream::new(Try::default(), usize::MAX, jobs)
+    ///         .with_timeout_error(Duration::from_millis(50), io::Error::from);
+    ///     let mut items = Vec::new();
+    ///     while let Some(item) = stream.next().await {
+    ///         items.push(item.map_err(|error| error.kind()));
+    ///     }
+    ///     items
+    /// });
+    /// assert_eq!(items, [Ok((0, 5)), Err(io::ErrorKind::TimedOut)]);
+    /// ```
+    pub fn with_timeout_error(mut self, duration: Duration, to_error: fn(Elapsed) -> E) -> Self {
+        self.mode.timeout_error = Some(to_error);
+        self.with_timeout(duration)
     }
 }
 
