@@ -343,11 +343,11 @@ pub use jobloop_macros::job_test;
 /// With `settle` the output is `Result<T, TaskError>`; with `try` an item is
 /// `Result<(index, T), E>`, and the stream ends after the first `Err`, cancelling the rest;
 /// without a mode, a task's panic cancels the rest and resumes at `next()`. With `timeout` the
-/// stream ends when it expires, and says so: under `settle` each unfinished task is an item
-/// `Err(e)` with `e.is_timeout()`; under `try` the last item is `Err(Elapsed.into())` (the tasks'
-/// error converts from [`Elapsed`]: `std::io::Error` does); a `stream` with a `timeout` and
-/// neither is a compile error, since the work it cut off would go unreported. `timed_out()`
-/// tells whether it did. Dropping the stream cancels what still runs. In the list form the
+/// stream ends when it expires, and says so: under `try` the last item is `Err(Elapsed.into())`
+/// whenever work was left (the tasks' error converts from [`Elapsed`]: `std::io::Error` does);
+/// under `settle` each task still running is an item `Err(e)` with `e.is_timeout()` (items not
+/// started yet under a `limit` have none: `timed_out()` tells whether work was left); a
+/// `stream` with a `timeout` and neither is a compile error. Dropping the stream cancels what still runs. In the list form the
 /// tasks return one type. Not with `race`, which has one output.
 ///
 /// ```

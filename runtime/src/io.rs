@@ -76,15 +76,16 @@ pub use futures_lite::stream::StreamExt;
 pub struct Stdin(Unblock<io::Stdin>);
 
 /// The process's standard output, written on a thread of its own: [`stdout`]. Its writes are
-/// buffered: `flush().await` before the program ends, or what is left in the buffer is lost.
+/// buffered: `flush().await` before it is dropped, or what is left in the buffer is lost.
 pub struct Stdout(Unblock<io::Stdout>);
 
 /// The process's standard error, written on a thread of its own: [`stderr`]. As [`Stdout`],
-/// flush it before the program ends.
+/// flush it before it is dropped.
 pub struct Stderr(Unblock<io::Stderr>);
 
 /// The process's standard input, for reading without blocking the loop (a thread of blocking's
-/// pool does the reading), on any runtime. Wrap it in a [`BufReader`] for lines.
+/// pool does the reading), on any runtime. Wrap it in a [`BufReader`] for lines. Make one and
+/// keep it: a dropped `Stdin` may leave a read waiting on the pool, and its bytes are lost.
 ///
 /// ```no_run
 /// use jobloop_runtime::io::{stdin, AsyncBufReadExt, BufReader, StreamExt};
@@ -101,7 +102,8 @@ pub fn stdin() -> Stdin {
 }
 
 /// The process's standard output, for writing without blocking the loop (a thread of
-/// blocking's pool does the writing), on any runtime. `flush().await` before the program ends.
+/// blocking's pool does the writing), on any runtime. `flush().await` before it is dropped:
+/// what its buffer still holds is lost with it.
 ///
 /// ```
 /// use jobloop_runtime::io::{stdout, AsyncWriteExt};

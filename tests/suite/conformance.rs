@@ -1039,6 +1039,29 @@ mod group_cases {
         assert_eq!(limited.next().await, Some(Ok((1, 1))));
         assert_eq!(limited.next().await, None);
         assert!(!limited.timed_out(), "under a limit too");
+
+        // A source that does not say when it is empty (its size has no upper bound), under a
+        // limit: polled once while its tasks run, then its items taken after the deadline, so
+        // the source is never pulled past its end before it. Nothing was cut off: no `Err`
+        // comes and `timed_out()` is false.
+        let source = (0..2u64).chain(std::iter::from_fn(|| None));
+        let mut unsized_source = tasks![stream, try, limit = 2, timeout = Duration::from_millis(40); for id in source => ok_after(20, id)];
+        assert!(
+            jobloop::timeout(Duration::from_millis(1), unsized_source.next())
+                .await
+                .is_err()
+        );
+        sleep(Duration::from_millis(60)).await;
+        let mut items = Vec::new();
+        while let Some(item) = unsized_source.next().await {
+            items.push(item);
+        }
+        items.sort_unstable_by_key(|item| item.as_ref().ok().map(|(index, _)| *index));
+        assert_eq!(items, [Ok((0, 0)), Ok((1, 1))]);
+        assert!(
+            !unsized_source.timed_out(),
+            "every item was started and delivered"
+        );
     }
 
     /// A stream over an endless source of tasks that are always done at once still ends at

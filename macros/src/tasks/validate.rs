@@ -60,19 +60,21 @@ fn check_combinations(options: &TasksOptions, errors: &mut Errors) {
             ),
         ));
     }
+    // (A race with a stream is refused above.)
     let reports_timeouts = matches!(
         &options.mode,
-        Some((TasksMode::Settle, _)) | Some((TasksMode::Try, _))
+        Some((TasksMode::Settle, _)) | Some((TasksMode::Try, _)) | Some((TasksMode::Race, _))
     );
     if let (Some(stream), Some(_), false) = (&options.stream, &options.timeout, reports_timeouts) {
         errors.push(syn::Error::new(
             stream.span(),
             format!(
                 "a `{stream}` with a `timeout` would end at its deadline without a word for the \
-                 tasks still running and the items not started: say how to report them. Add \
-                 `settle` (each task cut off is then an item `Err(e)` with `e.is_timeout()`), or \
-                 `try` (the stream's last item is then `Err(Elapsed.into())`, for tasks whose \
-                 error converts from `jobloop::Elapsed`)"
+                 work it cut off: say how to report it. Add `try` (the stream's last item is \
+                 then `Err(Elapsed.into())` whenever work was left, for tasks whose error \
+                 converts from `jobloop::Elapsed`), or `settle` (each task still running is then \
+                 an item `Err(e)` with `e.is_timeout()`; `timed_out()` tells whether items were \
+                 left unstarted)"
             ),
         ));
     }

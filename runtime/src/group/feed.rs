@@ -268,6 +268,28 @@ where
         self.source_done || self.source.size_hint().1 == Some(0)
     }
 
+    /// Whether work is left at the deadline: a task still running, or an item of the source not
+    /// started. A source that does not say it is empty is pulled once to know; the item it gives
+    /// is dropped unstarted (it is cut off anyway).
+    pub(crate) fn work_left(&mut self) -> bool {
+        if self.engine.len() > 0 {
+            return true;
+        }
+        if self.source_known_empty() {
+            return false;
+        }
+        match self.source.next() {
+            Some(unstarted) => {
+                drop(unstarted);
+                true
+            }
+            None => {
+                self.source_done = true;
+                false
+            }
+        }
+    }
+
     /// A poll of the group begins (its `poll` or a stream's `next`): what the deadline's rule
     /// needs to know (nothing without a deadline).
     #[inline]

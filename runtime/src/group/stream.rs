@@ -352,10 +352,10 @@ where
         }
     }
 
-    /// The deadline expired: the outcomes that finished before it come first, then (under
-    /// `settle`) the tasks still running, as timed out; then the end.
+    /// The deadline expired: the outcomes that finished before it come first; then, when work
+    /// was left, the tasks still running as timed out (under `settle`) or the item that says
+    /// the stream was cut off (under `try` with an error for it); then the end.
     fn time_out(&mut self, cx: &mut Context<'_>) {
-        self.timed_out = true;
         let mut items = VecDeque::new();
         while let Some((index, outcome)) = self.feed.poll_finished(cx) {
             match self.step(index, outcome) {
@@ -367,13 +367,18 @@ where
                 Step::Panic(payload) => return self.close(items, Some(payload)),
             }
         }
-        if !M::PANICS_FAIL_GROUP {
-            for index in self.feed.indexes() {
-                let error = TaskError::new(self.feed.name(index), TaskErrorKind::TimedOut);
-                items.push_back(self.mode.failed(index, error));
+        // Every task may have finished in time, its outcome taken just now, and the source be
+        // empty without saying so: then nothing was cut off, and the stream just ends.
+        self.timed_out = self.feed.work_left();
+        if self.timed_out {
+            if !M::PANICS_FAIL_GROUP {
+                for index in self.feed.indexes() {
+                    let error = TaskError::new(self.feed.name(index), TaskErrorKind::TimedOut);
+                    items.push_back(self.mode.failed(index, error));
+                }
             }
+            items.extend(self.mode.cut_off());
         }
-        items.extend(self.mode.cut_off());
         self.close(items, None);
     }
 
