@@ -1113,98 +1113,42 @@ mod on_every_runtime {
         assert!(kept >= 80, "ping-pong: the ticker kept {kept} %");
     }
 
-    #[test]
-    fn on_the_event_loop() {
-        Runtime::run(jobloop::EventLoop::new(), sockets_and_pipes());
+    /// A `#[test]` per runtime whose reactor jobloop's streams register with (the loop, tokio
+    /// current-thread and multi-thread, smol), each running `$case`, in a module named after it.
+    macro_rules! on_stream_runtimes {
+        ($case:ident) => {
+            mod $case {
+                use jobloop::Runtime;
+
+                #[test]
+                fn on_the_event_loop() {
+                    Runtime::run(jobloop::EventLoop::new(), super::$case());
+                }
+
+                #[cfg(feature = "tokio")]
+                #[test]
+                fn on_tokio_current_thread() {
+                    Runtime::run(jobloop::runtime::Tokio::current_thread(), super::$case());
+                }
+
+                #[cfg(feature = "tokio")]
+                #[test]
+                fn on_tokio_multi_thread() {
+                    Runtime::run(jobloop::runtime::Tokio::multi_thread(2), super::$case());
+                }
+
+                #[cfg(feature = "smol")]
+                #[test]
+                fn on_smol() {
+                    Runtime::run(jobloop::runtime::Smol::new(), super::$case());
+                }
+            }
+        };
     }
 
-    #[test]
-    fn lines_and_buffers_on_the_event_loop() {
-        Runtime::run(jobloop::EventLoop::new(), lines_and_buffers());
-    }
-
-    #[cfg(feature = "tokio")]
-    #[test]
-    fn lines_and_buffers_on_tokio_current_thread() {
-        Runtime::run(
-            jobloop::runtime::Tokio::current_thread(),
-            lines_and_buffers(),
-        );
-    }
-
-    #[cfg(feature = "tokio")]
-    #[test]
-    fn lines_and_buffers_on_tokio_multi_thread() {
-        Runtime::run(
-            jobloop::runtime::Tokio::multi_thread(2),
-            lines_and_buffers(),
-        );
-    }
-
-    #[cfg(feature = "smol")]
-    #[test]
-    fn lines_and_buffers_on_smol() {
-        Runtime::run(jobloop::runtime::Smol::new(), lines_and_buffers());
-    }
-
-    #[test]
-    fn always_ready_io_lets_a_ticker_tick_on_the_event_loop() {
-        Runtime::run(
-            jobloop::EventLoop::new(),
-            always_ready_io_lets_a_ticker_tick(),
-        );
-    }
-
-    #[cfg(feature = "tokio")]
-    #[test]
-    fn always_ready_io_lets_a_ticker_tick_on_tokio_current_thread() {
-        Runtime::run(
-            jobloop::runtime::Tokio::current_thread(),
-            always_ready_io_lets_a_ticker_tick(),
-        );
-    }
-
-    #[cfg(feature = "tokio")]
-    #[test]
-    fn always_ready_io_lets_a_ticker_tick_on_tokio_multi_thread() {
-        Runtime::run(
-            jobloop::runtime::Tokio::multi_thread(2),
-            always_ready_io_lets_a_ticker_tick(),
-        );
-    }
-
-    #[cfg(feature = "smol")]
-    #[test]
-    fn always_ready_io_lets_a_ticker_tick_on_smol() {
-        Runtime::run(
-            jobloop::runtime::Smol::new(),
-            always_ready_io_lets_a_ticker_tick(),
-        );
-    }
-
-    #[cfg(feature = "tokio")]
-    #[test]
-    fn on_tokio_current_thread() {
-        Runtime::run(
-            jobloop::runtime::Tokio::current_thread(),
-            sockets_and_pipes(),
-        );
-    }
-
-    #[cfg(feature = "tokio")]
-    #[test]
-    fn on_tokio_multi_thread() {
-        Runtime::run(
-            jobloop::runtime::Tokio::multi_thread(2),
-            sockets_and_pipes(),
-        );
-    }
-
-    #[cfg(feature = "smol")]
-    #[test]
-    fn on_smol() {
-        Runtime::run(jobloop::runtime::Smol::new(), sockets_and_pipes());
-    }
+    on_stream_runtimes!(sockets_and_pipes);
+    on_stream_runtimes!(lines_and_buffers);
+    on_stream_runtimes!(always_ready_io_lets_a_ticker_tick);
 
     #[test]
     fn on_a_runtime_of_ones_own_a_socket_is_an_error_that_says_what_to_do() {
