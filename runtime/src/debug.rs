@@ -25,8 +25,9 @@
 //! tracks of those tasks. The file is made at start-up (a path that cannot be written is an
 //! error then), written through a small buffer (a long-running server's trace grows on disk,
 //! not in memory), and complete whenever a runtime's `block_on` ends: after a return, an `Err`,
-//! a panic or (with the feature `signal`) Ctrl-C. `JOBLOOP_TRACE=timeline.svg` draws the same as a standalone SVG picture,
-//! which a browser shows, from the first 2 000 tasks (it says what it left out). See `trace`.
+//! a panic or (with the feature `signal`) Ctrl-C. `JOBLOOP_TRACE=timeline.svg` draws the same
+//! as a standalone SVG picture, which a browser shows, from the first 2 000 tasks (it says what
+//! it left out). See `trace`.
 //!
 //! When neither is on, a task (spawned, or a group's) costs one load of an atomic flag when it
 //! starts: whether to watch it is chosen then, and an unwatched task runs its future unwrapped.

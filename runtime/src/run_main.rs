@@ -4,21 +4,13 @@
 //!
 //! [`signal::run_main`]: crate::signal::run_main
 
-use std::future::Future;
-
-use crate::Runtime;
-
-/// Runs `main` on `runtime` as a program's main task.
 #[cfg(feature = "signal")]
-#[track_caller]
-pub fn run_main<R: Runtime, F: Future>(runtime: R, main: F) -> F::Output {
-    crate::signal::run_main(runtime, main)
-}
+pub use crate::signal::run_main;
 
 /// Runs `main` on `runtime` as a program's main task.
 #[cfg(not(feature = "signal"))]
 #[track_caller]
-pub fn run_main<R: Runtime, F: Future>(runtime: R, main: F) -> F::Output {
+pub fn run_main<R: crate::Runtime, F: std::future::Future>(runtime: R, main: F) -> F::Output {
     crate::debug::start_up();
     runtime.run(crate::debug::watch_main(main))
 }
