@@ -240,7 +240,8 @@ pub use jobloop_macros::job_test;
 /// | option | what it does | like |
 /// |---|---|---|
 /// | `limit = N` | at most N tasks run at once; the next starts as soon as *any* running one finishes | `Semaphore(N)`, `buffer_unordered(N)` |
-/// | `timeout = D` | gives up on the unfinished tasks after `D` | `wait_for`, `asyncio.timeout` |
+/// | `timeout = D` | gives up on the unfinished tasks after `D` | `asyncio.timeout` around the group |
+/// | `task_timeout = D` | (with `settle` or `try`) gives each task `D` from its own start | `wait_for` around each task |
 /// | `stream` | a stream of `(index, output)` in the order the tasks finish, instead of one output | `as_completed`, `JoinSet::join_next` |
 /// | `scoped` | the group polls its tasks itself: they may borrow (no `'static`, `move` or clones) | trio nurseries, `moro` |
 /// | `send` | `Send` tasks that a multi-threaded runtime may run in parallel | tokio's `spawn` |
@@ -338,6 +339,32 @@ pub use jobloop_macros::job_test;
 /// # });
 /// ```
 ///
+/// **`task_timeout = D`**: each task has `D` from its own start, as if each were wrapped in
+/// `asyncio.wait_for`; time spent waiting for a place under `limit` does not count. A task
+/// still running then is cancelled, and its place goes to the next. Under `settle` it is an
+/// `Err(e)` with [`TaskError::is_timeout`] and the others keep their outputs; under `try` the
+/// group fails with `Err(Elapsed.into())` (the tasks' error converts from [`Elapsed`]:
+/// `std::io::Error` does), cancelling the rest; in a `stream` the late task is an item (under
+/// `try`, the `Err` that ends it). Other modes have no place for a late task: `task_timeout`
+/// without `settle` or `try` is a compile error that says so. It combines with `timeout`, the
+/// deadline of the whole group.
+///
+/// ```
+/// # use jobloop::{sleep, tasks}; use std::time::Duration;
+/// # jobloop::EventLoop::new().block_on(async {
+/// let outcomes = tasks![settle, limit = 1, task_timeout = Duration::from_millis(200);
+///     for ms in [5u64, 9_000, 5] => async move {
+///         sleep(Duration::from_millis(ms)).await;
+///         ms
+///     }
+/// ]
+/// .await;
+/// assert_eq!(outcomes[0], Ok(5));
+/// assert!(outcomes[1].as_ref().unwrap_err().is_timeout());
+/// assert_eq!(outcomes[2], Ok(5)); // its 200 ms counted from its own start
+/// # });
+/// ```
+///
 /// **`stream`**: the group is a [`GroupStream`](group::GroupStream) of `(index, output)` in the
 /// order the tasks finish, taken with its own `next()` (it is also a `futures_core::Stream`).
 /// With `settle` the output is `Result<T, TaskError>`; with `try` an item is
@@ -346,7 +373,8 @@ pub use jobloop_macros::job_test;
 /// stream ends when it expires, and says so: under `try` the last item is `Err(Elapsed.into())`
 /// whenever work was left (the tasks' error converts from [`Elapsed`]: `std::io::Error` does);
 /// under `settle` each task still running is an item `Err(e)` with `e.is_timeout()` (items not
-/// started yet under a `limit` have none: `timed_out()` tells whether work was left); a
+/// started yet under a `limit` have none: `timed_out()` tells whether work was left, and
+/// `not_started()` how many items were never started); a
 /// `stream` with a `timeout` and neither is a compile error. Dropping the stream cancels what still runs. In the list form the
 /// tasks return one type. Not with `race`, which has one output.
 ///

@@ -26,7 +26,7 @@
 //! Run it with `cargo run -p jobloop-http-examples --bin crawl`.
 use std::time::{Duration, Instant};
 
-use jobloop::{job_main, tasks, timeout};
+use jobloop::{job_main, tasks};
 
 /// What became of the URLs: fetched (200), missing (404), or failed (an error or a timeout).
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -36,30 +36,24 @@ pub struct Summary {
     pub failed: usize,
 }
 
-/// GETs `url` within 2 s: its status and size, or what went wrong.
-async fn fetch(client: reqwest::Client, url: String) -> Result<(u16, usize), String> {
-    let get = async {
-        let response = client.get(&url).send().await?;
-        let status = response.status().as_u16();
-        Ok::<_, reqwest::Error>((status, response.bytes().await?.len()))
-    };
-    match timeout(Duration::from_secs(2), get).await {
-        Ok(Ok(fetched)) => Ok(fetched),
-        Ok(Err(error)) => Err(error.to_string()),
-        Err(elapsed) => Err(elapsed.to_string()),
-    }
+/// GETs `url`: its status and size.
+async fn fetch(client: reqwest::Client, url: String) -> reqwest::Result<(u16, usize)> {
+    let response = client.get(&url).send().await?;
+    let status = response.status().as_u16();
+    Ok((status, response.bytes().await?.len()))
 }
 
-/// Fetches every URL, 10 at a time, printing each result as it arrives.
+/// Fetches every URL, 10 at a time, each with 2 s from its own start, printing each result as it
+/// arrives: `Ok(Ok(..))` fetched, `Ok(Err(..))` reqwest's error, `Err(..)` timed out.
 pub async fn crawl(urls: Vec<String>) -> Summary {
     let client = reqwest::Client::new(); // one client: its connections are reused
-    let mut done =
-        tasks![stream, limit = 10; for url in urls.clone() => fetch(client.clone(), url)];
+    let mut done = tasks![stream, settle, limit = 10, task_timeout = Duration::from_secs(2);
+        for url in urls.clone() => fetch(client.clone(), url)];
     let mut summary = Summary::default();
     while let Some((i, result)) = done.next().await {
         match &result {
-            Ok((200, _)) => summary.ok += 1,
-            Ok((404, _)) => summary.missing += 1,
+            Ok(Ok((200, _))) => summary.ok += 1,
+            Ok(Ok((404, _))) => summary.missing += 1,
             _ => summary.failed += 1,
         }
         println!("{} {result:?}", urls[i]);

@@ -117,6 +117,22 @@ fn tasks_for_form_with_mode_and_options() {
 }
 
 #[test]
+fn tasks_for_form_with_a_timeout_per_task() {
+    check(
+        pretty_expr(tasks::expand(quote!(
+            try, limit = 8, task_timeout = Duration::from_secs(2); for u in urls => fetch(u)
+        ))),
+        expect_file!["../snapshots/tasks_for_try_limit_task_timeout.rs"],
+    );
+    check(
+        pretty_expr(tasks::expand(quote!(
+            stream, settle, task_timeout = each; for u in urls => fetch(u)
+        ))),
+        expect_file!["../snapshots/tasks_for_stream_settle_task_timeout.rs"],
+    );
+}
+
+#[test]
 fn tasks_for_form_with_mode_and_no_limit_evaluates_the_tasks_first() {
     check(
         pretty_expr(tasks::expand(quote!(

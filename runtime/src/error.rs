@@ -40,7 +40,8 @@ pub struct TaskError {
 pub enum TaskErrorKind {
     /// The task panicked; the panic's message (empty when the payload was not a string).
     Panicked(String),
-    /// The group's timeout expired before the task finished; the task was cancelled.
+    /// The group's timeout (`timeout = D`), or the task's own (`task_timeout = D`), expired
+    /// before the task finished; the task was cancelled.
     TimedOut,
 }
 
@@ -76,7 +77,8 @@ impl TaskError {
         matches!(self.kind, TaskErrorKind::Panicked(_))
     }
 
-    /// Whether the group's timeout stopped the task.
+    /// Whether a timeout stopped the task: the group's (`timeout = D`) or its own
+    /// (`task_timeout = D`).
     pub fn is_timeout(&self) -> bool {
         matches!(self.kind, TaskErrorKind::TimedOut)
     }

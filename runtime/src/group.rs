@@ -55,6 +55,13 @@
 //! same way, without waiting: it is already gone. A `send` task in the middle of a poll on
 //! another thread is dropped when that poll returns.
 //!
+//! **Timed out alone.** Under `task_timeout = D` the group (`Feed`) notes each task's deadline
+//! as it starts it (with one duration for all, they come in start order: one timer, on the
+//! first deadline whose task still runs). When it passes, that task's handle is dropped and
+//! its slot freed for the next task; its runtime drops its future (on the loop, at its next
+//! turn), and the group's end waits for it as for any cancelled task. The mode takes a
+//! `TimedOut` error in place of an outcome (`Mode::failed`).
+//!
 //! **On an adapter.** On tokio and smol a group's members do not each become a task of the
 //! runtime: they wait in a queue of the group's own (`task/runner.rs`), and one runtime task
 //! polls them in turn, so a group costs the runtime one task. On tokio's multi-thread runtime

@@ -528,6 +528,125 @@ mod mode_cases {
         assert_eq!((index, value), (1, "fast"));
     }
 
+    /// A task that sleeps `wait_ms`, holding a drop token; `io::Result`, whose error converts
+    /// from `Elapsed`.
+    async fn io_job(token: DropToken, id: u32, wait_ms: u64) -> std::io::Result<u32> {
+        let _token = token;
+        sleep(Duration::from_millis(wait_ms)).await;
+        Ok(id)
+    }
+
+    /// `task_timeout` gives each task its own deadline, counted from its start: under `limit =
+    /// 1`, task 3 waits longer than the timeout for its place and still finishes; task 2, slow,
+    /// times out alone, and the next task starts in its place. Every future is gone when the
+    /// group returns. The same in every kind of group: local, `send`, `scoped`, the list form.
+    pub async fn task_timeout_counts_from_each_tasks_start() {
+        let counter = DropCounter::default();
+        let wait = |id: u32| if id == 2 { 30_000 } else { 20 };
+        let check = |outcomes: &[Result<Result<u32, String>, jobloop::TaskError>]| {
+            assert_eq!(outcomes.len(), 4);
+            for id in [0, 1, 3] {
+                assert_eq!(outcomes[id as usize], Ok(Ok(id)));
+            }
+            let late = outcomes[2].clone().unwrap_err();
+            assert!(late.is_timeout(), "{late}");
+            assert_eq!(late.task(), "job(counter.token(), id, wait(id), false)[2]");
+            assert_eq!(
+                late.to_string(),
+                "task `job(counter.token(), id, wait(id), false)[2]` timed out"
+            );
+        };
+        let outcomes = tasks![settle, limit = 1, task_timeout = Duration::from_millis(500);
+            for id in 0..4 => job(counter.token(), id, wait(id), false)]
+        .await;
+        check(&outcomes);
+        assert_eq!(
+            counter.dropped(),
+            4,
+            "every future is gone when the group returns"
+        );
+        let outcomes = tasks![send, settle, limit = 1, task_timeout = Duration::from_millis(500);
+            for id in 0..4 => job(counter.token(), id, wait(id), false)]
+        .await;
+        check(&outcomes);
+        assert_eq!(counter.dropped(), 8);
+        let outcomes = tasks![scoped, settle, limit = 1, task_timeout = Duration::from_millis(500);
+            for id in 0..4 => job(counter.token(), id, wait(id), false)]
+        .await;
+        check(&outcomes);
+        assert_eq!(counter.dropped(), 12);
+        let (fast, slow) = tasks![settle, task_timeout = Duration::from_millis(50);
+            job(counter.token(), 0, 1, false),
+            job(counter.token(), 1, 30_000, false),
+        ]
+        .await;
+        assert_eq!(fast, Ok(Ok(0)));
+        assert!(slow.unwrap_err().is_timeout());
+        assert_eq!(counter.dropped(), 14);
+    }
+
+    /// Under `try`, a task that times out fails the group with `Err(Elapsed.into())` and the
+    /// others are cancelled, gone when the group returns; tasks that finish in time make no
+    /// error.
+    pub async fn task_timeout_under_try_fails_the_group_with_the_elapsed_error() {
+        let counter = DropCounter::default();
+        let wait = |id: u32| if id == 1 { 30_000 } else { 20 };
+        let result = tasks![try, task_timeout = Duration::from_millis(100);
+            for id in 0..3 => io_job(counter.token(), id, wait(id))]
+        .await;
+        assert_eq!(result.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+        assert_eq!(
+            counter.dropped(),
+            3,
+            "every future is gone when the group returns"
+        );
+        let result = tasks![try, send, limit = 2, task_timeout = Duration::from_millis(500);
+            for id in 0..4 => io_job(counter.token(), id, 20)]
+        .await;
+        assert_eq!(result.unwrap(), [0, 1, 2, 3]);
+        let (a, b) = tasks![try, task_timeout = Duration::from_millis(50);
+            io_job(counter.token(), 0, 1),
+            async { std::io::Result::Ok("b") },
+        ]
+        .await
+        .unwrap();
+        assert_eq!((a, b), (0, "b"));
+        let result = tasks![try, task_timeout = Duration::from_millis(50);
+            io_job(counter.token(), 0, 1),
+            io_job(counter.token(), 1, 30_000),
+        ]
+        .await;
+        assert_eq!(result.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+    }
+
+    /// In a stream, a task that times out is an item: under `settle` its error, in the order
+    /// things happen; under `try` the `Err` that ends the stream.
+    pub async fn a_stream_yields_each_task_that_timed_out() {
+        let counter = DropCounter::default();
+        let wait = |id: u32| if id == 0 { 30_000 } else { 20 * id as u64 };
+        let mut stream = tasks![stream, settle, task_timeout = Duration::from_millis(300);
+            for id in 0..3 => job(counter.token(), id, wait(id), false)];
+        let mut items = Vec::new();
+        while let Some((index, outcome)) = stream.next().await {
+            items.push((index, outcome.map_err(|error| error.is_timeout())));
+        }
+        assert_eq!(items, [(1, Ok(Ok(1))), (2, Ok(Ok(2))), (0, Err(true))]);
+        assert!(!stream.timed_out(), "the stream itself has no timeout");
+        drop(stream);
+        assert_eq!(counter.dropped(), 3);
+
+        let mut stream = tasks![stream, try, task_timeout = Duration::from_millis(300);
+            for id in 0..3 => io_job(counter.token(), id, wait(id))];
+        let mut items = Vec::new();
+        while let Some(item) = stream.next().await {
+            items.push(item.map_err(|error| error.kind()));
+        }
+        assert_eq!(
+            items,
+            [Ok((1, 1)), Ok((2, 2)), Err(std::io::ErrorKind::TimedOut)]
+        );
+    }
+
     /// A timeout stops a lazy group where it is: the items it never started stay in the
     /// iterator, unevaluated (their expressions have side effects), and the outcomes cover the
     /// tasks that started.
@@ -1152,6 +1271,38 @@ mod group_cases {
             "task 0 failed"
         );
         assert_eq!(counter.dropped(), 3);
+    }
+
+    /// The crawler of a server that never answers: 100 items, 10 in flight, a deadline for the
+    /// whole stream. Each of the 10 running tasks is an item that timed out, and the 90 never
+    /// started are counted: every item is accounted for. A source that does not say its size
+    /// has no count; an exhausted one has none left.
+    pub async fn a_stream_at_its_deadline_accounts_for_every_item() {
+        let mut stream = tasks![stream, settle, limit = 10, timeout = Duration::from_millis(50);
+            for _ in 0..100 => sleep(Duration::from_secs(60))];
+        let mut timed_out = 0;
+        while let Some((_, outcome)) = stream.next().await {
+            assert!(outcome.unwrap_err().is_timeout());
+            timed_out += 1;
+        }
+        assert!(stream.timed_out());
+        assert_eq!((timed_out, stream.not_started()), (10, Some(90)));
+        assert!(
+            format!("{stream:?}").contains("not_started: Some(90)"),
+            "{stream:?}"
+        );
+        let mut stream = tasks![stream, settle, limit = 2, timeout = Duration::from_millis(50);
+            for _ in (0..100).filter(|_| true) => sleep(Duration::from_secs(60))];
+        while stream.next().await.is_some() {}
+        assert_eq!(
+            stream.not_started(),
+            None,
+            "a filter does not say how many it has left"
+        );
+        let mut stream =
+            tasks![stream, settle; for i in (0..3).filter(|_| true) => async move { i }];
+        while stream.next().await.is_some() {}
+        assert_eq!(stream.not_started(), Some(0));
     }
 
     pub async fn a_stream_ends_at_its_timeout() {
@@ -1986,6 +2137,9 @@ macro_rules! conformance {
                 a_timeout_leaves_the_rest_of_a_lazy_source_untouched,
                 limit_starts_the_next_task_when_any_running_one_finishes,
                 a_zero_timeout_follows_one_rule_on_every_runtime,
+                task_timeout_counts_from_each_tasks_start,
+                task_timeout_under_try_fails_the_group_with_the_elapsed_error,
+                a_stream_yields_each_task_that_timed_out,
             );
             case_tests!(
                 cancel_cases:
@@ -2004,6 +2158,7 @@ macro_rules! conformance {
                 a_try_stream_ends_at_the_first_err_and_cancels_the_rest,
                 a_panic_in_a_stream_cancels_the_rest_and_resumes_at_next,
                 a_stream_ends_at_its_timeout,
+                a_stream_at_its_deadline_accounts_for_every_item,
                 a_stream_whose_tasks_all_finished_in_time_has_not_timed_out,
                 a_stream_of_tasks_always_done_still_ends_at_its_timeout,
                 dropping_a_stream_cancels_its_tasks,

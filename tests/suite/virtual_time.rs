@@ -223,3 +223,27 @@ async fn an_expired_timeout_is_an_io_error_of_kind_timed_out() {
     assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
     assert!(error.to_string().contains("deadline expired"), "{error}");
 }
+
+/// Each task's own timeout, on the virtual clock, to the second: under `limit = 2`, tasks of 5,
+/// 30, 5, 8 and 12 s with 10 s each. Task 1 times out at 10 s (started at 0), task 4 at 20 s
+/// (started at 10, when task 1's place freed); task 3 waited 10 s for its place and still had
+/// its full 10 s.
+#[job_test(virtual_time)]
+async fn task_timeout_counts_from_each_tasks_own_start() {
+    let start = now();
+    let seconds = [5u64, 30, 5, 8, 12];
+    let outcomes = tasks![settle, limit = 2, task_timeout = Duration::from_secs(10);
+        for s in seconds => async move {
+            sleep(Duration::from_secs(s)).await;
+            s
+        }
+    ]
+    .await;
+    assert_eq!(now() - start, Duration::from_secs(20));
+    let timed_out: Vec<bool> = outcomes
+        .iter()
+        .map(|outcome| outcome.as_ref().is_err_and(jobloop::TaskError::is_timeout))
+        .collect();
+    assert_eq!(timed_out, [false, true, false, false, true]);
+    assert_eq!(outcomes[3], Ok(8));
+}

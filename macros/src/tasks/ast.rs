@@ -23,8 +23,10 @@ pub(crate) struct TasksOptions {
     pub(crate) mode: Option<(TasksMode, Ident)>,
     /// `limit = N`: at most N tasks run at once.
     pub(crate) limit: Option<TokenStream>,
-    /// `timeout = DURATION`.
+    /// `timeout = DURATION`: the deadline of the whole group.
     pub(crate) timeout: Option<TokenStream>,
+    /// `task_timeout = DURATION`: each task's own deadline, from its start; the keyword.
+    pub(crate) task_timeout: Option<(Ident, TokenStream)>,
     /// `stream`: the group is a stream of outcomes in the order the tasks finish; the keyword.
     pub(crate) stream: Option<Ident>,
     /// `scoped`: the group polls its tasks itself, so that they may borrow; the keyword.
@@ -42,6 +44,7 @@ impl Default for TasksOptions {
             mode: None,
             limit: None,
             timeout: None,
+            task_timeout: None,
             stream: None,
             scoped: None,
             progress: None,
@@ -56,6 +59,7 @@ impl TasksOptions {
         self.mode.is_some()
             || self.limit.is_some()
             || self.timeout.is_some()
+            || self.task_timeout.is_some()
             || self.stream.is_some()
             || self.scoped.is_some()
             || self.progress.is_some()

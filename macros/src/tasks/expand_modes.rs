@@ -92,6 +92,26 @@ fn with_timeout(
     }
 }
 
+/// Gives each task of a group its own timeout: `with_task_timeout` under `settle`, which makes
+/// a late task an error that `is_timeout()`, and `with_task_timeout_error` under `try`, given
+/// `From::from` spanned at the duration (where a missing `From<Elapsed>` is reported).
+/// Validation refuses `task_timeout` in the other modes.
+fn with_task_timeout(
+    options: &TasksOptions,
+    task_timeout: Option<&TokenStream>,
+    group: TokenStream,
+) -> TokenStream {
+    match task_timeout {
+        None => group,
+        Some(duration) if mode(options) == Some(TasksMode::Try) => {
+            let span = duration.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span());
+            let from = quote_spanned!(span=> ::core::convert::From::from);
+            quote!(#group.with_task_timeout_error(#duration, #from))
+        }
+        Some(duration) => quote!(#group.with_task_timeout(#duration)),
+    }
+}
+
 /// Checks at the task's expression that it is a future (and, under `try`, returns a `Result`).
 fn checked_task(options: &TasksOptions, task: &Task) -> TokenStream {
     let span = task.span;
@@ -142,6 +162,8 @@ fn for_form(
             let call = quote_spanned! {progress.span()=> with_progress };
             group = quote!(#group.#call());
         }
+        let task_timeout = options.task_timeout.as_ref().map(|(_, duration)| duration);
+        let group = with_task_timeout(options, task_timeout, group);
         with_timeout(krate, options, options.timeout.as_ref(), group)
     };
     if options.limit.is_some() {
@@ -372,14 +394,31 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
         .timeout
         .as_ref()
         .map(|_| quote!(timeout: ::core::time::Duration,));
-    let group = with_timeout(
-        krate,
+    let task_timeout_param = options
+        .task_timeout
+        .as_ref()
+        .map(|_| quote!(task_timeout: ::core::time::Duration,));
+    let group = with_task_timeout(
         options,
-        options.timeout.as_ref().map(|_| quote!(timeout)).as_ref(),
+        options.task_timeout.as_ref().map(|_| quote!(task_timeout)).as_ref(),
         quote! {
             #new(#krate::__private::Names::List(&[#(#names_list),*]), #mode_value, limit, futures)
         },
     );
+    let group = with_timeout(
+        krate,
+        options,
+        options.timeout.as_ref().map(|_| quote!(timeout)).as_ref(),
+        group,
+    );
+    // Under `try`, an error made from `Elapsed` (a task's own timeout, or a stream's): the
+    // group's error type converts from it.
+    let elapsed_error = is_try
+        && (options.task_timeout.is_some() || (stream && options.timeout.is_some()));
+    if elapsed_error {
+        let error = if uniform { quote!(E) } else { errors[0].to_token_stream() };
+        bounds.extend(quote!(#error: ::core::convert::From<#krate::Elapsed>,));
+    }
     let enum_def = (!uniform).then(|| {
         quote! {
             pub enum Out<#(#variants),*> { #(#variants(#variants)),* }
@@ -429,6 +468,7 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
             pub fn start<#(#params),*>(
                 limit: ::core::primitive::usize,
                 #timeout_param
+                #task_timeout_param
                 #(#names: #futures,)*
             ) -> #return_type
             where
@@ -446,6 +486,9 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
     let mut arguments = vec![limit];
     if let Some(timeout) = &options.timeout {
         arguments.push(timeout.clone());
+    }
+    if let Some((_, task_timeout)) = &options.task_timeout {
+        arguments.push(task_timeout.clone());
     }
     arguments.extend(tasks.iter().map(|task| checked_task(options, task)));
     call_island(options, island, arguments)

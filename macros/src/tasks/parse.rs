@@ -10,7 +10,8 @@ use crate::tokens::{find_fat_arrow, first_top_level, is_ident, split, Segment};
 
 /// The options `tasks![]` accepts, for error messages.
 const TASKS_OPTIONS: &str =
-    "`try`, `settle`, `race`, `stream`, `scoped`, `send`, `progress`, `limit = N`, `timeout = DURATION`";
+    "`try`, `settle`, `race`, `stream`, `scoped`, `send`, `progress`, `limit = N`, `timeout = DURATION`, \
+     `task_timeout = DURATION`";
 
 /// Parses the input of `tasks![...]`, reporting every malformed part.
 pub(crate) fn tasks(input: TokenStream) -> syn::Result<Tasks> {
@@ -119,12 +120,13 @@ fn missing_semicolon(tokens: &[TokenTree]) -> Option<syn::Error> {
         // A word then another word (`race for ...`): not an expression either.
         ("settle" | "race" | "send" | "stream" | "scoped" | "progress", TokenTree::Ident(_)) => true,
         // `limit = 4 ...`: an assignment is not a future.
-        ("limit" | "timeout", TokenTree::Punct(eq)) => eq.as_char() == '=',
+        ("limit" | "timeout" | "task_timeout", TokenTree::Punct(eq)) => eq.as_char() == '=',
         _ => false,
     };
     let example = match word.as_str() {
         "limit" => "limit = 8".to_string(),
         "timeout" => "timeout = Duration::from_secs(5)".to_string(),
+        "task_timeout" => "task_timeout = Duration::from_secs(2)".to_string(),
         _ => word,
     };
     missing.then(|| {
@@ -248,6 +250,21 @@ fn tasks_options(prefix: &Segment, errors: &mut Errors) -> TasksOptions {
                 }
                 *slot = Some(value);
             }
+            ("task_timeout", Some(value)) => {
+                if options.task_timeout.is_some() {
+                    errors.push(syn::Error::new(
+                        name.span(),
+                        "`task_timeout` is given twice: keep one",
+                    ));
+                    continue;
+                }
+                options.task_timeout = Some((name.clone(), value));
+            }
+            ("task_timeout", None) => errors.push(syn::Error::new(
+                name.span(),
+                "`task_timeout` needs a value: write `task_timeout = Duration::from_secs(2)` \
+                 (each task has 2 s from its start)",
+            )),
             ("limit", None) => errors.push(syn::Error::new(
                 name.span(),
                 "`limit` needs a value: write `limit = 8` (at most 8 tasks run at once)",

@@ -78,6 +78,27 @@ fn check_combinations(options: &TasksOptions, errors: &mut Errors) {
             ),
         ));
     }
+    let reports_task_timeouts = matches!(
+        &options.mode,
+        Some((TasksMode::Settle, _)) | Some((TasksMode::Try, _))
+    );
+    if let (Some((keyword, _)), false) = (&options.task_timeout, reports_task_timeouts) {
+        let message = match &options.mode {
+            Some((TasksMode::Race, race)) => format!(
+                "`{keyword}` cannot be used with `{race}`: a race has no place for a task that \
+                 timed out. Give the race as a whole a deadline with `timeout = D` instead, or \
+                 use `settle` or `try`"
+            ),
+            _ => format!(
+                "`{keyword}` needs a mode that says what a task that timed out gives: add \
+                 `settle` (that task is then `Err(e)` with `e.is_timeout()`, the others keep \
+                 their outputs) or `try` (the group then fails with `Err(Elapsed.into())`, for \
+                 tasks whose error converts from `jobloop::Elapsed`, as `std::io::Error` does). \
+                 For one deadline for the whole group, write `timeout = D`"
+            ),
+        };
+        errors.push(syn::Error::new(keyword.span(), message));
+    }
     if let (Some(scoped), true) = (&options.scoped, options.send) {
         errors.push(syn::Error::new(
             scoped.span(),

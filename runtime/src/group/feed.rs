@@ -6,12 +6,13 @@
 //! The engine is `Spawned` (each task a task of the runtime, see `running`) or `InPlace` (the
 //! group polls the tasks itself, for `scoped` groups, see `in_place`).
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::iter::Fuse;
 use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::in_place::InPlace;
 #[cfg(feature = "progress")]
@@ -21,7 +22,7 @@ use super::{watched_at, GroupKind, KindCanceller, Member, Names, Payload};
 use crate::debug::{self, GroupTrace, Watched};
 use crate::event_loop::LoopOwner;
 use crate::task::handle::RawHandle;
-use crate::time::{sleep, Sleep};
+use crate::time::{sleep, sleep_until, Sleep};
 
 /// A task's outcome as it arrives, with the task's index: its output, or its panic's payload.
 pub(crate) type Arrival<F> = (usize, Result<<F as Future>::Output, Payload>);
@@ -87,6 +88,30 @@ impl<F: Future, K: GroupKind> Engine<F, K> {
         }
     }
 
+    /// Cancels task `index` if it still runs in `slot`; whether it did.
+    fn cancel_task(&mut self, slot: usize, index: usize) -> bool {
+        match self {
+            Engine::Spawned { running, .. } => running.cancel_task(slot, index),
+            Engine::InPlace(tasks) => tasks.cancel_task(slot, index),
+        }
+    }
+
+    /// The tasks running, as `(index, slot)`, in the order they started.
+    fn running_tasks(&self) -> Vec<(usize, usize)> {
+        match self {
+            Engine::Spawned { running, .. } => running.running_tasks(),
+            Engine::InPlace(tasks) => tasks.running_tasks(),
+        }
+    }
+
+    /// Whether task `index` still runs in `slot` (its outcome not taken).
+    fn runs(&self, slot: usize, index: usize) -> bool {
+        match self {
+            Engine::Spawned { running, .. } => running.runs(slot, index),
+            Engine::InPlace(tasks) => tasks.runs(slot, index),
+        }
+    }
+
     fn poll_gone(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         match self {
             Engine::Spawned { running, .. } => running.poll_gone(cx),
@@ -116,11 +141,22 @@ where
     progress: Option<Progress>,
     /// When the group's timeout expires, if it has one.
     deadline: Option<Sleep>,
+    /// Each task's own timeout (`tasks![task_timeout = D; ...]`), counted from its start.
+    task_timeout: Option<Duration>,
+    /// The deadline of each task started under `task_timeout`, with its slot and index, in the
+    /// order they started: with one duration for all, also the order of the deadlines. Entries
+    /// of tasks that finished are dropped when they reach the front.
+    task_deadlines: VecDeque<(Instant, usize, usize)>,
+    /// The timer of the first entry of `task_deadlines` whose task still runs.
+    task_timer: Option<Sleep>,
     /// Whether the group's first poll is over: from then on, no task starts once the deadline
     /// has passed.
     first_poll_over: bool,
     /// The source gave `None`: no task is left to start.
     source_done: bool,
+    /// Items pulled from the source at the deadline only to know whether work was left, and
+    /// dropped unstarted (see `work_left`).
+    dropped_unstarted: usize,
     /// Whether the group's poll going on is its first.
     in_first_poll: bool,
     /// The event loop that runs the tasks, when one does.
@@ -164,8 +200,12 @@ where
             #[cfg(feature = "progress")]
             progress: None,
             deadline: None,
+            task_timeout: None,
+            task_deadlines: VecDeque::new(),
+            task_timer: None,
             first_poll_over: false,
             source_done: false,
+            dropped_unstarted: 0,
             in_first_poll: false,
             owner: LoopOwner::current(),
         };
@@ -198,6 +238,19 @@ where
     /// How many tasks were started.
     pub(crate) fn started(&self) -> usize {
         self.next_index
+    }
+
+    /// How many items of the source were not started (and, once the group has ended, never
+    /// will be): known when the source says exactly how many it has left (a `Vec`, a range, and
+    /// the macro's map over them), or once it gave `None`; `None` otherwise.
+    pub(crate) fn not_started(&self) -> Option<usize> {
+        if self.source_done {
+            return Some(self.dropped_unstarted);
+        }
+        match self.source.size_hint() {
+            (low, Some(high)) if low == high => Some(self.dropped_unstarted + low),
+            _ => None,
+        }
     }
 
     pub(crate) fn limit(&self) -> usize {
@@ -262,6 +315,61 @@ where
         self.deadline = Some(deadline);
     }
 
+    /// Gives each task `duration` from its start to finish, after which
+    /// [`poll_task_timeout`](Self::poll_task_timeout) cancels it. The tasks already running
+    /// (those the group started when it was made) count from now.
+    pub(crate) fn set_task_timeout(&mut self, duration: Duration) {
+        self.task_timeout = Some(duration);
+        if let Some(deadline) = crate::now().checked_add(duration) {
+            let running = self.engine.running_tasks();
+            self.task_deadlines.extend(
+                running
+                    .into_iter()
+                    .map(|(index, slot)| (deadline, slot, index)),
+            );
+        }
+    }
+
+    /// The next task whose own timeout expired, cancelled now (its future is dropped, on the
+    /// loop at its next turn): its index. `None` when no running task is past its deadline;
+    /// the timer of the next deadline is then registered.
+    #[inline]
+    pub(crate) fn poll_task_timeout(&mut self, cx: &mut Context<'_>) -> Option<usize> {
+        if self.task_deadlines.is_empty() {
+            return None;
+        }
+        self.poll_task_deadlines(cx)
+    }
+
+    /// [`poll_task_timeout`](Self::poll_task_timeout) when some task has a deadline.
+    #[cold]
+    #[inline(never)]
+    fn poll_task_deadlines(&mut self, cx: &mut Context<'_>) -> Option<usize> {
+        let now = crate::now();
+        while let Some(&(deadline, slot, index)) = self.task_deadlines.front() {
+            if !self.engine.runs(slot, index) {
+                // Finished in time.
+                self.task_deadlines.pop_front();
+                continue;
+            }
+            let expired = deadline <= now || {
+                let timer = match &mut self.task_timer {
+                    Some(timer) if timer.deadline() == Some(deadline) => timer,
+                    timer => timer.insert(sleep_until(deadline)),
+                };
+                Pin::new(timer).poll(cx).is_ready()
+            };
+            if !expired {
+                return None;
+            }
+            self.task_deadlines.pop_front();
+            self.engine.cancel_task(slot, index);
+            return Some(index);
+        }
+        self.task_timer = None;
+        None
+    }
+
     /// Whether the source has no task left, known without pulling it: it gave `None`, or it
     /// says it is empty (a range, a `Vec`, and the macro's map over them).
     fn source_known_empty(&self) -> bool {
@@ -281,6 +389,7 @@ where
         match self.source.next() {
             Some(unstarted) => {
                 drop(unstarted);
+                self.dropped_unstarted += 1;
                 true
             }
             None => {
@@ -333,10 +442,29 @@ where
     #[track_caller]
     #[inline(always)]
     fn fill(&mut self, polling: bool) {
+        // Two copies, so that a group without task timeouts does not look for one per task.
+        if self.task_timeout.is_none() {
+            self.fill_with::<false>(polling);
+        } else {
+            self.fill_with::<true>(polling);
+        }
+    }
+
+    /// [`fill`](Self::fill), noting each task's deadline when `TIMED`.
+    #[track_caller]
+    #[inline(always)]
+    fn fill_with<const TIMED: bool>(&mut self, polling: bool) {
         if self.deadline.is_some() && self.stop_starting() {
             return;
         }
         let limit = self.limit;
+        // One reading of the clock for the tasks a call starts, and only under a task timeout.
+        let task_timeout = self.task_timeout;
+        let deadline = move || match task_timeout {
+            Some(timeout) if TIMED => crate::now().checked_add(timeout),
+            _ => None,
+        };
+        let task_deadlines = &mut self.task_deadlines;
         let next_index = &mut self.next_index;
         let source_done = &mut self.source_done;
         let mut next = || {
@@ -358,11 +486,12 @@ where
                 }
                 // Read once for the tasks this call starts.
                 let watching = debug::watching();
+                let task_deadline = deadline();
                 while running.len() < limit {
                     let Some((index, future)) = next() else {
                         break;
                     };
-                    running.start(index, |canceller, hooks| {
+                    let slot = running.start(index, |canceller, hooks| {
                         if watching {
                             let (names, location) = (self.names, self.location);
                             let future =
@@ -372,18 +501,25 @@ where
                             spawn(self.what, canceller, Member::new(future, hooks))
                         }
                     });
+                    if let (true, Some(deadline)) = (TIMED, task_deadline) {
+                        task_deadlines.push_back((deadline, slot, index));
+                    }
                 }
             }
             Engine::InPlace(tasks) => {
+                let task_deadline = deadline();
                 // Outcomes waiting to be taken: no more tasks start before the group takes them.
                 while tasks.len() < limit && !tasks.has_outcomes() {
                     let Some((index, future)) = next() else {
                         break;
                     };
-                    if polling {
-                        tasks.start(index, future);
+                    let slot = if polling {
+                        tasks.start(index, future)
                     } else {
-                        tasks.insert(index, future);
+                        tasks.insert(index, future)
+                    };
+                    if let (true, Some(deadline)) = (TIMED, task_deadline) {
+                        task_deadlines.push_back((deadline, slot, index));
                     }
                 }
             }
@@ -437,6 +573,8 @@ where
     pub(crate) fn cancel(&mut self) {
         self.engine.cancel();
         self.deadline = None;
+        self.task_deadlines.clear();
+        self.task_timer = None;
     }
 
     /// Whether every cancelled task's future is gone; registers the waker when not.

@@ -103,8 +103,8 @@ impl<F: Future> InPlace<F> {
         slot
     }
 
-    /// Adds `future` as task `index`; it is polled at the group's next poll.
-    pub(crate) fn insert(&mut self, index: usize, future: F) {
+    /// Adds `future` as task `index`; it is polled at the group's next poll. Returns its slot.
+    pub(crate) fn insert(&mut self, index: usize, future: F) -> usize {
         let slot = self.slot();
         self.tasks[slot] = Some((index, Box::pin(future)));
         self.running += 1;
@@ -114,26 +114,55 @@ impl<F: Future> InPlace<F> {
         if !waker.queued.swap(true, Ordering::AcqRel) {
             self.polling.push(slot);
         }
+        slot
     }
 
     /// Adds `future` as task `index` and polls it at once (the group is being polled). A task
     /// that finishes at its first poll gives its slot back at once: a million trivial tasks
     /// take one slot, not a million. The tasks inserted before (and so not polled yet) are
-    /// polled first: tasks start in the written order.
-    pub(crate) fn start(&mut self, index: usize, future: F) {
+    /// polled first: tasks start in the written order. Returns its slot.
+    pub(crate) fn start(&mut self, index: usize, future: F) -> usize {
         if !self.polling.is_empty() {
             self.poll_queued();
             if self.has_outcomes() {
                 // An outcome the group has not seen may end it: this task waits for the
                 // group's next pass, unpolled.
-                self.insert(index, future);
-                return;
+                return self.insert(index, future);
             }
         }
         let slot = self.slot();
         self.tasks[slot] = Some((index, Box::pin(future)));
         self.running += 1;
         self.poll_slot(slot);
+        slot
+    }
+
+    /// Whether task `index` still runs in `slot`.
+    pub(crate) fn runs(&self, slot: usize, index: usize) -> bool {
+        matches!(self.tasks.get(slot), Some(Some((i, _))) if *i == index)
+    }
+
+    /// The tasks running, as `(index, slot)`, in the order they started.
+    pub(crate) fn running_tasks(&self) -> Vec<(usize, usize)> {
+        let mut tasks: Vec<(usize, usize)> = (self.tasks.iter().enumerate())
+            .filter_map(|(slot, task)| task.as_ref().map(|(index, _)| (*index, slot)))
+            .collect();
+        tasks.sort_unstable();
+        tasks
+    }
+
+    /// Drops task `index` here and now if it still runs in `slot` (its own timeout expired),
+    /// and frees the slot; whether it ran.
+    pub(crate) fn cancel_task(&mut self, slot: usize, index: usize) -> bool {
+        if !self.runs(slot, index) {
+            return false;
+        }
+        if let Some(task) = self.tasks[slot].take() {
+            drop_quietly(task);
+        }
+        self.free.push(slot);
+        self.running -= 1;
+        true
     }
 
     /// Polls the slots of `polling`, each once: between passes, the tasks inserted and not

@@ -19,9 +19,9 @@ use std::time::Duration;
 use super::expansion::Names;
 use super::feed::{Engine, Feed};
 use super::in_place::InPlace;
-use super::modes::{Mode, Settle};
+use super::modes::{Mode, Settle, Try};
 use super::{GroupKind, Local, Payload, Scoped, Sendable, SpawnMember};
-use crate::error::{TaskError, TaskErrorKind};
+use crate::error::{Elapsed, TaskError, TaskErrorKind};
 
 /// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
 /// [`Settle`]) an optional timeout: what `tasks![]` with a mode or options expands to.
@@ -247,6 +247,17 @@ where
         self.mode.failed(index, error).map(Ok)
     }
 
+    /// Task `index`'s own timeout expired (it was cancelled): an error under `settle`, the
+    /// error made from [`Elapsed`](crate::Elapsed) under `try`. Cold: kept out of the poll's
+    /// loop.
+    #[cold]
+    #[inline(never)]
+    fn arrive_timed_out(&mut self, index: usize) -> Option<Result<M::Output, Payload>> {
+        self.feed.count(true);
+        let error = TaskError::new(self.feed.name(index), TaskErrorKind::TimedOut);
+        self.mode.failed(index, error).map(Ok)
+    }
+
     /// The deadline expired: every started task that did not finish times out. Items of the
     /// source that never started stay in it: the group stays lazy (the source may be endless,
     /// and its task expressions have side effects), so they have no outcome.
@@ -303,6 +314,83 @@ where
     }
 }
 
+impl<I, T, K> Group<I, Settle<T>, K>
+where
+    I: Iterator,
+    I::Item: Future<Output = T>,
+    K: GroupKind,
+{
+    /// Gives each task `duration` from its start to finish (time spent waiting for a place under
+    /// the limit does not count): a task still running then is cancelled, and its outcome is a
+    /// [`TaskError`] that [`is_timeout`](TaskError::is_timeout); the next task starts in its
+    /// place. The group's own timeout ([`with_timeout`](Group::with_timeout)) is apart from
+    /// this. `tasks![settle, task_timeout = D; ...]`.
+    ///
+    /// ```
+    /// use jobloop_runtime::group::{Group, Settle};
+    /// use jobloop_runtime::{sleep, EventLoop};
+    /// use std::time::Duration;
+    ///
+    /// let outcomes = EventLoop::new().block_on(async {
+    ///     let jobs = [10u64, 10_000, 10].map(|ms| async move {
+    ///         sleep(Duration::from_millis(ms)).await;
+    ///         ms
+    ///     });
+    ///     // One at a time: each task has its 500 ms, counted from its own start.
+    ///     Group::new(Settle::default(), 1, jobs)
+    ///         .with_task_timeout(Duration::from_millis(500))
+    ///         .await
+    /// });
+    /// assert_eq!(outcomes[0].as_ref().ok(), Some(&10));
+    /// assert!(outcomes[1].as_ref().is_err_and(|error| error.is_timeout()));
+    /// assert_eq!(outcomes[2].as_ref().ok(), Some(&10));
+    /// ```
+    pub fn with_task_timeout(mut self, duration: Duration) -> Self {
+        self.feed.set_task_timeout(duration);
+        self
+    }
+}
+
+impl<I, T, E, K> Group<I, Try<T, E>, K>
+where
+    I: Iterator,
+    I::Item: Future<Output = Result<T, E>>,
+    K: GroupKind,
+{
+    /// Gives each task `duration` from its start to finish (time spent waiting for a place under
+    /// the limit does not count): a task still running then is cancelled, and the group fails
+    /// with `Err(to_error(Elapsed))`, as with a task's own `Err` (the other tasks are
+    /// cancelled). `tasks![try, task_timeout = D; ...]` gives it `From::from`, so the tasks'
+    /// error type converts from [`Elapsed`] (`std::io::Error` does).
+    ///
+    /// ```
+    /// use jobloop_runtime::group::{Group, Try};
+    /// use jobloop_runtime::{sleep, EventLoop};
+    /// use std::io;
+    /// use std::time::Duration;
+    ///
+    /// let result = EventLoop::new().block_on(async {
+    ///     let jobs = [10u64, 10_000].map(|ms| async move {
+    ///         sleep(Duration::from_millis(ms)).await;
+    ///         io::Result::Ok(ms)
+    ///     });
+    ///     Group::new(Try::default(), usize::MAX, jobs)
+    ///         .with_task_timeout_error(Duration::from_millis(500), io::Error::from)
+    ///         .await
+    /// });
+    /// assert_eq!(result.unwrap_err().kind(), io::ErrorKind::TimedOut);
+    /// ```
+    pub fn with_task_timeout_error(
+        mut self,
+        duration: Duration,
+        to_error: fn(Elapsed) -> E,
+    ) -> Self {
+        self.mode.timeout_error = Some(to_error);
+        self.feed.set_task_timeout(duration);
+        self
+    }
+}
+
 impl<I, M, K> Group<I, M, K>
 where
     I: Iterator,
@@ -350,6 +438,14 @@ where
             // The outcomes first, then the deadline (as `timeout` polls its future first): a
             // task that finished by now keeps its outcome, even under a timeout of zero.
             let Poll::Ready(arrival) = this.feed.poll_outcome(cx) else {
+                // Then the tasks' own timeouts: a task that timed out frees its slot for the
+                // next one.
+                if let Some(index) = this.feed.poll_task_timeout(cx) {
+                    if let Some(ending) = this.arrive_timed_out(index) {
+                        return this.end(ending, cx);
+                    }
+                    continue;
+                }
                 if this.feed.poll_deadline(cx) {
                     let ending = this.time_out(cx);
                     return this.end(ending, cx);
@@ -397,6 +493,7 @@ where
         f.debug_struct("Group")
             .field("running", &self.feed.running())
             .field("started", &self.feed.started())
+            .field("not_started", &self.feed.not_started())
             .field("limit", &self.feed.limit())
             .finish_non_exhaustive()
     }

@@ -36,10 +36,11 @@ pub trait Mode<T>: sealed::Sealed {
     /// Task `index` gave `output`; `Some` ends the group with that result.
     fn output(&mut self, index: usize, output: T) -> Option<Self::Output>;
 
-    /// Task `index` gave no output: it panicked, or the group's timeout gave up on it. Only
-    /// [`Settle`] sees either (its panics do not fail the group, and only a settling group has a
-    /// timeout of its own); the default, for the other modes, is never called. `Some` ends the
-    /// group.
+    /// Task `index` gave no output: it panicked, or the group's timeout or the task's own gave
+    /// up on it. [`Settle`] sees each (its panics do not fail the group, and only a settling
+    /// group has a timeout of its own); [`Try`] sees the tasks' own timeouts
+    /// (`tasks![try, task_timeout = D; ...]`), which fail the group with an error made from
+    /// [`Elapsed`]. The default, for the other modes, is never called. `Some` ends the group.
     fn failed(&mut self, index: usize, error: TaskError) -> Option<Self::Output> {
         let _ = index;
         panic!("{error}")
@@ -136,7 +137,9 @@ pub struct Try<T, E> {
     outputs: InOrder<T>,
     /// Under a stream's timeout that must say so
     /// ([`GroupStream::with_timeout_error`](super::GroupStream::with_timeout_error)): makes
-    /// the error of the stream's last item.
+    /// the error of the stream's last item; under a timeout of each task
+    /// ([`Group::with_task_timeout_error`](super::Group::with_task_timeout_error)), the error
+    /// of a task that timed out.
     pub(super) timeout_error: Option<fn(Elapsed) -> E>,
 }
 
@@ -167,6 +170,17 @@ impl<T, E> Mode<Result<T, E>> for Try<T, E> {
                 None
             }
             Err(error) => Some(Err(error)),
+        }
+    }
+
+    /// A task timed out (its own timeout): the group fails with the error made for it.
+    fn failed(&mut self, index: usize, error: TaskError) -> Option<Self::Output> {
+        match self.timeout_error {
+            Some(to_error) if error.is_timeout() => Some(Err(to_error(Elapsed::new()))),
+            _ => {
+                let _ = index;
+                panic!("{error}")
+            }
         }
     }
 

@@ -110,13 +110,13 @@ impl<L: Link> Running<L> {
     }
 
     /// Starts task `index`: `spawn` starts its member, with the canceller and the hooks that
-    /// give the member its slot here, and returns the member's handle.
+    /// give the member its slot here, and returns the member's handle. Returns the slot.
     #[inline(always)]
     pub(crate) fn start(
         &mut self,
         index: usize,
         spawn: impl FnOnce(&mut Canceller<L::Held>, SlotHooks<L>) -> RawHandle<()>,
-    ) {
+    ) -> usize {
         let slot = match self.free.last() {
             Some(&slot) => slot,
             None => self.slots.len(),
@@ -139,6 +139,36 @@ impl<L: Link> Running<L> {
             self.free.pop();
             self.slots[slot] = entry;
         }
+        slot
+    }
+
+    /// Whether task `index` still runs in `slot` (or finished, its outcome not taken yet).
+    pub(crate) fn runs(&self, slot: usize, index: usize) -> bool {
+        matches!(self.slots.get(slot), Some(Some((i, _))) if *i == index)
+    }
+
+    /// The tasks running, as `(index, slot)`, in the order they started.
+    pub(crate) fn running_tasks(&self) -> Vec<(usize, usize)> {
+        let mut tasks: Vec<(usize, usize)> = (self.slots.iter().enumerate())
+            .filter_map(|(slot, entry)| entry.as_ref().map(|(index, _)| (*index, slot)))
+            .collect();
+        tasks.sort_unstable();
+        tasks
+    }
+
+    /// Cancels task `index` if it still runs in `slot` (its own timeout expired): its handle is
+    /// dropped, which cancels it (its future is dropped by its runtime: on the loop at its next
+    /// turn, and before the group ends, which waits for every future to be gone), and the slot
+    /// is freed. An outcome it reports after this is a late report, dropped. Whether it ran.
+    pub(crate) fn cancel_task(&mut self, slot: usize, index: usize) -> bool {
+        if !self.runs(slot, index) {
+            return false;
+        }
+        let entry = self.slots[slot].take();
+        self.free.push(slot);
+        self.running -= 1;
+        drop_quietly(entry);
+        true
     }
 
     /// Takes the outcome of the next task that finished, in the order they finished: `Pending`

@@ -38,6 +38,14 @@ pub trait StreamMode<T>: Sealed {
         panic!("{error}")
     }
 
+    /// Task `index`'s own timeout expired (`tasks![stream, task_timeout = D; ...]`): the item
+    /// that says so, and whether it ends the stream. `Settle` yields the task's error; `Try`
+    /// the error made from [`Elapsed`], which ends the stream as any `Err` does.
+    #[doc(hidden)]
+    fn task_timed_out(&mut self, index: usize, error: TaskError) -> (Self::Item, bool) {
+        (self.failed(index, error), false)
+    }
+
     /// The stream's timeout cut work off (tasks still running, or items not started): the item
     /// that says so, last, when the mode has one (`Try` given an error for it); otherwise the
     /// stream just ends, and [`GroupStream::timed_out`] tells why.
@@ -62,6 +70,16 @@ impl<T, E> StreamMode<Result<T, E>> for Try<T, E> {
         match output {
             Ok(value) => (Ok((index, value)), false),
             Err(error) => (Err(error), true),
+        }
+    }
+
+    fn task_timed_out(&mut self, index: usize, error: TaskError) -> (Self::Item, bool) {
+        match self.timeout_error {
+            Some(to_error) => (Err(to_error(Elapsed::new())), true),
+            None => {
+                let _ = index;
+                panic!("{error}")
+            }
         }
     }
 
@@ -284,6 +302,37 @@ where
         self
     }
 
+    /// Gives each task `duration` from its start to finish (time spent waiting for a place
+    /// under the limit does not count): a task still running then is cancelled, and yielded as
+    /// timed out: under [`Settle`] as `(index, Err(e))` with `e.is_timeout()`, under [`Try`]
+    /// (given an error for it by [`with_task_timeout_error`](GroupStream::with_task_timeout_error))
+    /// as the `Err` that ends the stream. `tasks![stream, settle, task_timeout = D; ...]`.
+    ///
+    /// ```
+    /// use jobloop_runtime::group::{GroupStream, Settle};
+    /// use jobloop_runtime::{sleep, EventLoop};
+    /// use std::time::Duration;
+    ///
+    /// let items = EventLoop::new().block_on(async {
+    ///     let jobs = [10_000u64, 10].map(|ms| async move {
+    ///         sleep(Duration::from_millis(ms)).await;
+    ///         ms
+    ///     });
+    ///     let mut stream = GroupStream::new(Settle::default(), usize::MAX, jobs)
+    ///         .with_task_timeout(Duration::from_millis(500));
+    ///     let mut items = Vec::new();
+    ///     while let Some((index, outcome)) = stream.next().await {
+    ///         items.push((index, outcome.map_err(|error| error.is_timeout())));
+    ///     }
+    ///     items
+    /// });
+    /// assert_eq!(items, [(1, Ok(10)), (0, Err(true))]);
+    /// ```
+    pub fn with_task_timeout(mut self, duration: Duration) -> Self {
+        self.feed.set_task_timeout(duration);
+        self
+    }
+
     /// Draws a live progress bar on stderr while the stream runs, when stderr is a terminal
     /// (see [`Group::with_progress`](super::Group::with_progress)). `tasks![stream, progress;
     /// ...]`. Needs jobloop's feature `progress`.
@@ -306,6 +355,36 @@ where
     /// How many tasks are running (or finished, and not yielded yet).
     pub fn running(&self) -> usize {
         self.feed.running()
+    }
+
+    /// How many items of the source have not been started: once the stream has ended at its
+    /// deadline, the work it never began, which has no item (asyncio's `as_completed` leaves
+    /// them as futures never awaited). Known when the source says exactly how many items it has
+    /// left (a `Vec`, a range, an array, and `tasks![]`'s map over them) and once it is
+    /// exhausted; `None` for a source that does not say (a `filter`, an endless iterator). Also
+    /// shown in the stream's `Debug`.
+    ///
+    /// ```
+    /// use jobloop_runtime::group::{GroupStream, Settle};
+    /// use jobloop_runtime::{sleep, EventLoop};
+    /// use std::time::Duration;
+    ///
+    /// EventLoop::new().block_on(async {
+    ///     let jobs = (0..10u64).map(|_| sleep(Duration::from_secs(60)));
+    ///     let mut stream = GroupStream::new(Settle::default(), 2, jobs)
+    ///         .with_timeout(Duration::from_millis(10));
+    ///     let mut timed_out = 0;
+    ///     while let Some((_, outcome)) = stream.next().await {
+    ///         assert!(outcome.unwrap_err().is_timeout());
+    ///         timed_out += 1;
+    ///     }
+    ///     // 2 started and timed out, 8 never started: all 10 accounted for.
+    ///     assert_eq!((timed_out, stream.not_started()), (2, Some(8)));
+    ///     assert!(format!("{stream:?}").contains("not_started: Some(8)"));
+    /// });
+    /// ```
+    pub fn not_started(&self) -> Option<usize> {
+        self.feed.not_started()
     }
 
     /// The next outcome, in the order the tasks finish; `None` once the stream has ended.
@@ -407,6 +486,22 @@ where
                     // first): an outcome that is there is an item, and a stream whose every
                     // task finished and was taken ends without timing out.
                     let Poll::Ready(arrival) = self.feed.poll_outcome(cx) else {
+                        // Then the tasks' own timeouts, each an item.
+                        if let Some(index) = self.feed.poll_task_timeout(cx) {
+                            self.feed.count(true);
+                            let name = self.feed.name(index);
+                            let error = TaskError::new(name, TaskErrorKind::TimedOut);
+                            match self.mode.task_timed_out(index, error) {
+                                (item, false) => {
+                                    self.feed.refill();
+                                    return Poll::Ready(Some(item));
+                                }
+                                (item, true) => {
+                                    self.close(VecDeque::from([item]), None);
+                                    continue;
+                                }
+                            }
+                        }
                         if self.feed.poll_deadline(cx) {
                             self.time_out(cx);
                             continue;
@@ -468,6 +563,18 @@ where
         self.mode.timeout_error = Some(to_error);
         self.with_timeout(duration)
     }
+
+    /// [`with_task_timeout`](GroupStream::with_task_timeout) for a [`Try`] stream: a task that
+    /// times out is yielded as `Err(to_error(Elapsed))`, which ends the stream (the other tasks
+    /// are cancelled). `tasks![stream, try, task_timeout = D; ...]` gives it `From::from`.
+    pub fn with_task_timeout_error(
+        mut self,
+        duration: Duration,
+        to_error: fn(Elapsed) -> E,
+    ) -> Self {
+        self.mode.timeout_error = Some(to_error);
+        self.with_task_timeout(duration)
+    }
 }
 
 impl<I, M, K> futures_core::Stream for GroupStream<I, M, K>
@@ -497,6 +604,7 @@ where
             .field("started", &self.feed.started())
             .field("limit", &self.feed.limit())
             .field("timed_out", &self.timed_out)
+            .field("not_started", &self.feed.not_started())
             .finish_non_exhaustive()
     }
 }

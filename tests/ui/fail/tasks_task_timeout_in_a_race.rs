@@ -1,0 +1,10 @@
+async fn fetch(url: &str) -> usize {
+    url.len()
+}
+
+#[jobloop::job_main]
+async fn main() {
+    let urls = ["a", "bb"];
+    let first = jobloop::tasks![race, task_timeout = std::time::Duration::from_secs(2); for u in urls => fetch(u)].await;
+    println!("{first:?}");
+}
