@@ -143,7 +143,9 @@ pub trait SendTaskFuture: TaskFuture + Send {}
 
 impl<F: Future + Send> SendTaskFuture for F {}
 
-mod sealed {
+/// The seal of the group's traits whose implementations are all there are: [`GroupKind`],
+/// [`Mode`] and [`StreamMode`].
+pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
@@ -201,9 +203,6 @@ impl GroupKind for Sendable {
     const SEND: bool = true;
 }
 
-/// The canceller of a group of kind `K`.
-pub(crate) type KindCanceller<K> = Canceller<<K as GroupKind>::Held>;
-
 /// Starting a member, with the bounds of each kind: on this thread for [`Local`], on any thread
 /// of the runtime for [`Sendable`]. The one spawn path of both engines.
 pub(crate) trait SpawnMember<F: Future>: GroupKind {
@@ -211,14 +210,14 @@ pub(crate) trait SpawnMember<F: Future>: GroupKind {
     /// when no runtime runs here; `canceller` is the group's, to cancel it at once on the loop.
     fn spawn(
         what: &'static str,
-        canceller: &mut KindCanceller<Self>,
+        canceller: &mut Canceller<Self::Held>,
         member: F,
     ) -> RawHandle<F::Output>;
     /// Starts `member` and keeps its handle in `handles`.
     fn spawn_into(
         what: &'static str,
         handles: &mut Handles<F::Output>,
-        canceller: &mut KindCanceller<Self>,
+        canceller: &mut Canceller<Self::Held>,
         member: F,
     );
 }
@@ -378,7 +377,7 @@ impl<F: Future, H: Hooks<F::Output>> Future for Member<F, H> {
 #[track_caller]
 pub(crate) fn spawn_member<K, F, H>(
     what: &'static str,
-    canceller: &mut KindCanceller<K>,
+    canceller: &mut Canceller<K::Held>,
     member: Member<F, H>,
 ) -> RawHandle<H::Output>
 where

@@ -990,3 +990,35 @@ mod timeline_example;
 fn the_timeline_example_runs() {
     common::within(Duration::from_secs(60), timeline_example::main);
 }
+
+/// Tasks that time out at once (`task_timeout = ZERO`, over an endless source) do not keep the
+/// group's poll from returning: each one timed out spends a unit of the task's budget, so the
+/// group yields now and then, a ticker ticks, and the group's own deadline ends it.
+#[test]
+fn tasks_timing_out_at_once_let_the_group_yield() {
+    let (outcomes, ticks) = within_5s(|| {
+        EventLoop::new().block_on(async {
+            let ticks = Rc::new(Cell::new(0));
+            let ticker = {
+                let ticks = ticks.clone();
+                spawn(async move {
+                    loop {
+                        yield_now().await;
+                        ticks.set(ticks.get() + 1);
+                    }
+                })
+            };
+            let outcomes = tasks![settle, limit = 1, task_timeout = Duration::ZERO,
+                timeout = Duration::from_millis(50);
+                for _ in 0u64.. => sleep(Duration::from_secs(60))]
+            .await;
+            drop(ticker);
+            (outcomes.len(), ticks.get())
+        })
+    });
+    assert!(outcomes > 1, "{outcomes}");
+    assert!(
+        ticks > 0,
+        "the ticker never ran while the group timed tasks out"
+    );
+}

@@ -619,6 +619,40 @@ mod mode_cases {
         assert_eq!(result.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
     }
 
+    /// A `scoped` group's tasks start at its first poll, and their timeouts count from there:
+    /// a group made, then first polled after longer than its tasks' timeout, still gives every
+    /// task its full time.
+    pub async fn a_scoped_tasks_timeout_counts_from_the_groups_first_poll() {
+        let mut stream = tasks![stream, scoped, settle, task_timeout = Duration::from_millis(300);
+        for i in 0..2u32 => async move {
+            sleep(Duration::from_millis(10)).await;
+            i
+        }];
+        sleep(Duration::from_millis(500)).await;
+        let mut items = Vec::new();
+        while let Some((index, outcome)) = stream.next().await {
+            items.push((index, outcome.map_err(|error| error.to_string())));
+        }
+        items.sort_unstable();
+        assert_eq!(items, [(0, Ok(0)), (1, Ok(1))]);
+    }
+
+    /// A stream dropped right after it yielded a task that timed out drops that task's future
+    /// before the drop returns, as it drops those of the tasks still running.
+    pub async fn dropping_a_stream_after_a_timed_out_item_drops_that_tasks_future() {
+        let counter = DropCounter::default();
+        let mut stream = tasks![stream, settle, task_timeout = Duration::from_millis(20);
+            for id in 0..1 => job(counter.token(), id, 30_000, false)];
+        let (_, outcome) = stream.next().await.unwrap();
+        assert!(outcome.unwrap_err().is_timeout());
+        drop(stream);
+        assert_eq!(
+            counter.dropped(),
+            1,
+            "the timed-out task's future outlived its stream"
+        );
+    }
+
     /// In a stream, a task that times out is an item: under `settle` its error, in the order
     /// things happen; under `try` the `Err` that ends the stream.
     pub async fn a_stream_yields_each_task_that_timed_out() {
@@ -2140,6 +2174,8 @@ macro_rules! conformance {
                 task_timeout_counts_from_each_tasks_start,
                 task_timeout_under_try_fails_the_group_with_the_elapsed_error,
                 a_stream_yields_each_task_that_timed_out,
+                a_scoped_tasks_timeout_counts_from_the_groups_first_poll,
+                dropping_a_stream_after_a_timed_out_item_drops_that_tasks_future,
             );
             case_tests!(
                 cancel_cases:

@@ -18,9 +18,10 @@ use super::in_place::InPlace;
 #[cfg(feature = "progress")]
 use super::progress::Progress;
 use super::running::{Running, SlotHooks};
-use super::{watched_at, GroupKind, KindCanceller, Member, Names, Payload};
+use super::{watched_at, GroupKind, Member, Names, Payload};
 use crate::debug::{self, GroupTrace, Watched};
 use crate::event_loop::LoopOwner;
+use crate::task::cancel::Canceller;
 use crate::task::handle::RawHandle;
 use crate::time::{sleep, sleep_until, Sleep};
 
@@ -32,7 +33,7 @@ pub(crate) type Arrival<F> = (usize, Result<<F as Future>::Output, Payload>);
 /// here.
 pub(crate) type Spawner<F, K> = fn(
     &'static str,
-    &mut KindCanceller<K>,
+    &mut Canceller<<K as GroupKind>::Held>,
     Member<F, SlotHooks<<K as GroupKind>::Link<<F as Future>::Output>>>,
 ) -> RawHandle<()>;
 
@@ -101,6 +102,15 @@ impl<F: Future, K: GroupKind> Engine<F, K> {
         match self {
             Engine::Spawned { running, .. } => running.running_tasks(),
             Engine::InPlace(tasks) => tasks.running_tasks(),
+        }
+    }
+
+    /// Whether the task in `slot` has finished (its outcome not taken yet).
+    fn is_finished(&self, slot: usize) -> bool {
+        match self {
+            Engine::Spawned { running, .. } => running.is_finished(slot),
+            // A task polled in place leaves its slot as it finishes.
+            Engine::InPlace(_) => false,
         }
     }
 
@@ -320,7 +330,21 @@ where
     /// (those the group started when it was made) count from now.
     pub(crate) fn set_task_timeout(&mut self, duration: Duration) {
         self.task_timeout = Some(duration);
-        if let Some(deadline) = crate::now().checked_add(duration) {
+        self.task_deadlines.clear();
+        self.task_timer = None;
+        // A task polled in place starts at the group's first poll (see `begin_poll`).
+        if let Engine::Spawned { .. } = self.engine {
+            self.note_running_deadlines();
+        }
+    }
+
+    /// Notes a deadline `task_timeout` from now for each task running.
+    fn note_running_deadlines(&mut self) {
+        let deadline = match self.task_timeout {
+            Some(timeout) => crate::now().checked_add(timeout),
+            None => None,
+        };
+        if let Some(deadline) = deadline {
             let running = self.engine.running_tasks();
             self.task_deadlines.extend(
                 running
@@ -345,10 +369,18 @@ where
     #[cold]
     #[inline(never)]
     fn poll_task_deadlines(&mut self, cx: &mut Context<'_>) -> Option<usize> {
+        // Entries of tasks that finished pile up behind a slow one at the front: dropped when
+        // they outnumber the tasks running.
+        if self.task_deadlines.len() > 2 * self.engine.len() + 16 {
+            let engine = &self.engine;
+            self.task_deadlines
+                .retain(|&(_, slot, index)| engine.runs(slot, index));
+        }
         let now = crate::now();
         while let Some(&(deadline, slot, index)) = self.task_deadlines.front() {
-            if !self.engine.runs(slot, index) {
-                // Finished in time.
+            // Finished in time (a `send` task on another thread may have finished, its outcome
+            // on its way through the link: it keeps it).
+            if !self.engine.runs(slot, index) || self.engine.is_finished(slot) {
                 self.task_deadlines.pop_front();
                 continue;
             }
@@ -360,6 +392,11 @@ where
                 Pin::new(timer).poll(cx).is_ready()
             };
             if !expired {
+                return None;
+            }
+            // A unit of the budget per task timed out: tasks that time out at once (a timeout
+            // of zero, over an endless source) must not keep the group's poll from returning.
+            if crate::budget::poll_spend(cx).is_pending() {
                 return None;
             }
             self.task_deadlines.pop_front();
@@ -403,9 +440,20 @@ where
     /// needs to know (nothing without a deadline).
     #[inline]
     pub(crate) fn begin_poll(&mut self) {
-        if self.deadline.is_some() {
-            self.in_first_poll = !self.first_poll_over;
-            self.first_poll_over = true;
+        if self.deadline.is_some() || self.task_timeout.is_some() {
+            self.begin_timed_poll();
+        }
+    }
+
+    /// [`begin_poll`](Self::begin_poll) under a deadline or a task timeout. The tasks a
+    /// `scoped` group made before its first poll start in it: their own timeouts count from
+    /// there.
+    #[cold]
+    fn begin_timed_poll(&mut self) {
+        self.in_first_poll = !self.first_poll_over;
+        self.first_poll_over = true;
+        if self.in_first_poll && matches!(self.engine, Engine::InPlace(_)) {
+            self.note_running_deadlines();
         }
     }
 

@@ -35,8 +35,23 @@ pub trait Link: Clone + Default {
     /// see `running.rs`; `()` for a [`TaskGroup`](super::TaskGroup), whose outputs stay in its
     /// tasks).
     type Output;
-    /// Where a member keeps its outcome until its future is dropped (see `Keep`).
-    type Kept: Keep<Self::Output>;
+    /// Where a member of a running set keeps its outcome until its future is dropped, so that
+    /// no future outlives the taking of its outcome.
+    ///
+    /// Nowhere (`()`) for a member of a local group, which runs on the group's thread: a runtime
+    /// drops a task's future right after its last poll, on the thread that polled it, so the
+    /// group (on that thread too) cannot look at the link before the future is gone, and the
+    /// member reports from that poll. In the member (`Option`) for every member of a `send`
+    /// group, which may run on another thread (the link's type decides, not where the member
+    /// happens to run): it reports once its future is dropped.
+    type Kept: Default;
+    /// Keeps `outcome` in `kept`, or gives it back to be reported now.
+    fn keep(
+        kept: &mut Self::Kept,
+        outcome: Result<Self::Output, Payload>,
+    ) -> Option<Result<Self::Output, Payload>>;
+    /// The outcome kept, to report once the future is dropped.
+    fn take_kept(kept: &mut Self::Kept) -> Option<Result<Self::Output, Payload>>;
     /// A member panicked: if no member had, the group fails with this panic, and the waiter is
     /// woken. Otherwise the payload is dropped (the panic hook reported it).
     fn fail(&self, payload: Payload);
@@ -59,48 +74,6 @@ pub trait Link: Clone + Default {
     fn take_finished(&self, into: &mut VecDeque<Finished<Self::Output>>);
     /// Registers the waiter, with nothing else.
     fn register(&self, cx: &Context<'_>);
-}
-
-/// Where a member of a running set keeps its outcome until its future is dropped, so that no
-/// future outlives the taking of its outcome.
-///
-/// Nowhere (`()`) for a member of a local group, which runs on the group's thread: a runtime
-/// drops a task's future right after its last poll, on the thread that polled it, so the group
-/// (on that thread too) cannot look at the link before the future is gone, and the member
-/// reports from that poll. In the member (`Option`) for every member of a `send` group, which may
-/// run on another thread (the link's type decides, not where the member happens to run): it
-/// reports once its future is dropped.
-#[doc(hidden)]
-pub trait Keep<T>: Default {
-    /// Keeps `outcome`, or gives it back to be reported now.
-    fn keep(&mut self, outcome: Result<T, Payload>) -> Option<Result<T, Payload>>;
-    /// The outcome kept, to report once the future is dropped.
-    fn take(&mut self) -> Option<Result<T, Payload>>;
-}
-
-impl<T> Keep<T> for () {
-    #[inline]
-    fn keep(&mut self, outcome: Result<T, Payload>) -> Option<Result<T, Payload>> {
-        Some(outcome)
-    }
-
-    #[inline]
-    fn take(&mut self) -> Option<Result<T, Payload>> {
-        None
-    }
-}
-
-impl<T> Keep<T> for Option<Result<T, Payload>> {
-    #[inline]
-    fn keep(&mut self, outcome: Result<T, Payload>) -> Option<Result<T, Payload>> {
-        *self = Some(outcome);
-        None
-    }
-
-    #[inline]
-    fn take(&mut self) -> Option<Result<T, Payload>> {
-        Option::take(self)
-    }
 }
 
 /// A member that finished, as it reaches its group through the link.
@@ -209,6 +182,16 @@ impl<T> Link for Rc<LocalLink<T>> {
     type Held = dyn DropNow;
     type Output = T;
     type Kept = ();
+
+    #[inline]
+    fn keep(_: &mut (), outcome: Result<T, Payload>) -> Option<Result<T, Payload>> {
+        Some(outcome)
+    }
+
+    #[inline]
+    fn take_kept(_: &mut ()) -> Option<Result<T, Payload>> {
+        None
+    }
 
     fn started(&self) {
         self.alive.set(self.alive.get() + 1);
@@ -350,6 +333,20 @@ impl<T> Link for Arc<SendLink<T>> {
     type Held = SendHeld;
     type Output = T;
     type Kept = Option<Result<T, Payload>>;
+
+    #[inline]
+    fn keep(
+        kept: &mut Option<Result<T, Payload>>,
+        outcome: Result<T, Payload>,
+    ) -> Option<Result<T, Payload>> {
+        *kept = Some(outcome);
+        None
+    }
+
+    #[inline]
+    fn take_kept(kept: &mut Option<Result<T, Payload>>) -> Option<Result<T, Payload>> {
+        kept.take()
+    }
 
     fn started(&self) {
         SendLink::started(self);

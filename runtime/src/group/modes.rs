@@ -7,22 +7,20 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+use super::sealed::Sealed;
 use crate::error::{Elapsed, TaskError};
 
-pub(crate) mod sealed {
-    pub trait Sealed {}
-    impl<T> Sealed for super::All<T> {}
-    impl<T, E> Sealed for super::Try<T, E> {}
-    impl<T> Sealed for super::Settle<T> {}
-    impl Sealed for super::Race {}
-}
+impl<T> Sealed for All<T> {}
+impl<T, E> Sealed for Try<T, E> {}
+impl<T> Sealed for Settle<T> {}
+impl Sealed for Race {}
 
 /// What a group makes of its tasks' outcomes: [`All`], [`Try`], [`Settle`] or [`Race`]. Sealed:
 /// the group relies on the rules stated here, which only these four are checked against.
 ///
 /// Outcomes arrive in the order the tasks finish, each with the task's index (its place in the
 /// written order); a mode that gives outputs in the written order puts them back in it.
-pub trait Mode<T>: sealed::Sealed {
+pub trait Mode<T>: Sealed {
     /// What awaiting the group gives.
     type Output;
 

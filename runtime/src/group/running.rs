@@ -12,7 +12,7 @@
 //! No future outlives the taking of its outcome: a member on the group's thread reports from
 //! its last poll (the runtime drops its future before the group can run); a member on another
 //! thread keeps its outcome in its hooks and reports when they are dropped, after its future
-//! (see [`Keep`]).
+//! (see [`Link::Kept`]).
 //!
 //! Cancelling is complete: when the group ends early or is dropped, the tasks still running are
 //! cancelled, and the group counts their futures until every one is gone (on the embedded loop
@@ -21,7 +21,7 @@
 use std::collections::VecDeque;
 use std::task::{Context, Poll};
 
-use super::link::{Finished, Keep};
+use super::link::Finished;
 use super::{Alive, Hooks, Link, Payload};
 use crate::task::cancel::Canceller;
 use crate::task::handle::RawHandle;
@@ -40,7 +40,7 @@ pub(crate) struct SlotHooks<L: Link> {
 impl<L: Link> SlotHooks<L> {
     #[inline]
     fn finish(&mut self, outcome: Result<L::Output, Payload>) {
-        if let Some(outcome) = self.kept.keep(outcome) {
+        if let Some(outcome) = L::keep(&mut self.kept, outcome) {
             self.report(outcome);
         }
     }
@@ -71,7 +71,7 @@ impl<L: Link> Alive for SlotHooks<L> {
     /// panicked): a kept outcome is queued before the member stops counting as alive, so a
     /// group that sees none alive has every outcome in the link.
     fn dropped(&mut self) {
-        if let Some(outcome) = self.kept.take() {
+        if let Some(outcome) = L::take_kept(&mut self.kept) {
             self.report(outcome);
         }
         self.link.dropped();
@@ -145,6 +145,11 @@ impl<L: Link> Running<L> {
     /// Whether task `index` still runs in `slot` (or finished, its outcome not taken yet).
     pub(crate) fn runs(&self, slot: usize, index: usize) -> bool {
         matches!(self.slots.get(slot), Some(Some((i, _))) if *i == index)
+    }
+
+    /// Whether the task in `slot` has finished, its outcome not taken yet.
+    pub(crate) fn is_finished(&self, slot: usize) -> bool {
+        matches!(self.slots.get(slot), Some(Some((_, handle))) if handle.is_finished())
     }
 
     /// The tasks running, as `(index, slot)`, in the order they started.
@@ -259,7 +264,9 @@ impl<L: Link> Running<L> {
 
 impl<L: Link> Drop for Running<L> {
     fn drop(&mut self) {
-        if self.running > 0 {
+        // Also when none runs but a task cancelled alone (its own timeout) is still alive: its
+        // future goes before the drop returns, as the others' would.
+        if self.running > 0 || self.link.alive() > 0 {
             self.cancel();
         } else {
             // Only late reports of cancelled tasks can be left: dropped as `cancel` drops them.

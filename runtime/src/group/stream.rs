@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::feed::{Engine, Feed};
 use super::in_place::InPlace;
-use super::modes::sealed::Sealed;
+use super::sealed::Sealed;
 use super::{All, GroupKind, Local, Names, Payload, Scoped, Sendable, Settle, SpawnMember, Try};
 use crate::error::{Elapsed, TaskError, TaskErrorKind};
 
@@ -30,9 +30,10 @@ pub trait StreamMode<T>: Sealed {
     /// Task `index` gave `output`: the item, and whether it ends the stream.
     fn item(&mut self, index: usize, output: T) -> (Self::Item, bool);
 
-    /// Task `index` gave no output: it panicked, or the stream's timeout gave up on it. Only a
-    /// mode whose panics do not fail the stream (`Settle`) sees either; the default, for the
-    /// other modes, is never called.
+    /// Task `index` gave no output: it panicked, or the stream's timeout or the task's own gave
+    /// up on it. Only a mode whose panics do not fail the stream (`Settle`) sees either (a task
+    /// timeout under `Try` goes to `task_timed_out`, and only `Settle` and `Try` take one); the
+    /// default, for the other modes, is never called.
     fn failed(&mut self, index: usize, error: TaskError) -> Self::Item {
         let _ = index;
         panic!("{error}")
@@ -302,37 +303,6 @@ where
         self
     }
 
-    /// Gives each task `duration` from its start to finish (time spent waiting for a place
-    /// under the limit does not count): a task still running then is cancelled, and yielded as
-    /// timed out: under [`Settle`] as `(index, Err(e))` with `e.is_timeout()`, under [`Try`]
-    /// (given an error for it by [`with_task_timeout_error`](GroupStream::with_task_timeout_error))
-    /// as the `Err` that ends the stream. `tasks![stream, settle, task_timeout = D; ...]`.
-    ///
-    /// ```
-    /// use jobloop_runtime::group::{GroupStream, Settle};
-    /// use jobloop_runtime::{sleep, EventLoop};
-    /// use std::time::Duration;
-    ///
-    /// let items = EventLoop::new().block_on(async {
-    ///     let jobs = [10_000u64, 10].map(|ms| async move {
-    ///         sleep(Duration::from_millis(ms)).await;
-    ///         ms
-    ///     });
-    ///     let mut stream = GroupStream::new(Settle::default(), usize::MAX, jobs)
-    ///         .with_task_timeout(Duration::from_millis(500));
-    ///     let mut items = Vec::new();
-    ///     while let Some((index, outcome)) = stream.next().await {
-    ///         items.push((index, outcome.map_err(|error| error.is_timeout())));
-    ///     }
-    ///     items
-    /// });
-    /// assert_eq!(items, [(1, Ok(10)), (0, Err(true))]);
-    /// ```
-    pub fn with_task_timeout(mut self, duration: Duration) -> Self {
-        self.feed.set_task_timeout(duration);
-        self
-    }
-
     /// Draws a live progress bar on stderr while the stream runs, when stderr is a terminal
     /// (see [`Group::with_progress`](super::Group::with_progress)). `tasks![stream, progress;
     /// ...]`. Needs jobloop's feature `progress`.
@@ -526,6 +496,44 @@ where
     }
 }
 
+impl<I, T, K> GroupStream<I, Settle<T>, K>
+where
+    I: Iterator,
+    I::Item: Future<Output = T>,
+    K: GroupKind,
+{
+    /// Gives each task `duration` from its start to finish (time spent waiting for a place
+    /// under the limit does not count): a task still running then is cancelled, and yielded as
+    /// timed out: under [`Settle`] as `(index, Err(e))` with `e.is_timeout()`, under [`Try`]
+    /// (given an error for it by [`with_task_timeout_error`](GroupStream::with_task_timeout_error))
+    /// as the `Err` that ends the stream. `tasks![stream, settle, task_timeout = D; ...]`.
+    ///
+    /// ```
+    /// use jobloop_runtime::group::{GroupStream, Settle};
+    /// use jobloop_runtime::{sleep, EventLoop};
+    /// use std::time::Duration;
+    ///
+    /// let items = EventLoop::new().block_on(async {
+    ///     let jobs = [10_000u64, 10].map(|ms| async move {
+    ///         sleep(Duration::from_millis(ms)).await;
+    ///         ms
+    ///     });
+    ///     let mut stream = GroupStream::new(Settle::default(), usize::MAX, jobs)
+    ///         .with_task_timeout(Duration::from_millis(500));
+    ///     let mut items = Vec::new();
+    ///     while let Some((index, outcome)) = stream.next().await {
+    ///         items.push((index, outcome.map_err(|error| error.is_timeout())));
+    ///     }
+    ///     items
+    /// });
+    /// assert_eq!(items, [(1, Ok(10)), (0, Err(true))]);
+    /// ```
+    pub fn with_task_timeout(mut self, duration: Duration) -> Self {
+        self.feed.set_task_timeout(duration);
+        self
+    }
+}
+
 impl<I, T, E, K> GroupStream<I, Try<T, E>, K>
 where
     I: Iterator,
@@ -564,7 +572,8 @@ where
         self.with_timeout(duration)
     }
 
-    /// [`with_task_timeout`](GroupStream::with_task_timeout) for a [`Try`] stream: a task that
+    /// A timeout of each task, as [`with_task_timeout`](GroupStream::with_task_timeout) gives a
+    /// [`Settle`] stream, for a [`Try`] stream: a task that
     /// times out is yielded as `Err(to_error(Elapsed))`, which ends the stream (the other tasks
     /// are cancelled). `tasks![stream, try, task_timeout = D; ...]` gives it `From::from`.
     pub fn with_task_timeout_error(
@@ -573,7 +582,8 @@ where
         to_error: fn(Elapsed) -> E,
     ) -> Self {
         self.mode.timeout_error = Some(to_error);
-        self.with_task_timeout(duration)
+        self.feed.set_task_timeout(duration);
+        self
     }
 }
 

@@ -8,11 +8,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{
-    spawn_member, watched, GroupKind, Hooks, KindCanceller, Link, Local, Member, Names, Payload,
-    SendTaskFuture, Sendable, SpawnMember, TaskFuture,
+    spawn_member, watched, GroupKind, Hooks, Link, Local, Member, Names, Payload, SendTaskFuture,
+    Sendable, SpawnMember, TaskFuture,
 };
 use crate::debug::{self, GroupTrace, Watched};
 use crate::event_loop::LoopOwner;
+use crate::task::cancel::Canceller;
 use crate::task::handle::{Handles, RawHandle};
 
 /// The plain groups' rule for a member's outcome: the output as it is, or `None` after telling
@@ -75,7 +76,7 @@ fn finished<T>(link: &impl Link, output: Option<Option<T>>) -> T {
 #[must_use = "a TaskGroup cancels its tasks when dropped; `.await` it to wait for them"]
 pub struct TaskGroup<T, K: GroupKind = Local> {
     link: K::Link<()>,
-    canceller: KindCanceller<K>,
+    canceller: Canceller<K::Held>,
     /// The tasks, in spawn order; `None` once its output was taken.
     tasks: Handles<Option<T>>,
     /// The outputs collected so far: those of `tasks[..outputs.len()]`.
@@ -95,7 +96,7 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
     fn empty(capacity: usize, what: &'static str) -> Self {
         TaskGroup {
             link: <K::Link<()>>::default(),
-            canceller: KindCanceller::<K>::default(),
+            canceller: Canceller::default(),
             tasks: Handles::with_capacity(capacity, K::SEND),
             outputs: Vec::new(),
             owner: LoopOwner::current(),
@@ -319,7 +320,7 @@ impl<T, K: GroupKind> fmt::Debug for TaskGroup<T, K> {
 /// to.
 pub struct TupleGroup<K: GroupKind = Local> {
     link: K::Link<()>,
-    canceller: KindCanceller<K>,
+    canceller: Canceller<K::Held>,
     /// The tasks' expressions, which name them in debug mode (`#i` when there are none).
     names: Names,
     started: usize,
@@ -331,7 +332,7 @@ impl<K: GroupKind> TupleGroup<K> {
     fn empty(names: Names) -> Self {
         TupleGroup {
             link: <K::Link<()>>::default(),
-            canceller: KindCanceller::<K>::default(),
+            canceller: Canceller::default(),
             names,
             started: 0,
             trace: None,
@@ -433,7 +434,7 @@ impl TupleGroup<Sendable> {
 #[must_use = "dropping a MemberHandle cancels its task"]
 pub struct MemberHandle<T, K: GroupKind = Local> {
     task: Option<RawHandle<Option<T>>>,
-    canceller: KindCanceller<K>,
+    canceller: Canceller<K::Held>,
     link: K::Link<()>,
     owner: Option<LoopOwner>,
 }

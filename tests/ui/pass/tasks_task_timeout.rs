@@ -26,3 +26,13 @@ async fn main() -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The list form of a `try` stream with a timeout for the whole stream.
+#[allow(dead_code)]
+async fn list_stream_with_timeout() -> io::Result<()> {
+    let mut stream = jobloop::tasks![stream, try, timeout = Duration::from_secs(5); fetch("a"), fetch("bb")];
+    while let Some(item) = stream.next().await {
+        item?;
+    }
+    Ok(())
+}
