@@ -1,5 +1,6 @@
 //! asyncio's synchronization toolkit, for tasks on any runtime: [`Queue`] (`asyncio.Queue`),
-//! [`Event`], [`Mutex`] (`asyncio.Lock`, guarding its data), [`Semaphore`] and [`Barrier`].
+//! [`PriorityQueue`], [`LifoQueue`], [`Event`], [`Mutex`] (`asyncio.Lock`, guarding its data),
+//! [`Condvar`] (`asyncio.Condition`), [`Semaphore`] and [`Barrier`].
 //!
 //! Built on well-kept, runtime-agnostic crates (async-channel, async-lock, event-listener): they
 //! wake tasks through their wakers, so they work the same on the embedded loop, tokio, smol and
@@ -11,17 +12,24 @@
 //! | asyncio | jobloop |
 //! |---|---|
 //! | `asyncio.Queue(maxsize)` | [`Queue::new(maxsize)`](Queue::new) |
+//! | `asyncio.PriorityQueue(maxsize)`, `asyncio.LifoQueue(maxsize)` | [`PriorityQueue::new(maxsize)`](OrderedQueue::new), [`LifoQueue::new(maxsize)`](OrderedQueue::new) |
+//! | `queue.shutdown(immediate=True)` | [`Queue::shutdown_now`] |
+//! | `asyncio.Condition()`: `async with cond: await cond.wait()`, `cond.notify()` | [`Condvar::new()`](Condvar::new): `guard = cond.wait(guard).await`, [`notify_one`](Condvar::notify_one), [`notify_all`](Condvar::notify_all) |
 //! | `asyncio.Event()` | [`Event::new()`](Event::new) |
 //! | `asyncio.Lock()` | [`Mutex::new(data)`](Mutex::new) |
 //! | `asyncio.Semaphore(n)` | [`Semaphore::new(n)`](Semaphore::new) |
 //! | `asyncio.Barrier(n)` | [`Barrier::new(n)`](Barrier::new) |
 
 mod barrier;
+mod condvar;
 mod event;
 mod lock;
+mod ordered_queue;
 mod queue;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
+pub use condvar::Condvar;
 pub use event::{Event, Wait};
 pub use lock::{Mutex, MutexGuard, Semaphore, SemaphoreGuard};
+pub use ordered_queue::{Lifo, LifoQueue, Order, OrderedQueue, Priority, PriorityQueue};
 pub use queue::{Queue, QueueShutDown, TryGetError, TryPutError};

@@ -1573,8 +1573,8 @@ mod group_cases {
 mod toolkit_cases {
     use super::*;
     use jobloop::sync::{
-        Barrier, Event, Mutex as AsyncMutex, Queue, QueueShutDown, Semaphore, TryGetError,
-        TryPutError,
+        Barrier, Condvar, Event, LifoQueue, Mutex as AsyncMutex, PriorityQueue, Queue,
+        QueueShutDown, Semaphore, TryGetError, TryPutError,
     };
     use jobloop::to_thread;
 
@@ -1633,6 +1633,168 @@ mod toolkit_cases {
         jobloop::timeout(Duration::from_secs(5), full.join())
             .await
             .expect("join returns");
+    }
+
+    /// asyncio's `PriorityQueue` and `LifoQueue`: `get` takes the smallest item, or the newest;
+    /// a bounded one makes `put` wait until a `get` makes room, and a waiting `get` is woken by
+    /// a `put` from another task; `task_done`/`join` and `shutdown` as in `Queue`.
+    pub async fn priority_and_lifo_queues_give_their_order() {
+        let priority = PriorityQueue::new(0);
+        for item in [(3, "c"), (1, "a"), (2, "b"), (1, "a2")] {
+            priority.put(item).await.unwrap();
+        }
+        let mut order = Vec::new();
+        while let Ok(item) = priority.try_get() {
+            order.push(item);
+        }
+        assert_eq!(order, [(1, "a"), (1, "a2"), (2, "b"), (3, "c")]);
+
+        let lifo = LifoQueue::new(2);
+        lifo.put(1).await.unwrap();
+        lifo.put(2).await.unwrap();
+        assert!(lifo.is_full());
+        assert!(matches!(lifo.try_put(3), Err(TryPutError::Full(3))));
+        let putter = spawn_send({
+            let lifo = lifo.clone();
+            async move { lifo.put(3).await }
+        });
+        sleep(Duration::from_millis(5)).await;
+        assert_eq!(lifo.len(), 2, "the put waits while the queue is full");
+        assert_eq!(lifo.get().await, Ok(2));
+        putter.await.unwrap();
+        assert_eq!(lifo.get().await, Ok(3));
+        assert_eq!(lifo.get().await, Ok(1));
+
+        // A getter waiting on an empty queue, woken by a put from another task.
+        let getter = spawn_send({
+            let lifo = lifo.clone();
+            async move { lifo.get().await }
+        });
+        sleep(Duration::from_millis(5)).await;
+        lifo.put(7).await.unwrap();
+        assert_eq!(getter.await, Ok(7));
+        for _ in 0..4 {
+            lifo.task_done();
+        }
+        lifo.join().await;
+
+        lifo.put(8).await.unwrap();
+        assert!(lifo.shutdown());
+        assert_eq!(lifo.put(9).await, Err(QueueShutDown(9)));
+        assert_eq!(lifo.get().await, Ok(8));
+        assert_eq!(lifo.get().await, Err(QueueShutDown(())));
+        assert_eq!(lifo.try_get(), Err(TryGetError::ShutDown));
+    }
+
+    /// asyncio's `shutdown(immediate=True)`: the items left are dropped and counted as done, so
+    /// a `join` waiting for them returns; `get` and `put` fail at once, a waiting getter too.
+    pub async fn shutdown_now_drops_the_items_and_releases_join() {
+        let queue = Queue::new(0);
+        for n in 0..5 {
+            queue.put(n).await.unwrap();
+        }
+        let joined = spawn_send({
+            let queue = queue.clone();
+            async move { queue.join().await }
+        });
+        sleep(Duration::from_millis(5)).await;
+        assert!(!joined.is_finished(), "five items are unfinished");
+        assert!(queue.shutdown_now());
+        joined.await;
+        assert!(queue.is_empty());
+        assert_eq!(queue.get().await, Err(QueueShutDown(())));
+        assert_eq!(queue.put(6).await, Err(QueueShutDown(6)));
+
+        let priority = PriorityQueue::new(0);
+        priority.put(2).await.unwrap();
+        priority.put(1).await.unwrap();
+        assert_eq!(priority.get().await, Ok(1));
+        priority.task_done();
+        let joined = spawn_send({
+            let priority = priority.clone();
+            async move { priority.join().await }
+        });
+        sleep(Duration::from_millis(5)).await;
+        assert!(!joined.is_finished(), "item 2 is unfinished");
+        assert!(priority.shutdown_now());
+        joined.await;
+        assert_eq!(priority.len(), 0);
+
+        let empty = LifoQueue::<u32>::new(0);
+        let getter = spawn_send({
+            let empty = empty.clone();
+            async move { empty.get().await }
+        });
+        sleep(Duration::from_millis(5)).await;
+        assert!(empty.shutdown_now());
+        assert_eq!(
+            getter.await,
+            Err(QueueShutDown(())),
+            "a waiting get fails at once"
+        );
+        assert!(!empty.shutdown_now(), "shut down already");
+    }
+
+    /// asyncio's `Condition`: a producer and a consumer hand values through a `Mutex` and a
+    /// `Condvar`, round after round, with no lost wake-up (a lost one hangs the test); every
+    /// waiter wakes on `notify_all`.
+    pub async fn a_condvar_hands_values_over_without_lost_wake_ups() {
+        const ROUNDS: u32 = 100_000;
+        let shared = Arc::new((AsyncMutex::new((0u32, false)), Condvar::new()));
+        let consumer = spawn_send({
+            let shared = shared.clone();
+            async move {
+                let (slot, changed) = &*shared;
+                let mut sum = 0u64;
+                for _ in 0..ROUNDS {
+                    let mut guard = changed
+                        .wait_while(slot.lock().await, |(_, full)| !*full)
+                        .await;
+                    sum += u64::from(guard.0);
+                    guard.1 = false;
+                    drop(guard);
+                    changed.notify_one();
+                }
+                sum
+            }
+        });
+        let (slot, changed) = &*shared;
+        let produced = jobloop::timeout(Duration::from_secs(60), async {
+            for value in 1..=ROUNDS {
+                let mut guard = changed
+                    .wait_while(slot.lock().await, |(_, full)| *full)
+                    .await;
+                *guard = (value, true);
+                drop(guard);
+                changed.notify_one();
+            }
+            consumer.await
+        })
+        .await;
+        let expected = u64::from(ROUNDS) * (u64::from(ROUNDS) + 1) / 2;
+        assert_eq!(
+            produced,
+            Ok(expected),
+            "a wake-up was lost: the two tasks wait for ever"
+        );
+
+        let flag = Arc::new((AsyncMutex::new(false), Condvar::new()));
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let flag = flag.clone();
+                spawn_send(async move {
+                    let (open, changed) = &*flag;
+                    let guard = changed.wait_while(open.lock().await, |open| !*open).await;
+                    *guard
+                })
+            })
+            .collect();
+        sleep(Duration::from_millis(5)).await;
+        *flag.0.lock().await = true;
+        flag.1.notify_all();
+        for waiter in waiters {
+            assert!(waiter.await);
+        }
     }
 
     pub async fn a_shut_down_queue_gives_its_items_then_fails() {
@@ -2210,6 +2372,9 @@ macro_rules! conformance {
                 a_queue_feeds_workers_and_join_waits_for_task_done,
                 a_full_queue_makes_put_wait_and_try_put_fail,
                 a_shut_down_queue_gives_its_items_then_fails,
+                priority_and_lifo_queues_give_their_order,
+                shutdown_now_drops_the_items_and_releases_join,
+                a_condvar_hands_values_over_without_lost_wake_ups,
                 an_event_wakes_every_waiter,
                 a_mutex_semaphore_and_barrier_coordinate_tasks,
                 an_event_set_then_cleared_releases_every_task_waiting_at_the_set,

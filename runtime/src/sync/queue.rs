@@ -60,8 +60,9 @@ pub struct Queue<T> {
     unfinished: Arc<Unfinished>,
 }
 
-/// The count of items put and not yet marked done, and who waits for it to reach 0.
-struct Unfinished {
+/// The count of items put and not yet marked done, and who waits for it to reach 0: `join`
+/// and `task_done` of every queue.
+pub(super) struct Unfinished {
     count: AtomicUsize,
     zero: Event,
 }
@@ -77,20 +78,15 @@ impl<T> Queue<T> {
         Queue {
             sender,
             receiver,
-            unfinished: Arc::new(Unfinished {
-                count: AtomicUsize::new(0),
-                zero: Event::new(),
-            }),
+            unfinished: Arc::new(Unfinished::new()),
         }
     }
 
     /// Puts `item` at the back, waiting while the queue is full. After
     /// [`shutdown`](Queue::shutdown), fails with the item given back.
     pub async fn put(&self, item: T) -> Result<(), QueueShutDown<T>> {
-        // Counted before it is visible, so that a getter's `task_done` cannot come first; and
-        // uncounted if the put fails or is cancelled while it waits.
-        self.unfinished.count.fetch_add(1, Ordering::AcqRel);
-        let mut counted = Counted(Some(&self.unfinished));
+        // Uncounted if the put fails or is cancelled while it waits.
+        let mut counted = self.unfinished.add_one();
         let sent = self.sender.send(item).await;
         match sent {
             Ok(()) => {
@@ -103,14 +99,14 @@ impl<T> Queue<T> {
 
     /// Puts `item` at the back if there is room now.
     pub fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
-        self.unfinished.count.fetch_add(1, Ordering::AcqRel);
-        self.sender.try_send(item).map_err(|error| {
-            self.unfinished.done_one();
-            match error {
+        let mut counted = self.unfinished.add_one();
+        self.sender
+            .try_send(item)
+            .map(|()| counted.0 = None)
+            .map_err(|error| match error {
                 async_channel::TrySendError::Full(item) => TryPutError::Full(item),
                 async_channel::TrySendError::Closed(item) => TryPutError::ShutDown(item),
-            }
-        })
+            })
     }
 
     /// Takes the item at the front, waiting while the queue is empty. After
@@ -135,38 +131,13 @@ impl<T> Queue<T> {
     /// When called more times than items were put (asyncio raises `ValueError` then).
     #[track_caller]
     pub fn task_done(&self) {
-        let previous =
-            self.unfinished
-                .count
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
-                    count.checked_sub(1)
-                });
-        match previous {
-            Ok(1) => {
-                self.unfinished.zero.notify(usize::MAX);
-            }
-            Ok(_) => {}
-            Err(_) => panic!(
-                "`Queue::task_done` was called more times than items were put: call it once per \
-                 item taken with `get`, after working on it"
-            ),
-        }
+        self.unfinished.task_done();
     }
 
     /// Waits until every item put has been marked done with [`task_done`](Queue::task_done)
     /// (at once if none is unfinished).
     pub async fn join(&self) {
-        loop {
-            if self.unfinished.count.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            let listener = self.unfinished.zero.listen();
-            // Checked again once listening: a `task_done` in between is not missed.
-            if self.unfinished.count.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            listener.await;
-        }
+        self.unfinished.join().await;
     }
 
     /// Shuts the queue down: `put` fails from now on (waiting putters too, their items given
@@ -174,6 +145,19 @@ impl<T> Queue<T> {
     /// already.
     pub fn shutdown(&self) -> bool {
         self.sender.close()
+    }
+
+    /// Shuts the queue down at once (asyncio's `shutdown(immediate=True)`): the items in it
+    /// are dropped, each counted as done (so [`join`](Queue::join) returns once the items
+    /// already taken are done too), `get` fails at once and `put` fails, waiting putters too.
+    /// Returns `false` if it was shut down already (the items left are dropped all the same).
+    pub fn shutdown_now(&self) -> bool {
+        let first = self.sender.close();
+        while let Ok(item) = self.receiver.try_recv() {
+            drop(item);
+            self.unfinished.done_one();
+        }
+        first
     }
 
     /// Whether the queue was shut down.
@@ -203,7 +187,7 @@ impl<T> Queue<T> {
 }
 
 /// An item counted as unfinished before its put completed: uncounted when dropped armed.
-struct Counted<'a>(Option<&'a Unfinished>);
+pub(super) struct Counted<'a>(pub(super) Option<&'a Unfinished>);
 
 impl Drop for Counted<'_> {
     fn drop(&mut self) {
@@ -214,9 +198,61 @@ impl Drop for Counted<'_> {
 }
 
 impl Unfinished {
-    fn done_one(&self) {
+    pub(super) fn new() -> Unfinished {
+        Unfinished {
+            count: AtomicUsize::new(0),
+            zero: Event::new(),
+        }
+    }
+
+    /// One more item put (counted before it is visible, so that a getter's `task_done` cannot
+    /// come first); the guard uncounts it unless disarmed (the put failed or was cancelled).
+    pub(super) fn add_one(&self) -> Counted<'_> {
+        self.count.fetch_add(1, Ordering::AcqRel);
+        Counted(Some(self))
+    }
+
+    pub(super) fn done_one(&self) {
         if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.zero.notify(usize::MAX);
+        }
+    }
+
+    /// How many items are unfinished.
+    pub(super) fn count(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    #[track_caller]
+    pub(super) fn task_done(&self) {
+        let previous = self
+            .count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+                count.checked_sub(1)
+            });
+        match previous {
+            Ok(1) => {
+                self.zero.notify(usize::MAX);
+            }
+            Ok(_) => {}
+            Err(_) => panic!(
+                "`task_done` was called more times than items were put in this queue: call it \
+                 once per item taken with `get`, after working on it"
+            ),
+        }
+    }
+
+    pub(super) async fn join(&self) {
+        loop {
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            let listener = self.zero.listen();
+            // Checked again once listening: a `task_done` in between is not missed.
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            listener.await;
         }
     }
 }
@@ -236,7 +272,7 @@ impl<T> fmt::Debug for Queue<T> {
         f.debug_struct("Queue")
             .field("len", &self.len())
             .field("maxsize", &self.maxsize())
-            .field("unfinished", &self.unfinished.count.load(Ordering::Relaxed))
+            .field("unfinished", &self.unfinished.count())
             .field("shut_down", &self.is_shut_down())
             .finish()
     }
