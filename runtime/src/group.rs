@@ -164,6 +164,10 @@ pub trait GroupKind: sealed::Sealed + 'static {
     /// Whether the members may run on any thread.
     #[doc(hidden)]
     const SEND: bool;
+    /// A task's future boxed, as a [`TaskSet`] with a limit keeps the tasks it has not started
+    /// yet (`Send` for [`Sendable`]).
+    #[doc(hidden)]
+    type Boxed<T>: Future<Output = T> + Unpin;
 }
 
 /// The kind of groups whose tasks run on the group's thread: [`TaskGroup::new`], `tasks![...]`.
@@ -189,18 +193,21 @@ impl GroupKind for Scoped {
     type Held = dyn DropNow;
     type Link<T> = Rc<LocalLink<T>>;
     const SEND: bool = false;
+    type Boxed<T> = Pin<Box<dyn Future<Output = T>>>;
 }
 
 impl GroupKind for Local {
     type Held = dyn DropNow;
     type Link<T> = Rc<LocalLink<T>>;
     const SEND: bool = false;
+    type Boxed<T> = Pin<Box<dyn Future<Output = T>>>;
 }
 
 impl GroupKind for Sendable {
     type Held = SendHeld;
     type Link<T> = Arc<SendLink<T>>;
     const SEND: bool = true;
+    type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 }
 
 /// Starting a member, with the bounds of each kind: on this thread for [`Local`], on any thread

@@ -1022,3 +1022,23 @@ fn tasks_timing_out_at_once_let_the_group_yield() {
         "the ticker never ran while the group timed tasks out"
     );
 }
+
+/// A limited `TaskSet` starts the tasks it kept waiting in spawn order, each as soon as an
+/// outcome is taken.
+#[job_test]
+async fn a_limited_task_set_starts_waiting_tasks_in_spawn_order() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let mut set = jobloop::TaskSet::new().with_limit(2);
+    for i in 0..6u64 {
+        let log = log.clone();
+        set.spawn(async move {
+            log.borrow_mut().push(i);
+            sleep(Duration::from_millis(10 - i)).await;
+            i
+        });
+    }
+    while let Some(outcome) = set.next().await {
+        outcome.unwrap();
+    }
+    assert_eq!(*log.borrow(), [0, 1, 2, 3, 4, 5]);
+}

@@ -1,6 +1,7 @@
 //! [`TaskSet`]: a group that takes new tasks while it runs, and gives their outcomes as they
 //! finish (asyncio's `TaskGroup.create_task` inside the `async with` block, tokio's `JoinSet`).
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -60,27 +61,96 @@ use crate::event_loop::LoopOwner;
 pub struct TaskSet<T, K: GroupKind = Local> {
     running: Running<K::Link<T>>,
     spawned: usize,
+    /// At most this many tasks run at once ([`with_limit`](TaskSet::with_limit)).
+    limit: usize,
+    /// The tasks spawned while `limit` ran, unstarted, with their numbers, in spawn order:
+    /// each starts when a running one's outcome is taken.
+    queued: VecDeque<(usize, K::Boxed<T>)>,
+    /// Starts a queued task: the kind's spawn, chosen where its bounds are known (`new`,
+    /// `new_send`).
+    start_queued: StartQueued<T, K>,
     /// The event loop that runs the tasks, when one does.
     owner: Option<LoopOwner>,
 }
 
+/// How a [`TaskSet`] starts a task it queued.
+type StartQueued<T, K> =
+    fn(&mut Running<<K as GroupKind>::Link<T>>, usize, <K as GroupKind>::Boxed<T>);
+
 impl<T, K: GroupKind> TaskSet<T, K> {
-    fn empty() -> Self {
+    fn empty(start_queued: StartQueued<T, K>) -> Self {
         TaskSet {
             running: Running::new(),
             spawned: 0,
+            limit: usize::MAX,
+            queued: VecDeque::new(),
+            start_queued,
             owner: LoopOwner::current(),
         }
     }
 
-    /// How many tasks are in the set: running, or finished with their outcome not taken yet.
+    /// Runs at most `limit` of the set's tasks at once (smol's and tokio-util's bounded task
+    /// sets, `asyncio.Semaphore` around each task): [`spawn`](TaskSet::spawn) beyond that keeps
+    /// the future unstarted, and it starts, in spawn order, as soon as the outcome of a running
+    /// task is taken. [`len`](TaskSet::len) counts both.
+    ///
+    /// `spawn` never waits. For backpressure (an accept loop that stops accepting while `limit`
+    /// connections are served, rather than queue them), take an outcome first when the set
+    /// [`is_full`](TaskSet::is_full): `if set.is_full() { set.next().await; }`, then `accept`.
+    ///
+    /// ```
+    /// use jobloop_runtime::{yield_now, EventLoop, TaskSet};
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// let most = EventLoop::new().block_on(async {
+    ///     let (running, most) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    ///     let mut set = TaskSet::new().with_limit(8);
+    ///     for _ in 0..100 {
+    ///         let (running, most) = (running.clone(), most.clone());
+    ///         set.spawn(async move {
+    ///             running.set(running.get() + 1);
+    ///             most.set(most.get().max(running.get()));
+    ///             yield_now().await;
+    ///             running.set(running.get() - 1);
+    ///         });
+    ///     }
+    ///     assert_eq!(set.len(), 100); // 8 running, 92 waiting for a place
+    ///     while let Some(outcome) = set.next().await {
+    ///         outcome.unwrap();
+    ///     }
+    ///     most.get()
+    /// });
+    /// assert_eq!(most, 8);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `limit` is 0: no task could ever start.
+    #[track_caller]
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        if limit == 0 {
+            panic!("`TaskSet::with_limit(0)` would never start a task: give a limit of 1 or more");
+        }
+        self.limit = limit;
+        self
+    }
+
+    /// How many tasks are in the set: running, finished with their outcome not taken yet, or
+    /// (under [`with_limit`](TaskSet::with_limit)) waiting to start.
     pub fn len(&self) -> usize {
-        self.running.len()
+        self.running.len() + self.queued.len()
     }
 
     /// Whether no task is in the set.
     pub fn is_empty(&self) -> bool {
-        self.running.len() == 0
+        self.len() == 0
+    }
+
+    /// Whether as many tasks run as [`with_limit`](TaskSet::with_limit) allows: the next
+    /// [`spawn`](TaskSet::spawn) waits for a place, unstarted. Never without a limit.
+    pub fn is_full(&self) -> bool {
+        self.running.len() >= self.limit
     }
 
     /// The outcome of the next task to finish, in the order they finish; `None` when the set is
@@ -116,8 +186,10 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         NextOr { set: self, other }
     }
 
-    /// Cancels every task in the set; returns once their futures are gone. The set stays usable.
+    /// Cancels every task in the set (those waiting to start are dropped unstarted); returns
+    /// once their futures are gone. The set stays usable.
     pub async fn cancel(&mut self) {
+        self.queued.clear();
         self.running.cancel();
         std::future::poll_fn(|cx| self.running.poll_gone(cx)).await;
     }
@@ -126,11 +198,13 @@ impl<T, K: GroupKind> TaskSet<T, K> {
 impl<T: 'static> TaskSet<T, Local> {
     /// An empty set whose tasks run on this thread.
     pub fn new() -> Self {
-        TaskSet::empty()
+        TaskSet::empty(Self::start)
     }
 
     /// Starts `future` as a task of the set, on the current runtime, on this thread (the future
-    /// need not be `Send`). Returns its number: `0` for the first task of the set, then `1`...
+    /// need not be `Send`); under [`with_limit`](TaskSet::with_limit), when the set is full,
+    /// keeps it to start later. Returns its number: `0` for the first task of the set, then
+    /// `1`...
     ///
     /// # Panics
     ///
@@ -140,7 +214,15 @@ impl<T: 'static> TaskSet<T, Local> {
     where
         F: TaskFuture<Output = T> + 'static,
     {
-        self.start(future)
+        // Checked here, full or not: the spawns are in closures, where `#[track_caller]` stops.
+        crate::context::expect_runtime("`TaskSet::spawn`");
+        let number = self.next_number();
+        if self.is_full() {
+            self.queued.push_back((number, Box::pin(future)));
+        } else {
+            Self::start(&mut self.running, number, future);
+        }
+        number
     }
 }
 
@@ -153,11 +235,12 @@ impl<T: 'static> Default for TaskSet<T, Local> {
 impl<T: Send + 'static> TaskSet<T, Sendable> {
     /// An empty set of `Send` tasks, which a multi-threaded runtime may run on any thread.
     pub fn new_send() -> Self {
-        TaskSet::empty()
+        TaskSet::empty(Self::start)
     }
 
-    /// Starts `future` as a task of the set, on any thread of the current runtime. Returns its
-    /// number.
+    /// Starts `future` as a task of the set, on any thread of the current runtime; under
+    /// [`with_limit`](TaskSet::with_limit), when the set is full, keeps it to start later.
+    /// Returns its number.
     ///
     /// # Panics
     ///
@@ -167,24 +250,33 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
     where
         F: SendTaskFuture<Output = T> + 'static,
     {
-        self.start(future)
+        crate::context::expect_runtime("`TaskSet::spawn`");
+        let number = self.next_number();
+        if self.is_full() {
+            self.queued.push_back((number, Box::pin(future)));
+        } else {
+            Self::start(&mut self.running, number, future);
+        }
+        number
     }
 }
 
 impl<T, K: GroupKind> TaskSet<T, K> {
-    /// Starts `future` as the next task, as `K` starts a member (watched in debug mode and
-    /// under the trace); returns its number.
-    #[track_caller]
-    fn start<F>(&mut self, future: F) -> usize
+    /// The number of the next task spawned.
+    fn next_number(&mut self) -> usize {
+        self.spawned += 1;
+        self.spawned - 1
+    }
+
+    /// Starts `future` as task `number` of the set, as `K` starts a member (watched in debug
+    /// mode and under the trace).
+    fn start<F>(running: &mut Running<K::Link<T>>, number: usize, future: F)
     where
         F: Future<Output = T>,
         K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
             + SpawnMember<Member<Watched<F>, SlotHooks<<K as GroupKind>::Link<T>>>>,
     {
-        // Checked here: the spawn below is in a closure, where `#[track_caller]` stops.
-        crate::context::expect_runtime("`TaskSet::spawn`");
-        let number = self.spawned;
-        self.running.start(number, |canceller, hooks| {
+        running.start(number, |canceller, hooks| {
             if debug::watching() {
                 let future = Watched::new(future, || debug::Name::Member(None));
                 spawn_member::<K, _, _>("`TaskSet::spawn`", canceller, Member::new(future, hooks))
@@ -192,8 +284,6 @@ impl<T, K: GroupKind> TaskSet<T, K> {
                 spawn_member::<K, _, _>("`TaskSet::spawn`", canceller, Member::new(future, hooks))
             }
         });
-        self.spawned += 1;
-        number
     }
 }
 
@@ -207,6 +297,10 @@ impl<T, K: GroupKind> Stream for TaskSet<T, K> {
         }
         match this.running.poll_next(cx) {
             Poll::Ready((number, outcome)) => {
+                // A place is free: the first task waiting for one starts.
+                if let Some((next, future)) = this.queued.pop_front() {
+                    (this.start_queued)(&mut this.running, next, future);
+                }
                 let error = |payload: Payload| TaskError::panicked(format!("#{number}"), &*payload);
                 Poll::Ready(Some(outcome.map_err(error)))
             }
@@ -220,7 +314,7 @@ impl<T, K: GroupKind> Stream for TaskSet<T, K> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.running.len(), Some(self.running.len()))
+        (self.len(), Some(self.len()))
     }
 }
 
@@ -263,7 +357,8 @@ impl<T, K: GroupKind> Unpin for TaskSet<T, K> {}
 impl<T, K: GroupKind> fmt::Debug for TaskSet<T, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskSet")
-            .field("tasks", &self.running.len())
+            .field("running", &self.running.len())
+            .field("queued", &self.queued.len())
             .field("spawned", &self.spawned)
             .finish()
     }
