@@ -103,6 +103,7 @@ pub trait ProgressFeature {}
 
 #[cfg(feature = "progress")]
 impl<T: ?Sized> ProgressFeature for T {}
+mod ready;
 mod running;
 mod stream;
 pub(crate) mod task_group;
@@ -113,6 +114,7 @@ pub(crate) use expansion::Names;
 pub(crate) use link::{Link, LocalLink, SendLink};
 pub use mode_group::Group;
 pub use modes::{All, Mode, Race, Settle, Try};
+pub use ready::{Ready, StartError};
 pub use stream::{GroupStream, Next, StreamMode};
 pub use task_group::TaskGroup;
 pub use task_set::{FinishedOr, NextOr, TaskSet};

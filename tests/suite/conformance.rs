@@ -1523,6 +1523,61 @@ mod group_cases {
         assert_eq!(counter.dropped(), 10);
     }
 
+    /// trio's `nursery.start`: `TaskSet::start` returns the value the task gives
+    /// `ready.started`, while the task runs on in the set; outcomes of other tasks that finish
+    /// meanwhile wait for `next`. A task that ends or panics before it is ready gives its
+    /// outcome to `start` as the error.
+    pub async fn task_set_start_returns_once_the_task_is_ready() {
+        use jobloop::group::{Ready, StartError};
+        let mut set = TaskSet::new();
+        set.spawn(after(1, 100u64));
+        let value = set
+            .start(|ready| async move {
+                sleep(Duration::from_millis(20)).await;
+                ready.started(7u64);
+                sleep(Duration::from_millis(10)).await;
+                8u64
+            })
+            .await
+            .unwrap();
+        assert_eq!(value, 7);
+        assert_eq!(
+            set.len(),
+            2,
+            "the other task's outcome waits, the started task runs on"
+        );
+        assert_eq!(set.next().await, Some(Ok(100)));
+        assert_eq!(set.next().await, Some(Ok(8)));
+
+        let ended = set.start(|_ready: Ready<u64>| async { 5u64 }).await;
+        assert!(matches!(ended, Err(StartError::Ended(5))), "{ended:?}");
+        let panicked = set
+            .start(|_ready: Ready<u64>| async {
+                yield_now().await;
+                panic!("no port")
+            })
+            .await;
+        let Err(StartError::Panicked(error)) = panicked else {
+            panic!("{panicked:?}")
+        };
+        assert_eq!(error.panic_message(), Some("no port"));
+        assert!(
+            set.is_empty(),
+            "a task that failed to start is not left in the set"
+        );
+
+        let mut set = TaskSet::new_send();
+        let up = set
+            .start(|ready| async move {
+                ready.started("up");
+                sleep(Duration::from_millis(5)).await;
+                1
+            })
+            .await;
+        assert_eq!(up.unwrap(), "up");
+        assert_eq!(set.next().await, Some(Ok(1)));
+    }
+
     pub async fn scoped_tasks_borrow() {
         let names = vec!["a".to_string(), "bb".to_string(), "ccc".to_string()];
         let mut total = 0usize;
@@ -2429,6 +2484,7 @@ macro_rules! conformance {
                 a_task_set_takes_tasks_while_it_runs,
                 dropping_a_task_set_cancels_its_tasks,
                 a_task_set_with_a_limit_runs_at_most_that_many,
+                task_set_start_returns_once_the_task_is_ready,
                 scoped_tasks_borrow,
                 scoped_tasks_start_when_polled_and_panics_reach_the_caller,
                 scoped_tasks_start_in_written_order,

@@ -1146,7 +1146,31 @@ mod on_every_runtime {
         };
     }
 
+    /// trio's `nursery.start`: a server started with `TaskSet::start` gives its port back once
+    /// it listens, so the client that connects right after is accepted; the server runs on in
+    /// the set, and its outcome comes from `next`.
+    async fn a_server_started_with_start_listens_before_its_port_comes_back() {
+        let mut set = jobloop::TaskSet::new();
+        let port = set
+            .start(|ready| async move {
+                let listener = TcpListener::bind("127.0.0.1:0")?;
+                ready.started(listener.local_addr()?.port());
+                let (stream, _) = listener.accept().await?;
+                stream.write_all(b"hello").await?;
+                std::io::Result::Ok(())
+            })
+            .await
+            .unwrap();
+        let client = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let mut greeting = Vec::new();
+        client.read_to_end(&mut greeting).await.unwrap();
+        assert_eq!(greeting, b"hello");
+        assert!(set.next().await.unwrap().unwrap().is_ok());
+        assert!(set.is_empty());
+    }
+
     on_stream_runtimes!(sockets_and_pipes);
+    on_stream_runtimes!(a_server_started_with_start_listens_before_its_port_comes_back);
     on_stream_runtimes!(lines_and_buffers);
     on_stream_runtimes!(always_ready_io_lets_a_ticker_tick);
 

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::ready::{Ready, StartError, Started};
 use super::running::{Running, SlotHooks};
 use super::stream::Next;
 use super::{
@@ -18,6 +19,7 @@ use futures_core::Stream;
 use crate::debug::{self, Watched};
 use crate::error::TaskError;
 use crate::event_loop::LoopOwner;
+use crate::unwind::drop_quietly;
 
 /// A set of tasks that grows while it runs: [`spawn`](TaskSet::spawn) a task at any time (an
 /// accept loop adds one per connection), take outcomes as tasks finish with
@@ -69,6 +71,9 @@ pub struct TaskSet<T, K: GroupKind = Local> {
     /// Starts a queued task: the kind's spawn, chosen where its bounds are known (`new`,
     /// `new_send`).
     start_queued: StartQueued<T, K>,
+    /// Outcomes taken while [`start`](TaskSet::start) waited for its task, to come first from
+    /// `next`.
+    stashed: VecDeque<(usize, Result<T, Payload>)>,
     /// The event loop that runs the tasks, when one does.
     owner: Option<LoopOwner>,
 }
@@ -85,6 +90,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
             limit: usize::MAX,
             queued: VecDeque::new(),
             start_queued,
+            stashed: VecDeque::new(),
             owner: LoopOwner::current(),
         }
     }
@@ -139,7 +145,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// How many tasks are in the set: running, finished with their outcome not taken yet, or
     /// (under [`with_limit`](TaskSet::with_limit)) waiting to start.
     pub fn len(&self) -> usize {
-        self.running.len() + self.queued.len()
+        self.running.len() + self.queued.len() + self.stashed.len()
     }
 
     /// Whether no task is in the set.
@@ -190,6 +196,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// once their futures are gone. The set stays usable.
     pub async fn cancel(&mut self) {
         self.queued.clear();
+        drop_quietly(std::mem::take(&mut self.stashed));
         self.running.cancel();
         std::future::poll_fn(|cx| self.running.poll_gone(cx)).await;
     }
@@ -198,7 +205,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
 impl<T: 'static> TaskSet<T, Local> {
     /// An empty set whose tasks run on this thread.
     pub fn new() -> Self {
-        TaskSet::empty(Self::start)
+        TaskSet::empty(Self::start_member)
     }
 
     /// Starts `future` as a task of the set, on the current runtime, on this thread (the future
@@ -220,9 +227,48 @@ impl<T: 'static> TaskSet<T, Local> {
         if self.is_full() {
             self.queued.push_back((number, Box::pin(future)));
         } else {
-            Self::start(&mut self.running, number, future);
+            Self::start_member(&mut self.running, number, future);
         }
         number
+    }
+}
+
+impl<T: 'static> TaskSet<T, Local> {
+    /// Starts a task that says when it is ready, and waits until it does (trio's
+    /// `nursery.start`): `task` is given a [`Ready`], and once the task calls
+    /// [`ready.started(value)`](Ready::started) this returns `Ok(value)` while the task runs
+    /// on in the set. If the task ends (or panics) before, this gives its outcome as a
+    /// [`StartError`], and the set no longer holds it. Outcomes of other tasks that finish
+    /// meanwhile wait in the set for [`next`](TaskSet::next).
+    ///
+    /// ```
+    /// use jobloop_runtime::net::{TcpListener, TcpStream};
+    /// use jobloop_runtime::{EventLoop, TaskSet};
+    ///
+    /// EventLoop::new().block_on(async {
+    ///     let mut set = TaskSet::new();
+    ///     // The server's port comes back once it listens, not before.
+    ///     let port = set
+    ///         .start(|ready| async move {
+    ///             let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///             ready.started(listener.local_addr()?.port());
+    ///             let (_client, _) = listener.accept().await?;
+    ///             std::io::Result::Ok(())
+    ///         })
+    ///         .await
+    ///         .unwrap();
+    ///     let _stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    ///     assert!(set.next().await.unwrap().is_ok()); // the server served its client
+    /// });
+    /// ```
+    pub async fn start<V, F, Fut>(&mut self, task: F) -> Result<V, StartError<T>>
+    where
+        F: FnOnce(Ready<V>) -> Fut,
+        Fut: TaskFuture<Output = T> + 'static,
+    {
+        let (ready, started) = Ready::new();
+        let number = self.spawn(task(ready));
+        self.wait_started(number, started).await
     }
 }
 
@@ -235,7 +281,7 @@ impl<T: 'static> Default for TaskSet<T, Local> {
 impl<T: Send + 'static> TaskSet<T, Sendable> {
     /// An empty set of `Send` tasks, which a multi-threaded runtime may run on any thread.
     pub fn new_send() -> Self {
-        TaskSet::empty(Self::start)
+        TaskSet::empty(Self::start_member)
     }
 
     /// Starts `future` as a task of the set, on any thread of the current runtime; under
@@ -255,13 +301,90 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
         if self.is_full() {
             self.queued.push_back((number, Box::pin(future)));
         } else {
-            Self::start(&mut self.running, number, future);
+            Self::start_member(&mut self.running, number, future);
         }
         number
     }
 }
 
+impl<T: Send + 'static> TaskSet<T, Sendable> {
+    /// [`TaskSet::start`] for a set of `Send` tasks.
+    pub async fn start<V, F, Fut>(&mut self, task: F) -> Result<V, StartError<T>>
+    where
+        F: FnOnce(Ready<V>) -> Fut,
+        Fut: SendTaskFuture<Output = T> + 'static,
+    {
+        let (ready, started) = Ready::new();
+        let number = self.spawn(task(ready));
+        self.wait_started(number, started).await
+    }
+}
+
 impl<T, K: GroupKind> TaskSet<T, K> {
+    /// Waits until task `number` gives its value through `started`, taking the outcomes of the
+    /// others meanwhile into `stashed`; the task's outcome as an error if it ends first.
+    async fn wait_started<V>(
+        &mut self,
+        number: usize,
+        started: Started<V>,
+    ) -> Result<V, StartError<T>> {
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(Some(value)) = started.poll_value(cx) {
+                return Poll::Ready(Ok(value));
+            }
+            loop {
+                match self.poll_outcome(cx) {
+                    Poll::Ready(Some((index, outcome))) if index == number => {
+                        // Ready, then done before this poll: the value, and the outcome for `next`.
+                        if let Some(value) = started.take() {
+                            self.stashed.push_back((index, outcome));
+                            return Poll::Ready(Ok(value));
+                        }
+                        return Poll::Ready(Err(match outcome {
+                            Ok(output) => StartError::Ended(output),
+                            Err(payload) => StartError::Panicked(Self::panicked(index, payload)),
+                        }));
+                    }
+                    Poll::Ready(Some(other)) => self.stashed.push_back(other),
+                    Poll::Ready(None) => {
+                        unreachable!(
+                            "the task being started is in its set until its outcome is taken"
+                        )
+                    }
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+        })
+        .await
+    }
+
+    /// The next outcome taken from the running tasks (a place frees: the first task waiting
+    /// for one starts); `None` when none runs.
+    fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Result<T, Payload>)>> {
+        if self.running.len() == 0 {
+            return Poll::Ready(None);
+        }
+        match self.running.poll_next(cx) {
+            Poll::Ready(outcome) => {
+                if let Some((next, future)) = self.queued.pop_front() {
+                    (self.start_queued)(&mut self.running, next, future);
+                }
+                Poll::Ready(Some(outcome))
+            }
+            Poll::Pending => {
+                if let Some(owner) = &self.owner {
+                    owner.check("a `TaskSet`");
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Task `number`'s panic, as its error.
+    fn panicked(number: usize, payload: Payload) -> TaskError {
+        TaskError::panicked(format!("#{number}"), &*payload)
+    }
+
     /// The number of the next task spawned.
     fn next_number(&mut self) -> usize {
         self.spawned += 1;
@@ -270,7 +393,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
 
     /// Starts `future` as task `number` of the set, as `K` starts a member (watched in debug
     /// mode and under the trace).
-    fn start<F>(running: &mut Running<K::Link<T>>, number: usize, future: F)
+    fn start_member<F>(running: &mut Running<K::Link<T>>, number: usize, future: F)
     where
         F: Future<Output = T>,
         K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
@@ -292,25 +415,17 @@ impl<T, K: GroupKind> Stream for TaskSet<T, K> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.running.len() == 0 {
-            return Poll::Ready(None);
-        }
-        match this.running.poll_next(cx) {
-            Poll::Ready((number, outcome)) => {
-                // A place is free: the first task waiting for one starts.
-                if let Some((next, future)) = this.queued.pop_front() {
-                    (this.start_queued)(&mut this.running, next, future);
-                }
-                let error = |payload: Payload| TaskError::panicked(format!("#{number}"), &*payload);
-                Poll::Ready(Some(outcome.map_err(error)))
-            }
-            Poll::Pending => {
-                if let Some(owner) = &this.owner {
-                    owner.check("a `TaskSet`");
-                }
-                Poll::Pending
-            }
-        }
+        let outcome = match this.stashed.pop_front() {
+            Some(outcome) => outcome,
+            None => match std::task::ready!(this.poll_outcome(cx)) {
+                Some(outcome) => outcome,
+                None => return Poll::Ready(None),
+            },
+        };
+        let (number, outcome) = outcome;
+        Poll::Ready(Some(
+            outcome.map_err(|payload| Self::panicked(number, payload)),
+        ))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
