@@ -1042,3 +1042,94 @@ async fn a_limited_task_set_starts_waiting_tasks_in_spawn_order() {
     }
     assert_eq!(*log.borrow(), [0, 1, 2, 3, 4, 5]);
 }
+
+/// A `Condvar` waiter woken by `notify_one` and cancelled while it waits for the lock again
+/// passes the notification on: the other waiter wakes (without it, it would wait for ever).
+#[job_test]
+async fn a_condvar_waiter_cancelled_after_its_wake_up_passes_it_on() {
+    use jobloop::sync::{Condvar, Mutex};
+    let shared = Rc::new((Mutex::new(false), Condvar::new()));
+    let waiter = |shared: Rc<(Mutex<bool>, Condvar)>| async move {
+        let (ready, changed) = &*shared;
+        let _guard = changed
+            .wait_while(ready.lock().await, |ready| !*ready)
+            .await;
+    };
+    let first = spawn(waiter(shared.clone()));
+    sleep(Duration::from_millis(5)).await;
+    let second = spawn(waiter(shared.clone()));
+    sleep(Duration::from_millis(5)).await;
+    let (ready, changed) = &*shared;
+    let mut guard = ready.lock().await;
+    *guard = true;
+    changed.notify_one(); // the first waiter's
+    sleep(Duration::from_millis(5)).await; // it wakes, and waits for the lock held here
+    assert!(
+        first.cancel().await.is_none(),
+        "cancelled while it waited for the lock"
+    );
+    drop(guard);
+    let woke = jobloop::timeout(Duration::from_secs(5), second).await;
+    assert!(
+        woke.is_ok(),
+        "the notification was lost with the cancelled waiter"
+    );
+}
+
+/// `TaskSet::start` under a limit waits for a place; a `StartError` says what the task gave;
+/// a limit raised while tasks wait lets them start as places free, in spawn order.
+#[job_test]
+async fn task_set_start_and_limits_edge_cases() {
+    use jobloop::group::{Ready, StartError};
+    let mut set = jobloop::TaskSet::new().with_limit(1);
+    set.spawn(async {
+        sleep(Duration::from_millis(20)).await;
+        0u32
+    });
+    let value = set
+        .start(|ready| async move {
+            ready.started(1u32);
+            2u32
+        })
+        .await
+        .unwrap();
+    assert_eq!(value, 1, "started once the first task's place was free");
+    assert_eq!(
+        set.next().await,
+        Some(Ok(0)),
+        "the outcome taken meanwhile waits for next"
+    );
+    assert_eq!(set.next().await, Some(Ok(2)));
+
+    let ended = set.start(|_: Ready<u32>| async { 5u32 }).await.unwrap_err();
+    assert!(matches!(ended, StartError::Ended(5)));
+    assert_eq!(
+        ended.to_string(),
+        "the task ended before it called `started`, with 5"
+    );
+
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let mut set = jobloop::TaskSet::new().with_limit(1);
+    for i in 0..4u32 {
+        let log = log.clone();
+        set.spawn(async move {
+            log.borrow_mut().push(i);
+            sleep(Duration::from_millis(5)).await;
+            i
+        });
+    }
+    let mut set = set.with_limit(3);
+    let late = log.clone();
+    set.spawn(async move {
+        late.borrow_mut().push(9);
+        9
+    });
+    while let Some(outcome) = set.next().await {
+        outcome.unwrap();
+    }
+    assert_eq!(
+        *log.borrow(),
+        [0, 1, 2, 3, 9],
+        "the waiting tasks first, in spawn order"
+    );
+}

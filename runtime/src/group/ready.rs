@@ -119,10 +119,15 @@ impl<T: fmt::Debug> fmt::Debug for StartError<T> {
     }
 }
 
-impl<T> fmt::Display for StartError<T> {
+impl<T: fmt::Debug> fmt::Display for StartError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StartError::Ended(_) => f.write_str("the task ended before it called `started`"),
+            StartError::Ended(output) => {
+                write!(
+                    f,
+                    "the task ended before it called `started`, with {output:?}"
+                )
+            }
             StartError::Panicked(error) => write!(f, "before it called `started`, {error}"),
         }
     }

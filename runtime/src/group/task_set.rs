@@ -101,8 +101,11 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// task is taken. [`len`](TaskSet::len) counts both.
     ///
     /// `spawn` never waits. For backpressure (an accept loop that stops accepting while `limit`
-    /// connections are served, rather than queue them), take an outcome first when the set
-    /// [`is_full`](TaskSet::is_full): `if set.is_full() { set.next().await; }`, then `accept`.
+    /// connections are served, rather than queue them), take outcomes first while the set
+    /// [`is_full`](TaskSet::is_full): `while set.is_full() { set.next().await; }`, then
+    /// `accept`. The limit applies to the tasks started from then on: raised, the tasks
+    /// waiting start as places free; lowered, the tasks running go on.
+    /// [`start`](TaskSet::start) under a limit waits for a place too.
     ///
     /// ```
     /// use jobloop_runtime::{yield_now, EventLoop, TaskSet};
@@ -195,7 +198,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// Cancels every task in the set (those waiting to start are dropped unstarted); returns
     /// once their futures are gone. The set stays usable.
     pub async fn cancel(&mut self) {
-        self.queued.clear();
+        drop_quietly(std::mem::take(&mut self.queued));
         drop_quietly(std::mem::take(&mut self.stashed));
         self.running.cancel();
         std::future::poll_fn(|cx| self.running.poll_gone(cx)).await;
@@ -224,7 +227,7 @@ impl<T: 'static> TaskSet<T, Local> {
         // Checked here, full or not: the spawns are in closures, where `#[track_caller]` stops.
         crate::context::expect_runtime("`TaskSet::spawn`");
         let number = self.next_number();
-        if self.is_full() {
+        if self.is_full() || !self.queued.is_empty() {
             self.queued.push_back((number, Box::pin(future)));
         } else {
             Self::start_member(&mut self.running, number, future);
@@ -298,7 +301,7 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
     {
         crate::context::expect_runtime("`TaskSet::spawn`");
         let number = self.next_number();
-        if self.is_full() {
+        if self.is_full() || !self.queued.is_empty() {
             self.queued.push_back((number, Box::pin(future)));
         } else {
             Self::start_member(&mut self.running, number, future);
@@ -366,7 +369,11 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         }
         match self.running.poll_next(cx) {
             Poll::Ready(outcome) => {
-                if let Some((next, future)) = self.queued.pop_front() {
+                // Places are free: the tasks waiting for one start, in spawn order.
+                while self.running.len() < self.limit {
+                    let Some((next, future)) = self.queued.pop_front() else {
+                        break;
+                    };
                     (self.start_queued)(&mut self.running, next, future);
                 }
                 Poll::Ready(Some(outcome))
@@ -466,6 +473,15 @@ impl<T, K: GroupKind, F: Future> Future for NextOr<'_, T, K, F> {
     }
 }
 
+impl<T, K: GroupKind> Drop for TaskSet<T, K> {
+    fn drop(&mut self) {
+        // As `cancel` drops them: a destructor's panic is caught (the running tasks go with
+        // `running`'s own drop).
+        drop_quietly(std::mem::take(&mut self.queued));
+        drop_quietly(std::mem::take(&mut self.stashed));
+    }
+}
+
 // Nothing is pinned: handles and outcomes move freely.
 impl<T, K: GroupKind> Unpin for TaskSet<T, K> {}
 
@@ -474,6 +490,7 @@ impl<T, K: GroupKind> fmt::Debug for TaskSet<T, K> {
         f.debug_struct("TaskSet")
             .field("running", &self.running.len())
             .field("queued", &self.queued.len())
+            .field("outcomes_waiting", &self.stashed.len())
             .field("spawned", &self.spawned)
             .finish()
     }

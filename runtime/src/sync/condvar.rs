@@ -14,8 +14,8 @@ use super::MutexGuard;
 /// released. As with every condition variable, check the condition again after waking
 /// ([`wait_while`](Condvar::wait_while) does).
 ///
-/// A waiter cancelled after it was notified (its task dropped by a `race` or a `try`) passes
-/// its notification on to the next waiter.
+/// A waiter cancelled after it was notified (its task dropped by a `race` or a `try`), before
+/// or while it takes the lock again, passes its notification on to the next waiter.
 ///
 /// ```
 /// use jobloop_runtime::sync::{Condvar, Mutex};
@@ -65,7 +65,12 @@ impl Condvar {
         let listener = self.event.listen();
         drop(guard);
         listener.await;
-        mutex.lock().await
+        // The notification is this waiter's now: if it is cancelled before it has the lock
+        // again, the notification goes on to the next waiter.
+        let mut pass_on = PassOn(&self.event, true);
+        let guard = mutex.lock().await;
+        pass_on.1 = false;
+        guard
     }
 
     /// Waits while `condition` holds for the data (checked first with the guard given, then
@@ -89,6 +94,18 @@ impl Condvar {
     /// Wakes every task waiting now.
     pub fn notify_all(&self) {
         self.event.notify_additional(usize::MAX);
+    }
+}
+
+/// A notification taken by a waiter that may yet be cancelled: handed to the next waiter when
+/// dropped armed.
+struct PassOn<'a>(&'a Event, bool);
+
+impl Drop for PassOn<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            self.0.notify_additional(1);
+        }
     }
 }
 

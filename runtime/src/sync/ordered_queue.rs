@@ -184,9 +184,11 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
                     return Err(QueueShutDown(item));
                 }
                 if self.has_room(&state) {
+                    // Counted for good before the push: a push that panics (in `Ord`) leaves
+                    // the item in, as `BinaryHeap` does.
+                    counted.0 = None;
                     O::push(&mut state.items, item);
                     drop(state);
-                    counted.0 = None;
                     self.shared.not_empty.notify_additional(1);
                     return Ok(());
                 }
@@ -286,19 +288,14 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
             let first = !std::mem::replace(&mut state.shut_down, true);
             (first, std::mem::take(&mut state.items))
         };
-        let mut dropped = 0;
-        {
-            // Dropped outside the lock: their destructors may run user code.
-            let mut items = items;
-            while O::pop(&mut items).is_some() {
-                dropped += 1;
-            }
-        }
-        for _ in 0..dropped {
+        // Counted done before they are dropped: a destructor that panics stops nothing.
+        for _ in 0..O::len(&items) {
             self.shared.unfinished.done_one();
         }
         self.shared.not_empty.notify(usize::MAX);
         self.shared.not_full.notify(usize::MAX);
+        // Dropped outside the lock: their destructors may run user code.
+        drop(items);
         first
     }
 

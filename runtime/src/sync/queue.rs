@@ -153,10 +153,15 @@ impl<T> Queue<T> {
     /// Returns `false` if it was shut down already (the items left are dropped all the same).
     pub fn shutdown_now(&self) -> bool {
         let first = self.sender.close();
+        let mut items = Vec::with_capacity(self.receiver.len());
         while let Ok(item) = self.receiver.try_recv() {
-            drop(item);
+            items.push(item);
+        }
+        // Counted done before they are dropped: a destructor that panics stops nothing.
+        for _ in 0..items.len() {
             self.unfinished.done_one();
         }
+        drop(items);
         first
     }
 
