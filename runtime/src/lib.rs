@@ -60,8 +60,9 @@
 //! | `time` | [`sleep`], [`sleep_until`], [`timeout`], [`yield_now`], [`now`] on whatever runtime is current |
 //! | `budget` | fairness: how often a task whose I/O or timers are always ready yields, on every runtime |
 //! | [`runtime`] | the [`Runtime`] trait and the adapters: [`AnyRuntime`](runtime::AnyRuntime), `Tokio`, `Smol` |
-//! | `sync` | (feature `sync`) `Queue`, `Event`, `Mutex`, `Semaphore`, `Barrier` |
+//! | `sync` | (feature `sync`) `Queue`, `PriorityQueue`, `LifoQueue`, `Event`, `Mutex`, `Condvar`, `Semaphore`, `Barrier` |
 //! | [`thread_pool`] | [`to_thread`]: blocking work on a pool, each runtime's own |
+//! | `remote` | [`Handle`]: work given to a runtime from other threads (`spawn`, `block_on`) |
 //! | `signal` | (feature `signal`) Ctrl-C and SIGTERM: `signal::run_main` (`#[job_main]`), `signal::ctrl_c` |
 //! | `io` | (feature `io`) `BufReader`, lines, the I/O extension traits, `stdin`/`stdout`: asyncio's `readline`, `readuntil`, `readexactly`, `drain` |
 //! | `net` | (feature `net`) `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`: the loop's sockets, with the ecosystem's I/O traits |
@@ -103,6 +104,7 @@ mod net;
 mod primitives;
 #[cfg(feature = "process")]
 pub mod process;
+mod remote;
 mod run_main;
 pub mod runtime;
 #[cfg(feature = "signal")]
@@ -117,6 +119,7 @@ mod unwind;
 pub use error::{Elapsed, TaskError, TaskErrorKind};
 pub use event_loop::EventLoop;
 pub use group::{TaskGroup, TaskSet};
+pub use remote::{Handle, RuntimeGone};
 pub use runtime::Runtime;
 pub use task::{spawn, spawn_named, spawn_send, spawn_send_named, JoinHandle};
 pub use thread_pool::{to_thread, ToThread};

@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 pub(crate) mod cancel;
-mod foreign;
+pub(crate) mod foreign;
 pub(crate) mod handle;
 pub(crate) mod runner;
 
@@ -187,6 +187,15 @@ pub struct JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
+    /// The handle of a task started off its runtime's thread (see [`Handle`](crate::Handle)),
+    /// which no loop owns.
+    pub(crate) fn from_raw(task: RawHandle<T>) -> JoinHandle<T> {
+        JoinHandle {
+            task: Some(task),
+            owner: None,
+        }
+    }
+
     /// Cancels the task (asyncio's `task.cancel()`): its future is not polled again, and its
     /// runtime drops it (on the loop, at its next turn; a poll running on another thread
     /// returns first). The cancellation is made by this call; the future it returns waits for

@@ -1133,3 +1133,34 @@ async fn task_set_start_and_limits_edge_cases() {
         "the waiting tasks first, in spawn order"
     );
 }
+
+/// A `Handle` whose loop has been dropped gives `RuntimeGone`: at once for new work, and to a
+/// thread blocked on work the loop dropped unfinished (no hang).
+#[test]
+fn a_handle_whose_runtime_is_gone_says_so() {
+    use jobloop::{Handle, RuntimeGone};
+    let handle = EventLoop::new().block_on(async { Handle::current() });
+    assert!(matches!(
+        handle.block_on(async { 1 }),
+        Err(RuntimeGone { .. })
+    ));
+    assert!(handle.spawn(async { 1 }).is_err());
+    assert!(format!("{handle:?}").contains("runtime_gone: true"));
+
+    let waiter = EventLoop::new().block_on(async {
+        let handle = Handle::current();
+        let waiter = std::thread::spawn(move || {
+            handle.block_on(async {
+                sleep(Duration::from_secs(60)).await;
+                1
+            })
+        });
+        sleep(Duration::from_millis(50)).await; // the work has started
+        waiter
+    });
+    let outcome = within_5s(move || waiter.join().unwrap());
+    assert!(
+        outcome.is_err(),
+        "the blocked thread learns its runtime is gone"
+    );
+}

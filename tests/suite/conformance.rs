@@ -1578,6 +1578,63 @@ mod group_cases {
         assert_eq!(set.next().await, Some(Ok(1)));
     }
 
+    /// Work from another thread through a `Handle` (asyncio's `run_coroutine_threadsafe`): a
+    /// std thread calls `block_on` 1 000 times while a ticker on the runtime keeps ticking; a
+    /// task spawned from a thread is awaited here; `block_on` on the runtime's own thread is
+    /// a panic that says why.
+    pub async fn a_handle_takes_work_from_other_threads() {
+        let handle = jobloop::Handle::current();
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let ticker = spawn_send({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    sleep(Duration::from_millis(1)).await;
+                    ticks.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        let worker = std::thread::spawn({
+            let handle = handle.clone();
+            move || {
+                let mut sum = 0;
+                for i in 0..1_000u64 {
+                    sum += handle
+                        .block_on(async move {
+                            yield_now().await;
+                            i
+                        })
+                        .unwrap();
+                }
+                sum
+            }
+        });
+        assert!(
+            eventually(|| worker.is_finished()).await,
+            "1 000 block_on calls in 5 s"
+        );
+        assert_eq!(worker.join().unwrap(), 499_500);
+        assert!(
+            ticks.load(Ordering::SeqCst) > 0,
+            "the ticker ticked meanwhile"
+        );
+        ticker.cancel().await;
+
+        let spawned = std::thread::spawn({
+            let handle = handle.clone();
+            move || handle.spawn(async { 5 }).unwrap()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(spawned.await, 5);
+
+        let blocked = catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handle.block_on(async { 1 })
+        }));
+        let message = panic_message(blocked.unwrap_err());
+        assert!(message.contains("`.await` the future here"), "{message}");
+    }
+
     pub async fn scoped_tasks_borrow() {
         let names = vec!["a".to_string(), "bb".to_string(), "ccc".to_string()];
         let mut total = 0usize;
@@ -2485,6 +2542,7 @@ macro_rules! conformance {
                 dropping_a_task_set_cancels_its_tasks,
                 a_task_set_with_a_limit_runs_at_most_that_many,
                 task_set_start_returns_once_the_task_is_ready,
+                a_handle_takes_work_from_other_threads,
                 scoped_tasks_borrow,
                 scoped_tasks_start_when_polled_and_panics_reach_the_caller,
                 scoped_tasks_start_in_written_order,
