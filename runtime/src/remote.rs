@@ -15,7 +15,7 @@ use std::panic::resume_unwind;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
+use std::thread::{self, Thread, ThreadId};
 
 use atomic_waker::AtomicWaker;
 
@@ -30,7 +30,12 @@ use crate::task::{foreign, handle::RawHandle, JoinHandle};
 /// [`JoinHandle`]; [`block_on`](Handle::block_on) runs a future there and blocks the calling
 /// thread until its output is ready, while the runtime runs its other tasks. The work starts
 /// when the runtime runs: between two `block_on`s of an `EventLoop`, it waits for the next. Once
-/// the runtime is dropped, both give [`RuntimeGone`].
+/// the runtime is dropped, both give [`RuntimeGone`] (a [`JoinHandle`] given before then panics
+/// when awaited, as any task's whose runtime was dropped). On a runtime of one's own this
+/// relies on the runtime dropping its unfinished tasks when it is dropped.
+///
+/// A handle costs one small task on its runtime, which ends when the handle's last clone is
+/// dropped: clone a handle rather than call `current` again where many are needed.
 ///
 /// ```
 /// use jobloop_runtime::{sleep, EventLoop, Handle};
@@ -50,7 +55,20 @@ use crate::task::{foreign, handle::RawHandle, JoinHandle};
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    queue: Arc<Queue>,
+    owner: Arc<Owner>,
+    /// The thread of a runtime that runs on one thread (the loop, tokio's current-thread
+    /// runtime, smol's, one's own): `block_on` there could never return.
+    runtime_thread: Option<ThreadId>,
+}
+
+/// What the clones of one [`Handle`] share: when the last is dropped, the serving task ends.
+struct Owner(Arc<Queue>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.0.lock().unowned = true;
+        self.0.server.wake();
+    }
 }
 
 /// A job: starts a task on the runtime's thread.
@@ -66,6 +84,8 @@ struct State {
     jobs: Vec<Job>,
     /// The serving task is gone (its runtime was dropped): no job will ever run.
     closed: bool,
+    /// Every handle is gone: the serving task ends once the jobs queued are started.
+    unowned: bool,
 }
 
 impl Queue {
@@ -97,11 +117,20 @@ impl Future for Serve {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // Registered before the queue is taken: a job queued after the take wakes this task.
         self.0.server.register(cx.waker());
-        let jobs = std::mem::take(&mut self.0.lock().jobs);
+        let (jobs, unowned) = {
+            let mut state = self.0.lock();
+            (std::mem::take(&mut state.jobs), state.unowned)
+        };
         for job in jobs {
             job();
         }
-        Poll::Pending
+        // No handle can queue more: done (a job queued by the last handle before it went was
+        // taken above, as `unowned` is set after it).
+        if unowned {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 }
 
@@ -112,6 +141,8 @@ impl Drop for Serve {
             state.closed = true;
             std::mem::take(&mut state.jobs)
         };
+        // The runtime's waker is let go: a dead loop's wake queue is not kept alive by handles.
+        drop(self.0.server.take());
         // Dropped outside the lock: each drops its task's future, whose handle then says the
         // runtime is gone.
         drop(jobs);
@@ -131,21 +162,38 @@ impl Handle {
             state: Mutex::new(State {
                 jobs: Vec::new(),
                 closed: false,
+                unowned: false,
             }),
             server: AtomicWaker::new(),
         });
         let serve = Serve(queue.clone());
-        // Started outside debug mode's watch (it is the runtime's, not the user's, and runs
-        // until the runtime is dropped), and dropped with the runtime.
-        match current {
-            Current::Loop(core) => core.spawn(serve).detach(),
+        let here = Some(thread::current().id());
+        // Started outside debug mode's watch (it is the runtime's, not the user's), it runs
+        // until the last clone of this handle is gone, or is dropped with the runtime.
+        let runtime_thread = match current {
+            Current::Loop(core) => {
+                core.spawn(serve).detach();
+                here
+            }
             #[cfg(feature = "tokio")]
-            Current::Tokio(_) => drop(crate::runtime::tokio::spawn(serve)),
+            Current::Tokio(flavor) => {
+                drop(crate::runtime::tokio::spawn(serve));
+                here.filter(|_| flavor == crate::runtime::tokio::Flavor::CurrentThread)
+            }
             #[cfg(feature = "smol")]
-            Current::Smol(executor) => crate::runtime::smol::spawn(&executor, serve).detach(),
-            Current::Runtime(runtime) => runtime.spawn_send(Box::pin(serve)),
+            Current::Smol(executor) => {
+                crate::runtime::smol::spawn(&executor, serve).detach();
+                here
+            }
+            Current::Runtime(runtime) => {
+                runtime.spawn_send(Box::pin(serve));
+                here
+            }
+        };
+        Handle {
+            owner: Arc::new(Owner(queue)),
+            runtime_thread,
         }
-        Handle { queue }
     }
 
     /// Starts `future` as a task of the handle's runtime, from any thread, and gives its
@@ -173,15 +221,19 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// When this thread runs a jobloop runtime: blocking it would stop that runtime (and, for
-    /// the handle's own runtime, wait for ever). `.await` the future there instead.
+    /// When this thread runs a jobloop runtime, or is the thread of the handle's own runtime
+    /// (even between two of its `block_on`s): blocking it would stop that runtime (and, for the
+    /// handle's own runtime, wait for ever). `.await` the future there instead.
     #[track_caller]
     pub fn block_on<F>(&self, future: F) -> Result<F::Output, RuntimeGone>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if context::current().is_some() {
+        if self.owner.0.lock().closed {
+            return Err(RuntimeGone(()));
+        }
+        if context::current().is_some() || self.runtime_thread == Some(thread::current().id()) {
             panic!(
                 "`Handle::block_on` was called on a thread that runs a jobloop runtime: blocking \
                  it would stop that runtime's tasks (and wait for ever on its own runtime). \
@@ -209,7 +261,7 @@ impl Handle {
     {
         let (task, handle) = foreign::wrap(future);
         let job: Job = Box::new(move || drop(crate::spawn_send(task)));
-        match self.queue.push(job) {
+        match self.owner.0.push(job) {
             Ok(()) => Ok(handle),
             // Dropped unrun: its task's future goes with it.
             Err(_job) => Err(RuntimeGone(())),
@@ -220,7 +272,7 @@ impl Handle {
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
-            .field("runtime_gone", &self.queue.lock().closed)
+            .field("runtime_gone", &self.owner.0.lock().closed)
             .finish()
     }
 }

@@ -1164,3 +1164,36 @@ fn a_handle_whose_runtime_is_gone_says_so() {
         "the blocked thread learns its runtime is gone"
     );
 }
+
+/// `Handle::block_on` on its loop's own thread, between two runs of the loop, would wait for
+/// ever (only this thread runs the loop): a panic that says so. A panic of the work resumes in
+/// the thread that waits for it.
+#[test]
+fn a_handle_blocks_only_other_threads_and_resumes_their_panics() {
+    use jobloop::Handle;
+    let event_loop = EventLoop::new();
+    let handle = event_loop.block_on(async { Handle::current() });
+    let blocked = catch_unwind(AssertUnwindSafe(|| handle.block_on(async { 1 })));
+    let message = common::panic_message(blocked.unwrap_err());
+    assert!(
+        message.contains("wait for ever on its own runtime"),
+        "{message}"
+    );
+
+    let panicked = event_loop.block_on(async {
+        let handle = Handle::current();
+        let waiter = std::thread::spawn(move || {
+            catch_unwind(AssertUnwindSafe(|| {
+                handle.block_on(async { panic!("the work failed") })
+            }))
+        });
+        while !waiter.is_finished() {
+            sleep(Duration::from_millis(1)).await;
+        }
+        waiter.join().unwrap()
+    });
+    assert_eq!(
+        common::panic_message(panicked.unwrap_err()),
+        "the work failed"
+    );
+}
