@@ -20,6 +20,7 @@ use super::progress::Progress;
 use super::running::{Running, SlotHooks};
 use super::{watched_at, GroupKind, Member, Names, Payload};
 use crate::debug::{self, GroupTrace, Watched};
+use crate::error::{TaskError, TaskErrorKind};
 use crate::event_loop::LoopOwner;
 use crate::task::cancel::Canceller;
 use crate::task::handle::RawHandle;
@@ -313,6 +314,11 @@ where
     /// The name of task `index`, for its [`TaskError`](crate::TaskError).
     pub(crate) fn name(&self, index: usize) -> String {
         self.names.name(index)
+    }
+
+    /// The error of task `index`, which a timeout (the group's or its own) gave up on.
+    pub(crate) fn timed_out(&self, index: usize) -> TaskError {
+        TaskError::new(self.name(index), TaskErrorKind::TimedOut)
     }
 
     /// Gives up on the tasks still unfinished `duration` from now.

@@ -229,9 +229,8 @@ impl<F: Future> InPlace<F> {
 
     /// The indexes of the tasks still running, in written order.
     pub(crate) fn indexes(&self) -> Vec<usize> {
-        let mut indexes: Vec<usize> = self.tasks.iter().flatten().map(|(i, _)| *i).collect();
-        indexes.sort_unstable();
-        indexes
+        let tasks = self.running_tasks();
+        tasks.into_iter().map(|(index, _)| index).collect()
     }
 
     /// Drops every task still running, here and now.

@@ -21,7 +21,7 @@ use super::feed::{Engine, Feed};
 use super::in_place::InPlace;
 use super::modes::{Mode, Settle, Try};
 use super::{GroupKind, Local, Payload, Scoped, Sendable, SpawnMember};
-use crate::error::{Elapsed, TaskError, TaskErrorKind};
+use crate::error::{Elapsed, TaskError};
 
 /// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
 /// [`Settle`]) an optional timeout: what `tasks![]` with a mode or options expands to.
@@ -254,8 +254,7 @@ where
     #[inline(never)]
     fn arrive_timed_out(&mut self, index: usize) -> Option<Result<M::Output, Payload>> {
         self.feed.count(true);
-        let error = TaskError::new(self.feed.name(index), TaskErrorKind::TimedOut);
-        self.mode.failed(index, error).map(Ok)
+        self.mode.failed(index, self.feed.timed_out(index)).map(Ok)
     }
 
     /// The deadline expired: every started task that did not finish times out. Items of the
@@ -269,8 +268,7 @@ where
             }
         }
         for index in self.feed.indexes() {
-            let error = TaskError::new(self.feed.name(index), TaskErrorKind::TimedOut);
-            if let Some(output) = self.mode.failed(index, error) {
+            if let Some(output) = self.mode.failed(index, self.feed.timed_out(index)) {
                 return Ok(output);
             }
         }
@@ -302,9 +300,10 @@ where
     K: GroupKind,
 {
     /// Gives up on the tasks still unfinished after `duration`: they are cancelled and reported
-    /// as [`TaskErrorKind::TimedOut`] outcomes; tasks that finished keep theirs. Items of the
-    /// source that were not started by then (under a limit) stay in it and have no outcome, so
-    /// the group ends even over an endless source. `tasks![settle, timeout = D; ...]`.
+    /// as [`TimedOut`](crate::TaskErrorKind::TimedOut) outcomes; tasks that finished keep
+    /// theirs. Items of the source that were not started by then (under a limit) stay in it and
+    /// have no outcome, so the group ends even over an endless source.
+    /// `tasks![settle, timeout = D; ...]`.
     ///
     /// Only [`Settle`] reports timed-out tasks as outcomes; for another mode, wrap the group in
     /// [`timeout`](crate::timeout), which gives `Err(Elapsed)` and cancels the tasks.

@@ -222,9 +222,8 @@ impl<L: Link> Running<L> {
     /// The indexes of the tasks still running (or finished, their outcomes not taken yet), in
     /// spawn order.
     pub(crate) fn indexes(&self) -> Vec<usize> {
-        let mut indexes: Vec<usize> = self.slots.iter().flatten().map(|(i, _)| *i).collect();
-        indexes.sort_unstable();
-        indexes
+        let tasks = self.running_tasks();
+        tasks.into_iter().map(|(index, _)| index).collect()
     }
 
     /// Cancels every task still running: their futures are dropped now (but one being polled

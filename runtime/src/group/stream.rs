@@ -13,7 +13,7 @@ use super::feed::{Engine, Feed};
 use super::in_place::InPlace;
 use super::sealed::Sealed;
 use super::{All, GroupKind, Local, Names, Payload, Scoped, Sendable, Settle, SpawnMember, Try};
-use crate::error::{Elapsed, TaskError, TaskErrorKind};
+use crate::error::{Elapsed, TaskError};
 
 /// What a [`GroupStream`] makes of each task's outcome: [`All`] (`(index, output)`; a panic
 /// cancels the rest and resumes at `next()`), [`Try`] (`Ok((index, value))`, or the first `Err`,
@@ -122,6 +122,17 @@ enum Step<Item> {
     Panic(Payload),
 }
 
+impl<Item> Step<Item> {
+    /// An item, and whether it ends the stream, as a mode gives them.
+    fn of((item, ends): (Item, bool)) -> Step<Item> {
+        if ends {
+            Step::End(item)
+        } else {
+            Step::Item(item)
+        }
+    }
+}
+
 /// The outcomes of a group's tasks as they finish, each with its task's index (its place in the
 /// written order): what `tasks![stream; ...]` makes. Take them with the inherent
 /// [`next`](GroupStream::next) (no other crate needed), or as a [`futures_core::Stream`].
@@ -134,8 +145,8 @@ enum Step<Item> {
 ///
 /// With a timeout ([`with_timeout`](GroupStream::with_timeout), `tasks![stream, settle,
 /// timeout = D; ...]`), the stream ends when it expires: the tasks still running are
-/// cancelled; under [`Settle`] each of them is yielded first as a [`TaskErrorKind::TimedOut`]
-/// error; under [`Try`] with [`with_timeout_error`](GroupStream::with_timeout_error)
+/// cancelled; under [`Settle`] each of them is yielded first as a
+/// [`TimedOut`](crate::TaskErrorKind::TimedOut) error; under [`Try`] with [`with_timeout_error`](GroupStream::with_timeout_error)
 /// (`tasks![stream, try, timeout = D; ...]`) the last item is the timeout's `Err`; otherwise
 /// they are not yielded at all and [`timed_out`](GroupStream::timed_out) tells why the stream
 /// ended (`tasks![]` refuses `stream` with `timeout` in that case: the work cut off would go
@@ -389,10 +400,7 @@ where
     ) -> Step<M::Item> {
         self.feed.count(outcome.is_err());
         match outcome {
-            Ok(output) => match self.mode.item(index, output) {
-                (item, false) => Step::Item(item),
-                (item, true) => Step::End(item),
-            },
+            Ok(output) => Step::of(self.mode.item(index, output)),
             Err(payload) if M::PANICS_FAIL_GROUP => Step::Panic(payload),
             Err(payload) => {
                 let error = TaskError::panicked(self.feed.name(index), &*payload);
@@ -422,8 +430,7 @@ where
         if self.timed_out {
             if !M::PANICS_FAIL_GROUP {
                 for index in self.feed.indexes() {
-                    let error = TaskError::new(self.feed.name(index), TaskErrorKind::TimedOut);
-                    items.push_back(self.mode.failed(index, error));
+                    items.push_back(self.mode.failed(index, self.feed.timed_out(index)));
                 }
             }
             items.extend(self.mode.cut_off());
@@ -455,34 +462,27 @@ where
                     // The outcomes first, then the deadline (as `timeout` polls its future
                     // first): an outcome that is there is an item, and a stream whose every
                     // task finished and was taken ends without timing out.
-                    let Poll::Ready(arrival) = self.feed.poll_outcome(cx) else {
-                        // Then the tasks' own timeouts, each an item.
-                        if let Some(index) = self.feed.poll_task_timeout(cx) {
-                            self.feed.count(true);
-                            let name = self.feed.name(index);
-                            let error = TaskError::new(name, TaskErrorKind::TimedOut);
-                            match self.mode.task_timed_out(index, error) {
-                                (item, false) => {
-                                    self.feed.refill();
-                                    return Poll::Ready(Some(item));
-                                }
-                                (item, true) => {
-                                    self.close(VecDeque::from([item]), None);
-                                    continue;
-                                }
-                            }
-                        }
-                        if self.feed.poll_deadline(cx) {
-                            self.time_out(cx);
+                    let step = match self.feed.poll_outcome(cx) {
+                        Poll::Ready(Some((index, outcome))) => self.step(index, outcome),
+                        Poll::Ready(None) => {
+                            self.close(VecDeque::new(), None);
                             continue;
                         }
-                        return Poll::Pending;
+                        // Then the tasks' own timeouts, each an item.
+                        Poll::Pending => match self.feed.poll_task_timeout(cx) {
+                            Some(index) => {
+                                self.feed.count(true);
+                                let error = self.feed.timed_out(index);
+                                Step::of(self.mode.task_timed_out(index, error))
+                            }
+                            None if self.feed.poll_deadline(cx) => {
+                                self.time_out(cx);
+                                continue;
+                            }
+                            None => return Poll::Pending,
+                        },
                     };
-                    let Some((index, outcome)) = arrival else {
-                        self.close(VecDeque::new(), None);
-                        continue;
-                    };
-                    match self.step(index, outcome) {
+                    match step {
                         Step::Item(item) => {
                             self.feed.refill();
                             return Poll::Ready(Some(item));

@@ -226,13 +226,7 @@ impl<T: 'static> TaskSet<T, Local> {
     {
         // Checked here, full or not: the spawns are in closures, where `#[track_caller]` stops.
         crate::context::expect_runtime("`TaskSet::spawn`");
-        let number = self.next_number();
-        if self.is_full() || !self.queued.is_empty() {
-            self.queued.push_back((number, Box::pin(future)));
-        } else {
-            Self::start_member(&mut self.running, number, future);
-        }
-        number
+        self.add(future, |future| Box::pin(future))
     }
 }
 
@@ -300,13 +294,7 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         crate::context::expect_runtime("`TaskSet::spawn`");
-        let number = self.next_number();
-        if self.is_full() || !self.queued.is_empty() {
-            self.queued.push_back((number, Box::pin(future)));
-        } else {
-            Self::start_member(&mut self.running, number, future);
-        }
-        number
+        self.add(future, |future| Box::pin(future))
     }
 }
 
@@ -392,10 +380,22 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         TaskError::panicked(format!("#{number}"), &*payload)
     }
 
-    /// The number of the next task spawned.
-    fn next_number(&mut self) -> usize {
+    /// Starts `future` as the next task, or keeps it unstarted (`boxed`) while the set is full
+    /// or tasks spawned before it wait; its number.
+    fn add<F>(&mut self, future: F, boxed: impl FnOnce(F) -> K::Boxed<T>) -> usize
+    where
+        F: Future<Output = T>,
+        K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
+            + SpawnMember<Member<Watched<F>, SlotHooks<<K as GroupKind>::Link<T>>>>,
+    {
+        let number = self.spawned;
         self.spawned += 1;
-        self.spawned - 1
+        if self.is_full() || !self.queued.is_empty() {
+            self.queued.push_back((number, boxed(future)));
+        } else {
+            Self::start_member(&mut self.running, number, future);
+        }
+        number
     }
 
     /// Starts `future` as task `number` of the set, as `K` starts a member (watched in debug
