@@ -1197,3 +1197,11 @@ fn a_handle_blocks_only_other_threads_and_resumes_their_panics() {
         "the work failed"
     );
 }
+
+/// `TaskSet::with_limit(0)` could never start a task: a panic that says what to give.
+#[test]
+fn a_task_set_limit_of_zero_is_refused_with_what_to_write() {
+    let refused = catch_unwind(|| jobloop::TaskSet::<()>::new().with_limit(0));
+    let message = common::panic_message(refused.unwrap_err());
+    assert!(message.contains("give a limit of 1 or more"), "{message}");
+}
