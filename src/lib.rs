@@ -72,9 +72,10 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use jobloop_runtime::{
-    group, now, sleep, sleep_until, spawn, spawn_named, spawn_send, spawn_send_named, timeout,
-    to_thread, yield_now, Elapsed, EventLoop, Handle, JoinHandle, Runtime, RuntimeGone, Sleep,
-    TaskError, TaskErrorKind, TaskGroup, TaskSet, Timeout, ToThread, YieldNow,
+    group, now, shield, shield_send, sleep, sleep_until, spawn, spawn_named, spawn_send,
+    spawn_send_named, timeout, to_thread, yield_now, Elapsed, EventLoop, Handle, JoinHandle,
+    Runtime, RuntimeGone, Shield, Sleep, TaskError, TaskErrorKind, TaskGroup, TaskSet, Timeout,
+    ToThread, YieldNow,
 };
 
 pub use jobloop_runtime::{debug, thread_pool};

@@ -51,7 +51,9 @@
 //! settling group's timeout) it cancels every task still running: the handles are dropped and
 //! the loop drops the futures at once, idle or queued (`task/cancel.rs`); the source's untaken
 //! items are dropped with the group. The group's `.await` returns (or resumes the panic) once
-//! the link counts no future alive, so every destructor has run. Dropping the group cancels the
+//! the link counts no future alive, so every destructor has run, and once the shielded futures
+//! that those drops left running are done (`shield.rs`: the cancelling opens a frame that a
+//! [`shield`](crate::shield) dropped inside it joins). Dropping the group cancels the
 //! same way, without waiting: it is already gone. A `send` task in the middle of a poll on
 //! another thread is dropped when that poll returns.
 //!

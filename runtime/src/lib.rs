@@ -63,6 +63,7 @@
 //! | `sync` | (feature `sync`) `Queue`, `PriorityQueue`, `LifoQueue`, `Event`, `Mutex`, `Condvar`, `Semaphore`, `Barrier` |
 //! | [`thread_pool`] | [`to_thread`]: blocking work on a pool, each runtime's own |
 //! | `remote` | [`Handle`]: work given to a runtime from other threads (`spawn`, `block_on`) |
+//! | `shield` | [`shield`]: a future that runs on when its task is cancelled, and that the cancelling groups wait for |
 //! | `signal` | (feature `signal`) Ctrl-C and SIGTERM: `signal::run_main` (`#[job_main]`), `signal::ctrl_c` |
 //! | `io` | (feature `io`) `BufReader`, lines, the I/O extension traits, `stdin`/`stdout`: asyncio's `readline`, `readuntil`, `readexactly`, `drain` |
 //! | `net` | (feature `net`) `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`: the loop's sockets, with the ecosystem's I/O traits |
@@ -107,6 +108,7 @@ pub mod process;
 mod remote;
 mod run_main;
 pub mod runtime;
+mod shield;
 #[cfg(feature = "signal")]
 pub mod signal;
 #[cfg(feature = "sync")]
@@ -121,6 +123,7 @@ pub use event_loop::EventLoop;
 pub use group::{TaskGroup, TaskSet};
 pub use remote::{Handle, RuntimeGone};
 pub use runtime::Runtime;
+pub use shield::{shield, shield_send, Shield};
 pub use task::{spawn, spawn_named, spawn_send, spawn_send_named, JoinHandle};
 pub use thread_pool::{to_thread, ToThread};
 pub use time::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, YieldNow};

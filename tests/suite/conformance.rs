@@ -975,6 +975,131 @@ mod cancel_cases {
         assert_eq!((index, counter.dropped()), (1, 3));
     }
 
+    /// A commit that must not be cut short: counts itself in `done` after `ms`.
+    async fn commit(done: Arc<AtomicUsize>, ms: u64) {
+        sleep(Duration::from_millis(ms)).await;
+        done.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// asyncio's `shield`: a race's loser inside `shield(commit())` is cancelled, and the race
+    /// returns once the commit is done, for a local race and a `send` one.
+    pub async fn a_race_returns_once_the_losers_shielded_commit_is_done() {
+        let done = Arc::new(AtomicUsize::new(0));
+        let winner = tasks![race;
+            {
+                let done = done.clone();
+                async move {
+                    jobloop::shield(commit(done, 30)).await;
+                    "loser"
+                }
+            },
+            async {
+                sleep(Duration::from_millis(5)).await;
+                "winner"
+            },
+        ]
+        .await;
+        assert_eq!((winner, done.load(Ordering::SeqCst)), ((1, "winner"), 1));
+        let (index, ()) = tasks![race, send; for id in 0..3 => {
+            let done = done.clone();
+            async move {
+                if id == 0 {
+                    sleep(Duration::from_millis(5)).await;
+                } else {
+                    jobloop::shield_send(commit(done, 30)).await;
+                    sleep(Duration::from_secs(30)).await;
+                }
+            }
+        }]
+        .await;
+        assert_eq!((index, done.load(Ordering::SeqCst)), (0, 3));
+    }
+
+    /// The other cancellations that a group waits for: `try`'s first `Err`, a panic in a plain
+    /// group, a `scoped` race; and a shield that is not cancelled gives its output.
+    pub async fn a_group_that_ends_early_waits_for_its_tasks_shielded_futures() {
+        let done = Arc::new(AtomicUsize::new(0));
+        let out: Result<Vec<u32>, u32> = tasks![try; for id in 0..3 => {
+            let done = done.clone();
+            async move {
+                if id == 0 {
+                    sleep(Duration::from_millis(5)).await;
+                    return Err(0);
+                }
+                let output = jobloop::shield(async move {
+                    commit(done, 30).await;
+                    id
+                });
+                let id = output.await;
+                sleep(Duration::from_secs(30)).await;
+                Ok(id)
+            }
+        }]
+        .await;
+        assert_eq!((out, done.load(Ordering::SeqCst)), (Err(0), 2));
+        let caught = CatchPanic::new(tasks![for id in 0..2 => {
+            let done = done.clone();
+            async move {
+                if id == 0 {
+                    sleep(Duration::from_millis(5)).await;
+                    panic!("task failed");
+                }
+                jobloop::shield(commit(done, 30)).await;
+            }
+        }])
+        .await;
+        assert_eq!(panic_message(caught.expect_err("panicked")), "task failed");
+        assert_eq!(done.load(Ordering::SeqCst), 3);
+        let winner = tasks![scoped, race;
+            async {
+                jobloop::shield(commit(done.clone(), 30)).await;
+                0
+            },
+            async {
+                sleep(Duration::from_millis(5)).await;
+                1
+            },
+        ]
+        .await;
+        assert_eq!((winner, done.load(Ordering::SeqCst)), ((1, 1), 4));
+        assert_eq!(jobloop::shield(async { 7 }).await, 7);
+    }
+
+    /// A shield cancelled by `timeout` (which drops, not waits) runs on alone; a panic in a
+    /// shielded future after its task was cancelled does not hang the group that waits for it.
+    pub async fn a_shield_outlives_a_timeout_and_its_panic_does_not_hang_the_group() {
+        let done = Arc::new(AtomicUsize::new(0));
+        let out = jobloop::timeout(
+            Duration::from_millis(5),
+            jobloop::shield(commit(done.clone(), 30)),
+        )
+        .await;
+        assert_eq!(
+            (out, done.load(Ordering::SeqCst)),
+            (Err(Elapsed::default()), 0)
+        );
+        assert!(
+            eventually(|| done.load(Ordering::SeqCst) == 1).await,
+            "the commit ran on"
+        );
+        let winner = tasks![race;
+            async {
+                jobloop::shield(async {
+                    sleep(Duration::from_millis(10)).await;
+                    panic!("the shielded cleanup failed");
+                })
+                .await;
+                "loser"
+            },
+            async {
+                sleep(Duration::from_millis(2)).await;
+                "winner"
+            },
+        ]
+        .await;
+        assert_eq!(winner, (1, "winner"));
+    }
+
     pub async fn a_timeout_returns_once_the_tasks_are_dropped() {
         let counter = DropCounter::default();
         let out = tasks![timeout = Duration::from_millis(20); for id in 0..4 => holder(counter.token(), id, 30_000, false)]
@@ -2522,6 +2647,9 @@ macro_rules! conformance {
                 cancelling_a_handle_and_awaiting_it_waits_for_the_futures_drop,
                 try_returns_once_the_cancelled_tasks_are_dropped,
                 race_returns_once_the_losers_are_dropped,
+                a_race_returns_once_the_losers_shielded_commit_is_done,
+                a_group_that_ends_early_waits_for_its_tasks_shielded_futures,
+                a_shield_outlives_a_timeout_and_its_panic_does_not_hang_the_group,
                 a_timeout_returns_once_the_tasks_are_dropped,
                 a_panic_reaches_the_caller_once_the_siblings_are_dropped,
                 dropping_a_group_drops_its_tasks_before_the_drop_returns,
@@ -2636,6 +2764,21 @@ fn jobloop_spawn_on_a_tokio_worker_panics_and_names_spawn_send() {
         // which tokio cannot do there, although this future is `Send`.
         tasks![send; async { spawn(async { 1 }).await }].await;
     });
+}
+
+/// `shield` keeps its future on its thread when cancelled, which a tokio worker cannot: its first
+/// poll there panics, naming where it was made and `shield_send`, which works there.
+#[cfg(feature = "tokio")]
+#[test]
+fn shield_on_a_tokio_worker_panics_and_names_shield_send() {
+    let caught = Runtime::run(jobloop::runtime::Tokio::multi_thread(2), async {
+        let out = tasks![send; async { jobloop::shield_send(async { 1 }).await }].await;
+        assert_eq!(out, (1,));
+        CatchPanic::new(tasks![send; async { jobloop::shield(async { 2 }).await }]).await
+    });
+    let message = panic_message(caught.expect_err("shield panicked"));
+    assert!(message.contains("use `jobloop::shield_send`"), "{message}");
+    assert!(message.contains("conformance.rs"), "{message}");
 }
 
 /// On tokio, `to_thread` work runs inside tokio's context (on jobloop's pool, which nothing

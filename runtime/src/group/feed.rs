@@ -126,7 +126,7 @@ impl<F: Future, K: GroupKind> Engine<F, K> {
     fn poll_gone(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         match self {
             Engine::Spawned { running, .. } => running.poll_gone(cx),
-            Engine::InPlace(_) => Poll::Ready(()),
+            Engine::InPlace(tasks) => tasks.poll_gone(cx),
         }
     }
 }

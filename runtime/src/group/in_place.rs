@@ -18,6 +18,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use atomic_waker::AtomicWaker;
 
 use super::Payload;
+use crate::shield::Shielded;
 use crate::unwind::drop_quietly;
 
 /// The slots woken since the group's last poll, and the group's waker.
@@ -67,6 +68,8 @@ pub(crate) struct InPlace<F: Future> {
     /// Outcomes of this pass not handed out yet.
     done: VecDeque<(usize, Result<F::Output, Payload>)>,
     running: usize,
+    /// The shielded futures that the drops of cancelled tasks left running.
+    shielded: Shielded,
 }
 
 impl<F: Future> InPlace<F> {
@@ -79,6 +82,7 @@ impl<F: Future> InPlace<F> {
             polling: Vec::new(),
             done: VecDeque::new(),
             running: 0,
+            shielded: Shielded::default(),
         }
     }
 
@@ -157,12 +161,34 @@ impl<F: Future> InPlace<F> {
         if !self.runs(slot, index) {
             return false;
         }
-        if let Some(task) = self.tasks[slot].take() {
-            drop_quietly(task);
-        }
+        self.drop_cancelled(slot..slot + 1);
         self.free.push(slot);
         self.running -= 1;
         true
+    }
+
+    /// Drops the tasks of `slots`, cancelled, each alone (a panic of one's destructor is caught), in a frame
+    /// of the group's own: the shielded futures they leave running are waited for by
+    /// [`poll_gone`](Self::poll_gone).
+    fn drop_cancelled(&mut self, slots: std::ops::Range<usize>) {
+        let tag = std::ptr::from_ref(&self.shielded).addr();
+        let tasks = &mut self.tasks;
+        let shielded = crate::shield::in_frame(tag, || {
+            for slot in slots {
+                if let Some(task) = tasks[slot].take() {
+                    drop_quietly(task);
+                }
+            }
+        });
+        if let Some(wait) = shielded {
+            self.shielded.push(wait);
+        }
+    }
+
+    /// Whether the shielded futures that cancelled tasks left running are done; registers the
+    /// waker when not.
+    pub(crate) fn poll_gone(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.shielded.poll_done(cx)
     }
 
     /// Polls the slots of `polling`, each once: between passes, the tasks inserted and not
@@ -235,11 +261,7 @@ impl<F: Future> InPlace<F> {
 
     /// Drops every task still running, here and now.
     pub(crate) fn cancel(&mut self) {
-        for task in &mut self.tasks {
-            if let Some(task) = task.take() {
-                drop_quietly(task);
-            }
-        }
+        self.drop_cancelled(0..self.tasks.len());
         self.free.clear();
         self.free.extend((0..self.tasks.len()).rev());
         self.running = 0;

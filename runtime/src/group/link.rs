@@ -18,10 +18,11 @@ use std::panic::resume_unwind;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
-use std::task::{Context, Waker};
+use std::task::{Context, Poll, Waker};
 
 use super::Payload;
 use crate::primitives::{AtomicBool, AtomicUsize, AtomicWaker, Mutex};
+use crate::shield::{ShieldWait, Shielded};
 use crate::task::cancel::{DropNow, SendHeld};
 
 /// What a group's members share with the group (see the module's doc): the first member's
@@ -67,6 +68,12 @@ pub trait Link: Clone + Default {
     fn dropped(&self);
     /// How many members' futures are alive.
     fn alive(&self) -> usize;
+    /// A member's drop left shielded futures running, counted in `wait`: the group's wait for
+    /// its cancelled tasks waits for them too (see `shield.rs`).
+    fn shielded(&self, wait: Arc<ShieldWait>);
+    /// `Ready` once the shielded futures that members left running are done; registers the
+    /// waker when not.
+    fn poll_shielded(&self, cx: &Context<'_>) -> Poll<()>;
     /// A member finished and its future is gone: its slot, index and outcome are queued, in the
     /// order members finish, and the waiter is woken.
     fn finished(&self, finished: Finished<Self::Output>);
@@ -112,6 +119,8 @@ pub struct LocalLink<T = ()> {
     waiter: RefCell<Option<Waker>>,
     alive: Cell<usize>,
     finished: RefCell<VecDeque<Finished<T>>>,
+    /// The shielded futures that members' drops left running.
+    shielded: RefCell<Shielded>,
 }
 
 impl<T> Default for LocalLink<T> {
@@ -122,6 +131,7 @@ impl<T> Default for LocalLink<T> {
             waiter: RefCell::default(),
             alive: Cell::default(),
             finished: RefCell::default(),
+            shielded: RefCell::default(),
         }
     }
 }
@@ -205,6 +215,14 @@ impl<T> Link for Rc<LocalLink<T>> {
         self.alive.get()
     }
 
+    fn shielded(&self, wait: Arc<ShieldWait>) {
+        self.shielded.borrow_mut().push(wait);
+    }
+
+    fn poll_shielded(&self, cx: &Context<'_>) -> Poll<()> {
+        self.shielded.borrow_mut().poll_done(cx)
+    }
+
     fn finished(&self, finished: Finished<T>) {
         LocalLink::finished(self, finished);
     }
@@ -245,6 +263,8 @@ pub struct SendLink<T = ()> {
     alive: AtomicUsize,
     /// The members that finished, in the order they did.
     finished: Mutex<VecDeque<Finished<T>>>,
+    /// The shielded futures that members' drops left running.
+    shielded: Mutex<Shielded>,
 }
 
 impl<T> Default for SendLink<T> {
@@ -255,6 +275,7 @@ impl<T> Default for SendLink<T> {
             waiter: AtomicWaker::new(),
             alive: AtomicUsize::new(0),
             finished: Mutex::new(VecDeque::new()),
+            shielded: Mutex::new(Shielded::default()),
         }
     }
 }
@@ -358,6 +379,16 @@ impl<T> Link for Arc<SendLink<T>> {
 
     fn alive(&self) -> usize {
         SendLink::alive(self)
+    }
+
+    fn shielded(&self, wait: Arc<ShieldWait>) {
+        let mut shielded = self.shielded.lock().unwrap_or_else(PoisonError::into_inner);
+        shielded.push(wait);
+    }
+
+    fn poll_shielded(&self, cx: &Context<'_>) -> Poll<()> {
+        let mut shielded = self.shielded.lock().unwrap_or_else(PoisonError::into_inner);
+        shielded.poll_done(cx)
     }
 
     fn finished(&self, finished: Finished<T>) {

@@ -230,7 +230,7 @@ impl<L: Link> Running<L> {
     /// on another thread at this moment, dropped as that poll returns; see `task/cancel.rs`).
     pub(crate) fn cancel(&mut self) {
         let (slots, link) = (&mut self.slots, &self.link);
-        self.canceller.cancel_now(
+        let shielded = self.canceller.cancel_now(
             || {
                 for slot in slots.iter_mut() {
                     drop(slot.take());
@@ -238,6 +238,9 @@ impl<L: Link> Running<L> {
             },
             || link.alive(),
         );
+        if let Some(wait) = shielded {
+            self.link.shielded(wait);
+        }
         self.free.clear();
         self.free.extend(0..self.slots.len());
         self.free.reverse();
@@ -249,10 +252,11 @@ impl<L: Link> Running<L> {
         drop_quietly(finished);
     }
 
-    /// Whether every cancelled task's future is gone; registers the waker when not.
+    /// Whether every cancelled task's future is gone, and the shielded futures they left running
+    /// are done; registers the waker when not.
     pub(crate) fn poll_gone(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         self.link.register(cx);
-        if self.link.alive() == 0 {
+        if self.link.alive() == 0 && self.link.poll_shielded(cx).is_ready() {
             self.canceller.release();
             Poll::Ready(())
         } else {

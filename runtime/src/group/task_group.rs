@@ -250,7 +250,7 @@ impl<T, K: GroupKind> Future for TaskGroup<T, K> {
             // A task panicked: the others are cancelled, and the panic resumes once their
             // futures are gone.
             this.cancel();
-            if this.link.alive() > 0 {
+            if this.link.alive() > 0 || this.link.poll_shielded(cx).is_pending() {
                 return Poll::Pending;
             }
             this.canceller.release();
@@ -291,7 +291,9 @@ impl<T, K: GroupKind> TaskGroup<T, K> {
     /// Cancels the tasks still running: their futures are dropped now (see `task/cancel.rs`).
     fn cancel(&mut self) {
         let (tasks, link) = (&mut self.tasks, &self.link);
-        self.canceller.cancel_now(|| tasks.clear(), || link.alive());
+        if let Some(wait) = self.canceller.cancel_now(|| tasks.clear(), || link.alive()) {
+            self.link.shielded(wait);
+        }
     }
 }
 
@@ -476,8 +478,10 @@ impl<T, K: GroupKind> MemberHandle<T, K> {
     fn cancel(&mut self) {
         if self.task.is_some() {
             let (task, link) = (&mut self.task, &self.link);
-            self.canceller
-                .cancel_now(|| drop(task.take()), || link.alive());
+            let shielded = (self.canceller).cancel_now(|| drop(task.take()), || link.alive());
+            if let Some(wait) = shielded {
+                self.link.shielded(wait);
+            }
         }
     }
 }

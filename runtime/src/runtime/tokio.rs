@@ -210,6 +210,12 @@ where
     tokio::task::spawn_local(task)
 }
 
+/// Whether a task that is not `Send` can start on this thread: only inside `Tokio::block_on`'s
+/// `LocalSet` (not on a worker thread of the multi-thread runtime).
+pub(crate) fn can_spawn_local() -> bool {
+    IN_LOCAL_SET.with(Cell::get)
+}
+
 /// Spawns a `Send` task with tokio's spawner (on any worker thread).
 pub(crate) fn spawn<F>(task: F) -> tokio::task::JoinHandle<F::Output>
 where

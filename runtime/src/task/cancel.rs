@@ -24,6 +24,7 @@ use super::runner::{self, Runner, RunnerOwner};
 use crate::context::Current;
 use crate::event_loop::cancel::MemberSchedule;
 use crate::event_loop::LoopCore;
+use crate::shield::ShieldWait;
 
 /// A task's future that its group can drop at once: see [`Held`].
 #[doc(hidden)]
@@ -105,8 +106,20 @@ impl<E: ?Sized + DropNow> Canceller<E> {
     /// Cancels the group's tasks: `drop_handles` drops their handles, and `alive` tells how many
     /// of their futures are alive. When this returns, every one of them is dropped but those
     /// being polled at this moment (on another thread, or the one whose poll called this), which
-    /// are dropped as their poll returns. On the loop, see `event_loop/cancel.rs`.
-    pub(crate) fn cancel_now(&mut self, drop_handles: impl FnOnce(), alive: impl Fn() -> usize) {
+    /// are dropped as their poll returns. On the loop, see `event_loop/cancel.rs`. Gives the
+    /// wait of the shielded futures that the drops left running, if they left any (see
+    /// `shield.rs`): the group's end waits for them too.
+    pub(crate) fn cancel_now(
+        &mut self,
+        drop_handles: impl FnOnce(),
+        alive: impl Fn() -> usize,
+    ) -> Option<Arc<ShieldWait>> {
+        let tag = std::ptr::from_ref(self).addr();
+        crate::shield::in_frame(tag, || self.drop_now(drop_handles, alive))
+    }
+
+    /// [`cancel_now`](Self::cancel_now), without the frame.
+    fn drop_now(&mut self, drop_handles: impl FnOnce(), alive: impl Fn() -> usize) {
         for held in self.held.drain(..) {
             held.drop_now();
         }
