@@ -80,6 +80,9 @@ pub use jobloop_runtime::{
 
 pub use jobloop_runtime::{debug, thread_pool};
 
+#[cfg(feature = "context")]
+pub use jobloop_runtime::ContextVar;
+
 #[cfg(feature = "io")]
 pub use jobloop_runtime::io;
 

@@ -140,10 +140,18 @@ fn read_environment() -> u8 {
     state
 }
 
-/// Whether debug mode or the trace is on (or, with the feature `tracing`, a subscriber that may
-/// take the tasks' spans): the tasks started now are watched.
+/// Whether the tasks started now are watched: debug mode or the trace is on (or, with the feature
+/// `tracing`, a subscriber that may take the tasks' spans), or the feature `context` is.
 #[inline]
 pub(crate) fn watching() -> bool {
+    // With the feature `context`, every task keeps its context in the wrapper.
+    cfg!(feature = "context") || observing()
+}
+
+/// Whether debug mode or the trace is on, or a `tracing` subscriber may take the tasks' spans:
+/// the tasks started now are timed and named.
+#[inline]
+fn observing() -> bool {
     state() & (DEBUG | TRACE) != 0 || spans_wanted()
 }
 

@@ -63,6 +63,7 @@
 //! | `sync` | (feature `sync`) `Queue`, `PriorityQueue`, `LifoQueue`, `Event`, `Mutex`, `Condvar`, `Semaphore`, `Barrier` |
 //! | [`thread_pool`] | [`to_thread`]: blocking work on a pool, each runtime's own |
 //! | `remote` | [`Handle`]: work given to a runtime from other threads (`spawn`, `block_on`) |
+//! | `context_var` | (feature `context`) `ContextVar`: values each task inherits from the task that starts it |
 //! | `shield` | [`shield`]: a future that runs on when its task is cancelled, and that the cancelling groups wait for |
 //! | `signal` | (feature `signal`) Ctrl-C and SIGTERM: `signal::run_main` (`#[job_main]`), `signal::ctrl_c` |
 //! | `io` | (feature `io`) `BufReader`, lines, the I/O extension traits, `stdin`/`stdout`: asyncio's `readline`, `readuntil`, `readexactly`, `drain` |
@@ -88,6 +89,7 @@
 
 mod budget;
 mod context;
+mod context_var;
 pub mod debug;
 mod error;
 mod event_loop;
@@ -118,6 +120,8 @@ pub mod thread_pool;
 mod time;
 mod unwind;
 
+#[cfg(feature = "context")]
+pub use context_var::ContextVar;
 pub use error::{Elapsed, TaskError, TaskErrorKind};
 pub use event_loop::EventLoop;
 pub use group::{TaskGroup, TaskSet};

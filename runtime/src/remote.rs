@@ -260,7 +260,12 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let (task, handle) = foreign::wrap(future);
-        let job: Job = Box::new(move || drop(crate::spawn_send(task)));
+        // The task starts with this thread's context variables (feature `context`).
+        let mut context = crate::context_var::Context::capture();
+        let job: Job = Box::new(move || {
+            let _context = context.enter();
+            drop(crate::spawn_send(task));
+        });
         match self.owner.0.push(job) {
             Ok(()) => Ok(handle),
             // Dropped unrun: its task's future goes with it.

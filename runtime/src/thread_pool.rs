@@ -89,8 +89,13 @@ where
     let slot = Arc::new(ResultSlot::default());
     let job: BlockingWork = {
         let filler = Filler(slot.clone());
+        // The closure runs with the caller's context variables (feature `context`).
+        let mut context = crate::context_var::Context::capture();
         Box::new(move || {
-            let result = catch_unwind(AssertUnwindSafe(work));
+            let result = {
+                let _context = context.enter();
+                catch_unwind(AssertUnwindSafe(work))
+            };
             // The future may be gone: then the result is dropped with the slot.
             filler.0.fill(result);
         })

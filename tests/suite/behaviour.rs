@@ -991,38 +991,6 @@ fn the_timeline_example_runs() {
     common::within(Duration::from_secs(60), timeline_example::main);
 }
 
-/// Tasks that time out at once (`task_timeout = ZERO`, over an endless source) do not keep the
-/// group's poll from returning: each one timed out spends a unit of the task's budget, so the
-/// group yields now and then, a ticker ticks, and the group's own deadline ends it.
-#[test]
-fn tasks_timing_out_at_once_let_the_group_yield() {
-    let (outcomes, ticks) = within_5s(|| {
-        EventLoop::new().block_on(async {
-            let ticks = Rc::new(Cell::new(0));
-            let ticker = {
-                let ticks = ticks.clone();
-                spawn(async move {
-                    loop {
-                        yield_now().await;
-                        ticks.set(ticks.get() + 1);
-                    }
-                })
-            };
-            let outcomes = tasks![settle, limit = 1, task_timeout = Duration::ZERO,
-                timeout = Duration::from_millis(50);
-                for _ in 0u64.. => sleep(Duration::from_secs(60))]
-            .await;
-            drop(ticker);
-            (outcomes.len(), ticks.get())
-        })
-    });
-    assert!(outcomes > 1, "{outcomes}");
-    assert!(
-        ticks > 0,
-        "the ticker never ran while the group timed tasks out"
-    );
-}
-
 /// A limited `TaskSet` starts the tasks it kept waiting in spawn order, each as soon as an
 /// outcome is taken.
 #[job_test]
@@ -1041,39 +1009,6 @@ async fn a_limited_task_set_starts_waiting_tasks_in_spawn_order() {
         outcome.unwrap();
     }
     assert_eq!(*log.borrow(), [0, 1, 2, 3, 4, 5]);
-}
-
-/// A `Condvar` waiter woken by `notify_one` and cancelled while it waits for the lock again
-/// passes the notification on: the other waiter wakes (without it, it would wait for ever).
-#[job_test]
-async fn a_condvar_waiter_cancelled_after_its_wake_up_passes_it_on() {
-    use jobloop::sync::{Condvar, Mutex};
-    let shared = Rc::new((Mutex::new(false), Condvar::new()));
-    let waiter = |shared: Rc<(Mutex<bool>, Condvar)>| async move {
-        let (ready, changed) = &*shared;
-        let _guard = changed
-            .wait_while(ready.lock().await, |ready| !*ready)
-            .await;
-    };
-    let first = spawn(waiter(shared.clone()));
-    sleep(Duration::from_millis(5)).await;
-    let second = spawn(waiter(shared.clone()));
-    sleep(Duration::from_millis(5)).await;
-    let (ready, changed) = &*shared;
-    let mut guard = ready.lock().await;
-    *guard = true;
-    changed.notify_one(); // the first waiter's
-    sleep(Duration::from_millis(5)).await; // it wakes, and waits for the lock held here
-    assert!(
-        first.cancel().await.is_none(),
-        "cancelled while it waited for the lock"
-    );
-    drop(guard);
-    let woke = jobloop::timeout(Duration::from_secs(5), second).await;
-    assert!(
-        woke.is_ok(),
-        "the notification was lost with the cancelled waiter"
-    );
 }
 
 /// `TaskSet::start` under a limit waits for a place; a `StartError` says what the task gave;
@@ -1131,37 +1066,6 @@ async fn task_set_start_and_limits_edge_cases() {
         *log.borrow(),
         [0, 1, 2, 3, 9],
         "the waiting tasks first, in spawn order"
-    );
-}
-
-/// A `Handle` whose loop has been dropped gives `RuntimeGone`: at once for new work, and to a
-/// thread blocked on work the loop dropped unfinished (no hang).
-#[test]
-fn a_handle_whose_runtime_is_gone_says_so() {
-    use jobloop::{Handle, RuntimeGone};
-    let handle = EventLoop::new().block_on(async { Handle::current() });
-    assert!(matches!(
-        handle.block_on(async { 1 }),
-        Err(RuntimeGone { .. })
-    ));
-    assert!(handle.spawn(async { 1 }).is_err());
-    assert!(format!("{handle:?}").contains("runtime_gone: true"));
-
-    let waiter = EventLoop::new().block_on(async {
-        let handle = Handle::current();
-        let waiter = std::thread::spawn(move || {
-            handle.block_on(async {
-                sleep(Duration::from_secs(60)).await;
-                1
-            })
-        });
-        sleep(Duration::from_millis(50)).await; // the work has started
-        waiter
-    });
-    let outcome = within_5s(move || waiter.join().unwrap());
-    assert!(
-        outcome.is_err(),
-        "the blocked thread learns its runtime is gone"
     );
 }
 

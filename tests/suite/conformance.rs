@@ -1100,6 +1100,33 @@ mod cancel_cases {
         assert_eq!(winner, (1, "winner"));
     }
 
+    /// Tasks that time out at once (`task_timeout = ZERO`, over an endless source) do not keep
+    /// the group's poll from returning: each one timed out spends a unit of the task's budget,
+    /// so the group yields now and then, a ticker ticks, and the group's own deadline ends it.
+    /// (Run under a watchdog: before the fix, the group's first poll never returned.)
+    pub async fn tasks_timing_out_at_once_let_the_group_yield() {
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let ticker = spawn_send({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    yield_now().await;
+                    ticks.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        let outcomes = tasks![settle, limit = 1, task_timeout = Duration::ZERO,
+            timeout = Duration::from_millis(50);
+            for _ in 0u64.. => sleep(Duration::from_secs(60))]
+        .await;
+        drop(ticker);
+        assert!(outcomes.len() > 1, "{}", outcomes.len());
+        assert!(
+            ticks.load(Ordering::SeqCst) > 0,
+            "the ticker never ran while the group timed tasks out"
+        );
+    }
+
     pub async fn a_timeout_returns_once_the_tasks_are_dropped() {
         let counter = DropCounter::default();
         let out = tasks![timeout = Duration::from_millis(20); for id in 0..4 => holder(counter.token(), id, 30_000, false)]
@@ -2248,6 +2275,124 @@ mod toolkit_cases {
 
     /// `to_thread`: the loop keeps running other tasks while blocking work runs; a panic in the
     /// work resumes at the `.await` with its payload.
+    #[cfg(feature = "context")]
+    /// asyncio's `contextvars`: every task gets a copy of its starter's values when it starts
+    /// (spawned, grouped in every kind of group, in a `TaskSet`, from another thread through a
+    /// `Handle`), `to_thread` sees the caller's, and a task's `set` stays its own.
+    pub async fn context_vars_flow_into_every_task_and_never_back() {
+        use jobloop::{ContextVar, TaskSet};
+        static ID: ContextVar<u64> = ContextVar::new();
+        static NAME: ContextVar<String> = ContextVar::new();
+        ID.remove();
+        assert_eq!(ID.get(), None);
+        ID.set(1);
+        NAME.set("root".to_string());
+        let child = spawn(async {
+            let seen = ID.get();
+            ID.set(2);
+            yield_now().await;
+            (seen, ID.get())
+        });
+        assert_eq!(child.await, (Some(1), Some(2)));
+        assert_eq!(ID.get(), Some(1), "the child's set stays in the child");
+        assert_eq!(spawn_send(async { ID.get() }).await, Some(1));
+        // A copy at the moment it starts: a later set of the parent is not seen.
+        ID.set(3);
+        let early = spawn_send(async {
+            sleep(Duration::from_millis(5)).await;
+            ID.get()
+        });
+        assert_eq!(ID.set(4), Some(3));
+        assert_eq!(early.await, Some(3));
+        let outputs = tasks![for i in 0..3u64 => async move {
+            let seen = ID.get();
+            ID.set(100 + i);
+            yield_now().await;
+            (seen, ID.get())
+        }]
+        .await;
+        assert_eq!(
+            outputs,
+            [
+                (Some(4), Some(100)),
+                (Some(4), Some(101)),
+                (Some(4), Some(102))
+            ]
+        );
+        let seen = tasks![send, limit = 2; for i in 0..6u64 => async move {
+            let seen = ID.get();
+            ID.set(i);
+            sleep(Duration::from_millis(1)).await;
+            seen
+        }]
+        .await;
+        assert_eq!(
+            seen,
+            [Some(4); 6],
+            "tasks started later under the limit too"
+        );
+        let (first, second) = tasks![scoped;
+            async {
+                let seen = ID.get();
+                ID.set(50);
+                yield_now().await;
+                (seen, ID.get())
+            },
+            async {
+                yield_now().await;
+                ID.get()
+            },
+        ]
+        .await;
+        assert_eq!((first, second), ((Some(4), Some(50)), Some(4)));
+        let mut set = TaskSet::new();
+        set.spawn(async { ID.get() });
+        assert_eq!(set.next().await.map(Result::ok), Some(Some(Some(4))));
+        assert_eq!(jobloop::to_thread(|| ID.get()).await, Some(4));
+        let handle = jobloop::Handle::current();
+        let from_thread = std::thread::spawn(move || {
+            ID.set(9);
+            handle.spawn(async { ID.get() }).expect("the runtime runs")
+        })
+        .join()
+        .expect("the thread ran");
+        assert_eq!(from_thread.await, Some(9), "the calling thread's values");
+        assert_eq!((ID.get(), NAME.get().as_deref()), (Some(4), Some("root")));
+        assert_eq!(ID.remove(), Some(4));
+        assert_eq!(ID.get(), None);
+    }
+
+    /// A `Condvar` waiter woken by `notify_one` and cancelled while it waits for the lock again
+    /// passes the notification on: the other waiter wakes (without it, it would wait for ever).
+    pub async fn a_condvar_waiter_cancelled_after_its_wake_up_passes_it_on() {
+        let shared = Arc::new((AsyncMutex::new(false), Condvar::new()));
+        let waiter = |shared: Arc<(AsyncMutex<bool>, Condvar)>| async move {
+            let (ready, changed) = &*shared;
+            let _guard = changed
+                .wait_while(ready.lock().await, |ready| !*ready)
+                .await;
+        };
+        let first = spawn_send(waiter(shared.clone()));
+        sleep(Duration::from_millis(5)).await;
+        let second = spawn_send(waiter(shared.clone()));
+        sleep(Duration::from_millis(5)).await;
+        let (ready, changed) = &*shared;
+        let mut guard = ready.lock().await;
+        *guard = true;
+        changed.notify_one(); // the first waiter's
+        sleep(Duration::from_millis(5)).await; // it wakes, and waits for the lock held here
+        assert!(
+            first.cancel().await.is_none(),
+            "cancelled while it waited for the lock"
+        );
+        drop(guard);
+        let woke = jobloop::timeout(Duration::from_secs(5), second).await;
+        assert!(
+            woke.is_ok(),
+            "the notification was lost with the cancelled waiter"
+        );
+    }
+
     pub async fn to_thread_keeps_the_runtime_running_and_resumes_panics() {
         let ticks = Arc::new(AtomicUsize::new(0));
         let ticker = spawn_send({
@@ -2683,12 +2828,18 @@ macro_rules! conformance {
                 priority_and_lifo_queues_give_their_order,
                 shutdown_now_drops_the_items_and_releases_join,
                 a_condvar_hands_values_over_without_lost_wake_ups,
+                a_condvar_waiter_cancelled_after_its_wake_up_passes_it_on,
                 an_event_wakes_every_waiter,
                 a_mutex_semaphore_and_barrier_coordinate_tasks,
                 an_event_set_then_cleared_releases_every_task_waiting_at_the_set,
                 a_cancelled_barrier_waiter_no_longer_counts,
                 to_thread_keeps_the_runtime_running_and_resumes_panics,
             );
+            #[cfg(feature = "context")]
+            #[test]
+            fn context_vars_flow_into_every_task_and_never_back() {
+                run(toolkit_cases::context_vars_flow_into_every_task_and_never_back());
+            }
             case_tests!(
                 process_cases:
                 children_are_waited_for_without_blocking_the_runtime,
@@ -2697,6 +2848,34 @@ macro_rules! conformance {
                 output_gives_the_child_a_null_or_closed_stdin,
                 a_missing_program_is_named_in_the_error,
             );
+            #[test]
+            fn tasks_timing_out_at_once_let_the_group_yield() {
+                within(Duration::from_secs(5), || {
+                    run(cancel_cases::tasks_timing_out_at_once_let_the_group_yield())
+                });
+            }
+            /// A `Handle` whose runtime has been dropped gives `RuntimeGone`: at once for new
+            /// work, and to a thread blocked on work the runtime dropped unfinished (no hang).
+            #[test]
+            fn a_handle_whose_runtime_is_gone_says_so() {
+                let handle = run(async { jobloop::Handle::current() });
+                assert!(handle.block_on(async { 1 }).is_err());
+                assert!(handle.spawn(async { 1 }).is_err());
+                assert!(format!("{handle:?}").contains("runtime_gone: true"));
+                let waiter = run(async {
+                    let handle = jobloop::Handle::current();
+                    let waiter = std::thread::spawn(move || {
+                        handle.block_on(async {
+                            sleep(Duration::from_secs(60)).await;
+                            1
+                        })
+                    });
+                    sleep(Duration::from_millis(50)).await; // the work has started
+                    waiter
+                });
+                let outcome = within(Duration::from_secs(5), move || waiter.join().unwrap());
+                assert!(outcome.is_err(), "the blocked thread learns its runtime is gone");
+            }
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {
                 let payload = catch_unwind(|| run(async { panic!("main failed") }));

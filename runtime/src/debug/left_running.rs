@@ -7,13 +7,13 @@ use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 use super::watched::registry;
-use super::{debug_on, watching};
+use super::{debug_on, observing};
 
 /// `main`'s body returned: debug mode lists the spawned tasks still running.
 pub(crate) fn main_returned() {
     // Once per process: `run_main` and `watch_main` may both see `main` return.
     static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    if !watching() || REPORTED.swap(true, Ordering::Relaxed) {
+    if !observing() || REPORTED.swap(true, Ordering::Relaxed) {
         return;
     }
     if debug_on() {

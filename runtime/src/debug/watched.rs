@@ -11,7 +11,8 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use super::trace::{GroupTrace, TaskTrace};
-use super::{debug_on, threshold, trace_on, watching};
+use super::{debug_on, observing, threshold, trace_on};
+use crate::context_var::Context as TaskContext;
 
 /// What debug mode knows of a task.
 pub(crate) struct Info {
@@ -118,11 +119,13 @@ pub(super) fn registry() -> MutexGuard<'static, Registry> {
 }
 
 pin_project_lite::pin_project! {
-    /// A task's future, timed on each poll when debug mode or the trace is on.
+    /// A task's future, timed on each poll when debug mode or the trace is on, and polled in
+    /// its own context (feature `context`: see `context_var.rs`).
     pub(crate) struct Watched<F> {
         #[pin]
         future: F,
         info: Option<Box<Info>>,
+        context: TaskContext,
     }
 
     impl<F> PinnedDrop for Watched<F> {
@@ -151,7 +154,7 @@ impl<F> Watched<F> {
         location: &'static Location<'static>,
         group: Option<&GroupTrace>,
     ) -> Watched<F> {
-        let info = watching().then(|| {
+        let info = observing().then(|| {
             let name = name();
             #[cfg(feature = "tracing")]
             let span = match &name {
@@ -179,7 +182,11 @@ impl<F> Watched<F> {
             }
             Box::new(info)
         });
-        Watched { future, info }
+        Watched {
+            future,
+            info,
+            context: TaskContext::capture(),
+        }
     }
 }
 
@@ -188,6 +195,7 @@ impl<F: Future> Future for Watched<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
+        let _context = this.context.enter();
         let Some(info) = this.info.as_deref() else {
             return this.future.poll(cx);
         };

@@ -18,6 +18,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use atomic_waker::AtomicWaker;
 
 use super::Payload;
+use crate::context_var::Context as TaskContext;
 use crate::shield::Shielded;
 use crate::unwind::drop_quietly;
 
@@ -53,8 +54,9 @@ impl Wake for SlotWaker {
     }
 }
 
-/// A task of the group: its index in the group, and its future.
-type Task<F> = (usize, Pin<Box<F>>);
+/// A task of the group: its index in the group, its future, and its context variables (feature
+/// `context`: a copy of the group's poller's when it started; nothing without the feature).
+type Task<F> = (usize, Pin<Box<F>>, TaskContext);
 
 /// The tasks of a `scoped` group, polled in place.
 pub(crate) struct InPlace<F: Future> {
@@ -110,7 +112,7 @@ impl<F: Future> InPlace<F> {
     /// Adds `future` as task `index`; it is polled at the group's next poll. Returns its slot.
     pub(crate) fn insert(&mut self, index: usize, future: F) -> usize {
         let slot = self.slot();
-        self.tasks[slot] = Some((index, Box::pin(future)));
+        self.tasks[slot] = Some((index, Box::pin(future), TaskContext::capture()));
         self.running += 1;
         // Queued without a wake-up: the group is polled after this anyway (a task is inserted
         // when the group is made, and its first poll comes).
@@ -135,7 +137,7 @@ impl<F: Future> InPlace<F> {
             }
         }
         let slot = self.slot();
-        self.tasks[slot] = Some((index, Box::pin(future)));
+        self.tasks[slot] = Some((index, Box::pin(future), TaskContext::capture()));
         self.running += 1;
         self.poll_slot(slot);
         slot
@@ -143,13 +145,13 @@ impl<F: Future> InPlace<F> {
 
     /// Whether task `index` still runs in `slot`.
     pub(crate) fn runs(&self, slot: usize, index: usize) -> bool {
-        matches!(self.tasks.get(slot), Some(Some((i, _))) if *i == index)
+        matches!(self.tasks.get(slot), Some(Some((i, ..))) if *i == index)
     }
 
     /// The tasks running, as `(index, slot)`, in the order they started.
     pub(crate) fn running_tasks(&self) -> Vec<(usize, usize)> {
         let mut tasks: Vec<(usize, usize)> = (self.tasks.iter().enumerate())
-            .filter_map(|(slot, task)| task.as_ref().map(|(index, _)| (*index, slot)))
+            .filter_map(|(slot, task)| task.as_ref().map(|(index, ..)| (*index, slot)))
             .collect();
         tasks.sort_unstable();
         tasks
@@ -210,11 +212,15 @@ impl<F: Future> InPlace<F> {
     fn poll_slot(&mut self, slot: usize) {
         let (waker, task_waker) = &self.wakers[slot];
         waker.queued.store(false, Ordering::Release);
-        let Some((index, future)) = self.tasks[slot].as_mut() else {
+        let Some((index, future, context)) = self.tasks[slot].as_mut() else {
             return; // finished or cancelled meanwhile
         };
         let mut task_cx = Context::from_waker(task_waker);
-        let outcome = match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut task_cx))) {
+        let poll = {
+            let _context = context.enter();
+            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut task_cx)))
+        };
+        let outcome = match poll {
             Ok(Poll::Pending) => return,
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(payload),
