@@ -75,6 +75,7 @@ use std::any::Any;
 
 use crate::debug::{self, Watched};
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -240,7 +241,7 @@ where
 {
     #[track_caller]
     fn spawn(what: &'static str, canceller: &mut Canceller, member: F) -> RawHandle<F::Output> {
-        handle::spawn_local(what, handle::Spawn::Member(canceller), member)
+        handle::spawn_local_member(what, canceller, member)
     }
 
     #[track_caller]
@@ -261,7 +262,7 @@ where
 {
     #[track_caller]
     fn spawn(what: &'static str, canceller: &mut SendCanceller, member: F) -> RawHandle<F::Output> {
-        handle::spawn_send(what, handle::Spawn::Member(canceller), member)
+        handle::spawn_send_member(what, canceller, member)
     }
 
     #[track_caller]
@@ -275,9 +276,9 @@ where
     }
 }
 
-/// What a member does with its task's outcome: each engine's own rule, the rest of the member
-/// being the same for both.
-pub(crate) trait Hooks<T>: Alive {
+/// What a member does with its task's outcome, and tells its group when its future is gone:
+/// each engine's own rule, the rest of the member being the same for both.
+pub(crate) trait Hooks<T> {
     /// What the member's task gives its handle: for a [`TaskGroup`], whose outputs stay in its
     /// tasks, the output (`None` after a panic); for a running set, whose outcomes go through the
     /// link, `()`.
@@ -286,50 +287,41 @@ pub(crate) trait Hooks<T>: Alive {
     fn finished(&mut self, output: T) -> Self::Output;
     /// The task panicked with `payload`.
     fn panicked(&mut self, payload: Payload) -> Self::Output;
-}
-
-/// What a member tells its group when its future is gone (finished or cancelled): a group that
-/// cancels its tasks waits until every one of their futures is dropped.
-pub(crate) trait Alive {
+    /// The task's future is gone (finished or cancelled): a group that cancels its tasks waits
+    /// until every one of their futures is dropped.
     fn dropped(&mut self);
-}
-
-impl<L: Link> Alive for L {
-    fn dropped(&mut self) {
-        Link::dropped(self);
-    }
 }
 
 pin_project_lite::pin_project! {
     /// A task of a group, as it runs on the runtime: the task's future, and the hooks that tell
     /// the group about its outcome and, once the future is dropped (the field after it), about
     /// that.
-    pub(crate) struct Member<F, H: Alive> {
+    pub(crate) struct Member<F: Future, H: Hooks<F::Output>> {
         // In debug mode and under the trace, a `Watched` future, timed on each poll: chosen
         // when the task starts, so a member costs nothing for them when they are off.
         #[pin]
         future: F,
-        hooks: Notify<H>,
+        hooks: Notify<H, F::Output>,
     }
 }
 
 /// The hooks of a member, which tell the group when they are dropped: after the member's future,
 /// the field before them, and also when that future's destructor panics.
-pub(crate) struct Notify<H: Alive>(H);
+pub(crate) struct Notify<H: Hooks<T>, T>(H, PhantomData<fn(T)>);
 
-impl<H: Alive> Drop for Notify<H> {
+impl<H: Hooks<T>, T> Drop for Notify<H, T> {
     fn drop(&mut self) {
         self.0.dropped();
     }
 }
 
-impl<F, H: Alive> Member<F, H> {
+impl<F: Future, H: Hooks<F::Output>> Member<F, H> {
     /// A member of the group that `hooks` link to; the group counts it as alive until its future
     /// is dropped.
     pub(crate) fn new(future: F, hooks: H) -> Member<F, H> {
         Member {
             future,
-            hooks: Notify(hooks),
+            hooks: Notify(hooks, PhantomData),
         }
     }
 }
@@ -381,20 +373,4 @@ impl<F: Future, H: Hooks<F::Output>> Future for Member<F, H> {
             }
         }
     }
-}
-
-/// Starts `member` on the current runtime, as kind `K` starts its tasks, cancelled at once by
-/// `canceller`.
-#[track_caller]
-pub(crate) fn spawn_member<K, F, H>(
-    what: &'static str,
-    canceller: &mut Canceller<K::Held>,
-    member: Member<F, H>,
-) -> RawHandle<H::Output>
-where
-    K: SpawnMember<Member<F, H>>,
-    F: Future,
-    H: Hooks<F::Output>,
-{
-    K::spawn(what, canceller, member)
 }

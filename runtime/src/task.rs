@@ -142,9 +142,9 @@ where
     F::Output: 'static,
 {
     let task = if debug::watching() {
-        handle::spawn_local(what, handle::Spawn::Joinable, Watched::new(future, name))
+        handle::spawn_local(what, Watched::new(future, name))
     } else {
-        handle::spawn_local(what, handle::Spawn::Joinable, future)
+        handle::spawn_local(what, future)
     };
     JoinHandle {
         task: Some(task),
@@ -164,9 +164,9 @@ where
     F::Output: Send + 'static,
 {
     let task = if debug::watching() {
-        handle::spawn_send(what, handle::Spawn::Joinable, Watched::new(future, name))
+        handle::spawn_send(what, Watched::new(future, name))
     } else {
-        handle::spawn_send(what, handle::Spawn::Joinable, future)
+        handle::spawn_send(what, future)
     };
     JoinHandle {
         task: Some(task),

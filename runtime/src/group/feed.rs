@@ -26,9 +26,6 @@ use crate::task::cancel::Canceller;
 use crate::task::handle::RawHandle;
 use crate::time::{sleep, sleep_until, Sleep};
 
-/// A task's outcome as it arrives, with the task's index: its output, or its panic's payload.
-pub(crate) type Arrival<F> = (usize, Result<<F as Future>::Output, Payload>);
-
 /// Starts a member: the group's kind's spawn, chosen when the group is made (where the bounds
 /// of the kind are known). The name is what the user called, for the panic when no runtime runs
 /// here.
@@ -37,6 +34,9 @@ pub(crate) type Spawner<F, K> = fn(
     &mut Canceller<<K as GroupKind>::Held>,
     Member<F, SlotHooks<<K as GroupKind>::Link<<F as Future>::Output>>>,
 ) -> RawHandle<()>;
+
+/// A task's outcome as it arrives, with the task's index: its output, or its panic's payload.
+pub(crate) type Arrival<F> = (usize, Result<<F as Future>::Output, Payload>);
 
 /// How a group runs its tasks.
 pub(crate) enum Engine<F: Future, K: GroupKind> {

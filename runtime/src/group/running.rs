@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 use std::task::{Context, Poll};
 
 use super::link::Finished;
-use super::{Alive, Hooks, Link, Payload};
+use super::{Hooks, Link, Payload};
 use crate::task::cancel::Canceller;
 use crate::task::handle::RawHandle;
 use crate::unwind::drop_quietly;
@@ -64,9 +64,7 @@ impl<L: Link> Hooks<L::Output> for SlotHooks<L> {
     fn panicked(&mut self, payload: Payload) {
         self.finish(Err(payload));
     }
-}
 
-impl<L: Link> Alive for SlotHooks<L> {
     /// The future is gone (the member drops its hooks after it, even when its destructor
     /// panicked): a kept outcome is queued before the member stops counting as alive, so a
     /// group that sees none alive has every outcome in the link.
@@ -286,7 +284,7 @@ mod tests {
     use std::rc::Rc;
 
     use super::{Finished, Running};
-    use crate::group::{spawn_member, Link, Local, LocalLink, Member};
+    use crate::group::{Link, Local, LocalLink, Member, SpawnMember};
     use crate::EventLoop;
 
     #[test]
@@ -295,7 +293,7 @@ mod tests {
             let mut running: Running<Rc<LocalLink<u32>>> = Running::new();
             running.start(5, |canceller, hooks| {
                 let member = Member::new(async { 1 }, hooks);
-                spawn_member::<Local, _, _>("test", canceller, member)
+                <Local as SpawnMember<_>>::spawn("test", canceller, member)
             });
             // Reports as they would come from tasks cancelled as they finished on another
             // thread: one of an earlier task in the slot task 5 now holds, one of a slot that

@@ -8,8 +8,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{
-    spawn_member, watched, GroupKind, Hooks, Link, Local, Member, Names, Payload, SendTaskFuture,
-    Sendable, SpawnMember, TaskFuture,
+    watched, GroupKind, Hooks, Link, Local, Member, Names, Payload, SendTaskFuture, Sendable,
+    SpawnMember, TaskFuture,
 };
 use crate::debug::{self, GroupTrace, Watched};
 use crate::event_loop::LoopOwner;
@@ -28,6 +28,10 @@ impl<T, L: Link> Hooks<T> for L {
     fn panicked(&mut self, payload: Payload) -> Option<T> {
         self.fail(payload);
         None
+    }
+
+    fn dropped(&mut self) {
+        Link::dropped(self);
     }
 }
 
@@ -344,7 +348,7 @@ impl<K: GroupKind> TupleGroup<K> {
     /// The member for the next task, `future`, in debug mode and under the trace: named and
     /// traced.
     #[track_caller]
-    fn watched_member<F>(&mut self, future: F) -> Member<Watched<F>, K::Link<()>> {
+    fn watched_member<F: Future>(&mut self, future: F) -> Member<Watched<F>, K::Link<()>> {
         let future = watched(future, self.names, self.started, &mut self.trace);
         Member::new(future, self.link.clone())
     }
@@ -383,10 +387,10 @@ impl TupleGroup<Local> {
     {
         let task = if debug::watching() {
             let member = self.watched_member(future);
-            spawn_member::<Local, _, _>("`tasks![]`", &mut self.canceller, member)
+            <Local as SpawnMember<_>>::spawn("`tasks![]`", &mut self.canceller, member)
         } else {
             let member = Member::new(future, self.link.clone());
-            spawn_member::<Local, _, _>("`tasks![]`", &mut self.canceller, member)
+            <Local as SpawnMember<_>>::spawn("`tasks![]`", &mut self.canceller, member)
         };
         self.started += 1;
         self.handle(task)
@@ -420,10 +424,10 @@ impl TupleGroup<Sendable> {
     {
         let task = if debug::watching() {
             let member = self.watched_member(future);
-            spawn_member::<Sendable, _, _>("`tasks![]`", &mut self.canceller, member)
+            <Sendable as SpawnMember<_>>::spawn("`tasks![]`", &mut self.canceller, member)
         } else {
             let member = Member::new(future, self.link.clone());
-            spawn_member::<Sendable, _, _>("`tasks![]`", &mut self.canceller, member)
+            <Sendable as SpawnMember<_>>::spawn("`tasks![]`", &mut self.canceller, member)
         };
         self.started += 1;
         self.handle(task)

@@ -10,10 +10,7 @@ use std::task::{Context, Poll};
 use super::ready::{Ready, StartError, Started};
 use super::running::{Running, SlotHooks};
 use super::stream::Next;
-use super::{
-    spawn_member, GroupKind, Local, Member, Payload, SendTaskFuture, Sendable, SpawnMember,
-    TaskFuture,
-};
+use super::{GroupKind, Local, Member, Payload, SendTaskFuture, Sendable, SpawnMember, TaskFuture};
 use futures_core::Stream;
 
 use crate::debug::{self, Watched};
@@ -409,9 +406,17 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         running.start(number, |canceller, hooks| {
             if debug::watching() {
                 let future = Watched::new(future, || debug::Name::Member(None));
-                spawn_member::<K, _, _>("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+                <K as SpawnMember<_>>::spawn(
+                    "`TaskSet::spawn`",
+                    canceller,
+                    Member::new(future, hooks),
+                )
             } else {
-                spawn_member::<K, _, _>("`TaskSet::spawn`", canceller, Member::new(future, hooks))
+                <K as SpawnMember<_>>::spawn(
+                    "`TaskSet::spawn`",
+                    canceller,
+                    Member::new(future, hooks),
+                )
             }
         });
     }

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 
 use async_task::FallibleTask;
 
-use super::cancel::{Canceller, DropNow, SendCanceller, SendHeld};
+use super::cancel::{Canceller, SendCanceller};
 use super::foreign::{self, ForeignHandle};
 use super::runner;
 use crate::context::{self, Current};
@@ -158,10 +158,10 @@ impl<T> Handles<T> {
             }
             (Handles::AsyncTask(tasks), current) => match canceller.runner(current, false) {
                 Some(runner) => tasks.push(Some(runner.spawn_local(future).fallible())),
-                None => self.push(spawn_local_on(current, Spawn::Member(canceller), future)),
+                None => self.push(spawn_local_member_on(current, canceller, future)),
             },
             (handles, current) => {
-                handles.push(spawn_local_on(current, Spawn::Member(canceller), future));
+                handles.push(spawn_local_member_on(current, canceller, future));
             }
         });
     }
@@ -185,10 +185,10 @@ impl<T> Handles<T> {
             }
             (Handles::AsyncTask(tasks), current) => match canceller.runner(current, true) {
                 Some(runner) => tasks.push(Some(runner.spawn_send(future).fallible())),
-                None => self.push(spawn_send_on(current, Spawn::Member(canceller), future)),
+                None => self.push(spawn_send_member_on(current, canceller, future)),
             },
             (handles, current) => {
-                handles.push(spawn_send_on(current, Spawn::Member(canceller), future));
+                handles.push(spawn_send_member_on(current, canceller, future));
             }
         });
     }
@@ -336,41 +336,54 @@ fn poll_async_task<T>(task: &mut FallibleTask<Quiet<T>>, cx: &mut Context<'_>) -
         .map(|output| output.and_then(Quiet::into_inner))
 }
 
-/// What a task is: one of [`spawn`](crate::spawn), whose handle resumes its panic where it is
-/// awaited, or a group's member, which catches its own panics and which its group cancels at
-/// once, through the group's [`Canceller`] (`E` says which: see there).
-pub(crate) enum Spawn<'a, E: ?Sized = dyn DropNow> {
-    Joinable,
-    Member(&'a mut Canceller<E>),
-}
-
-/// Starts `future` on the current runtime, on this thread (it need not be `Send`).
+/// Starts `future` on the current runtime, on this thread (it need not be `Send`): a task of
+/// [`spawn`](crate::spawn), whose handle resumes its panic where it is awaited.
 #[track_caller]
-pub(crate) fn spawn_local<F>(what: &str, spawn: Spawn<'_>, future: F) -> RawHandle<F::Output>
+pub(crate) fn spawn_local<F>(what: &str, future: F) -> RawHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    context::with_current(what, |current| spawn_local_on(current, spawn, future))
+    context::with_current(what, |current| match current {
+        Current::Loop(core) => RawHandle::AsyncTask(core.spawn(future).fallible()),
+        current => spawn_on_adapter(current, future),
+    })
+}
+
+/// Starts `future` on the current runtime, on this thread: a group's member, which catches its
+/// own panics and which its group cancels at once, through the group's `canceller`.
+#[track_caller]
+pub(crate) fn spawn_local_member<F>(
+    what: &str,
+    canceller: &mut Canceller,
+    future: F,
+) -> RawHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    context::with_current(what, |current| {
+        spawn_local_member_on(current, canceller, future)
+    })
 }
 
 #[track_caller]
 #[inline]
-fn spawn_local_on<F>(current: &Current, spawn: Spawn<'_>, future: F) -> RawHandle<F::Output>
+fn spawn_local_member_on<F>(
+    current: &Current,
+    canceller: &mut Canceller,
+    future: F,
+) -> RawHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    match (current, spawn) {
-        (Current::Loop(core), Spawn::Joinable) => {
-            RawHandle::AsyncTask(core.spawn(future).fallible())
-        }
-        (Current::Loop(core), Spawn::Member(canceller)) => {
+    match current {
+        Current::Loop(core) => {
             let schedule = canceller.schedule(core);
             RawHandle::AsyncTask(core.spawn_member(future, schedule).fallible())
         }
-        (current, Spawn::Joinable) => spawn_on_adapter(current, future),
-        (current, Spawn::Member(canceller)) => {
+        current => {
             let runner = canceller.local_runner(current);
             RawHandle::AsyncTask(runner.spawn_local(future).fallible())
         }
@@ -402,41 +415,52 @@ where
     }
 }
 
-/// Starts `future` on the current runtime, on any of its threads.
+/// Starts `future` on the current runtime, on any of its threads: a task of
+/// [`spawn_send`](crate::spawn_send).
 #[track_caller]
-pub(crate) fn spawn_send<F>(
-    what: &str,
-    spawn: Spawn<'_, SendHeld>,
-    future: F,
-) -> RawHandle<F::Output>
+pub(crate) fn spawn_send<F>(what: &str, future: F) -> RawHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    context::with_current(what, |current| spawn_send_on(current, spawn, future))
+    context::with_current(what, |current| match current {
+        Current::Loop(core) => RawHandle::AsyncTask(core.spawn(future).fallible()),
+        current => spawn_send_on_adapter(current, future),
+    })
 }
 
-/// Starts `future` on `current`, on any of its threads.
+/// [`spawn_local_member`] for a member of a `send` group, on any thread of the runtime.
 #[track_caller]
-fn spawn_send_on<F>(
-    current: &Current,
-    spawn: Spawn<'_, SendHeld>,
+pub(crate) fn spawn_send_member<F>(
+    what: &str,
+    canceller: &mut SendCanceller,
     future: F,
 ) -> RawHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match (current, spawn) {
-        (Current::Loop(core), Spawn::Joinable) => {
-            RawHandle::AsyncTask(core.spawn(future).fallible())
-        }
-        (Current::Loop(core), Spawn::Member(canceller)) => {
+    context::with_current(what, |current| {
+        spawn_send_member_on(current, canceller, future)
+    })
+}
+
+#[track_caller]
+fn spawn_send_member_on<F>(
+    current: &Current,
+    canceller: &mut SendCanceller,
+    future: F,
+) -> RawHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match current {
+        Current::Loop(core) => {
             let schedule = canceller.schedule(core);
             RawHandle::AsyncTask(core.spawn_member(future, schedule).fallible())
         }
-        (current, Spawn::Joinable) => spawn_send_on_adapter(current, future),
-        (current, Spawn::Member(canceller)) => match canceller.runner(current, true) {
+        current => match canceller.runner(current, true) {
             Some(runner) => RawHandle::AsyncTask(runner.spawn_send(future).fallible()),
             None => spawn_send_on_adapter(current, canceller.hold(future)),
         },
@@ -469,7 +493,7 @@ where
 mod tests {
     use std::future::poll_fn;
 
-    use super::{foreign, spawn_local, Handles, RawHandle, Spawn};
+    use super::{foreign, spawn_local, Handles, RawHandle};
     use crate::{spawn, EventLoop};
 
     /// A group's handles start as the loop's own; a handle of another kind (a `send` group moved
@@ -478,7 +502,7 @@ mod tests {
     fn handles_of_another_kind_join_the_loops_own() {
         let outputs = EventLoop::new().block_on(async {
             let mut handles = Handles::with_capacity(2, false);
-            handles.push(spawn_local("test", Spawn::Joinable, async { 1 }));
+            handles.push(spawn_local("test", async { 1 }));
             assert!(matches!(handles, Handles::AsyncTask(_)));
             let (task, handle) = foreign::wrap(async { 2 });
             drop(spawn(task)); // dropping a JoinHandle detaches the task
