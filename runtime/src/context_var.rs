@@ -12,6 +12,9 @@
 //!   [`to_thread`](crate::to_thread) runs its closure in a copy of the caller's.
 //! - [`ContextVar::set`] changes the current context only: a child's `set` is not seen by its
 //!   parent or its siblings, and a parent's later `set` is not seen by children started before.
+//!   A task's destructors run in its context too (what they set goes with the task).
+//! - Unlike `asyncio.run`, which runs `main` in a copy, `block_on`'s future uses its thread's own
+//!   context: what it sets stays on that thread after `block_on` returns.
 //!
 //! # What it costs
 //!
@@ -33,9 +36,11 @@ pub use on::ContextVar;
 /// Without the feature: a task has no context, and entering it does nothing.
 #[cfg(not(feature = "context"))]
 mod off {
-    /// Nothing: see the feature's [`Context`](super::on::Context).
+    /// Nothing: see the feature's `Context`.
     #[derive(Default)]
-    pub(crate) struct Context;
+    pub(crate) struct Context {
+        _nothing: (),
+    }
 
     /// Nothing entered.
     pub(crate) struct Entered;
@@ -43,13 +48,16 @@ mod off {
     impl Context {
         #[inline(always)]
         pub(crate) fn capture() -> Context {
-            Context
+            Context { _nothing: () }
         }
 
         #[inline(always)]
         pub(crate) fn enter(&mut self) -> Entered {
             Entered
         }
+
+        #[inline(always)]
+        pub(crate) fn enter_for_drop(&mut self) {}
     }
 }
 
@@ -124,9 +132,9 @@ mod on {
             value.downcast_ref::<T>().cloned()
         }
 
-        /// Sets the variable's value in the current context (the task's own, or the thread's outside
-        /// a task); returns the value it had there. Tasks started from now on inherit it; tasks
-        /// already running do not see it.
+        /// Sets the variable's value in the current context (the task's own, or the thread's
+        /// outside a task); returns the value it had there. Tasks started from now on inherit it;
+        /// tasks already running do not see it.
         pub fn set(&self, value: T) -> Option<T> {
             self.replace(Some(Arc::new(value)))
         }
@@ -191,23 +199,31 @@ mod on {
     }
 
     /// A task's context: a copy of the current one when the task started, made current while the
-    /// task is polled (see [`Context::enter`]).
+    /// task is polled (see [`Context::enter`]) and while its future is dropped (see
+    /// [`Context::enter_for_drop`]).
     #[derive(Default)]
-    pub(crate) struct Context(Option<Values>);
+    pub(crate) struct Context {
+        values: Option<Values>,
+        /// Set by `enter_for_drop`: the caller's context, put back when this is dropped.
+        outer: Option<Option<Values>>,
+    }
 
     impl Context {
         /// A copy of the current context, for a task starting now.
         pub(crate) fn capture() -> Context {
             if !EVER_SET.load(Ordering::Relaxed) {
-                return Context(None);
+                return Context::default();
             }
-            Context(current_values())
+            Context {
+                values: current_values(),
+                outer: None,
+            }
         }
 
         /// Makes this context current until the guard is dropped, which puts the caller's back and
         /// keeps what the task set meanwhile.
         pub(crate) fn enter(&mut self) -> Entered<'_> {
-            if self.0.is_none() && !EVER_SET.load(Ordering::Relaxed) {
+            if self.values.is_none() && !EVER_SET.load(Ordering::Relaxed) {
                 // Every context is empty (this thread's current one too): nothing to swap.
                 return Entered {
                     context: self,
@@ -215,16 +231,45 @@ mod on {
                     swapped: false,
                 };
             }
-            let outer = CURRENT
-                .try_with(|current| current.replace(self.0.take()))
-                .ok()
-                .flatten();
+            let outer = swap_current(self.values.take());
             Entered {
                 context: self,
                 outer,
                 swapped: true,
             }
         }
+
+        /// Makes this context current until this is dropped: for the drop of the task's future,
+        /// which its owner drops before this (a field after the future's). What the destructors
+        /// set is dropped with it.
+        pub(crate) fn enter_for_drop(&mut self) {
+            let outer = if self.values.is_none() && !EVER_SET.load(Ordering::Relaxed) {
+                None // the caller's context is empty too
+            } else {
+                swap_current(self.values.take())
+            };
+            self.outer = Some(outer);
+        }
+    }
+
+    impl Drop for Context {
+        fn drop(&mut self) {
+            if let Some(outer) = self.outer.take() {
+                // Unless nothing was ever set (then the current context is still the caller's,
+                // empty), the caller's goes back.
+                if outer.is_some() || EVER_SET.load(Ordering::Relaxed) {
+                    drop(swap_current(outer));
+                }
+            }
+        }
+    }
+
+    /// Makes `values` this thread's current context; gives the one it replaces.
+    fn swap_current(values: Option<Values>) -> Option<Values> {
+        CURRENT
+            .try_with(|current| current.replace(values))
+            .ok()
+            .flatten()
     }
 
     /// A task's context made current: see [`Context::enter`].
@@ -243,11 +288,7 @@ mod on {
             if !self.swapped && !EVER_SET.load(Ordering::Relaxed) {
                 return;
             }
-            let outer = self.outer.take();
-            self.context.0 = CURRENT
-                .try_with(|current| current.replace(outer))
-                .ok()
-                .flatten();
+            self.context.values = swap_current(self.outer.take());
         }
     }
 }

@@ -20,8 +20,17 @@
 //! was cancelling when they were dropped. Other cancellations wait for nothing, and the shielded
 //! future runs on alone: dropping a group without awaiting it, a [`timeout`](crate::timeout)
 //! around a future, [`JoinHandle::cancel`](crate::JoinHandle::cancel), a task cancelled alone by
-//! its `task_timeout`, and a `send` task whose poll was running on another thread at the moment
-//! its group cancelled it (dropped when that poll returns).
+//! its `task_timeout`, the plain list form `tasks![a, b]` failing with a panic (its tasks are
+//! dropped as the panic unwinds), and a `send` task whose poll was running on another thread at
+//! the moment its group cancelled it (dropped when that poll returns).
+//!
+//! Unlike asyncio, whose `TaskGroup` does not wait for shielded work, a group does: a shielded
+//! future that waits for something its caller gives only after the group returns makes the
+//! group wait for ever.
+//!
+//! The task it moves into starts on the runtime of the thread where the shield is dropped, with
+//! the context variables of the task it leaves (feature `context`). Where no runtime runs (a
+//! runtime dropping its own tasks as it shuts down), the future is dropped with the shield.
 //!
 //! How: a group drops the futures of the tasks it cancels inside a *frame* on its thread (see
 //! `task/cancel.rs`; a `scoped` group around the drop of its boxes). A shield dropped unfinished
@@ -40,6 +49,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -50,6 +60,7 @@ use atomic_waker::AtomicWaker;
 use crate::context;
 #[cfg(feature = "tokio")]
 use crate::context::Current;
+use crate::context_var::Context as TaskContext;
 
 /// Set by the first shield made: from then on, dropped members open frames.
 static IN_USE: AtomicBool = AtomicBool::new(false);
@@ -110,6 +121,7 @@ where
         go_on: go_on_here::<F>,
         send: false,
         location: std::panic::Location::caller(),
+        context: TaskContext::default(),
     }
 }
 
@@ -135,6 +147,7 @@ where
         go_on: go_on_anywhere::<F>,
         send: true,
         location: std::panic::Location::caller(),
+        context: TaskContext::default(),
     }
 }
 
@@ -153,6 +166,9 @@ pub struct Shield<F: Future> {
     send: bool,
     /// Where it was made, for the message when it cannot stay on this thread.
     location: &'static std::panic::Location<'static>,
+    /// The context variables of the task that first polled it (feature `context`), which its
+    /// own task starts with if it goes on alone.
+    context: TaskContext,
 }
 
 impl<F: Future> Unpin for Shield<F> {}
@@ -172,13 +188,18 @@ impl<F: Future> Future for Shield<F> {
                     self.location
                 );
             }
+            self.context = TaskContext::capture();
         }
-        let Some(future) = self.future.as_mut() else {
+        // Out of the shield while it is polled: a future whose poll panics is dropped with the
+        // panic, not handed to a task of its own to be polled again.
+        let Some(mut future) = self.future.take() else {
             panic!("a shield was polled after it returned its output");
         };
-        let output = std::task::ready!(future.as_mut().poll(cx));
-        self.future = None;
-        Poll::Ready(output)
+        let poll = future.as_mut().poll(cx);
+        if poll.is_pending() {
+            self.future = Some(future);
+        }
+        poll
     }
 }
 
@@ -190,7 +211,10 @@ impl<F: Future> Drop for Shield<F> {
         if !self.started {
             return;
         }
-        (self.go_on)(future, Waits::join_open_frames());
+        let waits = Waits::join_open_frames();
+        // Its task starts in the context of the task it leaves (feature `context`).
+        let _context = self.context.enter();
+        (self.go_on)(future, waits);
     }
 }
 
@@ -218,15 +242,19 @@ fn runtime_here() -> bool {
     context::with_current_or_none(|current| current.is_some())
 }
 
-/// [`Shield::go_on`] for [`shield`]: a task on this thread.
+/// [`Shield::go_on`] for [`shield`]: a task on this thread. A runtime that refuses it (a
+/// runtime of one's own called from a worker thread) panics in its spawn: caught here, in a
+/// destructor, and the future dropped (the panic hook has reported it).
 fn go_on_here<F: Future + 'static>(future: Pin<Box<F>>, waits: Waits) {
     if !runtime_here() || !tasks_can_stay_here() {
         return drop(future);
     }
     // Detached: dropping the handle lets the task run on.
-    drop(crate::spawn(async move {
-        let _waits = waits; // counted out when the future is done, or dropped
-        drop(future.await);
+    let _ = catch_unwind(AssertUnwindSafe(move || {
+        drop(crate::spawn(async move {
+            let _waits = waits; // counted out when the future is done, or dropped
+            drop(future.await);
+        }));
     }));
 }
 
@@ -235,9 +263,11 @@ fn go_on_anywhere<F: Future + Send + 'static>(future: Pin<Box<F>>, waits: Waits)
     if !runtime_here() {
         return drop(future);
     }
-    drop(crate::spawn_send(async move {
-        let _waits = waits;
-        drop(future.await);
+    let _ = catch_unwind(AssertUnwindSafe(move || {
+        drop(crate::spawn_send(async move {
+            let _waits = waits;
+            drop(future.await);
+        }));
     }));
 }
 

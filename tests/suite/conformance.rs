@@ -1127,6 +1127,76 @@ mod cancel_cases {
         );
     }
 
+    /// A shielded future whose poll panics is dropped with the panic (the task's outcome), not
+    /// handed to a task of its own and polled again.
+    pub async fn a_shielded_future_whose_poll_panics_is_not_polled_again() {
+        struct PanicsAtPoll(Arc<AtomicUsize>);
+        impl Future for PanicsAtPoll {
+            type Output = ();
+            fn poll(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<()> {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                panic!("the shielded work failed");
+            }
+        }
+        let polls = Arc::new(AtomicUsize::new(0));
+        let outcomes = tasks![settle, send; for _ in 0..1 => {
+            let polls = polls.clone();
+            async move { jobloop::shield_send(PanicsAtPoll(polls)).await }
+        }]
+        .await;
+        assert!(outcomes[0].as_ref().is_err_and(|error| error.is_panic()));
+        sleep(Duration::from_millis(20)).await;
+        assert_eq!(polls.load(Ordering::SeqCst), 1);
+    }
+
+    /// A cancelled task's destructors, and its shielded future that goes on alone, run in the
+    /// task's context variables; what the destructors set does not reach the parent.
+    #[cfg(feature = "context")]
+    pub async fn a_cancelled_tasks_destructors_and_shield_keep_its_context() {
+        use jobloop::ContextVar;
+        static ID: ContextVar<u64> = ContextVar::new();
+        struct Record(Log);
+        impl Drop for Record {
+            fn drop(&mut self) {
+                self.0.push(format!("drop {:?}", ID.get()));
+                ID.set(99);
+            }
+        }
+        ID.set(1);
+        let log = Log::default();
+        let loser = |log: Log| async move {
+            ID.set(5);
+            let _record = Record(log.clone());
+            jobloop::shield(async move {
+                sleep(Duration::from_millis(10)).await;
+                log.push(format!("shield {:?}", ID.get()));
+            })
+            .await;
+            sleep(Duration::from_secs(30)).await;
+            0
+        };
+        let winner = async {
+            sleep(Duration::from_millis(5)).await;
+            1
+        };
+        assert_eq!(tasks![race; loser(log.clone()), winner].await, (1, 1));
+        assert_eq!(log.take(), ["drop Some(5)", "shield Some(5)"]);
+        assert_eq!(ID.get(), Some(1));
+        let winner = async {
+            sleep(Duration::from_millis(5)).await;
+            1
+        };
+        assert_eq!(
+            tasks![scoped, race; loser(log.clone()), winner].await,
+            (1, 1)
+        );
+        assert_eq!(log.take(), ["drop Some(5)", "shield Some(5)"]);
+        assert_eq!(ID.get(), Some(1));
+    }
+
     pub async fn a_timeout_returns_once_the_tasks_are_dropped() {
         let counter = DropCounter::default();
         let out = tasks![timeout = Duration::from_millis(20); for id in 0..4 => holder(counter.token(), id, 30_000, false)]
@@ -2273,8 +2343,6 @@ mod toolkit_cases {
         assert_eq!(leaders.iter().filter(|leader| **leader).count(), 1);
     }
 
-    /// `to_thread`: the loop keeps running other tasks while blocking work runs; a panic in the
-    /// work resumes at the `.await` with its payload.
     #[cfg(feature = "context")]
     /// asyncio's `contextvars`: every task gets a copy of its starter's values when it starts
     /// (spawned, grouped in every kind of group, in a `TaskSet`, from another thread through a
@@ -2393,6 +2461,8 @@ mod toolkit_cases {
         );
     }
 
+    /// `to_thread`: the loop keeps running other tasks while blocking work runs; a panic in the
+    /// work resumes at the `.await` with its payload.
     pub async fn to_thread_keeps_the_runtime_running_and_resumes_panics() {
         let ticks = Arc::new(AtomicUsize::new(0));
         let ticker = spawn_send({
@@ -2795,6 +2865,7 @@ macro_rules! conformance {
                 a_race_returns_once_the_losers_shielded_commit_is_done,
                 a_group_that_ends_early_waits_for_its_tasks_shielded_futures,
                 a_shield_outlives_a_timeout_and_its_panic_does_not_hang_the_group,
+                a_shielded_future_whose_poll_panics_is_not_polled_again,
                 a_timeout_returns_once_the_tasks_are_dropped,
                 a_panic_reaches_the_caller_once_the_siblings_are_dropped,
                 dropping_a_group_drops_its_tasks_before_the_drop_returns,
@@ -2839,6 +2910,11 @@ macro_rules! conformance {
             #[test]
             fn context_vars_flow_into_every_task_and_never_back() {
                 run(toolkit_cases::context_vars_flow_into_every_task_and_never_back());
+            }
+            #[cfg(feature = "context")]
+            #[test]
+            fn a_cancelled_tasks_destructors_and_shield_keep_its_context() {
+                run(cancel_cases::a_cancelled_tasks_destructors_and_shield_keep_its_context());
             }
             case_tests!(
                 process_cases:

@@ -130,7 +130,11 @@ pin_project_lite::pin_project! {
 
     impl<F> PinnedDrop for Watched<F> {
         fn drop(this: Pin<&mut Self>) {
-            if let Some(info) = this.project().info {
+            let this = this.project();
+            // The future's destructors run in the task's context, put back after them (the
+            // field after the future's).
+            this.context.enter_for_drop();
+            if let Some(info) = this.info {
                 if info.is_spawned() && debug_on() {
                     registry().spawned.retain(|(id, _)| *id != info.id);
                 }

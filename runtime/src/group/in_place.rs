@@ -163,23 +163,25 @@ impl<F: Future> InPlace<F> {
         if !self.runs(slot, index) {
             return false;
         }
-        self.drop_cancelled(slot..slot + 1);
+        // Without a frame: a task cancelled alone (its own timeout) leaves its shielded futures
+        // to run on unwaited, as a `timeout` around a future does (see `shield.rs`).
+        if let Some(task) = self.tasks[slot].take() {
+            drop_task(task);
+        }
         self.free.push(slot);
         self.running -= 1;
         true
     }
 
-    /// Drops the tasks of `slots`, cancelled, each alone (a panic of one's destructor is caught), in a frame
-    /// of the group's own: the shielded futures they leave running are waited for by
+    /// Drops every task, cancelled, each alone (a panic of one's destructor is caught), in a
+    /// frame of the group's own: the shielded futures they leave running are waited for by
     /// [`poll_gone`](Self::poll_gone).
-    fn drop_cancelled(&mut self, slots: std::ops::Range<usize>) {
+    fn drop_cancelled(&mut self) {
         let tag = std::ptr::from_ref(&self.shielded).addr();
         let tasks = &mut self.tasks;
         let shielded = crate::shield::in_frame(tag, || {
-            for slot in slots {
-                if let Some(task) = tasks[slot].take() {
-                    drop_quietly(task);
-                }
+            for task in tasks.iter_mut().filter_map(Option::take) {
+                drop_task(task);
             }
         });
         if let Some(wait) = shielded {
@@ -227,7 +229,7 @@ impl<F: Future> InPlace<F> {
         };
         let index = *index;
         if let Some(task) = self.tasks[slot].take() {
-            drop_quietly(task);
+            drop_task(task);
         }
         self.free.push(slot);
         self.running -= 1;
@@ -267,12 +269,18 @@ impl<F: Future> InPlace<F> {
 
     /// Drops every task still running, here and now.
     pub(crate) fn cancel(&mut self) {
-        self.drop_cancelled(0..self.tasks.len());
+        self.drop_cancelled();
         self.free.clear();
         self.free.extend((0..self.tasks.len()).rev());
         self.running = 0;
         self.done.clear();
     }
+}
+
+/// Drops `task`'s future in its context (feature `context`), a panic of its destructor caught.
+fn drop_task<F>(mut task: Task<F>) {
+    task.2.enter_for_drop();
+    drop_quietly(task);
 }
 
 impl<F: Future> Drop for InPlace<F> {
