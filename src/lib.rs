@@ -193,10 +193,27 @@ pub use jobloop_macros::job_main;
 /// }
 /// ```
 ///
+/// `#[job_test(shuffle)]` runs the test on 100 shuffled schedules (`shuffle = N` for N of
+/// them, `JOBLOOP_SHUFFLE=N` to raise that in a nightly job): each time, on a fresh loop that
+/// runs its ready tasks in an order drawn from a seed instead of the order they were woken, so
+/// a race across an `.await` that FIFO order hides shows up. The first failing schedule ends
+/// the test, and stderr names its seed and the line that replays exactly it
+/// (`JOBLOOP_SEED=6 cargo test my_test -- --exact`; exact with `virtual_time` too, where the
+/// machine's timing changes nothing). The embedded loop only: with `runtime = ...` it is a
+/// compile error.
+///
+/// ```
+/// #[jobloop::job_test(shuffle = 20, virtual_time)]
+/// async fn holds_in_any_order() {
+///     let (a, b) = jobloop::tasks![async { 1 }, async { 2 }].await;
+///     assert_eq!(a + b, 3);
+/// }
+/// ```
+///
 /// The body may return `()` or a `Result`, as a `#[test]` may, and attributes such as
 /// `#[should_panic]` and `#[ignore]` work as usual. Options are those of [`job_main`] but
-/// `signals`, plus `virtual_time`; `#[job_test(debug)]` reports slow polls as debug mode does
-/// (see [`debug`]). Do not add
+/// `signals`, plus `virtual_time` and `shuffle`; `#[job_test(debug)]` reports slow polls as
+/// debug mode does (see [`debug`]). Do not add
 /// `#[test]` yourself: `#[job_test]` already does. (A `#[test]` written *above* `#[job_test]`
 /// runs before it and cannot be caught by the macro; rustc then reports "async functions cannot
 /// be used for tests".)

@@ -180,6 +180,23 @@ fn job_test_virtual_time() {
 }
 
 #[test]
+fn job_test_shuffle() {
+    let item = quote! {
+        async fn race() {
+            jobloop::yield_now().await;
+        }
+    };
+    check(
+        pretty(entry::expand(
+            Entry::Test,
+            quote!(shuffle = 50, virtual_time),
+            item,
+        )),
+        expect_file!["../snapshots/job_test_shuffle.rs"],
+    );
+}
+
+#[test]
 fn job_test_debug() {
     let item = quote! {
         async fn slow() {

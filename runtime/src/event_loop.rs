@@ -101,6 +101,9 @@ pub(crate) struct LoopCore {
     cancelled: RefCell<Vec<Runnable>>,
     /// Schedules for the tasks of groups, kept for the next group (see `cancel`).
     schedules: RefCell<Vec<Arc<cancel::MemberSchedule>>>,
+    /// The seeded order of a shuffled loop (`shuffled`): `None` runs the ready tasks in the
+    /// order they were woken.
+    shuffle: Cell<Option<crate::shuffle::Shuffle>>,
 }
 
 impl EventLoop {
@@ -134,6 +137,7 @@ impl EventLoop {
                 budget: Cell::new(crate::budget::BUDGET),
                 cancelled: RefCell::new(Vec::new()),
                 schedules: RefCell::new(Vec::new()),
+                shuffle: Cell::new(None),
             }),
         })
     }
@@ -168,6 +172,45 @@ impl EventLoop {
     /// ```
     pub fn with_virtual_time(self) -> EventLoop {
         self.core.virtual_now.set(Some(Instant::now()));
+        self
+    }
+
+    /// This loop running its ready tasks in an order drawn from `seed` instead of the order they
+    /// were woken, each turn: a schedule that FIFO order never gives, the same again for the
+    /// same seed (exactly so with [`with_virtual_time`](Self::with_virtual_time), where no
+    /// timing of the machine's changes which tasks are ready). What `#[job_test(shuffle)]` runs
+    /// its test on, once per seed.
+    ///
+    /// ```
+    /// use jobloop_runtime::{spawn, yield_now, EventLoop};
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// let order = |seed| {
+    ///     let log = Rc::new(RefCell::new(Vec::new()));
+    ///     EventLoop::new().shuffled(seed).block_on(async {
+    ///         let tasks: Vec<_> = (0..8)
+    ///             .map(|i| {
+    ///                 let log = log.clone();
+    ///                 spawn(async move {
+    ///                     yield_now().await;
+    ///                     log.borrow_mut().push(i);
+    ///                 })
+    ///             })
+    ///             .collect();
+    ///         for task in tasks {
+    ///             task.await;
+    ///         }
+    ///     });
+    ///     log.take()
+    /// };
+    /// assert_eq!(order(7), order(7)); // the same seed, the same schedule
+    /// assert_ne!(order(7), (0..8).collect::<Vec<_>>()); // not FIFO order
+    /// ```
+    pub fn shuffled(self, seed: u64) -> EventLoop {
+        self.core
+            .shuffle
+            .set(Some(crate::shuffle::Shuffle::new(seed)));
         self
     }
 
@@ -227,6 +270,9 @@ impl EventLoop {
             // Run the tasks that are ready now. Tasks they wake go to the back of the queue and
             // run in the next turn, after timers and I/O have had their say.
             let batch = core.ready.borrow().len();
+            if core.shuffle.get().is_some() {
+                core.shuffle_ready(batch);
+            }
             core.turn.begin_turn();
             for _ in 0..batch {
                 match core.pop_ready() {
@@ -420,6 +466,16 @@ impl LoopCore {
             self.turn.pushed(&entry, true);
         }
         self.ready.borrow_mut().push_back(entry);
+    }
+
+    /// Puts the first `batch` ready tasks in the shuffled loop's seeded order.
+    #[cold]
+    #[inline(never)]
+    fn shuffle_ready(&self, batch: usize) {
+        if let Some(mut shuffle) = self.shuffle.get() {
+            shuffle.reorder(&mut self.ready.borrow_mut(), batch);
+            self.shuffle.set(Some(shuffle));
+        }
     }
 
     fn pop_ready(&self) -> Option<Ready> {

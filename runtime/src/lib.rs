@@ -64,6 +64,7 @@
 //! | [`thread_pool`] | [`to_thread`]: blocking work on a pool, each runtime's own |
 //! | `remote` | [`Handle`]: work given to a runtime from other threads (`spawn`, `block_on`) |
 //! | `context_var` | (feature `context`) `ContextVar`: values each task inherits from the task that starts it |
+//! | `shuffle` | seeded schedules of the loop (`EventLoop::shuffled`, `#[job_test(shuffle)]`) |
 //! | `shield` | [`shield`]: a future that runs on when its task is cancelled, and that the cancelling groups wait for |
 //! | `signal` | (feature `signal`) Ctrl-C and SIGTERM: `signal::run_main` (`#[job_main]`), `signal::ctrl_c` |
 //! | `io` | (feature `io`) `BufReader`, lines, the I/O extension traits, `stdin`/`stdout`: asyncio's `readline`, `readuntil`, `readexactly`, `drain` |
@@ -111,6 +112,7 @@ mod remote;
 mod run_main;
 pub mod runtime;
 mod shield;
+mod shuffle;
 #[cfg(feature = "signal")]
 pub mod signal;
 #[cfg(feature = "sync")]
@@ -144,4 +146,5 @@ pub mod __private {
         LocalGroupFuture, MemberHandle, ScopedGroupFuture, SendGroupFuture, TupleGroup,
     };
     pub use crate::run_main::run_main;
+    pub use crate::shuffle::{run_shuffled, RunOutcome, DEFAULT_RUNS};
 }

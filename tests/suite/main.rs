@@ -12,6 +12,7 @@ mod faults;
 mod hygiene;
 mod io;
 mod layout;
+mod shuffle;
 mod virtual_time;
 
 /// `examples/custom_runtime.rs`, a runtime of one's own, which the conformance suite and the I/O

@@ -65,6 +65,9 @@ pub(crate) struct EntryConfig {
     pub(crate) signals: Option<bool>,
     /// `debug`: debug mode on (slow polls reported, tasks left running listed).
     pub(crate) debug: bool,
+    /// `shuffle` or `shuffle = N` (tests only): run the test on N seeded schedules (`None` for
+    /// the default number), at the option's name.
+    pub(crate) shuffle: Option<(Ident, Option<u32>)>,
 }
 
 /// Whether `attr` is `#[test]` or another test attribute (`#[tokio::test]`, ...).

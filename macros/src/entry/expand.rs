@@ -39,6 +39,21 @@ pub(crate) fn function(entry: Entry, config: &EntryConfig, function: &FnItem) ->
     // a test does not.
     let signals = entry == Entry::Main && config.signals != Some(false);
     let run = match (runtime, config.virtual_time) {
+        // A test run once per seeded schedule (validation refused `runtime` with it).
+        (_, virtual_time) if config.shuffle.is_some() => {
+            let runs = match config.shuffle.as_ref().and_then(|(_, runs)| *runs) {
+                Some(runs) => quote!(#runs),
+                None => quote!(#krate::__private::DEFAULT_RUNS),
+            };
+            quote! {
+                #krate::__private::run_shuffled(
+                    ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#ident)),
+                    #runs,
+                    #virtual_time,
+                    || #body,
+                )
+            }
+        }
         (runtime, false) if signals => {
             let runtime = runtime.unwrap_or_else(|| quote!(#krate::EventLoop::new()));
             quote! { #krate::__private::run_main(#runtime, #body) }

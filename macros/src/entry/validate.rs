@@ -10,7 +10,10 @@ use crate::errors::Errors;
 fn valid_options(entry: Entry) -> &'static str {
     match entry {
         Entry::Main => "`runtime = <expression>`, `signals = false`, `debug`, `crate = <path>`",
-        Entry::Test => "`runtime = <expression>`, `virtual_time`, `debug`, `crate = <path>`",
+        Entry::Test => {
+            "`runtime = <expression>`, `virtual_time`, `shuffle` (or `shuffle = <runs>`), `debug`, \
+             `crate = <path>`"
+        }
     }
 }
 
@@ -122,6 +125,38 @@ pub(crate) fn config(
                 }
                 config.virtual_time = true;
             }
+            "shuffle" if entry == Entry::Main => errors.push(syn::Error::new(
+                option.name.span(),
+                "`shuffle` is for tests: write `#[jobloop::job_test(shuffle)]`",
+            )),
+            "shuffle" => {
+                let runs = if option.value.is_empty() {
+                    Some(None)
+                } else {
+                    match syn::parse2::<syn::LitInt>(option.value.clone())
+                        .ok()
+                        .and_then(|runs| runs.base10_parse::<u32>().ok())
+                    {
+                        Some(runs) if runs > 0 => Some(Some(runs)),
+                        _ => {
+                            errors.push(syn::Error::new_spanned(
+                                &option.value,
+                                "`shuffle` takes how many schedules to try, a whole number of 1 \
+                                 or more: write `shuffle = 100`, or `shuffle` alone for 100",
+                            ));
+                            None
+                        }
+                    }
+                };
+                if config.shuffle.is_some() {
+                    errors.push(syn::Error::new(
+                        option.name.span(),
+                        "`shuffle` is given twice: keep one",
+                    ));
+                } else if let Some(runs) = runs {
+                    config.shuffle = Some((option.name.clone(), runs));
+                }
+            }
             _ => errors.push(syn::Error::new(
                 option.name.span(),
                 format!(
@@ -131,6 +166,13 @@ pub(crate) fn config(
                 ),
             )),
         }
+    }
+    if let (Some((shuffle, _)), Some(_)) = (&config.shuffle, &config.runtime) {
+        errors.push(syn::Error::new(
+            shuffle.span(),
+            "`shuffle` runs the test on the embedded event loop, the one runtime whose order of \
+             ready tasks jobloop chooses: remove `runtime = ...` (or `shuffle`)",
+        ));
     }
     config
 }

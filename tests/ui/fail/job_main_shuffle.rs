@@ -1,0 +1,2 @@
+#[jobloop::job_main(shuffle)]
+async fn main() {}

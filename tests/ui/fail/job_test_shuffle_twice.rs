@@ -1,0 +1,4 @@
+#[jobloop::job_test(shuffle, shuffle = 10)]
+async fn races() {}
+
+fn main() {}

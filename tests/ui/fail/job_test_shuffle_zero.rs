@@ -1,0 +1,4 @@
+#[jobloop::job_test(shuffle = 0)]
+async fn races() {}
+
+fn main() {}
