@@ -203,25 +203,28 @@ mod on {
     /// [`Context::enter_for_drop`]).
     #[derive(Default)]
     pub(crate) struct Context {
+        /// The task's values; once `enter_for_drop` ran, the caller's, put back on drop.
         values: Option<Values>,
-        /// Set by `enter_for_drop`: the caller's context, put back when this is dropped.
-        outer: Option<Option<Values>>,
+        /// Whether `enter_for_drop` ran.
+        entered_for_drop: bool,
     }
 
     impl Context {
         /// A copy of the current context, for a task starting now.
+        #[inline]
         pub(crate) fn capture() -> Context {
             if !EVER_SET.load(Ordering::Relaxed) {
                 return Context::default();
             }
             Context {
                 values: current_values(),
-                outer: None,
+                entered_for_drop: false,
             }
         }
 
         /// Makes this context current until the guard is dropped, which puts the caller's back and
         /// keeps what the task set meanwhile.
+        #[inline]
         pub(crate) fn enter(&mut self) -> Entered<'_> {
             if self.values.is_none() && !EVER_SET.load(Ordering::Relaxed) {
                 // Every context is empty (this thread's current one too): nothing to swap.
@@ -242,24 +245,24 @@ mod on {
         /// Makes this context current until this is dropped: for the drop of the task's future,
         /// which its owner drops before this (a field after the future's). What the destructors
         /// set is dropped with it.
+        #[inline]
         pub(crate) fn enter_for_drop(&mut self) {
-            let outer = if self.values.is_none() && !EVER_SET.load(Ordering::Relaxed) {
-                None // the caller's context is empty too
-            } else {
-                swap_current(self.values.take())
-            };
-            self.outer = Some(outer);
+            self.entered_for_drop = true;
+            // Unless every context is still empty (the caller's too): swapped, the caller's kept.
+            if self.values.is_some() || EVER_SET.load(Ordering::Relaxed) {
+                self.values = swap_current(self.values.take());
+            }
         }
     }
 
     impl Drop for Context {
+        #[inline]
         fn drop(&mut self) {
-            if let Some(outer) = self.outer.take() {
-                // Unless nothing was ever set (then the current context is still the caller's,
-                // empty), the caller's goes back.
-                if outer.is_some() || EVER_SET.load(Ordering::Relaxed) {
-                    drop(swap_current(outer));
-                }
+            // The caller's context goes back, unless nothing was ever set (then the current one
+            // is still the caller's, empty).
+            if self.entered_for_drop && (self.values.is_some() || EVER_SET.load(Ordering::Relaxed))
+            {
+                drop(swap_current(self.values.take()));
             }
         }
     }
@@ -282,6 +285,7 @@ mod on {
     }
 
     impl Drop for Entered<'_> {
+        #[inline]
         fn drop(&mut self) {
             // A first `set` during the poll (this task's): its values are taken back all the
             // same, and the caller's empty context put back.
