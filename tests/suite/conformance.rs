@@ -2952,6 +2952,60 @@ macro_rules! conformance {
                 let outcome = within(Duration::from_secs(5), move || waiter.join().unwrap());
                 assert!(outcome.is_err(), "the blocked thread learns its runtime is gone");
             }
+            /// Threads calling `block_on` and `spawn` through a `Handle` in a loop while its
+            /// runtime is dropped: every call returns (an output, or `RuntimeGone` once the
+            /// runtime is gone), none hangs or panics, on every runtime.
+            #[test]
+            fn handles_used_while_their_runtime_is_dropped_never_hang() {
+                for _ in 0..20 {
+                    let (handle, stop) = (
+                        std::sync::Arc::new(std::sync::Mutex::new(None)),
+                        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+                    );
+                    let threads: Vec<_> = (0..3)
+                        .map(|i| {
+                            let (handle, stop) = (handle.clone(), stop.clone());
+                            std::thread::spawn(move || {
+                                let handle: jobloop::Handle = loop {
+                                    if let Some(handle) = handle.lock().unwrap().clone() {
+                                        break handle;
+                                    }
+                                    std::thread::yield_now();
+                                };
+                                let mut served = 0u32;
+                                while !stop.load(Ordering::SeqCst) {
+                                    let outcome = if i % 2 == 0 {
+                                        handle.block_on(async { yield_now().await; 1 })
+                                    } else {
+                                        handle.spawn(async { 1 }).map(drop).map(|()| 1)
+                                    };
+                                    match outcome {
+                                        Ok(_) => served += 1,
+                                        Err(_) => return served,
+                                    }
+                                    // A breath between calls: a runtime that runs its tasks
+                                    // until none is ready (the `LocalPool` of one's own) would
+                                    // otherwise never come back to its main future.
+                                    std::thread::sleep(Duration::from_micros(200));
+                                }
+                                served
+                            })
+                        })
+                        .collect();
+                    run(async {
+                        *handle.lock().unwrap() = Some(jobloop::Handle::current());
+                        sleep(Duration::from_millis(5)).await;
+                    });
+                    // The runtime is gone: the calls that follow give `RuntimeGone` at once.
+                    let finished = within(Duration::from_secs(5), move || {
+                        for thread in threads {
+                            thread.join().expect("no panic");
+                        }
+                        stop.store(true, Ordering::SeqCst);
+                    });
+                    let () = finished;
+                }
+            }
             #[test]
             fn a_panic_in_main_reaches_the_caller_with_its_payload() {
                 let payload = catch_unwind(|| run(async { panic!("main failed") }));
