@@ -114,15 +114,7 @@ pub fn shield<F>(future: F) -> Shield<F>
 where
     F: Future + 'static,
 {
-    IN_USE.store(true, Ordering::Relaxed);
-    Shield {
-        future: Some(Box::pin(future)),
-        started: false,
-        go_on: go_on_here::<F>,
-        send: false,
-        location: std::panic::Location::caller(),
-        context: TaskContext::default(),
-    }
+    Shield::new(future, go_on_here::<F>, false)
 }
 
 /// [`shield`] for a `Send` future, whose task may run on any thread of the runtime: what a task
@@ -140,15 +132,7 @@ pub fn shield_send<F>(future: F) -> Shield<F>
 where
     F: Future + Send + 'static,
 {
-    IN_USE.store(true, Ordering::Relaxed);
-    Shield {
-        future: Some(Box::pin(future)),
-        started: false,
-        go_on: go_on_anywhere::<F>,
-        send: true,
-        location: std::panic::Location::caller(),
-        context: TaskContext::default(),
-    }
+    Shield::new(future, go_on_anywhere::<F>, true)
 }
 
 /// The future of [`shield`] and [`shield_send`]: `future`'s output, and `future` run to
@@ -169,6 +153,23 @@ pub struct Shield<F: Future> {
     /// The context variables of the task that first polled it (feature `context`), which its
     /// own task starts with if it goes on alone.
     context: TaskContext,
+}
+
+impl<F: Future> Shield<F> {
+    /// The shield of `future`, which `go_on` moves into a task of its own if it is dropped
+    /// unfinished (`send`: from [`shield_send`]); placed where the caller's caller was.
+    #[track_caller]
+    fn new(future: F, go_on: fn(Pin<Box<F>>, Waits), send: bool) -> Shield<F> {
+        IN_USE.store(true, Ordering::Relaxed);
+        Shield {
+            future: Some(Box::pin(future)),
+            started: false,
+            go_on,
+            send,
+            location: std::panic::Location::caller(),
+            context: TaskContext::default(),
+        }
+    }
 }
 
 impl<F: Future> Unpin for Shield<F> {}

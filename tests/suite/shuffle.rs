@@ -110,6 +110,13 @@ fn shuffle_finds_the_race_and_its_seed_replays_it() {
         assert_eq!(failure(&again), first, "the replay failed at another step");
         assert!(again.contains("(run 1 of 1)"), "{again}");
     }
+    // A seed that is not a number is refused with what to give instead.
+    let (passed, text) = run_child(Some("six"));
+    assert!(!passed);
+    assert!(
+        text.contains("JOBLOOP_SEED=six: a seed is a number"),
+        "{text}"
+    );
 }
 
 /// A shuffled test that passes under every schedule passes, and one that returns `Err` under a
