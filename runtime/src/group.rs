@@ -82,7 +82,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::task::cancel::{Canceller, SendCanceller, SendHeld};
+use crate::task::cancel::Canceller;
 use crate::task::handle::{self, Handles, RawHandle};
 
 pub(crate) mod expansion;
@@ -112,7 +112,6 @@ mod stream;
 pub(crate) mod task_group;
 mod task_set;
 
-pub(crate) use crate::task::cancel::DropNow;
 pub(crate) use expansion::Names;
 pub(crate) use link::{Link, LocalLink, SendLink};
 pub use mode_group::Group;
@@ -159,13 +158,10 @@ pub(crate) mod sealed {
 /// may run on any thread; the group is `Send`) or [`Scoped`] (tasks the group polls itself,
 /// which may borrow). Sealed: these three are all there are.
 pub trait GroupKind: sealed::Sealed + 'static {
-    /// What the group's canceller keeps of each task's future.
-    #[doc(hidden)]
-    type Held: ?Sized + DropNow;
     /// What the members share with the group, when their outcomes of type `T` come through it
     /// (`T` is `()` for a [`TaskGroup`], whose outputs stay in its tasks).
     #[doc(hidden)]
-    type Link<T>: Link<Output = T, Held = Self::Held>;
+    type Link<T>: Link<Output = T>;
     /// Whether the members may run on any thread.
     #[doc(hidden)]
     const SEND: bool;
@@ -195,21 +191,18 @@ impl sealed::Sealed for Scoped {}
 
 impl GroupKind for Scoped {
     // Unused: its tasks are not members of the runtime.
-    type Held = dyn DropNow;
     type Link<T> = Rc<LocalLink<T>>;
     const SEND: bool = false;
     type Boxed<T> = Pin<Box<dyn Future<Output = T>>>;
 }
 
 impl GroupKind for Local {
-    type Held = dyn DropNow;
     type Link<T> = Rc<LocalLink<T>>;
     const SEND: bool = false;
     type Boxed<T> = Pin<Box<dyn Future<Output = T>>>;
 }
 
 impl GroupKind for Sendable {
-    type Held = SendHeld;
     type Link<T> = Arc<SendLink<T>>;
     const SEND: bool = true;
     type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -220,16 +213,12 @@ impl GroupKind for Sendable {
 pub(crate) trait SpawnMember<F: Future>: GroupKind {
     /// Starts `member`; returns its handle. `what` names what the user called, for the panic
     /// when no runtime runs here; `canceller` is the group's, to cancel it at once on the loop.
-    fn spawn(
-        what: &'static str,
-        canceller: &mut Canceller<Self::Held>,
-        member: F,
-    ) -> RawHandle<F::Output>;
+    fn spawn(what: &'static str, canceller: &mut Canceller, member: F) -> RawHandle<F::Output>;
     /// Starts `member` and keeps its handle in `handles`.
     fn spawn_into(
         what: &'static str,
         handles: &mut Handles<F::Output>,
-        canceller: &mut Canceller<Self::Held>,
+        canceller: &mut Canceller,
         member: F,
     );
 }
@@ -261,7 +250,7 @@ where
     F::Output: Send + 'static,
 {
     #[track_caller]
-    fn spawn(what: &'static str, canceller: &mut SendCanceller, member: F) -> RawHandle<F::Output> {
+    fn spawn(what: &'static str, canceller: &mut Canceller, member: F) -> RawHandle<F::Output> {
         handle::spawn_send_member(what, canceller, member)
     }
 
@@ -269,7 +258,7 @@ where
     fn spawn_into(
         what: &'static str,
         handles: &mut Handles<F::Output>,
-        canceller: &mut SendCanceller,
+        canceller: &mut Canceller,
         member: F,
     ) {
         handles.spawn_send(what, canceller, member);

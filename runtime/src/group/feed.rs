@@ -31,7 +31,7 @@ use crate::time::{sleep, sleep_until, Sleep};
 /// here.
 pub(crate) type Spawner<F, K> = fn(
     &'static str,
-    &mut Canceller<<K as GroupKind>::Held>,
+    &mut Canceller,
     Member<F, SlotHooks<<K as GroupKind>::Link<<F as Future>::Output>>>,
 ) -> RawHandle<()>;
 

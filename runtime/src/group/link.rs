@@ -23,15 +23,12 @@ use std::task::{Context, Poll, Waker};
 use super::Payload;
 use crate::primitives::{AtomicBool, AtomicUsize, AtomicWaker, Mutex};
 use crate::shield::{ShieldWait, Shielded};
-use crate::task::cancel::{DropNow, SendHeld};
 
 /// What a group's members share with the group (see the module's doc): the first member's
 /// panic, the members that finished, how many are alive, and the waker of whoever awaits the
 /// group. Later panics, of members the group is cancelling, change nothing. Implemented by
 /// [`LocalLink`] and [`SendLink`] only.
 pub trait Link: Clone + Default {
-    /// What the group's canceller keeps of each task's future (see `task/cancel.rs`).
-    type Held: ?Sized + DropNow;
     /// The output of the members whose outcomes come through the link (those of a running set,
     /// see `running.rs`; `()` for a [`TaskGroup`](super::TaskGroup), whose outputs stay in its
     /// tasks).
@@ -189,7 +186,6 @@ impl<T> LocalLink<T> {
 }
 
 impl<T> Link for Rc<LocalLink<T>> {
-    type Held = dyn DropNow;
     type Output = T;
     type Kept = ();
 
@@ -351,7 +347,6 @@ impl<T> SendLink<T> {
 }
 
 impl<T> Link for Arc<SendLink<T>> {
-    type Held = SendHeld;
     type Output = T;
     type Kept = Option<Result<T, Payload>>;
 

@@ -20,8 +20,9 @@ use super::expansion::Names;
 use super::feed::{Engine, Feed};
 use super::in_place::InPlace;
 use super::modes::{Mode, Settle, Try};
-use super::{GroupKind, Local, Payload, Scoped, Sendable, SpawnMember};
+use super::{GroupKind, Local, Payload, Scoped, Sendable};
 use crate::error::{Elapsed, TaskError};
+use crate::task::handle::{spawn_local_member, spawn_send_member};
 
 /// A group of tasks with a [`Mode`], an optional limit on how many run at once, and (for
 /// [`Settle`]) an optional timeout: what `tasks![]` with a mode or options expands to.
@@ -88,7 +89,7 @@ where
     /// task, and when no jobloop runtime runs on this thread.
     #[track_caller]
     pub fn new(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        let engine = Engine::spawned(Local::spawn, Local::spawn);
+        let engine = Engine::spawned(spawn_local_member, spawn_local_member);
         Group::start(
             "`Group::new`",
             Names::Unnamed,
@@ -108,7 +109,7 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        let engine = Engine::spawned(Local::spawn, Local::spawn);
+        let engine = Engine::spawned(spawn_local_member, spawn_local_member);
         Group::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
     }
 }
@@ -124,7 +125,7 @@ where
     /// parallel on its worker threads (`tasks![send; ...]`).
     #[track_caller]
     pub fn new_send(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        let engine = Engine::spawned(Sendable::spawn, Sendable::spawn);
+        let engine = Engine::spawned(spawn_send_member, spawn_send_member);
         let what = "`Group::new_send`";
         Group::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
     }
@@ -138,7 +139,7 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        let engine = Engine::spawned(Sendable::spawn, Sendable::spawn);
+        let engine = Engine::spawned(spawn_send_member, spawn_send_member);
         Group::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
     }
 }

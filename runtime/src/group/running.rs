@@ -87,7 +87,7 @@ pub(crate) struct Running<L: Link> {
     /// The members reported finished, taken from the link, in the order they finished.
     finished: VecDeque<Finished<L::Output>>,
     pub(crate) link: L,
-    pub(crate) canceller: Canceller<L::Held>,
+    pub(crate) canceller: Canceller,
 }
 
 impl<L: Link> Running<L> {
@@ -113,7 +113,7 @@ impl<L: Link> Running<L> {
     pub(crate) fn start(
         &mut self,
         index: usize,
-        spawn: impl FnOnce(&mut Canceller<L::Held>, SlotHooks<L>) -> RawHandle<()>,
+        spawn: impl FnOnce(&mut Canceller, SlotHooks<L>) -> RawHandle<()>,
     ) -> usize {
         let slot = match self.free.last() {
             Some(&slot) => slot,

@@ -12,8 +12,9 @@ use std::time::Duration;
 use super::feed::{Engine, Feed};
 use super::in_place::InPlace;
 use super::sealed::Sealed;
-use super::{All, GroupKind, Local, Names, Payload, Scoped, Sendable, Settle, SpawnMember, Try};
+use super::{All, GroupKind, Local, Names, Payload, Scoped, Sendable, Settle, Try};
 use crate::error::{Elapsed, TaskError};
+use crate::task::handle::{spawn_local_member, spawn_send_member};
 
 /// What a [`GroupStream`] makes of each task's outcome: [`All`] (`(index, output)`; a panic
 /// cancels the rest and resumes at `next()`), [`Try`] (`Ok((index, value))`, or the first `Err`,
@@ -208,7 +209,7 @@ where
     /// When `limit` is 0, and when no jobloop runtime runs on this thread.
     #[track_caller]
     pub fn new(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        let engine = Engine::spawned(Local::spawn, Local::spawn);
+        let engine = Engine::spawned(spawn_local_member, spawn_local_member);
         let what = "`GroupStream::new`";
         GroupStream::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
     }
@@ -222,7 +223,7 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        let engine = Engine::spawned(Local::spawn, Local::spawn);
+        let engine = Engine::spawned(spawn_local_member, spawn_local_member);
         GroupStream::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
     }
 }
@@ -237,7 +238,7 @@ where
     /// Like [`GroupStream::new`], for `Send` tasks that may run on any thread of the runtime.
     #[track_caller]
     pub fn new_send(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
-        let engine = Engine::spawned(Sendable::spawn, Sendable::spawn);
+        let engine = Engine::spawned(spawn_send_member, spawn_send_member);
         let what = "`GroupStream::new_send`";
         GroupStream::start(what, Names::Unnamed, mode, limit, tasks.into_iter(), engine)
     }
@@ -251,7 +252,7 @@ where
         limit: usize,
         tasks: impl IntoIterator<IntoIter = I>,
     ) -> Self {
-        let engine = Engine::spawned(Sendable::spawn, Sendable::spawn);
+        let engine = Engine::spawned(spawn_send_member, spawn_send_member);
         GroupStream::start("`tasks![]`", names, mode, limit, tasks.into_iter(), engine)
     }
 }

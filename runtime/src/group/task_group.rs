@@ -80,7 +80,7 @@ fn finished<T>(link: &impl Link, output: Option<Option<T>>) -> T {
 #[must_use = "a TaskGroup cancels its tasks when dropped; `.await` it to wait for them"]
 pub struct TaskGroup<T, K: GroupKind = Local> {
     link: K::Link<()>,
-    canceller: Canceller<K::Held>,
+    canceller: Canceller,
     /// The tasks, in spawn order; `None` once its output was taken.
     tasks: Handles<Option<T>>,
     /// The outputs collected so far: those of `tasks[..outputs.len()]`.
@@ -326,7 +326,7 @@ impl<T, K: GroupKind> fmt::Debug for TaskGroup<T, K> {
 /// to.
 pub struct TupleGroup<K: GroupKind = Local> {
     link: K::Link<()>,
-    canceller: Canceller<K::Held>,
+    canceller: Canceller,
     /// The tasks' expressions, which name them in debug mode (`#i` when there are none).
     names: Names,
     started: usize,
@@ -440,7 +440,7 @@ impl TupleGroup<Sendable> {
 #[must_use = "dropping a MemberHandle cancels its task"]
 pub struct MemberHandle<T, K: GroupKind = Local> {
     task: Option<RawHandle<Option<T>>>,
-    canceller: Canceller<K::Held>,
+    canceller: Canceller,
     link: K::Link<()>,
     owner: Option<LoopOwner>,
 }

@@ -27,19 +27,18 @@ use crate::event_loop::LoopCore;
 use crate::shield::ShieldWait;
 
 /// A task's future that its group can drop at once: see [`Held`].
-#[doc(hidden)]
-pub trait DropNow {
+pub(crate) trait DropNow {
     /// Drops the future now, or, when it is being polled, as soon as that poll returns.
     fn drop_now(&self);
     /// Whether the future is still there (not finished, not dropped).
     fn is_held(&self) -> bool;
 }
 
-/// A group's means to cancel its tasks at once. `E` is what it keeps of each held future: `dyn
-/// DropNow + Send + Sync` for `send` groups (which may be dropped on any thread); a group whose
-/// tasks stay on their thread (`dyn DropNow`) holds none, its tasks run through a runner off the
-/// loop.
-pub(crate) struct Canceller<E: ?Sized = dyn DropNow> {
+/// A group's means to cancel its tasks at once. Only a `send` group holds futures in cells (on a
+/// multi-threaded runtime); a group whose tasks stay on their thread holds none, its tasks run
+/// through a runner off the loop.
+#[derive(Default)]
+pub(crate) struct Canceller {
     /// The schedule of the group's tasks on the embedded loop, once one of them runs there.
     schedule: Option<Arc<MemberSchedule>>,
     /// The queue of its tasks on another runtime with one thread for them, once one runs there.
@@ -49,21 +48,11 @@ pub(crate) struct Canceller<E: ?Sized = dyn DropNow> {
     retired: Vec<RunnerOwner>,
     /// The futures of its tasks on multi-threaded runtimes. Finished ones are swept out as it grows, so
     /// it stays as long as the tasks running at once.
-    held: Vec<Arc<E>>,
+    held: Vec<Arc<dyn DropNow + Send + Sync>>,
 }
 
-impl<E: ?Sized> Default for Canceller<E> {
-    fn default() -> Self {
-        Canceller {
-            schedule: None,
-            runner: None,
-            retired: Vec::new(),
-            held: Vec::new(),
-        }
-    }
-}
 
-impl<E: ?Sized + DropNow> Canceller<E> {
+impl Canceller {
     /// The schedule of the group's tasks on `core`'s loop.
     pub(crate) fn schedule(&mut self, core: &LoopCore) -> &Arc<MemberSchedule> {
         self.schedule.get_or_insert_with(|| core.member_schedule())
@@ -95,7 +84,7 @@ impl<E: ?Sized + DropNow> Canceller<E> {
         owner.runner()
     }
 
-    fn keep(&mut self, held: Arc<E>) {
+    fn keep(&mut self, held: Arc<dyn DropNow + Send + Sync>) {
         if self.held.len() == self.held.capacity() {
             // Before it grows: the finished ones go. Amortised, as the growth itself.
             self.held.retain(|held| held.is_held());
@@ -141,7 +130,7 @@ impl<E: ?Sized + DropNow> Canceller<E> {
 
     /// A canceller for the task started last alone: what the handle of one task of a list group
     /// keeps, to cancel its task at once when dropped.
-    pub(crate) fn for_last(&mut self) -> Canceller<E> {
+    pub(crate) fn for_last(&mut self) -> Canceller {
         Canceller {
             schedule: self.schedule.clone(),
             // The task started last went to the current runner.
@@ -161,9 +150,7 @@ impl<E: ?Sized + DropNow> Canceller<E> {
             MemberSchedule::recycle(schedule);
         }
     }
-}
 
-impl Canceller<dyn DropNow> {
     /// The runner of a group whose tasks stay on this thread, on `current`, a runtime other
     /// than the embedded loop: every one runs such a group's tasks through one (see
     /// [`runner::runs_members`]), so their futures are never held in cells.
@@ -171,9 +158,7 @@ impl Canceller<dyn DropNow> {
     pub(crate) fn local_runner(&mut self, current: &Current) -> &Arc<Runner> {
         self.serve(current, false)
     }
-}
 
-impl Canceller<dyn DropNow + Send + Sync> {
     /// Wraps the future of a `Send` task, so that the group can drop it.
     pub(crate) fn hold<F: Future + Send + 'static>(&mut self, future: F) -> Held<F> {
         let cell = HeldCell::new(future);
@@ -182,7 +167,7 @@ impl Canceller<dyn DropNow + Send + Sync> {
     }
 }
 
-impl<E: ?Sized> Drop for Canceller<E> {
+impl Drop for Canceller {
     fn drop(&mut self) {
         if let Some(schedule) = self.schedule.take() {
             MemberSchedule::recycle(schedule);
@@ -288,12 +273,6 @@ impl<F: Future> Future for Held<F> {
     }
 }
 
-/// What a `send` group keeps of each held future.
-pub(crate) type SendHeld = dyn DropNow + Send + Sync;
-
-/// The canceller of a `send` group.
-pub(crate) type SendCanceller = Canceller<SendHeld>;
-
 #[cfg(test)]
 mod tests {
     //! The futures held in cells: those of `send` groups on multi-threaded runtimes (a group
@@ -304,7 +283,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
     use std::task::{Context, Poll, Waker};
 
-    use super::SendCanceller;
+    use super::Canceller;
 
     /// Counts its drops.
     struct Token(Arc<AtomicUsize>);
@@ -325,7 +304,7 @@ mod tests {
     #[test]
     fn a_held_future_is_dropped_by_its_group_at_once() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let mut canceller = SendCanceller::default();
+        let mut canceller = Canceller::default();
         let mut held = pin!(canceller.hold(pending_holding(Token(drops.clone()))));
         let mut cx = Context::from_waker(Waker::noop());
         assert!(held.as_mut().poll(&mut cx).is_pending());
@@ -339,7 +318,7 @@ mod tests {
     #[test]
     fn a_finished_held_future_is_dropped_when_it_finishes() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let mut canceller = SendCanceller::default();
+        let mut canceller = Canceller::default();
         let token = Token(drops.clone());
         let mut held = pin!(canceller.hold(async move {
             let _token = token;
@@ -361,7 +340,7 @@ mod tests {
     #[test]
     fn a_group_cancelled_from_inside_the_poll_of_its_own_task_drops_it_after_the_poll() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let canceller = Arc::new(Mutex::new(SendCanceller::default()));
+        let canceller = Arc::new(Mutex::new(Canceller::default()));
         let token = Token(drops.clone());
         let inner = {
             let (canceller, drops) = (canceller.clone(), drops.clone());

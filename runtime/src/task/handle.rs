@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 
 use async_task::FallibleTask;
 
-use super::cancel::{Canceller, SendCanceller};
+use super::cancel::Canceller;
 use super::foreign::{self, ForeignHandle};
 use super::runner;
 use crate::context::{self, Current};
@@ -168,7 +168,7 @@ impl<T> Handles<T> {
 
     /// Like [`spawn_local`](Handles::spawn_local), on any thread of the current runtime.
     #[track_caller]
-    pub(crate) fn spawn_send<F>(&mut self, what: &str, canceller: &mut SendCanceller, future: F)
+    pub(crate) fn spawn_send<F>(&mut self, what: &str, canceller: &mut Canceller, future: F)
     where
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
@@ -433,7 +433,7 @@ where
 #[track_caller]
 pub(crate) fn spawn_send_member<F>(
     what: &str,
-    canceller: &mut SendCanceller,
+    canceller: &mut Canceller,
     future: F,
 ) -> RawHandle<F::Output>
 where
@@ -448,7 +448,7 @@ where
 #[track_caller]
 fn spawn_send_member_on<F>(
     current: &Current,
-    canceller: &mut SendCanceller,
+    canceller: &mut Canceller,
     future: F,
 ) -> RawHandle<F::Output>
 where
