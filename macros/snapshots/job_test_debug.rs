@@ -2,6 +2,7 @@
 fn slow() {
     ::jobloop::debug::enable();
     ::jobloop::EventLoop::new()
+        .fail_on_deadlock()
         .block_on(
             ::jobloop::debug::watch_main(async {
                 if false {

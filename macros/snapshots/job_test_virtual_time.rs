@@ -2,6 +2,7 @@
 fn clock() {
     ::jobloop::EventLoop::new()
         .with_virtual_time()
+        .fail_on_deadlock()
         .block_on(async {
             if false {
                 return ::jobloop::__private::returns::<()>();

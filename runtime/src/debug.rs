@@ -168,7 +168,7 @@ fn spans_wanted() -> bool {
 }
 
 #[inline]
-fn debug_on() -> bool {
+pub(crate) fn debug_on() -> bool {
     state() & DEBUG != 0
 }
 

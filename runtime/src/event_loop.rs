@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use async_task::Runnable;
 
 use crate::context::{self, Current};
+use crate::deadlock::{self, OnDeadlock};
 use crate::unwind::drop_quietly;
 
 pub(crate) mod cancel;
@@ -104,6 +105,10 @@ pub(crate) struct LoopCore {
     /// The seeded order of a shuffled loop (`shuffled`): `None` runs the ready tasks in the
     /// order they were woken.
     shuffle: Cell<Option<crate::shuffle::Shuffle>>,
+    /// What the loop does when its tasks are deadlocked (`deadlock.rs`): `None` waits on.
+    on_deadlock: Cell<Option<OnDeadlock>>,
+    /// Whether the loop printed its deadlock report (it prints it once).
+    deadlock_reported: Cell<bool>,
 }
 
 impl EventLoop {
@@ -124,6 +129,10 @@ impl EventLoop {
     /// Creates an event loop, or returns the OS error that prevented creating its poller.
     pub fn try_new() -> io::Result<EventLoop> {
         let (reactor, waker) = Reactor::new()?;
+        if crate::debug::debug_on() {
+            // Debug mode names deadlocks too (see `deadlock.rs`), with their waits.
+            crate::wait_site::record();
+        }
         Ok(EventLoop {
             core: Rc::new(LoopCore {
                 ready: RefCell::new(VecDeque::new()),
@@ -138,8 +147,37 @@ impl EventLoop {
                 cancelled: RefCell::new(Vec::new()),
                 schedules: RefCell::new(Vec::new()),
                 shuffle: Cell::new(None),
+                on_deadlock: Cell::new(None),
+                deadlock_reported: Cell::new(false),
             }),
         })
+    }
+
+    /// This loop, failing when its tasks are deadlocked instead of hanging: when every task
+    /// waits and nothing the loop knows of can wake any of them (no timer, no socket, no
+    /// `to_thread` work, ...), and no wake-up comes for a second more, [`block_on`](Self::block_on)
+    /// panics with a message that says "deadlock" and lists each wait going on and where it
+    /// began (`Queue::get at tests/queue.rs:12:9`). What `#[job_test]` makes. A loop that was
+    /// woken from a thread jobloop does not know of (a tokio-based type's driver, a std thread)
+    /// prints the message instead and waits on, since that thread may still wake a task; so does
+    /// any loop in debug mode. `JOBLOOP_DEADLOCK=off` turns the check off. The whole rule is in
+    /// `runtime/src/deadlock.rs`.
+    ///
+    /// ```should_panic
+    /// use jobloop_runtime::{sync::Queue, EventLoop};
+    ///
+    /// EventLoop::new().fail_on_deadlock().block_on(async {
+    ///     let queue = Queue::<u32>::new(0);
+    ///     queue.get().await // nobody puts: panics with "deadlock: ..."
+    /// });
+    /// ```
+    pub fn fail_on_deadlock(self) -> EventLoop {
+        if !deadlock::turned_off() {
+            self.core.on_deadlock.set(Some(OnDeadlock::Fail));
+            self.core.wake.watch_wakers.store(true, Ordering::Relaxed);
+            crate::wait_site::record();
+        }
+        self
     }
 
     /// This loop with a virtual clock: time stands still while tasks run, and whenever every task
@@ -571,11 +609,65 @@ impl LoopCore {
         if timeout == Some(Duration::ZERO) && !self.reactor.is_waiting() {
             return;
         }
+        if timeout.is_none() && idle && self.deadlock_checked() && self.wait_or_name_deadlock() {
+            return;
+        }
         // A wake-up from another thread that lands after `take_injected` calls `notify`, which
         // makes this wait return at once; no wake-up is lost.
         self.reactor.wait(timeout);
         self.take_injected();
         self.fire_timers();
+    }
+
+    /// Whether the loop looks for deadlocks: made with `fail_on_deadlock`, or in debug mode.
+    fn deadlock_checked(&self) -> bool {
+        self.on_deadlock.get().is_some() || crate::debug::debug_on()
+    }
+
+    /// The loop is about to wait for ever (no task ready, no timer). When something the loop
+    /// knows of may still wake a task (work on another thread, say), it waits
+    /// [`deadlock::GRACE`] at most and looks again at the next turn. When nothing may, it waits
+    /// [`deadlock::GRACE`] for a wake-up, and names the deadlock if none came (see
+    /// `deadlock.rs`). Whether the turn is over.
+    #[cold]
+    #[inline(never)]
+    fn wait_or_name_deadlock(&self) -> bool {
+        let nothing_can_wake = || {
+            self.ready.borrow().is_empty()
+                && self.timers.borrow().len() == 0
+                && !self.reactor.is_waiting()
+                && self.wake.injected.is_empty()
+                && !deadlock::in_flight()
+        };
+        if self.deadlock_reported.get() {
+            return false;
+        }
+        let suspected = nothing_can_wake();
+        let until = Instant::now() + deadlock::GRACE;
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            self.reactor.wait(Some(left));
+            self.take_injected();
+            self.fire_timers();
+            if !self.ready.borrow().is_empty() || (suspected && !nothing_can_wake()) {
+                return true;
+            }
+        }
+        if !suspected {
+            return true;
+        }
+        let action = match self.on_deadlock.get() {
+            Some(OnDeadlock::Fail) if !self.wake.woken_from_unknown_thread() => OnDeadlock::Fail,
+            _ => OnDeadlock::Warn,
+        };
+        let report = deadlock::report();
+        match action {
+            OnDeadlock::Fail => panic!("{report}"),
+            OnDeadlock::Warn => {
+                self.deadlock_reported.set(true);
+                eprintln!("jobloop: {report}");
+                false
+            }
+        }
     }
 }
 

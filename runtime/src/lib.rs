@@ -91,6 +91,7 @@
 mod budget;
 mod context;
 mod context_var;
+mod deadlock;
 pub mod debug;
 mod error;
 mod event_loop;
@@ -121,6 +122,7 @@ mod task;
 pub mod thread_pool;
 mod time;
 mod unwind;
+mod wait_site;
 
 #[cfg(feature = "context")]
 pub use context_var::ContextVar;

@@ -631,6 +631,8 @@ mod exits {
 
     #[cfg(unix)]
     pub(super) async fn wait_for(child: &mut Child) -> io::Result<ExitStatus> {
+        // The exit comes from the watcher's thread: the loop counts it as a way to wake.
+        let _in_flight = crate::deadlock::InFlight::new();
         loop {
             // Listening before looking: an exit between the two still wakes this task.
             let exited = EXITED.listen();

@@ -62,7 +62,9 @@ pub struct Handle {
 }
 
 /// What the clones of one [`Handle`] share: when the last is dropped, the serving task ends.
-struct Owner(Arc<Queue>);
+/// While a handle lives, another thread may spawn through it: the loop counts it as a way to
+/// wake (see `deadlock.rs`).
+struct Owner(Arc<Queue>, crate::deadlock::InFlight);
 
 impl Drop for Owner {
     fn drop(&mut self) {
@@ -191,7 +193,7 @@ impl Handle {
             }
         };
         Handle {
-            owner: Arc::new(Owner(queue)),
+            owner: Arc::new(Owner(queue, crate::deadlock::InFlight::new())),
             runtime_thread,
         }
     }

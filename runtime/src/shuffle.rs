@@ -96,7 +96,7 @@ where
     let count = seeds.len();
     let mut last = None;
     for (run, seed) in seeds.into_iter().enumerate() {
-        let event_loop = EventLoop::new().shuffled(seed);
+        let event_loop = EventLoop::new().shuffled(seed).fail_on_deadlock();
         let event_loop = if virtual_time {
             event_loop.with_virtual_time()
         } else {

@@ -235,6 +235,8 @@ pub async fn ctrl_c() -> io::Result<()> {
         }
     }
     let _listening = Listening(signals);
+    // The signal comes from the signal thread: the loop counts it as a way to wake.
+    let _in_flight = crate::deadlock::InFlight::new();
     loop {
         // Listening, then checked again: a Ctrl-C in between is not missed. A listener dropped
         // with this future (a timeout, a cancelled task) leaves the list at once.

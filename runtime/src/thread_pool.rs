@@ -91,6 +91,9 @@ where
         let filler = Filler(slot.clone());
         // The closure runs with the caller's context variables (feature `context`).
         let mut context = crate::context_var::Context::capture();
+        // Until the result is in its slot (its waker woken), the loop counts this work as a
+        // way to wake (see `deadlock.rs`).
+        let in_flight = crate::deadlock::InFlight::new();
         Box::new(move || {
             let result = {
                 let _context = context.enter();
@@ -98,6 +101,7 @@ where
             };
             // The future may be gone: then the result is dropped with the slot.
             filler.0.fill(result);
+            drop(in_flight);
         })
     };
     let started = match context::current() {

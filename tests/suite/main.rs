@@ -8,6 +8,7 @@
 
 mod behaviour;
 mod conformance;
+mod deadlock;
 mod faults;
 mod hygiene;
 mod io;

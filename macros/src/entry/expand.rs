@@ -58,9 +58,12 @@ pub(crate) fn function(entry: Entry, config: &EntryConfig, function: &FnItem) ->
             let runtime = runtime.unwrap_or_else(|| quote!(#krate::EventLoop::new()));
             quote! { #krate::__private::run_main(#runtime, #body) }
         }
-        (None, false) => quote! { #krate::EventLoop::new().block_on(#body) },
-        (None, true) => {
-            quote! { #krate::EventLoop::new().with_virtual_time().block_on(#body) }
+        (None, virtual_time) => {
+            // A test fails when its tasks deadlock, instead of hanging (a program warns, in
+            // debug mode).
+            let deadlock = (entry == Entry::Test).then(|| quote!(.fail_on_deadlock()));
+            let clock = virtual_time.then(|| quote!(.with_virtual_time()));
+            quote! { #krate::EventLoop::new() #clock #deadlock .block_on(#body) }
         }
         (Some(runtime), false) => quote! { #krate::Runtime::run(#runtime, #body) },
         (Some(runtime), true) => quote! {

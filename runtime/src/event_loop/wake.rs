@@ -36,6 +36,11 @@ pub(crate) struct WakeQueue {
     pub(super) closed: AtomicBool,
     /// This loop's identity, from a process-wide counter.
     pub(super) id: usize,
+    /// Whether a task of this loop was woken from a thread that jobloop did not start for it
+    /// (see `deadlock.rs`).
+    unknown_waker: AtomicBool,
+    /// Whether the loop looks for deadlocks, and so notes where wake-ups come from.
+    pub(super) watch_wakers: AtomicBool,
 }
 
 impl WakeQueue {
@@ -46,6 +51,8 @@ impl WakeQueue {
             owner: thread::current(),
             closed: AtomicBool::new(false),
             id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
+            unknown_waker: AtomicBool::new(false),
+            watch_wakers: AtomicBool::new(crate::debug::debug_on()),
         }
     }
 
@@ -74,12 +81,28 @@ impl WakeQueue {
             drop(entry);
             return;
         }
+        if self.watch_wakers.load(Ordering::Relaxed) {
+            self.note_waker();
+        }
         // Another thread, or the loop is not running now: queue it and interrupt the loop's
         // wait. If the loop is gone and this is another thread, the task stays in this queue
         // (it cannot be dropped here); it is freed never, which leaks but is sound.
         if self.injected.push(entry) {
             self.notify();
         }
+    }
+
+    /// Notes whether this wake-up came from a thread jobloop does not know of.
+    #[cold]
+    fn note_waker(&self) {
+        if thread::current().id() != self.owner.id() && !known_thread() {
+            self.unknown_waker.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a task of this loop was ever woken from a thread jobloop does not know of.
+    pub(super) fn woken_from_unknown_thread(&self) -> bool {
+        self.unknown_waker.load(Ordering::Relaxed)
     }
 
     /// Interrupts the loop's wait: the OS poller's, or the park that ends it before a timer.
@@ -90,6 +113,14 @@ impl WakeQueue {
         let _ = self.waker.wake();
         self.owner.unpark();
     }
+}
+
+/// Whether this thread is one that jobloop starts and whose wake-ups it counts while they may
+/// come (see `deadlock.rs`): the `to_thread` pool, the signal and child-exit watchers.
+fn known_thread() -> bool {
+    let thread = thread::current();
+    let name = thread.name().unwrap_or("");
+    name.starts_with("jobloop-blocking-") || name == "jobloop-signals" || name == "jobloop-sigchld"
 }
 
 /// The waker of the future given to `block_on`: queues it (once) in the ready queue.

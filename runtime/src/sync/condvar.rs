@@ -1,6 +1,7 @@
 //! [`Condvar`]: asyncio's `Condition`, on event-listener, for a [`Mutex`](super::Mutex)'s guard.
 
 use std::fmt;
+use std::future::Future;
 
 use event_listener::Event;
 
@@ -58,19 +59,25 @@ impl Condvar {
     /// Releases `guard`'s lock, waits until notified, then takes the lock again and gives its
     /// guard back. The data may have changed meanwhile, and a wake-up may find the condition
     /// false again: check it in a loop, or use [`wait_while`](Condvar::wait_while).
-    pub async fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        let mutex = MutexGuard::source(&guard);
-        // Registered before the lock is released: a notification right after the release
-        // reaches this waiter.
-        let listener = self.event.listen();
-        drop(guard);
-        listener.await;
-        // The notification is this waiter's now: if it is cancelled before it has the lock
-        // again, the notification goes on to the next waiter.
-        let mut pass_on = PassOn(&self.event, true);
-        let guard = mutex.lock().await;
-        pass_on.1 = false;
-        guard
+    #[track_caller]
+    pub fn wait<'a, T: ?Sized>(
+        &self,
+        guard: MutexGuard<'a, T>,
+    ) -> impl Future<Output = MutexGuard<'a, T>> + use<'_, 'a, T> {
+        crate::wait_site::sited("Condvar::wait", async move {
+            let mutex = MutexGuard::source(&guard);
+            // Registered before the lock is released: a notification right after the release
+            // reaches this waiter.
+            let listener = self.event.listen();
+            drop(guard);
+            listener.await;
+            // The notification is this waiter's now: if it is cancelled before it has the lock
+            // again, the notification goes on to the next waiter.
+            let mut pass_on = PassOn(&self.event, true);
+            let guard = mutex.lock().await;
+            pass_on.1 = false;
+            guard
+        })
     }
 
     /// Waits while `condition` holds for the data (checked first with the guard given, then

@@ -1,6 +1,7 @@
 //! [`Mutex`] and [`Semaphore`]: asyncio's `Lock` and `Semaphore`, on async-lock.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 pub use async_lock::MutexGuard;
@@ -53,8 +54,9 @@ impl<T> Mutex<T> {
 impl<T: ?Sized> Mutex<T> {
     /// Waits until the lock is free and takes it; the guard gives the data, and releases the
     /// lock when dropped.
-    pub async fn lock(&self) -> MutexGuard<'_, T> {
-        self.0.lock().await
+    #[track_caller]
+    pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
+        crate::wait_site::sited("Mutex::lock", async move { self.0.lock().await })
     }
 
     /// Takes the lock if it is free now.
@@ -120,8 +122,12 @@ impl Semaphore {
     }
 
     /// Waits for a permit and takes it.
-    pub async fn acquire(&self) -> SemaphoreGuard {
-        self.0.acquire_arc().await
+    #[track_caller]
+    pub fn acquire(&self) -> impl Future<Output = SemaphoreGuard> + '_ {
+        crate::wait_site::sited(
+            "Semaphore::acquire",
+            async move { self.0.acquire_arc().await },
+        )
     }
 
     /// Takes a permit if one is free now.

@@ -6,6 +6,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use event_listener::Event;
@@ -174,29 +175,32 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
 
     /// Puts `item` in, waiting while the queue is full. After a shutdown, fails with the item
     /// given back.
-    pub async fn put(&self, item: T) -> Result<(), QueueShutDown<T>> {
-        // Uncounted if the put fails or is cancelled while it waits.
-        let mut counted = self.shared.unfinished.add_one();
-        loop {
-            let listener = {
-                let mut state = self.state();
-                if state.shut_down {
-                    return Err(QueueShutDown(item));
-                }
-                if self.has_room(&state) {
-                    // Counted for good before the push: a push that panics (in `Ord`) leaves
-                    // the item in, as `BinaryHeap` does.
-                    counted.0 = None;
-                    O::push(&mut state.items, item);
-                    drop(state);
-                    self.shared.not_empty.notify_additional(1);
-                    return Ok(());
-                }
-                // Registered before the lock is released: a `get` right after is not missed.
-                self.shared.not_full.listen()
-            };
-            listener.await;
-        }
+    #[track_caller]
+    pub fn put(&self, item: T) -> impl Future<Output = Result<(), QueueShutDown<T>>> + '_ {
+        crate::wait_site::sited("OrderedQueue::put", async move {
+            // Uncounted if the put fails or is cancelled while it waits.
+            let mut counted = self.shared.unfinished.add_one();
+            loop {
+                let listener = {
+                    let mut state = self.state();
+                    if state.shut_down {
+                        return Err(QueueShutDown(item));
+                    }
+                    if self.has_room(&state) {
+                        // Counted for good before the push: a push that panics (in `Ord`) leaves
+                        // the item in, as `BinaryHeap` does.
+                        counted.0 = None;
+                        O::push(&mut state.items, item);
+                        drop(state);
+                        self.shared.not_empty.notify_additional(1);
+                        return Ok(());
+                    }
+                    // Registered before the lock is released: a `get` right after is not missed.
+                    self.shared.not_full.listen()
+                };
+                listener.await;
+            }
+        })
     }
 
     /// Puts `item` in if there is room now.
@@ -218,23 +222,26 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
 
     /// Takes the item the order says, waiting while the queue is empty. After
     /// [`shutdown`](OrderedQueue::shutdown), gives the items left, then fails.
-    pub async fn get(&self) -> Result<T, QueueShutDown> {
-        loop {
-            let listener = {
-                let mut state = self.state();
-                if let Some(item) = O::pop(&mut state.items) {
-                    drop(state);
-                    self.shared.not_full.notify_additional(1);
-                    return Ok(item);
-                }
-                if state.shut_down {
-                    return Err(QueueShutDown(()));
-                }
-                // Registered before the lock is released: a `put` right after is not missed.
-                self.shared.not_empty.listen()
-            };
-            listener.await;
-        }
+    #[track_caller]
+    pub fn get(&self) -> impl Future<Output = Result<T, QueueShutDown>> + '_ {
+        crate::wait_site::sited("OrderedQueue::get", async move {
+            loop {
+                let listener = {
+                    let mut state = self.state();
+                    if let Some(item) = O::pop(&mut state.items) {
+                        drop(state);
+                        self.shared.not_full.notify_additional(1);
+                        return Ok(item);
+                    }
+                    if state.shut_down {
+                        return Err(QueueShutDown(()));
+                    }
+                    // Registered before the lock is released: a `put` right after is not missed.
+                    self.shared.not_empty.listen()
+                };
+                listener.await;
+            }
+        })
     }
 
     /// Takes the item the order says if there is one now.
@@ -264,8 +271,11 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
 
     /// Waits until every item put has been marked done with
     /// [`task_done`](OrderedQueue::task_done) (at once if none is unfinished).
-    pub async fn join(&self) {
-        self.shared.unfinished.join().await;
+    #[track_caller]
+    pub fn join(&self) -> impl Future<Output = ()> + '_ {
+        crate::wait_site::sited("OrderedQueue::join", async move {
+            self.shared.unfinished.join().await;
+        })
     }
 
     /// Shuts the queue down: `put` fails from now on (waiting putters too, their items given

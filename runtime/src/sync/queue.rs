@@ -2,6 +2,7 @@
 
 use std::error::Error;
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -84,17 +85,20 @@ impl<T> Queue<T> {
 
     /// Puts `item` at the back, waiting while the queue is full. After
     /// [`shutdown`](Queue::shutdown), fails with the item given back.
-    pub async fn put(&self, item: T) -> Result<(), QueueShutDown<T>> {
-        // Uncounted if the put fails or is cancelled while it waits.
-        let mut counted = self.unfinished.add_one();
-        let sent = self.sender.send(item).await;
-        match sent {
-            Ok(()) => {
-                counted.0 = None;
-                Ok(())
+    #[track_caller]
+    pub fn put(&self, item: T) -> impl Future<Output = Result<(), QueueShutDown<T>>> + '_ {
+        crate::wait_site::sited("Queue::put", async move {
+            // Uncounted if the put fails or is cancelled while it waits.
+            let mut counted = self.unfinished.add_one();
+            let sent = self.sender.send(item).await;
+            match sent {
+                Ok(()) => {
+                    counted.0 = None;
+                    Ok(())
+                }
+                Err(async_channel::SendError(item)) => Err(QueueShutDown(item)),
             }
-            Err(async_channel::SendError(item)) => Err(QueueShutDown(item)),
-        }
+        })
     }
 
     /// Puts `item` at the back if there is room now.
@@ -111,8 +115,11 @@ impl<T> Queue<T> {
 
     /// Takes the item at the front, waiting while the queue is empty. After
     /// [`shutdown`](Queue::shutdown), gives the items left, then fails.
-    pub async fn get(&self) -> Result<T, QueueShutDown> {
-        self.receiver.recv().await.map_err(|_| QueueShutDown(()))
+    #[track_caller]
+    pub fn get(&self) -> impl Future<Output = Result<T, QueueShutDown>> + '_ {
+        crate::wait_site::sited("Queue::get", async move {
+            self.receiver.recv().await.map_err(|_| QueueShutDown(()))
+        })
     }
 
     /// Takes the item at the front if there is one now.
@@ -136,8 +143,11 @@ impl<T> Queue<T> {
 
     /// Waits until every item put has been marked done with [`task_done`](Queue::task_done)
     /// (at once if none is unfinished).
-    pub async fn join(&self) {
-        self.unfinished.join().await;
+    #[track_caller]
+    pub fn join(&self) -> impl Future<Output = ()> + '_ {
+        crate::wait_site::sited("Queue::join", async move {
+            self.unfinished.join().await;
+        })
     }
 
     /// Shuts the queue down: `put` fails from now on (waiting putters too, their items given

@@ -51,7 +51,6 @@ pub(crate) struct Canceller {
     held: Vec<Arc<dyn DropNow + Send + Sync>>,
 }
 
-
 impl Canceller {
     /// The schedule of the group's tasks on `core`'s loop.
     pub(crate) fn schedule(&mut self, core: &LoopCore) -> &Arc<MemberSchedule> {

@@ -1,0 +1,110 @@
+//! Deadlocks named instead of hangs: what the embedded loop does when every task waits and
+//! nothing it knows of can wake any of them.
+//!
+//! # When the loop suspects a deadlock
+//!
+//! In a turn with no task ready, the loop would wait for ever (not until a timer, not for a
+//! socket) when all of these hold:
+//!
+//! - no timer is set (no `sleep`, `timeout` or deadline of a group);
+//! - no task waits for a socket or a pipe;
+//! - nothing that jobloop runs on another thread is in flight ([`InFlight`]): no `to_thread`
+//!   work, no `Child::wait`, no signal listener (`ctrl_c`, `#[job_main]`'s own), no
+//!   [`Handle`](crate::Handle) alive through which another thread may spawn;
+//! - no wake-up ever came to this loop from a thread that is not jobloop's own: a tokio-based
+//!   type (feature `tokio`, whose driver runs on a thread of its own), an async-io timer, a
+//!   std thread holding a waker or a `jobloop::sync` value. Such a thread may wake a task at
+//!   any time, and the loop cannot see what it waits for.
+//!
+//! Then the loop waits one second more ([`GRACE`]): a wake-up from a thread it does not know of
+//! (the first one, say) ends the suspicion. If none comes, the program cannot go on.
+//!
+//! # What it does then
+//!
+//! - A loop made with [`EventLoop::fail_on_deadlock`](crate::EventLoop::fail_on_deadlock), as
+//!   `#[job_test]` makes its loop, panics with a message that says "deadlock" and lists each
+//!   wait going on and where it began (`Queue::get at tests/queue.rs:12:9`, see
+//!   `wait_site.rs`): the test fails instead of hanging.
+//! - Such a loop that did see a wake-up from an unknown thread, and any loop in debug mode
+//!   (`JOBLOOP_DEBUG=1`, as `#[job_main]` runs), print the same message to stderr once and go
+//!   on waiting: a thread jobloop does not know of may still wake a task. This is why
+//!   `#[job_main]` warns rather than stops.
+//!
+//! What the check cannot see: a std thread that holds a `jobloop::sync` value (a `Queue`, an
+//! `Event`) and has not yet woken any task of the loop, and a tokio-based future whose first
+//! wake-up comes more than a second after every task began to wait. Such a program is taken
+//! for deadlocked by `fail_on_deadlock`; set `JOBLOOP_DEADLOCK=off` to turn the check off.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::wait_site;
+
+/// How long a loop that suspects a deadlock waits for a wake-up before it names it.
+pub(crate) const GRACE: Duration = Duration::from_secs(1);
+
+/// What jobloop runs on other threads that may wake a loop's task, process-wide.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts something in flight on another thread that may wake a task (see the module's doc)
+/// while it lives.
+#[derive(Debug)]
+pub(crate) struct InFlight(());
+
+impl InFlight {
+    pub(crate) fn new() -> InFlight {
+        IN_FLIGHT.fetch_add(1, Ordering::AcqRel);
+        InFlight(())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Whether something is in flight on another thread.
+pub(crate) fn in_flight() -> bool {
+    IN_FLIGHT.load(Ordering::Acquire) > 0
+}
+
+/// What a loop does when it finds its tasks deadlocked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnDeadlock {
+    /// Panics with the report: the test fails.
+    Fail,
+    /// Prints the report to stderr once, and goes on waiting.
+    Warn,
+}
+
+/// Whether `JOBLOOP_DEADLOCK=off` turned the check off.
+pub(crate) fn turned_off() -> bool {
+    std::env::var_os("JOBLOOP_DEADLOCK").is_some_and(|value| value == "off")
+}
+
+/// The message of a deadlock on this thread's loop: the waits going on, with their sites.
+pub(crate) fn report() -> String {
+    let sites = wait_site::on_this_thread();
+    let mut message = String::from(
+        "deadlock: every task of this event loop waits, and nothing jobloop knows of can wake \
+         any of them (no timer, no socket or pipe waited on, no `to_thread` work, child \
+         process or signal listener in flight, no `Handle` alive)",
+    );
+    if sites.is_empty() {
+        message.push_str(
+            "\nno task waits on a `jobloop::sync` value (the waits listed here): they wait on \
+             each other's outputs, or on futures jobloop did not make",
+        );
+    } else {
+        message.push_str("\nwaiting:");
+        for site in sites {
+            message.push_str(&format!("\n  {site}"));
+        }
+    }
+    message.push_str(
+        "\n(if a thread jobloop does not know of was to wake one of them, set \
+         JOBLOOP_DEADLOCK=off)",
+    );
+    message
+}

@@ -1,0 +1,158 @@
+//! Wait sites: what a task waits on among the things jobloop made, and where it began to wait
+//! (`Queue::get at src/main.rs:12:9`), for the report of a deadlock (`deadlock.rs`).
+//!
+//! A waiting operation of `jobloop::sync` (`Queue::get`, `Mutex::lock`, ...) wraps its future
+//! in `Sited`, made where the user called it (`#[track_caller]`). When that future
+//! returns `Pending` it opens a site in a process-wide list; when it finishes or is dropped, it
+//! closes it. So the list holds exactly the waits that are going on, each with the thread it
+//! began on (a loop reports the waits of its own thread).
+//!
+//! Recording is off until a loop that reports deadlocks is made
+//! ([`EventLoop::fail_on_deadlock`](crate::EventLoop::fail_on_deadlock), which `#[job_test]`
+//! calls, or debug mode): until then a `Sited` costs one load of a flag per `Pending`.
+
+use std::fmt;
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::thread::{self, ThreadId};
+use std::time::Instant;
+
+/// Whether sites are recorded: set for good by the first loop that reports deadlocks.
+static RECORDING: AtomicBool = AtomicBool::new(false);
+
+/// The waits going on, in the order they began.
+static OPEN: Mutex<Vec<Open>> = Mutex::new(Vec::new());
+
+/// A wait going on.
+struct Open {
+    #[cfg_attr(not(feature = "sync"), allow(dead_code))] // closed by `sync`'s waits only
+    id: u64,
+    site: Site,
+    thread: ThreadId,
+}
+
+/// What a task waits on, where it began to wait, and since when.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Site {
+    what: &'static str,
+    at: &'static Location<'static>,
+    since: Instant,
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let waited = self.since.elapsed().as_secs_f64();
+        write!(f, "{} at {}, waiting for {waited:.1} s", self.what, self.at)
+    }
+}
+
+/// Turns recording on, for the rest of the process.
+pub(crate) fn record() {
+    RECORDING.store(true, Ordering::Relaxed);
+}
+
+/// The waits going on that began on this thread, oldest first.
+pub(crate) fn on_this_thread() -> Vec<Site> {
+    let thread = thread::current().id();
+    let open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
+    (open.iter())
+        .filter(|open| open.thread == thread)
+        .map(|open| open.site)
+        .collect()
+}
+
+#[cfg(feature = "sync")]
+pub(crate) use sites::sited;
+
+/// The sites of `jobloop::sync`'s waits.
+#[cfg(feature = "sync")]
+mod sites {
+    use std::future::Future;
+    use std::panic::Location;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::PoisonError;
+    use std::task::{Context, Poll};
+    use std::thread;
+    use std::time::Instant;
+
+    use super::{Open, Site, OPEN, RECORDING};
+
+    /// The identities of sites, never reused (0 is none).
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+    fn open(what: &'static str, at: &'static Location<'static>) -> u64 {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let site = Site {
+            what,
+            at,
+            since: Instant::now(),
+        };
+        let thread = thread::current().id();
+        let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
+        open.push(Open { id, site, thread });
+        id
+    }
+
+    fn close(id: u64) {
+        let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = open.iter().rposition(|open| open.id == id) {
+            open.remove(at);
+        }
+    }
+
+    /// `future`, a wait on `what`, sited where the caller was called.
+    #[track_caller]
+    pub(crate) fn sited<F: Future>(what: &'static str, future: F) -> Sited<F> {
+        Sited {
+            future,
+            what,
+            at: Location::caller(),
+            id: 0,
+        }
+    }
+
+    pin_project_lite::pin_project! {
+        /// A wait on something jobloop made, listed as a site while it is going on (see the
+        /// module's doc).
+        pub(crate) struct Sited<F> {
+            #[pin]
+            future: F,
+            what: &'static str,
+            at: &'static Location<'static>,
+            // The open site, 0 when none.
+            id: u64,
+        }
+
+        impl<F> PinnedDrop for Sited<F> {
+            fn drop(this: Pin<&mut Self>) {
+                let id = *this.project().id;
+                if id != 0 {
+                    close(id);
+                }
+            }
+        }
+    }
+
+    impl<F: Future> Future for Sited<F> {
+        type Output = F::Output;
+
+        #[inline]
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            let this = self.project();
+            let poll = this.future.poll(cx);
+            match poll {
+                Poll::Pending if *this.id == 0 && RECORDING.load(Ordering::Relaxed) => {
+                    *this.id = open(this.what, this.at);
+                }
+                Poll::Ready(_) if *this.id != 0 => {
+                    close(*this.id);
+                    *this.id = 0;
+                }
+                _ => {}
+            }
+            poll
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Deadlocks named instead of hangs (`runtime/src/deadlock.rs`): a test whose tasks all wait
+//! on something nobody will ever give fails, within a few seconds, with a message that says
+//! "deadlock" and where each task waits; work that jobloop knows is in flight is not taken
+//! for one.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use jobloop::sync::{Mutex, Queue};
+use jobloop::EventLoop;
+
+use common::panic_message;
+
+/// Runs `test` on `event_loop`, which must fail with a deadlock: its message, and how long it
+/// took.
+fn deadlock_of(event_loop: EventLoop, test: impl std::future::Future<Output = ()>) -> String {
+    let start = Instant::now();
+    let payload = catch_unwind(AssertUnwindSafe(|| event_loop.block_on(test)))
+        .expect_err("a deadlocked loop fails");
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(5), "named after {took:?}");
+    panic_message(payload)
+}
+
+#[test]
+fn a_main_task_waiting_on_a_queue_nobody_fills_fails_with_its_wait_site() {
+    for event_loop in [
+        EventLoop::new().fail_on_deadlock(),
+        EventLoop::new().with_virtual_time().fail_on_deadlock(),
+    ] {
+        let message = deadlock_of(event_loop, async {
+            let queue = Queue::<u32>::new(0);
+            let line = line!() + 1;
+            let _ = queue.get().await;
+            unreachable!("nobody puts {line}");
+        });
+        assert!(message.starts_with("deadlock: "), "{message}");
+        let line = message
+            .lines()
+            .find(|line| line.contains("Queue::get at"))
+            .unwrap_or_else(|| panic!("no wait site in: {message}"));
+        assert!(line.contains("tests/suite/deadlock.rs:"), "{line}");
+    }
+}
+
+#[test]
+fn tasks_waiting_on_each_others_locks_are_all_named() {
+    let message = deadlock_of(EventLoop::new().fail_on_deadlock(), async {
+        let (a, b) = (Mutex::new(()), Mutex::new(()));
+        let (first, second) = (Queue::<()>::new(0), Queue::<()>::new(0));
+        let _ = jobloop::tasks![scoped;
+            async {
+                let _a = a.lock().await;
+                second.put(()).await.ok();
+                first.get().await.ok();
+                let _b = b.lock().await;
+            },
+            async {
+                let _b = b.lock().await;
+                first.put(()).await.ok();
+                second.get().await.ok();
+                let _a = a.lock().await;
+            },
+        ]
+        .await;
+    });
+    let locks = message.matches("Mutex::lock at").count();
+    assert_eq!(locks, 2, "{message}");
+}
+
+#[test]
+fn work_on_another_thread_is_not_taken_for_a_deadlock() {
+    let event_loop = EventLoop::new().fail_on_deadlock();
+    let out = event_loop.block_on(async {
+        let queue = Queue::<u32>::new(0);
+        let (_, got) = jobloop::tasks![scoped;
+            async {
+                // Longer than the loop's grace: the loop knows this work is in flight.
+                let n = jobloop::to_thread(|| {
+                    std::thread::sleep(Duration::from_millis(1500));
+                    7
+                })
+                .await;
+                queue.put(n).await.ok();
+            },
+            queue.get(),
+        ]
+        .await;
+        got.ok()
+    });
+    assert_eq!(out, Some(7));
+}
+
+#[test]
+fn a_std_thread_that_wakes_a_task_within_the_grace_is_not_taken_for_a_deadlock() {
+    let queue = Queue::<u32>::new(0);
+    let filler = queue.clone();
+    let thread = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        EventLoop::new().block_on(async { filler.put(3).await.ok() });
+    });
+    let got = EventLoop::new()
+        .fail_on_deadlock()
+        .block_on(async { queue.get().await.ok() });
+    thread.join().expect("the filler ran");
+    assert_eq!(got, Some(3));
+}
+
+/// What `#[job_test]` writes: its loop fails on a deadlock.
+#[jobloop::job_test]
+#[should_panic(expected = "deadlock")]
+async fn a_job_test_that_deadlocks_fails() {
+    let queue = Queue::<u32>::new(1);
+    let _ = queue.get().await;
+}
+
+/// A loop once woken from a thread jobloop does not know of only warns: that thread may wake a
+/// task again, later than the grace, as this one does.
+#[test]
+fn a_loop_woken_from_an_unknown_thread_warns_and_waits_on() {
+    let queue = Queue::<u32>::new(0);
+    let filler = queue.clone();
+    let thread = std::thread::spawn(move || {
+        for (pause, item) in [(100, 1), (2500, 2)] {
+            std::thread::sleep(Duration::from_millis(pause));
+            assert!(filler.try_put(item).is_ok());
+        }
+    });
+    let got = EventLoop::new().fail_on_deadlock().block_on(async {
+        let first = queue.get().await.ok();
+        // Past the grace: warned, not failed.
+        let second = queue.get().await.ok();
+        (first, second)
+    });
+    thread.join().expect("the filler ran");
+    assert_eq!(got, (Some(1), Some(2)));
+}
