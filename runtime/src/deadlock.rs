@@ -102,6 +102,9 @@ pub(crate) fn report() -> String {
             message.push_str(&format!("\n  {site}"));
         }
     }
+    if crate::debug::debug_on() {
+        message.push_str(&format!("\n{}", crate::debug::task_tree()));
+    }
     message.push_str(
         "\n(if a thread jobloop does not know of was to wake one of them, set \
          JOBLOOP_DEADLOCK=off)",

@@ -13,6 +13,10 @@
 //!   running, and which are about to be destroyed unfinished, are listed (asyncio's "Task was
 //!   destroyed but it is pending!").
 //!
+//! - every live task is kept in a tree, under the task that started or awaits it, with its state
+//!   and what it waits on: [`task_tree`] (and, under `#[job_main]`, SIGQUIT) shows it;
+//! - a deadlock is named (see `deadlock.rs`): the message, with the tree, is printed once.
+//!
 //! Tasks are named as jobloop knows them: a group's task by its expression and index
 //! (`fetch(u)[3]`), a spawned task by the name given to [`spawn_named`](crate::spawn_named)
 //! or else by where `spawn` was called (`src/main.rs:12:5`).
@@ -49,9 +53,10 @@
 //!
 //! This file holds the switches (the environment, [`enable`], the threshold) and the ids and
 //! places of watched tasks. Beneath it, one idea per file: `watched` (what debug mode knows of a
-//! task, and the wrapper that times its polls), `watchdog` (the thread that reports stuck polls),
-//! `left_running` (the report when `main` returns), and the trace: `trace` (the recorder),
-//! `chrome_json` and `svg` (its two formats, each written as the program runs).
+//! task, and the wrapper that times its polls), `tree` (the task tree), `watchdog` (the thread
+//! that reports stuck polls), `left_running` (the report when `main` returns), and the trace:
+//! `trace` (the recorder), `chrome_json` and `svg` (its two formats, each written as the
+//! program runs).
 
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -62,6 +67,7 @@ mod chrome_json;
 mod left_running;
 mod svg;
 mod trace;
+mod tree;
 mod watchdog;
 mod watched;
 
@@ -69,6 +75,7 @@ mod watched;
 pub(crate) use left_running::main_returned;
 pub use left_running::{watch_main, WatchMain};
 pub(crate) use trace::GroupTrace;
+pub use tree::{task_tree, TaskTree};
 pub(crate) use watched::{waiting, Name, Watched};
 
 use watchdog::start_watchdog;
@@ -136,6 +143,7 @@ fn read_environment() -> u8 {
     let state = STATE.fetch_or(state, Ordering::Relaxed) | state;
     if state & DEBUG != 0 {
         start_watchdog();
+        crate::wait_site::record();
     }
     state
 }
@@ -215,6 +223,7 @@ pub fn enable() {
     state();
     if STATE.fetch_or(DEBUG, Ordering::Relaxed) & DEBUG == 0 {
         start_watchdog();
+        crate::wait_site::record();
     }
 }
 

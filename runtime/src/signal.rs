@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use atomic_waker::AtomicWaker;
 use signal_hook::consts::SIGINT;
 #[cfg(not(windows))]
-use signal_hook::consts::SIGTERM;
+use signal_hook::consts::{SIGQUIT, SIGTERM};
 
 use crate::Runtime;
 
@@ -97,7 +97,7 @@ static HANDLE: OnceLock<signal_hook::iterator::Handle> = OnceLock::new();
 fn ignored_at_start(signal: i32) -> bool {
     // SAFETY: with a null new action, `sigaction` only writes the current action of `signal`
     // into `current`, a plain C struct owned by this frame, for which all zero bytes are a valid
-    // value; `signal` is SIGINT or SIGTERM, valid signal numbers. Neither std nor signal-hook
+    // value; `signal` is SIGINT, SIGTERM or SIGQUIT, valid signal numbers. Neither std nor signal-hook
     // reads a signal's disposition without changing it.
     #[allow(unsafe_code)]
     let (result, current) = unsafe {
@@ -126,6 +126,24 @@ fn catch_sigint() -> io::Result<()> {
     Ok(())
 }
 
+/// Under `#[job_main]`, SIGQUIT (Ctrl-\\, `kill -QUIT`) prints the task tree to stderr and the
+/// program goes on, as the JVM prints its threads; unless the parent set it to ignored.
+#[cfg(not(windows))]
+fn catch_sigquit() -> io::Result<()> {
+    if ignored_at_start(SIGQUIT) {
+        return Ok(());
+    }
+    match HANDLE.get() {
+        Some(handle) => handle.add_signal(SIGQUIT),
+        None => Ok(()),
+    }
+}
+
+#[cfg(windows)]
+fn catch_sigquit() -> io::Result<()> {
+    Ok(())
+}
+
 #[cfg(windows)]
 fn catch() -> io::Result<()> {
     use std::sync::Arc;
@@ -145,6 +163,11 @@ fn catch() -> io::Result<()> {
 
 /// A signal arrived (on the signal thread).
 fn received(signal: i32) {
+    #[cfg(not(windows))]
+    if signal == SIGQUIT {
+        eprintln!("jobloop: SIGQUIT: {}", crate::debug::task_tree());
+        return;
+    }
     let signals = &SIGNALS;
     if signal == SIGINT && signals.listeners.load(Ordering::Acquire) > 0 {
         signals.ctrl_c_count.fetch_add(1, Ordering::SeqCst);
@@ -286,6 +309,9 @@ pub fn run_main<R: Runtime, F: Future>(runtime: R, main: F) -> F::Output {
         }
     };
     signals.main_armed.store(true, Ordering::Release);
+    if let Err(error) = catch_sigquit() {
+        eprintln!("jobloop: SIGQUIT will not print the task tree: {error}");
+    }
     let outcome = runtime.run(Interruptible {
         main: Some(main),
         signals,

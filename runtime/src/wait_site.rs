@@ -11,12 +11,30 @@
 //! ([`EventLoop::fail_on_deadlock`](crate::EventLoop::fail_on_deadlock), which `#[job_test]`
 //! calls, or debug mode): until then a `Sited` costs one load of a flag per `Pending`.
 
+use std::cell::Cell;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::thread::{self, ThreadId};
 use std::time::Instant;
+
+thread_local! {
+    /// The id of the task debug mode watches that is being polled on this thread (0: none, as
+    /// in the future given to a runtime's `block_on`): the task a wait begins in.
+    static POLLING: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The id of the watched task being polled on this thread (0: none).
+pub(crate) fn polling_task() -> u64 {
+    POLLING.try_with(Cell::get).unwrap_or(0)
+}
+
+/// Task `id` is polled on this thread from now on; gives the one polled before (see
+/// `debug/watched.rs`, which puts it back when the poll ends).
+pub(crate) fn set_polling_task(id: u64) -> u64 {
+    POLLING.try_with(|polling| polling.replace(id)).unwrap_or(0)
+}
 
 /// Whether sites are recorded: set for good by the first loop that reports deadlocks.
 static RECORDING: AtomicBool = AtomicBool::new(false);
@@ -26,6 +44,8 @@ static OPEN: Mutex<Vec<Open>> = Mutex::new(Vec::new());
 
 /// A wait going on.
 struct Open {
+    /// The watched task it began in (0: none, or not in debug mode).
+    task: u64,
     #[cfg_attr(not(feature = "sync"), allow(dead_code))] // closed by `sync`'s waits only
     id: u64,
     site: Site,
@@ -50,6 +70,31 @@ impl fmt::Display for Site {
 /// Turns recording on, for the rest of the process.
 pub(crate) fn record() {
     RECORDING.store(true, Ordering::Relaxed);
+}
+
+impl Site {
+    /// What is waited on: `Queue::get`, ...
+    pub(crate) fn what(&self) -> &'static str {
+        self.what
+    }
+
+    /// Where the wait began.
+    pub(crate) fn at(&self) -> &'static Location<'static> {
+        self.at
+    }
+
+    /// How long it has lasted.
+    pub(crate) fn waited(&self) -> std::time::Duration {
+        self.since.elapsed()
+    }
+}
+
+/// Every wait going on, with the task and the thread it began in, oldest first.
+pub(crate) fn all() -> Vec<(u64, ThreadId, Site)> {
+    let open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
+    (open.iter())
+        .map(|open| (open.task, open.thread, open.site))
+        .collect()
 }
 
 /// The waits going on that began on this thread, oldest first.
@@ -91,7 +136,13 @@ mod sites {
         };
         let thread = thread::current().id();
         let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
-        open.push(Open { id, site, thread });
+        let task = super::polling_task();
+        open.push(Open {
+            id,
+            task,
+            site,
+            thread,
+        });
         id
     }
 

@@ -155,7 +155,7 @@ fn group_pid(group: u64) -> u64 {
     group + 1
 }
 
-fn json_string(text: &str) -> String {
+pub(super) fn json_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {

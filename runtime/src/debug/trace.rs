@@ -149,7 +149,7 @@ impl TaskTrace {
     pub(crate) fn new(id: u64, group: Option<&GroupTrace>) -> TaskTrace {
         TaskTrace {
             id,
-            group: group.map(GroupTrace::id),
+            group: group.filter(|group| group.0.traced).map(GroupTrace::id),
             named: Cell::new(false),
             waits: RefCell::new(None),
         }
@@ -185,13 +185,18 @@ impl TaskTrace {
     }
 }
 
-/// A group in the trace: made when the group starts (only while the trace is on), shared by
-/// its tasks; when the last of them is gone, the group's slice ends.
+/// A group in the trace and in debug mode's task tree: made when the group starts (only while
+/// one of them is on), shared by its tasks; when the last of them is gone, the group's slice
+/// ends and it leaves the tree.
 #[derive(Clone)]
 pub(crate) struct GroupTrace(std::sync::Arc<GroupRecord>);
 
 struct GroupRecord {
     id: u64,
+    /// Whether the trace records it (else only the tree).
+    traced: bool,
+    /// Whether the tree has it.
+    in_tree: bool,
 }
 
 impl GroupTrace {
@@ -201,25 +206,49 @@ impl GroupTrace {
         label: impl FnOnce() -> String,
         location: &'static Location<'static>,
     ) -> Option<GroupTrace> {
-        if !super::trace_on() {
+        let (traced, in_tree) = (super::trace_on(), super::debug_on());
+        if !traced && !in_tree {
             return None;
         }
         let id = super::next_id();
-        let label = format!("{} ({})", label(), super::short_place(location));
-        let start = micros(Instant::now());
-        if let Some(sink) = sink().as_mut() {
-            sink.group_started(id, &label, start);
+        let label = label();
+        if in_tree {
+            super::tree::group_started(id, label.clone(), location);
         }
-        Some(GroupTrace(std::sync::Arc::new(GroupRecord { id })))
+        if traced {
+            let label = format!("{label} ({})", super::short_place(location));
+            let start = micros(Instant::now());
+            if let Some(sink) = sink().as_mut() {
+                sink.group_started(id, &label, start);
+            }
+        }
+        Some(GroupTrace(std::sync::Arc::new(GroupRecord {
+            id,
+            traced,
+            in_tree,
+        })))
     }
 
-    fn id(&self) -> u64 {
+    pub(super) fn id(&self) -> u64 {
         self.0.id
+    }
+
+    /// The task being polled now awaits the group: the tree draws the group under it.
+    pub(crate) fn awaited(&self) {
+        if self.0.in_tree {
+            super::tree::group_awaited(self.0.id);
+        }
     }
 }
 
 impl Drop for GroupRecord {
     fn drop(&mut self) {
+        if self.in_tree {
+            super::tree::group_ended(self.id);
+        }
+        if !self.traced {
+            return;
+        }
         let end = micros(Instant::now());
         if let Some(sink) = sink().as_mut() {
             sink.group_ended(self.id, end);

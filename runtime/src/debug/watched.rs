@@ -11,8 +11,10 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use super::trace::{GroupTrace, TaskTrace};
+use super::tree::{self, Node};
 use super::{debug_on, observing, threshold, trace_on};
 use crate::context_var::Context as TaskContext;
+use crate::wait_site::{polling_task, set_polling_task};
 
 /// What debug mode knows of a task.
 pub(crate) struct Info {
@@ -54,6 +56,24 @@ impl fmt::Display for Info {
 }
 
 impl Info {
+    /// The task's node in the tree: a child of the task being polled on this thread.
+    fn node(&self, group: Option<u64>) -> Node {
+        let thread = std::thread::current();
+        Node {
+            parent: polling_task(),
+            thread: thread.id(),
+            thread_handle: thread,
+            name: match &self.name {
+                Name::Member(Some(name)) => name.clone(),
+                _ => self.to_string(),
+            },
+            group,
+            running: false,
+            since: Instant::now(),
+            waits: Vec::new(),
+        }
+    }
+
     /// Whether it was started with `spawn` or `spawn_named` (then it is listed when `main`
     /// returns before it finished).
     fn is_spawned(&self) -> bool {
@@ -82,24 +102,28 @@ pub(super) struct Registry {
 }
 
 thread_local! {
-    /// The id of the watched task being polled on this thread (0: none), for [`waiting`].
-    static POLLING: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// What the task being polled on this thread began to wait on in this poll (the trace).
     static WAITS: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Records, in the trace, that the task being polled now suspends on `what` (`sleep`,
-/// `I/O read`, ...): the trace shows a wait from the end of this poll to the start of the
-/// task's next one. One load of a flag when the trace is off.
+/// Records, in the trace and the task tree, that the task being polled now suspends on `what`
+/// (`sleep`, `I/O read`, ...): the trace shows a wait from the end of this poll to the start of
+/// the task's next one. One load of a flag when neither debug mode nor the trace is on.
 #[inline]
 pub(crate) fn waiting(what: &'static str) {
-    if trace_on() {
+    if observing_polls() {
         record_wait(what);
     }
 }
 
+/// Whether debug mode or the trace is on.
+#[inline]
+fn observing_polls() -> bool {
+    trace_on() || debug_on()
+}
+
 fn record_wait(what: &'static str) {
-    if POLLING.with(std::cell::Cell::get) == 0 {
+    if polling_task() == 0 {
         return;
     }
     let _ = WAITS.try_with(|waits| {
@@ -135,8 +159,11 @@ pin_project_lite::pin_project! {
             // field after the future's).
             this.context.enter_for_drop();
             if let Some(info) = this.info {
-                if info.is_spawned() && debug_on() {
-                    registry().spawned.retain(|(id, _)| *id != info.id);
+                if debug_on() {
+                    tree::dropped(info.id);
+                    if info.is_spawned() {
+                        registry().spawned.retain(|(id, _)| *id != info.id);
+                    }
                 }
             }
         }
@@ -181,8 +208,11 @@ impl<F> Watched<F> {
                 #[cfg(feature = "tracing")]
                 span,
             };
-            if debug_on() && info.is_spawned() {
-                registry().spawned.push((info.id, info.to_string()));
+            if debug_on() {
+                tree::started(info.id, info.node(group.map(GroupTrace::id)));
+                if info.is_spawned() {
+                    registry().spawned.push((info.id, info.to_string()));
+                }
             }
             Box::new(info)
         });
@@ -214,13 +244,14 @@ impl<F: Future> Future for Watched<F> {
             registry()
                 .polling
                 .push((info.id, info.to_string(), start, false));
+            tree::running(info.id, start);
         }
         // Unregistered however the poll ends, a panic included.
         let _done = PollDone {
             info,
             start,
             debug,
-            outer: POLLING.with(|polling| polling.replace(info.id)),
+            outer: set_polling_task(info.id),
             outer_waits: WAITS.try_with(|waits| waits.take()).unwrap_or_default(),
         };
         let poll = this.future.poll(cx);
@@ -244,13 +275,14 @@ struct PollDone<'a> {
 
 impl Drop for PollDone<'_> {
     fn drop(&mut self) {
-        POLLING.with(|polling| polling.set(self.outer));
+        set_polling_task(self.outer);
         let waits = WAITS
             .try_with(|waits| waits.replace(std::mem::take(&mut self.outer_waits)))
             .unwrap_or_default();
         let took = self.start.elapsed();
         if self.debug {
             registry().polling.retain(|(id, ..)| *id != self.info.id);
+            tree::waiting(self.info.id, &waits);
         }
         if let Some(trace) = &self.info.trace {
             trace.polled(|| self.info.label(), self.start, took, waits);

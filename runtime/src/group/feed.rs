@@ -446,6 +446,9 @@ where
     /// needs to know (nothing without a deadline).
     #[inline]
     pub(crate) fn begin_poll(&mut self) {
+        if let Some(trace) = &self.trace {
+            trace.awaited(); // debug mode's tree draws the group under the task polling it
+        }
         if self.deadline.is_some() || self.task_timeout.is_some() {
             self.begin_timed_poll();
         }

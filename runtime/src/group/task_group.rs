@@ -249,6 +249,9 @@ impl<T, K: GroupKind> Future for TaskGroup<T, K> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<T>> {
         let this = &mut *self;
+        if let Some(trace) = &this.trace {
+            trace.awaited(); // debug mode's tree draws the group under the task polling it
+        }
         this.link.register(cx);
         if this.link.failed() {
             // A task panicked: the others are cancelled, and the panic resumes once their

@@ -259,3 +259,67 @@ fn one_sigterm_exits_while_to_thread_work_runs() {
         assert_eq!(output.status.code(), Some(143), "{runtime}: {lines:?}");
     }
 }
+
+/// SIGQUIT prints the task tree of debug mode to stderr, and the program goes on to its end.
+#[test]
+fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
+    for runtime in RUNTIMES {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_task_tree"));
+        command.env("JOBLOOP_DEBUG", "1");
+        let mut program = Program::run(command, runtime);
+        program.wait_for("all waiting", 1);
+        std::thread::sleep(Duration::from_millis(100));
+        program.signal("QUIT");
+        let (output, lines, _) = program.exit(Duration::from_secs(20));
+        assert!(output.status.success(), "{runtime}: {output:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.starts_with("[0, 1, 2] Some(7) Some(0)")),
+            "{runtime}: finished normally: {lines:?}"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tree = stderr
+            .split("jobloop: SIGQUIT: ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{runtime}: no tree in {stderr}"));
+        // The inner group is drawn under the outer group's task that awaits it.
+        let indent = |text: &str| {
+            let line = tree.lines().find(|line| line.contains(text));
+            let line = line.unwrap_or_else(|| panic!("{runtime}: {text:?} not in:\n{tree}"));
+            line.len() - line.trim_start().len()
+        };
+        assert!(
+            indent("job(id)[0]:") > indent("jobloop::tasks![for id in 0..3 => job(id)]:"),
+            "{runtime}: {tree}"
+        );
+        for part in [
+            "job(id)[0]: waiting for",
+            "job(id)[1]: waiting for",
+            "job(id)[2]: waiting for",
+            "on sleep",
+            "`getter`",
+            "waits on Queue::get at tests/signals/src/bin/task_tree.rs:",
+            "`reader`",
+            "on I/O read",
+        ] {
+            assert!(tree.contains(part), "{runtime}: {part:?} not in:\n{tree}");
+        }
+    }
+}
+
+/// A SIGQUIT that the parent set to ignored stays ignored: no tree, and no core dump either.
+#[test]
+fn an_ignored_sigquit_stays_ignored() {
+    let mut command = Command::new("sh");
+    let binary = env!("CARGO_BIN_EXE_task_tree");
+    command.args(["-c", "trap '' QUIT; exec \"$0\"", binary]);
+    command.env("JOBLOOP_DEBUG", "1");
+    let mut program = Program::run(command, "event-loop");
+    program.wait_for("all waiting", 1);
+    program.signal("QUIT");
+    let (output, _, _) = program.exit(Duration::from_secs(20));
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("SIGQUIT"), "{stderr}");
+}

@@ -1,0 +1,37 @@
+//! Debug mode's task tree, printed by SIGQUIT: a group of three sleeping jobs, a task waiting on
+//! `Queue::get`, one on a socket read, all at once. Prints "all waiting" when they are, and
+//! finishes by itself 3 s later (the test sends SIGQUIT in between).
+use std::time::Duration;
+
+use jobloop::net::{TcpListener, TcpStream};
+use jobloop::sync::Queue;
+
+async fn job(id: u32) -> u32 {
+    jobloop::sleep(Duration::from_secs(3)).await;
+    id
+}
+
+#[jobloop::job_main(debug, runtime = jobloop::runtime::AnyRuntime::from_env())]
+async fn main() {
+    let queue = Queue::<u32>::new(0);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let address = listener.local_addr().expect("its address");
+    let client = TcpStream::connect(address).await.expect("connect");
+    let (accepted, _) = listener.accept().await.expect("accept");
+    let getter = {
+        let queue = queue.clone();
+        jobloop::spawn_named("getter", async move { queue.get().await.ok() })
+    };
+    let reader = jobloop::spawn_named("reader", async move {
+        let mut byte = [0u8; 1];
+        accepted.read(&mut byte).await.ok()
+    });
+    let announce = async {
+        jobloop::sleep(Duration::from_millis(100)).await;
+        println!("all waiting");
+    };
+    let (jobs, ()) = jobloop::tasks![jobloop::tasks![for id in 0..3 => job(id)], announce,].await;
+    queue.put(7).await.ok();
+    drop(client); // the reader's read ends
+    println!("{jobs:?} {:?} {:?}", getter.await, reader.await);
+}
