@@ -259,6 +259,7 @@ impl<T> Future for JoinHandle<T> {
                 if let Some(owner) = &self.owner {
                     owner.check("a `JoinHandle`");
                 }
+                crate::debug::waiting("JoinHandle"); // the trace, the tree
                 Poll::Pending
             }
             Poll::Ready(output) => {

@@ -182,6 +182,7 @@ impl<T> Future for ToThread<T> {
             State::Waiting(slot) => {
                 slot.waker.register(cx.waker());
                 if !slot.done.load(Ordering::Acquire) {
+                    crate::debug::waiting("to_thread"); // the trace, the tree
                     return Poll::Pending;
                 }
                 let result = slot

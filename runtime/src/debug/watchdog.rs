@@ -1,5 +1,5 @@
 //! The watchdog of debug mode: a thread that reports, while it still runs, a poll that has held
-//! its thread for longer than a second.
+//! its thread for longer than a second, followed by the task tree.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -25,11 +25,16 @@ pub(super) fn start_watchdog() {
                         stuck.push((what.clone(), start.elapsed()));
                     }
                 }
+                let any = !stuck.is_empty();
                 for (what, running) in stuck {
                     eprintln!(
                         "jobloop debug: {what} has held its thread for {running:.1?} and is \
                          still running: it blocks every other task of that thread"
                     );
+                }
+                if any {
+                    // What the other tasks were doing when it got stuck.
+                    eprintln!("{}", super::task_tree());
                 }
             });
     });

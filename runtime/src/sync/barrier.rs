@@ -159,7 +159,10 @@ impl Future for BarrierWait<'_> {
                         // Listening, then checked again: a round completed in between is seen.
                         None => *listener = Some(inner.completed.listen()),
                         Some(listening) => {
-                            std::task::ready!(Pin::new(listening).poll(cx));
+                            if Pin::new(listening).poll(cx).is_pending() {
+                                crate::debug::waiting("Barrier::wait"); // the trace, the tree
+                                return Poll::Pending;
+                            }
                             *listener = None;
                         }
                     }

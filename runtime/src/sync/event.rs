@@ -118,7 +118,10 @@ impl Future for Wait<'_> {
                 // Listening, then checked again: a `set` in between is not missed.
                 None => self.listener = Some(inner.waiters.listen()),
                 Some(listener) => {
-                    std::task::ready!(Pin::new(listener).poll(cx));
+                    if Pin::new(listener).poll(cx).is_pending() {
+                        crate::debug::waiting("Event::wait"); // the trace, the tree
+                        return Poll::Pending;
+                    }
                     self.listener = None;
                 }
             }

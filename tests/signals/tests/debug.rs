@@ -81,6 +81,10 @@ fn a_task_stuck_2_s_is_reported_by_the_watchdog_before_it_finishes() {
     );
     assert!(stderr.contains("task spawned at"), "{stderr}");
     assert!(stderr.contains("stuck_poll.rs:7:"), "{stderr}");
+    // The task tree follows the report, with the stuck task running.
+    let tree = &stderr[watchdog..];
+    assert!(tree.contains("task tree:"), "{stderr}");
+    assert!(tree.contains(": running for"), "{stderr}");
 }
 
 #[test]
@@ -465,5 +469,65 @@ fn the_trace_of_many_tasks_keeps_flat_memory() {
     assert!(
         with <= without + 64 * 1024,
         "peak {with} kB with the trace, {without} kB without"
+    );
+}
+
+/// Under `#[job_main]`, debug mode names a deadlock once, with the tree, and the program waits
+/// on (it is killed here).
+#[test]
+fn a_deadlocked_program_in_debug_mode_says_so_once_and_waits_on() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deadlocked"))
+        .env_remove("JOBLOOP_DEADLOCK")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    let stderr = child.stderr.take().expect("stderr");
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|line: &String| line.contains("Queue::get at"))
+    {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no deadlock message in 10 s: {seen:#?}");
+            }
+        }
+    }
+    // Still running a second later: it warned, and waits on.
+    std::thread::sleep(Duration::from_secs(1));
+    let running = child.try_wait().expect("wait").is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    while let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
+        seen.push(line);
+    }
+    assert!(running, "it exited: {seen:#?}");
+    let messages = seen
+        .iter()
+        .filter(|line| line.starts_with("jobloop: deadlock:"));
+    assert_eq!(messages.count(), 1, "{seen:#?}");
+    assert!(
+        seen.iter().any(|line| line.contains("deadlocked.rs:7:")),
+        "{seen:#?}"
+    );
+    assert!(
+        seen.iter().any(|line| line.starts_with("task tree:")),
+        "{seen:#?}"
     );
 }
