@@ -3,6 +3,7 @@
 //! (`event_loop/timers.rs`); on another runtime it uses that runtime's timer.
 
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -35,21 +36,25 @@ pub type Delay = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 ///     assert!(start.elapsed() >= Duration::from_millis(30));
 /// });
 /// ```
+#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     // The runtime's clock, which a virtual clock moves on its own.
     Sleep {
         deadline: now().checked_add(duration),
         timer: None,
         foreign: None,
+        at: Location::caller(),
     }
 }
 
 /// Waits until `deadline`. See [`sleep`].
+#[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline: Some(deadline),
         timer: None,
         foreign: None,
+        at: Location::caller(),
     }
 }
 
@@ -62,6 +67,8 @@ pub struct Sleep {
     timer: Option<(u64, usize)>,
     /// The runtime's own timer, under a runtime other than the embedded loop.
     foreign: Option<Delay>,
+    /// Where it was made, for debug mode's task tree.
+    at: &'static Location<'static>,
 }
 
 impl std::fmt::Debug for Sleep {
@@ -85,9 +92,10 @@ impl Future for Sleep {
 
     #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let poll = self.get_mut().poll_timer(cx);
+        let this = self.get_mut();
+        let poll = this.poll_timer(cx);
         if poll.is_pending() {
-            crate::debug::waiting("sleep"); // for the trace
+            crate::debug::sleeping(this.at, this.deadline); // for the trace and the tree
         }
         poll
     }
@@ -304,6 +312,7 @@ fn runtime_timer(current: &Current, deadline: Instant) -> Delay {
 ///     assert!(slow.is_err());
 /// });
 /// ```
+#[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future,

@@ -54,12 +54,13 @@ pub(super) fn running(id: u64, start: Instant) {
 }
 
 /// A poll of task `id` ended, having begun to wait on `waits`.
-pub(super) fn waiting(id: u64, waits: &[&'static str]) {
+pub(super) fn waiting(id: u64, waits: &[&'static str], sleep: Option<SleepWait>) {
     if let Some(node) = tree().tasks.as_mut().and_then(|tasks| tasks.get_mut(&id)) {
         node.running = false;
         node.since = Instant::now();
         node.waits.clear();
         node.waits.extend_from_slice(waits);
+        node.sleep = sleep;
     }
 }
 
@@ -87,7 +88,12 @@ pub(super) struct Node {
     pub(super) since: Instant,
     /// What its last poll began to wait on.
     pub(super) waits: Vec<&'static str>,
+    /// The sleep its last poll began, if it did.
+    pub(super) sleep: Option<SleepWait>,
 }
+
+/// A sleep a task waits in: where it was made, and when it ends (`None`: never).
+pub(crate) type SleepWait = (&'static Location<'static>, Option<Instant>);
 
 /// What the tree keeps of a live group.
 #[derive(Clone, Debug)]
@@ -279,12 +285,28 @@ impl TaskTree {
             seconds(self.taken.saturating_duration_since(node.since))
         );
         if !node.running && !node.waits.is_empty() {
-            let _ = write!(out, ", on {}", node.waits.join(", "));
+            let waits: Vec<String> = (node.waits.iter())
+                .map(|what| self.describe(what, node))
+                .collect();
+            let _ = write!(out, ", on {}", waits.join(", "));
         }
         for site in self.sites_of(*id, node.thread) {
             let _ = write!(out, "\n{indent}  waits on {site}");
         }
         self.write_children(out, *id, node.thread, depth + 1);
+    }
+
+    /// A wait of `node`'s last poll, as the tree says it: a sleep with where it was made and
+    /// how long is left.
+    fn describe(&self, what: &str, node: &Node) -> String {
+        match (what, node.sleep) {
+            ("sleep", Some((at, Some(deadline)))) => {
+                let left = deadline.saturating_duration_since(self.taken);
+                format!("sleep at {at}, {} left", seconds(left))
+            }
+            ("sleep", Some((at, None))) => format!("sleep at {at}, for ever"),
+            _ => what.to_string(),
+        }
     }
 
     fn write_children(&self, out: &mut String, parent: u64, thread: ThreadId, depth: usize) {
@@ -373,7 +395,9 @@ impl TaskTree {
             if i > 0 {
                 out.push(',');
             }
-            let waits: Vec<String> = node.waits.iter().map(|what| json_string(what)).collect();
+            let waits: Vec<String> = (node.waits.iter())
+                .map(|what| json_string(&self.describe(what, node)))
+                .collect();
             let group = (node.group)
                 .and_then(|id| self.groups.iter().find(|(group, _)| *group == id))
                 .map_or_else(

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use super::trace::{GroupTrace, TaskTrace};
-use super::tree::{self, Node};
+use super::tree::{self, Node, SleepWait};
 use super::{debug_on, observing, threshold, trace_on};
 use crate::context_var::Context as TaskContext;
 use crate::wait_site::{polling_task, set_polling_task};
@@ -71,6 +71,7 @@ impl Info {
             running: false,
             since: Instant::now(),
             waits: Vec::new(),
+            sleep: None,
         }
     }
 
@@ -102,6 +103,8 @@ pub(super) struct Registry {
 }
 
 thread_local! {
+    /// The sleep the task being polled on this thread began in this poll (debug mode's tree).
+    static SLEEP: std::cell::Cell<Option<SleepWait>> = const { std::cell::Cell::new(None) };
     /// What the task being polled on this thread began to wait on in this poll (the trace).
     static WAITS: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -113,6 +116,18 @@ thread_local! {
 pub(crate) fn waiting(what: &'static str) {
     if observing_polls() {
         record_wait(what);
+    }
+}
+
+/// [`waiting`] on a sleep made at `at`, which ends at `deadline`: the tree says where, and how
+/// long is left.
+#[inline]
+pub(crate) fn sleeping(at: &'static Location<'static>, deadline: Option<Instant>) {
+    if observing_polls() {
+        record_wait("sleep");
+        if debug_on() && polling_task() != 0 {
+            let _ = SLEEP.try_with(|sleep| sleep.set(Some((at, deadline))));
+        }
     }
 }
 
@@ -252,6 +267,7 @@ impl<F: Future> Future for Watched<F> {
             start,
             debug,
             outer: set_polling_task(info.id),
+            outer_sleep: SLEEP.try_with(|sleep| sleep.take()).ok().flatten(),
             outer_waits: WAITS.try_with(|waits| waits.take()).unwrap_or_default(),
         };
         let poll = this.future.poll(cx);
@@ -271,6 +287,8 @@ struct PollDone<'a> {
     outer: u64,
     /// The waits that task began before this poll, given back to it after.
     outer_waits: Vec<&'static str>,
+    /// The sleep that task began before this poll, given back to it after.
+    outer_sleep: Option<SleepWait>,
 }
 
 impl Drop for PollDone<'_> {
@@ -282,7 +300,11 @@ impl Drop for PollDone<'_> {
         let took = self.start.elapsed();
         if self.debug {
             registry().polling.retain(|(id, ..)| *id != self.info.id);
-            tree::waiting(self.info.id, &waits);
+            let sleep = SLEEP
+                .try_with(|sleep| sleep.replace(self.outer_sleep.take()))
+                .ok()
+                .flatten();
+            tree::waiting(self.info.id, &waits, sleep);
         }
         if let Some(trace) = &self.info.trace {
             trace.polled(|| self.info.label(), self.start, took, waits);
