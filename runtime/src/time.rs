@@ -41,8 +41,7 @@ pub fn sleep(duration: Duration) -> Sleep {
     // The runtime's clock, which a virtual clock moves on its own.
     Sleep {
         deadline: now().checked_add(duration),
-        timer: None,
-        foreign: None,
+        timer: Timer::Unset,
         at: Location::caller(),
     }
 }
@@ -52,8 +51,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline: Some(deadline),
-        timer: None,
-        foreign: None,
+        timer: Timer::Unset,
         at: Location::caller(),
     }
 }
@@ -63,12 +61,20 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     /// `None` for a sleep that never ends.
     deadline: Option<Instant>,
-    /// `(timer id, loop id)` once registered with an event loop's timer queue.
-    timer: Option<(u64, usize)>,
-    /// The runtime's own timer, under a runtime other than the embedded loop.
-    foreign: Option<Delay>,
+    timer: Timer,
     /// Where it was made, for debug mode's task tree.
     at: &'static Location<'static>,
+}
+
+/// The timer of a [`Sleep`], once it has one: one field for the loop's and another runtime's,
+/// so that a sleep (and the task that awaits it) stays small.
+enum Timer {
+    /// None yet, or the loop's fired.
+    Unset,
+    /// `(timer id, loop id)`: registered with an event loop's timer queue.
+    Loop(u64, usize),
+    /// The runtime's own timer, under a runtime other than the embedded loop.
+    Foreign(Delay),
 }
 
 impl std::fmt::Debug for Sleep {
@@ -105,7 +111,7 @@ impl Sleep {
     #[track_caller]
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let this = self;
-        if let Some(timer) = &mut this.foreign {
+        if let Timer::Foreign(timer) = &mut this.timer {
             return timer.as_mut().poll(cx);
         }
         let Some(deadline) = this.deadline else {
@@ -128,8 +134,8 @@ impl Sleep {
         }
         let mut timers = core.timers.borrow_mut();
         if due {
-            replaced = match this.timer.take() {
-                Some((id, owner)) if owner == core.id() => timers.remove(deadline, id),
+            replaced = match std::mem::replace(&mut this.timer, Timer::Unset) {
+                Timer::Loop(id, owner) if owner == core.id() => timers.remove(deadline, id),
                 _ => None,
             };
             drop(timers);
@@ -137,11 +143,11 @@ impl Sleep {
             return Poll::Ready(());
         }
         replaced = match this.timer {
-            Some((id, owner)) if owner == core.id() => timers.update(deadline, id, cx.waker()),
+            Timer::Loop(id, owner) if owner == core.id() => timers.update(deadline, id, cx.waker()),
             // Not registered yet (or moved to another loop): register with this one.
             _ => {
                 let id = timers.insert(deadline, cx.waker().clone());
-                this.timer = Some((id, core.id()));
+                this.timer = Timer::Loop(id, core.id());
                 None
             }
         };
@@ -169,8 +175,10 @@ impl Sleep {
             std::task::ready!(crate::budget::poll_spend(cx));
             return Poll::Ready(());
         }
-        let timer = self.foreign.insert(runtime_timer(current, deadline));
-        timer.as_mut().poll(cx)
+        let mut timer = runtime_timer(current, deadline);
+        let poll = timer.as_mut().poll(cx);
+        self.timer = Timer::Foreign(timer);
+        poll
     }
 }
 
@@ -178,8 +186,8 @@ impl Drop for Sleep {
     #[inline]
     fn drop(&mut self) {
         // A sleep that fired (or never registered) has nothing to undo.
-        if let (Some((id, owner)), Some(deadline)) = (self.timer, self.deadline) {
-            leave_timer_queue(id, owner, deadline);
+        if let (Timer::Loop(id, owner), Some(deadline)) = (&self.timer, self.deadline) {
+            leave_timer_queue(*id, *owner, deadline);
         }
     }
 }
