@@ -1,10 +1,11 @@
 //! Wait sites: what a task waits on among the things jobloop made, and where it began to wait
-//! (`Queue::get at src/main.rs:12:9`), for the report of a deadlock (`deadlock.rs`).
+//! (`Queue::get at src/main.rs:12:9`), for the report of a deadlock (`deadlock.rs`) and debug
+//! mode's task tree (`debug/tree.rs`). Also the id of the task being polled, which both read.
 //!
-//! A waiting operation of `jobloop::sync` (`Queue::get`, `Mutex::lock`, ...) wraps its future
-//! in `Sited`, made where the user called it (`#[track_caller]`). When that future
-//! returns `Pending` it opens a site in a process-wide list; when it finishes or is dropped, it
-//! closes it. So the list holds exactly the waits that are going on, each with the thread it
+//! A waiting operation of `jobloop::sync` (`Queue::get`, `Mutex::lock`, ...) or of a socket of
+//! `jobloop::net` (`TcpStream::read`, ...) wraps its future in `Sited`, made where the user
+//! called it (`#[track_caller]`). When that future returns `Pending` it opens a site in a
+//! process-wide list; when it finishes or is dropped, it closes it. So the list holds exactly the waits that are going on, each with the thread it
 //! began on (a loop reports the waits of its own thread).
 //!
 //! Recording is off until a loop that reports deadlocks is made
@@ -46,7 +47,7 @@ static OPEN: Mutex<Vec<Open>> = Mutex::new(Vec::new());
 struct Open {
     /// The watched task it began in (0: none, or not in debug mode).
     task: u64,
-    #[cfg_attr(not(feature = "sync"), allow(dead_code))] // closed by `sync`'s waits only
+    #[cfg_attr(not(any(feature = "sync", feature = "net")), allow(dead_code))] // closed by waits
     id: u64,
     site: Site,
     thread: ThreadId,
@@ -107,11 +108,11 @@ pub(crate) fn on_this_thread() -> Vec<Site> {
         .collect()
 }
 
-#[cfg(feature = "sync")]
+#[cfg(any(feature = "sync", feature = "net"))]
 pub(crate) use sites::sited;
 
-/// The sites of `jobloop::sync`'s waits.
-#[cfg(feature = "sync")]
+/// The sites of the waits of `jobloop::sync` and `jobloop::net`.
+#[cfg(any(feature = "sync", feature = "net"))]
 mod sites {
     use std::future::Future;
     use std::panic::Location;

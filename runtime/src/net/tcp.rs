@@ -1,6 +1,7 @@
 //! [`TcpListener`] and [`TcpStream`].
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::{self, Shutdown, SocketAddr};
 
@@ -85,10 +86,13 @@ impl TcpListener {
     /// errors go on), so a loop that logs the error and accepts again does not spin. The pause
     /// ends at an instant kept on the listener: an `accept` cancelled mid-pause (under a
     /// shorter `timeout`, say) does not restart it.
-    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let accept = self.inner.io(Direction::Read, |listener| listener.accept());
-        let (stream, addr) = self.pause.accept(accept).await?;
-        Ok((TcpStream::register(stream)?, addr))
+    #[track_caller]
+    pub fn accept(&self) -> impl Future<Output = io::Result<(TcpStream, SocketAddr)>> + '_ {
+        crate::wait_site::sited("TcpListener::accept", async move {
+            let accept = self.inner.io(Direction::Read, |listener| listener.accept());
+            let (stream, addr) = self.pause.accept(accept).await?;
+            Ok((TcpStream::register(stream)?, addr))
+        })
     }
 
     /// The address this listener is bound to.
@@ -210,8 +214,9 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's error, such as `ConnectionReset` when the peer reset the connection.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).await
+    #[track_caller]
+    pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        crate::wait_site::sited("TcpStream::read", async move { self.inner.read(buf).await })
     }
 
     /// Reads until the peer closes its side; appends to `buf` and returns how many bytes.
@@ -219,8 +224,14 @@ impl TcpStream {
     /// # Errors
     ///
     /// As [`read`](TcpStream::read); the bytes read before the error stay in `buf`.
-    pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        self.inner.read_to_end(buf).await
+    #[track_caller]
+    pub fn read_to_end<'a>(
+        &'a self,
+        buf: &'a mut Vec<u8>,
+    ) -> impl Future<Output = io::Result<usize>> + 'a {
+        crate::wait_site::sited("TcpStream::read_to_end", async move {
+            self.inner.read_to_end(buf).await
+        })
     }
 
     /// Reads into `buf` without taking the bytes off the stream: the next read sees them
@@ -229,10 +240,13 @@ impl TcpStream {
     /// # Errors
     ///
     /// As [`read`](TcpStream::read).
-    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner
-            .io(Direction::Read, |stream| stream.peek(buf))
-            .await
+    #[track_caller]
+    pub fn peek<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        crate::wait_site::sited("TcpStream::peek", async move {
+            self.inner
+                .io(Direction::Read, |stream| stream.peek(buf))
+                .await
+        })
     }
 
     /// Writes some of `buf`; returns how many bytes were written.
@@ -240,8 +254,12 @@ impl TcpStream {
     /// # Errors
     ///
     /// The OS's error, such as `BrokenPipe` or `ConnectionReset` when the peer is gone.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf).await
+    #[track_caller]
+    pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        crate::wait_site::sited(
+            "TcpStream::write",
+            async move { self.inner.write(buf).await },
+        )
     }
 
     /// Writes all of `buf`.
@@ -249,8 +267,11 @@ impl TcpStream {
     /// # Errors
     ///
     /// As [`write`](TcpStream::write), or `WriteZero` when the OS accepts no byte.
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.inner.write_all(buf).await
+    #[track_caller]
+    pub fn write_all<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
+        crate::wait_site::sited("TcpStream::write_all", async move {
+            self.inner.write_all(buf).await
+        })
     }
 
     /// Shuts down the read half, the write half or both (see [`std::net::TcpStream::shutdown`]).

@@ -1,6 +1,7 @@
 //! [`UdpSocket`].
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::{self, SocketAddr};
 
@@ -64,31 +65,50 @@ impl UdpSocket {
     }
 
     /// Sends `buf` as one datagram to `target`; returns how many bytes were sent.
-    pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.inner
-            .io(Direction::Write, |socket| socket.send_to(buf, target))
-            .await
+    #[track_caller]
+    pub fn send_to<'a>(
+        &'a self,
+        buf: &'a [u8],
+        target: SocketAddr,
+    ) -> impl Future<Output = io::Result<usize>> + 'a {
+        crate::wait_site::sited("UdpSocket::send_to", async move {
+            self.inner
+                .io(Direction::Write, |socket| socket.send_to(buf, target))
+                .await
+        })
     }
 
     /// Waits for a datagram; returns its length (at most `buf`'s) and where it came from.
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.inner
-            .io(Direction::Read, |socket| socket.recv_from(buf))
-            .await
+    #[track_caller]
+    pub fn recv_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        crate::wait_site::sited("UdpSocket::recv_from", async move {
+            self.inner
+                .io(Direction::Read, |socket| socket.recv_from(buf))
+                .await
+        })
     }
 
     /// Sends `buf` as one datagram to the peer set by [`connect`](UdpSocket::connect).
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner
-            .io(Direction::Write, |socket| socket.send(buf))
-            .await
+    #[track_caller]
+    pub fn send<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        crate::wait_site::sited("UdpSocket::send", async move {
+            self.inner
+                .io(Direction::Write, |socket| socket.send(buf))
+                .await
+        })
     }
 
     /// Waits for a datagram from the peer set by [`connect`](UdpSocket::connect).
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner
-            .io(Direction::Read, |socket| socket.recv(buf))
-            .await
+    #[track_caller]
+    pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        crate::wait_site::sited("UdpSocket::recv", async move {
+            self.inner
+                .io(Direction::Read, |socket| socket.recv(buf))
+                .await
+        })
     }
 
     /// The address this socket is bound to.

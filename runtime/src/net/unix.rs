@@ -1,6 +1,7 @@
 //! [`UnixListener`] and [`UnixStream`] (unix only).
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::{self, SocketAddr};
@@ -83,10 +84,13 @@ impl UnixListener {
     /// The OS's error. When the process is out of a resource (`EMFILE` and the like), the
     /// listener pauses before its next `accept`, as [`TcpListener::accept`](super::TcpListener::accept)
     /// does.
-    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let accept = self.inner.io(Direction::Read, |listener| listener.accept());
-        let (stream, addr) = self.pause.accept(accept).await?;
-        Ok((UnixStream::register(stream)?, addr))
+    #[track_caller]
+    pub fn accept(&self) -> impl Future<Output = io::Result<(UnixStream, SocketAddr)>> + '_ {
+        crate::wait_site::sited("UnixListener::accept", async move {
+            let accept = self.inner.io(Direction::Read, |listener| listener.accept());
+            let (stream, addr) = self.pause.accept(accept).await?;
+            Ok((UnixStream::register(stream)?, addr))
+        })
     }
 
     /// The address this listener is bound to.
@@ -194,23 +198,40 @@ impl UnixStream {
     }
 
     /// Reads into `buf`; returns how many bytes were read, 0 at the end of the stream.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).await
+    #[track_caller]
+    pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        crate::wait_site::sited(
+            "UnixStream::read",
+            async move { self.inner.read(buf).await },
+        )
     }
 
     /// Reads until the peer closes its side; appends to `buf` and returns how many bytes.
-    pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        self.inner.read_to_end(buf).await
+    #[track_caller]
+    pub fn read_to_end<'a>(
+        &'a self,
+        buf: &'a mut Vec<u8>,
+    ) -> impl Future<Output = io::Result<usize>> + 'a {
+        crate::wait_site::sited("UnixStream::read_to_end", async move {
+            self.inner.read_to_end(buf).await
+        })
     }
 
     /// Writes some of `buf`; returns how many bytes were written.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf).await
+    #[track_caller]
+    pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        crate::wait_site::sited(
+            "UnixStream::write",
+            async move { self.inner.write(buf).await },
+        )
     }
 
     /// Writes all of `buf`.
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.inner.write_all(buf).await
+    #[track_caller]
+    pub fn write_all<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
+        crate::wait_site::sited("UnixStream::write_all", async move {
+            self.inner.write_all(buf).await
+        })
     }
 
     /// Shuts down the read half, the write half or both.

@@ -303,6 +303,7 @@ fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
             "waits on Queue::get at tests/signals/src/bin/task_tree.rs:",
             "`reader`",
             "on I/O read",
+            "waits on TcpStream::read at tests/signals/src/bin/task_tree.rs:",
         ] {
             assert!(tree.contains(part), "{runtime}: {part:?} not in:\n{tree}");
         }
