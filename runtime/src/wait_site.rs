@@ -5,8 +5,9 @@
 //! A waiting operation of `jobloop::sync` (`Queue::get`, `Mutex::lock`, ...) or of a socket of
 //! `jobloop::net` (`TcpStream::read`, ...) wraps its future in `Sited`, made where the user
 //! called it (`#[track_caller]`). When that future returns `Pending` it opens a site in a
-//! process-wide list; when it finishes or is dropped, it closes it. So the list holds exactly the waits that are going on, each with the thread it
-//! began on (a loop reports the waits of its own thread).
+//! process-wide list; when it finishes or is dropped, it closes it. So the list holds exactly
+//! the waits that are going on, each with the thread it began on (a loop reports the waits of
+//! its own thread).
 //!
 //! Recording is off until a loop that reports deadlocks is made
 //! ([`EventLoop::fail_on_deadlock`](crate::EventLoop::fail_on_deadlock), which `#[job_test]`
