@@ -48,6 +48,8 @@ pub(super) fn started(id: u64, node: Node) {
 pub(super) fn running(id: u64, start: Instant) {
     if let Some(node) = tree().tasks.as_mut().and_then(|tasks| tasks.get_mut(&id)) {
         node.running = true;
+        node.ready = false;
+        node.woken_while_running = false;
         node.since = start;
         node.waits.clear();
     }
@@ -57,10 +59,23 @@ pub(super) fn running(id: u64, start: Instant) {
 pub(super) fn waiting(id: u64, waits: &[&'static str], sleep: Option<SleepWait>) {
     if let Some(node) = tree().tasks.as_mut().and_then(|tasks| tasks.get_mut(&id)) {
         node.running = false;
+        node.ready = node.woken_while_running;
         node.since = Instant::now();
         node.waits.clear();
         node.waits.extend_from_slice(waits);
         node.sleep = sleep;
+    }
+}
+
+/// Task `id` was woken: ready to be polled (at the end of its poll, if it is being polled).
+pub(super) fn woken(id: u64) {
+    if let Some(node) = tree().tasks.as_mut().and_then(|tasks| tasks.get_mut(&id)) {
+        if node.running {
+            node.woken_while_running = true;
+        } else if !node.ready {
+            node.ready = true;
+            node.since = Instant::now();
+        }
     }
 }
 
@@ -84,12 +99,29 @@ pub(super) struct Node {
     /// Its group, for a group's task.
     pub(super) group: Option<u64>,
     pub(super) running: bool,
+    /// Woken since its last poll: ready to be polled.
+    pub(super) ready: bool,
+    /// Woken during its poll going on: ready when the poll ends.
+    pub(super) woken_while_running: bool,
     /// Since when it is in its state.
     pub(super) since: Instant,
     /// What its last poll began to wait on.
     pub(super) waits: Vec<&'static str>,
     /// The sleep its last poll began, if it did.
     pub(super) sleep: Option<SleepWait>,
+}
+
+impl Node {
+    /// `running` (being polled), `ready` (woken, not polled yet) or `waiting`.
+    fn state(&self) -> &'static str {
+        if self.running {
+            "running"
+        } else if self.ready {
+            "ready"
+        } else {
+            "waiting"
+        }
+    }
 }
 
 /// A sleep a task waits in: where it was made, and when it ends (`None`: never).
@@ -175,16 +207,23 @@ pub struct TaskTree {
 /// holds no task and says how to turn it on.
 ///
 /// ```
-/// use jobloop_runtime::{debug, sleep, EventLoop};
+/// use jobloop_runtime::{debug, sleep, sync::Event, EventLoop};
+/// use std::sync::Arc;
 /// use std::time::Duration;
 ///
 /// debug::enable();
 /// EventLoop::new().block_on(async {
+///     let start = Arc::new(Event::new());
 ///     let sleeper = jobloop_runtime::spawn_named("sleeper", sleep(Duration::from_secs(1)));
-///     jobloop_runtime::yield_now().await; // the sleeper starts its sleep
+///     let starter = start.clone();
+///     let waiter = jobloop_runtime::spawn_named("waiter", async move { starter.wait().await });
+///     jobloop_runtime::yield_now().await; // both begin to wait
+///     start.set(); // the waiter is ready, not polled yet
 ///     let tree = debug::task_tree().to_string();
 ///     assert!(tree.contains("`sleeper`"), "{tree}");
-///     assert!(tree.contains("on sleep"), "{tree}");
+///     assert!(tree.contains("on sleep at"), "{tree}");
+///     assert!(tree.contains("): ready for"), "{tree}");
+///     waiter.await;
 ///     sleeper.cancel().await;
 /// });
 /// ```
@@ -277,14 +316,14 @@ impl TaskTree {
     fn write_task(&self, out: &mut String, task: &(u64, Node), depth: usize) {
         let (id, node) = task;
         let indent = "  ".repeat(depth);
-        let state = if node.running { "running" } else { "waiting" };
+        let state = node.state();
         let _ = write!(
             out,
             "\n{indent}{}: {state} for {}",
             node.name,
             seconds(self.taken.saturating_duration_since(node.since))
         );
-        if !node.running && !node.waits.is_empty() {
+        if !node.running && !node.ready && !node.waits.is_empty() {
             let waits: Vec<String> = (node.waits.iter())
                 .map(|what| self.describe(what, node))
                 .collect();
@@ -415,7 +454,7 @@ impl TaskTree {
                 ),
                 id,
                 json_string(&node.name),
-                if node.running { "running" } else { "waiting" },
+                node.state(),
                 self.taken
                     .saturating_duration_since(node.since)
                     .as_secs_f64(),

@@ -6,8 +6,8 @@ use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
 
 use super::trace::{GroupTrace, TaskTrace};
@@ -26,6 +26,8 @@ pub(crate) struct Info {
     _group: Option<GroupTrace>,
     /// Its track in the trace, when the trace is on.
     trace: Option<TaskTrace>,
+    /// The waker it is polled with in debug mode, made at its first poll.
+    ready_mark: OnceLock<Arc<ReadyMark>>,
     /// The span its polls run in (feature `tracing`).
     #[cfg(feature = "tracing")]
     span: tracing::Span,
@@ -55,7 +57,47 @@ impl fmt::Display for Info {
     }
 }
 
+/// The waker a task watched in debug mode is polled with: tells the tree that the task is
+/// ready, then wakes it.
+struct ReadyMark {
+    id: u64,
+    waker: std::sync::Mutex<Waker>,
+}
+
+impl Wake for ReadyMark {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        tree::woken(self.id);
+        let waker = self
+            .waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        waker.wake();
+    }
+}
+
 impl Info {
+    /// The waker to poll the task with, waking `waker`: the same for every poll (so that
+    /// `will_wake` holds across them), made at the first.
+    fn ready_mark(&self, waker: &Waker) -> Waker {
+        let mark = self.ready_mark.get_or_init(|| {
+            Arc::new(ReadyMark {
+                id: self.id,
+                waker: std::sync::Mutex::new(waker.clone()),
+            })
+        });
+        let mut inner = mark.waker.lock().unwrap_or_else(PoisonError::into_inner);
+        if !inner.will_wake(waker) {
+            inner.clone_from(waker);
+        }
+        drop(inner);
+        Waker::from(mark.clone())
+    }
+
     /// The task's node in the tree: a child of the task being polled on this thread.
     fn node(&self, group: Option<u64>) -> Node {
         let thread = std::thread::current();
@@ -69,6 +111,8 @@ impl Info {
             },
             group,
             running: false,
+            ready: false,
+            woken_while_running: false,
             since: Instant::now(),
             waits: Vec::new(),
             sleep: None,
@@ -220,6 +264,7 @@ impl<F> Watched<F> {
                 location,
                 _group: group.cloned(),
                 trace: trace_on().then(|| TaskTrace::new(id, group)),
+                ready_mark: OnceLock::new(),
                 #[cfg(feature = "tracing")]
                 span,
             };
@@ -270,7 +315,13 @@ impl<F: Future> Future for Watched<F> {
             outer_sleep: SLEEP.try_with(|sleep| sleep.take()).ok().flatten(),
             outer_waits: WAITS.try_with(|waits| waits.take()).unwrap_or_default(),
         };
-        let poll = this.future.poll(cx);
+        let poll = if debug {
+            // Through a waker that tells the tree when the task is woken (it is ready then).
+            let waker = info.ready_mark(cx.waker());
+            this.future.poll(&mut Context::from_waker(&waker))
+        } else {
+            this.future.poll(cx)
+        };
         if debug && matches!(poll, Poll::Ready(_)) && info.is_spawned() {
             registry().spawned.retain(|(id, _)| *id != info.id);
         }
