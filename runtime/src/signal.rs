@@ -165,7 +165,17 @@ fn catch() -> io::Result<()> {
 fn received(signal: i32) {
     #[cfg(not(windows))]
     if signal == SIGQUIT {
-        eprintln!("jobloop: SIGQUIT: {}", crate::debug::task_tree());
+        if crate::debug::is_enabled() {
+            eprintln!("jobloop: SIGQUIT: {}", crate::debug::task_tree());
+        } else {
+            // The tree is debug mode's: on from now on, for the tasks started from now on.
+            crate::debug::enable();
+            eprintln!(
+                "jobloop: SIGQUIT: the task tree is kept in debug mode, which was off: it is on \
+                 now, and the tasks started from now on are in the tree; send SIGQUIT again to \
+                 see it (JOBLOOP_DEBUG=1 keeps every task from the start)"
+            );
+        }
         return;
     }
     let signals = &SIGNALS;

@@ -310,6 +310,21 @@ fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
     }
 }
 
+/// Without debug mode, a first SIGQUIT turns it on and says so; the program goes on.
+#[test]
+fn a_sigquit_without_debug_mode_turns_it_on_and_the_program_goes_on() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_task_tree"));
+    command.env_remove("JOBLOOP_DEBUG");
+    let mut program = Program::run(command, "event-loop");
+    program.wait_for("all waiting", 1);
+    program.signal("QUIT");
+    let (output, lines, _) = program.exit(Duration::from_secs(20));
+    assert!(output.status.success(), "{output:?}");
+    assert!(lines.iter().any(|line| line.starts_with("[0, 1, 2]")), "{lines:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("debug mode, which was off: it is on now"), "{stderr}");
+}
+
 /// A SIGQUIT that the parent set to ignored stays ignored: no tree, and no core dump either.
 #[test]
 fn an_ignored_sigquit_stays_ignored() {

@@ -1,6 +1,6 @@
-//! Debug mode's task tree, printed by SIGQUIT: a group of three sleeping jobs, a task waiting on
-//! `Queue::get`, one on a socket read, all at once. Prints "all waiting" when they are, and
-//! finishes by itself 3 s later (the test sends SIGQUIT in between).
+//! Debug mode's task tree (`JOBLOOP_DEBUG=1`), printed by SIGQUIT: a group of three sleeping
+//! jobs, a task waiting on `Queue::get`, one on a socket read, all at once. Prints "all
+//! waiting" when they are, and finishes by itself 3 s later (the test sends SIGQUIT in between).
 use std::time::Duration;
 
 use jobloop::net::{TcpListener, TcpStream};
@@ -11,7 +11,7 @@ async fn job(id: u32) -> u32 {
     id
 }
 
-#[jobloop::job_main(debug, runtime = jobloop::runtime::AnyRuntime::from_env())]
+#[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
 async fn main() {
     let queue = Queue::<u32>::new(0);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
