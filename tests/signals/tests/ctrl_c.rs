@@ -320,9 +320,15 @@ fn a_sigquit_without_debug_mode_turns_it_on_and_the_program_goes_on() {
     program.signal("QUIT");
     let (output, lines, _) = program.exit(Duration::from_secs(20));
     assert!(output.status.success(), "{output:?}");
-    assert!(lines.iter().any(|line| line.starts_with("[0, 1, 2]")), "{lines:?}");
+    assert!(
+        lines.iter().any(|line| line.starts_with("[0, 1, 2]")),
+        "{lines:?}"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("debug mode, which was off: it is on now"), "{stderr}");
+    assert!(
+        stderr.contains("debug mode, which was off: it is on now"),
+        "{stderr}"
+    );
 }
 
 /// A SIGQUIT that the parent set to ignored stays ignored: no tree, and no core dump either.
