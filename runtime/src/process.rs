@@ -304,9 +304,12 @@ impl Child {
     /// # Errors
     ///
     /// The OS's error from `waitpid`.
-    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
-        drop(self.stdin.take());
-        exits::wait_for(self.std()).await
+    #[track_caller]
+    pub fn wait(&mut self) -> impl Future<Output = io::Result<ExitStatus>> + '_ {
+        crate::wait_site::sited("Child::wait", async move {
+            drop(self.stdin.take());
+            exits::wait_for(self.std()).await
+        })
     }
 
     /// The exit status, if the process has exited (never waits).

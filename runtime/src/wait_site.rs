@@ -48,7 +48,11 @@ static OPEN: Mutex<Vec<Open>> = Mutex::new(Vec::new());
 struct Open {
     /// The watched task it began in (0: none, or not in debug mode).
     task: u64,
-    #[cfg_attr(not(any(feature = "sync", feature = "net")), allow(dead_code))] // closed by waits
+    // Closed by the waits of `sync`, `net` and `process`.
+    #[cfg_attr(
+        not(any(feature = "sync", feature = "net", feature = "process")),
+        allow(dead_code)
+    )]
     id: u64,
     site: Site,
     thread: ThreadId,
@@ -109,11 +113,11 @@ pub(crate) fn on_this_thread() -> Vec<Site> {
         .collect()
 }
 
-#[cfg(any(feature = "sync", feature = "net"))]
+#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
 pub(crate) use sites::sited;
 
-/// The sites of the waits of `jobloop::sync` and `jobloop::net`.
-#[cfg(any(feature = "sync", feature = "net"))]
+/// The sites of the waits of `jobloop::sync`, `jobloop::net` and `jobloop::process`.
+#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
 mod sites {
     use std::future::Future;
     use std::panic::Location;

@@ -323,13 +323,17 @@ impl TaskTree {
             node.name,
             seconds(self.taken.saturating_duration_since(node.since))
         );
+        let sites = self.sites_of(*id, node.thread);
         if !node.running && !node.ready && !node.waits.is_empty() {
             let waits: Vec<String> = (node.waits.iter())
                 .map(|what| self.describe(what, node))
                 .collect();
             let _ = write!(out, ", on {}", waits.join(", "));
+        } else if !node.running && !node.ready && sites.is_empty() {
+            // Nothing jobloop made said it waits: a future of another crate, or a channel.
+            out.push_str(", on something outside jobloop");
         }
-        for site in self.sites_of(*id, node.thread) {
+        for site in sites {
             let _ = write!(out, "\n{indent}  waits on {site}");
         }
         self.write_children(out, *id, node.thread, depth + 1);

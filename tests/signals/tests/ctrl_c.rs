@@ -297,13 +297,15 @@ fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
             "job(id)[0]: waiting for",
             "job(id)[1]: waiting for",
             "job(id)[2]: waiting for",
-            "on sleep at tests/signals/src/bin/task_tree.rs:10:",
+            "on sleep at tests/signals/src/bin/task_tree.rs:11:",
             " s left",
             "`getter`",
             "waits on Queue::get at tests/signals/src/bin/task_tree.rs:",
             "`reader`",
             "on I/O read",
             "waits on TcpStream::read at tests/signals/src/bin/task_tree.rs:",
+            "`outsider`",
+            "on something outside jobloop",
         ] {
             assert!(tree.contains(part), "{runtime}: {part:?} not in:\n{tree}");
         }

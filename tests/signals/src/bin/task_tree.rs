@@ -1,6 +1,7 @@
 //! Debug mode's task tree (`JOBLOOP_DEBUG=1`), printed by SIGQUIT: a group of three sleeping
-//! jobs, a task waiting on `Queue::get`, one on a socket read, all at once. Prints "all
-//! waiting" when they are, and finishes by itself 3 s later (the test sends SIGQUIT in between).
+//! jobs, a task waiting on `Queue::get`, one on a socket read, one on a future jobloop did not
+//! make, all at once. Prints "all waiting" when they are, and finishes by itself 3 s later (the
+//! test sends SIGQUIT in between).
 use std::time::Duration;
 
 use jobloop::net::{TcpListener, TcpStream};
@@ -26,6 +27,8 @@ async fn main() {
         let mut byte = [0u8; 1];
         accepted.read(&mut byte).await.ok()
     });
+    // Waits on nothing jobloop made: the tree says so.
+    let outsider = jobloop::spawn_named("outsider", std::future::pending::<()>());
     let announce = async {
         jobloop::sleep(Duration::from_millis(100)).await;
         println!("all waiting");
@@ -33,5 +36,6 @@ async fn main() {
     let (jobs, ()) = jobloop::tasks![jobloop::tasks![for id in 0..3 => job(id)], announce,].await;
     queue.put(7).await.ok();
     drop(client); // the reader's read ends
+    outsider.cancel().await;
     println!("{jobs:?} {:?} {:?}", getter.await, reader.await);
 }
