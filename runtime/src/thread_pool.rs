@@ -10,6 +10,7 @@
 //! can be made, the work is refused with the OS's error at once, never queued for a thread that
 //! will not come.
 
+use crate::wait_site::SiteSlot;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
@@ -81,6 +82,7 @@ const IDLE: Duration = Duration::from_secs(10);
 /// });
 /// assert_eq!((sum, ticks), (5050, 3));
 /// ```
+#[track_caller]
 pub fn to_thread<F, T>(work: F) -> ToThread<T>
 where
     F: FnOnce() -> T + Send + 'static,
@@ -122,6 +124,7 @@ where
             Ok(()) => State::Waiting(slot),
             Err(error) => State::Refused(Some(error)),
         },
+        site: SiteSlot::here("to_thread"),
     }
 }
 
@@ -167,6 +170,8 @@ impl<T> ResultSlot<T> {
 #[must_use = "the work runs anyway; `.await` the future for its result"]
 pub struct ToThread<T> {
     state: State<T>,
+    /// Where the wait began (debug mode's tree, a deadlock's report).
+    site: SiteSlot,
 }
 
 enum State<T> {
@@ -178,13 +183,16 @@ impl<T> Future for ToThread<T> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        match &mut self.state {
+        let this = &mut *self;
+        match &mut this.state {
             State::Waiting(slot) => {
                 slot.waker.register(cx.waker());
                 if !slot.done.load(Ordering::Acquire) {
-                    crate::debug::waiting("to_thread"); // the trace, the tree
+                    crate::debug::waiting("to_thread"); // the trace
+                    this.site.pending(); // the tree
                     return Poll::Pending;
                 }
+                this.site.done();
                 let result = slot
                     .result
                     .lock()

@@ -16,7 +16,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::thread::{self, ThreadId};
 use std::time::Instant;
@@ -48,11 +48,6 @@ static OPEN: Mutex<Vec<Open>> = Mutex::new(Vec::new());
 struct Open {
     /// The watched task it began in (0: none, or not in debug mode).
     task: u64,
-    // Closed by the waits of `sync`, `net` and `process`.
-    #[cfg_attr(
-        not(any(feature = "sync", feature = "net", feature = "process")),
-        allow(dead_code)
-    )]
     id: u64,
     site: Site,
     thread: ThreadId,
@@ -113,103 +108,117 @@ pub(crate) fn on_this_thread() -> Vec<Site> {
         .collect()
 }
 
-#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
-pub(crate) use sites::sited;
+/// The identities of sites, never reused (0 is none).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// The sites of the waits of `jobloop::sync`, `jobloop::net` and `jobloop::process`.
-#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
-mod sites {
-    use std::future::Future;
-    use std::panic::Location;
-    use std::pin::Pin;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::PoisonError;
-    use std::task::{Context, Poll};
-    use std::thread;
-    use std::time::Instant;
+fn open(what: &'static str, at: &'static Location<'static>) -> u64 {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let site = Site {
+        what,
+        at,
+        since: Instant::now(),
+    };
+    let thread = thread::current().id();
+    let task = polling_task();
+    let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
+    open.push(Open {
+        id,
+        task,
+        site,
+        thread,
+    });
+    id
+}
 
-    use super::{Open, Site, OPEN, RECORDING};
-
-    /// The identities of sites, never reused (0 is none).
-    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-    fn open(what: &'static str, at: &'static Location<'static>) -> u64 {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let site = Site {
-            what,
-            at,
-            since: Instant::now(),
-        };
-        let thread = thread::current().id();
-        let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
-        let task = super::polling_task();
-        open.push(Open {
-            id,
-            task,
-            site,
-            thread,
-        });
-        id
+fn close(id: u64) {
+    let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(at) = open.iter().rposition(|open| open.id == id) {
+        open.remove(at);
     }
+}
 
-    fn close(id: u64) {
-        let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(at) = open.iter().rposition(|open| open.id == id) {
-            open.remove(at);
-        }
-    }
+/// The site of a wait on `what`, made where the caller was called, for a future of a type of
+/// its own (`Event::wait`'s, `to_thread`'s): the future calls [`pending`](SiteSlot::pending)
+/// when its poll returns `Pending` and [`done`](SiteSlot::done) when the wait ends; dropped
+/// with the future, it closes the site too.
+pub(crate) struct SiteSlot {
+    what: &'static str,
+    at: &'static Location<'static>,
+    /// The open site, 0 when none.
+    id: u64,
+}
 
-    /// `future`, a wait on `what`, sited where the caller was called.
+impl SiteSlot {
     #[track_caller]
-    pub(crate) fn sited<F: Future>(what: &'static str, future: F) -> Sited<F> {
-        Sited {
-            future,
+    pub(crate) fn here(what: &'static str) -> SiteSlot {
+        SiteSlot {
             what,
             at: Location::caller(),
             id: 0,
         }
     }
 
-    pin_project_lite::pin_project! {
-        /// A wait on something jobloop made, listed as a site while it is going on (see the
-        /// module's doc).
-        pub(crate) struct Sited<F> {
-            #[pin]
-            future: F,
-            what: &'static str,
-            at: &'static Location<'static>,
-            // The open site, 0 when none.
-            id: u64,
-        }
-
-        impl<F> PinnedDrop for Sited<F> {
-            fn drop(this: Pin<&mut Self>) {
-                let id = *this.project().id;
-                if id != 0 {
-                    close(id);
-                }
-            }
+    /// The wait goes on: its site opens, when sites are recorded (one load of a flag when not).
+    #[inline]
+    pub(crate) fn pending(&mut self) {
+        if self.id == 0 && RECORDING.load(Ordering::Relaxed) {
+            self.id = open(self.what, self.at);
         }
     }
 
-    impl<F: Future> Future for Sited<F> {
-        type Output = F::Output;
-
-        #[inline]
-        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-            let this = self.project();
-            let poll = this.future.poll(cx);
-            match poll {
-                Poll::Pending if *this.id == 0 && RECORDING.load(Ordering::Relaxed) => {
-                    *this.id = open(this.what, this.at);
-                }
-                Poll::Ready(_) if *this.id != 0 => {
-                    close(*this.id);
-                    *this.id = 0;
-                }
-                _ => {}
-            }
-            poll
+    /// The wait ended.
+    #[inline]
+    pub(crate) fn done(&mut self) {
+        if self.id != 0 {
+            close(self.id);
+            self.id = 0;
         }
+    }
+}
+
+impl Drop for SiteSlot {
+    fn drop(&mut self) {
+        self.done();
+    }
+}
+
+/// `future`, a wait on `what`, sited where the caller was called.
+#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
+#[track_caller]
+pub(crate) fn sited<F: std::future::Future>(what: &'static str, future: F) -> Sited<F> {
+    Sited {
+        future,
+        site: SiteSlot::here(what),
+    }
+}
+
+#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
+pin_project_lite::pin_project! {
+    /// A wait on something jobloop made, listed as a site while it is going on (see the
+    /// module's doc).
+    pub(crate) struct Sited<F> {
+        #[pin]
+        future: F,
+        site: SiteSlot,
+    }
+}
+
+#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
+impl<F: std::future::Future> std::future::Future for Sited<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.project();
+        let poll = this.future.poll(cx);
+        if poll.is_pending() {
+            this.site.pending();
+        } else {
+            this.site.done();
+        }
+        poll
     }
 }

@@ -324,12 +324,15 @@ impl TaskTree {
             seconds(self.taken.saturating_duration_since(node.since))
         );
         let sites = self.sites_of(*id, node.thread);
-        if !node.running && !node.ready && !node.waits.is_empty() {
-            let waits: Vec<String> = (node.waits.iter())
-                .map(|what| self.describe(what, node))
-                .collect();
+        // The kinds of wait that a site below does not say already.
+        let waits: Vec<String> = (node.waits.iter())
+            .filter(|what| !sites.iter().any(|site| site.what() == **what))
+            .map(|what| self.describe(what, node))
+            .collect();
+        let waiting = !node.running && !node.ready;
+        if waiting && !waits.is_empty() {
             let _ = write!(out, ", on {}", waits.join(", "));
-        } else if !node.running && !node.ready && sites.is_empty() {
+        } else if waiting && node.waits.is_empty() && sites.is_empty() {
             // Nothing jobloop made said it waits: a future of another crate, or a channel.
             out.push_str(", on something outside jobloop");
         }

@@ -1,5 +1,6 @@
 //! [`Barrier`]: asyncio's `Barrier`, on event-listener.
 
+use crate::wait_site::SiteSlot;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -71,10 +72,12 @@ impl Barrier {
 
     /// Waits until `n` tasks wait. Dropping the future before then takes this task out of the
     /// round.
+    #[track_caller]
     pub fn wait(&self) -> BarrierWait<'_> {
         BarrierWait {
             barrier: self,
             state: WaitState::Start,
+            site: SiteSlot::here("Barrier::wait"),
         }
     }
 }
@@ -113,6 +116,8 @@ impl BarrierWaitResult {
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
     state: WaitState,
+    /// Where the wait began (debug mode's tree, a deadlock's report).
+    site: SiteSlot,
 }
 
 enum WaitState {
@@ -152,6 +157,7 @@ impl Future for BarrierWait<'_> {
                 }
                 WaitState::Waiting { round, listener } => {
                     if inner.round().number != *round {
+                        self.site.done();
                         self.state = WaitState::Done;
                         return Poll::Ready(BarrierWaitResult { leader: false });
                     }
@@ -160,7 +166,8 @@ impl Future for BarrierWait<'_> {
                         None => *listener = Some(inner.completed.listen()),
                         Some(listening) => {
                             if Pin::new(listening).poll(cx).is_pending() {
-                                crate::debug::waiting("Barrier::wait"); // the trace, the tree
+                                crate::debug::waiting("Barrier::wait"); // the trace
+                                self.site.pending(); // the tree, a deadlock's report
                                 return Poll::Pending;
                             }
                             *listener = None;

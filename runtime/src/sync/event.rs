@@ -1,5 +1,6 @@
 //! [`Event`]: asyncio's `Event`, on event-listener.
 
+use crate::wait_site::SiteSlot;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -74,11 +75,13 @@ impl Event {
     }
 
     /// Waits until the flag is set (returns at once if it is).
+    #[track_caller]
     pub fn wait(&self) -> Wait<'_> {
         Wait {
             event: self,
             sets_seen: None,
             listener: None,
+            site: SiteSlot::here("Event::wait"),
         }
     }
 }
@@ -98,6 +101,8 @@ pub struct Wait<'a> {
     /// The number of `set`s when this wait began (its first poll).
     sets_seen: Option<u64>,
     listener: Option<EventListener>,
+    /// Where the wait began (debug mode's tree, a deadlock's report).
+    site: SiteSlot,
 }
 
 impl Future for Wait<'_> {
@@ -112,6 +117,7 @@ impl Future for Wait<'_> {
         loop {
             if self.event.is_set() || inner.sets.load(Ordering::SeqCst) != began {
                 self.listener = None;
+                self.site.done();
                 return Poll::Ready(());
             }
             match &mut self.listener {
@@ -119,7 +125,8 @@ impl Future for Wait<'_> {
                 None => self.listener = Some(inner.waiters.listen()),
                 Some(listener) => {
                     if Pin::new(listener).poll(cx).is_pending() {
-                        crate::debug::waiting("Event::wait"); // the trace, the tree
+                        crate::debug::waiting("Event::wait"); // the trace
+                        self.site.pending(); // the tree, a deadlock's report
                         return Poll::Pending;
                     }
                     self.listener = None;

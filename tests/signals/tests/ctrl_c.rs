@@ -304,6 +304,8 @@ fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
             "`reader`",
             "on I/O read",
             "waits on TcpStream::read at tests/signals/src/bin/task_tree.rs:",
+            "waits on Event::wait at tests/signals/src/bin/task_tree.rs:",
+            "waits on to_thread at tests/signals/src/bin/task_tree.rs:",
             "`outsider`",
             "on something outside jobloop",
         ] {

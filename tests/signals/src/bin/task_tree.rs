@@ -1,6 +1,6 @@
 //! Debug mode's task tree (`JOBLOOP_DEBUG=1`), printed by SIGQUIT: a group of three sleeping
-//! jobs, a task waiting on `Queue::get`, one on a socket read, one on a future jobloop did not
-//! make, all at once. Prints "all waiting" when they are, and finishes by itself 3 s later (the
+//! jobs, tasks waiting on `Queue::get`, a socket read, an `Event`, `to_thread` work and a future
+//! jobloop did not make, all at once. Prints "all waiting" when they are, and finishes by itself 3 s later (the
 //! test sends SIGQUIT in between).
 use std::time::Duration;
 
@@ -27,6 +27,15 @@ async fn main() {
         let mut byte = [0u8; 1];
         accepted.read(&mut byte).await.ok()
     });
+    let event = std::sync::Arc::new(jobloop::sync::Event::new());
+    let event_waiter = {
+        let event = event.clone();
+        jobloop::spawn_named("event waiter", async move { event.wait().await })
+    };
+    let blocking = jobloop::spawn_named(
+        "blocking",
+        jobloop::to_thread(|| std::thread::sleep(Duration::from_millis(2500))),
+    );
     // Waits on nothing jobloop made: the tree says so.
     let outsider = jobloop::spawn_named("outsider", std::future::pending::<()>());
     let announce = async {
@@ -37,5 +46,8 @@ async fn main() {
     queue.put(7).await.ok();
     drop(client); // the reader's read ends
     outsider.cancel().await;
+    event.set();
+    event_waiter.await;
+    blocking.await;
     println!("{jobs:?} {:?} {:?}", getter.await, reader.await);
 }
