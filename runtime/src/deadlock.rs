@@ -9,8 +9,9 @@
 //! - no timer is set (no `sleep`, `timeout` or deadline of a group);
 //! - no task waits for a socket or a pipe;
 //! - nothing that jobloop runs on another thread is in flight ([`InFlight`]): no `to_thread`
-//!   work, no `Child::wait`, no signal listener (`ctrl_c`, `#[job_main]`'s own), no
-//!   [`Handle`](crate::Handle) alive through which another thread may spawn;
+//!   work, no `Child::wait`, no `ctrl_c` listener, no [`Handle`](crate::Handle) alive through
+//!   which another thread may spawn (`#[job_main]`'s own watch for Ctrl-C and SIGTERM is not
+//!   counted: a signal cancels the program, it does not wake a task to go on);
 //! - no wake-up ever came to this loop from a thread that is not jobloop's own: a tokio-based
 //!   type (feature `tokio`, whose driver runs on a thread of its own), an async-io timer, a
 //!   std thread holding a waker or a `jobloop::sync` value. Such a thread may wake a task at
@@ -25,10 +26,11 @@
 //!   `#[job_test]` makes its loop, panics with a message that says "deadlock" and lists each
 //!   wait going on and where it began (`Queue::get at tests/queue.rs:12:9`, see
 //!   `wait_site.rs`): the test fails instead of hanging.
-//! - Such a loop that did see a wake-up from an unknown thread, and any loop in debug mode
-//!   (`JOBLOOP_DEBUG=1`, as `#[job_main]` runs), print the same message to stderr once and go
-//!   on waiting: a thread jobloop does not know of may still wake a task. This is why
-//!   `#[job_main]` warns rather than stops.
+//! - Such a loop that did see a wake-up from an unknown thread, and any other loop in debug
+//!   mode (`JOBLOOP_DEBUG=1`: `#[job_main]`'s, say), print the same message to stderr once and
+//!   go on waiting: a thread jobloop does not know of may still wake a task. This is why
+//!   `#[job_main]` warns rather than stops. (A `fail_on_deadlock` loop fails in debug mode
+//!   too.)
 //!
 //! What the check cannot see: a std thread that holds a `jobloop::sync` value (a `Queue`, an
 //! `Event`) and has not yet woken any task of the loop, and a tokio-based future whose first
@@ -78,9 +80,10 @@ pub(crate) enum OnDeadlock {
     Warn,
 }
 
-/// Whether `JOBLOOP_DEADLOCK=off` turned the check off.
+/// Whether `JOBLOOP_DEADLOCK=off` turned the check off (read once).
 pub(crate) fn turned_off() -> bool {
-    std::env::var_os("JOBLOOP_DEADLOCK").is_some_and(|value| value == "off")
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OFF.get_or_init(|| std::env::var_os("JOBLOOP_DEADLOCK").is_some_and(|value| value == "off"))
 }
 
 /// The message of a deadlock on this thread's loop: the waits going on, with their sites.

@@ -160,8 +160,8 @@ impl EventLoop {
     /// began (`Queue::get at tests/queue.rs:12:9`). What `#[job_test]` makes. A loop that was
     /// woken from a thread jobloop does not know of (a tokio-based type's driver, a std thread)
     /// prints the message instead and waits on, since that thread may still wake a task; so does
-    /// any loop in debug mode. `JOBLOOP_DEADLOCK=off` turns the check off. The whole rule is in
-    /// `runtime/src/deadlock.rs`.
+    /// a loop made without this, in debug mode. `JOBLOOP_DEADLOCK=off` turns the check off (the
+    /// warnings too). The whole rule is in `runtime/src/deadlock.rs`.
     ///
     /// ```should_panic
     /// use jobloop_runtime::{sync::Queue, EventLoop};
@@ -621,7 +621,7 @@ impl LoopCore {
 
     /// Whether the loop looks for deadlocks: made with `fail_on_deadlock`, or in debug mode.
     fn deadlock_checked(&self) -> bool {
-        self.on_deadlock.get().is_some() || crate::debug::debug_on()
+        (self.on_deadlock.get().is_some() || crate::debug::debug_on()) && !deadlock::turned_off()
     }
 
     /// The loop is about to wait for ever (no task ready, no timer). When something the loop
@@ -639,7 +639,9 @@ impl LoopCore {
                 && self.wake.injected.is_empty()
                 && !deadlock::in_flight()
         };
-        if self.deadlock_reported.get() {
+        // A socket waited on can wake a task, and only this thread changes that: the usual
+        // wait, with no look every second.
+        if self.deadlock_reported.get() || self.reactor.is_waiting() {
             return false;
         }
         let suspected = nothing_can_wake();

@@ -172,8 +172,9 @@ fn received(signal: i32) {
             crate::debug::enable();
             eprintln!(
                 "jobloop: SIGQUIT: the task tree is kept in debug mode, which was off: it is on \
-                 now, and the tasks started from now on are in the tree; send SIGQUIT again to \
-                 see it (JOBLOOP_DEBUG=1 keeps every task from the start)"
+                 now (its slow-poll reports too), and the tasks started from now on are in the \
+                 tree; send SIGQUIT again to see it (JOBLOOP_DEBUG=1 keeps every task from the \
+                 start)"
             );
         }
         return;

@@ -175,6 +175,9 @@ impl Sleep {
             std::task::ready!(crate::budget::poll_spend(cx));
             return Poll::Ready(());
         }
+        // Polled on a loop before (moved to this runtime, so that loop is not current here): its
+        // entry there stays until its deadline and then wakes nobody useful, as that of a sleep
+        // dropped away from its loop.
         let mut timer = runtime_timer(current, deadline);
         let poll = timer.as_mut().poll(cx);
         self.timer = Timer::Foreign(timer);

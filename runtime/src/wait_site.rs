@@ -5,15 +5,16 @@
 //! A waiting operation of `jobloop::sync` (`Queue::get`, `Mutex::lock`, ...) or of a socket of
 //! `jobloop::net` (`TcpStream::read`, ...) wraps its future in `Sited`, made where the user
 //! called it (`#[track_caller]`). When that future returns `Pending` it opens a site in a
-//! process-wide list; when it finishes or is dropped, it closes it. So the list holds exactly
-//! the waits that are going on, each with the thread it began on (a loop reports the waits of
-//! its own thread).
+//! process-wide list; when it finishes or is dropped, it closes it. So the list holds the waits
+//! begun and not ended, each with the thread it began on (a loop reports the waits of its own
+//! thread). A wait that was woken and not polled again is still listed.
 //!
 //! Recording is off until a loop that reports deadlocks is made
 //! ([`EventLoop::fail_on_deadlock`](crate::EventLoop::fail_on_deadlock), which `#[job_test]`
 //! calls, or debug mode): until then a `Sited` costs one load of a flag per `Pending`.
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -41,14 +42,13 @@ pub(crate) fn set_polling_task(id: u64) -> u64 {
 /// Whether sites are recorded: set for good by the first loop that reports deadlocks.
 static RECORDING: AtomicBool = AtomicBool::new(false);
 
-/// The waits going on, in the order they began.
-static OPEN: Mutex<Vec<Open>> = Mutex::new(Vec::new());
+/// The waits going on, by id: in the order they began.
+static OPEN: Mutex<BTreeMap<u64, Open>> = Mutex::new(BTreeMap::new());
 
 /// A wait going on.
 struct Open {
     /// The watched task it began in (0: none, or not in debug mode).
     task: u64,
-    id: u64,
     site: Site,
     thread: ThreadId,
 }
@@ -93,7 +93,7 @@ impl Site {
 /// Every wait going on, with the task and the thread it began in, oldest first.
 pub(crate) fn all() -> Vec<(u64, ThreadId, Site)> {
     let open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
-    (open.iter())
+    (open.values())
         .map(|open| (open.task, open.thread, open.site))
         .collect()
 }
@@ -102,7 +102,7 @@ pub(crate) fn all() -> Vec<(u64, ThreadId, Site)> {
 pub(crate) fn on_this_thread() -> Vec<Site> {
     let thread = thread::current().id();
     let open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
-    (open.iter())
+    (open.values())
         .filter(|open| open.thread == thread)
         .map(|open| open.site)
         .collect()
@@ -121,20 +121,14 @@ fn open(what: &'static str, at: &'static Location<'static>) -> u64 {
     let thread = thread::current().id();
     let task = polling_task();
     let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
-    open.push(Open {
-        id,
-        task,
-        site,
-        thread,
-    });
+    open.insert(id, Open { task, site, thread });
     id
 }
 
 fn close(id: u64) {
-    let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(at) = open.iter().rposition(|open| open.id == id) {
-        open.remove(at);
-    }
+    OPEN.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&id);
 }
 
 /// The site of a wait on `what`, made where the caller was called, for a future of a type of
@@ -186,9 +180,19 @@ impl Drop for SiteSlot {
 #[cfg(any(feature = "sync", feature = "net", feature = "process"))]
 #[track_caller]
 pub(crate) fn sited<F: std::future::Future>(what: &'static str, future: F) -> Sited<F> {
+    sited_at(what, Location::caller(), future)
+}
+
+/// `future`, a wait on `what`, sited at `at`.
+#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
+pub(crate) fn sited_at<F: std::future::Future>(
+    what: &'static str,
+    at: &'static Location<'static>,
+    future: F,
+) -> Sited<F> {
     Sited {
         future,
-        site: SiteSlot::here(what),
+        site: SiteSlot { what, at, id: 0 },
     }
 }
 

@@ -135,3 +135,18 @@ fn a_loop_woken_from_an_unknown_thread_warns_and_waits_on() {
     thread.join().expect("the filler ran");
     assert_eq!(got, (Some(1), Some(2)));
 }
+
+/// `Condvar::wait_while` is named where the test calls it, not inside jobloop.
+#[test]
+fn a_condvar_wait_while_is_named_where_it_is_called() {
+    let message = deadlock_of(EventLoop::new().fail_on_deadlock(), async {
+        let (lock, ready) = (Mutex::new(false), jobloop::sync::Condvar::new());
+        let guard = lock.lock().await;
+        let _guard = ready.wait_while(guard, |ready| !*ready).await; // nobody notifies
+    });
+    let line = message
+        .lines()
+        .find(|line| line.contains("Condvar::wait_while at"))
+        .unwrap_or_else(|| panic!("no wait site in: {message}"));
+    assert!(line.contains("tests/suite/deadlock.rs:"), "{line}");
+}

@@ -4,8 +4,8 @@
 //! `group`, ...) and, for a wait on a `jobloop::sync` value, where it began
 //! (`Queue::get at src/main.rs:12:9`, see `wait_site.rs`).
 //!
-//! The nodes live in debug mode's registry (`watched.rs`): a task enters it when it starts and
-//! leaves it when its future is dropped; each poll marks it running, then waiting. The tasks of
+//! The nodes live in this file's map (`TREE`), which `watched.rs` keeps: a task enters it when
+//! it starts and leaves it when its future is dropped; each poll marks it running, then waiting. The tasks of
 //! a `scoped` group are polled inside the task that awaits it, so they are that task.
 //! [`task_tree`] takes a copy, which `Display` writes as an indented tree and
 //! [`TaskTree::to_json`] as JSON.
@@ -186,6 +186,23 @@ pub(super) fn group_ended(id: u64) {
 
 /// A copy of the task tree, taken by [`task_tree`]: written as an indented tree by `Display`,
 /// as JSON by [`to_json`](TaskTree::to_json).
+///
+/// A task whose starter has ended is drawn at the top, and says so:
+///
+/// ```
+/// use jobloop_runtime::{debug, spawn, spawn_named, yield_now, EventLoop};
+///
+/// debug::enable();
+/// EventLoop::new().block_on(async {
+///     // Dropping a `JoinHandle` lets its task run on.
+///     let starter = spawn(async { drop(spawn_named("left", std::future::pending::<()>())) });
+///     starter.await;
+///     yield_now().await;
+///     let tree = debug::task_tree().to_string();
+///     assert!(tree.contains("`left`"), "{tree}");
+///     assert!(tree.contains("(its starter has ended)"), "{tree}");
+/// });
+/// ```
 #[derive(Clone, Debug)]
 pub struct TaskTree {
     debug: bool,
@@ -238,6 +255,20 @@ pub fn task_tree() -> TaskTree {
     drop(tree);
     tasks.sort_unstable_by_key(|(id, _)| *id);
     groups.sort_unstable_by_key(|(id, _)| *id);
+    // A task or group whose starter (or awaiting task) is gone is drawn at the top of its
+    // thread, and says so: every live task is in the tree.
+    let live: std::collections::HashSet<u64> = tasks.iter().map(|(id, _)| *id).collect();
+    for (_, node) in &mut tasks {
+        if node.parent != 0 && !live.contains(&node.parent) {
+            node.parent = 0;
+            node.name.push_str(" (its starter has ended)");
+        }
+    }
+    for (_, group) in &mut groups {
+        if group.owner() != 0 && !live.contains(&group.owner()) {
+            group.awaited_by = Some(0);
+        }
+    }
     TaskTree {
         debug: debug_on(),
         taken: Instant::now(),

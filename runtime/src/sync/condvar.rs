@@ -64,33 +64,41 @@ impl Condvar {
         &self,
         guard: MutexGuard<'a, T>,
     ) -> impl Future<Output = MutexGuard<'a, T>> + use<'_, 'a, T> {
-        crate::wait_site::sited("Condvar::wait", async move {
-            let mutex = MutexGuard::source(&guard);
-            // Registered before the lock is released: a notification right after the release
-            // reaches this waiter.
-            let listener = self.event.listen();
-            drop(guard);
-            listener.await;
-            // The notification is this waiter's now: if it is cancelled before it has the lock
-            // again, the notification goes on to the next waiter.
-            let mut pass_on = PassOn(&self.event, true);
-            let guard = mutex.lock().await;
-            pass_on.1 = false;
-            guard
-        })
+        crate::wait_site::sited("Condvar::wait", self.wait_here(guard))
+    }
+
+    /// [`wait`](Condvar::wait), without its site.
+    async fn wait_here<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        let mutex = MutexGuard::source(&guard);
+        // Registered before the lock is released: a notification right after the release
+        // reaches this waiter.
+        let listener = self.event.listen();
+        drop(guard);
+        listener.await;
+        // The notification is this waiter's now: if it is cancelled before it has the lock
+        // again, the notification goes on to the next waiter.
+        let mut pass_on = PassOn(&self.event, true);
+        let guard = mutex.lock().await;
+        pass_on.1 = false;
+        guard
     }
 
     /// Waits while `condition` holds for the data (checked first with the guard given, then
     /// after each wake-up, with the lock held); gives the guard back once it does not.
-    pub async fn wait_while<'a, T: ?Sized>(
+    #[track_caller]
+    pub fn wait_while<'a, T: ?Sized, C: FnMut(&mut T) -> bool>(
         &self,
         mut guard: MutexGuard<'a, T>,
-        mut condition: impl FnMut(&mut T) -> bool,
-    ) -> MutexGuard<'a, T> {
-        while condition(&mut *guard) {
-            guard = self.wait(guard).await;
+        mut condition: C,
+    ) -> impl Future<Output = MutexGuard<'a, T>> + use<'_, 'a, T, C> {
+        let at = std::panic::Location::caller();
+        async move {
+            while condition(&mut *guard) {
+                let wait = self.wait_here(guard);
+                guard = crate::wait_site::sited_at("Condvar::wait_while", at, wait).await;
+            }
+            guard
         }
-        guard
     }
 
     /// Wakes one waiting task, if one waits: each call wakes another one.
