@@ -216,7 +216,7 @@ impl TcpStream {
     /// The OS's error, such as `ConnectionReset` when the peer reset the connection.
     #[track_caller]
     pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        crate::wait_site::sited("TcpStream::read", async move { self.inner.read(buf).await })
+        crate::wait_site::sited("TcpStream::read", self.inner.read(buf))
     }
 
     /// Reads until the peer closes its side; appends to `buf` and returns how many bytes.
@@ -229,9 +229,7 @@ impl TcpStream {
         &'a self,
         buf: &'a mut Vec<u8>,
     ) -> impl Future<Output = io::Result<usize>> + 'a {
-        crate::wait_site::sited("TcpStream::read_to_end", async move {
-            self.inner.read_to_end(buf).await
-        })
+        crate::wait_site::sited("TcpStream::read_to_end", self.inner.read_to_end(buf))
     }
 
     /// Reads into `buf` without taking the bytes off the stream: the next read sees them
@@ -242,11 +240,11 @@ impl TcpStream {
     /// As [`read`](TcpStream::read).
     #[track_caller]
     pub fn peek<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        crate::wait_site::sited("TcpStream::peek", async move {
+        crate::wait_site::sited(
+            "TcpStream::peek",
             self.inner
-                .io(Direction::Read, |stream| stream.peek(buf))
-                .await
-        })
+                .io(Direction::Read, move |stream| stream.peek(buf)),
+        )
     }
 
     /// Writes some of `buf`; returns how many bytes were written.
@@ -256,10 +254,7 @@ impl TcpStream {
     /// The OS's error, such as `BrokenPipe` or `ConnectionReset` when the peer is gone.
     #[track_caller]
     pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        crate::wait_site::sited(
-            "TcpStream::write",
-            async move { self.inner.write(buf).await },
-        )
+        crate::wait_site::sited("TcpStream::write", self.inner.write(buf))
     }
 
     /// Writes all of `buf`.
@@ -269,9 +264,7 @@ impl TcpStream {
     /// As [`write`](TcpStream::write), or `WriteZero` when the OS accepts no byte.
     #[track_caller]
     pub fn write_all<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
-        crate::wait_site::sited("TcpStream::write_all", async move {
-            self.inner.write_all(buf).await
-        })
+        crate::wait_site::sited("TcpStream::write_all", self.inner.write_all(buf))
     }
 
     /// Shuts down the read half, the write half or both (see [`std::net::TcpStream::shutdown`]).

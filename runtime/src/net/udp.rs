@@ -71,11 +71,11 @@ impl UdpSocket {
         buf: &'a [u8],
         target: SocketAddr,
     ) -> impl Future<Output = io::Result<usize>> + 'a {
-        crate::wait_site::sited("UdpSocket::send_to", async move {
+        crate::wait_site::sited(
+            "UdpSocket::send_to",
             self.inner
-                .io(Direction::Write, |socket| socket.send_to(buf, target))
-                .await
-        })
+                .io(Direction::Write, move |socket| socket.send_to(buf, target)),
+        )
     }
 
     /// Waits for a datagram; returns its length (at most `buf`'s) and where it came from.
@@ -84,31 +84,31 @@ impl UdpSocket {
         &'a self,
         buf: &'a mut [u8],
     ) -> impl Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
-        crate::wait_site::sited("UdpSocket::recv_from", async move {
+        crate::wait_site::sited(
+            "UdpSocket::recv_from",
             self.inner
-                .io(Direction::Read, |socket| socket.recv_from(buf))
-                .await
-        })
+                .io(Direction::Read, move |socket| socket.recv_from(buf)),
+        )
     }
 
     /// Sends `buf` as one datagram to the peer set by [`connect`](UdpSocket::connect).
     #[track_caller]
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        crate::wait_site::sited("UdpSocket::send", async move {
+        crate::wait_site::sited(
+            "UdpSocket::send",
             self.inner
-                .io(Direction::Write, |socket| socket.send(buf))
-                .await
-        })
+                .io(Direction::Write, move |socket| socket.send(buf)),
+        )
     }
 
     /// Waits for a datagram from the peer set by [`connect`](UdpSocket::connect).
     #[track_caller]
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        crate::wait_site::sited("UdpSocket::recv", async move {
+        crate::wait_site::sited(
+            "UdpSocket::recv",
             self.inner
-                .io(Direction::Read, |socket| socket.recv(buf))
-                .await
-        })
+                .io(Direction::Read, move |socket| socket.recv(buf)),
+        )
     }
 
     /// The address this socket is bound to.

@@ -200,10 +200,7 @@ impl UnixStream {
     /// Reads into `buf`; returns how many bytes were read, 0 at the end of the stream.
     #[track_caller]
     pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        crate::wait_site::sited(
-            "UnixStream::read",
-            async move { self.inner.read(buf).await },
-        )
+        crate::wait_site::sited("UnixStream::read", self.inner.read(buf))
     }
 
     /// Reads until the peer closes its side; appends to `buf` and returns how many bytes.
@@ -212,26 +209,19 @@ impl UnixStream {
         &'a self,
         buf: &'a mut Vec<u8>,
     ) -> impl Future<Output = io::Result<usize>> + 'a {
-        crate::wait_site::sited("UnixStream::read_to_end", async move {
-            self.inner.read_to_end(buf).await
-        })
+        crate::wait_site::sited("UnixStream::read_to_end", self.inner.read_to_end(buf))
     }
 
     /// Writes some of `buf`; returns how many bytes were written.
     #[track_caller]
     pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        crate::wait_site::sited(
-            "UnixStream::write",
-            async move { self.inner.write(buf).await },
-        )
+        crate::wait_site::sited("UnixStream::write", self.inner.write(buf))
     }
 
     /// Writes all of `buf`.
     #[track_caller]
     pub fn write_all<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
-        crate::wait_site::sited("UnixStream::write_all", async move {
-            self.inner.write_all(buf).await
-        })
+        crate::wait_site::sited("UnixStream::write_all", self.inner.write_all(buf))
     }
 
     /// Shuts down the read half, the write half or both.

@@ -56,7 +56,7 @@ impl<T: ?Sized> Mutex<T> {
     /// lock when dropped.
     #[track_caller]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
-        crate::wait_site::sited("Mutex::lock", async move { self.0.lock().await })
+        crate::wait_site::sited("Mutex::lock", self.0.lock())
     }
 
     /// Takes the lock if it is free now.
@@ -124,10 +124,7 @@ impl Semaphore {
     /// Waits for a permit and takes it.
     #[track_caller]
     pub fn acquire(&self) -> impl Future<Output = SemaphoreGuard> + '_ {
-        crate::wait_site::sited(
-            "Semaphore::acquire",
-            async move { self.0.acquire_arc().await },
-        )
+        crate::wait_site::sited("Semaphore::acquire", self.0.acquire_arc())
     }
 
     /// Takes a permit if one is free now.

@@ -273,9 +273,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// [`task_done`](OrderedQueue::task_done) (at once if none is unfinished).
     #[track_caller]
     pub fn join(&self) -> impl Future<Output = ()> + '_ {
-        crate::wait_site::sited("OrderedQueue::join", async move {
-            self.shared.unfinished.join().await;
-        })
+        crate::wait_site::sited("OrderedQueue::join", self.shared.unfinished.join())
     }
 
     /// Shuts the queue down: `put` fails from now on (waiting putters too, their items given

@@ -145,9 +145,7 @@ impl<T> Queue<T> {
     /// (at once if none is unfinished).
     #[track_caller]
     pub fn join(&self) -> impl Future<Output = ()> + '_ {
-        crate::wait_site::sited("Queue::join", async move {
-            self.unfinished.join().await;
-        })
+        crate::wait_site::sited("Queue::join", self.unfinished.join())
     }
 
     /// Shuts the queue down: `put` fails from now on (waiting putters too, their items given
