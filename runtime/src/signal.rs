@@ -115,8 +115,14 @@ fn catch_sigint() -> io::Result<()> {
     if !SIGNALS.sigint_ignored.load(Ordering::Acquire) {
         return Ok(());
     }
+    catch_later(SIGINT)
+}
+
+/// Catches `signal` from now on, on the signal thread (started by [`install`]).
+#[cfg(not(windows))]
+fn catch_later(signal: i32) -> io::Result<()> {
     match HANDLE.get() {
-        Some(handle) => handle.add_signal(SIGINT),
+        Some(handle) => handle.add_signal(signal),
         None => Ok(()),
     }
 }
@@ -133,10 +139,7 @@ fn catch_sigquit() -> io::Result<()> {
     if ignored_at_start(SIGQUIT) {
         return Ok(());
     }
-    match HANDLE.get() {
-        Some(handle) => handle.add_signal(SIGQUIT),
-        None => Ok(()),
-    }
+    catch_later(SIGQUIT)
 }
 
 #[cfg(windows)]

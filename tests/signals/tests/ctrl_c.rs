@@ -23,9 +23,15 @@ impl Program {
     /// Runs `binary` from a shell that first sets `ignored` (`INT`, `TERM`) to "ignored", as
     /// `trap '' INT` in a script does (the disposition is inherited through `exec`).
     fn start_ignoring(binary: &str, runtime: &str, ignored: &str) -> Program {
+        Program::run(Program::ignoring(binary, ignored), runtime)
+    }
+
+    /// The command that runs `binary` with `ignored` set to "ignored" (see
+    /// [`start_ignoring`](Program::start_ignoring)).
+    fn ignoring(binary: &str, ignored: &str) -> Command {
         let mut command = Command::new("sh");
         command.args(["-c", &format!("trap '' {ignored}; exec \"$0\""), binary]);
-        Program::run(command, runtime)
+        command
     }
 
     fn run(mut command: Command, runtime: &str) -> Program {
@@ -338,9 +344,7 @@ fn a_sigquit_without_debug_mode_turns_it_on_and_the_program_goes_on() {
 /// A SIGQUIT that the parent set to ignored stays ignored: no tree, and no core dump either.
 #[test]
 fn an_ignored_sigquit_stays_ignored() {
-    let mut command = Command::new("sh");
-    let binary = env!("CARGO_BIN_EXE_task_tree");
-    command.args(["-c", "trap '' QUIT; exec \"$0\"", binary]);
+    let mut command = Program::ignoring(env!("CARGO_BIN_EXE_task_tree"), "QUIT");
     command.env("JOBLOOP_DEBUG", "1");
     let mut program = Program::run(command, "event-loop");
     program.wait_for("all waiting", 1);
