@@ -214,6 +214,22 @@ pub struct TaskTree {
     /// The waits on `jobloop::sync` values going on, with the task (0: a `block_on` future)
     /// and thread they began in.
     sites: Vec<(u64, ThreadId, Site)>,
+    /// Made once when the tree is taken, so that drawing it is linear in its size: by the
+    /// [`Place`] of a task, the indexes (in `tasks`) of its tasks of no group, ...
+    alone: HashMap<Place, Vec<usize>>,
+    /// ... of the groups it awaits (in `groups`), ...
+    owned_groups: HashMap<Place, Vec<usize>>,
+    /// ... and of its waits (in `sites`).
+    own_sites: HashMap<Place, Vec<usize>>,
+    /// By group id, the indexes of the group's tasks.
+    members: HashMap<u64, Vec<usize>>,
+}
+
+/// Where in the tree: task `id`, or (0) the `block_on` future of a thread.
+type Place = (u64, Option<ThreadId>);
+
+fn place(id: u64, thread: ThreadId) -> Place {
+    (id, (id == 0).then_some(thread))
 }
 
 /// The tree of the tasks alive now, on every thread and runtime: callable from any task or
@@ -269,12 +285,42 @@ pub fn task_tree() -> TaskTree {
             group.awaited_by = Some(0);
         }
     }
+    let sites = wait_site::all();
+    let known_groups: HashMap<u64, usize> = (groups.iter().enumerate())
+        .map(|(index, (id, _))| (*id, index))
+        .collect();
+    let (mut alone, mut members) = (HashMap::<Place, Vec<usize>>::new(), HashMap::new());
+    for (index, (_, node)) in tasks.iter().enumerate() {
+        match node.group.filter(|group| known_groups.contains_key(group)) {
+            Some(group) => members.entry(group).or_insert_with(Vec::new).push(index),
+            None => alone
+                .entry(place(node.parent, node.thread))
+                .or_default()
+                .push(index),
+        }
+    }
+    let mut owned_groups = HashMap::<Place, Vec<usize>>::new();
+    for (index, (_, group)) in groups.iter().enumerate() {
+        let at = place(group.owner(), group.thread);
+        owned_groups.entry(at).or_default().push(index);
+    }
+    let mut own_sites = HashMap::<Place, Vec<usize>>::new();
+    for (index, (task, thread, _)) in sites.iter().enumerate() {
+        own_sites
+            .entry(place(*task, *thread))
+            .or_default()
+            .push(index);
+    }
     TaskTree {
         debug: debug_on(),
         taken: Instant::now(),
         tasks,
         groups,
-        sites: wait_site::all(),
+        sites,
+        alone,
+        owned_groups,
+        own_sites,
+        members,
     }
 }
 
@@ -286,32 +332,26 @@ impl TaskTree {
     /// of no group, and the groups it awaits (or made, if no task awaited them yet) with their
     /// tasks.
     fn children(&self, parent: u64, thread: ThreadId) -> (Vec<&(u64, Node)>, Groups<'_>) {
-        let known_group = |id: &u64| self.groups.iter().any(|(group, _)| group == id);
-        let alone = (self.tasks.iter())
-            .filter(|(_, node)| {
-                node.parent == parent
-                    && (parent != 0 || node.thread == thread)
-                    && !node.group.as_ref().is_some_and(known_group)
-            })
-            .collect();
-        let groups = (self.groups.iter())
-            .filter(|(_, group)| group.owner() == parent && (parent != 0 || group.thread == thread))
-            .map(|(id, group)| {
-                let tasks: Vec<_> = (self.tasks.iter())
-                    .filter(|(_, node)| node.group == Some(*id))
-                    .collect();
-                (group, tasks)
-            })
+        let at = place(parent, thread);
+        let tasks = |indexes: Option<&Vec<usize>>| -> Vec<&(u64, Node)> {
+            indexes
+                .into_iter()
+                .flatten()
+                .map(|&index| &self.tasks[index])
+                .collect()
+        };
+        let groups = (self.owned_groups.get(&at).into_iter().flatten())
+            .map(|&index| &self.groups[index])
+            .map(|(id, group)| (group, tasks(self.members.get(id))))
             .filter(|(_, tasks)| !tasks.is_empty())
             .collect();
-        (alone, groups)
+        (tasks(self.alone.get(&at)), groups)
     }
 
     /// The waits on `jobloop::sync` values of task `id` (0: the `block_on` future of `thread`).
     fn sites_of(&self, id: u64, thread: ThreadId) -> Vec<&Site> {
-        (self.sites.iter())
-            .filter(|(task, on, _)| *task == id && (id != 0 || *on == thread))
-            .map(|(_, _, site)| site)
+        (self.own_sites.get(&place(id, thread)).into_iter().flatten())
+            .map(|&index| &self.sites[index].2)
             .collect()
     }
 
