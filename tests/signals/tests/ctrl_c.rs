@@ -269,7 +269,8 @@ fn one_sigterm_exits_while_to_thread_work_runs() {
 /// SIGQUIT prints the task tree of debug mode to stderr, and the program goes on to its end.
 #[test]
 fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
-    for runtime in RUNTIMES {
+    // Debug mode watches tasks on every runtime: smol's too.
+    for runtime in RUNTIMES.into_iter().chain(["smol"]) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_task_tree"));
         command.env("JOBLOOP_DEBUG", "1");
         let mut program = Program::run(command, runtime);
