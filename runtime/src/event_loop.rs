@@ -129,10 +129,6 @@ impl EventLoop {
     /// Creates an event loop, or returns the OS error that prevented creating its poller.
     pub fn try_new() -> io::Result<EventLoop> {
         let (reactor, waker) = Reactor::new()?;
-        if crate::debug::debug_on() {
-            // Debug mode names deadlocks too (see `deadlock.rs`), with their waits.
-            crate::wait_site::record();
-        }
         Ok(EventLoop {
             core: Rc::new(LoopCore {
                 ready: RefCell::new(VecDeque::new()),
