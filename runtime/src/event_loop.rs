@@ -634,6 +634,7 @@ impl LoopCore {
                 && !self.reactor.is_waiting()
                 && self.wake.injected.is_empty()
                 && !deadlock::in_flight()
+                && !tokio_driver_may_wake()
         };
         // A socket waited on can wake a task, and only this thread changes that: the usual
         // wait, with no look every second.
@@ -650,7 +651,9 @@ impl LoopCore {
                 return true;
             }
         }
-        if !suspected {
+        // What another thread does (a `to_thread` call, tokio's driver setting a timer) need
+        // not wake this loop: look again.
+        if !suspected || !nothing_can_wake() {
             return true;
         }
         let action = match self.on_deadlock.get() {
@@ -667,6 +670,15 @@ impl LoopCore {
             }
         }
     }
+}
+
+/// Whether tokio's driver, which runs tokio-based types on the loop (feature `tokio`), may
+/// still wake a task (see `tokio_context`).
+fn tokio_driver_may_wake() -> bool {
+    #[cfg(feature = "tokio")]
+    return tokio_context::may_wake();
+    #[cfg(not(feature = "tokio"))]
+    false
 }
 
 #[cfg(test)]

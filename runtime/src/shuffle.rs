@@ -5,7 +5,12 @@
 //! Each turn, the loop takes the tasks that are ready (woken by the previous turn, by timers
 //! that fired, by I/O) and runs them in an order drawn from the seed instead of the order they
 //! were woken; tasks woken meanwhile wait for the next turn, as in FIFO order. Timers due at the
-//! same instant wake their tasks in one turn, so they run in a seeded order too. The generator is
+//! same instant wake their tasks in one turn, so they run in a seeded order too.
+//!
+//! The order is uniform among a turn's ready tasks. shuttle's other scheduler, PCT (a random
+//! priority per task, lowered at a few random steps), is not offered: it bounds the chance of
+//! finding a bug of a given depth, but needs the run's number of steps ahead of time and a
+//! task identity that stays the same across runs, which the loop does not keep. The generator is
 //! SplitMix64, written out here rather than taken from a crate so that a seed printed today
 //! replays the same schedule with any later version.
 

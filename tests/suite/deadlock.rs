@@ -150,3 +150,63 @@ fn a_condvar_wait_while_is_named_where_it_is_called() {
         .unwrap_or_else(|| panic!("no wait site in: {message}"));
     assert!(line.contains("tests/suite/deadlock.rs:"), "{line}");
 }
+
+/// tokio-based types on the loop (feature `tokio`): tokio's driver holds their timers and
+/// sockets on a thread of its own, and the loop asks it (on Linux) whether it holds any.
+#[cfg(all(feature = "tokio", target_os = "linux"))]
+mod tokio_types {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+
+    use jobloop::sync::Queue;
+    use jobloop::EventLoop;
+    use tokio::io::AsyncReadExt;
+
+    #[test]
+    fn a_tokio_sleep_longer_than_the_grace_is_not_taken_for_a_deadlock() {
+        let slept = EventLoop::new().fail_on_deadlock().block_on(async {
+            let start = Instant::now();
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            start.elapsed()
+        });
+        assert!(slept >= Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn a_tokio_socket_first_ready_after_the_grace_is_not_taken_for_a_deadlock() {
+        let bytes = EventLoop::new().fail_on_deadlock().block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = listener.local_addr().unwrap();
+            let peer = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(1500));
+                let mut stream = std::net::TcpStream::connect(address).unwrap();
+                stream.write_all(b"late").unwrap();
+            });
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut bytes = Vec::new();
+            stream.read_to_end(&mut bytes).await.unwrap();
+            peer.join().unwrap();
+            bytes
+        });
+        assert_eq!(bytes, b"late");
+    }
+
+    /// Wake-ups from tokio's driver do not turn the check into a warning: once the driver
+    /// holds nothing, a deadlock is named.
+    #[test]
+    fn a_deadlock_after_tokio_types_were_used_is_still_named() {
+        let start = Instant::now();
+        let message = super::panic_message(
+            std::panic::catch_unwind(|| {
+                EventLoop::new().fail_on_deadlock().block_on(async {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    let _ = Queue::<u32>::new(0).get().await;
+                })
+            })
+            .expect_err("a deadlocked loop fails"),
+        );
+        // Other tests of this binary may hold timers in the same driver for a while.
+        assert!(start.elapsed() < Duration::from_secs(30));
+        assert!(message.contains("Queue::get at"), "{message}");
+    }
+}

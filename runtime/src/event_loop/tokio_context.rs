@@ -8,17 +8,25 @@
 //! The runtime is made on first use and lives for the rest of the process. A loop started
 //! inside a tokio context (a test under `#[tokio::test]`, say) keeps that context instead.
 //!
+//! The driver can wake a loop's task at any time, so the deadlock check (`deadlock.rs`) asks
+//! [`may_wake`] whether it still holds anything: a tokio task, a timer, a socket. On Linux it
+//! can tell; elsewhere the driver counts as a thread jobloop does not know of.
+//!
 //! The cost: a wake-up from tokio's driver crosses threads (a few microseconds more than the
 //! loop's own reactor, see `benches/`). A program that uses no tokio type pays for the thread
 //! alone: in a process with two threads glibc's `malloc` takes its arena's lock, about 20
 //! instructions more per allocation and free (BENCHMARKS.md counts the loop's scenarios with
 //! and without the feature).
 
+use std::cell::Cell;
 use std::sync::OnceLock;
+
+/// The tokio runtime that drives tokio's I/O and timers for the loops of this process: made on
+/// first use, `None` when it could not be made.
+static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
 
 /// The tokio runtime that drives tokio's I/O and timers for the loops of this process.
 fn runtime() -> Option<&'static tokio::runtime::Runtime> {
-    static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -29,8 +37,10 @@ fn runtime() -> Option<&'static tokio::runtime::Runtime> {
             // blocks there on a future that never ends. (It waits for this initialization to
             // finish before it gets the runtime.)
             std::thread::Builder::new()
-                .name("jobloop-tokio-driver".into())
+                .name(DRIVER_THREAD.into())
                 .spawn(|| {
+                    #[cfg(target_os = "linux")]
+                    driver::record_this_thread();
                     if let Some(runtime) = self::runtime() {
                         runtime.block_on(std::future::pending::<()>());
                     }
@@ -41,12 +51,144 @@ fn runtime() -> Option<&'static tokio::runtime::Runtime> {
         .as_ref()
 }
 
+/// The name of the driver runtime's thread.
+pub(super) const DRIVER_THREAD: &str = "jobloop-tokio-driver";
+
+/// Whether the driver runtime may still wake a task of a loop of this thread: it runs a
+/// tokio task, or it waits with a timer set or a socket registered (a `tokio::time::sleep`, a
+/// reqwest request), or this cannot be known. `false` when the runtime was never made.
+///
+/// Only Linux can tell (see [`driver`]); elsewhere this is `false`, and a wake-up from the
+/// driver's thread counts as one from a thread jobloop does not know of (`wake.rs`).
+pub(super) fn may_wake() -> bool {
+    let Some(runtime) = RUNTIME.get().and_then(Option::as_ref) else {
+        return false;
+    };
+    // A loop running in a tokio context of its own registers tokio's types there, and the
+    // threads of that runtime are not jobloop's: `wake.rs` counts their wake-ups.
+    if cfg!(not(target_os = "linux")) || !ENTERED.get() {
+        return false;
+    }
+    let metrics = runtime.metrics();
+    if metrics.num_alive_tasks() > 0 || metrics.global_queue_depth() > 0 {
+        return true;
+    }
+    #[cfg(target_os = "linux")]
+    return !driver::waits_for_ever_on_nothing();
+    #[cfg(not(target_os = "linux"))]
+    false
+}
+
+thread_local! {
+    /// Whether this thread is in the driver runtime's context, entered by [`enter`].
+    static ENTERED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The driver runtime's context, entered on this thread until this is dropped.
+pub(super) struct Entered {
+    _context: tokio::runtime::EnterGuard<'static>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        ENTERED.set(false);
+    }
+}
+
+/// What the driver's thread waits for, read from `/proc` (Linux only).
+///
+/// With no timer set, tokio's driver waits in `epoll_wait` with no timeout (`-1`), and the
+/// only registrations of its epoll instance are its own: its waker (token 0) and its signal
+/// receiver (token 1, when tokio's `signal` feature is on). Any other registration is a
+/// tokio socket or pipe (its token is the address of tokio's state for it). The thread's
+/// system call and its arguments are in `/proc/self/task/TID/syscall`; the registrations of an
+/// epoll descriptor are the `tfd:` lines of `/proc/self/fdinfo/FD`, with the token as `data:`.
+/// A thread may read both for a thread of its own process.
+///
+/// Every answer that cannot be read (no `/proc`, another architecture, the thread between
+/// two waits, another version of tokio's driver) is "may wake": the check then only warns.
+#[cfg(target_os = "linux")]
+mod driver {
+    use std::path::PathBuf;
+    use std::sync::OnceLock;
+
+    /// `/proc/self/task/TID/syscall` of the driver's thread, once it has started.
+    static SYSCALL: OnceLock<PathBuf> = OnceLock::new();
+
+    /// Called by the driver's thread when it starts.
+    pub(super) fn record_this_thread() {
+        // `/proc/thread-self` links to `PID/task/TID`.
+        if let Ok(task) = std::fs::read_link("/proc/thread-self") {
+            if let Some(tid) = task.file_name() {
+                let _ = SYSCALL.set(PathBuf::from("/proc/self/task").join(tid).join("syscall"));
+            }
+        }
+    }
+
+    /// `epoll_wait` and `epoll_pwait`, whose fourth argument is the timeout in milliseconds.
+    #[cfg(target_arch = "x86_64")]
+    const EPOLL_WAIT: &[u64] = &[232, 281];
+    #[cfg(target_arch = "aarch64")]
+    const EPOLL_WAIT: &[u64] = &[22];
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    const EPOLL_WAIT: &[u64] = &[];
+    /// `epoll_pwait2`, whose fourth argument points to the timeout (null: none).
+    const EPOLL_PWAIT2: u64 = 441;
+
+    /// Whether the driver's thread waits in `epoll_wait` with no timeout, on an epoll
+    /// instance that holds none but tokio's own registrations.
+    pub(super) fn waits_for_ever_on_nothing() -> bool {
+        let Some(path) = SYSCALL.get() else {
+            return false;
+        };
+        let Ok(line) = std::fs::read_to_string(path) else {
+            return false;
+        };
+        // `NR ARG1 .. ARG6 SP PC`, the arguments in hexadecimal; "running" or `-1 SP PC`
+        // when the thread is not in a system call.
+        let numbers: Vec<u64> = line
+            .split_whitespace()
+            .map_while(|field| match field.strip_prefix("0x") {
+                Some(hex) => u64::from_str_radix(hex, 16).ok(),
+                None => field.parse().ok(),
+            })
+            .collect();
+        let [number, epoll, _, _, timeout, ..] = numbers[..] else {
+            return false;
+        };
+        let for_ever = if EPOLL_WAIT.contains(&number) {
+            // An `int`: the register's upper half is not part of it.
+            timeout as u32 as i32 == -1
+        } else {
+            number == EPOLL_PWAIT2 && timeout == 0
+        };
+        if !for_ever {
+            return false;
+        }
+        let Ok(info) = std::fs::read_to_string(format!("/proc/self/fdinfo/{epoll}")) else {
+            return false;
+        };
+        // `tfd:  9 events:  2d data:  0  pos:0 ino:.. sdev:..`
+        info.lines()
+            .filter(|line| line.starts_with("tfd:"))
+            .all(|line| {
+                let token = line
+                    .split_whitespace()
+                    .skip_while(|field| *field != "data:")
+                    .nth(1);
+                matches!(token, Some("0" | "1"))
+            })
+    }
+}
+
 /// Enters the driver runtime's context on this thread, unless a tokio context is current
 /// already; `None` then (or when the runtime could not be made: tokio types then panic with
 /// tokio's own message, followed by jobloop's hint).
-pub(super) fn enter() -> Option<tokio::runtime::EnterGuard<'static>> {
+pub(super) fn enter() -> Option<Entered> {
     if tokio::runtime::Handle::try_current().is_ok() {
         return None;
     }
-    Some(runtime()?.enter())
+    let context = runtime()?.enter();
+    ENTERED.set(true);
+    Some(Entered { _context: context })
 }

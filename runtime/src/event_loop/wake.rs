@@ -116,11 +116,15 @@ impl WakeQueue {
 }
 
 /// Whether this thread is one that jobloop starts and whose wake-ups it counts while they may
-/// come (see `deadlock.rs`): the `to_thread` pool, the signal and child-exit watchers.
+/// come (see `deadlock.rs`): the `to_thread` pool, the signal and child-exit watchers, and on
+/// Linux tokio's driver (see `tokio_context`).
 fn known_thread() -> bool {
     let thread = thread::current();
     let name = thread.name().unwrap_or("");
-    name.starts_with("jobloop-blocking-") || name == "jobloop-signals" || name == "jobloop-sigchld"
+    name.starts_with("jobloop-blocking-")
+        || name == "jobloop-signals"
+        || name == "jobloop-sigchld"
+        || (cfg!(all(feature = "tokio", target_os = "linux")) && name == "jobloop-tokio-driver")
 }
 
 /// The waker of the future given to `block_on`: queues it (once) in the ready queue.
