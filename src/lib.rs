@@ -66,6 +66,7 @@
 //! | `hyper` | `hyper`: hyper 1.x on the loop (with `net`) |
 //! | `tracing` | each task's polls in a `tracing` span |
 //! | `progress` | `tasks![progress; ...]`'s live bar |
+//! | `redis` | `redis::Queue`: a `Queue` on a Redis server, shared by processes on many machines |
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
@@ -100,6 +101,9 @@ pub use jobloop_runtime::sync;
 
 #[cfg(feature = "hyper")]
 pub use jobloop_runtime::hyper;
+
+#[cfg(feature = "redis")]
+pub use jobloop_runtime::redis;
 
 /// The [`Runtime`] trait and the runtimes jobloop can run on besides the embedded [`EventLoop`].
 ///

@@ -40,6 +40,8 @@ mod tasks;
 pub(crate) mod timers;
 #[cfg(feature = "tokio")]
 mod tokio_context;
+#[cfg(feature = "redis")]
+pub(crate) use tokio_context::in_tokio;
 mod virtual_clock;
 mod wake;
 

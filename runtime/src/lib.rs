@@ -71,6 +71,7 @@
 //! | `net` | (feature `net`) `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`: the loop's sockets, with the ecosystem's I/O traits |
 //! | `process` | (feature `process`) `Command`, `Child`: subprocesses waited for without blocking |
 //! | `hyper` | (feature `hyper`, with `net`) hyper's `Executor` and `Timer` on the current runtime |
+//! | `redis` | (feature `redis`) `redis::Queue`: asyncio's `Queue` on a Redis server, shared by many processes |
 //! | `context` | which runtime runs on this thread: the link between the free functions and the runtimes |
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -109,6 +110,8 @@ mod net;
 mod primitives;
 #[cfg(feature = "process")]
 pub mod process;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod remote;
 mod run_main;
 pub mod runtime;

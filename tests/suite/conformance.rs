@@ -729,7 +729,7 @@ mod mode_cases {
         let out: Result<(u32, u32), &str> = tasks![try; async {
             yield_now().await;
             Err("the first error")
-        }, async { Ok(loser("a sibling panicked").await) }]
+        }, async { Ok::<_, &str>(loser("a sibling panicked").await) }]
         .await;
         assert_eq!(out, Err("the first error"));
     }
@@ -1957,7 +1957,7 @@ mod group_cases {
         let second_ran = std::cell::Cell::new(false);
         let failed = tasks![scoped, try; async { Err::<u32, &str>("the first failed") }, async {
             second_ran.set(true);
-            Ok(2)
+            Ok::<_, &str>(2)
         }]
         .await;
         assert_eq!(failed, Err("the first failed"));

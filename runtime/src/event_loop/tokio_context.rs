@@ -192,3 +192,16 @@ pub(super) fn enter() -> Option<Entered> {
     ENTERED.set(true);
     Some(Entered { _context: context })
 }
+
+/// Runs `future` in the driver runtime's context, entered for each poll (unless a tokio context
+/// is current already), on whatever runtime polls it: what a tokio-based client needs that
+/// jobloop runs itself (`jobloop::redis`), on the loop, on tokio and on smol alike.
+#[cfg(feature = "redis")]
+pub(crate) async fn in_tokio<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        let _context = enter();
+        future.as_mut().poll(cx)
+    })
+    .await
+}

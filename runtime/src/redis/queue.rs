@@ -1,0 +1,702 @@
+//! [`Queue`], its [`Job`]s and its [`Parked`] jobs: what the commands of `redis.rs`'s module doc
+//! are sent by.
+
+use std::any::type_name;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use redis::streams::StreamReadReply;
+use redis::streams::{StreamAutoClaimReply, StreamId, StreamPendingCountReply, StreamRangeReply};
+use redis::Value;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::connection::{Connections, Request, Use, MAX_BLOCK};
+use super::Error;
+
+/// The consumer group of every queue's stream.
+const GROUP: &str = "jobloop";
+/// The field of a stream entry that holds the job.
+const FIELD: &str = "job";
+/// `put`: adds the job unless the queue was shut down (then a nil reply), in one step.
+const PUT: &str = "if redis.call('EXISTS', KEYS[2]) == 1 then return false end \
+                   return redis.call('XADD', KEYS[1], '*', 'job', ARGV[1])";
+
+const DEFAULT_VISIBILITY: Duration = Duration::from_secs(30);
+const DEFAULT_MAX_DELIVERIES: u32 = 10;
+const DEFAULT_RECONNECT_FOR: Duration = Duration::from_secs(30);
+
+/// asyncio's `Queue` on a Redis server: its jobs are shared by every process that connects to
+/// the same queue on the same server, and a job whose worker dies is handed to another worker.
+///
+/// Jobs are `T` values, written as JSON. A handle is cheap to clone; its clones share this
+/// process's connections. See [the module](crate::redis) for what happens on the server, what
+/// "at least once" asks of job code, and what is parked.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// use jobloop_runtime::redis::{self, Queue};
+///
+/// async fn worker(queue: Queue<f64>) -> Result<(), redis::Error> {
+///     loop {
+///         let job = match queue.get().await {
+///             Ok(job) => job,
+///             Err(redis::Error::ShutDown) => return Ok(()),
+///             Err(error) => return Err(error),
+///         };
+///         jobloop_runtime::sleep(Duration::from_secs_f64(*job.item())).await;
+///         job.done().await?;
+///     }
+/// }
+///
+/// # async fn run() -> Result<(), redis::Error> {
+/// let queue = Queue::connect("redis://127.0.0.1/", "sleeps").await?;
+/// for seconds in [0.2, 0.1, 0.3] {
+///     queue.put(seconds).await?;
+/// }
+/// queue.shutdown().await?; // the workers end once every job is done
+/// let workers: Vec<_> = (0..3).map(|_| jobloop_runtime::spawn(worker(queue.clone()))).collect();
+/// for worker in workers {
+///     worker.await?;
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub struct Queue<T> {
+    shared: Arc<Shared>,
+    settings: Settings,
+    item: PhantomData<fn(T) -> T>,
+}
+
+/// What the handles of a queue in this process share.
+struct Shared {
+    /// The stream's key.
+    name: String,
+    parked: String,
+    shutdown: String,
+    /// This process's name in the consumer group.
+    consumer: String,
+    connections: Connections,
+    /// When this process last looked for jobs to take over, and where in the pending jobs the
+    /// next look begins.
+    take_over: Mutex<TakeOver>,
+}
+
+struct TakeOver {
+    last: Option<Instant>,
+    cursor: String,
+}
+
+/// A handle's settings.
+#[derive(Clone, Copy, Debug)]
+struct Settings {
+    visibility: Duration,
+    max_deliveries: u32,
+    reconnect_for: Duration,
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Queue {
+            shared: self.shared.clone(),
+            settings: self.settings,
+            item: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("name", &self.shared.name)
+            .field("consumer", &self.shared.consumer)
+            .field("visibility_timeout", &self.settings.visibility)
+            .field("max_deliveries", &self.settings.max_deliveries)
+            .field("reconnect_for", &self.settings.reconnect_for)
+            .finish()
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Queue<T> {
+    /// Connects to the Redis server at `url` (`redis://HOST:PORT/DB`, with `USER:PASSWORD@`
+    /// before the host when it asks for one) and opens the queue `name` there: its stream and
+    /// consumer group are made if they do not exist yet.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unreachable`] when the server cannot be reached now (the connection is tried
+    /// once: later calls try again for a while); [`Error::Command`] when `name` holds something
+    /// that is not a queue.
+    pub async fn connect(url: &str, name: &str) -> Result<Queue<T>, Error> {
+        let queue = Queue {
+            shared: Arc::new(Shared {
+                name: name.to_owned(),
+                parked: format!("{name}:parked"),
+                shutdown: format!("{name}:shutdown"),
+                consumer: consumer_name(),
+                connections: Connections::open(url).await?,
+                take_over: Mutex::new(TakeOver {
+                    last: None,
+                    cursor: "0-0".to_owned(),
+                }),
+            }),
+            settings: Settings {
+                visibility: DEFAULT_VISIBILITY,
+                max_deliveries: DEFAULT_MAX_DELIVERIES,
+                reconnect_for: DEFAULT_RECONNECT_FOR,
+            },
+            item: PhantomData,
+        };
+        queue.create_group().await?;
+        Ok(queue)
+    }
+
+    /// Adds `item` at the end of the queue (asyncio's `put`; the queue has no bound).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShutDown`] after [`shutdown`](Queue::shutdown); [`Error::Serialize`] when the
+    /// item does not serialize to JSON; [`Error::Unreachable`] when the server stays out of
+    /// reach. When the connection is lost before the reply comes, the item is sent again, and
+    /// may then be in the queue twice (see "at least once" in the [module](crate::redis)).
+    pub async fn put(&self, item: T) -> Result<(), Error> {
+        let json = serde_json::to_string(&item).map_err(Error::Serialize)?;
+        let mut put = redis::cmd("EVAL");
+        put.arg(PUT)
+            .arg(2)
+            .arg(&self.shared.name)
+            .arg(&self.shared.shutdown)
+            .arg(json);
+        let id: Option<String> = self.query(Use::Commands, "XADD", &put).await?;
+        id.map(drop).ok_or(Error::ShutDown)
+    }
+
+    /// Takes the next job, waiting until there is one (asyncio's `get`): a job of a worker that
+    /// did not finish it within the visibility timeout, or else the oldest job not yet taken.
+    /// Call [`Job::done`] when it is done (asyncio's `task_done`).
+    ///
+    /// A job whose value does not read as `T`, or taken too many times already, is parked
+    /// instead (see [`parked`](Queue::parked)), with a line on stderr, and `get` goes on.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShutDown`] once the queue is shut down and every job is finished;
+    /// [`Error::Unreachable`] when the server stays out of reach.
+    pub async fn get(&self) -> Result<Job<T>, Error> {
+        loop {
+            let entry = match self.take_over().await? {
+                Some(entry) => Some(entry),
+                None => self.read_new().await?,
+            };
+            match entry {
+                Some(entry) => {
+                    if let Some(job) = self.job_or_park(entry).await? {
+                        return Ok(job);
+                    }
+                }
+                None if self.shut_down_and_finished().await? => return Err(Error::ShutDown),
+                None => {}
+            }
+        }
+    }
+
+    /// Waits until every job put so far, by any process, is done or parked (asyncio's
+    /// `join`). It looks every 200 ms at most.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unreachable`] when the server stays out of reach.
+    pub async fn join(&self) -> Result<(), Error> {
+        // Done jobs are deleted: the jobs left are the stream's entries.
+        let mut newest = redis::cmd("XREVRANGE");
+        newest
+            .arg(&self.shared.name)
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1);
+        let newest: StreamRangeReply = self.query(Use::Commands, "XREVRANGE", &newest).await?;
+        let Some(newest) = newest.ids.into_iter().next() else {
+            return Ok(());
+        };
+        let mut left = redis::cmd("XRANGE");
+        left.arg(&self.shared.name)
+            .arg("-")
+            .arg(&newest.id)
+            .arg("COUNT")
+            .arg(1);
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let reply: StreamRangeReply = self.query(Use::Commands, "XRANGE", &left).await?;
+            if reply.ids.is_empty() {
+                return Ok(());
+            }
+            crate::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(200));
+        }
+    }
+
+    /// How many jobs wait to be taken (asyncio's `qsize`): put, and not taken by any worker.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unreachable`] when the server stays out of reach.
+    pub async fn len(&self) -> Result<usize, Error> {
+        let mut count = redis::pipe();
+        count
+            .cmd("XLEN")
+            .arg(&self.shared.name)
+            .cmd("XPENDING")
+            .arg(&self.shared.name)
+            .arg(GROUP);
+        let (entries, pending): (usize, Vec<Value>) =
+            self.query(Use::Commands, "XPENDING", &count).await?;
+        let taken = match pending.first() {
+            Some(Value::Int(taken)) => usize::try_from(*taken).unwrap_or(0),
+            _ => 0,
+        };
+        Ok(entries.saturating_sub(taken))
+    }
+
+    /// Whether no job waits to be taken.
+    ///
+    /// # Errors
+    ///
+    /// As [`len`](Queue::len).
+    pub async fn is_empty(&self) -> Result<bool, Error> {
+        Ok(self.len().await? == 0)
+    }
+
+    /// Shuts the queue down, for every process (asyncio's `shutdown`): `put` fails from now
+    /// on, and `get` fails once every job is finished, which ends the workers' loops. The mark
+    /// stays on the server until [`delete`](Queue::delete).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unreachable`] when the server stays out of reach.
+    pub async fn shutdown(&self) -> Result<(), Error> {
+        let mut set = redis::cmd("SET");
+        set.arg(&self.shared.shutdown).arg(1);
+        self.query::<()>(Use::Commands, "SET", &set).await
+    }
+
+    /// Whether the queue was shut down.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unreachable`] when the server stays out of reach.
+    pub async fn is_shut_down(&self) -> Result<bool, Error> {
+        let mut exists = redis::cmd("EXISTS");
+        exists.arg(&self.shared.shutdown);
+        self.query(Use::Commands, "EXISTS", &exists).await
+    }
+
+    /// The jobs set aside: those whose value did not read as `T`, and those taken more times
+    /// than [`set_max_deliveries`](Queue::set_max_deliveries) allows. They stay until
+    /// [`delete`](Queue::delete) (or `DEL NAME:parked`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unreachable`] when the server stays out of reach.
+    pub async fn parked(&self) -> Result<Vec<Parked>, Error> {
+        let mut all = redis::cmd("XRANGE");
+        all.arg(&self.shared.parked).arg("-").arg("+");
+        let reply: StreamRangeReply = self.query(Use::Commands, "XRANGE", &all).await?;
+        Ok(reply
+            .ids
+            .into_iter()
+            .map(|entry| Parked {
+                id: text(&entry, "id"),
+                job: text(&entry, FIELD),
+                reason: text(&entry, "reason"),
+            })
+            .collect())
+    }
+
+    /// Deletes the queue from the server: its jobs, its parked jobs and its shutdown mark. A
+    /// later `put` or `get` starts it again, empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unreachable`] when the server stays out of reach.
+    pub async fn delete(&self) -> Result<(), Error> {
+        let mut delete = redis::cmd("DEL");
+        delete
+            .arg(&self.shared.name)
+            .arg(&self.shared.parked)
+            .arg(&self.shared.shutdown);
+        self.query::<()>(Use::Commands, "DEL", &delete).await
+    }
+
+    /// How long a job taken by `get` may stay not done before another worker's `get` takes it
+    /// over: 30 s unless set. Longer than the longest job; the shorter, the sooner the jobs of
+    /// a dead worker are done. Set it on every handle that takes jobs.
+    pub fn set_visibility_timeout(&mut self, timeout: Duration) {
+        self.settings.visibility = timeout.max(Duration::from_millis(1));
+    }
+
+    /// How many times a job may be taken before `get` parks it instead: 10 unless set. A job
+    /// taken that often has killed or hung every worker that took it.
+    pub fn set_max_deliveries(&mut self, times: u32) {
+        self.settings.max_deliveries = times.max(1);
+    }
+
+    /// For how long a call tries again when the server cannot be reached, before it fails with
+    /// [`Error::Unreachable`]: 30 s unless set.
+    pub fn set_reconnect_for(&mut self, time: Duration) {
+        self.settings.reconnect_for = time;
+    }
+
+    /// The queue's name: the key of its stream on the server.
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// Makes the stream and its consumer group unless they exist. The group starts at the
+    /// stream's beginning: jobs put before it existed are taken too.
+    async fn create_group(&self) -> Result<(), Error> {
+        let mut create = redis::cmd("XGROUP");
+        create
+            .arg("CREATE")
+            .arg(&self.shared.name)
+            .arg(GROUP)
+            .arg("0")
+            .arg("MKSTREAM");
+        let request = Request::Command(&create);
+        let (connections, reconnect_for) = (&self.shared.connections, self.settings.reconnect_for);
+        match connections
+            .query::<()>(Use::Commands, "XGROUP CREATE", request, reconnect_for)
+            .await
+        {
+            Err(Error::Command { source, .. }) if source.code() == Some("BUSYGROUP") => Ok(()),
+            result => result,
+        }
+    }
+
+    /// Sends a command of the queue. When the stream or its group is gone (`delete` from
+    /// another process, a server restarted without its data), it makes them again and sends
+    /// the command once more.
+    async fn query<R: redis::FromRedisValue>(
+        &self,
+        purpose: Use,
+        command: &'static str,
+        request: impl Into<RequestOf<'_>>,
+    ) -> Result<R, Error> {
+        let request = request.into().0;
+        let connections = &self.shared.connections;
+        let reconnect_for = self.settings.reconnect_for;
+        match connections
+            .query(purpose, command, request, reconnect_for)
+            .await
+        {
+            // `UNBLOCKED`: the stream was deleted while a blocking read waited on it.
+            Err(Error::Command { source, .. })
+                if matches!(source.code(), Some("NOGROUP" | "UNBLOCKED")) =>
+            {
+                self.create_group().await?;
+                connections
+                    .query(purpose, command, request, reconnect_for)
+                    .await
+            }
+            result => result,
+        }
+    }
+
+    /// A job of another worker that has not been done within the visibility timeout, taken
+    /// over; looked for at most four times per visibility timeout in this process, and again at
+    /// once after one was found.
+    async fn take_over(&self) -> Result<Option<Taken>, Error> {
+        let cursor = {
+            let mut take_over = lock(&self.shared.take_over);
+            let every = self.look_every();
+            if take_over.last.is_some_and(|last| last.elapsed() < every) {
+                return Ok(None);
+            }
+            take_over.last = Some(Instant::now());
+            take_over.cursor.clone()
+        };
+        let mut claim = redis::cmd("XAUTOCLAIM");
+        claim
+            .arg(&self.shared.name)
+            .arg(GROUP)
+            .arg(&self.shared.consumer)
+            .arg(millis(self.settings.visibility))
+            .arg(&cursor)
+            .arg("COUNT")
+            .arg(1);
+        let reply: StreamAutoClaimReply = self.query(Use::Commands, "XAUTOCLAIM", &claim).await?;
+        let found = reply
+            .claimed
+            .into_iter()
+            .find(|entry| !entry.map.is_empty());
+        {
+            let mut take_over = lock(&self.shared.take_over);
+            take_over.cursor = reply.next_stream_id;
+            if found.is_some() {
+                take_over.last = None;
+            }
+        }
+        let Some(entry) = found else {
+            return Ok(None);
+        };
+        let mut pending = redis::cmd("XPENDING");
+        pending
+            .arg(&self.shared.name)
+            .arg(GROUP)
+            .arg(&entry.id)
+            .arg(&entry.id)
+            .arg(1);
+        let pending: StreamPendingCountReply =
+            self.query(Use::Commands, "XPENDING", &pending).await?;
+        let deliveries = pending
+            .ids
+            .first()
+            .map_or(2, |pending| pending.times_delivered);
+        Ok(Some(Taken { entry, deliveries }))
+    }
+
+    /// The oldest job no worker has taken yet, waiting for one for a while at most.
+    async fn read_new(&self) -> Result<Option<Taken>, Error> {
+        let mut read = redis::cmd("XREADGROUP");
+        read.arg("GROUP")
+            .arg(GROUP)
+            .arg(&self.shared.consumer)
+            .arg("COUNT")
+            .arg(1)
+            .arg("BLOCK")
+            .arg(millis(self.look_every()))
+            .arg("STREAMS")
+            .arg(&self.shared.name)
+            .arg(">");
+        let reply: Option<StreamReadReply> = self.query(Use::Blocking, "XREADGROUP", &read).await?;
+        let entry = reply
+            .and_then(|reply| reply.keys.into_iter().next())
+            .and_then(|key| key.ids.into_iter().next());
+        Ok(entry.map(|entry| Taken {
+            entry,
+            deliveries: 1,
+        }))
+    }
+
+    /// How often a `get` that waits looks for jobs to take over and for a shutdown.
+    fn look_every(&self) -> Duration {
+        (self.settings.visibility / 4).clamp(Duration::from_millis(10), MAX_BLOCK)
+    }
+
+    /// The job of `taken`, or `None` when it was parked.
+    async fn job_or_park(&self, taken: Taken) -> Result<Option<Job<T>>, Error> {
+        let Taken { entry, deliveries } = taken;
+        let raw = match entry.map.get(FIELD) {
+            Some(Value::BulkString(raw)) => raw.clone(),
+            _ => {
+                let reason = format!("no `{FIELD}` field: not put by jobloop::redis::Queue::put");
+                self.park(&entry.id, &[], &reason).await?;
+                return Ok(None);
+            }
+        };
+        if deliveries > self.settings.max_deliveries as usize {
+            let reason = format!(
+                "taken {deliveries} times and never done (more than set_max_deliveries: {}): \
+                 it may kill or hang each worker that takes it",
+                self.settings.max_deliveries
+            );
+            self.park(&entry.id, &raw, &reason).await?;
+            return Ok(None);
+        }
+        match serde_json::from_slice(&raw) {
+            Ok(item) => Ok(Some(Job {
+                item,
+                id: entry.id,
+                shared: self.shared.clone(),
+                reconnect_for: self.settings.reconnect_for,
+            })),
+            Err(error) => {
+                let reason = format!("does not read as {}: {error}", type_name::<T>());
+                self.park(&entry.id, &raw, &reason).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Moves the job `id` to the parked jobs, in one transaction.
+    async fn park(&self, id: &str, raw: &[u8], reason: &str) -> Result<(), Error> {
+        let Shared { name, parked, .. } = &*self.shared;
+        let mut park = redis::pipe();
+        park.atomic()
+            .cmd("XADD")
+            .arg(parked)
+            .arg("*")
+            .arg("id")
+            .arg(id)
+            .arg(FIELD)
+            .arg(raw)
+            .arg("reason")
+            .arg(reason)
+            .ignore()
+            .cmd("XACK")
+            .arg(name)
+            .arg(GROUP)
+            .arg(id)
+            .ignore()
+            .cmd("XDEL")
+            .arg(name)
+            .arg(id)
+            .ignore();
+        self.query::<()>(Use::Commands, "XADD", &park).await?;
+        eprintln!(
+            "jobloop: job {id} of the Redis queue {name:?} is parked in {parked:?}: {reason}"
+        );
+        Ok(())
+    }
+
+    /// Whether the queue is shut down and holds no job (none waiting, none taken).
+    async fn shut_down_and_finished(&self) -> Result<bool, Error> {
+        let mut look = redis::pipe();
+        look.cmd("EXISTS")
+            .arg(&self.shared.shutdown)
+            .cmd("XLEN")
+            .arg(&self.shared.name);
+        let (shut_down, entries): (bool, usize) = self.query(Use::Commands, "XLEN", &look).await?;
+        Ok(shut_down && entries == 0)
+    }
+}
+
+/// A stream entry taken by `get`, and how many times it has been taken.
+struct Taken {
+    entry: StreamId,
+    deliveries: usize,
+}
+
+/// A command or a pipeline, for [`Queue::query`].
+struct RequestOf<'a>(Request<'a>);
+
+impl<'a> From<&'a redis::Cmd> for RequestOf<'a> {
+    fn from(command: &'a redis::Cmd) -> Self {
+        RequestOf(Request::Command(command))
+    }
+}
+
+impl<'a> From<&'a redis::Pipeline> for RequestOf<'a> {
+    fn from(pipeline: &'a redis::Pipeline) -> Self {
+        RequestOf(Request::Pipeline(pipeline))
+    }
+}
+
+/// A job taken by [`Queue::get`]: its item, and [`done`](Job::done) to say it is done.
+///
+/// A job dropped without `done` stays taken until the visibility timeout, then another worker
+/// takes it over: that is what happens to the jobs of a worker that dies.
+pub struct Job<T> {
+    item: T,
+    id: String,
+    shared: Arc<Shared>,
+    reconnect_for: Duration,
+}
+
+impl<T> Job<T> {
+    /// The job's item.
+    pub fn item(&self) -> &T {
+        &self.item
+    }
+
+    /// The job's item, by value. The job is not done by this: call [`done`](Job::done) first,
+    /// or it is taken over after the visibility timeout.
+    pub fn into_item(self) -> T {
+        self.item
+    }
+
+    /// The job's id on the server (`1733561234567-0`): the same each time the job is taken, so
+    /// a key for job code that must not do its work twice.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Says the job is done (asyncio's `task_done`): it leaves the server, and counts for
+    /// [`Queue::join`]. Saying it again, or after another worker did, does nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unreachable`] when the server stays out of reach; the job is then taken over
+    /// after the visibility timeout and done again.
+    pub async fn done(&self) -> Result<(), Error> {
+        let Shared {
+            name, connections, ..
+        } = &*self.shared;
+        let mut done = redis::pipe();
+        done.atomic()
+            .cmd("XACK")
+            .arg(name)
+            .arg(GROUP)
+            .arg(&self.id)
+            .ignore()
+            .cmd("XDEL")
+            .arg(name)
+            .arg(&self.id)
+            .ignore();
+        let request = Request::Pipeline(&done);
+        connections
+            .query::<()>(Use::Commands, "XACK", request, self.reconnect_for)
+            .await
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Job<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job")
+            .field("id", &self.id)
+            .field("item", &self.item)
+            .finish()
+    }
+}
+
+/// A job set aside by [`Queue::get`], as [`Queue::parked`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Parked {
+    /// The job's id in the queue's stream.
+    pub id: String,
+    /// The job as it was put (JSON, unless something else wrote it), lossily as UTF-8.
+    pub job: String,
+    /// Why it was parked.
+    pub reason: String,
+}
+
+/// Field `field` of `entry`, as text.
+fn text(entry: &StreamId, field: &str) -> String {
+    match entry.map.get(field) {
+        Some(Value::BulkString(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+        Some(Value::SimpleString(text)) => text.clone(),
+        _ => String::new(),
+    }
+}
+
+/// This process's name in a consumer group: `HOST-PID-RANDOM`, unique among the processes
+/// that share a queue.
+fn consumer_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|host| host.trim().to_owned())
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| "host".to_owned());
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    format!("{host}-{}-{:08x}", std::process::id(), random as u32)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
