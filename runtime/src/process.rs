@@ -165,11 +165,14 @@ impl Command {
     /// # Errors
     ///
     /// As [`spawn`](Command::spawn) and [`Child::wait`].
-    pub async fn status(&mut self) -> io::Result<ExitStatus> {
-        let mut child = self.spawn()?;
-        // Only this future could collect its status.
-        child.kill_on_drop = true;
-        child.wait().await
+    #[track_caller]
+    pub fn status(&mut self) -> impl Future<Output = io::Result<ExitStatus>> + '_ {
+        crate::wait_site::sited("Command::status", async move {
+            let mut child = self.spawn()?;
+            // Only this future could collect its status.
+            child.kill_on_drop = true;
+            child.exit().await
+        })
     }
 
     /// Runs the process with standard output and error captured (and standard input null
@@ -179,18 +182,21 @@ impl Command {
     /// # Errors
     ///
     /// As [`spawn`](Command::spawn) and [`Child::wait_with_output`].
-    pub async fn output(&mut self) -> io::Result<Output> {
-        self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
-        if !self.stdin_set {
-            self.std.stdin(Stdio::null());
-        }
-        if !cfg!(unix) || !crate::net::source::reactor_here() {
-            return self.output_on_the_pool().await;
-        }
-        let mut child = self.spawn()?;
-        // Only this future could collect its output.
-        child.kill_on_drop = true;
-        child.wait_with_output().await
+    #[track_caller]
+    pub fn output(&mut self) -> impl Future<Output = io::Result<Output>> + '_ {
+        crate::wait_site::sited("Command::output", async move {
+            self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
+            if !self.stdin_set {
+                self.std.stdin(Stdio::null());
+            }
+            if !cfg!(unix) || !crate::net::source::reactor_here() {
+                return self.output_on_the_pool().await;
+            }
+            let mut child = self.spawn()?;
+            // Only this future could collect its output.
+            child.kill_on_drop = true;
+            child.collect_output().await
+        })
     }
 
     /// Starts the child with std; an error names the program, as Python's does (its kind stays
@@ -306,10 +312,13 @@ impl Child {
     /// The OS's error from `waitpid`.
     #[track_caller]
     pub fn wait(&mut self) -> impl Future<Output = io::Result<ExitStatus>> + '_ {
-        crate::wait_site::sited("Child::wait", async move {
-            drop(self.stdin.take());
-            exits::wait_for(self.std()).await
-        })
+        crate::wait_site::sited("Child::wait", self.exit())
+    }
+
+    /// [`wait`](Child::wait) without a wait site: for the calls that have their own.
+    async fn exit(&mut self) -> io::Result<ExitStatus> {
+        drop(self.stdin.take());
+        exits::wait_for(self.std()).await
     }
 
     /// The exit status, if the process has exited (never waits).
@@ -333,11 +342,17 @@ impl Child {
     /// # Errors
     ///
     /// The OS's error from reading a pipe or from `waitpid`.
-    pub async fn wait_with_output(mut self) -> io::Result<Output> {
+    #[track_caller]
+    pub fn wait_with_output(self) -> impl Future<Output = io::Result<Output>> {
+        crate::wait_site::sited("Child::wait_with_output", self.collect_output())
+    }
+
+    /// [`wait_with_output`](Child::wait_with_output) without a wait site.
+    async fn collect_output(mut self) -> io::Result<Output> {
         drop(self.stdin.take());
         let (stdout, stderr) = (self.stdout.take(), self.stderr.take());
         let (out, err) = both(read_all(stdout), read_all(stderr)).await;
-        let status = self.wait().await?;
+        let status = self.exit().await?;
         Ok(Output {
             status,
             stdout: out?,

@@ -313,6 +313,7 @@ fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
             "waits on TcpStream::read at tests/signals/src/bin/task_tree.rs:",
             "waits on Event::wait at tests/signals/src/bin/task_tree.rs:",
             "waits on to_thread at tests/signals/src/bin/task_tree.rs:",
+            "waits on Command::output at tests/signals/src/bin/task_tree.rs:",
             "`outsider`",
             "on something outside jobloop",
         ] {

@@ -1,7 +1,7 @@
 //! Debug mode's task tree (`JOBLOOP_DEBUG=1`), printed by SIGQUIT: a group of three sleeping
-//! jobs, tasks waiting on `Queue::get`, a socket read, an `Event`, `to_thread` work and a future
-//! jobloop did not make, all at once. Prints "all waiting" when they are, and finishes by itself 3 s later (the
-//! test sends SIGQUIT in between).
+//! jobs, tasks waiting on `Queue::get`, a socket read, an `Event`, `to_thread` work, a child
+//! process and a future jobloop did not make, all at once. Prints "all waiting" when they are,
+//! and finishes by itself 3 s later (the test sends SIGQUIT in between).
 use std::time::Duration;
 
 use jobloop::net::{TcpListener, TcpStream};
@@ -36,6 +36,14 @@ async fn main() {
         "blocking",
         jobloop::to_thread(|| std::thread::sleep(Duration::from_millis(2500))),
     );
+    let child = jobloop::spawn_named("child", async {
+        let mut sleep = jobloop::process::Command::new("sleep");
+        sleep
+            .arg("2")
+            .output()
+            .await
+            .map(|output| output.status.success())
+    });
     // Waits on nothing jobloop made: the tree says so.
     let outsider = jobloop::spawn_named("outsider", std::future::pending::<()>());
     let announce = async {
@@ -49,5 +57,6 @@ async fn main() {
     event.set();
     event_waiter.await;
     blocking.await;
+    assert!(child.await.expect("`sleep 2` ran"), "`sleep 2` succeeded");
     println!("{jobs:?} {:?} {:?}", getter.await, reader.await);
 }
