@@ -26,14 +26,17 @@
 //! - `NAME`, a stream with a consumer group `jobloop`. `put` adds the job (as JSON, field
 //!   `job`) with `XADD`. `get` reads the next one with `XREADGROUP`: the job is then *pending*,
 //!   held by this process (each process is a consumer of its own name,
-//!   `HOST-PID-RANDOM`). `done` takes it away with `XACK` and `XDEL`, in one transaction.
+//!   `HOST-PID-RANDOM`; one that holds no job and has not asked for one for an hour is taken
+//!   out of the group by the next `connect`). `done` takes it away with `XACK` and `XDEL`, in
+//!   one transaction.
 //! - `NAME:parked`, a stream of the jobs set aside (see below), with their ids and why.
 //! - `NAME:shutdown`, set by [`Queue::shutdown`].
 //!
 //! A job that stays pending for longer than the visibility timeout
-//! ([`Queue::set_visibility_timeout`], 30 s unless set) is taken over by the next `get` of any
-//! process (`XAUTOCLAIM`): its worker died, hung or was killed. Each process looks for such jobs
-//! before it reads a new one, at most four times per visibility timeout.
+//! ([`Queue::set_visibility_timeout`], 30 s unless set) is taken over by a `get` of any process
+//! (`XPENDING ... IDLE`, then `XCLAIM`): its worker died, hung or was killed. Each process looks
+//! for such a job before it reads a new one, every quarter of the visibility timeout (at least
+//! once a second), and again at once after it found one.
 //!
 //! **At least once.** A job is done at least once, not exactly once: a worker that was killed
 //! after it did the work and before `done` reached the server has its job done again by another
@@ -54,7 +57,9 @@
 //! call fails with [`Error::Unreachable`], which names the URL. No job is lost on the way: one
 //! `get` whose reply was lost leaves its job pending, taken over after the visibility timeout;
 //! a `put` whose reply was lost may add its job twice. What the server itself keeps across a
-//! restart is its configuration's business (`appendonly yes` keeps every write).
+//! restart is its configuration's business: `appendonly yes` with `appendfsync always` keeps
+//! every write (Redis's default keeps nothing; `appendfsync everysec` may lose the last
+//! second's).
 //!
 //! **What this is not.** Jobs are data, not closures: a worker runs its own code on the `T` it
 //! gets. Nothing schedules futures across machines.

@@ -177,14 +177,24 @@ impl Drop for SiteSlot {
 }
 
 /// `future`, a wait on `what`, sited where the caller was called.
-#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
+#[cfg(any(
+    feature = "sync",
+    feature = "net",
+    feature = "process",
+    feature = "redis"
+))]
 #[track_caller]
 pub(crate) fn sited<F: std::future::Future>(what: &'static str, future: F) -> Sited<F> {
     sited_at(what, Location::caller(), future)
 }
 
 /// `future`, a wait on `what`, sited at `at`.
-#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
+#[cfg(any(
+    feature = "sync",
+    feature = "net",
+    feature = "process",
+    feature = "redis"
+))]
 pub(crate) fn sited_at<F: std::future::Future>(
     what: &'static str,
     at: &'static Location<'static>,
@@ -196,7 +206,12 @@ pub(crate) fn sited_at<F: std::future::Future>(
     }
 }
 
-#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
+#[cfg(any(
+    feature = "sync",
+    feature = "net",
+    feature = "process",
+    feature = "redis"
+))]
 pin_project_lite::pin_project! {
     /// A wait on something jobloop made, listed as a site while it is going on (see the
     /// module's doc).
@@ -207,7 +222,12 @@ pin_project_lite::pin_project! {
     }
 }
 
-#[cfg(any(feature = "sync", feature = "net", feature = "process"))]
+#[cfg(any(
+    feature = "sync",
+    feature = "net",
+    feature = "process",
+    feature = "redis"
+))]
 impl<F: std::future::Future> std::future::Future for Sited<F> {
     type Output = F::Output;
 

@@ -60,12 +60,15 @@ pub(super) struct Connections {
     client: Client,
     /// The URL given to `connect`, without its password: for error messages.
     url: String,
-    commands: Mutex<Option<MultiplexedConnection>>,
+    /// The shared connection, with its generation: a user that lost it forgets it only if it
+    /// was not made again meanwhile.
+    commands: Mutex<(u64, Option<MultiplexedConnection>)>,
     blocking: Mutex<Vec<MultiplexedConnection>>,
 }
 
 impl Connections {
-    /// Connects to the server at `url`, once: [`Error::Unreachable`] when that fails.
+    /// Connects to the server at `url`, once: [`Error::Unreachable`] when it cannot be
+    /// reached, [`Error::Command`] when it refuses the connection (a wrong password, say).
     pub(super) async fn open(url: &str) -> Result<Connections, Error> {
         let shown = without_password(url);
         let client = Client::open(url).map_err(|source| Error::Unreachable {
@@ -75,13 +78,19 @@ impl Connections {
         let connections = Connections {
             client,
             url: shown,
-            commands: Mutex::new(None),
+            commands: Mutex::new((0, None)),
             blocking: Mutex::new(Vec::new()),
         };
-        let connection = in_tokio(connections.connect(Use::Commands))
-            .await
-            .map_err(|source| connections.unreachable(source))?;
-        *lock(&connections.commands) = Some(connection);
+        match in_tokio(connections.connect(Use::Commands)).await {
+            Ok(connection) => lock(&connections.commands).1 = Some(connection),
+            Err(source) if lost(&source) => return Err(connections.unreachable(source)),
+            Err(source) => {
+                return Err(Error::Command {
+                    command: "connect",
+                    source,
+                })
+            }
+        }
         Ok(connections)
     }
 
@@ -99,13 +108,13 @@ impl Connections {
         let mut pause = FIRST_PAUSE;
         loop {
             let reply = in_tokio(async {
-                let mut connection = match self.take(purpose) {
-                    Some(connection) => connection,
-                    None => self.connect(purpose).await?,
+                let (generation, mut connection) = match self.take(purpose) {
+                    Some(taken) => taken,
+                    None => self.connect_to_use(purpose).await?,
                 };
                 let reply = request.send(&mut connection).await;
                 match &reply {
-                    Err(error) if lost(error) => self.forget(purpose),
+                    Err(error) if lost(error) => self.forget(purpose, generation),
                     _ => self.give_back(purpose, connection),
                 }
                 reply
@@ -138,26 +147,51 @@ impl Connections {
             .await
     }
 
-    fn take(&self, purpose: Use) -> Option<MultiplexedConnection> {
+    /// A connection for `purpose`, with the generation of the shared one.
+    fn take(&self, purpose: Use) -> Option<(u64, MultiplexedConnection)> {
         match purpose {
-            Use::Commands => lock(&self.commands).clone(),
-            Use::Blocking => lock(&self.blocking).pop(),
+            Use::Commands => {
+                let (generation, connection) = &*lock(&self.commands);
+                connection
+                    .clone()
+                    .map(|connection| (*generation, connection))
+            }
+            Use::Blocking => lock(&self.blocking).pop().map(|connection| (0, connection)),
         }
+    }
+
+    /// A new connection for `purpose`; a shared one replaces the one lost, unless another
+    /// user replaced it first (then that one is used).
+    async fn connect_to_use(&self, purpose: Use) -> RedisResult<(u64, MultiplexedConnection)> {
+        let connection = self.connect(purpose).await?;
+        Ok(match purpose {
+            Use::Commands => {
+                let (generation, shared) = &mut *lock(&self.commands);
+                if shared.is_none() {
+                    *generation += 1;
+                    *shared = Some(connection);
+                }
+                (*generation, shared.clone().expect("set above"))
+            }
+            Use::Blocking => (0, connection),
+        })
     }
 
     fn give_back(&self, purpose: Use, connection: MultiplexedConnection) {
-        match purpose {
-            Use::Commands => {
-                lock(&self.commands).get_or_insert(connection);
-            }
-            Use::Blocking => lock(&self.blocking).push(connection),
+        // The shared connection stays where it is: `take` gave a clone of it.
+        if let Use::Blocking = purpose {
+            lock(&self.blocking).push(connection);
         }
     }
 
-    /// Drops the shared connection after it was lost (a blocking one is dropped by its user).
-    fn forget(&self, purpose: Use) {
+    /// Drops the shared connection after it was lost, unless it was made again meanwhile (a
+    /// blocking one is dropped by its user).
+    fn forget(&self, purpose: Use, generation: u64) {
         if let Use::Commands = purpose {
-            *lock(&self.commands) = None;
+            let (current, shared) = &mut *lock(&self.commands);
+            if *current == generation {
+                *shared = None;
+            }
         }
     }
 
@@ -169,8 +203,9 @@ impl Connections {
     }
 }
 
-/// Whether `error` says the connection is lost or the server not ready yet (restarting, loading
-/// its data), rather than that it refused the command: then the command is worth sending again.
+/// Whether `error` says the connection is lost, or the server not ready yet (restarting, loading
+/// its data, a replica not yet promoted), rather than that it refused the command: then the
+/// command is worth sending again. A reply later than [`REPLY_TIMEOUT`] counts as lost.
 fn lost(error: &RedisError) -> bool {
     error.is_io_error()
         || error.is_connection_dropped()
@@ -182,6 +217,7 @@ fn lost(error: &RedisError) -> bool {
                 ServerErrorKind::BusyLoading
                     | ServerErrorKind::TryAgain
                     | ServerErrorKind::MasterDown
+                    | ServerErrorKind::ReadOnly
             )
         )
 }

@@ -3,13 +3,16 @@
 
 use std::any::type_name;
 use std::fmt;
+use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use redis::streams::StreamReadReply;
-use redis::streams::{StreamAutoClaimReply, StreamId, StreamPendingCountReply, StreamRangeReply};
+use redis::streams::{
+    StreamClaimReply, StreamId, StreamInfoConsumersReply, StreamPendingCountReply,
+    StreamRangeReply, StreamReadReply,
+};
 use redis::Value;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -24,6 +27,15 @@ const FIELD: &str = "job";
 /// `put`: adds the job unless the queue was shut down (then a nil reply), in one step.
 const PUT: &str = "if redis.call('EXISTS', KEYS[2]) == 1 then return false end \
                    return redis.call('XADD', KEYS[1], '*', 'job', ARGV[1])";
+/// `park`: moves a job still taken to the parked jobs. The first write is the one that can
+/// fail (`NAME:parked` holding something else): then nothing has changed.
+const PARK: &str = "if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1) == 0 \
+                    then return 0 end \
+                    redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'job', ARGV[3], \
+                               'reason', ARGV[4]) \
+                    redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) \
+                    redis.call('XDEL', KEYS[1], ARGV[2]) \
+                    return 1";
 
 const DEFAULT_VISIBILITY: Duration = Duration::from_secs(30);
 const DEFAULT_MAX_DELIVERIES: u32 = 10;
@@ -81,14 +93,8 @@ struct Shared {
     /// This process's name in the consumer group.
     consumer: String,
     connections: Connections,
-    /// When this process last looked for jobs to take over, and where in the pending jobs the
-    /// next look begins.
-    take_over: Mutex<TakeOver>,
-}
-
-struct TakeOver {
-    last: Option<Instant>,
-    cursor: String,
+    /// When this process last looked for jobs to take over (`None`: look at the next `get`).
+    looked: Mutex<Option<Instant>>,
 }
 
 /// A handle's settings.
@@ -139,10 +145,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
                 shutdown: format!("{name}:shutdown"),
                 consumer: consumer_name(),
                 connections: Connections::open(url).await?,
-                take_over: Mutex::new(TakeOver {
-                    last: None,
-                    cursor: "0-0".to_owned(),
-                }),
+                looked: Mutex::new(None),
             }),
             settings: Settings {
                 visibility: DEFAULT_VISIBILITY,
@@ -152,6 +155,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
             item: PhantomData,
         };
         queue.create_group().await?;
+        queue.forget_gone_consumers().await?;
         Ok(queue)
     }
 
@@ -161,9 +165,15 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     ///
     /// [`Error::ShutDown`] after [`shutdown`](Queue::shutdown); [`Error::Serialize`] when the
     /// item does not serialize to JSON; [`Error::Unreachable`] when the server stays out of
-    /// reach. When the connection is lost before the reply comes, the item is sent again, and
-    /// may then be in the queue twice (see "at least once" in the [module](crate::redis)).
-    pub async fn put(&self, item: T) -> Result<(), Error> {
+    /// reach. When the connection is lost before the reply comes, or the reply is late (5 s),
+    /// the item is sent again, and may then be in the queue twice (see "at least once" in the
+    /// [module](crate::redis)).
+    #[track_caller]
+    pub fn put(&self, item: T) -> impl Future<Output = Result<(), Error>> + '_ {
+        crate::wait_site::sited("redis::Queue::put", self.send(item))
+    }
+
+    async fn send(&self, item: T) -> Result<(), Error> {
         let json = serde_json::to_string(&item).map_err(Error::Serialize)?;
         let mut put = redis::cmd("EVAL");
         put.arg(PUT)
@@ -182,11 +192,20 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     /// A job whose value does not read as `T`, or taken too many times already, is parked
     /// instead (see [`parked`](Queue::parked)), with a line on stderr, and `get` goes on.
     ///
+    /// A `get` dropped while it waits (under a `timeout`, say) may have taken a job on the
+    /// server already: that job is taken over after the visibility timeout, and counts as
+    /// taken once more for [`set_max_deliveries`](Queue::set_max_deliveries).
+    ///
     /// # Errors
     ///
     /// [`Error::ShutDown`] once the queue is shut down and every job is finished;
     /// [`Error::Unreachable`] when the server stays out of reach.
-    pub async fn get(&self) -> Result<Job<T>, Error> {
+    #[track_caller]
+    pub fn get(&self) -> impl Future<Output = Result<Job<T>, Error>> + '_ {
+        crate::wait_site::sited("redis::Queue::get", self.next_job())
+    }
+
+    async fn next_job(&self) -> Result<Job<T>, Error> {
         loop {
             let entry = match self.take_over().await? {
                 Some(entry) => Some(entry),
@@ -210,7 +229,12 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     /// # Errors
     ///
     /// [`Error::Unreachable`] when the server stays out of reach.
-    pub async fn join(&self) -> Result<(), Error> {
+    #[track_caller]
+    pub fn join(&self) -> impl Future<Output = Result<(), Error>> + '_ {
+        crate::wait_site::sited("redis::Queue::join", self.all_finished())
+    }
+
+    async fn all_finished(&self) -> Result<(), Error> {
         // Done jobs are deleted: the jobs left are the stream's entries.
         let mut newest = redis::cmd("XREVRANGE");
         newest
@@ -246,15 +270,13 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     ///
     /// [`Error::Unreachable`] when the server stays out of reach.
     pub async fn len(&self) -> Result<usize, Error> {
-        let mut count = redis::pipe();
-        count
-            .cmd("XLEN")
-            .arg(&self.shared.name)
-            .cmd("XPENDING")
-            .arg(&self.shared.name)
-            .arg(GROUP);
-        let (entries, pending): (usize, Vec<Value>) =
-            self.query(Use::Commands, "XPENDING", &count).await?;
+        // Two commands, not a pipeline: a missing group (after `delete`) is made again.
+        let mut pending = redis::cmd("XPENDING");
+        pending.arg(&self.shared.name).arg(GROUP);
+        let pending: Vec<Value> = self.query(Use::Commands, "XPENDING", &pending).await?;
+        let mut entries = redis::cmd("XLEN");
+        entries.arg(&self.shared.name);
+        let entries: usize = self.query(Use::Commands, "XLEN", &entries).await?;
         let taken = match pending.first() {
             Some(Value::Int(taken)) => usize::try_from(*taken).unwrap_or(0),
             _ => 0,
@@ -377,6 +399,30 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         }
     }
 
+    /// Takes out of the group the consumers that hold no job and have not asked for one for an
+    /// hour: processes gone (each process that ever took a job is a consumer until then).
+    async fn forget_gone_consumers(&self) -> Result<(), Error> {
+        const GONE_AFTER_MS: usize = 3_600_000;
+        let mut consumers = redis::cmd("XINFO");
+        consumers.arg("CONSUMERS").arg(&self.shared.name).arg(GROUP);
+        let consumers: StreamInfoConsumersReply = self
+            .query(Use::Commands, "XINFO CONSUMERS", &consumers)
+            .await?;
+        for consumer in consumers.consumers {
+            if consumer.pending == 0 && consumer.idle > GONE_AFTER_MS {
+                let mut forget = redis::cmd("XGROUP");
+                forget
+                    .arg("DELCONSUMER")
+                    .arg(&self.shared.name)
+                    .arg(GROUP)
+                    .arg(&consumer.name);
+                self.query::<()>(Use::Commands, "XGROUP DELCONSUMER", &forget)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Sends a command of the queue. When the stream or its group is gone (`delete` from
     /// another process, a server restarted without its data), it makes them again and sends
     /// the command once more.
@@ -407,56 +453,50 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     }
 
     /// A job of another worker that has not been done within the visibility timeout, taken
-    /// over; looked for at most four times per visibility timeout in this process, and again at
-    /// once after one was found.
+    /// over: the oldest such job (`XPENDING ... IDLE`), claimed if it is still that idle
+    /// (`XCLAIM`: another process may have claimed it first). Looked for every quarter of the
+    /// visibility timeout in this process (at least once a second), and again at once after
+    /// one was found.
     async fn take_over(&self) -> Result<Option<Taken>, Error> {
-        let cursor = {
-            let mut take_over = lock(&self.shared.take_over);
-            let every = self.look_every();
-            if take_over.last.is_some_and(|last| last.elapsed() < every) {
+        {
+            let mut looked = lock(&self.shared.looked);
+            if looked.is_some_and(|looked| looked.elapsed() < self.look_every()) {
                 return Ok(None);
             }
-            take_over.last = Some(Instant::now());
-            take_over.cursor.clone()
+            *looked = Some(Instant::now());
+        }
+        let idle = millis(self.settings.visibility);
+        let mut oldest = redis::cmd("XPENDING");
+        oldest
+            .arg(&self.shared.name)
+            .arg(GROUP)
+            .arg("IDLE")
+            .arg(idle)
+            .arg("-")
+            .arg("+")
+            .arg(1);
+        let oldest: StreamPendingCountReply =
+            self.query(Use::Commands, "XPENDING", &oldest).await?;
+        let Some(pending) = oldest.ids.into_iter().next() else {
+            return Ok(None);
         };
-        let mut claim = redis::cmd("XAUTOCLAIM");
+        let mut claim = redis::cmd("XCLAIM");
         claim
             .arg(&self.shared.name)
             .arg(GROUP)
             .arg(&self.shared.consumer)
-            .arg(millis(self.settings.visibility))
-            .arg(&cursor)
-            .arg("COUNT")
-            .arg(1);
-        let reply: StreamAutoClaimReply = self.query(Use::Commands, "XAUTOCLAIM", &claim).await?;
-        let found = reply
-            .claimed
-            .into_iter()
-            .find(|entry| !entry.map.is_empty());
-        {
-            let mut take_over = lock(&self.shared.take_over);
-            take_over.cursor = reply.next_stream_id;
-            if found.is_some() {
-                take_over.last = None;
-            }
-        }
-        let Some(entry) = found else {
-            return Ok(None);
-        };
-        let mut pending = redis::cmd("XPENDING");
-        pending
-            .arg(&self.shared.name)
-            .arg(GROUP)
-            .arg(&entry.id)
-            .arg(&entry.id)
-            .arg(1);
-        let pending: StreamPendingCountReply =
-            self.query(Use::Commands, "XPENDING", &pending).await?;
-        let deliveries = pending
+            .arg(idle)
+            .arg(&pending.id);
+        let claimed: StreamClaimReply = self.query(Use::Commands, "XCLAIM", &claim).await?;
+        *lock(&self.shared.looked) = None;
+        Ok(claimed
             .ids
-            .first()
-            .map_or(2, |pending| pending.times_delivered);
-        Ok(Some(Taken { entry, deliveries }))
+            .into_iter()
+            .find(|entry| !entry.map.is_empty())
+            .map(|entry| Taken {
+                entry,
+                deliveries: pending.times_delivered + 1,
+            }))
     }
 
     /// The oldest job no worker has taken yet, waiting for one for a while at most.
@@ -522,34 +562,25 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         }
     }
 
-    /// Moves the job `id` to the parked jobs, in one transaction.
+    /// Moves the job `id` to the parked jobs, in one step, unless it is no longer taken (done
+    /// meanwhile by a slow worker, or parked already by a call whose reply was lost).
     async fn park(&self, id: &str, raw: &[u8], reason: &str) -> Result<(), Error> {
         let Shared { name, parked, .. } = &*self.shared;
-        let mut park = redis::pipe();
-        park.atomic()
-            .cmd("XADD")
-            .arg(parked)
-            .arg("*")
-            .arg("id")
-            .arg(id)
-            .arg(FIELD)
-            .arg(raw)
-            .arg("reason")
-            .arg(reason)
-            .ignore()
-            .cmd("XACK")
+        let mut park = redis::cmd("EVAL");
+        park.arg(PARK)
+            .arg(2)
             .arg(name)
+            .arg(parked)
             .arg(GROUP)
             .arg(id)
-            .ignore()
-            .cmd("XDEL")
-            .arg(name)
-            .arg(id)
-            .ignore();
-        self.query::<()>(Use::Commands, "XADD", &park).await?;
-        eprintln!(
-            "jobloop: job {id} of the Redis queue {name:?} is parked in {parked:?}: {reason}"
-        );
+            .arg(raw)
+            .arg(reason);
+        let moved: bool = self.query(Use::Commands, "XADD", &park).await?;
+        if moved {
+            eprintln!(
+                "jobloop: job {id} of the Redis queue {name:?} is parked in {parked:?}: {reason}"
+            );
+        }
         Ok(())
     }
 
@@ -622,7 +653,12 @@ impl<T> Job<T> {
     ///
     /// [`Error::Unreachable`] when the server stays out of reach; the job is then taken over
     /// after the visibility timeout and done again.
-    pub async fn done(&self) -> Result<(), Error> {
+    #[track_caller]
+    pub fn done(&self) -> impl Future<Output = Result<(), Error>> + '_ {
+        crate::wait_site::sited("redis::Job::done", self.acknowledge())
+    }
+
+    async fn acknowledge(&self) -> Result<(), Error> {
         let Shared {
             name, connections, ..
         } = &*self.shared;
@@ -675,8 +711,13 @@ fn text(entry: &StreamId, field: &str) -> String {
 }
 
 /// This process's name in a consumer group: `HOST-PID-RANDOM`, unique among the processes
-/// that share a queue.
+/// that share a queue; the same for every queue and handle of the process.
 fn consumer_name() -> String {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(new_consumer_name).clone()
+}
+
+fn new_consumer_name() -> String {
     let host = std::env::var("HOSTNAME")
         .ok()
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())

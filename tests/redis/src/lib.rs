@@ -81,6 +81,11 @@ impl RedisServer {
         }
     }
 
+    /// Kills the server; it stays down.
+    pub fn stop(&mut self) {
+        self.kill();
+    }
+
     /// Starts the process and waits until it answers PING; `false` if it exited instead.
     fn run(&mut self) -> bool {
         let child = Command::new("redis-server")

@@ -156,10 +156,12 @@ fn the_jobs_of_a_worker_killed_mid_job_are_done_by_the_others() {
         return;
     };
     let queue = produce(&server.url(), "killed", 300);
-    // Four tasks each: the killed worker holds up to four jobs when it dies.
-    let mut victim = Worker::start(&server.url(), "killed", 1000, 20, 4);
+    // Four tasks each: the killed worker holds up to four jobs when it dies. The visibility
+    // timeout is well above a job's 20 ms, even on a loaded machine: no live worker's job is
+    // taken over.
+    let mut victim = Worker::start(&server.url(), "killed", 3000, 20, 4);
     let others: Vec<Worker> = (0..2)
-        .map(|_| Worker::start(&server.url(), "killed", 1000, 20, 4))
+        .map(|_| Worker::start(&server.url(), "killed", 3000, 20, 4))
         .collect();
     wait_until("the victim's first 20 jobs", || victim.done() >= 20);
     victim.child.kill().expect("SIGKILL");
@@ -230,10 +232,16 @@ fn a_job_that_does_not_deserialize_is_parked_with_its_id_and_the_others_go_on() 
         job.done().await.unwrap();
         let parked = numbers.parked().await.unwrap();
         assert_eq!(parked.len(), 1, "{parked:?}");
+        // The job's id in the queue: put before job 7 (the parked stream's own ids come after).
+        let id = |id: &str| -> (u64, u64) {
+            let (ms, seq) = id.split_once('-').expect("a stream id");
+            (ms.parse().unwrap(), seq.parse().unwrap())
+        };
         assert!(
-            parked[0].id.contains('-'),
-            "a stream id: {:?}",
-            parked[0].id
+            id(&parked[0].id) < id(job.id()),
+            "{:?}, {:?}",
+            parked[0].id,
+            job.id()
         );
         assert_eq!(parked[0].job, "\"not a number\"");
         assert!(
@@ -258,7 +266,7 @@ fn a_job_not_done_within_the_visibility_timeout_is_taken_over() {
         let mut first = Queue::<u32>::connect(&server.url(), "visibility")
             .await
             .unwrap();
-        // Another process's handle: another consumer.
+        // A second handle, as a worker elsewhere would have.
         let mut second = Queue::<u32>::connect(&server.url(), "visibility")
             .await
             .unwrap();
@@ -357,8 +365,84 @@ fn len_shutdown_and_join_behave_as_asyncio_s() {
             .unwrap()
             .unwrap();
         queue.delete().await.unwrap();
+        assert_eq!(queue.len().await.expect("len of a deleted queue"), 0);
         queue.put(1).await.expect("a deleted queue starts again");
+        assert_eq!(queue.len().await.unwrap(), 1);
     });
+}
+
+#[test]
+fn join_waits_for_a_job_taken_and_not_done() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    EventLoop::new().block_on(async {
+        let queue = Queue::<u32>::connect(&server.url(), "join").await.unwrap();
+        queue.put(1).await.unwrap();
+        queue.put(2).await.unwrap();
+        let first = queue.get().await.unwrap();
+        let early = timeout(Duration::from_millis(300), queue.join()).await;
+        assert!(early.is_err(), "join returned with two jobs not done");
+        first.done().await.unwrap();
+        let second = queue.get().await.unwrap();
+        assert!(timeout(Duration::from_millis(300), queue.join())
+            .await
+            .is_err());
+        second.done().await.unwrap();
+        timeout(Duration::from_secs(5), queue.join())
+            .await
+            .unwrap()
+            .unwrap();
+    });
+}
+
+#[test]
+fn a_server_gone_for_longer_than_the_reconnect_time_is_an_error() {
+    let Some(mut server) = RedisServer::start() else {
+        return;
+    };
+    let url = server.url();
+    let mut queue = EventLoop::new()
+        .block_on(Queue::<u32>::connect(&url, "gone"))
+        .unwrap();
+    queue.set_reconnect_for(Duration::from_millis(500));
+    server.stop();
+    let since = Instant::now();
+    let error = EventLoop::new()
+        .block_on(queue.put(1))
+        .expect_err("no server");
+    assert!(
+        since.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        since.elapsed()
+    );
+    assert!(
+        matches!(error, redis::Error::Unreachable { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains(&url), "{error}");
+}
+
+/// A server that refuses the connection (a password it does not have) is not retried.
+#[test]
+fn a_refused_connection_fails_at_once_with_the_server_s_reason() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let url = server
+        .url()
+        .replace("redis://", "redis://:not-the-password@");
+    let since = Instant::now();
+    let error = EventLoop::new()
+        .block_on(Queue::<u32>::connect(&url, "refused"))
+        .expect_err("no such password");
+    assert!(
+        since.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        since.elapsed()
+    );
+    assert!(matches!(error, redis::Error::Command { .. }), "{error:?}");
+    assert!(!error.to_string().contains("not-the-password"), "{error}");
 }
 
 #[test]
