@@ -71,7 +71,7 @@ impl Connections {
     /// reached, [`Error::Command`] when it refuses the connection (a wrong password, say).
     pub(super) async fn open(url: &str) -> Result<Connections, Error> {
         let shown = without_password(url);
-        let client = Client::open(url).map_err(|source| Error::Unreachable {
+        let client = Client::open(url).map_err(|source| Error::InvalidUrl {
             url: shown.clone(),
             source,
         })?;

@@ -6,6 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -134,9 +135,10 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Unreachable`] when the server cannot be reached now (the connection is tried
-    /// once: later calls try again for a while); [`Error::Command`] when `name` holds something
-    /// that is not a queue.
+    /// [`Error::InvalidUrl`] when `url` is not a Redis URL; [`Error::Unreachable`] when the
+    /// server cannot be reached now (the connection is tried once: later calls try again for a
+    /// while); [`Error::Command`] when the server refuses the connection (a wrong password) or
+    /// `name` holds something that is not a queue.
     pub async fn connect(url: &str, name: &str) -> Result<Queue<T>, Error> {
         let queue = Queue {
             shared: Arc::new(Shared {
@@ -550,9 +552,12 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         match serde_json::from_slice(&raw) {
             Ok(item) => Ok(Some(Job {
                 item,
-                id: entry.id,
-                shared: self.shared.clone(),
-                reconnect_for: self.settings.reconnect_for,
+                ticket: Ticket {
+                    id: entry.id,
+                    shared: self.shared.clone(),
+                    settings: self.settings,
+                    done: AtomicBool::new(false),
+                },
             })),
             Err(error) => {
                 let reason = format!("does not read as {}: {error}", type_name::<T>());
@@ -620,18 +625,43 @@ impl<'a> From<&'a redis::Pipeline> for RequestOf<'a> {
 /// A job taken by [`Queue::get`]: its item, and [`done`](Job::done) to say it is done.
 ///
 /// A job dropped without `done` stays taken until the visibility timeout, then another worker
-/// takes it over: that is what happens to the jobs of a worker that dies.
+/// takes it over: that is what happens to the jobs of a worker that dies. In debug mode
+/// (`JOBLOOP_DEBUG=1`) such a drop is reported on stderr: it is most often a forgotten `done`.
 pub struct Job<T> {
     item: T,
+    ticket: Ticket,
+}
+
+/// What a job is on the server, and whether it was said done.
+struct Ticket {
     id: String,
     shared: Arc<Shared>,
-    reconnect_for: Duration,
+    settings: Settings,
+    done: AtomicBool,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if !*self.done.get_mut() && crate::debug::debug_on() {
+            eprintln!(
+                "jobloop debug: job {} of the Redis queue {:?} was dropped without `done()`: \
+                 another worker takes it again after the visibility timeout ({:?}), and `join` \
+                 waits for it until then",
+                self.id, self.shared.name, self.settings.visibility
+            );
+        }
+    }
 }
 
 impl<T> Job<T> {
     /// The job's item.
     pub fn item(&self) -> &T {
         &self.item
+    }
+
+    /// The job's item, to change it (what [`done`](Job::done) does is not changed by it).
+    pub fn item_mut(&mut self) -> &mut T {
+        &mut self.item
     }
 
     /// The job's item, by value. The job is not done by this: call [`done`](Job::done) first,
@@ -643,7 +673,7 @@ impl<T> Job<T> {
     /// The job's id on the server (`1733561234567-0`): the same each time the job is taken, so
     /// a key for job code that must not do its work twice.
     pub fn id(&self) -> &str {
-        &self.id
+        &self.ticket.id
     }
 
     /// Says the job is done (asyncio's `task_done`): it leaves the server, and counts for
@@ -659,31 +689,39 @@ impl<T> Job<T> {
     }
 
     async fn acknowledge(&self) -> Result<(), Error> {
+        let Ticket {
+            id,
+            shared,
+            settings,
+            done: said,
+        } = &self.ticket;
         let Shared {
             name, connections, ..
-        } = &*self.shared;
+        } = &**shared;
         let mut done = redis::pipe();
         done.atomic()
             .cmd("XACK")
             .arg(name)
             .arg(GROUP)
-            .arg(&self.id)
+            .arg(id)
             .ignore()
             .cmd("XDEL")
             .arg(name)
-            .arg(&self.id)
+            .arg(id)
             .ignore();
         let request = Request::Pipeline(&done);
         connections
-            .query::<()>(Use::Commands, "XACK", request, self.reconnect_for)
-            .await
+            .query::<()>(Use::Commands, "XACK", request, settings.reconnect_for)
+            .await?;
+        said.store(true, Ordering::Relaxed);
+        Ok(())
     }
 }
 
 impl<T: fmt::Debug> fmt::Debug for Job<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Job")
-            .field("id", &self.id)
+            .field("id", &self.ticket.id)
             .field("item", &self.item)
             .finish()
     }

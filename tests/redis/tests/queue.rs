@@ -423,6 +423,46 @@ fn a_server_gone_for_longer_than_the_reconnect_time_is_an_error() {
     assert!(error.to_string().contains(&url), "{error}");
 }
 
+#[test]
+fn a_url_that_is_not_a_redis_url_is_said_so() {
+    let error = EventLoop::new()
+        .block_on(Queue::<u32>::connect("127.0.0.1:6379", "nowhere"))
+        .expect_err("no scheme");
+    assert!(
+        matches!(error, redis::Error::InvalidUrl { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("write redis://HOST:PORT/DB"),
+        "{error}"
+    );
+}
+
+/// Debug mode reports a job dropped without `done`: most often a forgotten call.
+#[test]
+fn debug_mode_reports_a_job_dropped_without_done() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    EventLoop::new().block_on(async {
+        let queue = Queue::<u32>::connect(&server.url(), "forgotten")
+            .await
+            .unwrap();
+        queue.put(1).await.unwrap();
+    });
+    let output = Command::new(env!("CARGO_BIN_EXE_redis_worker"))
+        .args([server.url().as_str(), "forgotten", "forget"])
+        .env("JOBLOOP_DEBUG", "1")
+        .output()
+        .expect("the worker runs");
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("of the Redis queue \"forgotten\" was dropped without `done()`"),
+        "{stderr}"
+    );
+}
+
 /// A server that refuses the connection (a password it does not have) is not retried.
 #[test]
 fn a_refused_connection_fails_at_once_with_the_server_s_reason() {

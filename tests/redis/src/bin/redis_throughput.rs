@@ -53,19 +53,21 @@ fn on_redis_queue_tasks(url: &str) -> Duration {
             }
         };
         let workers = tasks![for _ in 0..WORKERS => worker(queue.clone())];
-        let start = Instant::now();
-        let producer = async {
-            for job in 0..JOBS {
-                queue.put(job).await.unwrap();
-            }
-            queue.join().await.unwrap();
-            let took = start.elapsed();
-            queue.shutdown().await.unwrap();
-            took
-        };
-        let (took, _) = tasks![scoped; producer, workers].await;
+        let (took, _) = tasks![scoped; produce(&queue), workers].await;
         took
     })
+}
+
+/// Puts the jobs, waits until they are done, and shuts the queue down: the time until done.
+async fn produce(queue: &jobloop::redis::Queue<u32>) -> Duration {
+    let start = Instant::now();
+    for job in 0..JOBS {
+        queue.put(job).await.unwrap();
+    }
+    queue.join().await.unwrap();
+    let took = start.elapsed();
+    queue.shutdown().await.unwrap();
+    took
 }
 
 fn on_redis_queue_processes(url: &str) -> Duration {
@@ -89,16 +91,7 @@ fn on_redis_queue_processes(url: &str) -> Duration {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(500));
-    let took = EventLoop::new().block_on(async {
-        let start = Instant::now();
-        for job in 0..JOBS {
-            queue.put(job).await.unwrap();
-        }
-        queue.join().await.unwrap();
-        let took = start.elapsed();
-        queue.shutdown().await.unwrap();
-        took
-    });
+    let took = EventLoop::new().block_on(produce(&queue));
     for child in &mut children {
         child.wait().unwrap();
     }

@@ -2,7 +2,8 @@
 //! tasks until the queue is shut down, and prints `start N` when it takes job N and `done N`
 //! once `done` has returned.
 //!
-//! `redis_worker URL NAME VISIBILITY_MS WORK_MS TASKS`
+//! `redis_worker URL NAME VISIBILITY_MS WORK_MS TASKS`, or `redis_worker URL NAME forget`: takes
+//! one job and drops it without `done` (what debug mode reports).
 
 use std::time::Duration;
 
@@ -26,6 +27,12 @@ async fn work(queue: Queue<u32>, work: Duration) -> Result<(), redis::Error> {
 #[jobloop::job_main]
 async fn main() -> Result<(), redis::Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [url, name, forget] = &args[..] {
+        assert_eq!(forget, "forget");
+        let queue = Queue::<u32>::connect(url, name).await?;
+        drop(queue.get().await?);
+        return Ok(());
+    }
     let [url, name, visibility, work_ms, count] = &args[..] else {
         panic!("usage: redis_worker URL NAME VISIBILITY_MS WORK_MS TASKS");
     };
