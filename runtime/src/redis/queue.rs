@@ -27,7 +27,10 @@ const GROUP: &str = "jobloop";
 const FIELD: &str = "job";
 /// `put`: adds the job unless the queue was shut down (then a nil reply), in one step.
 const PUT: &str = "if redis.call('EXISTS', KEYS[2]) == 1 then return false end \
-                   return redis.call('XADD', KEYS[1], '*', 'job', ARGV[1])";
+                   for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'job', ARGV[i]) end \
+                   return #ARGV";
+/// How many jobs one step of `put_all` adds at most: the server runs nothing else meanwhile.
+const PUT_BATCH: usize = 1000;
 /// `park`: moves a job still taken to the parked jobs. The first write is the one that can
 /// fail (`NAME:parked` holding something else): then nothing has changed.
 const PARK: &str = "if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1) == 0 \
@@ -175,16 +178,45 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         crate::wait_site::sited("redis::Queue::put", self.send(item))
     }
 
+    /// Adds `items` at the end of the queue, in their order, a thousand in one round trip:
+    /// much faster than a `put` for each (`BENCHMARKS.md`).
+    ///
+    /// # Errors
+    ///
+    /// As [`put`](Queue::put). Every item is serialized before any is sent; a shutdown or an
+    /// error after the first thousand leaves those in the queue.
+    #[track_caller]
+    pub fn put_all<I>(&self, items: I) -> impl Future<Output = Result<(), Error>> + '_
+    where
+        I: IntoIterator<Item = T>,
+    {
+        let jobs: Result<Vec<String>, Error> = items
+            .into_iter()
+            .map(|item| serde_json::to_string(&item).map_err(Error::Serialize))
+            .collect();
+        crate::wait_site::sited("redis::Queue::put_all", async move {
+            for batch in jobs?.chunks(PUT_BATCH) {
+                self.add(batch).await?;
+            }
+            Ok(())
+        })
+    }
+
     async fn send(&self, item: T) -> Result<(), Error> {
         let json = serde_json::to_string(&item).map_err(Error::Serialize)?;
+        self.add(&[json]).await
+    }
+
+    /// Adds jobs already written as JSON, in one step, unless the queue is shut down.
+    async fn add(&self, jobs: &[String]) -> Result<(), Error> {
         let mut put = redis::cmd("EVAL");
         put.arg(PUT)
             .arg(2)
             .arg(&self.shared.name)
             .arg(&self.shared.shutdown)
-            .arg(json);
-        let id: Option<String> = self.query(Use::Commands, "XADD", &put).await?;
-        id.map(drop).ok_or(Error::ShutDown)
+            .arg(jobs);
+        let added: Option<usize> = self.query(Use::Commands, "XADD", &put).await?;
+        added.map(drop).ok_or(Error::ShutDown)
     }
 
     /// Takes the next job, waiting until there is one (asyncio's `get`): a job of a worker that

@@ -372,6 +372,32 @@ fn len_shutdown_and_join_behave_as_asyncio_s() {
 }
 
 #[test]
+fn put_all_adds_every_item_in_order() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    EventLoop::new().block_on(async {
+        let queue = Queue::<u32>::connect(&server.url(), "put_all")
+            .await
+            .unwrap();
+        queue
+            .put_all(0..2500)
+            .await
+            .expect("two and a half batches");
+        assert_eq!(queue.len().await.unwrap(), 2500);
+        for expected in 0..2500 {
+            let job = queue.get().await.unwrap();
+            assert_eq!(*job.item(), expected);
+            job.done().await.unwrap();
+        }
+        queue.shutdown().await.unwrap();
+        let after = queue.put_all([1, 2]).await;
+        assert!(matches!(after, Err(redis::Error::ShutDown)), "{after:?}");
+        assert!(queue.is_empty().await.unwrap());
+    });
+}
+
+#[test]
 fn join_waits_for_a_job_taken_and_not_done() {
     let Some(server) = RedisServer::start() else {
         return;

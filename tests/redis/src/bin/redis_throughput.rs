@@ -1,8 +1,8 @@
 //! Throughput of 10 000 small jobs through 4 workers: on `jobloop::sync::Queue` (tasks of one
 //! process), on `jobloop::redis::Queue` with the 4 workers as tasks of the producer's process,
-//! and with 4 worker processes (`redis_worker`). It starts its own `redis-server` (see
-//! `src/lib.rs`). The time runs from the first `put` to `join`'s return; the workers wait
-//! before it starts.
+//! and with 4 worker processes (`redis_worker`), the producer putting one job at a time or all
+//! of them with `put_all`. It starts its own `redis-server` (see `src/lib.rs`). The time runs
+//! from the first `put` to `join`'s return; the workers wait before it starts.
 //!
 //! `cargo run --release -p jobloop-redis-tests --bin redis_throughput`
 
@@ -53,15 +53,19 @@ fn on_redis_queue_tasks(url: &str) -> Duration {
             }
         };
         let workers = tasks![for _ in 0..WORKERS => worker(queue.clone())];
-        let (took, _) = tasks![scoped; produce(&queue), workers].await;
+        let (took, _) = tasks![scoped; produce(&queue, false), workers].await;
         took
     })
 }
 
 /// Puts the jobs, waits until they are done, and shuts the queue down: the time until done.
-async fn produce(queue: &jobloop::redis::Queue<u32>) -> Duration {
+/// With `batch`, the producer puts them with `put_all`, a thousand a round trip.
+async fn produce(queue: &jobloop::redis::Queue<u32>, batch: bool) -> Duration {
     let start = Instant::now();
-    for job in 0..JOBS {
+    if batch {
+        queue.put_all(0..JOBS).await.unwrap();
+    }
+    for job in (0..JOBS).filter(|_| !batch) {
         queue.put(job).await.unwrap();
     }
     queue.join().await.unwrap();
@@ -70,7 +74,7 @@ async fn produce(queue: &jobloop::redis::Queue<u32>) -> Duration {
     took
 }
 
-fn on_redis_queue_processes(url: &str) -> Duration {
+fn on_redis_queue_processes(url: &str, batch: bool) -> Duration {
     let queue = EventLoop::new().block_on(async {
         let queue = jobloop::redis::Queue::<u32>::connect(url, "processes")
             .await
@@ -91,7 +95,7 @@ fn on_redis_queue_processes(url: &str) -> Duration {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(500));
-    let took = EventLoop::new().block_on(produce(&queue));
+    let took = EventLoop::new().block_on(produce(&queue, batch));
     for child in &mut children {
         child.wait().unwrap();
     }
@@ -111,8 +115,13 @@ fn main() {
     for (durable, server) in [("in memory", false), ("`appendfsync always`", true)] {
         let server = RedisServer::start_with(server).expect("redis-server is installed");
         let tasks = on_redis_queue_tasks(&server.url());
-        let processes = on_redis_queue_processes(&server.url());
-        for (what, took) in [("4 tasks", tasks), ("4 processes", processes)] {
+        let processes = on_redis_queue_processes(&server.url(), false);
+        let batched = on_redis_queue_processes(&server.url(), true);
+        for (what, took) in [
+            ("4 tasks", tasks),
+            ("4 processes", processes),
+            ("4 processes, `put_all`", batched),
+        ] {
             println!(
                 "| `redis::Queue`, {what}, server {durable} | {:.3} s | {:.0} |",
                 took.as_secs_f64(),
