@@ -88,7 +88,17 @@ pub(crate) enum OnDeadlock {
 /// Whether `JOBLOOP_DEADLOCK=off` turned the check off (read once).
 pub(crate) fn turned_off() -> bool {
     static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *OFF.get_or_init(|| std::env::var_os("JOBLOOP_DEADLOCK").is_some_and(|value| value == "off"))
+    *OFF.get_or_init(|| match std::env::var_os("JOBLOOP_DEADLOCK") {
+        None => false,
+        Some(value) if value == "off" => true,
+        Some(value) => {
+            eprintln!(
+                "jobloop: JOBLOOP_DEADLOCK={value:?} is not understood: only `off` turns the \
+                 deadlock check off; it stays on"
+            );
+            false
+        }
+    })
 }
 
 /// The message of a deadlock on this thread's loop: the waits going on, with their sites.

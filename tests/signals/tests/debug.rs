@@ -476,12 +476,35 @@ fn the_trace_of_many_tasks_keeps_flat_memory() {
 /// on (it is killed here).
 #[test]
 fn a_deadlocked_program_in_debug_mode_says_so_once_and_waits_on() {
+    let (running, seen) = run_deadlocked(None);
+    assert!(running, "it exited: {seen:#?}");
+    let messages = seen
+        .iter()
+        .filter(|line| line.starts_with("jobloop: deadlock:"));
+    assert_eq!(messages.count(), 1, "{seen:#?}");
+    assert!(
+        seen.iter().any(|line| line.contains("deadlocked.rs:7:")),
+        "{seen:#?}"
+    );
+    assert!(
+        seen.iter().any(|line| line.starts_with("task tree:")),
+        "{seen:#?}"
+    );
+}
+
+/// Runs the `deadlocked` binary (with `JOBLOOP_DEADLOCK` set to `setting`, or unset) until it
+/// names its wait site, then a second more: whether it was still running, and its stderr.
+fn run_deadlocked(setting: Option<&str>) -> (bool, Vec<String>) {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     use std::time::{Duration, Instant};
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deadlocked"))
-        .env_remove("JOBLOOP_DEADLOCK")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_deadlocked"));
+    match setting {
+        Some(setting) => command.env("JOBLOOP_DEADLOCK", setting),
+        None => command.env_remove("JOBLOOP_DEADLOCK"),
+    };
+    let mut child = command
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the binary");
@@ -517,17 +540,16 @@ fn a_deadlocked_program_in_debug_mode_says_so_once_and_waits_on() {
     while let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
         seen.push(line);
     }
-    assert!(running, "it exited: {seen:#?}");
-    let messages = seen
-        .iter()
-        .filter(|line| line.starts_with("jobloop: deadlock:"));
-    assert_eq!(messages.count(), 1, "{seen:#?}");
+    (running, seen)
+}
+
+/// A value of `JOBLOOP_DEADLOCK` other than `off` (a typo) is said, not ignored.
+#[test]
+fn a_jobloop_deadlock_value_it_does_not_know_is_said() {
+    let (_, seen) = run_deadlocked(Some("of"));
     assert!(
-        seen.iter().any(|line| line.contains("deadlocked.rs:7:")),
-        "{seen:#?}"
-    );
-    assert!(
-        seen.iter().any(|line| line.starts_with("task tree:")),
+        seen.iter()
+            .any(|line| line.contains("JOBLOOP_DEADLOCK=\"of\" is not understood")),
         "{seen:#?}"
     );
 }
