@@ -13,11 +13,11 @@
 //!   which another thread may spawn (`#[job_main]`'s own watch for Ctrl-C and SIGTERM is not
 //!   counted: a signal cancels the program, it does not wake a task to go on);
 //! - tokio's driver, which runs tokio-based types on the loop (feature `tokio`) on a thread of
-//!   its own, holds no tokio task, timer or socket (on Linux the loop can ask it, see
-//!   `event_loop/tokio_context.rs`; this is process-wide, as [`InFlight`] is);
+//!   its own, holds no tokio task, work of its blocking pool, timer or socket (on Linux the loop
+//!   can ask it, see `event_loop/tokio_context.rs`; this is process-wide, as [`InFlight`] is);
 //! - no wake-up ever came to this loop from a thread that is not jobloop's own: an async-io
-//!   timer, a std thread holding a waker or a `jobloop::sync` value, tokio's driver on another
-//!   system than Linux. Such a thread may wake a task at any time, and the loop cannot see
+//!   timer, a std thread holding a waker or a `jobloop::sync` value, tokio's driver where it
+//!   cannot be asked (off Linux, say). Such a thread may wake a task at any time, and the loop cannot see
 //!   what it waits for.
 //!
 //! Then the loop waits one second more ([`GRACE`]): a wake-up from a thread it does not know of
@@ -36,11 +36,10 @@
 //!   too.)
 //!
 //! What the check cannot see: a std thread that holds a `jobloop::sync` value (a `Queue`, an
-//! `Event`) and has not yet woken any task of the loop, and, off Linux, a tokio-based future
-//! whose first wake-up comes more than a second after every task began to wait (on Linux,
-//! work of tokio's blocking pool, such as `tokio::fs`, whose first wake-up comes that late).
-//! Such a program is taken for deadlocked by `fail_on_deadlock`; set `JOBLOOP_DEADLOCK=off` to
-//! turn the check off.
+//! `Event`) and has not yet woken any task of the loop; where tokio's driver cannot be asked, a
+//! tokio-based future whose first wake-up comes more than a second after every task began to
+//! wait; and a task whose only wait is a `tokio::signal` listener. Such a program is taken for
+//! deadlocked by `fail_on_deadlock`; set `JOBLOOP_DEADLOCK=off` to turn the check off.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

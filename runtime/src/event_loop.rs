@@ -630,13 +630,15 @@ impl LoopCore {
     #[cold]
     #[inline(never)]
     fn wait_or_name_deadlock(&self) -> bool {
+        // Other threads first: a wake-up one of them gives between the two looks lands in the
+        // queue looked at after them.
         let nothing_can_wake = || {
-            self.ready.borrow().is_empty()
+            !deadlock::in_flight()
+                && !tokio_driver_may_wake()
+                && self.wake.injected.is_empty()
+                && self.ready.borrow().is_empty()
                 && self.timers.borrow().len() == 0
                 && !self.reactor.is_waiting()
-                && self.wake.injected.is_empty()
-                && !deadlock::in_flight()
-                && !tokio_driver_may_wake()
         };
         // A socket waited on can wake a task, and only this thread changes that: the usual
         // wait, with no look every second.

@@ -191,6 +191,20 @@ mod tokio_types {
         assert_eq!(bytes, b"late");
     }
 
+    /// Work on tokio's blocking pool (`spawn_blocking`: `tokio::fs`, name lookups) counts.
+    #[test]
+    fn tokio_blocking_work_longer_than_the_grace_is_not_taken_for_a_deadlock() {
+        let out = EventLoop::new().fail_on_deadlock().block_on(async {
+            tokio::task::spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(1500));
+                7
+            })
+            .await
+            .expect("the blocking work ran")
+        });
+        assert_eq!(out, 7);
+    }
+
     /// Wake-ups from tokio's driver do not turn the check into a warning: once the driver
     /// holds nothing, a deadlock is named.
     #[test]

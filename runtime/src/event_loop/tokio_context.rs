@@ -9,8 +9,9 @@
 //! inside a tokio context (a test under `#[tokio::test]`, say) keeps that context instead.
 //!
 //! The driver can wake a loop's task at any time, so the deadlock check (`deadlock.rs`) asks
-//! [`may_wake`] whether it still holds anything: a tokio task, a timer, a socket. On Linux it
-//! can tell; elsewhere the driver counts as a thread jobloop does not know of.
+//! [`may_wake`] whether it still holds anything: a tokio task, work in its blocking pool, a
+//! timer, a socket. On Linux it can tell; elsewhere the driver counts as a thread jobloop does
+//! not know of.
 //!
 //! The cost: a wake-up from tokio's driver crosses threads (a few microseconds more than the
 //! loop's own reactor, see `benches/`). A program that uses no tokio type pays for the thread
@@ -18,12 +19,28 @@
 //! instructions more per allocation and free (BENCHMARKS.md counts the loop's scenarios with
 //! and without the feature).
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// The tokio runtime that drives tokio's I/O and timers for the loops of this process: made on
 /// first use, `None` when it could not be made.
 static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
+
+/// The name of the driver runtime's thread.
+pub(super) const DRIVER_THREAD: &str = "jobloop-tokio-driver";
+
+/// The name of the threads of the driver runtime's blocking pool (`spawn_blocking`, which
+/// `tokio::fs`, `tokio::io::stdin` and name lookups run on).
+pub(super) const BLOCKING_THREAD: &str = "jobloop-tokio-blocking";
+
+/// The threads of the blocking pool alive now: busy, or idle for less than
+/// [`BLOCKING_KEEP_ALIVE`].
+static BLOCKING_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// How long a thread of the blocking pool waits for more work before it ends (tokio's default
+/// is 10 s): while one is alive, the deadlock check counts the pool as busy.
+const BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(1);
 
 /// The tokio runtime that drives tokio's I/O and timers for the loops of this process.
 fn runtime() -> Option<&'static tokio::runtime::Runtime> {
@@ -31,6 +48,14 @@ fn runtime() -> Option<&'static tokio::runtime::Runtime> {
         .get_or_init(|| {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
+                .thread_name(BLOCKING_THREAD)
+                .thread_keep_alive(BLOCKING_KEEP_ALIVE)
+                .on_thread_start(|| {
+                    BLOCKING_THREADS.fetch_add(1, Ordering::AcqRel);
+                })
+                .on_thread_stop(|| {
+                    BLOCKING_THREADS.fetch_sub(1, Ordering::AcqRel);
+                })
                 .build()
                 .ok()?;
             // A current-thread runtime's drivers run only inside its own `block_on`: the thread
@@ -51,48 +76,40 @@ fn runtime() -> Option<&'static tokio::runtime::Runtime> {
         .as_ref()
 }
 
-/// The name of the driver runtime's thread.
-pub(super) const DRIVER_THREAD: &str = "jobloop-tokio-driver";
+/// Whether this process can ask the driver what it holds (see [`driver`]: Linux, a known
+/// architecture, `/proc` readable). Then the threads of the driver runtime count as jobloop's
+/// own (`wake.rs`); otherwise as threads jobloop does not know of, as a std thread does.
+pub(super) fn driver_checked() -> bool {
+    #[cfg(target_os = "linux")]
+    return driver::readable();
+    #[cfg(not(target_os = "linux"))]
+    false
+}
 
-/// Whether the driver runtime may still wake a task of a loop of this thread: it runs a
-/// tokio task, or it waits with a timer set or a socket registered (a `tokio::time::sleep`, a
-/// reqwest request), or this cannot be known. `false` when the runtime was never made.
-///
-/// Only Linux can tell (see [`driver`]); elsewhere this is `false`, and a wake-up from the
-/// driver's thread counts as one from a thread jobloop does not know of (`wake.rs`).
+/// Whether the driver runtime may still wake a task of a loop: it runs a tokio task, its
+/// blocking pool has work, or it waits with a timer set or a socket registered (a
+/// `tokio::time::sleep`, a reqwest request), or this cannot be known now. It is asked for the
+/// whole process, as `InFlight` counts (`deadlock.rs`): another loop's tokio sleep makes it
+/// `true` too. `false` when the runtime was never made, and when it cannot be asked at all
+/// ([`driver_checked`]).
 pub(super) fn may_wake() -> bool {
     let Some(runtime) = RUNTIME.get().and_then(Option::as_ref) else {
         return false;
     };
-    // A loop running in a tokio context of its own registers tokio's types there, and the
-    // threads of that runtime are not jobloop's: `wake.rs` counts their wake-ups.
-    if cfg!(not(target_os = "linux")) || !ENTERED.get() {
+    if !driver_checked() {
         return false;
     }
     let metrics = runtime.metrics();
-    if metrics.num_alive_tasks() > 0 || metrics.global_queue_depth() > 0 {
+    if BLOCKING_THREADS.load(Ordering::Acquire) > 0
+        || metrics.num_alive_tasks() > 0
+        || metrics.global_queue_depth() > 0
+    {
         return true;
     }
     #[cfg(target_os = "linux")]
     return !driver::waits_for_ever_on_nothing();
     #[cfg(not(target_os = "linux"))]
-    false
-}
-
-thread_local! {
-    /// Whether this thread is in the driver runtime's context, entered by [`enter`].
-    static ENTERED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// The driver runtime's context, entered on this thread until this is dropped.
-pub(super) struct Entered {
-    _context: tokio::runtime::EnterGuard<'static>,
-}
-
-impl Drop for Entered {
-    fn drop(&mut self) {
-        ENTERED.set(false);
-    }
+    true
 }
 
 /// What the driver's thread waits for, read from `/proc` (Linux only).
@@ -105,8 +122,15 @@ impl Drop for Entered {
 /// epoll descriptor are the `tfd:` lines of `/proc/self/fdinfo/FD`, with the token as `data:`.
 /// A thread may read both for a thread of its own process.
 ///
-/// Every answer that cannot be read (no `/proc`, another architecture, the thread between
-/// two waits, another version of tokio's driver) is "may wake": the check then only warns.
+/// Where `/proc` cannot be read, or the architecture's system call numbers are not known here,
+/// the driver is not asked at all ([`driver_checked`](super::driver_checked)). An answer that
+/// cannot be read now (the thread between two waits, another version of tokio's driver) is "may
+/// wake": the loop looks again a second later.
+///
+/// What this does not see: tokio's signal receiver (token 1) is there whether or not a task
+/// listens, so a task whose only wait is a `tokio::signal` is taken for a deadlock; and a long
+/// tokio timer dropped before its end leaves the driver waiting until that end, which only
+/// delays the naming of a deadlock.
 #[cfg(target_os = "linux")]
 mod driver {
     use std::path::PathBuf;
@@ -128,12 +152,34 @@ mod driver {
     /// `epoll_wait` and `epoll_pwait`, whose fourth argument is the timeout in milliseconds.
     #[cfg(target_arch = "x86_64")]
     const EPOLL_WAIT: &[u64] = &[232, 281];
-    #[cfg(target_arch = "aarch64")]
+    #[cfg(any(
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "loongarch64"
+    ))]
     const EPOLL_WAIT: &[u64] = &[22];
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    #[cfg(not(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "loongarch64"
+    )))]
     const EPOLL_WAIT: &[u64] = &[];
     /// `epoll_pwait2`, whose fourth argument points to the timeout (null: none).
     const EPOLL_PWAIT2: u64 = 441;
+
+    /// Whether the driver can be asked: its system call numbers are known on this
+    /// architecture, and its thread's `syscall` file reads (learnt once the thread started).
+    pub(super) fn readable() -> bool {
+        static READABLE: OnceLock<bool> = OnceLock::new();
+        if let Some(readable) = READABLE.get() {
+            return *readable;
+        }
+        let Some(path) = SYSCALL.get() else {
+            return false;
+        };
+        *READABLE.get_or_init(|| !EPOLL_WAIT.is_empty() && std::fs::read(path).is_ok())
+    }
 
     /// Whether the driver's thread waits in `epoll_wait` with no timeout, on an epoll
     /// instance that holds none but tokio's own registrations.
@@ -184,13 +230,11 @@ mod driver {
 /// Enters the driver runtime's context on this thread, unless a tokio context is current
 /// already; `None` then (or when the runtime could not be made: tokio types then panic with
 /// tokio's own message, followed by jobloop's hint).
-pub(super) fn enter() -> Option<Entered> {
+pub(super) fn enter() -> Option<tokio::runtime::EnterGuard<'static>> {
     if tokio::runtime::Handle::try_current().is_ok() {
         return None;
     }
-    let context = runtime()?.enter();
-    ENTERED.set(true);
-    Some(Entered { _context: context })
+    Some(runtime()?.enter())
 }
 
 /// Runs `future` in the driver runtime's context, entered for each poll (unless a tokio context

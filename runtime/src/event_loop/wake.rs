@@ -124,7 +124,21 @@ fn known_thread() -> bool {
     name.starts_with("jobloop-blocking-")
         || name == "jobloop-signals"
         || name == "jobloop-sigchld"
-        || (cfg!(all(feature = "tokio", target_os = "linux")) && name == "jobloop-tokio-driver")
+        || tokio_thread(name)
+}
+
+/// Whether `name` is a thread of the runtime that drives tokio-based types on the loop, when
+/// the deadlock check can ask it what it holds (see `tokio_context`).
+fn tokio_thread(name: &str) -> bool {
+    #[cfg(feature = "tokio")]
+    return (name == super::tokio_context::DRIVER_THREAD
+        || name == super::tokio_context::BLOCKING_THREAD)
+        && super::tokio_context::driver_checked();
+    #[cfg(not(feature = "tokio"))]
+    {
+        let _ = name;
+        false
+    }
 }
 
 /// The waker of the future given to `block_on`: queues it (once) in the ready queue.
