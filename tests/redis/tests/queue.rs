@@ -1,6 +1,8 @@
 //! `jobloop::redis::Queue` against a real `redis-server` (started by each test, see `src/lib.rs`):
 //! jobs through worker processes, a worker killed with SIGKILL, the server restarted mid-run,
-//! parked jobs, and what each call does. The test process is the producer.
+//! parked jobs, what each call does, and `examples/workers_redis.rs` as README runs it. The test
+//! process is the producer. One test binary: what needs a process of its own (debug mode) runs
+//! the `redis_worker` binary.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -563,4 +565,80 @@ fn its_futures_are_send(queue: Queue<u32>, job: redis::Job<u32>) {
     send(queue.parked());
     send(job.done());
     send(queue);
+}
+
+/// A task waiting on `get` shows in debug mode's task tree with where it waits.
+#[test]
+fn a_task_waiting_on_get_shows_its_wait_site_in_the_tree() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let output = Command::new(env!("CARGO_BIN_EXE_redis_worker"))
+        .args([server.url().as_str(), "tree", "tree"])
+        .env("JOBLOOP_DEBUG", "1")
+        .output()
+        .expect("the worker runs");
+    assert!(output.status.success(), "{output:?}");
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let line = tree
+        .lines()
+        .find(|line| line.contains("redis::Queue::get at"))
+        .unwrap_or_else(|| panic!("no wait site in:\n{tree}"));
+    assert!(
+        line.contains("tests/redis/src/bin/redis_worker.rs:"),
+        "{line}"
+    );
+}
+
+/// `examples/workers_redis.rs` as README runs it: the producer first, then two workers.
+#[test]
+fn the_example_s_producer_and_two_workers_do_the_twenty_jobs() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let run = |role: &str| {
+        Command::new(env!("CARGO_BIN_EXE_workers_redis"))
+            .args(["--role", role, "--url", &server.url()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the example starts")
+    };
+    let producer = run("producer");
+    // The producer first, as README says: it deletes what an earlier run left.
+    std::thread::sleep(Duration::from_millis(300));
+    let workers = [run("worker"), run("worker")];
+    let producer = finish(producer, "producer");
+    let stdout = String::from_utf8_lossy(&producer.stdout);
+    assert!(producer.status.success(), "{producer:?}");
+    assert!(
+        stdout.contains("====\nthe workers slept in parallel for"),
+        "{stdout}"
+    );
+    let slept: usize = workers
+        .into_iter()
+        .map(|worker| {
+            let output = finish(worker, "worker");
+            assert!(output.status.success(), "{output:?}");
+            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+            stdout
+                .lines()
+                .filter(|line| line.contains(" has slept for "))
+                .count()
+        })
+        .sum();
+    assert_eq!(slept, 20, "each of the 20 jobs done once");
+}
+
+/// Waits for `child` to exit (60 s at most), and returns its output.
+fn finish(mut child: Child, what: &str) -> std::process::Output {
+    let since = Instant::now();
+    while child.try_wait().expect("its status").is_none() {
+        if since.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the {what} did not end");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("its output")
 }

@@ -2,8 +2,9 @@
 //! tasks until the queue is shut down, and prints `start N` when it takes job N and `done N`
 //! once `done` has returned.
 //!
-//! `redis_worker URL NAME VISIBILITY_MS WORK_MS TASKS`, or `redis_worker URL NAME forget`: takes
-//! one job and drops it without `done` (what debug mode reports).
+//! `redis_worker URL NAME VISIBILITY_MS WORK_MS TASKS`. Or `redis_worker URL NAME forget`: takes
+//! one job and drops it without `done` (what debug mode reports); `redis_worker URL NAME tree`:
+//! prints the task tree (in debug mode) while a task waits on `get`.
 
 use std::time::Duration;
 
@@ -27,11 +28,21 @@ async fn work(queue: Queue<u32>, work: Duration) -> Result<(), redis::Error> {
 #[jobloop::job_main]
 async fn main() -> Result<(), redis::Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [url, name, forget] = &args[..] {
-        assert_eq!(forget, "forget");
-        let queue = Queue::<u32>::connect(url, name).await?;
-        drop(queue.get().await?);
-        return Ok(());
+    match &args[..] {
+        [url, name, mode] if mode == "forget" => {
+            let queue = Queue::<u32>::connect(url, name).await?;
+            drop(queue.get().await?);
+            return Ok(());
+        }
+        [url, name, mode] if mode == "tree" => {
+            let queue = Queue::<u32>::connect(url, name).await?;
+            let waiter = jobloop::spawn_named("waiter", async move { queue.get().await.is_ok() });
+            sleep(Duration::from_millis(300)).await;
+            println!("{}", jobloop::debug::task_tree());
+            waiter.cancel().await;
+            return Ok(());
+        }
+        _ => {}
     }
     let [url, name, visibility, work_ms, count] = &args[..] else {
         panic!("usage: redis_worker URL NAME VISIBILITY_MS WORK_MS TASKS");

@@ -1,10 +1,10 @@
 //! Throughput of 10 000 small jobs through 4 workers: on `jobloop::sync::Queue` (tasks of one
 //! process), on `jobloop::redis::Queue` with the 4 workers as tasks of the producer's process,
-//! and with 4 worker processes (`redis_worker`), the producer putting one job at a time or all
-//! of them with `put_all`. It starts its own `redis-server` (see `src/lib.rs`). The time runs
+//! and with 4 worker processes (this program again, as `--worker URL NAME`), the producer
+//! putting one job at a time or all of them with `put_all`. It starts its own `redis-server` (see `src/lib.rs`). The time runs
 //! from the first `put` to `join`'s return; the workers wait before it starts.
 //!
-//! `cargo run --release -p jobloop-redis-tests --bin redis_throughput`
+//! `cargo bench -p jobloop-benches --bench redis_queue`
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -82,16 +82,14 @@ fn on_redis_queue_processes(url: &str, batch: bool) -> Duration {
         queue.delete().await.unwrap();
         queue
     });
-    let worker = std::env::current_exe()
-        .unwrap()
-        .with_file_name("redis_worker");
+    let worker = std::env::current_exe().unwrap();
     let mut children: Vec<_> = (0..WORKERS)
         .map(|_| {
             Command::new(&worker)
-                .args([url, "processes", "30000", "0", "1"])
+                .args(["--worker", url, "processes"])
                 .stdout(Stdio::null())
                 .spawn()
-                .expect("redis_worker, built beside this program")
+                .expect("this program, as a worker")
         })
         .collect();
     std::thread::sleep(Duration::from_millis(500));
@@ -102,7 +100,24 @@ fn on_redis_queue_processes(url: &str, batch: bool) -> Duration {
     took
 }
 
+/// A worker process: takes jobs of the queue `name` until it is shut down.
+fn work(url: &str, name: &str) {
+    EventLoop::new().block_on(async {
+        let queue = jobloop::redis::Queue::<u32>::connect(url, name)
+            .await
+            .unwrap();
+        while let Ok(job) = queue.get().await {
+            std::hint::black_box(job.item());
+            job.done().await.unwrap();
+        }
+    });
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|arg| arg == "--worker") {
+        return work(&args[at + 1], &args[at + 2]);
+    }
     let rate = |took: Duration| f64::from(JOBS) / took.as_secs_f64();
     println!("| queue | {JOBS} jobs, {WORKERS} workers | jobs/s |");
     println!("|---|---|---|");
