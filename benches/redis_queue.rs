@@ -1,8 +1,9 @@
 //! Throughput of 10 000 small jobs through 4 workers: on `jobloop::sync::Queue` (tasks of one
 //! process), on `jobloop::redis::Queue` with the 4 workers as tasks of the producer's process,
 //! and with 4 worker processes (this program again, as `--worker URL NAME`), the producer
-//! putting one job at a time or all of them with `put_all`. It starts its own `redis-server` (see `src/lib.rs`). The time runs
-//! from the first `put` to `join`'s return; the workers wait before it starts.
+//! putting one job at a time or all of them with `put_all`. It starts its own `redis-server`
+//! (see `tests/redis/src/lib.rs`). The time runs from the first `put` to `join`'s return; the
+//! workers wait before it starts.
 //!
 //! `cargo bench -p jobloop-benches --bench redis_queue`
 

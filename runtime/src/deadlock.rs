@@ -17,8 +17,8 @@
 //!   can ask it, see `event_loop/tokio_context.rs`; this is process-wide, as [`InFlight`] is);
 //! - no wake-up ever came to this loop from a thread that is not jobloop's own: an async-io
 //!   timer, a std thread holding a waker or a `jobloop::sync` value, tokio's driver where it
-//!   cannot be asked (off Linux, say). Such a thread may wake a task at any time, and the loop cannot see
-//!   what it waits for.
+//!   cannot be asked (off Linux, say). Such a thread may wake a task at any time, and the loop
+//!   cannot see what it waits for.
 //!
 //! Then the loop waits one second more ([`GRACE`]): a wake-up from a thread it does not know of
 //! (the first one, say) ends the suspicion. If none comes, the program cannot go on.

@@ -43,6 +43,18 @@ pub(super) enum Request<'a> {
     Pipeline(&'a redis::Pipeline),
 }
 
+impl<'a> From<&'a redis::Cmd> for Request<'a> {
+    fn from(command: &'a redis::Cmd) -> Self {
+        Request::Command(command)
+    }
+}
+
+impl<'a> From<&'a redis::Pipeline> for Request<'a> {
+    fn from(pipeline: &'a redis::Pipeline) -> Self {
+        Request::Pipeline(pipeline)
+    }
+}
+
 impl Request<'_> {
     async fn send<R: FromRedisValue>(
         self,
@@ -239,7 +251,7 @@ pub(super) fn without_password(url: &str) -> String {
 }
 
 /// Locks `mutex`; a panic while it was held left nothing half-done in it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -18,7 +18,7 @@ use redis::Value;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::connection::{Connections, Request, Use, MAX_BLOCK};
+use super::connection::{lock, Connections, Request, Use, MAX_BLOCK};
 use super::Error;
 
 /// The consumer group of every queue's stream.
@@ -464,9 +464,9 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         &self,
         purpose: Use,
         command: &'static str,
-        request: impl Into<RequestOf<'_>>,
+        request: impl Into<Request<'_>>,
     ) -> Result<R, Error> {
-        let request = request.into().0;
+        let request = request.into();
         let connections = &self.shared.connections;
         let reconnect_for = self.settings.reconnect_for;
         match connections
@@ -639,21 +639,6 @@ struct Taken {
     deliveries: usize,
 }
 
-/// A command or a pipeline, for [`Queue::query`].
-struct RequestOf<'a>(Request<'a>);
-
-impl<'a> From<&'a redis::Cmd> for RequestOf<'a> {
-    fn from(command: &'a redis::Cmd) -> Self {
-        RequestOf(Request::Command(command))
-    }
-}
-
-impl<'a> From<&'a redis::Pipeline> for RequestOf<'a> {
-    fn from(pipeline: &'a redis::Pipeline) -> Self {
-        RequestOf(Request::Pipeline(pipeline))
-    }
-}
-
 /// A job taken by [`Queue::get`]: its item, and [`done`](Job::done) to say it is done.
 ///
 /// A job dropped without `done` stays taken until the visibility timeout, then another worker
@@ -804,10 +789,4 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis())
         .unwrap_or(u64::MAX)
         .max(1)
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
