@@ -323,6 +323,15 @@ pub fn run_main<R: Runtime, F: Future>(runtime: R, main: F) -> F::Output {
         }
     };
     signals.main_armed.store(true, Ordering::Release);
+    if crate::debug::debug_on() && signals.sigint_ignored.load(Ordering::Acquire) {
+        // Said in debug mode only: a program started with `&` from a script is a common way
+        // to be puzzled by a Ctrl-C (or `kill -INT`) that does nothing.
+        eprintln!(
+            "jobloop: SIGINT was set to ignored by the parent process (`cmd &` in a script, \
+             `nohup`, `trap '' INT`): Ctrl-C will not cancel main, as in Python; \
+             `jobloop::signal::ctrl_c()` still catches it"
+        );
+    }
     if let Err(error) = catch_sigquit() {
         eprintln!("jobloop: SIGQUIT will not print the task tree: {error}");
     }

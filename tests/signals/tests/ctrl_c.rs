@@ -223,6 +223,29 @@ fn a_signal_the_parent_ignored_stays_ignored() {
     }
 }
 
+/// Debug mode says when SIGINT was set to ignored by the parent, so that a Ctrl-C (or `kill
+/// -INT` from a test script without job control) that does nothing is explained; without debug
+/// mode nothing more is said.
+#[test]
+fn debug_mode_says_that_the_parent_ignored_sigint() {
+    for debug in [true, false] {
+        let mut command = Program::ignoring(env!("CARGO_BIN_EXE_ctrl_c"), "INT");
+        if debug {
+            command.env("JOBLOOP_DEBUG", "1");
+        } else {
+            command.env_remove("JOBLOOP_DEBUG");
+        }
+        let mut program = Program::run(command, "event-loop");
+        program.wait_for("working", 3);
+        program.signal("TERM");
+        let (output, lines, _) = program.exit(Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(143), "{lines:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let said = stderr.contains("SIGINT was set to ignored by the parent process");
+        assert_eq!(said, debug, "debug mode {debug}: {stderr}");
+    }
+}
+
 /// `signal::ctrl_c()` asks for Ctrl-C explicitly (asyncio's `add_signal_handler`): a program
 /// that awaits it gets Ctrl-C even where the parent had SIGINT ignored.
 #[test]
