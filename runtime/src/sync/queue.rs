@@ -310,6 +310,31 @@ impl<T> fmt::Display for QueueShutDown<T> {
 
 impl<T> Error for QueueShutDown<T> {}
 
+/// A shut-down queue as an [`io::Error`](std::io::Error) of kind `Other` whose inner error is a
+/// `QueueShutDown`, so that `queue.put(x).await?` and `queue.get().await?` work in a function
+/// that returns `io::Result`. A `put`'s item is dropped: match the `Err` to keep it.
+///
+/// ```
+/// use jobloop_runtime::sync::{Queue, QueueShutDown};
+/// use std::io;
+///
+/// async fn produce(queue: &Queue<u32>) -> io::Result<()> {
+///     queue.put(1).await?;
+///     Ok(())
+/// }
+///
+/// let queue = Queue::new(0);
+/// queue.shutdown();
+/// let error = jobloop_runtime::EventLoop::new().block_on(produce(&queue)).unwrap_err();
+/// assert_eq!(error.kind(), io::ErrorKind::Other);
+/// assert!(error.get_ref().is_some_and(|inner| inner.is::<QueueShutDown>()));
+/// ```
+impl<T> From<QueueShutDown<T>> for std::io::Error {
+    fn from(_: QueueShutDown<T>) -> std::io::Error {
+        std::io::Error::other(QueueShutDown(()))
+    }
+}
+
 /// Why [`Queue::try_put`] failed; the item comes back.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TryPutError<T> {
