@@ -312,14 +312,7 @@ where
         self.feed.set_deadline(duration);
         self
     }
-}
 
-impl<I, T, K> Group<I, Settle<T>, K>
-where
-    I: Iterator,
-    I::Item: Future<Output = T>,
-    K: GroupKind,
-{
     /// Gives each task `duration` from its start to finish (time spent waiting for a place under
     /// the limit does not count): a task still running then is cancelled, and its outcome is a
     /// [`TaskError`] that [`is_timeout`](TaskError::is_timeout); the next task starts in its
