@@ -16,13 +16,12 @@ use std::future::Future;
 use std::io;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
-use atomic_waker::AtomicWaker;
+use futures_channel::oneshot;
 
 use crate::context::{self, Current};
 
@@ -88,21 +87,23 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let slot = Arc::new(ResultSlot::default());
+    // The work's result comes back through a one-shot channel: a sender dropped unsent (the
+    // pool dropped the work without running it, its runtime shut down) tells the future so,
+    // instead of leaving it to wait for ever.
+    let (result, receiver) = oneshot::channel();
     let job: BlockingWork = {
-        let filler = Filler(slot.clone());
         // The closure runs with the caller's context variables (feature `context`).
         let mut context = crate::context_var::Context::capture();
-        // Until the result is in its slot (its waker woken), the loop counts this work as a
-        // way to wake (see `deadlock.rs`).
+        // Until the result is sent (the future woken), the loop counts this work as a way to
+        // wake (see `deadlock.rs`).
         let in_flight = crate::deadlock::InFlight::new();
         Box::new(move || {
-            let result = {
+            let outcome = {
                 let _context = context.enter();
                 catch_unwind(AssertUnwindSafe(work))
             };
-            // The future may be gone: then the result is dropped with the slot.
-            filler.0.fill(result);
+            // The future may be gone: then the result comes back, and is dropped here.
+            let _ = result.send(outcome);
             drop(in_flight);
         })
     };
@@ -121,48 +122,10 @@ where
     };
     ToThread {
         state: match started {
-            Ok(()) => State::Waiting(slot),
+            Ok(()) => State::Waiting(receiver),
             Err(error) => State::Refused(Some(error)),
         },
         site: SiteSlot::here("to_thread"),
-    }
-}
-
-/// Where the work's result waits for the future: filled once, on the pool's thread.
-struct ResultSlot<T> {
-    result: Mutex<Option<thread::Result<T>>>,
-    /// Set (with the result) when the work ran, or when it was dropped without running.
-    done: AtomicBool,
-    waker: AtomicWaker,
-}
-
-impl<T> Default for ResultSlot<T> {
-    fn default() -> Self {
-        ResultSlot {
-            result: Mutex::new(None),
-            done: AtomicBool::new(false),
-            waker: AtomicWaker::new(),
-        }
-    }
-}
-
-/// The work's hold on its slot: if the pool drops the work without running it (its runtime
-/// shut down), the future learns so instead of waiting for ever.
-struct Filler<T>(Arc<ResultSlot<T>>);
-
-impl<T> Drop for Filler<T> {
-    fn drop(&mut self) {
-        if !self.0.done.swap(true, Ordering::AcqRel) {
-            self.0.waker.wake();
-        }
-    }
-}
-
-impl<T> ResultSlot<T> {
-    fn fill(&self, result: thread::Result<T>) {
-        *self.result.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
-        self.done.store(true, Ordering::Release);
-        self.waker.wake();
     }
 }
 
@@ -175,7 +138,7 @@ pub struct ToThread<T> {
 }
 
 enum State<T> {
-    Waiting(Arc<ResultSlot<T>>),
+    Waiting(oneshot::Receiver<thread::Result<T>>),
     Refused(Option<io::Error>),
 }
 
@@ -185,25 +148,19 @@ impl<T> Future for ToThread<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
         match &mut this.state {
-            State::Waiting(slot) => {
-                slot.waker.register(cx.waker());
-                if !slot.done.load(Ordering::Acquire) {
+            State::Waiting(receiver) => {
+                let Poll::Ready(result) = Pin::new(receiver).poll(cx) else {
                     crate::debug::waiting("to_thread"); // the trace
                     this.site.pending(); // the tree
                     return Poll::Pending;
-                }
+                };
                 this.site.done();
-                let result = slot
-                    .result
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take();
                 match result {
-                    Some(Ok(value)) => Poll::Ready(value),
-                    Some(Err(payload)) => resume_unwind(payload),
-                    None => panic!(
-                    "`jobloop::to_thread`: the runtime's blocking pool dropped the work without \
-                     running it (it was shut down)"
+                    Ok(Ok(value)) => Poll::Ready(value),
+                    Ok(Err(payload)) => resume_unwind(payload),
+                    Err(oneshot::Canceled) => panic!(
+                        "`jobloop::to_thread`: the runtime's blocking pool dropped the work \
+                         without running it (it was shut down)"
                     ),
                 }
             }
@@ -341,7 +298,31 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use super::{BlockingWork, Pool};
+    use super::{BlockingWork, Pool, State, ToThread};
+    use crate::wait_site::SiteSlot;
+
+    /// Work that a runtime's blocking pool dropped without running it (the pool shut down) is
+    /// said where its future is awaited, instead of leaving it to wait for ever.
+    #[test]
+    fn work_dropped_without_running_is_said_at_the_await() {
+        let (sender, receiver) = futures_channel::oneshot::channel::<std::thread::Result<u32>>();
+        drop(sender);
+        let future = ToThread {
+            state: State::Waiting(receiver),
+            site: SiteSlot::here("to_thread"),
+        };
+        let run = || crate::EventLoop::new().block_on(future);
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_err();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|m| m.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        assert!(
+            message.contains("dropped the work without running it"),
+            "{message}"
+        );
+    }
 
     #[test]
     // The pool's idle threads outlive the test by design (10 s), which miri reports as

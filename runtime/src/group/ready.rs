@@ -4,8 +4,11 @@
 
 use std::error::Error;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_channel::oneshot;
 
 use crate::error::TaskError;
 
@@ -15,53 +18,21 @@ use crate::error::TaskError;
 /// calling `started` tells `start` to wait for the task's outcome instead.
 #[must_use = "call `started(value)` once the task is ready: `start` waits for it"]
 pub struct Ready<V> {
-    shared: Arc<Mutex<Shared<V>>>,
-}
-
-/// What a [`Ready`] and the `start` waiting for it share.
-struct Shared<V> {
-    value: Option<V>,
-    /// The `Ready` is gone (dropped, or consumed by `started`).
-    gone: bool,
-    waiter: Option<Waker>,
+    /// The sending end of a one-shot channel: dropped unsent, it tells `start` so.
+    sender: oneshot::Sender<V>,
 }
 
 impl<V> Ready<V> {
-    /// A `Ready` and the cell through which `start` waits for its value.
+    /// A `Ready` and the channel's end through which `start` waits for its value.
     pub(super) fn new() -> (Ready<V>, Started<V>) {
-        let shared = Arc::new(Mutex::new(Shared {
-            value: None,
-            gone: false,
-            waiter: None,
-        }));
-        (
-            Ready {
-                shared: shared.clone(),
-            },
-            Started { shared },
-        )
+        let (sender, receiver) = oneshot::channel();
+        (Ready { sender }, Started { receiver })
     }
 
     /// The task is ready: `value` goes to the `start` call waiting for it.
     pub fn started(self, value: V) {
-        self.shared
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .value = Some(value);
-        // The drop wakes the waiter.
-    }
-}
-
-impl<V> Drop for Ready<V> {
-    fn drop(&mut self) {
-        let waiter = {
-            let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-            shared.gone = true;
-            shared.waiter.take()
-        };
-        if let Some(waiter) = waiter {
-            waiter.wake();
-        }
+        // `start` is gone only with its set, which cancels this task: nothing to tell.
+        let _ = self.sender.send(value);
     }
 }
 
@@ -73,31 +44,19 @@ impl<V> fmt::Debug for Ready<V> {
 
 /// What `start` waits on: the value given to [`Ready::started`].
 pub(super) struct Started<V> {
-    shared: Arc<Mutex<Shared<V>>>,
+    receiver: oneshot::Receiver<V>,
 }
 
 impl<V> Started<V> {
     /// The value, once given; `Ready(None)` once the `Ready` is gone without one; otherwise
     /// `Pending`, with the waker registered.
-    pub(super) fn poll_value(&self, cx: &mut Context<'_>) -> Poll<Option<V>> {
-        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(value) = shared.value.take() {
-            return Poll::Ready(Some(value));
-        }
-        if shared.gone {
-            return Poll::Ready(None);
-        }
-        shared.waiter = Some(cx.waker().clone());
-        Poll::Pending
+    pub(super) fn poll_value(&mut self, cx: &mut Context<'_>) -> Poll<Option<V>> {
+        Pin::new(&mut self.receiver).poll(cx).map(Result::ok)
     }
 
     /// The value, if it was given.
-    pub(super) fn take(&self) -> Option<V> {
-        self.shared
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .value
-            .take()
+    pub(super) fn take(&mut self) -> Option<V> {
+        self.receiver.try_recv().ok().flatten()
     }
 }
 

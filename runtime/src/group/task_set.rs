@@ -314,7 +314,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     async fn wait_started<V>(
         &mut self,
         number: usize,
-        started: Started<V>,
+        mut started: Started<V>,
     ) -> Result<V, StartError<T>> {
         std::future::poll_fn(|cx| {
             if let Poll::Ready(Some(value)) = started.poll_value(cx) {
