@@ -59,7 +59,7 @@
 //! | `io` | `io`: `BufReader`, lines, `read_exact`, `write_all`, `copy`, `stdin()` (asyncio's `readline`, `drain`) |
 //! | `net` | `net`: TCP, UDP and Unix sockets (asyncio's streams) |
 //! | `process` | `process`: subprocesses with pipes |
-//! | `signal` | `signal`: Ctrl-C and SIGTERM cancel `#[job_main]`'s body (as `asyncio.run`); `ctrl_c` |
+//! | `signal` | `signal`: Ctrl-C and SIGTERM cancel `#[job_main]`'s body (as `asyncio.run`); `ctrl_c`, `terminate` |
 //! | `sync` | `sync`: `Queue`, `Event`, `Mutex`, `Semaphore`, `Barrier` |
 //! | `full` | all five above |
 //! | `tokio`, `smol` | `runtime::Tokio`, `runtime::Smol` |
@@ -158,9 +158,10 @@ pub mod runtime {
 ///   new [`EventLoop`]: `#[job_main(runtime = jobloop::runtime::Tokio::current_thread())]`. The
 ///   body then runs under [`Runtime::run`]. See [`runtime`] for the runtimes.
 /// - `signals = false` (feature `signal`): Ctrl-C and SIGTERM do what they do without jobloop
-///   (the program stops at once, no destructor runs), for programs that catch them themselves.
-///   To react to Ctrl-C (stop accepting, finish what is in flight), `await` `signal::ctrl_c`
-///   instead: while a task waits there, Ctrl-C goes to it.
+///   (the program stops at once, no destructor runs), for programs that catch them with
+///   another crate. To react to Ctrl-C or SIGTERM (stop accepting, finish what is in flight),
+///   `await` `signal::ctrl_c` or `signal::terminate` instead: while a task waits there, the
+///   signal goes to it.
 /// - `debug`: debug mode (as `JOBLOOP_DEBUG=1`): a poll that holds the thread over 100 ms is
 ///   reported with the task's name and where it started, one stuck over 1 s is reported while
 ///   it runs, and the spawned tasks still running when `main` returns are listed. See

@@ -66,7 +66,7 @@
 //! | `context_var` | (feature `context`) `ContextVar`: values each task inherits from the task that starts it |
 //! | `shuffle` | seeded schedules of the loop (`EventLoop::shuffled`, `#[job_test(shuffle)]`) |
 //! | `shield` | [`shield`]: a future that runs on when its task is cancelled, and that the cancelling groups wait for |
-//! | `signal` | (feature `signal`) Ctrl-C and SIGTERM: `signal::run_main` (`#[job_main]`), `signal::ctrl_c` |
+//! | `signal` | (feature `signal`) Ctrl-C and SIGTERM: `signal::run_main` (`#[job_main]`), `signal::ctrl_c`, `signal::terminate` |
 //! | `io` | (feature `io`) `BufReader`, lines, the I/O extension traits, `stdin`/`stdout`: asyncio's `readline`, `readuntil`, `readexactly`, `drain` |
 //! | `net` | (feature `net`) `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`: the loop's sockets, with the ecosystem's I/O traits |
 //! | `process` | (feature `process`) `Command`, `Child`: subprocesses waited for without blocking |

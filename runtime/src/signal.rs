@@ -1,8 +1,9 @@
 //! Ctrl-C and SIGTERM. [`run_main`] (what `#[job_main]` runs) cancels the main future on the
 //! first signal, so that every group is dropped and every task's destructor runs, then exits
 //! with 130 (SIGINT) or 143 (SIGTERM), as `asyncio.run` does after a `KeyboardInterrupt`; a
-//! second signal during that cleanup exits at once. [`ctrl_c`] lets a program take Ctrl-C
-//! itself: while a task waits in it, Ctrl-C wakes that task instead.
+//! second signal during that cleanup exits at once. [`ctrl_c`] and (on Unix) [`terminate`] let
+//! a program take a signal itself, as asyncio's `loop.add_signal_handler` does: while a task
+//! waits in one, its signal wakes that task instead.
 //!
 //! The signals are caught by signal-hook on a thread of their own (started at the first use),
 //! which wakes the runtime: nothing runs inside the signal handler but signal-hook's own
@@ -25,28 +26,83 @@ use crate::Runtime;
 
 /// What the signal thread shares with the program.
 struct Signals {
-    /// Tasks waiting in [`ctrl_c`].
-    listeners: AtomicUsize,
-    /// How many Ctrl-Cs went to those tasks, and their wake-up (a listener leaves it when its
-    /// `ctrl_c` future is dropped).
-    ctrl_c_count: AtomicUsize,
-    ctrl_c: event_listener::Event,
+    /// The tasks waiting in [`ctrl_c`] (SIGINT).
+    int: Listeners,
+    /// The tasks waiting in [`terminate`] (SIGTERM).
+    #[cfg(not(windows))]
+    term: Listeners,
     /// Whether [`run_main`] runs: then the first other signal cancels its future.
     main_armed: AtomicBool,
-    /// SIGINT was ignored when the process started (the parent's choice): a Ctrl-C that no
-    /// [`ctrl_c`] waits for is ignored too, never cancelling the main future.
-    sigint_ignored: AtomicBool,
     /// The signal that interrupted the main future, 0 before one did.
     interrupted: AtomicI32,
     main: AtomicWaker,
 }
 
+/// The tasks waiting for one signal, and the signals that went to them.
+struct Listeners {
+    /// How many tasks wait: while one does, the signal goes to them, not to the main future.
+    waiting: AtomicUsize,
+    /// How many of the signal went to waiting tasks, and their wake-up (a task leaves it when
+    /// its future is dropped).
+    received: AtomicUsize,
+    event: event_listener::Event,
+    /// The signal was ignored when the process started (the parent's choice): one that no task
+    /// waits for is ignored too, never cancelling the main future.
+    ignored_at_start: AtomicBool,
+}
+
+impl Listeners {
+    const fn new() -> Listeners {
+        Listeners {
+            waiting: AtomicUsize::new(0),
+            received: AtomicUsize::new(0),
+            event: event_listener::Event::new(),
+            ignored_at_start: AtomicBool::new(false),
+        }
+    }
+
+    /// Hands the signal to the waiting tasks, if any wait: whether it did.
+    fn deliver(&self) -> bool {
+        if self.waiting.load(Ordering::Acquire) == 0 {
+            return false;
+        }
+        self.received.fetch_add(1, Ordering::SeqCst);
+        self.event.notify(usize::MAX);
+        true
+    }
+
+    /// Waits for the next signal that comes to these listeners.
+    async fn next(&'static self) {
+        // Read before this task counts as waiting: a signal in between wakes it (it went to
+        // the listeners) rather than being lost.
+        let seen = self.received.load(Ordering::SeqCst);
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        struct Waiting(&'static Listeners);
+        impl Drop for Waiting {
+            fn drop(&mut self) {
+                self.0.waiting.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        let _waiting = Waiting(self);
+        // The signal comes from the signal thread: the loop counts it as a way to wake.
+        let _in_flight = crate::deadlock::InFlight::new();
+        loop {
+            // Listening, then checked again: a signal in between is not missed. A listener
+            // dropped with this future (a timeout, a cancelled task) leaves the list at once.
+            let listener = self.event.listen();
+            if self.received.load(Ordering::SeqCst) != seen {
+                return;
+            }
+            listener.await;
+        }
+    }
+}
+
 static SIGNALS: Signals = Signals {
-    listeners: AtomicUsize::new(0),
-    ctrl_c_count: AtomicUsize::new(0),
-    ctrl_c: event_listener::Event::new(),
+    int: Listeners::new(),
+    #[cfg(not(windows))]
+    term: Listeners::new(),
     main_armed: AtomicBool::new(false),
-    sigint_ignored: AtomicBool::new(false),
     interrupted: AtomicI32::new(0),
     main: AtomicWaker::new(),
 };
@@ -64,16 +120,13 @@ fn install() -> io::Result<&'static Signals> {
 fn catch() -> io::Result<()> {
     // As CPython: a signal the parent set to "ignored" (`cmd &` in a script, `trap '' INT`,
     // `nohup`) stays ignored; only those at their default are caught.
-    let sigint_ignored = ignored_at_start(SIGINT);
-    SIGNALS
-        .sigint_ignored
-        .store(sigint_ignored, Ordering::Release);
     let mut caught = Vec::with_capacity(2);
-    if !sigint_ignored {
-        caught.push(SIGINT);
-    }
-    if !ignored_at_start(SIGTERM) {
-        caught.push(SIGTERM);
+    for (signal, listeners) in [(SIGINT, &SIGNALS.int), (SIGTERM, &SIGNALS.term)] {
+        let ignored = ignored_at_start(signal);
+        listeners.ignored_at_start.store(ignored, Ordering::Release);
+        if !ignored {
+            caught.push(signal);
+        }
     }
     let mut signals = signal_hook::iterator::Signals::new(caught)?;
     let _ = HANDLE.set(signals.handle());
@@ -87,7 +140,7 @@ fn catch() -> io::Result<()> {
     Ok(())
 }
 
-/// The signal thread's handle, to catch SIGINT later when it was ignored at start.
+/// The signal thread's handle, to catch SIGINT or SIGTERM later when it was ignored at start.
 #[cfg(not(windows))]
 static HANDLE: OnceLock<signal_hook::iterator::Handle> = OnceLock::new();
 
@@ -108,14 +161,14 @@ fn ignored_at_start(signal: i32) -> bool {
     result == 0 && current.sa_sigaction == libc::SIG_IGN
 }
 
-/// [`ctrl_c`] asks for Ctrl-C explicitly (as asyncio's `add_signal_handler`): caught from now
-/// on even where the parent had it ignored.
+/// [`ctrl_c`] or [`terminate`] asks for `signal` explicitly (as asyncio's
+/// `add_signal_handler`): caught from now on even where the parent had it ignored.
 #[cfg(not(windows))]
-fn catch_sigint() -> io::Result<()> {
-    if !SIGNALS.sigint_ignored.load(Ordering::Acquire) {
+fn catch_asked(signal: i32, listeners: &Listeners) -> io::Result<()> {
+    if !listeners.ignored_at_start.load(Ordering::Acquire) {
         return Ok(());
     }
-    catch_later(SIGINT)
+    catch_later(signal)
 }
 
 /// Catches `signal` from now on, on the signal thread (started by [`install`]).
@@ -128,7 +181,7 @@ fn catch_later(signal: i32) -> io::Result<()> {
 }
 
 #[cfg(windows)]
-fn catch_sigint() -> io::Result<()> {
+fn catch_asked(_: i32, _: &Listeners) -> io::Result<()> {
     Ok(())
 }
 
@@ -164,6 +217,17 @@ fn catch() -> io::Result<()> {
     Ok(())
 }
 
+impl Signals {
+    /// The tasks that may wait for `signal`.
+    fn listeners(&self, signal: i32) -> Option<&Listeners> {
+        #[cfg(not(windows))]
+        if signal == SIGTERM {
+            return Some(&self.term);
+        }
+        (signal == SIGINT).then_some(&self.int)
+    }
+}
+
 /// A signal arrived (on the signal thread).
 fn received(signal: i32) {
     #[cfg(not(windows))]
@@ -183,14 +247,15 @@ fn received(signal: i32) {
         return;
     }
     let signals = &SIGNALS;
-    if signal == SIGINT && signals.listeners.load(Ordering::Acquire) > 0 {
-        signals.ctrl_c_count.fetch_add(1, Ordering::SeqCst);
-        signals.ctrl_c.notify(usize::MAX);
-        return;
-    }
-    if signal == SIGINT && signals.sigint_ignored.load(Ordering::Acquire) {
-        // Caught only for `ctrl_c`, which nobody awaits now: ignored, as the parent wanted.
-        return;
+    if let Some(listeners) = signals.listeners(signal) {
+        if listeners.deliver() {
+            return;
+        }
+        if listeners.ignored_at_start.load(Ordering::Acquire) {
+            // Caught only for `ctrl_c` or `terminate`, which nobody awaits now: ignored, as
+            // the parent wanted.
+            return;
+        }
     }
     if signals.main_armed.load(Ordering::Acquire) {
         if signals
@@ -260,29 +325,40 @@ fn name(signal: i32) -> &'static str {
 /// ```
 pub async fn ctrl_c() -> io::Result<()> {
     let signals = install()?;
-    catch_sigint()?;
-    // Read before this task counts as a listener: a Ctrl-C in between wakes it (it went to the
-    // listeners) rather than being lost.
-    let seen = signals.ctrl_c_count.load(Ordering::SeqCst);
-    signals.listeners.fetch_add(1, Ordering::AcqRel);
-    struct Listening(&'static Signals);
-    impl Drop for Listening {
-        fn drop(&mut self) {
-            self.0.listeners.fetch_sub(1, Ordering::AcqRel);
-        }
-    }
-    let _listening = Listening(signals);
-    // The signal comes from the signal thread: the loop counts it as a way to wake.
-    let _in_flight = crate::deadlock::InFlight::new();
-    loop {
-        // Listening, then checked again: a Ctrl-C in between is not missed. A listener dropped
-        // with this future (a timeout, a cancelled task) leaves the list at once.
-        let listener = signals.ctrl_c.listen();
-        if signals.ctrl_c_count.load(Ordering::SeqCst) != seen {
-            return Ok(());
-        }
-        listener.await;
-    }
+    catch_asked(SIGINT, &signals.int)?;
+    signals.int.next().await;
+    Ok(())
+}
+
+/// Waits for the next SIGTERM, what `kill PID`, systemd, Docker and Kubernetes send to stop a
+/// service. While a task waits here, SIGTERM wakes it instead of cancelling the program's main
+/// future, so a server can stop accepting, finish the requests in flight (within a grace of its
+/// own, say) and exit 0; a SIGTERM after every such task returned cancels the main future as
+/// usual (see [`run_main`]). asyncio's `loop.add_signal_handler(signal.SIGTERM, ...)`: like
+/// it, `terminate` catches SIGTERM even in a process whose parent set it to ignored. Ctrl-C is
+/// apart: see [`ctrl_c`].
+///
+/// # Errors
+///
+/// When the signal cannot be caught (the first call starts a thread that catches it).
+///
+/// ```no_run
+/// # jobloop_runtime::EventLoop::new().block_on(async {
+/// jobloop_runtime::signal::terminate().await.expect("SIGTERM can be caught");
+/// println!("SIGTERM: finishing the requests in flight");
+/// # });
+/// ```
+///
+/// With `tasks![]`, serving until SIGTERM is a race whose loser, the server, is cancelled:
+/// `tasks![race, scoped; serve(&listener), jobloop::signal::terminate()].await`, both
+/// `io::Result<()>`.
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
+pub async fn terminate() -> io::Result<()> {
+    let signals = install()?;
+    catch_asked(SIGTERM, &signals.term)?;
+    signals.term.next().await;
+    Ok(())
 }
 
 /// Runs `main` on `runtime` as `#[job_main]` does: on the first Ctrl-C (SIGINT) or SIGTERM,
@@ -323,7 +399,7 @@ pub fn run_main<R: Runtime, F: Future>(runtime: R, main: F) -> F::Output {
         }
     };
     signals.main_armed.store(true, Ordering::Release);
-    if crate::debug::debug_on() && signals.sigint_ignored.load(Ordering::Acquire) {
+    if crate::debug::debug_on() && signals.int.ignored_at_start.load(Ordering::Acquire) {
         // Said in debug mode only: a program started with `&` from a script is a common way
         // to be puzzled by a Ctrl-C (or `kill -INT`) that does nothing.
         eprintln!(

@@ -30,7 +30,11 @@ impl Program {
     /// [`start_ignoring`](Program::start_ignoring)).
     fn ignoring(binary: &str, ignored: &str) -> Command {
         let mut command = Command::new("sh");
-        command.args(["-c", &format!("trap '' {ignored}; exec \"$0\""), binary]);
+        command.args([
+            "-c",
+            &format!("trap '' {ignored}; exec \"$0\" \"$@\""),
+            binary,
+        ]);
         command
     }
 
@@ -189,15 +193,43 @@ fn a_program_that_awaits_ctrl_c_handles_it_and_exits_normally() {
 }
 
 /// `program` (the `handled` binary) takes a Ctrl-C itself: it drains and exits with 0.
-fn handles_ctrl_c(mut program: Program, runtime: &str) {
+fn handles_ctrl_c(program: Program, runtime: &str) {
+    handles(program, "INT", runtime);
+}
+
+/// `program` (the `handled` binary) takes `signal` itself: it drains and exits with 0.
+fn handles(mut program: Program, signal: &str, runtime: &str) {
     program.wait_for("serving", 1);
-    // The program starts waiting right after it prints (a Ctrl-C before that would cancel
-    // its main, exit 130): give it a generous moment, for a loaded machine.
+    // The program starts waiting right after it prints (a signal before that would cancel
+    // its main, exit 130 or 143): give it a generous moment, for a loaded machine.
     std::thread::sleep(Duration::from_millis(500));
-    program.signal("INT");
+    program.signal(signal);
     let (output, lines, _) = program.exit(Duration::from_secs(10));
     assert_eq!(output.status.code(), Some(0), "{runtime}: {lines:?}");
     assert_eq!(lines[1..], ["draining", "drained"], "{runtime}");
+}
+
+/// `signal::terminate()` takes SIGTERM as `ctrl_c()` takes Ctrl-C (asyncio's
+/// `add_signal_handler(SIGTERM, ...)`): a service stops gracefully and exits 0, also where the
+/// parent set SIGTERM to ignored; and Ctrl-C still cancels main while a task waits for SIGTERM.
+#[test]
+fn a_program_that_awaits_terminate_handles_sigterm_and_exits_normally() {
+    for runtime in RUNTIMES {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_handled"));
+        command.arg("term");
+        handles(Program::run(command, runtime), "TERM", runtime);
+        let mut ignoring = Program::ignoring(env!("CARGO_BIN_EXE_handled"), "TERM");
+        ignoring.arg("term");
+        handles(Program::run(ignoring, runtime), "TERM", runtime);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_handled"));
+        command.arg("term");
+        let mut program = Program::run(command, runtime);
+        program.wait_for("serving", 1);
+        std::thread::sleep(Duration::from_millis(500));
+        program.signal("INT");
+        let (output, lines, _) = program.exit(Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(130), "{runtime}: {lines:?}");
+    }
 }
 
 /// A signal that the parent set to "ignored" (`cmd &` in a script, `trap '' INT`) stays ignored,
