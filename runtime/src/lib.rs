@@ -75,12 +75,13 @@
 //! | `context` | which runtime runs on this thread: the link between the free functions and the runtimes |
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// `unsafe` in five blocks in four files, each block with its `SAFETY` comment: a pin projection
+// `unsafe` in six blocks in five files, each block with its `SAFETY` comment: a pin projection
 // in `task/cancel.rs`; hyper's uninitialized read buffer in `net/stream_io.rs` (two blocks,
 // feature `hyper`: hyper's `ReadBufCursor` offers no safe way to read into it without a copy);
 // tokio's `AsyncFd` registration in `net/source.rs` (features `tokio` and `net` or `process`:
-// tokio's API is `unsafe` there); and the read of a signal's disposition in `signal.rs` (feature
-// `signal`: `sigaction`, which no safe API offers).
+// tokio's API is `unsafe` there); the read of a signal's disposition in `signal.rs` (feature
+// `signal`: `sigaction`, which no safe API offers); and the kill of a child's process group in
+// `process.rs` (feature `process`: `kill` with a negative id, which std does not offer).
 #![deny(unsafe_code)]
 // On Windows a child's pipes are not registered with the reactor (tokio's and mio's pipes are
 // unix-only here), so with `process` alone the reactor is built and nothing uses it.

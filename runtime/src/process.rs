@@ -7,6 +7,7 @@
 //! | `await proc.communicate()` | [`Child::wait_with_output`]`().await` |
 //! | `await proc.wait()` | [`Child::wait`]`().await` |
 //! | `proc.stdout.read()` | `child.stdout.take().unwrap().read_to_end(&mut buf).await` |
+//! | `create_subprocess_shell(cmd, process_group=0)`, `os.killpg(proc.pid, SIGKILL)` | `Command::new("sh").args(["-c", cmd]).`[`new_process_group`](Command::new_process_group)`()`, [`Child::kill_group`] |
 //!
 //! On every runtime, [`status`](Command::status), [`output`](Command::output) and
 //! [`Child::wait`] wait without blocking the loop (on unix, a `SIGCHLD` watcher thread wakes
@@ -40,14 +41,21 @@ use std::future::{poll_fn, Future};
 use std::io;
 use std::path::Path;
 use std::pin::pin;
-use std::process::{self, ExitStatus, Output, Stdio};
+use std::process;
 use std::task::Poll;
+
+/// std's, re-exported: what a [`Command`] takes and gives, nameable without `std::process`.
+pub use std::process::{ExitStatus, Output, Stdio};
 
 /// A process to start: the program, its arguments, environment and standard streams, as
 /// [`std::process::Command`] (whose builder methods these are).
 pub struct Command {
     std: process::Command,
     kill_on_drop: bool,
+    /// Whether the child leads a process group of its own ([`new_process_group`]).
+    ///
+    /// [`new_process_group`]: Command::new_process_group
+    group: bool,
     /// Whether `stdin` was set: `output` makes it null otherwise, as std's `output` does.
     stdin_set: bool,
 }
@@ -58,6 +66,7 @@ impl Command {
         Command {
             std: process::Command::new(program),
             kill_on_drop: false,
+            group: false,
             stdin_set: false,
         }
     }
@@ -130,6 +139,21 @@ impl Command {
         self
     }
 
+    /// Starts the process as the leader of a process group of its own (`setpgid(0, 0)`:
+    /// Python's `process_group=0`), so that [`Child::kill_group`] reaches the processes it
+    /// starts too, such as a shell's commands (`sh -c "make && ./run"`), which
+    /// [`Child::kill`] misses: they would run on, orphaned. With it, [`kill_on_drop`] and the
+    /// kill of a dropped [`status`](Command::status) or [`output`](Command::output) future kill
+    /// the whole group. The group also no longer gets the terminal's Ctrl-C. Unix only.
+    ///
+    /// [`kill_on_drop`]: Command::kill_on_drop
+    #[cfg(unix)]
+    pub fn new_process_group(&mut self) -> &mut Command {
+        std::os::unix::process::CommandExt::process_group(&mut self.std, 0);
+        self.group = true;
+        self
+    }
+
     /// The std command, for the options only std has (`uid`, `process_group`, ...).
     pub fn as_std_mut(&mut self) -> &mut process::Command {
         &mut self.std
@@ -150,6 +174,7 @@ impl Command {
         let mut child = Child {
             std: Some(child),
             kill_on_drop: self.kill_on_drop,
+            group: self.group,
             stdin: None,
             stdout: None,
             stderr: None,
@@ -220,6 +245,7 @@ impl Command {
         let mut child = Child {
             std: Some(std),
             kill_on_drop: true,
+            group: self.group,
             stdin: None,
             stdout: None,
             stderr: None,
@@ -282,6 +308,8 @@ impl fmt::Debug for Command {
 pub struct Child {
     std: Option<process::Child>,
     kill_on_drop: bool,
+    /// Whether the process leads a process group of its own.
+    group: bool,
     /// The write end of the child's standard input, when it was piped.
     pub stdin: Option<ChildStdin>,
     /// The read end of the child's standard output, when it was piped.
@@ -327,12 +355,49 @@ impl Child {
     }
 
     /// Kills the process (`SIGKILL` on unix) and does not wait: `wait` then gives its status.
-    /// Killing a process that has exited already is not an error.
+    /// Killing a process that has exited already is not an error. The processes it started
+    /// (a shell's commands) live on: see [`kill_group`](Child::kill_group).
     pub fn kill(&mut self) -> io::Result<()> {
         match self.std().kill() {
             Err(error) if error.kind() == io::ErrorKind::InvalidInput => Ok(()),
             result => result,
         }
+    }
+
+    /// Kills the process and every process of its group (`SIGKILL` to the group): the
+    /// commands a shell started go with it. For a child started with
+    /// [`Command::new_process_group`]; does not wait (`wait` then gives the leader's status).
+    /// A group with no process left is not an error. Once the leader has been waited for, the
+    /// group is reached while any of its processes lives.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when the command did not call `new_process_group`: the child is then in
+    /// this program's own group, which this will not kill.
+    ///
+    /// ```
+    /// # jobloop_runtime::EventLoop::new().block_on(async {
+    /// use jobloop_runtime::process::Command;
+    ///
+    /// let mut child = Command::new("sh")
+    ///     .args(["-c", "sleep 30; echo never"])
+    ///     .new_process_group()
+    ///     .spawn()
+    ///     .unwrap();
+    /// child.kill_group().unwrap(); // the shell and its `sleep`
+    /// assert!(!child.wait().await.unwrap().success());
+    /// # });
+    /// ```
+    #[cfg(unix)]
+    pub fn kill_group(&mut self) -> io::Result<()> {
+        if !self.group {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "`Child::kill_group`: this child leads no process group of its own (it is in \
+                 this program's): start it with `Command::new_process_group`",
+            ));
+        }
+        exits::kill_group(self.std().id())
     }
 
     /// Waits for the process to exit while reading all it writes to its piped standard output
@@ -385,7 +450,7 @@ trait ReadToEnd {
 impl Drop for Child {
     fn drop(&mut self) {
         if let Some(child) = self.std.take() {
-            exits::orphan(child, self.kill_on_drop);
+            exits::orphan(child, self.kill_on_drop, self.group);
         }
     }
 }
@@ -618,7 +683,14 @@ mod exits {
 
     /// A child whose `Child` is dropped: reaped now if it has exited; otherwise killed first
     /// when `kill` says so, and left to the `SIGCHLD` watcher to reap when it exits.
-    pub(super) fn orphan(mut child: Child, kill: bool) {
+    pub(super) fn orphan(mut child: Child, kill: bool, group: bool) {
+        #[cfg(unix)]
+        if kill && group {
+            // Before the leader is reaped: until then its id names its group and nothing else.
+            let _ = kill_group(child.id());
+        }
+        #[cfg(not(unix))]
+        let _ = group;
         if !matches!(child.try_wait(), Ok(None)) {
             return; // reaped now (or no longer ours to wait for)
         }
@@ -635,6 +707,28 @@ mod exits {
             if matches!(child.try_wait(), Ok(None)) {
                 orphans.push(child);
             }
+        }
+    }
+
+    /// Sends `SIGKILL` to the process group that `leader` leads; a group with no process left
+    /// is not an error.
+    #[cfg(unix)]
+    pub(super) fn kill_group(leader: u32) -> io::Result<()> {
+        let group = libc::pid_t::try_from(leader)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "no such process group"))?;
+        // SAFETY: `kill` reads its two integer arguments and no memory of this process. A
+        // negative id names the process group `group`: the caller's child, started with
+        // `setpgid(0, 0)`, leads it, so its id is not another group's while that child is not
+        // reaped or any process of the group lives (POSIX does not reuse such an id).
+        #[allow(unsafe_code)]
+        let result = unsafe { libc::kill(-group, libc::SIGKILL) };
+        if result == 0 {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        match error.raw_os_error() {
+            Some(libc::ESRCH) => Ok(()),
+            _ => Err(error),
         }
     }
 

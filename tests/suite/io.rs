@@ -773,6 +773,116 @@ mod process {
         }
         assert!(!alive(killed_pid), "kill_on_drop killed and reaped it");
     }
+
+    /// Whether process `pid` runs: it is there and not a zombie (a killed grandchild waits as
+    /// one for whoever inherited it to reap it).
+    #[cfg(target_os = "linux")]
+    fn runs(pid: u32) -> bool {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return false;
+        };
+        // The state is the first field after the name, which is in parentheses.
+        let state = stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next());
+        state != Some("Z")
+    }
+
+    /// Waits (at most 5 s) until process `pid` no longer runs; whether it stopped.
+    #[cfg(target_os = "linux")]
+    async fn stops(pid: u32) -> bool {
+        let start = std::time::Instant::now();
+        while runs(pid) && start.elapsed() < Duration::from_secs(5) {
+            jobloop::sleep(Duration::from_millis(5)).await;
+        }
+        !runs(pid)
+    }
+
+    /// `sh` running a `sleep 30` in the background and waiting for it, as a shell's commands
+    /// run; `command` is `sh` with its options. Returns the child and the pid of its `sleep`.
+    #[cfg(target_os = "linux")]
+    async fn shell_with_a_sleep(command: &mut Command) -> (jobloop::process::Child, u32) {
+        let mut child = command
+            .args(["-c", "sleep 30 & echo $!; wait"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = Vec::new();
+        let mut byte = [0u8];
+        while !line.ends_with(b"\n") {
+            assert_eq!(
+                stdout.read(&mut byte).await.unwrap(),
+                1,
+                "the shell's first line"
+            );
+            line.push(byte[0]);
+        }
+        let pid = String::from_utf8(line).unwrap().trim().parse().unwrap();
+        (child, pid)
+    }
+
+    /// `kill` stops a shell but not the command it started, which runs on orphaned (Python's
+    /// `proc.kill()` too); `kill_group` on a child started with `new_process_group` stops
+    /// both, and refuses a child in this program's own group.
+    #[cfg(target_os = "linux")]
+    #[job_test]
+    async fn kill_group_stops_what_a_shell_started_and_kill_does_not() {
+        let (mut shell, sleep) = shell_with_a_sleep(&mut Command::new("sh")).await;
+        let refused = shell.kill_group().unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::InvalidInput, "{refused}");
+        assert!(
+            refused.to_string().contains("new_process_group"),
+            "{refused}"
+        );
+        shell.kill().unwrap();
+        shell.wait().await.unwrap();
+        assert!(runs(sleep), "`kill` leaves the shell's command running");
+        let _ = std::process::Command::new("kill")
+            .arg(sleep.to_string())
+            .status();
+
+        let mut command = Command::new("sh");
+        let (mut shell, sleep) = shell_with_a_sleep(command.new_process_group()).await;
+        shell.kill_group().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(shell.wait().await.unwrap().signal(), Some(9));
+        assert!(stops(sleep).await, "`kill_group` stops the shell's command");
+        shell.kill_group().unwrap(); // a group with no process left is not an error
+    }
+
+    /// With `new_process_group`, `kill_on_drop` and a dropped `output` future (a timeout) kill
+    /// the whole group, not the shell alone.
+    #[cfg(target_os = "linux")]
+    #[job_test]
+    async fn a_dropped_child_of_a_new_process_group_takes_its_group_with_it() {
+        let mut command = Command::new("sh");
+        command.new_process_group().kill_on_drop(true);
+        let (shell, sleep) = shell_with_a_sleep(&mut command).await;
+        drop(shell);
+        assert!(
+            stops(sleep).await,
+            "kill_on_drop stopped the shell's command"
+        );
+
+        let file = std::env::temp_dir().join(format!("jobloop-group-{}", std::process::id()));
+        let script = format!("sleep 30 & echo $! > {}; wait", file.display());
+        let mut command = Command::new("sh");
+        command.args(["-c", &script]).new_process_group();
+        let timed_out = jobloop::timeout(Duration::from_millis(300), command.output()).await;
+        assert!(timed_out.is_err());
+        let sleep: u32 = std::fs::read_to_string(&file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+        assert!(
+            stops(sleep).await,
+            "a dropped `output` stopped the shell's command"
+        );
+    }
 }
 
 /// With the feature `tokio`, tokio-based types work on the default loop: their I/O and timers
