@@ -225,7 +225,10 @@ impl<F: Future> InPlace<F> {
         let outcome = match poll {
             Ok(Poll::Pending) => return,
             Ok(Poll::Ready(output)) => Ok(output),
-            Err(payload) => Err(payload),
+            Err(payload) => {
+                crate::unwind::hint_if_no_tokio(&*payload);
+                Err(payload)
+            }
         };
         let index = *index;
         if let Some(task) = self.tasks[slot].take() {

@@ -553,3 +553,24 @@ fn a_jobloop_deadlock_value_it_does_not_know_is_said() {
         "{seen:#?}"
     );
 }
+
+/// A task that panics as a tokio-based type does without tokio's reactor is followed by
+/// jobloop's line naming the fixes, once, also in a settling group that takes the panic as an
+/// outcome, plain or `scoped` (a `scoped` group's tasks never said it before).
+#[test]
+fn the_missing_tokio_hint_comes_from_every_kind_of_group() {
+    for kind in ["plain", "scoped"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_no_tokio"))
+            .arg(kind)
+            .output()
+            .expect("run the binary");
+        assert!(output.status.success(), "{kind}: {output:?}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(stdout.trim(), "panicked: true, second: Some(1)", "{kind}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let hints = stderr
+            .matches("jobloop: a tokio-based type needs tokio's reactor")
+            .count();
+        assert_eq!(hints, 1, "{kind}: {stderr}");
+    }
+}
