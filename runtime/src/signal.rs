@@ -1,7 +1,7 @@
 //! Ctrl-C and SIGTERM. [`run_main`] (what `#[job_main]` runs) cancels the main future on the
 //! first signal, so that every group is dropped and every task's destructor runs, then exits
 //! with 130 (SIGINT) or 143 (SIGTERM), as `asyncio.run` does after a `KeyboardInterrupt`; a
-//! second signal during that cleanup exits at once. [`ctrl_c`] and (on Unix) [`terminate`] let
+//! second signal during that cleanup exits at once. [`ctrl_c`] and [`terminate`] let
 //! a program take a signal itself, as asyncio's `loop.add_signal_handler` does: while a task
 //! waits in one, its signal wakes that task instead.
 //!
@@ -336,7 +336,7 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// own, say) and exit 0; a SIGTERM after every such task returned cancels the main future as
 /// usual (see [`run_main`]). asyncio's `loop.add_signal_handler(signal.SIGTERM, ...)`: like
 /// it, `terminate` catches SIGTERM even in a process whose parent set it to ignored. Ctrl-C is
-/// apart: see [`ctrl_c`].
+/// apart: see [`ctrl_c`]. Windows has no SIGTERM: there the wait never ends.
 ///
 /// # Errors
 ///
@@ -352,13 +352,21 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// With `tasks![]`, serving until SIGTERM is a race whose loser, the server, is cancelled:
 /// `tasks![race, scoped; serve(&listener), jobloop::signal::terminate()].await`, both
 /// `io::Result<()>`.
-#[cfg(unix)]
-#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub async fn terminate() -> io::Result<()> {
     let signals = install()?;
-    catch_asked(SIGTERM, &signals.term)?;
-    signals.term.next().await;
-    Ok(())
+    #[cfg(not(windows))]
+    {
+        catch_asked(SIGTERM, &signals.term)?;
+        signals.term.next().await;
+        Ok(())
+    }
+    // Windows sends no SIGTERM: the wait never ends, so a program that also waits for Ctrl-C
+    // is the same on every system.
+    #[cfg(windows)]
+    {
+        let _ = signals;
+        std::future::pending().await
+    }
 }
 
 /// Runs `main` on `runtime` as `#[job_main]` does: on the first Ctrl-C (SIGINT) or SIGTERM,

@@ -411,3 +411,69 @@ fn an_ignored_sigquit_stays_ignored() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("SIGQUIT"), "{stderr}");
 }
+
+/// `examples/http/http_server.rs` stops gracefully on SIGTERM: a new connection is refused, an
+/// idle keep-alive connection is closed at once, a request in flight gets its whole answer, and
+/// the program exits 0 well before its 2 s grace is over.
+#[test]
+fn the_http_server_example_stops_gracefully_on_sigterm() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_http_server_example"));
+    command.env("PORT", "0");
+    let mut program = Program::run(command, "event-loop");
+    program.wait_for("listening on http://", 1);
+    let address = program.seen[0]
+        .trim_start_matches("listening on http://")
+        .to_string();
+    let request = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n");
+    // A keep-alive connection that asked once and then waits.
+    let mut idle = TcpStream::connect(&address).unwrap();
+    idle.write_all(request("/hello").as_bytes()).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut first = [0u8; 1024];
+    let read = idle.read(&mut first).unwrap();
+    assert!(String::from_utf8_lossy(&first[..read]).contains("GET /hello"));
+    // A request of 1 s, in flight when SIGTERM comes.
+    let slow = {
+        let mut stream = TcpStream::connect(&address).unwrap();
+        stream.write_all(request("/slow").as_bytes()).unwrap();
+        std::thread::spawn(move || {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            answer
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    program.signal("TERM");
+    // The idle connection is closed: its next read is the end of the stream.
+    let mut rest = [0u8; 64];
+    assert_eq!(
+        idle.read(&mut rest).unwrap(),
+        0,
+        "the idle connection is closed"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        TcpStream::connect(&address).is_err(),
+        "a new connection is refused"
+    );
+    let answer = slow.join().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("hello from jobloop: GET /slow"), "{answer}");
+    let (output, lines, _) = program.exit(Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(0), "{lines:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(lines
+        .iter()
+        .any(|line| line.starts_with("stopping: 2 connections open")));
+}
