@@ -200,8 +200,9 @@ pub use jobloop_macros::job_main;
 ///
 /// `#[job_test(shuffle)]` runs the test on 100 shuffled schedules (`shuffle = N` for N of
 /// them, `JOBLOOP_SHUFFLE=N` to raise that in a nightly job): each time, on a fresh loop that
-/// runs its ready tasks in an order drawn from a seed instead of the order they were woken, so
-/// a race across an `.await` that FIFO order hides shows up. The first failing schedule ends
+/// runs its ready tasks (and a `scoped` group's woken tasks) in an order drawn from a seed
+/// instead of the order they were woken, so a race across an `.await` that FIFO order hides
+/// shows up. The first failing schedule ends
 /// the test, and stderr names its seed and the line that replays exactly it
 /// (`JOBLOOP_SEED=6 cargo test my_test -- --exact`; exact with `virtual_time` too, where the
 /// machine's timing changes nothing). The embedded loop only: with `runtime = ...` it is a

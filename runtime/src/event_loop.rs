@@ -508,8 +508,16 @@ impl LoopCore {
     #[cold]
     #[inline(never)]
     fn shuffle_ready(&self, batch: usize) {
+        let mut ready = self.ready.borrow_mut();
+        let batch = batch.min(ready.len());
+        self.in_seeded_order(&mut ready.make_contiguous()[..batch]);
+    }
+
+    /// Puts `items` in the shuffled loop's seeded order; leaves them as they are on a loop that
+    /// is not shuffled. For a `scoped` group's woken tasks, which the group polls itself.
+    pub(crate) fn in_seeded_order<T>(&self, items: &mut [T]) {
         if let Some(mut shuffle) = self.shuffle.get() {
-            shuffle.reorder(&mut self.ready.borrow_mut(), batch);
+            shuffle.reorder(items);
             self.shuffle.set(Some(shuffle));
         }
     }

@@ -5,7 +5,10 @@
 //! Each turn, the loop takes the tasks that are ready (woken by the previous turn, by timers
 //! that fired, by I/O) and runs them in an order drawn from the seed instead of the order they
 //! were woken; tasks woken meanwhile wait for the next turn, as in FIFO order. Timers due at the
-//! same instant wake their tasks in one turn, so they run in a seeded order too.
+//! same instant wake their tasks in one turn, so they run in a seeded order too. A `scoped`
+//! group, which polls its tasks itself inside one task of the loop, polls the ones woken since
+//! its last poll in an order drawn from the same seed (`group/in_place.rs`), so its tasks are
+//! shuffled as spawned ones are.
 //!
 //! The order is uniform among a turn's ready tasks. shuttle's other scheduler, PCT (a random
 //! priority per task, lowered at a few random steps), is not offered: it bounds the chance of
@@ -14,7 +17,6 @@
 //! SplitMix64, written out here rather than taken from a crate so that a seed printed today
 //! replays the same schedule with any later version.
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
@@ -38,11 +40,11 @@ impl Shuffle {
         z ^ (z >> 31)
     }
 
-    /// Puts the first `batch` entries of `ready` in a seeded order (Fisher–Yates).
-    pub(crate) fn reorder<T>(&mut self, ready: &mut VecDeque<T>, batch: usize) {
-        for i in (1..batch.min(ready.len())).rev() {
+    /// Puts `items` in a seeded order (Fisher–Yates).
+    pub(crate) fn reorder<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
             let j = (self.next() % (i as u64 + 1)) as usize;
-            ready.swap(i, j);
+            items.swap(i, j);
         }
     }
 }

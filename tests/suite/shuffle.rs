@@ -140,3 +140,48 @@ async fn a_shuffled_test_that_holds_under_every_schedule_passes() {
     seen.sort_unstable();
     assert_eq!(seen, [0, 1, 2, 3]);
 }
+
+/// The same race between the tasks of a `scoped` group, which the group polls itself inside one
+/// task of the loop: a shuffled loop polls them in a seeded order too (before, they kept their
+/// FIFO order, and `#[job_test(shuffle)]` never found a race among them). Each seed replays.
+#[test]
+fn a_scoped_groups_tasks_are_shuffled_too() {
+    /// How many times the token was taken, on `event_loop`.
+    fn takes(event_loop: EventLoop) -> usize {
+        event_loop.block_on(async {
+            let taken = Cell::new(false);
+            let takes = Cell::new(0);
+            let task = |late: bool| {
+                let (taken, takes) = (&taken, &takes);
+                async move {
+                    if late {
+                        yield_now().await;
+                    }
+                    if !taken.get() {
+                        yield_now().await; // the race: another task runs between check and act
+                        taken.set(true);
+                        takes.set(takes.get() + 1);
+                    }
+                }
+            };
+            jobloop::tasks![scoped; task(false), task(true)].await;
+            takes.get()
+        })
+    }
+    assert_eq!(
+        takes(EventLoop::new()),
+        1,
+        "in FIFO order the race never shows"
+    );
+    let found: Vec<u64> = (0..100)
+        .filter(|&seed| takes(EventLoop::new().shuffled(seed)) == 2)
+        .collect();
+    assert!(!found.is_empty(), "no seed of 100 showed the race");
+    for &seed in &found {
+        assert_eq!(
+            takes(EventLoop::new().shuffled(seed)),
+            2,
+            "seed {seed} replays"
+        );
+    }
+}

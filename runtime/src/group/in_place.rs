@@ -199,6 +199,11 @@ impl<F: Future> InPlace<F> {
     /// polled yet; in a pass, also the tasks woken since the last one.
     fn poll_queued(&mut self) {
         let mut polling = std::mem::take(&mut self.polling);
+        if polling.len() > 1 {
+            // On a shuffled loop (`#[job_test(shuffle)]`), in the seeded order, as the loop
+            // runs its own ready tasks (see `shuffle.rs`).
+            crate::context::with_loop(|core| core.in_seeded_order(&mut polling));
+        }
         for slot in polling.drain(..) {
             self.poll_slot(slot);
         }
