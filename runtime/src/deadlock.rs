@@ -100,8 +100,9 @@ pub(crate) fn turned_off() -> bool {
     })
 }
 
-/// The message of a deadlock on this thread's loop: the waits going on, with their sites.
-pub(crate) fn report() -> String {
+/// The message of a deadlock on this thread's loop: the waits going on, with their sites, and
+/// where the loop's `block_on` was called (`site`).
+pub(crate) fn report(site: Option<&std::panic::Location<'_>>) -> String {
     let sites = wait_site::on_this_thread();
     let mut message = String::from(
         "deadlock: every task of this event loop waits, and nothing jobloop knows of can wake \
@@ -121,6 +122,14 @@ pub(crate) fn report() -> String {
     }
     if crate::debug::debug_on() {
         message.push_str(&format!("\n{}", crate::debug::task_tree()));
+    } else {
+        message.push_str(
+            "\n(debug mode, `JOBLOOP_DEBUG=1` or `#[job_test(debug)]`, adds every task with \
+             where it waits, those on futures jobloop did not make too)",
+        );
+    }
+    if let Some(site) = site {
+        message.push_str(&format!("\n(the loop's `block_on` at {site})"));
     }
     message.push_str(
         "\n(if a thread jobloop does not know of was to wake one of them, set \

@@ -111,6 +111,9 @@ pub(crate) struct LoopCore {
     on_deadlock: Cell<Option<OnDeadlock>>,
     /// Whether the loop printed its deadlock report (it prints it once).
     deadlock_reported: Cell<bool>,
+    /// Where the `block_on` running now was called (a `#[job_test]`'s line), for the report of
+    /// a deadlock, whose panic is raised inside jobloop.
+    block_on_site: Cell<Option<&'static std::panic::Location<'static>>>,
 }
 
 impl EventLoop {
@@ -147,6 +150,7 @@ impl EventLoop {
                 shuffle: Cell::new(None),
                 on_deadlock: Cell::new(None),
                 deadlock_reported: Cell::new(false),
+                block_on_site: Cell::new(None),
             }),
         })
     }
@@ -286,11 +290,22 @@ impl EventLoop {
     /// caller; panics of spawned tasks reach whoever awaits them, never the loop.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.block_on_at(std::panic::Location::caller(), future)
+    }
+
+    /// [`block_on`](EventLoop::block_on), called at `site` (what a deadlock's report names).
+    #[track_caller]
+    pub(crate) fn block_on_at<F: Future>(
+        &self,
+        site: &'static std::panic::Location<'static>,
+        future: F,
+    ) -> F::Output {
         let _current = context::enter(Current::Loop(self.core.clone()));
         // With the feature `tokio`, tokio-based crates work on the loop (see `tokio_context`).
         #[cfg(feature = "tokio")]
         let _tokio = tokio_context::enter();
         let core = &*self.core;
+        core.block_on_site.set(Some(site));
         // When this returns or unwinds, the queue may still hold wake-ups of this `block_on`'s
         // future: they belong to no one any more.
         let _markers = ClearMainMarkers(core);
@@ -672,7 +687,7 @@ impl LoopCore {
             Some(OnDeadlock::Fail) if !self.wake.woken_from_unknown_thread() => OnDeadlock::Fail,
             _ => OnDeadlock::Warn,
         };
-        let report = deadlock::report();
+        let report = deadlock::report(self.block_on_site.get());
         match action {
             OnDeadlock::Fail => panic!("{report}"),
             OnDeadlock::Warn => {

@@ -77,12 +77,15 @@ pub const DEFAULT_RUNS: u32 = 100;
 /// panic or an `Err`) ends it, after a line on stderr with its seed and the command that replays
 /// it; its panic resumes, or its output is returned.
 #[doc(hidden)]
+#[track_caller]
 pub fn run_shuffled<F, Fut>(name: &str, runs: u32, virtual_time: bool, test: F) -> Fut::Output
 where
     F: Fn() -> Fut,
     Fut: Future,
     Fut::Output: RunOutcome,
 {
+    // The test's line (`#[job_test]`'s), for a deadlock's report.
+    let site = std::panic::Location::caller();
     let replay = std::env::var("JOBLOOP_SEED").ok().map(|seed| {
         seed.trim().parse::<u64>().unwrap_or_else(|_| {
             panic!("JOBLOOP_SEED={seed}: a seed is a number, as the failing run printed it")
@@ -109,7 +112,7 @@ where
         } else {
             event_loop
         };
-        let outcome = catch_unwind(AssertUnwindSafe(|| event_loop.block_on(test())));
+        let outcome = catch_unwind(AssertUnwindSafe(|| event_loop.block_on_at(site, test())));
         drop(event_loop);
         let failed = match &outcome {
             Ok(output) => output.failed(),

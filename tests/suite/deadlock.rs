@@ -40,7 +40,33 @@ fn a_main_task_waiting_on_a_queue_nobody_fills_fails_with_its_wait_site() {
             .find(|line| line.contains("Queue::get at"))
             .unwrap_or_else(|| panic!("no wait site in: {message}"));
         assert!(line.contains("tests/suite/deadlock.rs:"), "{line}");
+        // The panic is raised inside jobloop: the message names the test's `block_on`, and
+        // says how to see the tasks that wait on futures jobloop did not make.
+        assert!(
+            message.contains("(the loop's `block_on` at tests/suite/deadlock.rs:"),
+            "{message}"
+        );
+        assert!(message.contains("`JOBLOOP_DEBUG=1`"), "{message}");
     }
+}
+
+/// A `#[job_test(shuffle)]` that deadlocks names the test's line, not jobloop's.
+#[test]
+fn a_shuffled_test_that_deadlocks_names_its_own_line() {
+    let line = line!() + 2;
+    let payload = catch_unwind(|| {
+        jobloop::__private::run_shuffled("deadlock::shuffled", 1, true, || async {
+            let _ = Queue::<u32>::new(0).get().await;
+        })
+    })
+    .expect_err("a deadlocked loop fails");
+    let message = panic_message(payload);
+    assert!(
+        message.contains(&format!(
+            "(the loop's `block_on` at tests/suite/deadlock.rs:{line}:"
+        )),
+        "{message}"
+    );
 }
 
 #[test]
