@@ -60,7 +60,7 @@
 //! | `net` | `net`: TCP, UDP and Unix sockets (asyncio's streams) |
 //! | `process` | `process`: subprocesses with pipes |
 //! | `signal` | `signal`: Ctrl-C and SIGTERM cancel `#[job_main]`'s body (as `asyncio.run`); `ctrl_c`, `terminate` |
-//! | `sync` | `sync`: `Queue`, `Event`, `Mutex`, `Semaphore`, `Barrier` |
+//! | `sync` | `sync`: `Queue`, `Event`, `Mutex`, `Semaphore`, `Barrier`, `OnceCell` |
 //! | `full` | all five above |
 //! | `tokio`, `smol` | `runtime::Tokio`, `runtime::Smol` |
 //! | `hyper` | `hyper`: hyper 1.x on the loop (with `net`) |

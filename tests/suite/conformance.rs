@@ -2317,6 +2317,53 @@ mod toolkit_cases {
             .is_err());
     }
 
+    /// A `OnceCell` (an asyncio `Future` as a result holder): ten tasks that ask at once share one
+    /// load; a failed load goes to the task that ran it and the next one runs it again; a value
+    /// set with `try_set` reaches every waiter, and a second `try_set` is refused.
+    pub async fn a_once_cell_loads_once_for_every_caller_and_retries_a_failed_load() {
+        use jobloop::sync::OnceCell;
+        let cell = Arc::new(OnceCell::new());
+        let loads = Arc::new(AtomicUsize::new(0));
+        let values = tasks![send; for _ in 0..10 => {
+            let (cell, loads) = (cell.clone(), loads.clone());
+            async move {
+                *cell
+                    .get_or_init(|| async {
+                        loads.fetch_add(1, Ordering::SeqCst);
+                        jobloop::sleep(Duration::from_millis(5)).await; // the others ask
+                        42
+                    })
+                    .await
+            }
+        }]
+        .await;
+        assert_eq!(values, [42; 10]);
+        assert_eq!(loads.load(Ordering::SeqCst), 1, "one load for every caller");
+
+        let cell = OnceCell::new();
+        let failed = cell.get_or_try_init(|| async { Err("down") }).await;
+        assert_eq!(failed, Err("down"));
+        assert!(!cell.is_initialized());
+        let loaded = cell.get_or_try_init(|| async { Ok::<_, &str>(7) }).await;
+        assert_eq!(loaded, Ok(&7));
+
+        let result = Arc::new(OnceCell::new());
+        let waiters = tasks![send; for _ in 0..3 => {
+            let result = result.clone();
+            async move { *result.wait().await }
+        }];
+        let setter = {
+            let result = result.clone();
+            async move {
+                jobloop::sleep(Duration::from_millis(5)).await;
+                assert_eq!(result.try_set(9), Ok(()));
+                assert_eq!(result.try_set(10), Err(10), "set once");
+            }
+        };
+        let (seen, ()) = tasks![send; waiters, setter].await;
+        assert_eq!(seen, [9, 9, 9]);
+    }
+
     /// A waiter whose `wait` is cancelled (here by a timeout) leaves the barrier, as in asyncio:
     /// two more waiters of a barrier of three still wait for a third.
     pub async fn a_cancelled_barrier_waiter_no_longer_counts() {
@@ -2904,6 +2951,7 @@ macro_rules! conformance {
                 a_mutex_semaphore_and_barrier_coordinate_tasks,
                 an_event_set_then_cleared_releases_every_task_waiting_at_the_set,
                 a_cancelled_barrier_waiter_no_longer_counts,
+                a_once_cell_loads_once_for_every_caller_and_retries_a_failed_load,
                 to_thread_keeps_the_runtime_running_and_resumes_panics,
             );
             #[cfg(feature = "context")]

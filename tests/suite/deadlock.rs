@@ -70,6 +70,18 @@ fn a_shuffled_test_that_deadlocks_names_its_own_line() {
 }
 
 #[test]
+fn a_once_cell_nobody_sets_is_named_with_its_wait_site() {
+    let message = deadlock_of(EventLoop::new().fail_on_deadlock(), async {
+        let cell = jobloop::sync::OnceCell::<u32>::new();
+        let _ = cell.wait().await;
+    });
+    assert!(
+        message.contains("OnceCell::wait at tests/suite/deadlock.rs:"),
+        "{message}"
+    );
+}
+
+#[test]
 fn tasks_waiting_on_each_others_locks_are_all_named() {
     let message = deadlock_of(EventLoop::new().fail_on_deadlock(), async {
         let (a, b) = (Mutex::new(()), Mutex::new(()));
