@@ -154,7 +154,9 @@ impl Command {
         self
     }
 
-    /// The std command, for the options only std has (`uid`, `process_group`, ...).
+    /// The std command, for the options only std has (`uid`, `gid`, `pre_exec`, ...; for a
+    /// process group, [`new_process_group`](Command::new_process_group), which
+    /// [`Child::kill_group`] needs).
     pub fn as_std_mut(&mut self) -> &mut process::Command {
         &mut self.std
     }
@@ -175,6 +177,7 @@ impl Command {
             std: Some(child),
             kill_on_drop: self.kill_on_drop,
             group: self.group,
+            reaped: false,
             stdin: None,
             stdout: None,
             stderr: None,
@@ -246,6 +249,7 @@ impl Command {
             std: Some(std),
             kill_on_drop: true,
             group: self.group,
+            reaped: false,
             stdin: None,
             stdout: None,
             stderr: None,
@@ -310,6 +314,9 @@ pub struct Child {
     kill_on_drop: bool,
     /// Whether the process leads a process group of its own.
     group: bool,
+    /// Whether the process was waited for (reaped): from then on its id may name another
+    /// process, so its group is no longer signalled.
+    reaped: bool,
     /// The write end of the child's standard input, when it was piped.
     pub stdin: Option<ChildStdin>,
     /// The read end of the child's standard output, when it was piped.
@@ -346,12 +353,16 @@ impl Child {
     /// [`wait`](Child::wait) without a wait site: for the calls that have their own.
     async fn exit(&mut self) -> io::Result<ExitStatus> {
         drop(self.stdin.take());
-        exits::wait_for(self.std()).await
+        let status = exits::wait_for(self.std()).await?;
+        self.reaped = true;
+        Ok(status)
     }
 
     /// The exit status, if the process has exited (never waits).
     pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
-        self.std().try_wait()
+        let status = self.std().try_wait()?;
+        self.reaped |= status.is_some();
+        Ok(status)
     }
 
     /// Kills the process (`SIGKILL` on unix) and does not wait: `wait` then gives its status.
@@ -367,8 +378,10 @@ impl Child {
     /// Kills the process and every process of its group (`SIGKILL` to the group): the
     /// commands a shell started go with it. For a child started with
     /// [`Command::new_process_group`]; does not wait (`wait` then gives the leader's status).
-    /// A group with no process left is not an error. Once the leader has been waited for, the
-    /// group is reached while any of its processes lives.
+    /// A group with no process left is not an error. Once the leader has been waited for
+    /// (`wait` or `try_wait` gave its status), this does nothing, as std's `kill` then does:
+    /// its id may name another process's group by then. So call it before `wait`: the leader
+    /// that has exited but was not waited for still holds its id, and the group is reached.
     ///
     /// # Errors
     ///
@@ -396,6 +409,9 @@ impl Child {
                 "`Child::kill_group`: this child leads no process group of its own (it is in \
                  this program's): start it with `Command::new_process_group`",
             ));
+        }
+        if self.reaped {
+            return Ok(());
         }
         exits::kill_group(self.std().id())
     }
@@ -450,7 +466,7 @@ trait ReadToEnd {
 impl Drop for Child {
     fn drop(&mut self) {
         if let Some(child) = self.std.take() {
-            exits::orphan(child, self.kill_on_drop, self.group);
+            exits::orphan(child, self.kill_on_drop, self.group && !self.reaped);
         }
     }
 }
@@ -682,11 +698,14 @@ mod exits {
     }
 
     /// A child whose `Child` is dropped: reaped now if it has exited; otherwise killed first
-    /// when `kill` says so, and left to the `SIGCHLD` watcher to reap when it exits.
+    /// when `kill` says so, and left to the `SIGCHLD` watcher to reap when it exits. `group`:
+    /// the child leads a process group and was not waited for, so its group is killed too
+    /// (also when the leader has exited: a shell's commands may run on).
     pub(super) fn orphan(mut child: Child, kill: bool, group: bool) {
         #[cfg(unix)]
         if kill && group {
-            // Before the leader is reaped: until then its id names its group and nothing else.
+            // Before the leader is reaped (the `try_wait` below): until then its id names its
+            // group and nothing else.
             let _ = kill_group(child.id());
         }
         #[cfg(not(unix))]
@@ -716,10 +735,10 @@ mod exits {
     pub(super) fn kill_group(leader: u32) -> io::Result<()> {
         let group = libc::pid_t::try_from(leader)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "no such process group"))?;
-        // SAFETY: `kill` reads its two integer arguments and no memory of this process. A
-        // negative id names the process group `group`: the caller's child, started with
-        // `setpgid(0, 0)`, leads it, so its id is not another group's while that child is not
-        // reaped or any process of the group lives (POSIX does not reuse such an id).
+        // SAFETY: `kill` is a system call that reads its two integer arguments and no memory
+        // of this process. (That the group is the right one is the callers' concern: they
+        // call this only for a child that leads its group and was not reaped, whose id names
+        // that group and nothing else.)
         #[allow(unsafe_code)]
         let result = unsafe { libc::kill(-group, libc::SIGKILL) };
         if result == 0 {

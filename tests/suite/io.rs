@@ -849,7 +849,7 @@ mod process {
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(shell.wait().await.unwrap().signal(), Some(9));
         assert!(stops(sleep).await, "`kill_group` stops the shell's command");
-        shell.kill_group().unwrap(); // a group with no process left is not an error
+        shell.kill_group().unwrap(); // after `wait`: nothing to send, not an error
     }
 
     /// With `new_process_group`, `kill_on_drop` and a dropped `output` future (a timeout) kill
@@ -866,22 +866,60 @@ mod process {
             "kill_on_drop stopped the shell's command"
         );
 
+        // `output` is dropped once the shell has started its command (the race's loser).
         let file = std::env::temp_dir().join(format!("jobloop-group-{}", std::process::id()));
-        let script = format!("sleep 30 & echo $! > {}; wait", file.display());
+        let script = format!(
+            "sleep 30 & echo $! > {}.tmp; mv {0}.tmp {0}; wait",
+            file.display()
+        );
         let mut command = Command::new("sh");
         command.args(["-c", &script]).new_process_group();
-        let timed_out = jobloop::timeout(Duration::from_millis(300), command.output()).await;
-        assert!(timed_out.is_err());
+        let (_, sleep) = tasks![race, scoped;
+            async {
+                command.output().await.unwrap();
+                None
+            },
+            async {
+                loop {
+                    if let Ok(pid) = std::fs::read_to_string(&file) {
+                        return Some(pid.trim().parse::<u32>().unwrap());
+                    }
+                    jobloop::sleep(Duration::from_millis(5)).await;
+                }
+            },
+        ]
+        .await;
+        let _ = std::fs::remove_file(&file);
+        let sleep = sleep.expect("the shell ran 30 s");
+        assert!(
+            stops(sleep).await,
+            "a dropped `output` stopped the shell's command"
+        );
+    }
+
+    /// A group's leader that exits normally leaves its group alone: `status` of a shell that
+    /// starts a command in the background returns, and the command runs on (the kill of a
+    /// dropped `status` future is for one dropped before its child exited).
+    #[cfg(target_os = "linux")]
+    #[job_test]
+    async fn a_group_whose_leader_exited_normally_is_left_alone() {
+        let file = std::env::temp_dir().join(format!("jobloop-left-{}", std::process::id()));
+        let script = format!("sleep 30 & echo $! > {}", file.display());
+        let mut command = Command::new("sh");
+        command.args(["-c", &script]).new_process_group();
+        assert!(command.status().await.unwrap().success());
         let sleep: u32 = std::fs::read_to_string(&file)
             .unwrap()
             .trim()
             .parse()
             .unwrap();
         let _ = std::fs::remove_file(&file);
-        assert!(
-            stops(sleep).await,
-            "a dropped `output` stopped the shell's command"
-        );
+        jobloop::sleep(Duration::from_millis(100)).await;
+        assert!(runs(sleep), "`status` killed the background command");
+
+        let _ = std::process::Command::new("kill")
+            .arg(sleep.to_string())
+            .status();
     }
 }
 
