@@ -43,6 +43,21 @@ use std::future::Future;
 /// assert_eq!(values, [42; 10]);
 /// assert_eq!(loads, 1); // one load for the ten of them
 /// ```
+///
+/// In a `static`, a load that borrows its caller's data still gives a `&'static` value:
+///
+/// ```
+/// use jobloop_runtime::sync::OnceCell;
+///
+/// static CONFIG: OnceCell<String> = OnceCell::new();
+///
+/// async fn config(path: &str) -> &'static str {
+///     CONFIG.get_or_init(|| async move { format!("read from {path}") }).await
+/// }
+///
+/// let text = jobloop_runtime::EventLoop::new().block_on(config("app.toml"));
+/// assert_eq!(text, "read from app.toml");
+/// ```
 pub struct OnceCell<T>(async_lock::OnceCell<T>);
 
 impl<T> OnceCell<T> {
@@ -88,12 +103,11 @@ impl<T> OnceCell<T> {
     /// that ask meanwhile wait for its value. If the task running it is cancelled, the next
     /// waiting task runs `init` instead.
     #[track_caller]
-    pub fn get_or_init<'a, Fut>(
-        &'a self,
-        init: impl FnOnce() -> Fut + 'a,
-    ) -> impl Future<Output = &'a T> + 'a
+    pub fn get_or_init<'a, 'f, F, Fut>(&'a self, init: F) -> impl Future<Output = &'a T> + 'f
     where
-        Fut: Future<Output = T> + 'a,
+        'a: 'f,
+        F: FnOnce() -> Fut + 'f,
+        Fut: Future<Output = T> + 'f,
     {
         crate::wait_site::sited("OnceCell::get_or_init", self.0.get_or_init(init))
     }
@@ -105,12 +119,15 @@ impl<T> OnceCell<T> {
     ///
     /// The error of `init`, when this call ran it and it failed.
     #[track_caller]
-    pub fn get_or_try_init<'a, E: 'a, Fut>(
+    pub fn get_or_try_init<'a, 'f, E, F, Fut>(
         &'a self,
-        init: impl FnOnce() -> Fut + 'a,
-    ) -> impl Future<Output = Result<&'a T, E>> + 'a
+        init: F,
+    ) -> impl Future<Output = Result<&'a T, E>> + 'f
     where
-        Fut: Future<Output = Result<T, E>> + 'a,
+        'a: 'f,
+        E: 'f,
+        F: FnOnce() -> Fut + 'f,
+        Fut: Future<Output = Result<T, E>> + 'f,
     {
         crate::wait_site::sited("OnceCell::get_or_try_init", self.0.get_or_try_init(init))
     }
