@@ -107,6 +107,9 @@ pub(crate) struct LoopCore {
     /// The seeded order of a shuffled loop (`shuffled`): `None` runs the ready tasks in the
     /// order they were woken.
     shuffle: Cell<Option<crate::shuffle::Shuffle>>,
+    /// The seeded order of the woken tasks of `scoped` groups, a sequence of its own drawn from
+    /// the same seed: the loop's own order for a seed stays what it was without them.
+    group_shuffle: Cell<Option<crate::shuffle::Shuffle>>,
     /// What the loop does when its tasks are deadlocked (`deadlock.rs`): `None` waits on.
     on_deadlock: Cell<Option<OnDeadlock>>,
     /// Whether the loop printed its deadlock report (it prints it once).
@@ -148,6 +151,7 @@ impl EventLoop {
                 cancelled: RefCell::new(Vec::new()),
                 schedules: RefCell::new(Vec::new()),
                 shuffle: Cell::new(None),
+                group_shuffle: Cell::new(None),
                 on_deadlock: Cell::new(None),
                 deadlock_reported: Cell::new(false),
                 block_on_site: Cell::new(None),
@@ -251,6 +255,9 @@ impl EventLoop {
         self.core
             .shuffle
             .set(Some(crate::shuffle::Shuffle::new(seed)));
+        self.core
+            .group_shuffle
+            .set(Some(crate::shuffle::Shuffle::for_groups(seed)));
         self
     }
 
@@ -525,16 +532,13 @@ impl LoopCore {
     fn shuffle_ready(&self, batch: usize) {
         let mut ready = self.ready.borrow_mut();
         let batch = batch.min(ready.len());
-        self.in_seeded_order(&mut ready.make_contiguous()[..batch]);
+        reorder(&self.shuffle, &mut ready.make_contiguous()[..batch]);
     }
 
-    /// Puts `items` in the shuffled loop's seeded order; leaves them as they are on a loop that
-    /// is not shuffled. For a `scoped` group's woken tasks, which the group polls itself.
+    /// Puts a `scoped` group's woken tasks (which the group polls itself) in the shuffled
+    /// loop's seeded order for groups; leaves them as they are on a loop that is not shuffled.
     pub(crate) fn in_seeded_order<T>(&self, items: &mut [T]) {
-        if let Some(mut shuffle) = self.shuffle.get() {
-            shuffle.reorder(items);
-            self.shuffle.set(Some(shuffle));
-        }
+        reorder(&self.group_shuffle, items);
     }
 
     fn pop_ready(&self) -> Option<Ready> {
@@ -696,6 +700,15 @@ impl LoopCore {
                 false
             }
         }
+    }
+}
+
+/// Puts `items` in the order that `shuffle` draws, and keeps its state for the next draw;
+/// leaves them as they are when it is `None` (a loop that is not shuffled).
+fn reorder<T>(shuffle: &Cell<Option<crate::shuffle::Shuffle>>, items: &mut [T]) {
+    if let Some(mut order) = shuffle.get() {
+        order.reorder(items);
+        shuffle.set(Some(order));
     }
 }
 

@@ -8,7 +8,8 @@
 //! same instant wake their tasks in one turn, so they run in a seeded order too. A `scoped`
 //! group, which polls its tasks itself inside one task of the loop, polls the ones woken since
 //! its last poll in an order drawn from the same seed (`group/in_place.rs`), so its tasks are
-//! shuffled as spawned ones are.
+//! shuffled as spawned ones are; from a sequence of their own, so that the loop's order for a
+//! seed stays what it is without them.
 //!
 //! The order is uniform among a turn's ready tasks. shuttle's other scheduler, PCT (a random
 //! priority per task, lowered at a few random steps), is not offered: it bounds the chance of
@@ -29,6 +30,12 @@ pub(crate) struct Shuffle(u64);
 impl Shuffle {
     pub(crate) fn new(seed: u64) -> Shuffle {
         Shuffle(seed)
+    }
+
+    /// The sequence of `seed` for the tasks of `scoped` groups: apart from the loop's, so that
+    /// the loop's order for a seed is the same with and without such groups.
+    pub(crate) fn for_groups(seed: u64) -> Shuffle {
+        Shuffle(seed ^ 0x5C09_ED00_6A0B_5EED)
     }
 
     /// The next number of the sequence (SplitMix64).
