@@ -9,9 +9,10 @@
 //! - no timer is set (no `sleep`, `timeout` or deadline of a group);
 //! - no task waits for a socket or a pipe;
 //! - nothing that jobloop runs on another thread is in flight ([`InFlight`]): no `to_thread`
-//!   work, no `Child::wait`, no `ctrl_c` listener, no [`Handle`](crate::Handle) alive through
-//!   which another thread may spawn (`#[job_main]`'s own watch for Ctrl-C and SIGTERM is not
-//!   counted: a signal cancels the program, it does not wake a task to go on);
+//!   work, no `Child::wait`, no `ctrl_c` or `terminate` listener, no
+//!   [`Handle`](crate::Handle) alive through which another thread may spawn (`#[job_main]`'s
+//!   own watch for Ctrl-C and SIGTERM is not counted: a signal cancels the program, it does not
+//!   wake a task to go on);
 //! - tokio's driver, which runs tokio-based types on the loop (feature `tokio`) on a thread of
 //!   its own, holds no tokio task, work of its blocking pool, timer or socket (on Linux the loop
 //!   can ask it, see `event_loop/tokio_context.rs`; this is process-wide, as [`InFlight`] is);

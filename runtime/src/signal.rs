@@ -118,8 +118,8 @@ fn install() -> io::Result<&'static Signals> {
 
 #[cfg(not(windows))]
 fn catch() -> io::Result<()> {
-    // As CPython: a signal the parent set to "ignored" (`cmd &` in a script, `trap '' INT`,
-    // `nohup`) stays ignored; only those at their default are caught.
+    // As CPython: a signal the parent set to "ignored" (`cmd &` in a script, `trap '' INT`)
+    // stays ignored; only those at their default are caught.
     let mut caught = Vec::with_capacity(2);
     for (signal, listeners) in [(SIGINT, &SIGNALS.int), (SIGTERM, &SIGNALS.term)] {
         let ignored = ignored_at_start(signal);
@@ -365,6 +365,8 @@ pub async fn terminate() -> io::Result<()> {
     #[cfg(windows)]
     {
         let _ = signals;
+        // A wait for a signal, as on unix: not taken for a deadlock.
+        let _in_flight = crate::deadlock::InFlight::new();
         std::future::pending().await
     }
 }
@@ -381,7 +383,7 @@ pub async fn terminate() -> io::Result<()> {
 /// Before `main` starts, when `JOBLOOP_TRACE` names a file that cannot be written.
 ///
 /// When the signals cannot be caught, `main` runs without this, after a line on stderr. A
-/// signal that the parent process set to "ignored" (a shell's `cmd &`, `trap '' INT`, `nohup`)
+/// signal that the parent process set to "ignored" (a shell's `cmd &`, `trap '' INT`)
 /// stays ignored, as in CPython, which installs its `KeyboardInterrupt` handler only when SIGINT
 /// is at its default.
 ///
@@ -412,7 +414,7 @@ pub fn run_main<R: Runtime, F: Future>(runtime: R, main: F) -> F::Output {
         // to be puzzled by a Ctrl-C (or `kill -INT`) that does nothing.
         eprintln!(
             "jobloop: SIGINT was set to ignored by the parent process (`cmd &` in a script, \
-             `nohup`, `trap '' INT`): Ctrl-C will not cancel main, as in Python; \
+             `trap '' INT`): Ctrl-C will not cancel main, as in Python; \
              `jobloop::signal::ctrl_c()` still catches it"
         );
     }

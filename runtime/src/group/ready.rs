@@ -31,7 +31,7 @@ impl<V> Ready<V> {
 
     /// The task is ready: `value` goes to the `start` call waiting for it.
     pub fn started(self, value: V) {
-        // `start` is gone only with its set, which cancels this task: nothing to tell.
+        // `start` may be gone (a timeout around it): then nobody waits for the value.
         let _ = self.sender.send(value);
     }
 }
