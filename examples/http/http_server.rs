@@ -20,6 +20,7 @@ use jobloop::sync::Event;
 use jobloop::{job_main, signal, tasks, TaskSet};
 
 async fn hello(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    println!("{} {}", request.method(), request.uri());
     if request.uri().path() == "/slow" {
         jobloop::sleep(Duration::from_secs(1)).await;
     }
