@@ -72,6 +72,12 @@ pub use futures_lite::io::{
 };
 pub use futures_lite::stream::StreamExt;
 
+/// How much of a standard stream is read ahead of the program, or written behind it, on the
+/// thread that does it: 64 KiB, as asyncio's `StreamReader` limit (blocking's default of 8 MiB
+/// would read a large input into memory long before a program that takes a line at a time
+/// asks for it).
+const STDIO_BUFFER: usize = 64 * 1024;
+
 /// The process's standard input, read on a thread of its own: [`stdin`].
 pub struct Stdin(Unblock<io::Stdin>);
 
@@ -84,8 +90,10 @@ pub struct Stdout(Unblock<io::Stdout>);
 pub struct Stderr(Unblock<io::Stderr>);
 
 /// The process's standard input, for reading without blocking the loop (a thread of blocking's
-/// pool does the reading), on any runtime. Wrap it in a [`BufReader`] for lines. Make one and
-/// keep it: a dropped `Stdin` may leave a read waiting on the pool, and its bytes are lost.
+/// pool does the reading, at most 64 KiB ahead of the program), on any runtime. Wrap it in a
+/// [`BufReader`] for lines. Make one and keep it: a dropped `Stdin` may leave a read waiting
+/// on the pool, and its bytes are lost. A `Lines` stream's `next()` loses nothing when it is
+/// dropped (a race's loser, `TaskSet::next_or`): the line read so far stays in the stream.
 ///
 /// ```no_run
 /// use jobloop_runtime::io::{stdin, AsyncBufReadExt, BufReader, StreamExt};
@@ -98,12 +106,16 @@ pub struct Stderr(Unblock<io::Stderr>);
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn stdin() -> Stdin {
-    Stdin(Unblock::new(io::stdin()))
+    Stdin(Unblock::with_capacity(STDIO_BUFFER, io::stdin()))
 }
 
 /// The process's standard output, for writing without blocking the loop (a thread of
-/// blocking's pool does the writing), on any runtime. `flush().await` before it is dropped:
-/// what its buffer still holds is lost with it.
+/// blocking's pool does the writing, at most 64 KiB behind the program), on any runtime.
+/// `flush().await` before it is dropped: what its buffer still holds is lost with it.
+///
+/// A closed pipe (`tool | head -3`, once `head` has exited) is an `Err` of kind `BrokenPipe`
+/// from a later `write_all` or from `flush`, where `println!` would panic: end the program
+/// quietly there, as a Python tool catches `BrokenPipeError`.
 ///
 /// ```
 /// use jobloop_runtime::io::{stdout, AsyncWriteExt};
@@ -115,12 +127,12 @@ pub fn stdin() -> Stdin {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub fn stdout() -> Stdout {
-    Stdout(Unblock::new(io::stdout()))
+    Stdout(Unblock::with_capacity(STDIO_BUFFER, io::stdout()))
 }
 
 /// The process's standard error, as [`stdout`].
 pub fn stderr() -> Stderr {
-    Stderr(Unblock::new(io::stderr()))
+    Stderr(Unblock::with_capacity(STDIO_BUFFER, io::stderr()))
 }
 
 impl AsyncRead for Stdin {

@@ -36,3 +36,47 @@ fn lines_piped_through_stdin_and_stdout() {
         );
     }
 }
+
+/// `stdin()` reads at most 64 KiB ahead of the program (and the pipe holds its own): a program
+/// that takes one line does not pull megabytes of an endless input into memory (blocking's
+/// default read-ahead is 8 MiB).
+#[test]
+fn stdin_is_not_read_far_ahead_of_the_program() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_upper_lines"))
+        .arg("one")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let written = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let written = written.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [b'x'; 4096];
+            chunk[4095] = b'\n'; // lines of 4 KiB
+                                 // Until the child is gone (a broken pipe) or 16 MiB went in.
+            while written.load(Ordering::SeqCst) < 16 << 20 && stdin.write_all(&chunk).is_ok() {
+                written.fetch_add(chunk.len(), Ordering::SeqCst);
+            }
+        })
+    };
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "read one\n");
+    // The child now reads nothing more for a second: what went in by then is the pipe's
+    // buffer and the read-ahead.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let taken = written.load(Ordering::SeqCst);
+    assert!(child.wait().unwrap().success());
+    writer.join().unwrap();
+    assert!(
+        taken < 1 << 20,
+        "{taken} bytes were read ahead of a program that took one line"
+    );
+}

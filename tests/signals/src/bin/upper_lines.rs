@@ -1,11 +1,19 @@
 //! A line filter on `jobloop::io::stdin()` and `stdout()`: each line of stdin, upper-cased, on
-//! stdout, then the count of lines, on the runtime named by `JOBLOOP_RUNTIME`.
+//! stdout, then the count of lines, on the runtime named by `JOBLOOP_RUNTIME`. Given `one`, it
+//! reads one line, says so, and waits a second before it exits (how far stdin is read ahead).
 use jobloop::io::{stdin, stdout, AsyncBufReadExt, AsyncWriteExt, BufReader, StreamExt};
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
 async fn main() -> std::io::Result<()> {
     let mut lines = BufReader::new(stdin()).lines();
     let mut out = stdout();
+    if std::env::args().nth(1).as_deref() == Some("one") {
+        lines.next().await.transpose()?;
+        out.write_all(b"read one\n").await?;
+        out.flush().await?;
+        jobloop::sleep(std::time::Duration::from_secs(1)).await;
+        return Ok(());
+    }
     let mut count = 0;
     while let Some(line) = lines.next().await {
         out.write_all(format!("{}\n", line?.to_uppercase()).as_bytes())
