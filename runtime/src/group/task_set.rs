@@ -171,8 +171,9 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// ([`FinishedOr::Finished`]), or `other`'s output ([`FinishedOr::Other`]). What an accept loop
     /// needs: take the outcomes of the connections served while waiting for the next one. While
     /// the set is empty, only `other` is waited for. When both are ready, the outcome comes
-    /// first (`other` is polled again at the next call: make it a future that loses nothing
-    /// when dropped, as `net::TcpListener::accept` is).
+    /// first (`other` is dropped, and made again at the next call: make it a future that loses
+    /// nothing when dropped, as `net::TcpListener::accept` is, and a stream's `next()`, such as
+    /// the next of a `BufReader`'s `lines()`, whose line read so far stays in the stream).
     ///
     /// ```
     /// use jobloop_runtime::group::FinishedOr;
