@@ -74,6 +74,18 @@ pub fn within<T: Send + 'static>(
     }
 }
 
+/// Waits (on the runtime's timer) until `done` holds, for at most 5 s; whether it did.
+pub async fn eventually(mut done: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while !done() {
+        if start.elapsed() > std::time::Duration::from_secs(5) {
+            return false;
+        }
+        jobloop::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    true
+}
+
 /// The message of a panic's payload (empty when it is not a string).
 pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     match payload.downcast::<String>() {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{panic_message, within, CatchPanic, DropCounter, DropToken};
+use common::{eventually, panic_message, within, CatchPanic, DropCounter, DropToken};
 use jobloop::{sleep, spawn, spawn_send, tasks, yield_now, Runtime};
 
 use crate::custom_runtime;
@@ -24,18 +24,6 @@ impl Log {
     fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
-}
-
-/// Waits (on the runtime's timer) until `done` holds, for at most 5 s.
-async fn eventually(mut done: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while !done() {
-        if start.elapsed() > Duration::from_secs(5) {
-            return false;
-        }
-        sleep(Duration::from_millis(2)).await;
-    }
-    true
 }
 
 /// The cases, each an async fn run on the runtime under test.

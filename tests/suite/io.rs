@@ -792,11 +792,7 @@ mod process {
     /// Waits (at most 5 s) until process `pid` no longer runs; whether it stopped.
     #[cfg(target_os = "linux")]
     async fn stops(pid: u32) -> bool {
-        let start = std::time::Instant::now();
-        while runs(pid) && start.elapsed() < Duration::from_secs(5) {
-            jobloop::sleep(Duration::from_millis(5)).await;
-        }
-        !runs(pid)
+        common::eventually(|| !runs(pid)).await
     }
 
     /// `sh` running a `sleep 30` in the background and waiting for it, as a shell's commands
@@ -808,19 +804,13 @@ mod process {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = Vec::new();
-        let mut byte = [0u8];
-        while !line.ends_with(b"\n") {
-            assert_eq!(
-                stdout.read(&mut byte).await.unwrap(),
-                1,
-                "the shell's first line"
-            );
-            line.push(byte[0]);
-        }
-        let pid = String::from_utf8(line).unwrap().trim().parse().unwrap();
-        (child, pid)
+        use futures_util::io::{AsyncBufReadExt, BufReader};
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .await
+            .unwrap();
+        (child, line.trim().parse().unwrap())
     }
 
     /// `kill` stops a shell but not the command it started, which runs on orphaned (Python's
