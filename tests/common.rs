@@ -86,6 +86,20 @@ pub async fn eventually(mut done: impl FnMut() -> bool) -> bool {
     true
 }
 
+/// Whether process `pid` runs: it is there and not a zombie (a killed grandchild waits as one
+/// for whoever inherited it to reap it). Linux only (`/proc`).
+pub fn runs(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state is the first field after the name, which is in parentheses.
+    let state = stat
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.split_whitespace().next());
+    state != Some("Z")
+}
+
 /// The message of a panic's payload (empty when it is not a string).
 pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     match payload.downcast::<String>() {

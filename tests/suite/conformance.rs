@@ -2732,6 +2732,78 @@ mod process_cases {
         }
     }
 
+    /// A child started with `new_process_group` leads a group: a dropped `output()` or
+    /// `status()` future kills the whole group (a shell's background command too), and one
+    /// whose shell exited normally leaves it alone (the command runs on).
+    pub async fn a_process_group_goes_with_a_dropped_future_and_stays_after_a_normal_exit() {
+        #[cfg(target_os = "linux")]
+        {
+            use jobloop::process::Command;
+            static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let pid_file = || {
+                std::env::temp_dir().join(format!(
+                    "jobloop-group-{}-{}",
+                    std::process::id(),
+                    COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                ))
+            };
+            let pid_in = |file: &std::path::Path| {
+                let pid = std::fs::read_to_string(file)
+                    .ok()?
+                    .trim()
+                    .parse::<u32>()
+                    .ok();
+                let _ = std::fs::remove_file(file);
+                pid
+            };
+            for through_output in [true, false] {
+                let file = pid_file();
+                let script = format!(
+                    "sleep 30 & echo $! > {0}.tmp; mv {0}.tmp {0}; wait",
+                    file.display()
+                );
+                let mut command = Command::new("sh");
+                command.args(["-c", &script]).new_process_group();
+                // The future is dropped (the race's loser) once the shell started its command.
+                let (_, sleep) = jobloop::tasks![race, scoped;
+                    async {
+                        if through_output {
+                            command.output().await.map(|output| output.status)
+                        } else {
+                            command.status().await
+                        }
+                        .unwrap();
+                        None
+                    },
+                    async {
+                        super::eventually(|| file.exists()).await;
+                        pid_in(&file)
+                    },
+                ]
+                .await;
+                let sleep = sleep.expect("the shell wrote its command's pid");
+                assert!(
+                    super::eventually(|| !common::runs(sleep)).await,
+                    "output: {through_output}: the shell's command {sleep} runs 5 s after"
+                );
+            }
+            let file = pid_file();
+            let script = format!("sleep 30 & echo $! > {}", file.display());
+            let mut command = Command::new("sh");
+            command.args(["-c", &script]).new_process_group();
+            assert!(command.status().await.unwrap().success());
+            let sleep = pid_in(&file).expect("the shell wrote its command's pid");
+            super::sleep(std::time::Duration::from_millis(100)).await;
+            assert!(
+                common::runs(sleep),
+                "`status` killed the background command"
+            );
+            let _ = std::process::Command::new("kill")
+                .arg(sleep.to_string())
+                .status();
+        }
+    }
+
     /// The child of `output()` or `status()` whose future is dropped before it exited (here by
     /// a timeout) is killed and reaped: no one could collect its result any more.
     pub async fn a_cancelled_output_or_status_kills_and_reaps_its_child() {
@@ -2958,6 +3030,7 @@ macro_rules! conformance {
                 dropped_children_leave_no_zombie,
                 a_cancelled_output_or_status_kills_and_reaps_its_child,
                 output_gives_the_child_a_null_or_closed_stdin,
+                a_process_group_goes_with_a_dropped_future_and_stays_after_a_normal_exit,
                 a_missing_program_is_named_in_the_error,
             );
             #[test]

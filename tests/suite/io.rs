@@ -774,25 +774,10 @@ mod process {
         assert!(!alive(killed_pid), "kill_on_drop killed and reaped it");
     }
 
-    /// Whether process `pid` runs: it is there and not a zombie (a killed grandchild waits as
-    /// one for whoever inherited it to reap it).
-    #[cfg(target_os = "linux")]
-    fn runs(pid: u32) -> bool {
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            return false;
-        };
-        // The state is the first field after the name, which is in parentheses.
-        let state = stat
-            .rsplit(')')
-            .next()
-            .and_then(|rest| rest.split_whitespace().next());
-        state != Some("Z")
-    }
-
     /// Waits (at most 5 s) until process `pid` no longer runs; whether it stopped.
     #[cfg(target_os = "linux")]
     async fn stops(pid: u32) -> bool {
-        common::eventually(|| !runs(pid)).await
+        common::eventually(|| !common::runs(pid)).await
     }
 
     /// `sh` running a `sleep 30` in the background and waiting for it, as a shell's commands
@@ -828,7 +813,10 @@ mod process {
         );
         shell.kill().unwrap();
         shell.wait().await.unwrap();
-        assert!(runs(sleep), "`kill` leaves the shell's command running");
+        assert!(
+            common::runs(sleep),
+            "`kill` leaves the shell's command running"
+        );
         let _ = std::process::Command::new("kill")
             .arg(sleep.to_string())
             .status();
@@ -842,11 +830,11 @@ mod process {
         shell.kill_group().unwrap(); // after `wait`: nothing to send, not an error
     }
 
-    /// With `new_process_group`, `kill_on_drop` and a dropped `output` future (a timeout) kill
-    /// the whole group, not the shell alone.
+    /// With `new_process_group`, `kill_on_drop` kills the whole group, not the shell alone (a
+    /// dropped `output` or `status` future: the conformance suite, on every runtime).
     #[cfg(target_os = "linux")]
     #[job_test]
-    async fn a_dropped_child_of_a_new_process_group_takes_its_group_with_it() {
+    async fn kill_on_drop_of_a_new_process_group_takes_its_group_with_it() {
         let mut command = Command::new("sh");
         command.new_process_group().kill_on_drop(true);
         let (shell, sleep) = shell_with_a_sleep(&mut command).await;
@@ -855,61 +843,6 @@ mod process {
             stops(sleep).await,
             "kill_on_drop stopped the shell's command"
         );
-
-        // `output` is dropped once the shell has started its command (the race's loser).
-        let file = std::env::temp_dir().join(format!("jobloop-group-{}", std::process::id()));
-        let script = format!(
-            "sleep 30 & echo $! > {}.tmp; mv {0}.tmp {0}; wait",
-            file.display()
-        );
-        let mut command = Command::new("sh");
-        command.args(["-c", &script]).new_process_group();
-        let (_, sleep) = tasks![race, scoped;
-            async {
-                command.output().await.unwrap();
-                None
-            },
-            async {
-                loop {
-                    if let Ok(pid) = std::fs::read_to_string(&file) {
-                        return Some(pid.trim().parse::<u32>().unwrap());
-                    }
-                    jobloop::sleep(Duration::from_millis(5)).await;
-                }
-            },
-        ]
-        .await;
-        let _ = std::fs::remove_file(&file);
-        let sleep = sleep.expect("the shell ran 30 s");
-        assert!(
-            stops(sleep).await,
-            "a dropped `output` stopped the shell's command"
-        );
-    }
-
-    /// A group's leader that exits normally leaves its group alone: `status` of a shell that
-    /// starts a command in the background returns, and the command runs on (the kill of a
-    /// dropped `status` future is for one dropped before its child exited).
-    #[cfg(target_os = "linux")]
-    #[job_test]
-    async fn a_group_whose_leader_exited_normally_is_left_alone() {
-        let file = std::env::temp_dir().join(format!("jobloop-left-{}", std::process::id()));
-        let script = format!("sleep 30 & echo $! > {}", file.display());
-        let mut command = Command::new("sh");
-        command.args(["-c", &script]).new_process_group();
-        assert!(command.status().await.unwrap().success());
-        let sleep: u32 = std::fs::read_to_string(&file)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        let _ = std::fs::remove_file(&file);
-        jobloop::sleep(Duration::from_millis(100)).await;
-        assert!(runs(sleep), "`status` killed the background command");
-
-        let _ = std::process::Command::new("kill")
-            .arg(sleep.to_string())
-            .status();
     }
 }
 
