@@ -938,10 +938,15 @@ mod cancel_cases {
         let out = tasks![try, send; for id in 0..6 => fails_at_4(&counter, id)].await;
         assert_eq!((out, counter.dropped()), (Err(4), 6));
         let counter = DropCounter::default();
-        let out = tasks![try, limit = 3; for id in 0..6 => fails_at_4(&counter, id)].await;
-        // Under the limit, task 5 never started: its future was made and dropped unstarted.
-        assert_eq!(out, Err(4));
-        assert_eq!(counter.dropped(), 6);
+        // Under a limit the source is pulled only as slots open: tasks 0 and 2 end at 10 ms,
+        // which starts 3 and 4; 4 fails 10 ms later, 1 and 3 are cancelled, and task 5 is never
+        // made. (Every task but the failing one ending at 30 s would make this test take 30 s.)
+        let out = tasks![try, limit = 3; for id in 0..6 => {
+            let ms = if matches!(id, 0 | 2 | 4) { 10 } else { 30_000 };
+            holder(counter.token(), id, ms, id == 4)
+        }]
+        .await;
+        assert_eq!((out, counter.dropped()), (Err(4), 5));
         let counter = DropCounter::default();
         let out = tasks![try; fails_at_4(&counter, 0), fails_at_4(&counter, 4)].await;
         assert_eq!((out, counter.dropped()), (Err(4), 2));
