@@ -5,6 +5,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
+
+use crate::program;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -16,26 +18,21 @@ struct Program {
 }
 
 impl Program {
-    fn start(binary: &str, runtime: &str) -> Program {
-        Program::run(Command::new(binary), runtime)
-    }
-
-    /// Runs `binary` from a shell that first sets `ignored` (`INT`, `TERM`) to "ignored", as
+    /// Runs `command` from a shell that first sets `ignored` (`INT`, `TERM`) to "ignored", as
     /// `trap '' INT` in a script does (the disposition is inherited through `exec`).
-    fn start_ignoring(binary: &str, runtime: &str, ignored: &str) -> Program {
-        Program::run(Program::ignoring(binary, ignored), runtime)
+    fn start_ignoring(command: Command, runtime: &str, ignored: &str) -> Program {
+        Program::run(Program::ignoring(command, ignored), runtime)
     }
 
-    /// The command that runs `binary` with `ignored` set to "ignored" (see
+    /// `command` (a program and its arguments) run with `ignored` set to "ignored" (see
     /// [`start_ignoring`](Program::start_ignoring)).
-    fn ignoring(binary: &str, ignored: &str) -> Command {
-        let mut command = Command::new("sh");
-        command.args([
-            "-c",
-            &format!("trap '' {ignored}; exec \"$0\" \"$@\""),
-            binary,
-        ]);
-        command
+    fn ignoring(command: Command, ignored: &str) -> Command {
+        let mut shell = Command::new("sh");
+        shell
+            .args(["-c", &format!("trap '' {ignored}; exec \"$0\" \"$@\"")])
+            .arg(command.get_program())
+            .args(command.get_args());
+        shell
     }
 
     fn run(mut command: Command, runtime: &str) -> Program {
@@ -115,7 +112,7 @@ const RUNTIMES: [&str; 3] = ["event-loop", "tokio", "tokio-multi-thread:2"];
 #[test]
 fn ctrl_c_cancels_main_runs_every_destructor_and_exits_130() {
     for runtime in RUNTIMES {
-        let mut program = Program::start(env!("CARGO_BIN_EXE_ctrl_c"), runtime);
+        let mut program = Program::run(Command::new(env!("CARGO_BIN_EXE_ctrl_c")), runtime);
         program.wait_for("working", 3);
         program.signal("INT");
         let (output, lines, _) = program.exit(Duration::from_secs(10));
@@ -138,7 +135,7 @@ fn ctrl_c_cancels_main_runs_every_destructor_and_exits_130() {
 #[test]
 fn sigterm_does_the_same_and_exits_143() {
     for runtime in RUNTIMES {
-        let mut program = Program::start(env!("CARGO_BIN_EXE_ctrl_c"), runtime);
+        let mut program = Program::run(Command::new(env!("CARGO_BIN_EXE_ctrl_c")), runtime);
         program.wait_for("working", 3);
         program.signal("TERM");
         let (output, lines, _) = program.exit(Duration::from_secs(10));
@@ -150,7 +147,7 @@ fn sigterm_does_the_same_and_exits_143() {
 #[test]
 fn a_second_signal_during_the_cleanup_exits_at_once() {
     for runtime in RUNTIMES {
-        let mut program = Program::start(env!("CARGO_BIN_EXE_slow_cleanup"), runtime);
+        let mut program = Program::run(program("slow_cleanup"), runtime);
         program.wait_for("working", 1);
         program.signal("INT");
         program.wait_for("cleanup started", 1);
@@ -168,7 +165,7 @@ fn a_second_signal_during_the_cleanup_exits_at_once() {
 #[test]
 fn a_panicking_destructor_does_not_hang_the_exit() {
     for runtime in RUNTIMES {
-        let mut program = Program::start(env!("CARGO_BIN_EXE_panicking_cleanup"), runtime);
+        let mut program = Program::run(program("panicking_cleanup"), runtime);
         program.wait_for("working", 1);
         program.signal("INT");
         let (output, lines, _) = program.exit(Duration::from_secs(10));
@@ -185,10 +182,7 @@ fn a_panicking_destructor_does_not_hang_the_exit() {
 #[test]
 fn a_program_that_awaits_ctrl_c_handles_it_and_exits_normally() {
     for runtime in RUNTIMES {
-        handles_ctrl_c(
-            Program::start(env!("CARGO_BIN_EXE_handled"), runtime),
-            runtime,
-        );
+        handles_ctrl_c(Program::run(program("handled"), runtime), runtime);
     }
 }
 
@@ -215,15 +209,15 @@ fn handles(mut program: Program, signal: &str, runtime: &str) {
 #[test]
 fn a_program_that_awaits_terminate_handles_sigterm_and_exits_normally() {
     for runtime in EVERY_RUNTIME {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_handled"));
+        let mut command = program("handled");
         command.arg("term");
         handles(Program::run(command, runtime), "TERM", runtime);
     }
     for runtime in RUNTIMES {
-        let mut ignoring = Program::ignoring(env!("CARGO_BIN_EXE_handled"), "TERM");
+        let mut ignoring = Program::ignoring(program("handled"), "TERM");
         ignoring.arg("term");
         handles(Program::run(ignoring, runtime), "TERM", runtime);
-        let mut command = Command::new(env!("CARGO_BIN_EXE_handled"));
+        let mut command = program("handled");
         command.arg("term");
         let mut program = Program::run(command, runtime);
         program.wait_for("serving", 1);
@@ -240,8 +234,11 @@ fn a_program_that_awaits_terminate_handles_sigterm_and_exits_normally() {
 fn a_signal_the_parent_ignored_stays_ignored() {
     for runtime in RUNTIMES {
         for (ignored, sent, code) in [("INT", "TERM", 143), ("TERM", "INT", 130)] {
-            let mut program =
-                Program::start_ignoring(env!("CARGO_BIN_EXE_ctrl_c"), runtime, ignored);
+            let mut program = Program::start_ignoring(
+                Command::new(env!("CARGO_BIN_EXE_ctrl_c")),
+                runtime,
+                ignored,
+            );
             program.wait_for("working", 3);
             program.signal(ignored);
             std::thread::sleep(Duration::from_millis(500));
@@ -263,7 +260,7 @@ fn a_signal_the_parent_ignored_stays_ignored() {
 #[test]
 fn debug_mode_says_that_the_parent_ignored_sigint() {
     for debug in [true, false] {
-        let mut command = Program::ignoring(env!("CARGO_BIN_EXE_ctrl_c"), "INT");
+        let mut command = Program::ignoring(Command::new(env!("CARGO_BIN_EXE_ctrl_c")), "INT");
         if debug {
             command.env("JOBLOOP_DEBUG", "1");
         } else {
@@ -286,7 +283,7 @@ fn debug_mode_says_that_the_parent_ignored_sigint() {
 fn awaiting_ctrl_c_catches_it_even_where_the_parent_ignored_it() {
     for runtime in RUNTIMES {
         handles_ctrl_c(
-            Program::start_ignoring(env!("CARGO_BIN_EXE_handled"), runtime, "INT"),
+            Program::start_ignoring(program("handled"), runtime, "INT"),
             runtime,
         );
     }
@@ -299,7 +296,7 @@ const EVERY_RUNTIME: [&str; 4] = ["event-loop", "tokio", "tokio-multi-thread:2",
 #[test]
 fn main_returns_while_to_thread_work_runs_and_the_process_exits_at_once() {
     for runtime in EVERY_RUNTIME {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_blocked_exit"));
+        let mut command = program("blocked_exit");
         command.arg("give-up");
         let mut program = Program::run(command, runtime);
         program.wait_for("gave up", 1);
@@ -314,7 +311,7 @@ fn main_returns_while_to_thread_work_runs_and_the_process_exits_at_once() {
 #[test]
 fn one_sigterm_exits_while_to_thread_work_runs() {
     for runtime in EVERY_RUNTIME {
-        let mut program = Program::start(env!("CARGO_BIN_EXE_blocked_exit"), runtime);
+        let mut program = Program::run(program("blocked_exit"), runtime);
         program.wait_for("working", 1);
         std::thread::sleep(Duration::from_millis(100));
         program.signal("TERM");
@@ -328,7 +325,7 @@ fn one_sigterm_exits_while_to_thread_work_runs() {
 fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
     // Debug mode watches tasks on every runtime: smol's too.
     for runtime in RUNTIMES.into_iter().chain(["smol"]) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_task_tree"));
+        let mut command = program("task_tree");
         command.env("JOBLOOP_DEBUG", "1");
         let mut program = Program::run(command, runtime);
         program.wait_for("all waiting", 1);
@@ -382,7 +379,7 @@ fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
 /// Without debug mode, a first SIGQUIT turns it on and says so; the program goes on.
 #[test]
 fn a_sigquit_without_debug_mode_turns_it_on_and_the_program_goes_on() {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_task_tree"));
+    let mut command = program("task_tree");
     command.env_remove("JOBLOOP_DEBUG");
     let mut program = Program::run(command, "event-loop");
     program.wait_for("all waiting", 1);
@@ -403,7 +400,7 @@ fn a_sigquit_without_debug_mode_turns_it_on_and_the_program_goes_on() {
 /// A SIGQUIT that the parent set to ignored stays ignored: no tree, and no core dump either.
 #[test]
 fn an_ignored_sigquit_stays_ignored() {
-    let mut command = Program::ignoring(env!("CARGO_BIN_EXE_task_tree"), "QUIT");
+    let mut command = Program::ignoring(program("task_tree"), "QUIT");
     command.env("JOBLOOP_DEBUG", "1");
     let mut program = Program::run(command, "event-loop");
     program.wait_for("all waiting", 1);

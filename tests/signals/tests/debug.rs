@@ -3,8 +3,15 @@
 
 use std::process::{Command, Output};
 
-fn run(binary: &str, env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(binary);
+use crate::program;
+
+/// The example `examples/three_jobs.rs`, a binary of this crate.
+fn three_jobs() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_three_jobs"))
+}
+
+/// Runs `command` to its end, with `env` and none of jobloop's other settings; it must succeed.
+fn run(mut command: Command, env: &[(&str, &str)]) -> Output {
     command
         .env_remove("JOBLOOP_DEBUG")
         .env_remove("JOBLOOP_TRACE")
@@ -13,23 +20,20 @@ fn run(binary: &str, env: &[(&str, &str)]) -> Output {
         command.env(key, value);
     }
     let output = command.output().expect("run the binary");
-    assert!(output.status.success(), "{binary} failed: {output:?}");
+    assert!(output.status.success(), "{command:?} failed: {output:?}");
     output
 }
 
-/// The Chrome trace that `binary` writes with `JOBLOOP_TRACE=<a .json file>` on `runtime`.
-fn json_trace(binary: &str, runtime: &str) -> serde_json::Value {
-    let name = std::path::Path::new(binary)
-        .file_name()
-        .unwrap()
-        .to_string_lossy();
+/// The Chrome trace that `command` (named `name`) writes with `JOBLOOP_TRACE=<a .json file>` on
+/// `runtime`.
+fn json_trace(command: Command, name: &str, runtime: &str) -> serde_json::Value {
     let path = std::env::temp_dir().join(format!(
         "jobloop-trace-{name}-{}-{runtime}.json",
         std::process::id()
     ));
     let _ = std::fs::remove_file(&path);
     run(
-        binary,
+        command,
         &[
             ("JOBLOOP_TRACE", path.to_str().unwrap()),
             ("JOBLOOP_RUNTIME", runtime),
@@ -51,10 +55,7 @@ fn reports(output: &Output) -> Vec<String> {
 #[test]
 fn a_task_that_blocks_300_ms_gets_exactly_one_report_with_its_name_and_place() {
     for runtime in ["event-loop", "tokio", "tokio-multi-thread", "smol"] {
-        let output = run(
-            env!("CARGO_BIN_EXE_slow_poll"),
-            &[("JOBLOOP_RUNTIME", runtime)],
-        );
+        let output = run(program("slow_poll"), &[("JOBLOOP_RUNTIME", runtime)]);
         let reports = reports(&output);
         assert_eq!(reports.len(), 1, "{runtime}: {reports:#?}");
         let report = &reports[0];
@@ -69,7 +70,7 @@ fn a_task_that_blocks_300_ms_gets_exactly_one_report_with_its_name_and_place() {
 
 #[test]
 fn a_task_stuck_2_s_is_reported_by_the_watchdog_before_it_finishes() {
-    let output = run(env!("CARGO_BIN_EXE_stuck_poll"), &[("JOBLOOP_DEBUG", "1")]);
+    let output = run(program("stuck_poll"), &[("JOBLOOP_DEBUG", "1")]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let watchdog = stderr
         .find("still running")
@@ -89,13 +90,13 @@ fn a_task_stuck_2_s_is_reported_by_the_watchdog_before_it_finishes() {
 
 #[test]
 fn a_program_without_slow_polls_gets_no_report() {
-    let output = run(env!("CARGO_BIN_EXE_well_behaved"), &[]);
+    let output = run(program("well_behaved"), &[]);
     assert_eq!(reports(&output), Vec::<String>::new());
 }
 
 #[test]
 fn tasks_left_running_when_main_returns_are_listed() {
-    let output = run(env!("CARGO_BIN_EXE_left_running"), &[]);
+    let output = run(program("left_running"), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("main returned while 2 spawned tasks still ran"),
@@ -112,7 +113,7 @@ fn tasks_left_running_when_main_returns_are_listed() {
 
 #[test]
 fn debug_mode_is_off_by_default() {
-    let output = run(env!("CARGO_BIN_EXE_stuck_poll"), &[]);
+    let output = run(program("stuck_poll"), &[]);
     assert_eq!(reports(&output), Vec::<String>::new());
 }
 
@@ -127,7 +128,7 @@ fn the_trace_of_three_jobs_has_three_overlapping_tracks() {
 }
 
 fn check_trace_of_three_jobs(runtime: &str) {
-    let trace = json_trace(env!("CARGO_BIN_EXE_three_jobs"), runtime);
+    let trace = json_trace(three_jobs(), "three_jobs", runtime);
     let events = trace["traceEvents"].as_array().expect("traceEvents");
     let named: Vec<u64> = events
         .iter()
@@ -239,7 +240,7 @@ fn the_trace_nests_tasks_in_their_groups_and_shows_their_waits() {
 }
 
 fn check_nested_trace(runtime: &str) {
-    let trace = json_trace(env!("CARGO_BIN_EXE_nested_groups"), runtime);
+    let trace = json_trace(program("nested_groups"), "nested_groups", runtime);
     let events = trace["traceEvents"].as_array().expect("traceEvents");
     let groups = group_slices(events);
     assert_eq!(
@@ -316,10 +317,7 @@ fn check_nested_trace(runtime: &str) {
 fn the_svg_timeline_of_three_jobs_is_xml_with_a_row_per_job() {
     let path = std::env::temp_dir().join(format!("jobloop-trace-{}.svg", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    run(
-        env!("CARGO_BIN_EXE_three_jobs"),
-        &[("JOBLOOP_TRACE", path.to_str().unwrap())],
-    );
+    run(three_jobs(), &[("JOBLOOP_TRACE", path.to_str().unwrap())]);
     let text = std::fs::read_to_string(&path).expect("the picture was written");
     std::fs::remove_file(&path).unwrap();
     let svg = roxmltree::Document::parse(&text).expect("the SVG is well-formed XML");
@@ -361,7 +359,7 @@ fn the_trace_is_written_however_main_ends() {
                 std::process::id()
             ));
             let _ = std::fs::remove_file(&path);
-            let mut child = Command::new(env!("CARGO_BIN_EXE_failing_main"))
+            let mut child = program("failing_main")
                 .arg(if way.len() == 3 && way != "err" {
                     "wait"
                 } else {
@@ -413,7 +411,7 @@ fn the_trace_is_written_however_main_ends() {
 fn an_unwritable_trace_path_is_an_error_at_start_up() {
     let path = "/nonexistent-jobloop-folder/trace.json";
     let start = std::time::Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_three_jobs"))
+    let output = three_jobs()
         .env("JOBLOOP_TRACE", path)
         .env_remove("JOBLOOP_RUNTIME")
         .output()
@@ -439,7 +437,7 @@ fn an_unwritable_trace_path_is_an_error_at_start_up() {
 #[test]
 fn the_trace_of_many_tasks_keeps_flat_memory() {
     let peak = |trace: Option<&std::path::Path>| -> u64 {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_many_tasks"));
+        let mut command = program("many_tasks");
         command
             .arg("200000")
             .env_remove("JOBLOOP_TRACE")
@@ -499,7 +497,7 @@ fn run_deadlocked(setting: Option<&str>) -> (bool, Vec<String>) {
     use std::process::Stdio;
     use std::time::{Duration, Instant};
 
-    let mut command = Command::new(env!("CARGO_BIN_EXE_deadlocked"));
+    let mut command = program("deadlocked");
     match setting {
         Some(setting) => command.env("JOBLOOP_DEADLOCK", setting),
         None => command.env_remove("JOBLOOP_DEADLOCK"),
@@ -560,7 +558,7 @@ fn a_jobloop_deadlock_value_it_does_not_know_is_said() {
 #[test]
 fn the_missing_tokio_hint_comes_from_every_kind_of_group() {
     for kind in ["plain", "scoped"] {
-        let output = Command::new(env!("CARGO_BIN_EXE_no_tokio"))
+        let output = program("no_tokio")
             .arg(kind)
             .output()
             .expect("run the binary");

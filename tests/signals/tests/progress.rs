@@ -15,7 +15,7 @@ fn on_a_terminal(runtime: &str, argument: &str) -> String {
             "-q",
             "-e",
             "-c",
-            &format!("{} {argument}", env!("CARGO_BIN_EXE_progress")),
+            &format!("{} progress {argument}", env!("CARGO_BIN_EXE_programs")),
             "/dev/null",
         ])
         .env("JOBLOOP_RUNTIME", runtime)
@@ -67,9 +67,7 @@ fn a_bar_whose_group_times_out_says_so() {
 
 #[test]
 fn no_bar_when_stderr_is_not_a_terminal() {
-    let output = Command::new(env!("CARGO_BIN_EXE_progress"))
-        .output()
-        .expect("run the binary");
+    let output = crate::program("progress").output().expect("run the binary");
     assert!(output.status.success());
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
     assert_eq!(String::from_utf8_lossy(&output.stdout), "18 ok\n");

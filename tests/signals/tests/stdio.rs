@@ -2,7 +2,7 @@
 //! out, on every runtime.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const RUNTIMES: [&str; 4] = ["event-loop", "tokio", "tokio-multi-thread", "smol"];
 
@@ -16,7 +16,7 @@ fn lines_piped_through_stdin_and_stdout() {
         .chain(["LAST\n".to_string(), "5001 lines\n".to_string()])
         .collect();
     for runtime in RUNTIMES {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_upper_lines"))
+        let mut child = crate::program("upper_lines")
             .env("JOBLOOP_RUNTIME", runtime)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -46,7 +46,7 @@ fn stdin_is_not_read_far_ahead_of_the_program() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_upper_lines"))
+    let mut child = crate::program("upper_lines")
         .arg("one")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

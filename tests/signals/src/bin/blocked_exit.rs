@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
-async fn main() {
+pub async fn main() {
     let give_up = std::env::args().any(|arg| arg == "give-up");
     let work = jobloop::to_thread(|| std::thread::sleep(Duration::from_secs(30)));
     println!("working");

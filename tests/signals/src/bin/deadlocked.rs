@@ -2,7 +2,7 @@
 //! prints the deadlock message once and waits on (a thread it does not know of could still
 //! put); the test reads the message and kills the program.
 #[jobloop::job_main(debug)]
-async fn main() {
+pub async fn main() {
     let queue = jobloop::sync::Queue::<u32>::new(0);
     let _ = queue.get().await;
 }

@@ -9,8 +9,8 @@ async fn job(id: u32) -> u32 {
 }
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
-async fn main() -> Result<(), String> {
-    let way = std::env::args().nth(1).unwrap_or_default();
+pub async fn main() -> Result<(), String> {
+    let way = super::argument().unwrap_or_default();
     jobloop::tasks![for id in 0..3 => job(id)].await;
     match way.as_str() {
         "panic" => panic!("main failed"),

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
-async fn main() {
-    if std::env::args().nth(1).as_deref() == Some("term") {
+pub async fn main() {
+    if super::argument().as_deref() == Some("term") {
         println!("serving (send SIGTERM)");
         jobloop::signal::terminate()
             .await

@@ -1,9 +1,8 @@
 //! Trivial tasks, as many as the first argument says, in groups of 1 000; then, once the trace
 //! (if any) is written, the process's peak memory (`VmHWM`, Linux): for the trace's memory test
 //! and its benchmark row.
-fn main() {
-    let count: usize = std::env::args()
-        .nth(1)
+pub fn main() {
+    let count: usize = super::argument()
         .and_then(|n| n.parse().ok())
         .unwrap_or(100_000);
     // What `#[job_main]` writes, with a line after it: the trace is written by then.

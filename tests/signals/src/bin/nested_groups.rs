@@ -30,6 +30,6 @@ async fn inner(id: u64, step: u64) {
 }
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
-async fn main() {
+pub async fn main() {
     tasks![for id in 0..2 => outer(id)].await;
 }

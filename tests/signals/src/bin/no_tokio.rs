@@ -9,8 +9,8 @@ async fn uses_tokio() -> u32 {
 }
 
 #[jobloop::job_main]
-async fn main() {
-    let (first, second) = if std::env::args().nth(1).as_deref() == Some("scoped") {
+pub async fn main() {
+    let (first, second) = if super::argument().as_deref() == Some("scoped") {
         jobloop::tasks![settle, scoped; uses_tokio(), async { 1u32 }].await
     } else {
         jobloop::tasks![settle; uses_tokio(), async { 1u32 }].await

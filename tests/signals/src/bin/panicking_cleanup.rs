@@ -18,7 +18,7 @@ impl Drop for Prints {
 }
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
-async fn main() {
+pub async fn main() {
     jobloop::tasks![
         async {
             let _guard = Panics;

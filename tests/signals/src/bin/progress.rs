@@ -13,9 +13,9 @@ async fn job(i: u64, slow: bool) -> Result<u64, String> {
 }
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
-async fn main() {
+pub async fn main() {
     let timeout = Duration::from_millis(100);
-    match std::env::args().nth(1).as_deref() {
+    match super::argument().as_deref() {
         Some("timeout") => {
             let out =
                 jobloop::tasks![progress, limit = 4, timeout = timeout; for i in 0..20 => job(i, true)]

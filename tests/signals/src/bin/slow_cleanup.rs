@@ -12,7 +12,7 @@ impl Drop for SlowCleanup {
 }
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
-async fn main() {
+pub async fn main() {
     let _cleanup = SlowCleanup;
     println!("working");
     jobloop::sleep(Duration::from_secs(30)).await;

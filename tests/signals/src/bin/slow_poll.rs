@@ -13,7 +13,7 @@ async fn job(i: u32) -> Result<u32, String> {
 }
 
 #[jobloop::job_main(debug, runtime = jobloop::runtime::AnyRuntime::from_env())]
-async fn main() {
+pub async fn main() {
     let outputs = jobloop::tasks![try; for i in 0..3 => job(i)].await;
     println!("{outputs:?}");
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 #[jobloop::job_main]
-async fn main() {
+pub async fn main() {
     let stuck = jobloop::spawn(async {
         std::thread::sleep(Duration::from_secs(2));
         eprintln!("stuck task done");

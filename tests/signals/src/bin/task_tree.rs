@@ -13,7 +13,7 @@ async fn job(id: u32) -> u32 {
 }
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
-async fn main() {
+pub async fn main() {
     let queue = Queue::<u32>::new(0);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
     let address = listener.local_addr().expect("its address");

@@ -4,10 +4,10 @@
 use jobloop::io::{stdin, stdout, AsyncBufReadExt, AsyncWriteExt, BufReader, StreamExt};
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
-async fn main() -> std::io::Result<()> {
+pub async fn main() -> std::io::Result<()> {
     let mut lines = BufReader::new(stdin()).lines();
     let mut out = stdout();
-    if std::env::args().nth(1).as_deref() == Some("one") {
+    if super::argument().as_deref() == Some("one") {
         lines.next().await.transpose()?;
         out.write_all(b"read one\n").await?;
         out.flush().await?;
