@@ -13,8 +13,8 @@ use std::future::Future;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 
 use atomic_waker::AtomicWaker;
@@ -39,59 +39,119 @@ struct Signals {
 }
 
 /// The tasks waiting for one signal, and the signals that went to them.
+///
+/// A signal that comes while tasks wait goes to all of them (each one's wait ends); if every one
+/// of them is dropped before it looks (a race another task won in that very turn, a timeout), the
+/// signal does what it does when no task waits ([`unheard`]): it is never lost.
 struct Listeners {
-    /// How many tasks wait: while one does, the signal goes to them, not to the main future.
-    waiting: AtomicUsize,
-    /// How many of the signal went to waiting tasks, and their wake-up (a task leaves it when
-    /// its future is dropped).
-    received: AtomicUsize,
+    /// SIGINT or SIGTERM.
+    signal: i32,
+    deliveries: Mutex<Deliveries>,
     event: event_listener::Event,
     /// The signal was ignored when the process started (the parent's choice): one that no task
     /// waits for is ignored too, never cancelling the main future.
     ignored_at_start: AtomicBool,
 }
 
+/// Who waits for a signal, and what came to them (under [`Listeners`]' lock: signals are rare).
+struct Deliveries {
+    /// How many tasks wait: while one does, the signal goes to them, not to the main future.
+    waiting: usize,
+    /// How many times the signal went to waiting tasks.
+    count: usize,
+    /// Of the tasks that waited when it last came, how many are still there and have not seen it.
+    owed: usize,
+    /// Whether a task saw the last one (its wait ended on it).
+    seen: bool,
+}
+
 impl Listeners {
-    const fn new() -> Listeners {
+    const fn new(signal: i32) -> Listeners {
         Listeners {
-            waiting: AtomicUsize::new(0),
-            received: AtomicUsize::new(0),
+            signal,
+            deliveries: Mutex::new(Deliveries {
+                waiting: 0,
+                count: 0,
+                owed: 0,
+                seen: false,
+            }),
             event: event_listener::Event::new(),
             ignored_at_start: AtomicBool::new(false),
         }
     }
 
+    fn lock(&self) -> MutexGuard<'_, Deliveries> {
+        self.deliveries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Hands the signal to the waiting tasks, if any wait: whether it did.
     fn deliver(&self) -> bool {
-        if self.waiting.load(Ordering::Acquire) == 0 {
-            return false;
+        {
+            let mut deliveries = self.lock();
+            if deliveries.waiting == 0 {
+                return false;
+            }
+            deliveries.count += 1;
+            deliveries.owed = deliveries.waiting;
+            deliveries.seen = false;
         }
-        self.received.fetch_add(1, Ordering::SeqCst);
         self.event.notify(usize::MAX);
         true
     }
 
     /// Waits for the next signal that comes to these listeners.
     async fn next(&'static self) {
-        // Read before this task counts as waiting: a signal in between wakes it (it went to
-        // the listeners) rather than being lost.
-        let seen = self.received.load(Ordering::SeqCst);
-        self.waiting.fetch_add(1, Ordering::AcqRel);
-        struct Waiting(&'static Listeners);
+        /// One task's wait, from before it first looks until it returns or is dropped.
+        struct Waiting {
+            listeners: &'static Listeners,
+            /// The deliveries' count when the wait began: a signal in between ends it.
+            since: usize,
+            /// The wait ended on a signal.
+            ended: bool,
+        }
         impl Drop for Waiting {
             fn drop(&mut self) {
-                self.0.waiting.fetch_sub(1, Ordering::AcqRel);
+                let unheard_signal = {
+                    let mut deliveries = self.listeners.lock();
+                    deliveries.waiting -= 1;
+                    if deliveries.count == self.since {
+                        false
+                    } else {
+                        // A signal came to this task while it waited.
+                        deliveries.owed = deliveries.owed.saturating_sub(1);
+                        !self.ended && deliveries.owed == 0 && !deliveries.seen
+                    }
+                };
+                if unheard_signal {
+                    // Every task it came to is gone, and none saw it.
+                    unheard(self.listeners.signal);
+                }
             }
         }
-        let _waiting = Waiting(self);
+        let mut waiting = {
+            let mut deliveries = self.lock();
+            deliveries.waiting += 1;
+            Waiting {
+                listeners: self,
+                since: deliveries.count,
+                ended: false,
+            }
+        };
         // The signal comes from the signal thread: the loop counts it as a way to wake.
         let _in_flight = crate::deadlock::InFlight::new();
         loop {
             // Listening, then checked again: a signal in between is not missed. A listener
             // dropped with this future (a timeout, a cancelled task) leaves the list at once.
             let listener = self.event.listen();
-            if self.received.load(Ordering::SeqCst) != seen {
-                return;
+            {
+                let mut deliveries = self.lock();
+                if deliveries.count != waiting.since {
+                    deliveries.seen = true;
+                    waiting.ended = true;
+                    return;
+                }
             }
             listener.await;
         }
@@ -99,9 +159,9 @@ impl Listeners {
 }
 
 static SIGNALS: Signals = Signals {
-    int: Listeners::new(),
+    int: Listeners::new(SIGINT),
     #[cfg(not(windows))]
-    term: Listeners::new(),
+    term: Listeners::new(SIGTERM),
     main_armed: AtomicBool::new(false),
     interrupted: AtomicI32::new(0),
     main: AtomicWaker::new(),
@@ -246,11 +306,20 @@ fn received(signal: i32) {
         }
         return;
     }
-    let signals = &SIGNALS;
-    if let Some(listeners) = signals.listeners(signal) {
+    if let Some(listeners) = SIGNALS.listeners(signal) {
         if listeners.deliver() {
             return;
         }
+    }
+    unheard(signal);
+}
+
+/// A signal that no task took: no task waited for it, or every one it came to was dropped
+/// before it looked. It cancels the main future of [`run_main`] (or, during that cancel, exits
+/// at once); without one, it does what the signal does by default.
+fn unheard(signal: i32) {
+    let signals = &SIGNALS;
+    if let Some(listeners) = signals.listeners(signal) {
         if listeners.ignored_at_start.load(Ordering::Acquire) {
             // Caught only for `ctrl_c` or `terminate`, which nobody awaits now: ignored, as
             // the parent wanted.
@@ -309,7 +378,8 @@ fn name(signal: i32) -> &'static str {
 /// Waits for the next Ctrl-C (SIGINT). While a task waits here, Ctrl-C wakes it instead of
 /// cancelling the program's main future: a server can stop accepting and finish what it
 /// started; a Ctrl-C after every such task returned cancels the main future as usual (see
-/// [`run_main`]). asyncio's `loop.add_signal_handler(signal.SIGINT, ...)`: like it, `ctrl_c`
+/// [`run_main`]), and so does one whose every waiting task was dropped before it looked (a
+/// race's loser when another task won in that very turn, a timeout): none is lost. asyncio's `loop.add_signal_handler(signal.SIGINT, ...)`: like it, `ctrl_c`
 /// catches Ctrl-C even in a process whose parent set SIGINT to ignored, which [`run_main`] does
 /// not (see there).
 ///
@@ -334,7 +404,8 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// service. While a task waits here, SIGTERM wakes it instead of cancelling the program's main
 /// future, so a server can stop accepting, finish the requests in flight (within a grace of its
 /// own, say) and exit 0; a SIGTERM after every such task returned cancels the main future as
-/// usual (see [`run_main`]). asyncio's `loop.add_signal_handler(signal.SIGTERM, ...)`: like
+/// usual (see [`run_main`]), and so does one whose every waiting task was dropped before it
+/// looked. asyncio's `loop.add_signal_handler(signal.SIGTERM, ...)`: like
 /// it, `terminate` catches SIGTERM even in a process whose parent set it to ignored. Ctrl-C is
 /// apart: see [`ctrl_c`]. Windows has no SIGTERM: there the wait never ends.
 ///

@@ -228,6 +228,42 @@ fn a_program_that_awaits_terminate_handles_sigterm_and_exits_normally() {
     }
 }
 
+/// A signal that came to the only task waiting for it, dropped before it looked (a race's loser
+/// when another task won in that very turn, a timeout), is not lost: it cancels main as if no
+/// task had waited. It used to be used up, and the program went on. Where another task saw it,
+/// it was taken.
+#[test]
+fn a_signal_whose_listener_is_dropped_before_it_looks_cancels_main() {
+    // Each run waits 2 s: Ctrl-C on every runtime, SIGTERM (the same code) on the loop.
+    let runs = RUNTIMES.map(|runtime| (runtime, "int", "INT", 130));
+    for (runtime, argument, signal, code) in
+        runs.into_iter()
+            .chain([("event-loop", "term", "TERM", 143)])
+    {
+        let mut command = program("dropped_listener");
+        command.arg(argument);
+        let mut program = Program::run(command, runtime);
+        program.wait_for("waiting", 1);
+        program.signal(signal);
+        let (output, lines, _) = program.exit(Duration::from_secs(10));
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{runtime}, {signal}: {lines:?}"
+        );
+        assert_eq!(lines, ["waiting", "dropped"], "{runtime}, {signal}");
+    }
+    // Two waits: the one that saw it takes it, and the other one's drop changes nothing.
+    let mut command = program("dropped_listener");
+    command.arg("seen");
+    let mut program = Program::run(command, "event-loop");
+    program.wait_for("waiting", 1);
+    program.signal("INT");
+    let (output, lines, _) = program.exit(Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(0), "{lines:?}");
+    assert_eq!(lines, ["waiting", "seen", "dropped", "went on"]);
+}
+
 /// A signal that the parent set to "ignored" (`cmd &` in a script, `trap '' INT`) stays ignored,
 /// as CPython does: the program goes on, and the signal it still catches ends it as usual.
 #[test]

@@ -9,6 +9,7 @@ use std::process::{ExitCode, Termination};
 
 mod blocked_exit;
 mod deadlocked;
+mod dropped_listener;
 mod failing_main;
 mod handled;
 mod left_running;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
     match name.as_str() {
         "blocked_exit" => run(blocked_exit::main),
         "deadlocked" => run(deadlocked::main),
+        "dropped_listener" => run(dropped_listener::main),
         "failing_main" => run(failing_main::main),
         "handled" => run(handled::main),
         "left_running" => run(left_running::main),
