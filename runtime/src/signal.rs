@@ -42,7 +42,8 @@ struct Signals {
 ///
 /// A signal that comes while tasks wait goes to all of them (each one's wait ends); if every one
 /// of them is dropped before it looks (a race another task won in that very turn, a timeout), the
-/// signal does what it does when no task waits ([`unheard`]): it is never lost.
+/// signal does what it does when no task waits ([`unheard`]): it is not lost (two or more such
+/// signals act as two: a cancel, then an exit at once).
 struct Listeners {
     /// SIGINT or SIGTERM.
     signal: i32,
@@ -59,10 +60,10 @@ struct Deliveries {
     waiting: usize,
     /// How many times the signal went to waiting tasks.
     count: usize,
-    /// Of the tasks that waited when it last came, how many are still there and have not seen it.
+    /// How many of the tasks that waited when it last came still wait.
     owed: usize,
-    /// Whether a task saw the last one (its wait ended on it).
-    seen: bool,
+    /// How many signals came since a task's wait last ended on one.
+    unseen: usize,
 }
 
 impl Listeners {
@@ -73,7 +74,7 @@ impl Listeners {
                 waiting: 0,
                 count: 0,
                 owed: 0,
-                seen: false,
+                unseen: 0,
             }),
             event: event_listener::Event::new(),
             ignored_at_start: AtomicBool::new(false),
@@ -95,7 +96,7 @@ impl Listeners {
             }
             deliveries.count += 1;
             deliveries.owed = deliveries.waiting;
-            deliveries.seen = false;
+            deliveries.unseen += 1;
         }
         self.event.notify(usize::MAX);
         true
@@ -103,29 +104,42 @@ impl Listeners {
 
     /// Waits for the next signal that comes to these listeners.
     async fn next(&'static self) {
-        /// One task's wait, from before it first looks until it returns or is dropped.
+        /// One task's wait, from its first poll until it ends on a signal or is dropped.
         struct Waiting {
             listeners: &'static Listeners,
-            /// The deliveries' count when the wait began: a signal in between ends it.
+            /// The deliveries' count when the wait began: a signal after that ends it.
             since: usize,
-            /// The wait ended on a signal.
-            ended: bool,
+            /// The wait is over and counted out: on a signal, or dropped.
+            done: bool,
+        }
+        impl Waiting {
+            /// Counts this wait out: whether a signal came to it while it waited.
+            fn leave(&mut self, deliveries: &mut Deliveries) -> bool {
+                self.done = true;
+                deliveries.waiting -= 1;
+                let came = deliveries.count != self.since;
+                if came {
+                    deliveries.owed = deliveries.owed.saturating_sub(1);
+                }
+                came
+            }
         }
         impl Drop for Waiting {
             fn drop(&mut self) {
-                let unheard_signal = {
+                if self.done {
+                    return;
+                }
+                let unheard_signals = {
                     let mut deliveries = self.listeners.lock();
-                    deliveries.waiting -= 1;
-                    if deliveries.count == self.since {
-                        false
+                    if self.leave(&mut deliveries) && deliveries.owed == 0 {
+                        // Every task the last one came to is gone, and none saw it.
+                        std::mem::take(&mut deliveries.unseen)
                     } else {
-                        // A signal came to this task while it waited.
-                        deliveries.owed = deliveries.owed.saturating_sub(1);
-                        !self.ended && deliveries.owed == 0 && !deliveries.seen
+                        0
                     }
                 };
-                if unheard_signal {
-                    // Every task it came to is gone, and none saw it.
+                // Two at the most: the first cancels main, the second exits at once.
+                for _ in 0..unheard_signals.min(2) {
                     unheard(self.listeners.signal);
                 }
             }
@@ -136,7 +150,7 @@ impl Listeners {
             Waiting {
                 listeners: self,
                 since: deliveries.count,
-                ended: false,
+                done: false,
             }
         };
         // The signal comes from the signal thread: the loop counts it as a way to wake.
@@ -148,8 +162,10 @@ impl Listeners {
             {
                 let mut deliveries = self.lock();
                 if deliveries.count != waiting.since {
-                    deliveries.seen = true;
-                    waiting.ended = true;
+                    // Counted out under the same lock that saw the signal: one that comes
+                    // after this finds one task fewer waiting.
+                    waiting.leave(&mut deliveries);
+                    deliveries.unseen = 0;
                     return;
                 }
             }
@@ -379,9 +395,9 @@ fn name(signal: i32) -> &'static str {
 /// cancelling the program's main future: a server can stop accepting and finish what it
 /// started; a Ctrl-C after every such task returned cancels the main future as usual (see
 /// [`run_main`]), and so does one whose every waiting task was dropped before it looked (a
-/// race's loser when another task won in that very turn, a timeout): none is lost. asyncio's `loop.add_signal_handler(signal.SIGINT, ...)`: like it, `ctrl_c`
-/// catches Ctrl-C even in a process whose parent set SIGINT to ignored, which [`run_main`] does
-/// not (see there).
+/// race's loser when another task won in that very turn, a timeout): none is lost. asyncio's
+/// `loop.add_signal_handler(signal.SIGINT, ...)`: like it, `ctrl_c` catches Ctrl-C even in a
+/// process whose parent set SIGINT to ignored, which [`run_main`] does not (see there).
 ///
 /// # Errors
 ///

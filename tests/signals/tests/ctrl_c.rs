@@ -3,12 +3,12 @@
 //! the embedded loop and on tokio.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
-
-use crate::program;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use crate::program;
 
 /// A running binary, and its stdout lines as they come.
 struct Program {
@@ -234,34 +234,43 @@ fn a_program_that_awaits_terminate_handles_sigterm_and_exits_normally() {
 /// it was taken.
 #[test]
 fn a_signal_whose_listener_is_dropped_before_it_looks_cancels_main() {
-    // Each run waits 2 s: Ctrl-C on every runtime, SIGTERM (the same code) on the loop.
-    let runs = RUNTIMES.map(|runtime| (runtime, "int", "INT", 130));
-    for (runtime, argument, signal, code) in
-        runs.into_iter()
-            .chain([("event-loop", "term", "TERM", 143)])
-    {
+    /// Starts `dropped_listener ARGUMENT` on `runtime`, sends `signals` while its loop is busy,
+    /// then lets it go on.
+    fn run(runtime: &str, argument: &str, signals: &[&str]) -> (Output, Vec<String>) {
         let mut command = program("dropped_listener");
-        command.arg(argument);
+        command.arg(argument).stdin(Stdio::piped());
         let mut program = Program::run(command, runtime);
         program.wait_for("waiting", 1);
-        program.signal(signal);
+        for signal in signals {
+            program.signal(signal);
+        }
+        let mut stdin = program.child.stdin.take().expect("stdin");
+        stdin.write_all(b"go\n").expect("write to the program");
         let (output, lines, _) = program.exit(Duration::from_secs(10));
-        assert_eq!(
-            output.status.code(),
-            Some(code),
-            "{runtime}, {signal}: {lines:?}"
-        );
-        assert_eq!(lines, ["waiting", "dropped"], "{runtime}, {signal}");
+        (output, lines)
     }
-    // Two waits: the one that saw it takes it, and the other one's drop changes nothing.
-    let mut command = program("dropped_listener");
-    command.arg("seen");
-    let mut program = Program::run(command, "event-loop");
-    program.wait_for("waiting", 1);
-    program.signal("INT");
-    let (output, lines, _) = program.exit(Duration::from_secs(10));
-    assert_eq!(output.status.code(), Some(0), "{lines:?}");
-    assert_eq!(lines, ["waiting", "seen", "dropped", "went on"]);
+    for runtime in RUNTIMES {
+        let (output, lines) = run(runtime, "int", &["INT"]);
+        assert_eq!(output.status.code(), Some(130), "{runtime}: {lines:?}");
+        assert_eq!(lines, ["waiting", "dropped"], "{runtime}");
+        // Two waits: the one that saw it takes it, and the other one's drop changes nothing.
+        let (output, lines) = run(runtime, "seen", &["INT"]);
+        assert_eq!(output.status.code(), Some(0), "{runtime}: {lines:?}");
+        assert_eq!(
+            lines,
+            ["waiting", "seen", "dropped", "went on"],
+            "{runtime}"
+        );
+    }
+    let (output, lines) = run("event-loop", "term", &["TERM"]);
+    assert_eq!(output.status.code(), Some(143), "{lines:?}");
+    assert_eq!(lines, ["waiting", "dropped"]);
+    // Two signals act as two: the second exits at once, in the drop.
+    let (output, lines) = run("event-loop", "int", &["INT", "INT"]);
+    assert_eq!(output.status.code(), Some(130), "{lines:?}");
+    assert_eq!(lines, ["waiting"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("exiting now"), "{stderr}");
 }
 
 /// A signal that the parent set to "ignored" (`cmd &` in a script, `trap '' INT`) stays ignored,

@@ -1,6 +1,7 @@
 //! A task waits in `ctrl_c()` (or `terminate()`, given `term`); the signal comes while the loop
-//! is busy, and the wait is dropped before it looks again, as a race's loser is when another task
-//! won in that very turn. The signal must not be lost: it cancels main (exit 130 or 143) as if
+//! is busy (reading a line from stdin, which the test writes once it sent the signal), and the
+//! wait is dropped before it looks again, as a race's loser is when another task won in that
+//! very turn. The signal must not be lost: it cancels main (exit 130 or 143) as if
 //! no task had waited, and the program never prints "went on". Given `seen`, two waits for
 //! Ctrl-C: one sees it, the other is dropped, and the program goes on (exit 0).
 use std::future::{poll_fn, Future};
@@ -30,8 +31,12 @@ pub async fn main() {
     })
     .await;
     println!("waiting");
-    // Busy: the test sends the signal meanwhile.
-    std::thread::sleep(Duration::from_secs(2));
+    // Busy: the test sends the signal, then writes a line; the signal thread takes the signal
+    // meanwhile.
+    std::io::stdin()
+        .read_line(&mut String::new())
+        .expect("a line");
+    std::thread::sleep(Duration::from_millis(300));
     if let Some(mut other) = other {
         poll_fn(|cx| {
             assert!(other.as_mut().poll(cx).is_ready(), "the signal came");
