@@ -327,6 +327,8 @@ pub use jobloop_macros::job_test;
 /// inside the group, so it cannot use `?` or `.await` of the enclosing function (a compile
 /// error says so; inside the task's own `async move { .. }` both are fine). Without `limit`,
 /// the task expressions are evaluated first, where `tasks![]` is written, and may use both.
+/// `N` is 1 or more: `limit = 0` is a compile error, and a value that is 0 at run time panics
+/// with a message that says so (a group that could start nothing would wait for ever).
 ///
 /// ```
 /// # use jobloop::{sleep, tasks}; use std::time::Duration;

@@ -165,7 +165,11 @@ impl TcpStream {
     ///
     /// An error naming the host when it does not resolve; the OS's error for the last address
     /// tried (such as `ConnectionRefused`); or an error of kind `Other` when this thread's
-    /// runtime has no reactor jobloop reaches.
+    /// runtime has no reactor jobloop reaches. Each stream holds a file descriptor: a process
+    /// out of them (`ulimit -n`, often 1024) gets "Too many open files" (`EMFILE`, raw OS error
+    /// 24) at once, for every connect until streams are dropped. Under `tasks![limit = N; ...]`
+    /// a task that gets it ends at once and the next one starts, so keep `N` well below that
+    /// limit.
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let addrs = addr.to_addrs()?.resolve().await?;
         let mut last = None;
