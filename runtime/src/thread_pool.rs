@@ -238,7 +238,10 @@ impl Pool {
     fn submit(&'static self, work: BlockingWork) -> io::Result<()> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.queue.push_back(work);
-        if state.idle > 0 {
+        // An idle thread takes one piece of work when it wakes, and counts itself busy only
+        // then: work submitted before that (`output()`'s two pipe readers, back to back) needs
+        // a thread of its own, or it waits behind the first, which may wait for it.
+        if state.idle >= state.queue.len() {
             drop(state);
             self.work_waits.notify_one();
             return Ok(());
@@ -349,6 +352,45 @@ mod tests {
             "nothing left waiting"
         );
         assert_eq!(ran.load(Ordering::SeqCst), 0);
+    }
+
+    /// Two pieces of work submitted back to back while one thread is idle run at once: the
+    /// second is not queued behind the first (which here waits for it, as `output()`'s stdout
+    /// reader waits for the child that its stderr reader must drain).
+    #[test]
+    // The pool's idle threads outlive the test by design (10 s), which miri reports as
+    // threads left running when main returns.
+    #[cfg_attr(miri, ignore)]
+    fn work_submitted_while_the_idle_thread_wakes_gets_a_thread_of_its_own() {
+        static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
+        let pool = POOL.get_or_init(|| {
+            Pool::new(4, |name, main| {
+                std::thread::Builder::new().name(name).spawn(main).map(drop)
+            })
+        });
+        // One thread, idle.
+        pool.submit(Box::new(|| {})).unwrap();
+        let start = std::time::Instant::now();
+        while pool.state.lock().unwrap().idle != 1 {
+            assert!(start.elapsed() < std::time::Duration::from_secs(10));
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let (sender, receiver) = std::sync::mpsc::channel::<()>();
+        let (result_sender, result) = std::sync::mpsc::channel::<bool>();
+        pool.submit(Box::new(move || {
+            let waited = receiver.recv_timeout(std::time::Duration::from_secs(2));
+            result_sender.send(waited.is_ok()).unwrap();
+        }))
+        .unwrap();
+        pool.submit(Box::new(move || sender.send(()).unwrap()))
+            .unwrap();
+        let first_saw_second = result
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        assert!(
+            first_saw_second,
+            "the second piece of work waited behind the first"
+        );
     }
 
     #[test]
