@@ -61,7 +61,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use blocking::Unblock;
 
@@ -154,7 +154,14 @@ macro_rules! write_through {
                 cx: &mut Context<'_>,
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
-                Pin::new(&mut self.0).poll_write(cx, buf)
+                let written = ready!(Pin::new(&mut self.0).poll_write(cx, buf))?;
+                if written == 0 && !buf.is_empty() {
+                    // The thread that writes stopped on an error (a closed pipe), and the
+                    // buffer takes nothing more: its flush gives that error, which a caller
+                    // acts on (`BrokenPipe`), where `Ok(0)` would be `WriteZero`.
+                    ready!(Pin::new(&mut self.0).poll_flush(cx))?;
+                }
+                Poll::Ready(Ok(written))
             }
 
             fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -80,3 +80,29 @@ fn stdin_is_not_read_far_ahead_of_the_program() {
         "{taken} bytes were read ahead of a program that took one line"
     );
 }
+
+/// A closed pipe (`tool | head -3`) is `BrokenPipe` from `write_all`, as the docs of `stdout()`
+/// say, on every runtime: a tool checks that kind to end quietly. It was `WriteZero` ("failed to
+/// write whole buffer") once the thread that writes had stopped on the closed pipe.
+#[test]
+fn a_write_to_a_closed_stdout_is_a_broken_pipe() {
+    use std::io::Read;
+
+    for runtime in RUNTIMES {
+        let mut child = crate::program("upper_lines")
+            .arg("forever")
+            .env("JOBLOOP_RUNTIME", runtime)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut some = [0u8; 4096];
+        child.stdout.take().unwrap().read_exact(&mut some).unwrap();
+        // The read end is closed here.
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{runtime}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim(), "BrokenPipe", "{runtime}");
+    }
+}
