@@ -56,8 +56,17 @@ pub struct Command {
     ///
     /// [`new_process_group`]: Command::new_process_group
     group: bool,
-    /// Whether `stdin` was set: `output` makes it null otherwise, as std's `output` does.
-    stdin_set: bool,
+    /// Which standard streams were set: [`output`](Command::output) captures stdout and
+    /// stderr and makes stdin null where they were not, as std's `output` does.
+    set: SetStreams,
+}
+
+/// Which of a [`Command`]'s standard streams were set (`stdin`, `stdout`, `stderr`).
+#[derive(Debug, Default, Clone, Copy)]
+struct SetStreams {
+    stdin: bool,
+    stdout: bool,
+    stderr: bool,
 }
 
 impl Command {
@@ -67,7 +76,7 @@ impl Command {
             std: process::Command::new(program),
             kill_on_drop: false,
             group: false,
-            stdin_set: false,
+            set: SetStreams::default(),
         }
     }
 
@@ -114,7 +123,7 @@ impl Command {
     /// The child's standard input (inherited by default for `spawn` and `status`, null for
     /// `output`).
     pub fn stdin(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
-        self.stdin_set = true;
+        self.set.stdin = true;
         self.std.stdin(cfg);
         self
     }
@@ -122,12 +131,14 @@ impl Command {
     /// The child's standard output (inherited by default for `spawn` and `status`, captured
     /// for `output`).
     pub fn stdout(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.set.stdout = true;
         self.std.stdout(cfg);
         self
     }
 
     /// The child's standard error (as [`stdout`](Command::stdout)).
     pub fn stderr(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.set.stderr = true;
         self.std.stderr(cfg);
         self
     }
@@ -182,8 +193,15 @@ impl Command {
             stdout: None,
             stderr: None,
         };
-        // On an error the child is dropped: killed when `kill_on_drop` says so.
-        (child.stdin, child.stdout, child.stderr) = pipes?;
+        match pipes {
+            Ok(pipes) => (child.stdin, child.stdout, child.stderr) = pipes,
+            Err(error) => {
+                // Nobody could ever reach this child: it is killed (and reaped) with the
+                // error, not left running.
+                child.kill_on_drop = true;
+                return Err(error);
+            }
+        }
         Ok(child)
     }
 
@@ -203,9 +221,11 @@ impl Command {
         })
     }
 
-    /// Runs the process with standard output and error captured (and standard input null
-    /// unless set), and waits for it to exit: its status and everything it wrote. Dropping the
-    /// future before then (a timeout, a cancelled group) kills the process.
+    /// Runs the process with standard output and error captured and standard input null
+    /// (each unless set, as std's `output`), and waits for it to exit: its status and
+    /// everything it wrote. Dropping the future before then (a timeout, a cancelled group)
+    /// kills the process. The command is left as it was: a later [`spawn`](Command::spawn) or
+    /// [`status`](Command::status) inherits the streams that were not set.
     ///
     /// # Errors
     ///
@@ -213,18 +233,41 @@ impl Command {
     #[track_caller]
     pub fn output(&mut self) -> impl Future<Output = io::Result<Output>> + '_ {
         crate::wait_site::sited("Command::output", async move {
-            self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
-            if !self.stdin_set {
-                self.std.stdin(Stdio::null());
-            }
             if !cfg!(unix) || !crate::net::source::reactor_here() {
                 return self.output_on_the_pool().await;
             }
-            let mut child = self.spawn()?;
+            let mut child = self.with_output_streams(Command::spawn)?;
             // Only this future could collect its output.
             child.kill_on_drop = true;
             child.collect_output().await
         })
+    }
+
+    /// Runs `spawn` with the streams that were not set as [`output`](Command::output) has them
+    /// (stdout and stderr captured, stdin null), then puts those back to their default
+    /// (inherited): a later `spawn` or `status` of this command is as before, as with std.
+    fn with_output_streams<T>(&mut self, spawn: impl FnOnce(&mut Command) -> T) -> T {
+        let set = self.set;
+        if !set.stdout {
+            self.std.stdout(Stdio::piped());
+        }
+        if !set.stderr {
+            self.std.stderr(Stdio::piped());
+        }
+        if !set.stdin {
+            self.std.stdin(Stdio::null());
+        }
+        let spawned = spawn(self);
+        if !set.stdout {
+            self.std.stdout(Stdio::inherit());
+        }
+        if !set.stderr {
+            self.std.stderr(Stdio::inherit());
+        }
+        if !set.stdin {
+            self.std.stdin(Stdio::inherit());
+        }
+        spawned
     }
 
     /// Starts the child with std; an error names the program, as Python's does (its kind stays
@@ -240,7 +283,7 @@ impl Command {
     /// read on the blocking pool (std's blocking pipes), and the loop keeps going.
     async fn output_on_the_pool(&mut self) -> io::Result<Output> {
         exits::watch()?;
-        let mut std = self.spawn_std()?;
+        let mut std = self.with_output_streams(Command::spawn_std)?;
         // A piped standard input is closed at once (as `wait_with_output` does), so a child
         // that reads until its end can finish.
         drop(std.stdin.take());

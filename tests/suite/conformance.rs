@@ -2715,6 +2715,49 @@ mod process_cases {
         }
     }
 
+    /// `output()` leaves its command as it was: a later `status()` inherits the streams again
+    /// (it used to keep `output`'s pipes, unread, so a child that wrote more than a pipe holds
+    /// hung for ever), and a stream that was set is used by `output()` too, as with std.
+    pub async fn output_leaves_its_command_as_it_was() {
+        #[cfg(target_os = "linux")]
+        {
+            use jobloop::process::Command;
+            use std::process::Stdio;
+            // What the child's descriptors 0, 1 and 2 are, written to a file: `status()` does
+            // not capture them.
+            let file = std::env::temp_dir().join(format!(
+                "jobloop-streams-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            let mut command = Command::new("sh");
+            command.args([
+                "-c",
+                "a=$(readlink /proc/$$/fd/0); b=$(readlink /proc/$$/fd/1); \
+                 c=$(readlink /proc/$$/fd/2); printf '%s\\n' \"$a\" \"$b\" \"$c\" > \"$0\"",
+            ]);
+            command.arg(&file);
+            command.output().await.unwrap();
+            assert!(command.status().await.unwrap().success());
+            let child_streams = std::fs::read_to_string(&file).unwrap();
+            std::fs::remove_file(&file).unwrap();
+            let own_streams: String = (0..3)
+                .map(|fd| {
+                    let link = std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap();
+                    format!("{}\n", link.display())
+                })
+                .collect();
+            assert_eq!(child_streams, own_streams, "status() inherits the streams");
+            let output = Command::new("echo")
+                .arg("not captured")
+                .stdout(Stdio::null())
+                .output()
+                .await
+                .unwrap();
+            assert!(output.status.success() && output.stdout.is_empty());
+        }
+    }
+
     /// Children dropped without a wait, exited already or still running, are reaped when they
     /// exit: none stays a zombie until the parent exits.
     pub async fn dropped_children_leave_no_zombie() {
@@ -3035,6 +3078,7 @@ macro_rules! conformance {
                 dropped_children_leave_no_zombie,
                 a_cancelled_output_or_status_kills_and_reaps_its_child,
                 output_gives_the_child_a_null_or_closed_stdin,
+                output_leaves_its_command_as_it_was,
                 a_process_group_goes_with_a_dropped_future_and_stays_after_a_normal_exit,
                 a_missing_program_is_named_in_the_error,
             );

@@ -830,6 +830,40 @@ mod process {
         shell.kill_group().unwrap(); // after `wait`: nothing to send, not an error
     }
 
+    /// A child whose pipes cannot be made (no reactor that jobloop reaches: here no runtime at
+    /// all) is killed with the error, not left running where nothing can reach it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_spawn_whose_pipes_fail_leaves_no_process_running() {
+        // A duration of its own, to find the process by.
+        let marker = format!("30.{}", std::process::id());
+        let error = Command::new("sleep")
+            .arg(&marker)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect_err("no reactor outside a runtime");
+        assert_eq!(error.kind(), io::ErrorKind::Other, "{error}");
+        let cmdline = format!("sleep\0{marker}\0");
+        let find = || {
+            std::fs::read_dir("/proc").unwrap().find_map(|entry| {
+                let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+                let line = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+                (line == cmdline.as_bytes()).then_some(pid)
+            })
+        };
+        // Looked for during a second (one look can miss it while other tests start processes).
+        let start = std::time::Instant::now();
+        let mut started = find();
+        while started.is_none() && start.elapsed() < Duration::from_secs(1) {
+            std::thread::sleep(Duration::from_millis(20));
+            started = find();
+        }
+        if let Some(pid) = started {
+            let stopped = jobloop::EventLoop::new().block_on(stops(pid));
+            assert!(stopped, "the child of a failed spawn was killed");
+        }
+    }
+
     /// With `new_process_group`, `kill_on_drop` kills the whole group, not the shell alone (a
     /// dropped `output` or `status` future: the conformance suite, on every runtime).
     #[cfg(target_os = "linux")]
