@@ -536,7 +536,9 @@ mod pipes {
 
     /// The write end of a child's standard input: `async fn` methods and
     /// `futures_io::AsyncWrite`. Dropping it closes the pipe (the child sees the end of its
-    /// input).
+    /// input): `drop(child.stdin.take())` is asyncio's `proc.stdin.close()`. `AsyncWrite`'s
+    /// `close().await` does not close it (as with tokio's `ChildStdin`), so a child that reads
+    /// to the end (`sort`, `cat`) waits on until the `ChildStdin` is dropped.
     pub struct ChildStdin {
         pub(super) inner: Registered<Sender>,
     }
