@@ -8,7 +8,7 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::trace::{GroupTrace, TaskTrace};
 use super::tree::{self, Node, SleepWait};
@@ -151,6 +151,10 @@ thread_local! {
     static SLEEP: std::cell::Cell<Option<SleepWait>> = const { std::cell::Cell::new(None) };
     /// What the task being polled on this thread began to wait on in this poll (the trace).
     static WAITS: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// How long the polls of tasks nested in the poll going on took (a `scoped` group's tasks,
+    /// polled inside the task that awaits the group): a slow poll is reported for the task that
+    /// was slow, not again for the task around it.
+    static NESTED: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
 }
 
 /// Records, in the trace and the task tree, that the task being polled now suspends on `what`
@@ -237,6 +241,15 @@ impl<F> Watched<F> {
         Watched::at(future, name, Location::caller(), None)
     }
 
+    /// `future`, not watched (debug mode and the trace are off), polled in its own context.
+    pub(crate) fn unwatched(future: F) -> Watched<F> {
+        Watched {
+            future,
+            info: None,
+            context: TaskContext::capture(),
+        }
+    }
+
     /// [`new`](Watched::new), placed at `location`, a task of `group` in the trace.
     pub(crate) fn at(
         future: F,
@@ -314,6 +327,7 @@ impl<F: Future> Future for Watched<F> {
             outer: set_polling_task(info.id),
             outer_sleep: SLEEP.try_with(|sleep| sleep.take()).ok().flatten(),
             outer_waits: WAITS.try_with(|waits| waits.take()).unwrap_or_default(),
+            outer_nested: NESTED.try_with(|nested| nested.take()).unwrap_or_default(),
         };
         let poll = if debug {
             // Through a waker that tells the tree when the task is woken (it is ready then).
@@ -340,6 +354,9 @@ struct PollDone<'a> {
     outer_waits: Vec<&'static str>,
     /// The sleep that task began before this poll, given back to it after.
     outer_sleep: Option<SleepWait>,
+    /// The time of the polls nested in that task's poll before this one, given back to it
+    /// after, with this one's.
+    outer_nested: Duration,
 }
 
 impl Drop for PollDone<'_> {
@@ -349,6 +366,9 @@ impl Drop for PollDone<'_> {
             .try_with(|waits| waits.replace(std::mem::take(&mut self.outer_waits)))
             .unwrap_or_default();
         let took = self.start.elapsed();
+        let nested = NESTED
+            .try_with(|nested| nested.replace(self.outer_nested + took))
+            .unwrap_or_default();
         if self.debug {
             registry().polling.retain(|(id, ..)| *id != self.info.id);
             let sleep = SLEEP
@@ -360,7 +380,7 @@ impl Drop for PollDone<'_> {
         if let Some(trace) = &self.info.trace {
             trace.polled(|| self.info.label(), self.start, took, waits);
         }
-        if self.debug && took >= threshold() {
+        if self.debug && took.saturating_sub(nested) >= threshold() {
             eprintln!(
                 "jobloop debug: {} held its thread for {took:.3?} in one poll (threshold \
                  {:?}): the other tasks of that thread waited meanwhile; move blocking work to \

@@ -231,7 +231,9 @@ where
             match feed.source.next() {
                 Some(future) => {
                     feed.next_index = 1;
-                    tasks.insert(0, future);
+                    let (names, watching) = (feed.names, debug::watching());
+                    let task = in_place(future, names, 0, location, &mut feed.trace, watching);
+                    tasks.insert(0, task);
                 }
                 None => feed.source_done = true,
             }
@@ -565,11 +567,15 @@ where
             }
             Engine::InPlace(tasks) => {
                 let task_deadline = deadline();
+                let watching = debug::watching();
                 // Outcomes waiting to be taken: no more tasks start before the group takes them.
                 while tasks.len() < limit && !tasks.has_outcomes() {
                     let Some((index, future)) = next() else {
                         break;
                     };
+                    let (names, location) = (self.names, self.location);
+                    let future =
+                        in_place(future, names, index, location, &mut self.trace, watching);
                     let slot = if polling {
                         tasks.start(index, future)
                     } else {
@@ -637,5 +643,22 @@ where
     /// Whether every cancelled task's future is gone; registers the waker when not.
     pub(crate) fn poll_gone(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         self.engine.poll_gone(cx)
+    }
+}
+
+/// Task `index` of a `scoped` group as its engine keeps it: in debug mode and under the trace,
+/// watched (named, timed, in the tree under its group) as a spawned group's tasks are.
+fn in_place<F>(
+    future: F,
+    names: Names,
+    index: usize,
+    location: &'static Location<'static>,
+    trace: &mut Option<GroupTrace>,
+    watching: bool,
+) -> Watched<F> {
+    if watching {
+        watched_at(future, names, index, location, trace)
+    } else {
+        Watched::unwatched(future)
     }
 }

@@ -18,7 +18,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use atomic_waker::AtomicWaker;
 
 use super::Payload;
-use crate::context_var::Context as TaskContext;
+use crate::debug::Watched;
 use crate::shield::Shielded;
 use crate::unwind::drop_quietly;
 
@@ -54,9 +54,10 @@ impl Wake for SlotWaker {
     }
 }
 
-/// A task of the group: its index in the group, its future, and its context variables (feature
-/// `context`: a copy of the group's poller's when it started; nothing without the feature).
-type Task<F> = (usize, Pin<Box<F>>, TaskContext);
+/// A task of the group: its index in the group, and its future, in its own context variables
+/// (feature `context`: a copy of the group's poller's when it was made) and, in debug mode and
+/// under the trace, timed and named as a task of the group in the tree and the trace.
+type Task<F> = (usize, Pin<Box<Watched<F>>>);
 
 /// The tasks of a `scoped` group, polled in place.
 pub(crate) struct InPlace<F: Future> {
@@ -110,9 +111,9 @@ impl<F: Future> InPlace<F> {
     }
 
     /// Adds `future` as task `index`; it is polled at the group's next poll. Returns its slot.
-    pub(crate) fn insert(&mut self, index: usize, future: F) -> usize {
+    pub(crate) fn insert(&mut self, index: usize, future: Watched<F>) -> usize {
         let slot = self.slot();
-        self.tasks[slot] = Some((index, Box::pin(future), TaskContext::capture()));
+        self.tasks[slot] = Some((index, Box::pin(future)));
         self.running += 1;
         // Queued without a wake-up: the group is polled after this anyway (a task is inserted
         // when the group is made, and its first poll comes).
@@ -127,7 +128,7 @@ impl<F: Future> InPlace<F> {
     /// that finishes at its first poll gives its slot back at once: a million trivial tasks
     /// take one slot, not a million. The tasks inserted before (and so not polled yet) are
     /// polled first: tasks start in the written order. Returns its slot.
-    pub(crate) fn start(&mut self, index: usize, future: F) -> usize {
+    pub(crate) fn start(&mut self, index: usize, future: Watched<F>) -> usize {
         if !self.polling.is_empty() {
             self.poll_queued();
             if self.has_outcomes() {
@@ -137,7 +138,7 @@ impl<F: Future> InPlace<F> {
             }
         }
         let slot = self.slot();
-        self.tasks[slot] = Some((index, Box::pin(future), TaskContext::capture()));
+        self.tasks[slot] = Some((index, Box::pin(future)));
         self.running += 1;
         self.poll_slot(slot);
         slot
@@ -219,14 +220,11 @@ impl<F: Future> InPlace<F> {
     fn poll_slot(&mut self, slot: usize) {
         let (waker, task_waker) = &self.wakers[slot];
         waker.queued.store(false, Ordering::Release);
-        let Some((index, future, context)) = self.tasks[slot].as_mut() else {
+        let Some((index, future)) = self.tasks[slot].as_mut() else {
             return; // finished or cancelled meanwhile
         };
         let mut task_cx = Context::from_waker(task_waker);
-        let poll = {
-            let _context = context.enter();
-            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut task_cx)))
-        };
+        let poll = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut task_cx)));
         let outcome = match poll {
             Ok(Poll::Pending) => return,
             Ok(Poll::Ready(output)) => Ok(output),
@@ -285,9 +283,8 @@ impl<F: Future> InPlace<F> {
     }
 }
 
-/// Drops `task`'s future in its context (feature `context`), a panic of its destructor caught.
-fn drop_task<F>(mut task: Task<F>) {
-    task.2.enter_for_drop();
+/// Drops `task`'s future (in its context: see [`Watched`]), a panic of its destructor caught.
+fn drop_task<F>(task: Task<F>) {
     drop_quietly(task);
 }
 

@@ -399,11 +399,20 @@ fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
             indent("job(id)[0]:") > indent("jobloop::tasks![for id in 0..3 => job(id)]:"),
             "{runtime}: {tree}"
         );
+        // A `scoped` group's tasks, polled by the group itself, are in the tree as any group's
+        // are: the groups they run are drawn under them, beneath the scoped group (they were
+        // drawn beside it, under the task that awaits it, as if nothing were in between).
+        let inner = "tasks![.. => job(step)]";
+        assert!(
+            indent(inner) > indent("tasks![.. => borrower(label, id)]"),
+            "{runtime}: {tree}"
+        );
+        assert_eq!(tree.matches(inner).count(), 2, "{runtime}: {tree}");
         for part in [
             "job(id)[0]: waiting for",
             "job(id)[1]: waiting for",
             "job(id)[2]: waiting for",
-            "on sleep at tests/signals/src/bin/task_tree.rs:11:",
+            "on sleep at tests/signals/src/bin/task_tree.rs:12:",
             " s left",
             "`getter`",
             "waits on Queue::get at tests/signals/src/bin/task_tree.rs:",

@@ -66,6 +66,14 @@ fn a_task_that_blocks_300_ms_gets_exactly_one_report_with_its_name_and_place() {
             "{runtime}: {report}"
         );
     }
+    // A `scoped` group's task, polled inside the poll of the task that awaits the group, is
+    // reported by its own name, and its time is not reported again for the task around it.
+    let mut command = program("slow_poll");
+    command.arg("scoped");
+    let reports = reports(&run(command, &[]));
+    assert_eq!(reports.len(), 2, "{reports:#?}");
+    assert!(reports[1].contains("task `job(i)[1]`"), "{reports:#?}");
+    assert!(reports[1].contains("slow_poll.rs:22:"), "{reports:#?}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Debug mode: one task of a group blocks its thread for 300 ms in one poll; the others
 //! sleep. Expect exactly one report, naming `job(i)[1]` and this file, on every runtime
-//! (`JOBLOOP_RUNTIME`).
+//! (`JOBLOOP_RUNTIME`). Given `scoped`, then the same in a `scoped` group: one report more.
 use std::time::Duration;
 
 async fn job(i: u32) -> Result<u32, String> {
@@ -16,4 +16,10 @@ async fn job(i: u32) -> Result<u32, String> {
 pub async fn main() {
     let outputs = jobloop::tasks![try; for i in 0..3 => job(i)].await;
     println!("{outputs:?}");
+    if super::argument().as_deref() == Some("scoped") {
+        // Polled by the group, inside the poll of the task that awaits it: reported once.
+        let (outputs,) =
+            jobloop::tasks![jobloop::tasks![try, scoped; for i in 0..3 => job(i)]].await;
+        println!("{outputs:?}");
+    }
 }

@@ -1,6 +1,7 @@
 //! Debug mode's task tree (`JOBLOOP_DEBUG=1`), printed by SIGQUIT: a group of three sleeping
-//! jobs, tasks waiting on `Queue::get`, a socket read, an `Event`, `to_thread` work, a child
-//! process and a future jobloop did not make, all at once. Prints "all waiting" when they are,
+//! jobs, a `scoped` group whose tasks run groups of their own, tasks waiting on `Queue::get`, a
+//! socket read, an `Event`, `to_thread` work, a child process and a future jobloop did not
+//! make, all at once. Prints "all waiting" when they are,
 //! and finishes by itself 3 s later (the test sends SIGQUIT in between).
 use std::time::Duration;
 
@@ -10,6 +11,12 @@ use jobloop::sync::Queue;
 async fn job(id: u32) -> u32 {
     jobloop::sleep(Duration::from_secs(3)).await;
     id
+}
+
+/// A task of a `scoped` group (polled by the group itself) that runs a group of its own.
+async fn borrower(label: &str, id: usize) -> usize {
+    let steps = jobloop::tasks![for step in 0..2 => job(step)].await;
+    steps.len() + label.len() + id
 }
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
@@ -50,7 +57,13 @@ pub async fn main() {
         jobloop::sleep(Duration::from_millis(100)).await;
         println!("all waiting");
     };
-    let (jobs, ()) = jobloop::tasks![jobloop::tasks![for id in 0..3 => job(id)], announce,].await;
+    let label = "polled in place";
+    let (jobs, (), borrowed) = jobloop::tasks![
+        jobloop::tasks![for id in 0..3 => job(id)],
+        announce,
+        jobloop::tasks![scoped; for id in 0..2 => borrower(label, id)],
+    ]
+    .await;
     queue.put(7).await.ok();
     drop(client); // the reader's read ends
     outsider.cancel().await;
@@ -58,5 +71,9 @@ pub async fn main() {
     event_waiter.await;
     blocking.await;
     assert!(child.await.expect("`sleep 2` ran"), "`sleep 2` succeeded");
-    println!("{jobs:?} {:?} {:?}", getter.await, reader.await);
+    println!(
+        "{jobs:?} {:?} {:?} {borrowed:?}",
+        getter.await,
+        reader.await
+    );
 }
