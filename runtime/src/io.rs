@@ -111,7 +111,11 @@ pub fn stdin() -> Stdin {
 
 /// The process's standard output, for writing without blocking the loop (a thread of
 /// blocking's pool does the writing, at most 64 KiB behind the program), on any runtime.
-/// `flush().await` before it is dropped: what its buffer still holds is lost with it.
+/// `flush().await` before it is dropped: what its buffer still holds is lost with it. Lines
+/// written with `println!` (or `std::io::stdout()`, as in a `Drop`, which cannot await) go out
+/// at once, so they may come before lines written here earlier and not flushed yet: flush
+/// before such a write, or use one of the two for a program's output. `println!` blocks the
+/// loop while the reader is slow, which this does not.
 ///
 /// A closed pipe (`tool | head -3`, once `head` has exited) is an `Err` of kind `BrokenPipe`
 /// from a later `write_all` or from `flush`, where `println!` would panic: end the program
