@@ -34,10 +34,12 @@
 //! it left out). See `trace`.
 //!
 //! When neither is on, a task (spawned, or a group's) costs one load of an atomic flag when it
-//! starts: whether to watch it is chosen then, and an unwatched task runs its future unwrapped.
+//! starts: whether to watch it is chosen then, and an unwatched task runs its future unwrapped
+//! (a `scoped` group's in a `Watched` without its record, which keeps its context variables).
 //! A wait (a sleep, an I/O wait, a group's) costs one more load each time it returns `Pending`.
-//! Tasks of a `scoped` group are polled inside the task that awaits it, so their waits are that
-//! task's.
+//! Tasks of a `scoped` group are polled inside the task that awaits it, and watched as any
+//! group's: a poll nested in another is reported for the inner task (its time is not the outer
+//! one's), and the watchdog names the innermost poll that is stuck.
 //!
 //! With the feature `tracing`, every task's polls run inside a `tracing` span named `task`,
 //! with the fields `task` (its name in its group, when it has one) and `spawned_at` (file:line),
@@ -159,7 +161,7 @@ pub(crate) fn watching() -> bool {
 /// Whether debug mode or the trace is on, or a `tracing` subscriber may take the tasks' spans:
 /// the tasks started now are timed and named.
 #[inline]
-fn observing() -> bool {
+pub(crate) fn observing() -> bool {
     state() & (DEBUG | TRACE) != 0 || spans_wanted()
 }
 

@@ -6,8 +6,8 @@
 //!
 //! The nodes live in this file's map (`TREE`), which `watched.rs` keeps: a task enters it when
 //! it starts and leaves it when its future is dropped; each poll marks it running, then
-//! waiting. The tasks of a `scoped` group are polled inside the task that awaits it, so they are
-//! that task. [`task_tree`] takes a copy, which `Display` writes as an indented tree and
+//! waiting. The tasks of a `scoped` group, polled inside the task that awaits it, are nodes of
+//! their own under their group, as any group's. [`task_tree`] takes a copy, which `Display` writes as an indented tree and
 //! [`TaskTree::to_json`] as JSON.
 
 use std::collections::HashMap;

@@ -19,12 +19,17 @@ pub(super) fn start_watchdog() {
             .spawn(|| loop {
                 std::thread::sleep(Duration::from_millis(100));
                 let mut stuck = Vec::new();
-                for (_, what, start, reported) in registry().polling.iter_mut() {
-                    if !*reported && start.elapsed() >= STUCK {
+                let mut registry = registry();
+                // A poll with another running inside it (a `scoped` group's task) is not the
+                // one stuck: the innermost is reported.
+                let outers: Vec<u64> = registry.polling.iter().map(|poll| poll.4).collect();
+                for (id, what, start, reported, _) in registry.polling.iter_mut() {
+                    if !*reported && !outers.contains(id) && start.elapsed() >= STUCK {
                         *reported = true;
                         stuck.push((what.clone(), start.elapsed()));
                     }
                 }
+                drop(registry);
                 let any = !stuck.is_empty();
                 for (what, running) in stuck {
                     eprintln!(

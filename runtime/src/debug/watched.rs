@@ -142,8 +142,9 @@ impl Info {
 pub(super) struct Registry {
     /// Spawned tasks alive: (id, description).
     pub(super) spawned: Vec<(u64, String)>,
-    /// Polls running: (id, description, start, reported).
-    pub(super) polling: Vec<(u64, String, Instant, bool)>,
+    /// Polls running: (id, description, start, reported, the task whose poll this one is
+    /// nested in or 0: a `scoped` group's task is polled inside the task that awaits it).
+    pub(super) polling: Vec<(u64, String, Instant, bool, u64)>,
 }
 
 thread_local! {
@@ -316,7 +317,7 @@ impl<F: Future> Future for Watched<F> {
         if debug {
             registry()
                 .polling
-                .push((info.id, info.to_string(), start, false));
+                .push((info.id, info.to_string(), start, false, polling_task()));
             tree::running(info.id, start);
         }
         // Unregistered however the poll ends, a panic included.
@@ -366,9 +367,17 @@ impl Drop for PollDone<'_> {
             .try_with(|waits| waits.replace(std::mem::take(&mut self.outer_waits)))
             .unwrap_or_default();
         let took = self.start.elapsed();
+        // Given back to the poll around this one, with this one's time; none is left once the
+        // outermost poll ends.
+        let for_outer = match self.outer {
+            0 => Duration::ZERO,
+            _ => self.outer_nested + took,
+        };
         let nested = NESTED
-            .try_with(|nested| nested.replace(self.outer_nested + took))
+            .try_with(|nested| nested.replace(for_outer))
             .unwrap_or_default();
+        // This task's own time, without that of the polls nested in it.
+        let own = took.saturating_sub(nested);
         if self.debug {
             registry().polling.retain(|(id, ..)| *id != self.info.id);
             let sleep = SLEEP
@@ -380,9 +389,9 @@ impl Drop for PollDone<'_> {
         if let Some(trace) = &self.info.trace {
             trace.polled(|| self.info.label(), self.start, took, waits);
         }
-        if self.debug && took.saturating_sub(nested) >= threshold() {
+        if self.debug && own >= threshold() {
             eprintln!(
-                "jobloop debug: {} held its thread for {took:.3?} in one poll (threshold \
+                "jobloop debug: {} held its thread for {own:.3?} in one poll (threshold \
                  {:?}): the other tasks of that thread waited meanwhile; move blocking work to \
                  `jobloop::to_thread`",
                 self.info,

@@ -231,7 +231,7 @@ where
             match feed.source.next() {
                 Some(future) => {
                     feed.next_index = 1;
-                    let (names, watching) = (feed.names, debug::watching());
+                    let (names, watching) = (feed.names, debug::observing());
                     let task = in_place(future, names, 0, location, &mut feed.trace, watching);
                     tasks.insert(0, task);
                 }
@@ -567,7 +567,7 @@ where
             }
             Engine::InPlace(tasks) => {
                 let task_deadline = deadline();
-                let watching = debug::watching();
+                let watching = debug::observing();
                 // Outcomes waiting to be taken: no more tasks start before the group takes them.
                 while tasks.len() < limit && !tasks.has_outcomes() {
                     let Some((index, future)) = next() else {
@@ -646,8 +646,9 @@ where
     }
 }
 
-/// Task `index` of a `scoped` group as its engine keeps it: in debug mode and under the trace,
-/// watched (named, timed, in the tree under its group) as a spawned group's tasks are.
+/// Task `index` of a `scoped` group as its engine keeps it, in its context variables: in debug
+/// mode, under the trace or a `tracing` subscriber, also named and timed (in the tree under its
+/// group) as a spawned group's tasks are.
 fn in_place<F>(
     future: F,
     names: Names,

@@ -94,6 +94,15 @@ fn a_task_stuck_2_s_is_reported_by_the_watchdog_before_it_finishes() {
     let tree = &stderr[watchdog..];
     assert!(tree.contains("task tree:"), "{stderr}");
     assert!(tree.contains(": running for"), "{stderr}");
+    // A `scoped` group's task is stuck inside the poll of the group task around it: the report
+    // names it, and only it (the task around it is not the one stuck).
+    let output = run(program("stuck_poll_scoped"), &[("JOBLOOP_DEBUG", "1")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stuck: Vec<&str> = (stderr.lines())
+        .filter(|line| line.contains("still running"))
+        .collect();
+    assert_eq!(stuck.len(), 1, "{stderr}");
+    assert!(stuck[0].contains("stuck_in_place()"), "{stderr}");
 }
 
 #[test]

@@ -53,6 +53,7 @@ fn main() -> ExitCode {
         "slow_cleanup" => run(slow_cleanup::main),
         "slow_poll" => run(slow_poll::main),
         "stuck_poll" => run(stuck_poll::main),
+        "stuck_poll_scoped" => run(stuck_poll::scoped),
         "task_tree" => run(task_tree::main),
         "upper_lines" => run(upper_lines::main),
         "well_behaved" => run(well_behaved::main),

@@ -10,3 +10,15 @@ pub async fn main() {
     });
     stuck.await;
 }
+
+/// `stuck_poll_scoped`: the same for a `scoped` group's task, polled inside the poll of the
+/// group task around it: the watchdog names the inner task alone.
+#[jobloop::job_main]
+pub async fn scoped() {
+    jobloop::tasks![jobloop::tasks![scoped; stuck_in_place()]].await;
+}
+
+async fn stuck_in_place() {
+    std::thread::sleep(Duration::from_secs(2));
+    eprintln!("stuck task done");
+}
