@@ -4,7 +4,7 @@
 //! `benches/compare.sh` builds this file twice, against this tree and against an earlier commit
 //! (so it uses only what both have), and divides the instructions by the items.
 //!
-//!   instructions SCENARIO N    # spawn_join, tasks_overhead, sleep_many, pingpong, limit,
+//!   instructions SCENARIO N    # spawn_join, tasks_overhead, sleep_many, pingpong, limit, scoped,
 //!                              # local_executor (spawn_join's anchor: no jobloop at all)
 
 use std::hint::black_box;
@@ -53,6 +53,17 @@ fn main() {
             });
             assert_eq!(out.len(), n);
         }
+        // Tasks polled in place by their group, which waits for a yield of each.
+        "scoped" => {
+            let out = EventLoop::new().block_on(async {
+                tasks![scoped; for i in 0..n => async move {
+                    yield_now().await;
+                    i
+                }]
+                .await
+            });
+            assert_eq!(out.len(), n);
+        }
         // spawn_join's anchor in the suite, async-executor's `LocalExecutor` by hand: the same
         // on both sides of a before/after table, to set spawn_join's count beside it.
         "local_executor" => {
@@ -72,7 +83,7 @@ fn main() {
         other => {
             eprintln!(
                 "unknown scenario {other:?}: spawn_join, tasks_overhead, sleep_many, pingpong, \
-                 limit, local_executor"
+                 limit, scoped, local_executor"
             );
             std::process::exit(2);
         }

@@ -223,13 +223,20 @@ pin_project_lite::pin_project! {
             // field after the future's).
             this.context.enter_for_drop();
             if let Some(info) = this.info {
-                if debug_on() {
-                    tree::dropped(info.id);
-                    if info.is_spawned() {
-                        registry().spawned.retain(|(id, _)| *id != info.id);
-                    }
-                }
+                dropped(info);
             }
+        }
+    }
+}
+
+/// An observed task's future is dropped: out of the tree and the registry, in debug mode.
+#[cold]
+#[inline(never)]
+fn dropped(info: &Info) {
+    if debug_on() {
+        tree::dropped(info.id);
+        if info.is_spawned() {
+            registry().spawned.retain(|(id, _)| *id != info.id);
         }
     }
 }
@@ -301,47 +308,61 @@ impl<F> Watched<F> {
 impl<F: Future> Future for Watched<F> {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let _context = this.context.enter();
-        let Some(info) = this.info.as_deref() else {
-            return this.future.poll(cx);
-        };
-        #[cfg(feature = "tracing")]
-        let _span = info.span.enter();
-        let debug = debug_on();
-        if !debug && info.trace.is_none() {
-            return this.future.poll(cx); // only the span (feature `tracing`)
+        match this.info.as_deref() {
+            // Not observed (a `scoped` group's task with debug mode and the trace off): the
+            // future alone, inlined where the group polls it.
+            None => this.future.poll(cx),
+            Some(info) => poll_observed(this.future, info, cx),
         }
-        let start = Instant::now();
-        if debug {
-            registry()
-                .polling
-                .push((info.id, info.to_string(), start, false, polling_task()));
-            tree::running(info.id, start);
-        }
-        // Unregistered however the poll ends, a panic included.
-        let _done = PollDone {
-            info,
-            start,
-            debug,
-            outer: set_polling_task(info.id),
-            outer_sleep: SLEEP.try_with(|sleep| sleep.take()).ok().flatten(),
-            outer_waits: WAITS.try_with(|waits| waits.take()).unwrap_or_default(),
-            outer_nested: NESTED.try_with(|nested| nested.take()).unwrap_or_default(),
-        };
-        let poll = if debug {
-            // Through a waker that tells the tree when the task is woken (it is ready then).
-            let waker = info.ready_mark(cx.waker());
-            this.future.poll(&mut Context::from_waker(&waker))
-        } else {
-            this.future.poll(cx)
-        };
-        if debug && matches!(poll, Poll::Ready(_)) && info.is_spawned() {
-            registry().spawned.retain(|(id, _)| *id != info.id);
-        }
-        poll
     }
+}
+
+/// A poll of an observed task: inside its span (feature `tracing`), timed, and in debug mode
+/// registered as running (the watchdog, the tree) until it returns.
+#[inline(never)]
+fn poll_observed<F: Future>(
+    future: Pin<&mut F>,
+    info: &Info,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    #[cfg(feature = "tracing")]
+    let _span = info.span.enter();
+    let debug = debug_on();
+    if !debug && info.trace.is_none() {
+        return future.poll(cx); // only the span (feature `tracing`)
+    }
+    let start = Instant::now();
+    if debug {
+        registry()
+            .polling
+            .push((info.id, info.to_string(), start, false, polling_task()));
+        tree::running(info.id, start);
+    }
+    // Unregistered however the poll ends, a panic included.
+    let _done = PollDone {
+        info,
+        start,
+        debug,
+        outer: set_polling_task(info.id),
+        outer_sleep: SLEEP.try_with(|sleep| sleep.take()).ok().flatten(),
+        outer_waits: WAITS.try_with(|waits| waits.take()).unwrap_or_default(),
+        outer_nested: NESTED.try_with(|nested| nested.take()).unwrap_or_default(),
+    };
+    let poll = if debug {
+        // Through a waker that tells the tree when the task is woken (it is ready then).
+        let waker = info.ready_mark(cx.waker());
+        future.poll(&mut Context::from_waker(&waker))
+    } else {
+        future.poll(cx)
+    };
+    if debug && matches!(poll, Poll::Ready(_)) && info.is_spawned() {
+        registry().spawned.retain(|(id, _)| *id != info.id);
+    }
+    poll
 }
 
 /// Ends a poll's watch: reports it when it was slow, records its slice.

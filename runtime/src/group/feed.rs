@@ -231,8 +231,8 @@ where
             match feed.source.next() {
                 Some(future) => {
                     feed.next_index = 1;
-                    let (names, watching) = (feed.names, debug::observing());
-                    let task = in_place(future, names, 0, location, &mut feed.trace, watching);
+                    let (names, observed) = (feed.names, debug::observing());
+                    let task = in_place(future, names, 0, location, &mut feed.trace, observed);
                     tasks.insert(0, task);
                 }
                 None => feed.source_done = true,
@@ -567,15 +567,17 @@ where
             }
             Engine::InPlace(tasks) => {
                 let task_deadline = deadline();
-                let watching = debug::observing();
+                // Read once for the tasks this call starts, when it starts one.
+                let mut observed = None;
                 // Outcomes waiting to be taken: no more tasks start before the group takes them.
                 while tasks.len() < limit && !tasks.has_outcomes() {
                     let Some((index, future)) = next() else {
                         break;
                     };
+                    let observed = *observed.get_or_insert_with(debug::observing);
                     let (names, location) = (self.names, self.location);
                     let future =
-                        in_place(future, names, index, location, &mut self.trace, watching);
+                        in_place(future, names, index, location, &mut self.trace, observed);
                     let slot = if polling {
                         tasks.start(index, future)
                     } else {
@@ -655,9 +657,9 @@ fn in_place<F>(
     index: usize,
     location: &'static Location<'static>,
     trace: &mut Option<GroupTrace>,
-    watching: bool,
+    observed: bool,
 ) -> Watched<F> {
-    if watching {
+    if observed {
         watched_at(future, names, index, location, trace)
     } else {
         Watched::unwatched(future)
