@@ -21,6 +21,14 @@
 //! | `writer.close()`, `await writer.wait_closed()` | `writer.close().await?` |
 //! | `loop.connect_read_pipe(...)` on `sys.stdin` | `BufReader::new(jobloop::io::stdin()).lines()` |
 //!
+//! **Lines from a peer you do not trust.** `read_line`, `read_until` and `lines` have no length
+//! limit: a line without its `\n` grows the buffer for as long as the peer sends (asyncio's
+//! `StreamReader` stops at 64 KiB). Read through a [`Take`]:
+//! `BufReader::new((&stream).take(LIMIT))`, `reader.get_mut().set_limit(LIMIT)` before each
+//! `read_until(b'\n', ..)`, and a line that did not end within the limit is one too long. And
+//! `read_line` and `lines` give `String`s: a line that is not UTF-8 is an error of kind
+//! `InvalidData`, where asyncio reads bytes; `read_until` reads bytes.
+//!
 //! A line server, as asyncio's streams write it (`net` and `io`): each client's lines are read
 //! through a [`BufReader`] over `&stream` while the same stream is written.
 //!
@@ -68,7 +76,7 @@ use blocking::Unblock;
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
 pub use futures_lite::io::{
     copy, empty, repeat, sink, split, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader,
-    BufWriter, Bytes, Cursor, Lines, ReadHalf, Split, WriteHalf,
+    BufWriter, Bytes, Cursor, Lines, ReadHalf, Split, Take, WriteHalf,
 };
 pub use futures_lite::stream::StreamExt;
 
