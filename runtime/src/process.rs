@@ -247,27 +247,24 @@ impl Command {
     /// (stdout and stderr captured, stdin null), then puts those back to their default
     /// (inherited): a later `spawn` or `status` of this command is as before, as with std.
     fn with_output_streams<T>(&mut self, spawn: impl FnOnce(&mut Command) -> T) -> T {
-        let set = self.set;
-        if !set.stdout {
-            self.std.stdout(Stdio::piped());
-        }
-        if !set.stderr {
-            self.std.stderr(Stdio::piped());
-        }
-        if !set.stdin {
-            self.std.stdin(Stdio::null());
-        }
+        self.set_unset_streams(Stdio::null, Stdio::piped);
         let spawned = spawn(self);
-        if !set.stdout {
-            self.std.stdout(Stdio::inherit());
-        }
-        if !set.stderr {
-            self.std.stderr(Stdio::inherit());
-        }
-        if !set.stdin {
-            self.std.stdin(Stdio::inherit());
-        }
+        self.set_unset_streams(Stdio::inherit, Stdio::inherit);
         spawned
+    }
+
+    /// Sets the standard streams that were not set: stdin to `input()`, stdout and stderr to
+    /// `output()`.
+    fn set_unset_streams(&mut self, input: fn() -> Stdio, output: fn() -> Stdio) {
+        if !self.set.stdin {
+            self.std.stdin(input());
+        }
+        if !self.set.stdout {
+            self.std.stdout(output());
+        }
+        if !self.set.stderr {
+            self.std.stderr(output());
+        }
     }
 
     /// Starts the child with std; an error names the program, as Python's does (its kind stays

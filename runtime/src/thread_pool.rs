@@ -185,12 +185,8 @@ impl<T> std::fmt::Debug for ToThread<T> {
 /// does by default.
 pub(crate) fn spawn(work: BlockingWork) -> io::Result<()> {
     static POOL: OnceLock<Pool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        Pool::new(MAX_THREADS, |name, main| {
-            thread::Builder::new().name(name).spawn(main).map(drop)
-        })
-    })
-    .submit(work)
+    POOL.get_or_init(|| Pool::new(MAX_THREADS, spawn_thread))
+        .submit(work)
 }
 
 /// Runs `work` on jobloop's pool, inside `handle`'s context (tokio's `Handle::current()`,
@@ -210,6 +206,11 @@ pub(crate) fn spawn_in_tokio_context(
 
 /// How the pool makes a thread (a parameter, so that a test can make it fail).
 type Spawner = fn(String, Box<dyn FnOnce() + Send>) -> io::Result<()>;
+
+/// The pool's [`Spawner`]: a thread named `name` that runs `main`.
+fn spawn_thread(name: String, main: Box<dyn FnOnce() + Send>) -> io::Result<()> {
+    thread::Builder::new().name(name).spawn(main).map(drop)
+}
 
 struct Pool {
     state: Mutex<PoolState>,
@@ -301,7 +302,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use super::{BlockingWork, Pool, State, ToThread};
+    use super::{spawn_thread, BlockingWork, Pool, State, ToThread};
     use crate::wait_site::SiteSlot;
 
     /// Work that a runtime's blocking pool dropped without running it (the pool shut down) is
@@ -363,11 +364,7 @@ mod tests {
     #[cfg_attr(miri, ignore)]
     fn work_submitted_while_the_idle_thread_wakes_gets_a_thread_of_its_own() {
         static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
-        let pool = POOL.get_or_init(|| {
-            Pool::new(4, |name, main| {
-                std::thread::Builder::new().name(name).spawn(main).map(drop)
-            })
-        });
+        let pool = POOL.get_or_init(|| Pool::new(4, spawn_thread));
         // One thread, idle.
         pool.submit(Box::new(|| {})).unwrap();
         let start = std::time::Instant::now();
@@ -399,11 +396,7 @@ mod tests {
     #[cfg_attr(miri, ignore)]
     fn the_pool_runs_at_most_its_threads_and_every_piece_of_work() {
         static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
-        let pool = POOL.get_or_init(|| {
-            Pool::new(2, |name, main| {
-                std::thread::Builder::new().name(name).spawn(main).map(drop)
-            })
-        });
+        let pool = POOL.get_or_init(|| Pool::new(2, spawn_thread));
         let (running, most, done) = (
             Arc::new(AtomicUsize::new(0)),
             Arc::new(AtomicUsize::new(0)),

@@ -167,7 +167,7 @@ impl<F: Future> InPlace<F> {
         // Without a frame: a task cancelled alone (its own timeout) leaves its shielded futures
         // to run on unwaited, as a `timeout` around a future does (see `shield.rs`).
         if let Some(task) = self.tasks[slot].take() {
-            drop_task(task);
+            drop_quietly(task);
         }
         self.free.push(slot);
         self.running -= 1;
@@ -182,7 +182,7 @@ impl<F: Future> InPlace<F> {
         let tasks = &mut self.tasks;
         let shielded = crate::shield::in_frame(tag, || {
             for task in tasks.iter_mut().filter_map(Option::take) {
-                drop_task(task);
+                drop_quietly(task);
             }
         });
         if let Some(wait) = shielded {
@@ -235,7 +235,7 @@ impl<F: Future> InPlace<F> {
         };
         let index = *index;
         if let Some(task) = self.tasks[slot].take() {
-            drop_task(task);
+            drop_quietly(task);
         }
         self.free.push(slot);
         self.running -= 1;
@@ -281,11 +281,6 @@ impl<F: Future> InPlace<F> {
         self.running = 0;
         self.done.clear();
     }
-}
-
-/// Drops `task`'s future (in its context: see [`Watched`]), a panic of its destructor caught.
-fn drop_task<F>(task: Task<F>) {
-    drop_quietly(task);
 }
 
 impl<F: Future> Drop for InPlace<F> {
