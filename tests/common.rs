@@ -74,6 +74,14 @@ pub fn within<T: Send + 'static>(
     }
 }
 
+/// A path in the temporary directory that no other call of this test binary gives:
+/// `jobloop-NAME-PID-N`.
+pub fn temp_path(name: &str) -> std::path::PathBuf {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    std::env::temp_dir().join(format!("jobloop-{name}-{}-{n}", std::process::id()))
+}
+
 /// Waits (on the runtime's timer) until `done` holds, for at most 5 s; whether it did.
 pub async fn eventually(mut done: impl FnMut() -> bool) -> bool {
     let start = std::time::Instant::now();

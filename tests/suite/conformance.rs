@@ -2725,11 +2725,7 @@ mod process_cases {
             use std::process::Stdio;
             // What the child's descriptors 0, 1 and 2 are, written to a file: `status()` does
             // not capture them.
-            let file = std::env::temp_dir().join(format!(
-                "jobloop-streams-{}-{:?}",
-                std::process::id(),
-                std::thread::current().id()
-            ));
+            let file = common::temp_path("streams");
             let mut command = Command::new("sh");
             command.args([
                 "-c",
@@ -2787,14 +2783,6 @@ mod process_cases {
         #[cfg(target_os = "linux")]
         {
             use jobloop::process::Command;
-            static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-            let pid_file = || {
-                std::env::temp_dir().join(format!(
-                    "jobloop-group-{}-{}",
-                    std::process::id(),
-                    COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-                ))
-            };
             let pid_in = |file: &std::path::Path| {
                 let pid = std::fs::read_to_string(file)
                     .ok()?
@@ -2805,7 +2793,7 @@ mod process_cases {
                 pid
             };
             for through_output in [true, false] {
-                let file = pid_file();
+                let file = common::temp_path("group");
                 let script = format!(
                     "sleep 30 & echo $! > {0}.tmp; mv {0}.tmp {0}; wait",
                     file.display()
@@ -2835,7 +2823,7 @@ mod process_cases {
                     "output: {through_output}: the shell's command {sleep} runs 5 s after"
                 );
             }
-            let file = pid_file();
+            let file = common::temp_path("group");
             let script = format!("sleep 30 & echo $! > {}", file.display());
             let mut command = Command::new("sh");
             command.args(["-c", &script]).new_process_group();
@@ -2859,13 +2847,8 @@ mod process_cases {
         {
             use jobloop::process::Command;
             use std::time::Duration;
-            static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
             for through_output in [true, false] {
-                let file = std::env::temp_dir().join(format!(
-                    "jobloop-cancelled-child-{}-{}",
-                    std::process::id(),
-                    COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-                ));
+                let file = common::temp_path("cancelled-child");
                 let script = format!("echo $$ > {}; exec sleep 30", file.display());
                 let mut command = Command::new("sh");
                 command.args(["-c", &script]);
