@@ -27,6 +27,13 @@ where
         .spawn_local(move |()| future, schedule)
 }
 
+/// Which member task `metadata` belongs to: the address of its metadata, which is the same
+/// from the task's [`Runnable`] and from its [`Task`] (one allocation holds both), and unique
+/// while the task lives. What a group uses to cancel one of its tasks (`task/cancel.rs`).
+pub(crate) fn member_address(metadata: &()) -> usize {
+    std::ptr::from_ref(metadata).addr()
+}
+
 /// [`local_member`] for a `Send` member, which may be run (or dropped) on another thread.
 pub(crate) fn send_member<F, S>(future: F, schedule: S) -> (Runnable, Task<Quiet<F::Output>>)
 where

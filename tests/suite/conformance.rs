@@ -1253,6 +1253,54 @@ mod cancel_cases {
         );
     }
 
+    /// A task that yields at every step (cooperative CPU work: `asyncio.sleep(0)` in a loop) until
+    /// it has taken `steps` of them, holding `token`. Its steps are counted in `taken`.
+    async fn yielder(token: DropToken, taken: Arc<AtomicUsize>, steps: usize) {
+        let _token = token;
+        while taken.fetch_add(1, Ordering::Relaxed) < steps {
+            yield_now().await;
+        }
+    }
+
+    pub async fn a_list_group_cancels_a_task_that_yields_at_every_step() {
+        // When a list group's task panics, or the group is dropped, its tasks are cancelled one
+        // after the other. Each is dropped at once; the others must not be run meanwhile: one
+        // that wakes itself as it runs was run again and again, and the program hung (here, until
+        // the task has taken all its steps).
+        const STEPS: usize = 1_000_000;
+        let (counter, taken) = (DropCounter::default(), Arc::new(AtomicUsize::new(0)));
+        let caught = CatchPanic::new(tasks![
+            async {
+                for _ in 0..3 {
+                    yield_now().await;
+                }
+                panic!("first failed");
+            },
+            yielder(counter.token(), taken.clone(), STEPS),
+            yielder(counter.token(), taken.clone(), STEPS),
+        ])
+        .await;
+        assert_eq!(panic_message(caught.expect_err("panicked")), "first failed");
+        assert_eq!(counter.dropped(), 2);
+        let taken_at_the_panic = taken.load(Ordering::Relaxed);
+        assert!(taken_at_the_panic < STEPS, "{taken_at_the_panic} steps");
+
+        let (counter, taken) = (DropCounter::default(), Arc::new(AtomicUsize::new(0)));
+        let out = jobloop::timeout(
+            Duration::from_millis(20),
+            tasks![send;
+                sleep(Duration::from_secs(30)),
+                yielder(counter.token(), taken.clone(), STEPS),
+                yielder(counter.token(), taken.clone(), STEPS),
+            ],
+        )
+        .await;
+        assert_eq!(out, Err(Elapsed::default()));
+        assert_eq!(counter.dropped(), 2);
+        let taken_at_the_timeout = taken.load(Ordering::Relaxed);
+        assert!(taken_at_the_timeout < STEPS, "{taken_at_the_timeout} steps");
+    }
+
     pub async fn dropping_a_group_drops_its_tasks_before_the_drop_returns() {
         let counter = DropCounter::default();
         let plain = tasks![for id in 0..4 => holder(counter.token(), id, 30_000, false)];
@@ -3007,6 +3055,7 @@ macro_rules! conformance {
                 a_timeout_returns_once_the_tasks_are_dropped,
                 a_panic_reaches_the_caller_once_the_siblings_are_dropped,
                 dropping_a_group_drops_its_tasks_before_the_drop_returns,
+                a_list_group_cancels_a_task_that_yields_at_every_step,
             );
             case_tests!(
                 group_cases:

@@ -25,6 +25,7 @@ use async_task::Runnable;
 use super::wake::WakeQueue;
 use super::LoopCore;
 use crate::context;
+use crate::unwind;
 
 /// What a group's tasks on the loop are scheduled through.
 pub(crate) struct MemberSchedule {
@@ -84,6 +85,28 @@ impl MemberSchedule {
         self.cancelling.store(false, Ordering::Relaxed);
     }
 
+    /// Cancels one task of the group, `task` ([`unwind::member_address`]), whose handle
+    /// `drop_handle` drops. On the loop's own thread its future has been dropped when this
+    /// returns; the group's other tasks stay where they are, unpolled (see
+    /// `Canceller::cancel_one`). Elsewhere, dropping the handle is all.
+    pub(crate) fn cancel_one(&self, task: usize, drop_handle: impl FnOnce()) {
+        let on_its_loop =
+            context::with_loop(|core| Arc::ptr_eq(&core.wake, &self.wake)).unwrap_or(false);
+        if !on_its_loop {
+            drop_handle();
+            return;
+        }
+        // Only the task whose handle drops can be scheduled meanwhile (no other code runs): if it
+        // was idle, it goes to the list of cancelled tasks.
+        self.cancelling.store(true, Ordering::Relaxed);
+        drop_handle();
+        self.cancelling.store(false, Ordering::Relaxed);
+        context::with_loop(|core| {
+            core.cancel_queued(task);
+            core.run_cancelled();
+        });
+    }
+
     /// Gives `schedule` back to its loop's pool for another group, when no task holds it any
     /// more (and this thread runs its loop).
     pub(crate) fn recycle(schedule: Arc<MemberSchedule>) {
@@ -122,6 +145,29 @@ impl LoopCore {
                 // `CatchDrop`, which catches a destructor's panic).
                 runnable.run();
             }
+        }
+    }
+
+    /// Moves `task` ([`unwind::member_address`]), cancelled while it was in the ready queue (or
+    /// woken from another thread), to the list of cancelled tasks; the other entries keep their
+    /// order.
+    fn cancel_queued(&self, task: usize) {
+        let is_it = |runnable: &Runnable| unwind::member_address(runnable.metadata()) == task;
+        if self.cancelled.borrow().iter().any(is_it) {
+            return;
+        }
+        let mut ready = self.ready.borrow_mut();
+        let mut at = ready
+            .iter()
+            .position(|entry| entry.as_ref().is_some_and(is_it));
+        if at.is_none() {
+            ready.extend(self.wake.injected.take_all());
+            at = ready
+                .iter()
+                .position(|entry| entry.as_ref().is_some_and(is_it));
+        }
+        if let Some(Some(runnable)) = at.and_then(|at| ready.remove(at)) {
+            self.cancelled.borrow_mut().push(runnable);
         }
     }
 

@@ -20,11 +20,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::task::{Context, Poll};
 
+use async_task::Task;
+
 use super::runner::{self, Runner, RunnerOwner};
 use crate::context::Current;
 use crate::event_loop::cancel::MemberSchedule;
 use crate::event_loop::LoopCore;
 use crate::shield::ShieldWait;
+use crate::unwind;
 
 /// A task's future that its group can drop at once: see [`Held`].
 pub(crate) trait DropNow {
@@ -49,9 +52,19 @@ pub(crate) struct Canceller {
     /// The futures of its tasks on multi-threaded runtimes. Finished ones are swept out as it grows, so
     /// it stays as long as the tasks running at once.
     held: Vec<Arc<dyn DropNow + Send + Sync>>,
+    /// The task started last on the loop or on a runner ([`unwind::member_address`]), which
+    /// [`for_last`](Self::for_last)'s canceller cancels alone; 0 before any.
+    last: usize,
 }
 
 impl Canceller {
+    /// Notes `task`, a member just started on the loop or on a runner: the one that
+    /// [`for_last`](Self::for_last) cancels.
+    #[inline]
+    pub(crate) fn started<T>(&mut self, task: &Task<T>) {
+        self.last = unwind::member_address(task.metadata());
+    }
+
     /// The schedule of the group's tasks on `core`'s loop. Inlined into each spawn path, as
     /// it was when the canceller was generic: it runs once per task.
     #[inline]
@@ -130,7 +143,7 @@ impl Canceller {
     }
 
     /// A canceller for the task started last alone: what the handle of one task of a list group
-    /// keeps, to cancel its task at once when dropped.
+    /// keeps, to cancel its task at once when dropped, with [`cancel_one`](Self::cancel_one).
     pub(crate) fn for_last(&mut self) -> Canceller {
         Canceller {
             schedule: self.schedule.clone(),
@@ -138,7 +151,30 @@ impl Canceller {
             runner: self.runner.clone(),
             retired: Vec::new(),
             held: self.held.pop().into_iter().collect(),
+            last: self.last,
         }
+    }
+
+    /// Cancels the one task of a [`for_last`](Self::for_last) canceller, whose handle
+    /// `drop_handle` drops: when this returns, its future is dropped, as
+    /// [`cancel_now`](Self::cancel_now) drops a whole group's. The group's other tasks are left
+    /// where they are, unpolled: a list group cancels its tasks one at a time, and a task run
+    /// out of turn in the cancel of another, if it woke itself (a loop that yields), would be
+    /// run again and again.
+    pub(crate) fn cancel_one(&mut self, drop_handle: impl FnOnce()) -> Option<Arc<ShieldWait>> {
+        let tag = std::ptr::from_ref(self).addr();
+        crate::shield::in_frame(tag, || {
+            for held in self.held.drain(..) {
+                held.drop_now();
+            }
+            match &self.schedule {
+                Some(schedule) => schedule.cancel_one(self.last, drop_handle),
+                None => drop_handle(),
+            }
+            if let Some(owner) = &self.runner {
+                owner.runner().cancel_one(self.last);
+            }
+        })
     }
 
     /// Gives the loop's schedule back to its pool, and lets the group's runner go, once the
@@ -164,6 +200,8 @@ impl Canceller {
     pub(crate) fn hold<F: Future + Send + 'static>(&mut self, future: F) -> Held<F> {
         let cell = HeldCell::new(future);
         self.keep(cell.clone());
+        // The task started last is this one, in its cell, not one on the loop or a runner.
+        self.last = 0;
         Held(cell)
     }
 }

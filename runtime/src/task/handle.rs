@@ -381,11 +381,14 @@ where
     match current {
         Current::Loop(core) => {
             let schedule = canceller.schedule(core);
-            RawHandle::AsyncTask(core.spawn_member(future, schedule).fallible())
+            let task = core.spawn_member(future, schedule);
+            canceller.started(&task);
+            RawHandle::AsyncTask(task.fallible())
         }
         current => {
-            let runner = canceller.local_runner(current);
-            RawHandle::AsyncTask(runner.spawn_local(future).fallible())
+            let task = canceller.local_runner(current).spawn_local(future);
+            canceller.started(&task);
+            RawHandle::AsyncTask(task.fallible())
         }
     }
 }
@@ -458,10 +461,16 @@ where
     match current {
         Current::Loop(core) => {
             let schedule = canceller.schedule(core);
-            RawHandle::AsyncTask(core.spawn_member(future, schedule).fallible())
+            let task = core.spawn_member(future, schedule);
+            canceller.started(&task);
+            RawHandle::AsyncTask(task.fallible())
         }
         current => match canceller.runner(current, true) {
-            Some(runner) => RawHandle::AsyncTask(runner.spawn_send(future).fallible()),
+            Some(runner) => {
+                let task = runner.spawn_send(future);
+                canceller.started(&task);
+                RawHandle::AsyncTask(task.fallible())
+            }
             None => spawn_send_on_adapter(current, canceller.hold(future)),
         },
     }

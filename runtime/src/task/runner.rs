@@ -222,8 +222,8 @@ impl Runner {
 
     /// Cancels the group's tasks whose handles `drop_handles` drops: async-task queues each idle
     /// one, and every task queued is run now, which drops the future of each cancelled one (a
-    /// cancelled task is not polled). A task the queue held that was not cancelled (a group of
-    /// different tasks cancels one at a time) is polled here, as its runner would have. When
+    /// cancelled task is not polled). For a whole group: a task queued that was not cancelled
+    /// would be polled here ([`cancel_one`](Runner::cancel_one) cancels one task). When
     /// this returns every cancelled future is dropped, but one being polled at this moment on
     /// another thread (a `send` group dropped away from its runner), which async-task drops as
     /// that poll returns.
@@ -238,6 +238,24 @@ impl Runner {
             for runnable in queued {
                 runnable.run();
             }
+        }
+    }
+
+    /// Drops the future of `task` ([`unwind::member_address`]), whose handle was dropped, if it
+    /// is queued here (as an idle task is once its handle drops); the other tasks stay queued,
+    /// unpolled (see `Canceller::cancel_one`). Not queued, it was being polled (on another
+    /// thread), and async-task drops it as that poll returns.
+    pub(crate) fn cancel_one(&self, task: usize) {
+        let cancelled = {
+            let mut state = self.lock();
+            let queue = &mut state.queue;
+            let at = (queue.iter())
+                .position(|runnable| unwind::member_address(runnable.metadata()) == task);
+            at.and_then(|at| queue.remove(at))
+        };
+        if let Some(runnable) = cancelled {
+            // A cancelled task is not polled: `run` drops its future.
+            runnable.run();
         }
     }
 }
