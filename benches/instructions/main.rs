@@ -5,7 +5,7 @@
 //! (so it uses only what both have), and divides the instructions by the items.
 //!
 //!   instructions SCENARIO N    # spawn_join, tasks_overhead, sleep_many, pingpong, limit, scoped,
-//!                              # local_executor (spawn_join's anchor: no jobloop at all)
+//!                              # task_set, local_executor (spawn_join's anchor: no jobloop)
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -64,6 +64,25 @@ fn main() {
             });
             assert_eq!(out.len(), n);
         }
+        // An accept loop's set: tasks spawned while it runs, outcomes taken as they finish,
+        // at most 100 at once.
+        "task_set" => EventLoop::new().block_on(async {
+            let mut set = jobloop::TaskSet::new();
+            let mut total = 0;
+            for i in 0..n {
+                while set.len() >= 100 {
+                    total += set.next().await.expect("a task").expect("no panic");
+                }
+                set.spawn(async move {
+                    yield_now().await;
+                    i
+                });
+            }
+            while let Some(outcome) = set.next().await {
+                total += outcome.expect("no panic");
+            }
+            assert_eq!(total, n * (n - 1) / 2);
+        }),
         // spawn_join's anchor in the suite, async-executor's `LocalExecutor` by hand: the same
         // on both sides of a before/after table, to set spawn_join's count beside it.
         "local_executor" => {
@@ -83,7 +102,7 @@ fn main() {
         other => {
             eprintln!(
                 "unknown scenario {other:?}: spawn_join, tasks_overhead, sleep_many, pingpong, \
-                 limit, scoped, local_executor"
+                 limit, scoped, task_set, local_executor"
             );
             std::process::exit(2);
         }
