@@ -43,6 +43,9 @@ pub enum TaskErrorKind {
     /// The group's timeout (`timeout = D`), or the task's own (`task_timeout = D`), expired
     /// before the task finished; the task was cancelled.
     TimedOut,
+    /// The task was cancelled alone, before it finished
+    /// ([`TaskSet::cancel_task`](crate::TaskSet::cancel_task), asyncio's `task.cancel()`).
+    Cancelled,
 }
 
 impl TaskError {
@@ -83,6 +86,11 @@ impl TaskError {
         matches!(self.kind, TaskErrorKind::TimedOut)
     }
 
+    /// Whether the task was cancelled alone ([`TaskSet::cancel_task`](crate::TaskSet::cancel_task)).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.kind, TaskErrorKind::Cancelled)
+    }
+
     /// The panic's message, if the task panicked.
     pub fn panic_message(&self) -> Option<&str> {
         match &self.kind {
@@ -101,6 +109,7 @@ impl fmt::Display for TaskError {
             }
             TaskErrorKind::Panicked(message) => write!(f, "task `{task}` panicked: {message}"),
             TaskErrorKind::TimedOut => write!(f, "task `{task}` timed out"),
+            TaskErrorKind::Cancelled => write!(f, "task `{task}` was cancelled"),
         }
     }
 }

@@ -1729,6 +1729,79 @@ mod group_cases {
         assert_eq!((counter.dropped(), set.len()), (1, 0));
     }
 
+    /// asyncio's `task.cancel()` for one task of a set: its future is dropped before
+    /// `cancel_task` returns, its outcome is a `Cancelled` error, the other tasks run on
+    /// (untouched: a task that yields at every step is not run by the cancel), a task that had
+    /// finished keeps its outcome, a task waiting for a place is dropped unstarted and the place
+    /// of a running one goes to the next waiting.
+    pub async fn a_task_set_cancels_one_task() {
+        async fn holding(token: DropToken, value: u32) -> u32 {
+            let _token = token;
+            sleep(Duration::from_secs(30)).await;
+            value
+        }
+        let counter = DropCounter::default();
+        let steps = Arc::new(AtomicUsize::new(0));
+        let mut set = TaskSet::new_send();
+        let slow = set.spawn(holding(counter.token(), 1));
+        let quick = set.spawn(async { 2 });
+        let yielding = {
+            let steps = steps.clone();
+            set.spawn(async move {
+                while steps.fetch_add(1, Ordering::Relaxed) < 1_000_000 {
+                    yield_now().await;
+                }
+                3
+            })
+        };
+        sleep(Duration::from_millis(10)).await; // `quick` has finished; its outcome waits
+        assert!(set.cancel_task(slow));
+        assert_eq!(counter.dropped(), 1, "dropped before cancel_task returned");
+        assert!(!set.cancel_task(slow), "cancelled once");
+        assert!(!set.cancel_task(quick), "finished: keeps its outcome");
+        assert!(!set.cancel_task(99), "never spawned");
+        assert!(set.cancel_task(yielding));
+        let taken = steps.load(Ordering::Relaxed);
+        assert!(taken < 1_000_000, "{taken}: run by the cancel to its end");
+        assert_eq!(set.len(), 3, "each number comes out once");
+        let mut outcomes = Vec::new();
+        while let Some(outcome) = set.next().await {
+            outcomes.push(outcome.map_err(|error| (error.to_string(), error.is_cancelled())));
+        }
+        outcomes.sort();
+        assert_eq!(
+            outcomes,
+            [
+                Ok(2),
+                Err(("task `#0` was cancelled".to_string(), true)),
+                Err(("task `#2` was cancelled".to_string(), true)),
+            ]
+        );
+
+        let counter = DropCounter::default();
+        let mut set = TaskSet::new().with_limit(1);
+        let running = set.spawn(holding(counter.token(), 1));
+        let waiting = set.spawn(holding(counter.token(), 2));
+        let next = set.spawn(async { 3 });
+        assert!(set.cancel_task(waiting));
+        assert_eq!(counter.dropped(), 1, "dropped unstarted");
+        assert!(set.cancel_task(running));
+        assert_eq!(counter.dropped(), 2);
+        let mut numbers = Vec::new();
+        while let Some(outcome) = set.next().await {
+            match outcome {
+                Ok(value) => numbers.push((next, value)),
+                Err(error) => numbers.push((error.task()[1..].parse().unwrap(), 0)),
+            }
+        }
+        numbers.sort();
+        assert_eq!(
+            numbers,
+            [(running, 0), (waiting, 0), (next, 3)],
+            "the place went to the next"
+        );
+    }
+
     /// `TaskSet::with_limit(8)` over 100 spawns: never more than 8 run, the others wait
     /// unstarted and start in spawn order as outcomes are taken; `len` counts both; every
     /// outcome comes. Dropping a full set drops the waiting futures too; `cancel` empties it.
@@ -3071,6 +3144,7 @@ macro_rules! conformance {
                 a_stream_is_a_futures_stream,
                 a_task_set_takes_tasks_while_it_runs,
                 dropping_a_task_set_cancels_its_tasks,
+                a_task_set_cancels_one_task,
                 a_task_set_with_a_limit_runs_at_most_that_many,
                 task_set_start_returns_once_the_task_is_ready,
                 a_handle_takes_work_from_other_threads,

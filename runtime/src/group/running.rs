@@ -174,6 +174,33 @@ impl<L: Link> Running<L> {
         true
     }
 
+    /// The slot of task `index`, while it runs (or finished, its outcome not taken yet).
+    pub(crate) fn slot_of(&self, index: usize) -> Option<usize> {
+        (self.slots.iter()).position(|entry| matches!(entry, Some((i, _)) if *i == index))
+    }
+
+    /// Whether task `index`, in `slot`, has finished: its outcome waits to be taken (on another
+    /// thread it may finish just after this says no: then its outcome is a late report).
+    pub(crate) fn has_finished(&mut self, slot: usize, index: usize) -> bool {
+        self.link.take_finished(&mut self.finished);
+        self.is_finished(slot)
+            || (self.finished.iter())
+                .any(|finished| (finished.slot, finished.index) == (slot, index))
+    }
+
+    /// Cancels task `index`, in `slot`, alone (`TaskSet::cancel_task`): its future is dropped
+    /// before this returns (see `Canceller::cancel_one`; `task` is what `canceller.last()` gave
+    /// when it started), and the slot is freed.
+    pub(crate) fn cancel_one(&mut self, slot: usize, index: usize, task: usize) {
+        debug_assert!(self.runs(slot, index));
+        let entry = &mut self.slots[slot];
+        if let Some(wait) = self.canceller.cancel_one(task, || drop(entry.take())) {
+            self.link.shielded(wait);
+        }
+        self.free.push(slot);
+        self.running -= 1;
+    }
+
     /// Takes the outcome of the next task that finished, in the order they finished: `Pending`
     /// (having registered the waker) when none did since.
     #[inline(always)]

@@ -484,8 +484,8 @@ impl<T, K: GroupKind> MemberHandle<T, K> {
     /// Cancels the task, if it still runs: its future is dropped now.
     fn cancel(&mut self) {
         if self.task.is_some() {
-            let task = &mut self.task;
-            let shielded = self.canceller.cancel_one(|| drop(task.take()));
+            let (task, last) = (&mut self.task, self.canceller.last());
+            let shielded = self.canceller.cancel_one(last, || drop(task.take()));
             if let Some(wait) = shielded {
                 self.link.shielded(wait);
             }

@@ -14,7 +14,7 @@ use super::{GroupKind, Local, Member, Payload, SendTaskFuture, Sendable, SpawnMe
 use futures_core::Stream;
 
 use crate::debug::{self, Watched};
-use crate::error::TaskError;
+use crate::error::{TaskError, TaskErrorKind};
 use crate::event_loop::LoopOwner;
 use crate::unwind::drop_quietly;
 
@@ -68,16 +68,18 @@ pub struct TaskSet<T, K: GroupKind = Local> {
     /// Starts a queued task: the kind's spawn, chosen where its bounds are known (`new`,
     /// `new_send`).
     start_queued: StartQueued<T, K>,
-    /// Outcomes taken while [`start`](TaskSet::start) waited for its task, to come first from
-    /// `next`.
-    stashed: VecDeque<(usize, Result<T, Payload>)>,
+    /// Outcomes to come first from `next`: those taken while [`start`](TaskSet::start) waited
+    /// for its task, and those of the tasks cancelled alone.
+    stashed: VecDeque<(usize, Result<T, TaskError>)>,
+    /// Each running task's address for `Canceller::cancel_one`, by slot.
+    addresses: Vec<usize>,
     /// The event loop that runs the tasks, when one does.
     owner: Option<LoopOwner>,
 }
 
 /// How a [`TaskSet`] starts a task it queued.
 type StartQueued<T, K> =
-    fn(&mut Running<<K as GroupKind>::Link<T>>, usize, <K as GroupKind>::Boxed<T>);
+    fn(&mut Running<<K as GroupKind>::Link<T>>, usize, <K as GroupKind>::Boxed<T>) -> usize;
 
 impl<T, K: GroupKind> TaskSet<T, K> {
     fn empty(start_queued: StartQueued<T, K>) -> Self {
@@ -88,6 +90,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
             queued: VecDeque::new(),
             start_queued,
             stashed: VecDeque::new(),
+            addresses: Vec::new(),
             owner: LoopOwner::current(),
         }
     }
@@ -200,6 +203,58 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         drop_quietly(std::mem::take(&mut self.stashed));
         self.running.cancel();
         std::future::poll_fn(|cx| self.running.poll_gone(cx)).await;
+    }
+
+    /// Cancels task `number` (what [`spawn`](TaskSet::spawn) returned), if it has not finished:
+    /// asyncio's `task.cancel()`, tokio's `AbortHandle::abort`. Its future is dropped before
+    /// this returns, destructors and all (one waiting to start is dropped unstarted; on a
+    /// multi-threaded runtime, one being polled on another thread at this moment is dropped as
+    /// soon as that poll returns), and its outcome, from [`next`](TaskSet::next), is
+    /// `Err(TaskError)` of kind [`Cancelled`](crate::TaskErrorKind::Cancelled): each number
+    /// comes out of the set once. Under [`with_limit`](TaskSet::with_limit), its place goes to
+    /// the next task waiting. The other tasks are not touched.
+    ///
+    /// Returns whether it cancelled the task: `false` when the task had finished (its outcome is
+    /// what `next` gives, as if this had not been called), when its outcome was taken already,
+    /// or when the set never had that number. Finding the task takes a look at each task
+    /// running: a cancel costs as much as a few spawns in a set of thousands.
+    ///
+    /// ```
+    /// use jobloop_runtime::{sleep, EventLoop, TaskSet};
+    /// use std::time::Duration;
+    ///
+    /// EventLoop::new().block_on(async {
+    ///     let mut set = TaskSet::new();
+    ///     let slow = set.spawn(async {
+    ///         sleep(Duration::from_secs(3600)).await;
+    ///         "slow"
+    ///     });
+    ///     set.spawn(async { "quick" });
+    ///     assert!(set.cancel_task(slow)); // dropped now, without an hour's wait
+    ///     assert!(!set.cancel_task(slow)); // once is enough
+    ///     let error = set.next().await.unwrap().unwrap_err();
+    ///     assert!(error.is_cancelled());
+    ///     assert_eq!(error.to_string(), "task `#0` was cancelled");
+    ///     assert_eq!(set.next().await.unwrap(), Ok("quick"));
+    ///     assert!(set.next().await.is_none());
+    /// });
+    /// ```
+    pub fn cancel_task(&mut self, number: usize) -> bool {
+        if let Some(at) = self.queued.iter().position(|(queued, _)| *queued == number) {
+            drop_quietly(self.queued.remove(at));
+        } else {
+            let Some(slot) = self.running.slot_of(number) else {
+                return false;
+            };
+            if self.running.has_finished(slot, number) {
+                return false;
+            }
+            self.running.cancel_one(slot, number, self.addresses[slot]);
+            self.start_waiting();
+        }
+        let error = TaskError::new(format!("#{number}"), TaskErrorKind::Cancelled);
+        self.stashed.push_back((number, Err(error)));
+        true
     }
 }
 
@@ -326,7 +381,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
                     Poll::Ready(Some((index, outcome))) if index == number => {
                         // Ready, then done before this poll: the value, and the outcome for `next`.
                         if let Some(value) = started.take() {
-                            self.stashed.push_back((index, outcome));
+                            self.stash(index, outcome);
                             return Poll::Ready(Ok(value));
                         }
                         return Poll::Ready(Err(match outcome {
@@ -334,7 +389,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
                             Err(payload) => StartError::Panicked(Self::panicked(index, payload)),
                         }));
                     }
-                    Poll::Ready(Some(other)) => self.stashed.push_back(other),
+                    Poll::Ready(Some((index, outcome))) => self.stash(index, outcome),
                     Poll::Ready(None) => {
                         unreachable!(
                             "the task being started is in its set until its outcome is taken"
@@ -355,13 +410,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         }
         match self.running.poll_next(cx) {
             Poll::Ready(outcome) => {
-                // Places are free: the tasks waiting for one start, in spawn order.
-                while self.running.len() < self.limit {
-                    let Some((next, future)) = self.queued.pop_front() else {
-                        break;
-                    };
-                    (self.start_queued)(&mut self.running, next, future);
-                }
+                self.start_waiting();
                 Poll::Ready(Some(outcome))
             }
             Poll::Pending => {
@@ -371,6 +420,31 @@ impl<T, K: GroupKind> TaskSet<T, K> {
                 Poll::Pending
             }
         }
+    }
+
+    /// Places are free: the tasks waiting for one start, in spawn order.
+    fn start_waiting(&mut self) {
+        while self.running.len() < self.limit {
+            let Some((next, future)) = self.queued.pop_front() else {
+                break;
+            };
+            let slot = (self.start_queued)(&mut self.running, next, future);
+            self.started(slot);
+        }
+    }
+
+    /// Notes the task just started in `slot`, for [`cancel_task`](TaskSet::cancel_task).
+    fn started(&mut self, slot: usize) {
+        if slot >= self.addresses.len() {
+            self.addresses.resize(slot + 1, 0);
+        }
+        self.addresses[slot] = self.running.canceller.last();
+    }
+
+    /// Keeps task `number`'s outcome for `next`.
+    fn stash(&mut self, number: usize, outcome: Result<T, Payload>) {
+        let outcome = outcome.map_err(|payload| Self::panicked(number, payload));
+        self.stashed.push_back((number, outcome));
     }
 
     /// Task `number`'s panic, as its error.
@@ -391,14 +465,15 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         if self.is_full() || !self.queued.is_empty() {
             self.queued.push_back((number, boxed(future)));
         } else {
-            Self::start_member(&mut self.running, number, future);
+            let slot = Self::start_member(&mut self.running, number, future);
+            self.started(slot);
         }
         number
     }
 
     /// Starts `future` as task `number` of the set, as `K` starts a member (watched in debug
-    /// mode and under the trace).
-    fn start_member<F>(running: &mut Running<K::Link<T>>, number: usize, future: F)
+    /// mode and under the trace); its slot.
+    fn start_member<F>(running: &mut Running<K::Link<T>>, number: usize, future: F) -> usize
     where
         F: Future<Output = T>,
         K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
@@ -419,7 +494,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
                     Member::new(future, hooks),
                 )
             }
-        });
+        })
     }
 }
 
@@ -428,17 +503,15 @@ impl<T, K: GroupKind> Stream for TaskSet<T, K> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        let outcome = match this.stashed.pop_front() {
-            Some(outcome) => outcome,
-            None => match std::task::ready!(this.poll_outcome(cx)) {
-                Some(outcome) => outcome,
-                None => return Poll::Ready(None),
-            },
-        };
-        let (number, outcome) = outcome;
-        Poll::Ready(Some(
-            outcome.map_err(|payload| Self::panicked(number, payload)),
-        ))
+        if let Some((_, outcome)) = this.stashed.pop_front() {
+            return Poll::Ready(Some(outcome));
+        }
+        let outcome = std::task::ready!(this.poll_outcome(cx));
+        Poll::Ready(
+            outcome.map(|(number, outcome)| {
+                outcome.map_err(|payload| Self::panicked(number, payload))
+            }),
+        )
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

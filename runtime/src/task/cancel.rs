@@ -52,17 +52,22 @@ pub(crate) struct Canceller {
     /// The futures of its tasks on multi-threaded runtimes. Finished ones are swept out as it grows, so
     /// it stays as long as the tasks running at once.
     held: Vec<Arc<dyn DropNow + Send + Sync>>,
-    /// The task started last on the loop or on a runner ([`unwind::member_address`]), which
-    /// [`for_last`](Self::for_last)'s canceller cancels alone; 0 before any.
+    /// The task started last, as [`cancel_one`](Self::cancel_one) finds it: its address on the
+    /// loop or on a runner ([`unwind::member_address`]), its cell's when held; 0 before any.
     last: usize,
 }
 
 impl Canceller {
-    /// Notes `task`, a member just started on the loop or on a runner: the one that
-    /// [`for_last`](Self::for_last) cancels.
+    /// Notes `task`, a member just started on the loop or on a runner (see
+    /// [`last`](Self::last)).
     #[inline]
     pub(crate) fn started<T>(&mut self, task: &Task<T>) {
         self.last = unwind::member_address(task.metadata());
+    }
+
+    /// The task started last, for [`cancel_one`](Self::cancel_one).
+    pub(crate) fn last(&self) -> usize {
+        self.last
     }
 
     /// The schedule of the group's tasks on `core`'s loop. Inlined into each spawn path, as
@@ -155,24 +160,31 @@ impl Canceller {
         }
     }
 
-    /// Cancels the one task of a [`for_last`](Self::for_last) canceller, whose handle
-    /// `drop_handle` drops: when this returns, its future is dropped, as
+    /// Cancels one task of the group, `task` (as [`last`](Self::last) gave it when the task
+    /// started), whose handle `drop_handle` drops: when this returns, its future is dropped (but
+    /// when it is being polled at this moment on another thread, as that poll returns), as
     /// [`cancel_now`](Self::cancel_now) drops a whole group's. The group's other tasks are left
-    /// where they are, unpolled: a list group cancels its tasks one at a time, and a task run
-    /// out of turn in the cancel of another, if it woke itself (a loop that yields), would be
-    /// run again and again.
-    pub(crate) fn cancel_one(&mut self, drop_handle: impl FnOnce()) -> Option<Arc<ShieldWait>> {
+    /// where they are, unpolled: a list group cancels its tasks one at a time, and a task run out
+    /// of turn in the cancel of another would, if it woke itself (a loop that yields), be run
+    /// again and again.
+    pub(crate) fn cancel_one(
+        &mut self,
+        task: usize,
+        drop_handle: impl FnOnce(),
+    ) -> Option<Arc<ShieldWait>> {
         let tag = std::ptr::from_ref(self).addr();
         crate::shield::in_frame(tag, || {
-            for held in self.held.drain(..) {
-                held.drop_now();
+            let held =
+                (self.held.iter()).position(|held| Arc::as_ptr(held).cast::<()>().addr() == task);
+            if let Some(held) = held {
+                self.held.swap_remove(held).drop_now();
             }
             match &self.schedule {
-                Some(schedule) => schedule.cancel_one(self.last, drop_handle),
+                Some(schedule) => schedule.cancel_one(task, drop_handle),
                 None => drop_handle(),
             }
-            if let Some(owner) = &self.runner {
-                owner.runner().cancel_one(self.last);
+            for owner in self.runner.iter().chain(&self.retired) {
+                owner.runner().cancel_one(task);
             }
         })
     }
@@ -200,8 +212,7 @@ impl Canceller {
     pub(crate) fn hold<F: Future + Send + 'static>(&mut self, future: F) -> Held<F> {
         let cell = HeldCell::new(future);
         self.keep(cell.clone());
-        // The task started last is this one, in its cell, not one on the loop or a runner.
-        self.last = 0;
+        self.last = Arc::as_ptr(&cell).addr();
         Held(cell)
     }
 }
