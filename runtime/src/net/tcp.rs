@@ -139,6 +139,10 @@ impl fmt::Debug for TcpListener {
 /// without blocking the loop.
 ///
 /// The methods take `&self`, so one task may read while another writes to the same stream.
+/// Two tasks writing at once may interleave their bytes: a `write_all` is as many writes as
+/// the socket's buffer needs, and another task's can come between them. Have one task write
+/// (the others send it what to write, through a `sync::Queue`), as asyncio's one
+/// `StreamWriter` per connection does.
 /// It implements `futures_io::AsyncRead`/`AsyncWrite` (and tokio's and hyper's traits with
 /// their features), for `TcpStream` and `&TcpStream`:
 ///

@@ -115,6 +115,11 @@ impl<T> Queue<T> {
 
     /// Takes the item at the front, waiting while the queue is empty. After
     /// [`shutdown`](Queue::shutdown), gives the items left, then fails.
+    ///
+    /// Dropped before it returns (the loser of a race, `TaskSet::next_or`'s other future, a
+    /// `timeout`), it has taken nothing: no item is lost, and the next `get` takes it.
+    /// A `put` dropped while it waits for room has put nothing either (and its item is dropped
+    /// with it).
     #[track_caller]
     pub fn get(&self) -> impl Future<Output = Result<T, QueueShutDown>> + '_ {
         crate::wait_site::sited("Queue::get", async move {
