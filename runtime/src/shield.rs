@@ -20,7 +20,7 @@
 //! was cancelling when they were dropped. Other cancellations wait for nothing, and the shielded
 //! future runs on alone: dropping a group without awaiting it, a [`timeout`](crate::timeout)
 //! around a future, [`JoinHandle::cancel`](crate::JoinHandle::cancel), a task cancelled alone by
-//! its `task_timeout`, the plain list form `tasks![a, b]` failing with a panic (its tasks are
+//! its `task_timeout` or by [`TaskSet::cancel_task`](crate::TaskSet::cancel_task), the plain list form `tasks![a, b]` failing with a panic (its tasks are
 //! dropped as the panic unwinds), and a `send` task whose poll was running on another thread at
 //! the moment its group cancelled it (dropped when that poll returns).
 //!

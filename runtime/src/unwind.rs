@@ -29,7 +29,9 @@ where
 
 /// Which member task `metadata` belongs to: the address of its metadata, which is the same
 /// from the task's [`Runnable`] and from its [`Task`] (one allocation holds both), and unique
-/// while the task lives. What a group uses to cancel one of its tasks (`task/cancel.rs`).
+/// while the task lives. What a group uses to cancel one of its tasks (`task/cancel.rs`). It
+/// holds because both read the field of one header type, `Header<()>`: every member task keeps
+/// async-task's default metadata, `()`.
 pub(crate) fn member_address(metadata: &()) -> usize {
     std::ptr::from_ref(metadata).addr()
 }

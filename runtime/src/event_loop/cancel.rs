@@ -17,7 +17,7 @@
 //! (On other runtimes a group holds its tasks' futures itself to the same end: see
 //! `task/cancel.rs`.)
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_task::Runnable;
@@ -30,25 +30,35 @@ use crate::unwind;
 /// What a group's tasks on the loop are scheduled through.
 pub(crate) struct MemberSchedule {
     wake: Arc<WakeQueue>,
-    /// Set while the group cancels its tasks.
-    cancelling: AtomicBool,
+    /// While the group cancels tasks, which go to the list of cancelled tasks when scheduled:
+    /// [`ALL`] of them, or the one at this address ([`unwind::member_address`]); 0 otherwise.
+    cancelling: AtomicUsize,
 }
+
+/// [`MemberSchedule::cancelling`] when the group cancels all its tasks.
+const ALL: usize = usize::MAX;
 
 impl MemberSchedule {
     /// Hands a woken task to its loop, or, while its group cancels it, to the loop's list of
     /// cancelled tasks (on the loop's thread; from another thread it is queued as usual).
     #[inline]
     pub(super) fn schedule(self: &Arc<Self>, runnable: Runnable) {
-        if self.cancelling.load(Ordering::Relaxed) {
-            self.schedule_cancelled(runnable);
+        let cancelling = self.cancelling.load(Ordering::Relaxed);
+        if cancelling != 0 {
+            self.schedule_cancelled(runnable, cancelling);
         } else {
             self.wake.schedule(Some(runnable));
         }
     }
 
-    /// [`schedule`](Self::schedule) while the group cancels its tasks.
+    /// [`schedule`](Self::schedule) while the group cancels `cancelling`.
     #[cold]
-    fn schedule_cancelled(&self, runnable: Runnable) {
+    fn schedule_cancelled(&self, runnable: Runnable, cancelling: usize) {
+        if cancelling != ALL && unwind::member_address(runnable.metadata()) != cancelling {
+            // Another task of the group, woken meanwhile: not cancelled, queued as usual.
+            self.wake.schedule(Some(runnable));
+            return;
+        }
         let mut runnable = Some(runnable);
         context::with_loop(|core| {
             if Arc::ptr_eq(&core.wake, &self.wake) {
@@ -73,7 +83,7 @@ impl MemberSchedule {
             drop_handles();
             return;
         }
-        self.cancelling.store(true, Ordering::Relaxed);
+        self.cancelling.store(ALL, Ordering::Relaxed);
         drop_handles();
         context::with_loop(|core| {
             core.run_cancelled();
@@ -82,12 +92,13 @@ impl MemberSchedule {
                 core.run_cancelled();
             }
         });
-        self.cancelling.store(false, Ordering::Relaxed);
+        self.cancelling.store(0, Ordering::Relaxed);
     }
 
-    /// Cancels one task of the group, `task` ([`unwind::member_address`]), whose handle
-    /// `drop_handle` drops. On the loop's own thread its future has been dropped when this
-    /// returns; the group's other tasks stay where they are, unpolled (see
+    /// Cancels one task of the group, `task` ([`unwind::member_address`]), unfinished, whose
+    /// handle `drop_handle` drops. On the loop's own thread its future has been dropped when this
+    /// returns (but when it was woken from another thread at this very moment, at the loop's
+    /// next turn); the group's other tasks stay where they are, unpolled (see
     /// `Canceller::cancel_one`). Elsewhere, dropping the handle is all.
     pub(crate) fn cancel_one(&self, task: usize, drop_handle: impl FnOnce()) {
         let on_its_loop =
@@ -96,11 +107,10 @@ impl MemberSchedule {
             drop_handle();
             return;
         }
-        // Only the task whose handle drops can be scheduled meanwhile (no other code runs): if it
-        // was idle, it goes to the list of cancelled tasks.
-        self.cancelling.store(true, Ordering::Relaxed);
+        // If it was idle, the drop schedules it: to the list of cancelled tasks.
+        self.cancelling.store(task, Ordering::Relaxed);
         drop_handle();
-        self.cancelling.store(false, Ordering::Relaxed);
+        self.cancelling.store(0, Ordering::Relaxed);
         context::with_loop(|core| {
             core.cancel_queued(task);
             core.run_cancelled();
@@ -127,7 +137,7 @@ impl LoopCore {
         self.schedules.borrow_mut().pop().unwrap_or_else(|| {
             Arc::new(MemberSchedule {
                 wake: self.wake.clone(),
-                cancelling: AtomicBool::new(false),
+                cancelling: AtomicUsize::new(0),
             })
         })
     }

@@ -188,17 +188,17 @@ impl<L: Link> Running<L> {
                 .any(|finished| (finished.slot, finished.index) == (slot, index))
     }
 
-    /// Cancels task `index`, in `slot`, alone (`TaskSet::cancel_task`): its future is dropped
-    /// before this returns (see `Canceller::cancel_one`; `task` is what `canceller.last()` gave
-    /// when it started), and the slot is freed.
+    /// Cancels task `index`, in `slot`, alone (`TaskSet::cancel_task`): the slot is freed, and
+    /// the task's future is dropped before this returns (see `Canceller::cancel_one`; `task` is
+    /// what `canceller.last()` gave when it started). A shielded future its drop left running
+    /// runs on alone, as one a task's own timeout leaves.
     pub(crate) fn cancel_one(&mut self, slot: usize, index: usize, task: usize) {
-        debug_assert!(self.runs(slot, index));
-        let entry = &mut self.slots[slot];
-        if let Some(wait) = self.canceller.cancel_one(task, || drop(entry.take())) {
-            self.link.shielded(wait);
-        }
+        let Some((_, handle)) = self.slots[slot].take_if(|(i, _)| *i == index) else {
+            return;
+        };
         self.free.push(slot);
         self.running -= 1;
+        drop(handle.cancel_alone(&mut self.canceller, task));
     }
 
     /// Takes the outcome of the next task that finished, in the order they finished: `Pending`

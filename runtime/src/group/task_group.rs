@@ -483,10 +483,9 @@ impl<T, K: GroupKind> Future for MemberHandle<T, K> {
 impl<T, K: GroupKind> MemberHandle<T, K> {
     /// Cancels the task, if it still runs: its future is dropped now.
     fn cancel(&mut self) {
-        if self.task.is_some() {
-            let (task, last) = (&mut self.task, self.canceller.last());
-            let shielded = self.canceller.cancel_one(last, || drop(task.take()));
-            if let Some(wait) = shielded {
+        if let Some(task) = self.task.take() {
+            let last = self.canceller.last();
+            if let Some(wait) = task.cancel_alone(&mut self.canceller, last) {
                 self.link.shielded(wait);
             }
         }

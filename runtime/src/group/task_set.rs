@@ -207,16 +207,20 @@ impl<T, K: GroupKind> TaskSet<T, K> {
 
     /// Cancels task `number` (what [`spawn`](TaskSet::spawn) returned), if it has not finished:
     /// asyncio's `task.cancel()`, tokio's `AbortHandle::abort`. Its future is dropped before
-    /// this returns, destructors and all (one waiting to start is dropped unstarted; on a
-    /// multi-threaded runtime, one being polled on another thread at this moment is dropped as
-    /// soon as that poll returns), and its outcome, from [`next`](TaskSet::next), is
-    /// `Err(TaskError)` of kind [`Cancelled`](crate::TaskErrorKind::Cancelled): each number
-    /// comes out of the set once. Under [`with_limit`](TaskSet::with_limit), its place goes to
-    /// the next task waiting. The other tasks are not touched.
+    /// this returns, destructors and all (one waiting to start is dropped unstarted). Two
+    /// exceptions, as when the whole set is cancelled: on a multi-threaded runtime, a future
+    /// being polled on another thread at this moment is dropped as soon as that poll returns,
+    /// and one woken from another thread at this very moment is dropped at the loop's next
+    /// turn. Its outcome, from [`next`](TaskSet::next) before those of tasks that finished and
+    /// were not taken yet, is `Err(TaskError)` of kind
+    /// [`Cancelled`](crate::TaskErrorKind::Cancelled): each number comes out of the set once.
+    /// Under [`with_limit`](TaskSet::with_limit), its place goes to the next task waiting. The
+    /// other tasks are not touched.
     ///
     /// Returns whether it cancelled the task: `false` when the task had finished (its outcome is
     /// what `next` gives, as if this had not been called), when its outcome was taken already,
-    /// or when the set never had that number. Finding the task takes a look at each task
+    /// or when the set never had that number. A task that finishes on another thread while
+    /// this runs is cancelled, its output dropped. Finding the task takes a look at each task
     /// running: a cancel costs as much as a few spawns in a set of thousands.
     ///
     /// ```

@@ -161,12 +161,13 @@ impl Canceller {
     }
 
     /// Cancels one task of the group, `task` (as [`last`](Self::last) gave it when the task
-    /// started), whose handle `drop_handle` drops: when this returns, its future is dropped (but
-    /// when it is being polled at this moment on another thread, as that poll returns), as
-    /// [`cancel_now`](Self::cancel_now) drops a whole group's. The group's other tasks are left
-    /// where they are, unpolled: a list group cancels its tasks one at a time, and a task run out
-    /// of turn in the cancel of another would, if it woke itself (a loop that yields), be run
-    /// again and again.
+    /// started), unfinished (see `RawHandle::cancel_alone`), whose handle `drop_handle` drops:
+    /// when this returns, its future is dropped (but when it is being polled at this moment on
+    /// another thread, as that poll returns, or was woken from another thread at this very
+    /// moment, at the loop's next turn), as [`cancel_now`](Self::cancel_now) drops a whole
+    /// group's. The group's other tasks are left where they are, unpolled: a list group cancels
+    /// its tasks one at a time, and a task run out of turn in the cancel of another would, if it
+    /// woke itself (a loop that yields), be run again and again.
     pub(crate) fn cancel_one(
         &mut self,
         task: usize,
@@ -178,6 +179,8 @@ impl Canceller {
                 (self.held.iter()).position(|held| Arc::as_ptr(held).cast::<()>().addr() == task);
             if let Some(held) = held {
                 self.held.swap_remove(held).drop_now();
+                drop_handle();
+                return;
             }
             match &self.schedule {
                 Some(schedule) => schedule.cancel_one(task, drop_handle),

@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::panic::resume_unwind;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use async_task::FallibleTask;
@@ -17,7 +18,8 @@ use super::cancel::Canceller;
 use super::foreign::{self, ForeignHandle};
 use super::runner;
 use crate::context::{self, Current};
-use crate::unwind::Quiet;
+use crate::shield::ShieldWait;
+use crate::unwind::{drop_quietly, Quiet};
 
 /// The handle to a task's output, whichever runtime runs it. Dropping it cancels the task.
 pub(crate) enum RawHandle<T> {
@@ -74,6 +76,23 @@ impl<T> RawHandle<T> {
             #[cfg(feature = "tokio")]
             RawHandle::Tokio(TokioTask(handle)) => handle.as_ref().is_none_or(|h| h.is_finished()),
         }
+    }
+
+    /// Cancels this task alone, a member of the group whose canceller is `canceller`; `task` is
+    /// what `canceller.last()` gave as it started (see `Canceller::cancel_one`). A task that
+    /// finished has nothing left to drop but its output, which goes with the handle.
+    pub(crate) fn cancel_alone(
+        self,
+        canceller: &mut Canceller,
+        task: usize,
+    ) -> Option<Arc<ShieldWait>> {
+        if self.is_finished() {
+            // Its allocation is freed with the handle: no queue is searched for its address
+            // (which a task started by the output's destructor could have by then).
+            drop_quietly(self);
+            return None;
+        }
+        canceller.cancel_one(task, || drop(self))
     }
 
     /// Cancels the task and waits until its future has been dropped (its destructors ran): the
