@@ -1841,16 +1841,13 @@ mod group_cases {
         assert!(set.cancel_task(running));
         assert_eq!(counter.dropped(), 2);
         let mut numbers = Vec::new();
-        while let Some(outcome) = set.next().await {
-            match outcome {
-                Ok(value) => numbers.push((next, value)),
-                Err(error) => numbers.push((error.task()[1..].parse().unwrap(), 0)),
-            }
+        while let Some((number, outcome)) = set.next_numbered().await {
+            numbers.push((number, outcome.map_err(|error| error.is_cancelled())));
         }
         numbers.sort();
         assert_eq!(
             numbers,
-            [(running, 0), (waiting, 0), (next, 3)],
+            [(running, Err(true)), (waiting, Err(true)), (next, Ok(3))],
             "the place went to the next"
         );
     }

@@ -170,13 +170,41 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         Next::new(self)
     }
 
+    /// [`next`](TaskSet::next), with the task's number (what [`spawn`](TaskSet::spawn)
+    /// returned): for a set whose tasks' outputs do not say which task they were (tokio's
+    /// `join_next_with_id`). A task's error also names it, `#n`.
+    ///
+    /// ```
+    /// use jobloop_runtime::{sleep, EventLoop, TaskSet};
+    /// use std::collections::HashMap;
+    /// use std::time::Duration;
+    ///
+    /// EventLoop::new().block_on(async {
+    ///     let mut set = TaskSet::new();
+    ///     let mut names = HashMap::new();
+    ///     for (name, ms) in [("slow", 20), ("quick", 10)] {
+    ///         let number = set.spawn(sleep(Duration::from_millis(ms)));
+    ///         names.insert(number, name);
+    ///     }
+    ///     let (number, outcome) = set.next_numbered().await.unwrap();
+    ///     assert_eq!((names[&number], outcome), ("quick", Ok(())));
+    /// });
+    /// ```
+    pub fn next_numbered(
+        &mut self,
+    ) -> impl Future<Output = Option<(usize, Result<T, TaskError>)>> + '_ {
+        std::future::poll_fn(|cx| self.poll_numbered(cx))
+    }
+
     /// Waits for whichever comes first: the outcome of the next task to finish
     /// ([`FinishedOr::Finished`]), or `other`'s output ([`FinishedOr::Other`]). What an accept loop
     /// needs: take the outcomes of the connections served while waiting for the next one. While
     /// the set is empty, only `other` is waited for. When both are ready, the outcome comes
     /// first (`other` is dropped, and made again at the next call: make it a future that loses
     /// nothing when dropped, as `net::TcpListener::accept` is, and a stream's `next()`, such as
-    /// the next of a `BufReader`'s `lines()`, whose line read so far stays in the stream).
+    /// the next of a `BufReader`'s `lines()`, whose line read so far stays in the stream). The
+    /// outcome does not say which task it was (as [`next_numbered`](TaskSet::next_numbered)'s
+    /// does): have the task's output say it where that matters.
     ///
     /// ```
     /// use jobloop_runtime::group::FinishedOr;
@@ -426,6 +454,23 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         }
     }
 
+    /// The next outcome, with its task's number: a stashed one first.
+    fn poll_numbered(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<(usize, Result<T, TaskError>)>> {
+        if let Some(outcome) = self.stashed.pop_front() {
+            return Poll::Ready(Some(outcome));
+        }
+        let outcome = std::task::ready!(self.poll_outcome(cx));
+        Poll::Ready(outcome.map(|(number, outcome)| {
+            (
+                number,
+                outcome.map_err(|payload| Self::panicked(number, payload)),
+            )
+        }))
+    }
+
     /// Places are free: the tasks waiting for one start, in spawn order.
     fn start_waiting(&mut self) {
         while self.running.len() < self.limit {
@@ -507,15 +552,8 @@ impl<T, K: GroupKind> Stream for TaskSet<T, K> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if let Some((_, outcome)) = this.stashed.pop_front() {
-            return Poll::Ready(Some(outcome));
-        }
-        let outcome = std::task::ready!(this.poll_outcome(cx));
-        Poll::Ready(
-            outcome.map(|(number, outcome)| {
-                outcome.map_err(|payload| Self::panicked(number, payload))
-            }),
-        )
+        let outcome = std::task::ready!(this.poll_numbered(cx));
+        Poll::Ready(outcome.map(|(_, outcome)| outcome))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
