@@ -552,8 +552,16 @@ impl<T, K: GroupKind> Stream for TaskSet<T, K> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        let outcome = std::task::ready!(this.poll_numbered(cx));
-        Poll::Ready(outcome.map(|(_, outcome)| outcome))
+        // As `poll_numbered`, without the number: the common path, kept lean.
+        if let Some((_, outcome)) = this.stashed.pop_front() {
+            return Poll::Ready(Some(outcome));
+        }
+        let outcome = std::task::ready!(this.poll_outcome(cx));
+        Poll::Ready(
+            outcome.map(|(number, outcome)| {
+                outcome.map_err(|payload| Self::panicked(number, payload))
+            }),
+        )
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
