@@ -409,11 +409,14 @@ fn name(signal: i32) -> &'static str {
 /// println!("Ctrl-C: finishing the requests in flight");
 /// # });
 /// ```
-pub async fn ctrl_c() -> io::Result<()> {
-    let signals = install()?;
-    catch_asked(SIGINT, &signals.int)?;
-    signals.int.next().await;
-    Ok(())
+#[track_caller]
+pub fn ctrl_c() -> impl Future<Output = io::Result<()>> {
+    crate::wait_site::sited("signal::ctrl_c", async {
+        let signals = install()?;
+        catch_asked(SIGINT, &signals.int)?;
+        signals.int.next().await;
+        Ok(())
+    })
 }
 
 /// Waits for the next SIGTERM, what `kill PID`, systemd, Docker and Kubernetes send to stop a
@@ -439,23 +442,26 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// With `tasks![]`, serving until SIGTERM is a race whose loser, the server, is cancelled:
 /// `tasks![race, scoped; serve(&listener), jobloop::signal::terminate()].await`, both
 /// `io::Result<()>`.
-pub async fn terminate() -> io::Result<()> {
-    let signals = install()?;
-    #[cfg(not(windows))]
-    {
-        catch_asked(SIGTERM, &signals.term)?;
-        signals.term.next().await;
-        Ok(())
-    }
-    // Windows sends no SIGTERM: the wait never ends, so a program that also waits for Ctrl-C
-    // is the same on every system.
-    #[cfg(windows)]
-    {
-        let _ = signals;
-        // A wait for a signal, as on unix: not taken for a deadlock.
-        let _in_flight = crate::deadlock::InFlight::new();
-        std::future::pending().await
-    }
+#[track_caller]
+pub fn terminate() -> impl Future<Output = io::Result<()>> {
+    crate::wait_site::sited("signal::terminate", async {
+        let signals = install()?;
+        #[cfg(not(windows))]
+        {
+            catch_asked(SIGTERM, &signals.term)?;
+            signals.term.next().await;
+            Ok(())
+        }
+        // Windows sends no SIGTERM: the wait never ends, so a program that also waits for
+        // Ctrl-C is the same on every system.
+        #[cfg(windows)]
+        {
+            let _ = signals;
+            // A wait for a signal, as on unix: not taken for a deadlock.
+            let _in_flight = crate::deadlock::InFlight::new();
+            std::future::pending().await
+        }
+    })
 }
 
 /// Runs `main` on `runtime` as `#[job_main]` does: on the first Ctrl-C (SIGINT) or SIGTERM,

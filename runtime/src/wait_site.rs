@@ -181,7 +181,8 @@ impl Drop for SiteSlot {
     feature = "sync",
     feature = "net",
     feature = "process",
-    feature = "redis"
+    feature = "redis",
+    feature = "signal"
 ))]
 #[track_caller]
 pub(crate) fn sited<F: std::future::Future>(what: &'static str, future: F) -> Sited<F> {
@@ -193,7 +194,8 @@ pub(crate) fn sited<F: std::future::Future>(what: &'static str, future: F) -> Si
     feature = "sync",
     feature = "net",
     feature = "process",
-    feature = "redis"
+    feature = "redis",
+    feature = "signal"
 ))]
 pub(crate) fn sited_at<F: std::future::Future>(
     what: &'static str,
@@ -210,7 +212,8 @@ pub(crate) fn sited_at<F: std::future::Future>(
     feature = "sync",
     feature = "net",
     feature = "process",
-    feature = "redis"
+    feature = "redis",
+    feature = "signal"
 ))]
 pin_project_lite::pin_project! {
     /// A wait on something jobloop made, listed as a site while it is going on (see the
@@ -226,7 +229,8 @@ pin_project_lite::pin_project! {
     feature = "sync",
     feature = "net",
     feature = "process",
-    feature = "redis"
+    feature = "redis",
+    feature = "signal"
 ))]
 impl<F: std::future::Future> std::future::Future for Sited<F> {
     type Output = F::Output;

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -62,9 +63,9 @@ pub struct TaskSet<T, K: GroupKind = Local> {
     spawned: usize,
     /// At most this many tasks run at once ([`with_limit`](TaskSet::with_limit)).
     limit: usize,
-    /// The tasks spawned while `limit` ran, unstarted, with their numbers, in spawn order:
-    /// each starts when a running one's outcome is taken.
-    queued: VecDeque<(usize, K::Boxed<T>)>,
+    /// The tasks spawned while `limit` ran, unstarted, with their numbers and where they were
+    /// spawned, in spawn order: each starts when a running one's outcome is taken.
+    queued: VecDeque<(usize, &'static Location<'static>, K::Boxed<T>)>,
     /// Starts a queued task: the kind's spawn, chosen where its bounds are known (`new`,
     /// `new_send`).
     start_queued: StartQueued<T, K>,
@@ -78,8 +79,12 @@ pub struct TaskSet<T, K: GroupKind = Local> {
 }
 
 /// How a [`TaskSet`] starts a task it queued.
-type StartQueued<T, K> =
-    fn(&mut Running<<K as GroupKind>::Link<T>>, usize, <K as GroupKind>::Boxed<T>) -> usize;
+type StartQueued<T, K> = fn(
+    &mut Running<<K as GroupKind>::Link<T>>,
+    usize,
+    &'static Location<'static>,
+    <K as GroupKind>::Boxed<T>,
+) -> usize;
 
 impl<T, K: GroupKind> TaskSet<T, K> {
     fn empty(start_queued: StartQueued<T, K>) -> Self {
@@ -272,7 +277,11 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// });
     /// ```
     pub fn cancel_task(&mut self, number: usize) -> bool {
-        if let Some(at) = self.queued.iter().position(|(queued, _)| *queued == number) {
+        if let Some(at) = self
+            .queued
+            .iter()
+            .position(|(queued, ..)| *queued == number)
+        {
             drop_quietly(self.queued.remove(at));
         } else {
             let Some(slot) = self.running.slot_of(number) else {
@@ -311,7 +320,7 @@ impl<T: 'static> TaskSet<T, Local> {
     {
         // Checked here, full or not: the spawns are in closures, where `#[track_caller]` stops.
         crate::context::expect_runtime("`TaskSet::spawn`");
-        self.add(future, |future| Box::pin(future))
+        self.add(future, Location::caller(), |future| Box::pin(future))
     }
 }
 
@@ -343,14 +352,27 @@ impl<T: 'static> TaskSet<T, Local> {
     ///     assert!(set.next().await.unwrap().is_ok()); // the server served its client
     /// });
     /// ```
-    pub async fn start<V, F, Fut>(&mut self, task: F) -> Result<V, StartError<T>>
+    ///
+    /// # Panics
+    ///
+    /// When no jobloop runtime runs on this thread.
+    #[track_caller]
+    pub fn start<'a, V: 'a, F, Fut>(
+        &'a mut self,
+        task: F,
+    ) -> impl Future<Output = Result<V, StartError<T>>> + 'a
     where
-        F: FnOnce(Ready<V>) -> Fut,
+        F: FnOnce(Ready<V>) -> Fut + 'a,
         Fut: TaskFuture<Output = T> + 'static,
     {
-        let (ready, started) = Ready::new();
-        let number = self.spawn(task(ready));
-        self.wait_started(number, started).await
+        // Here, where the caller's line is known: the task is named by it.
+        crate::context::expect_runtime("`TaskSet::start`");
+        let at = Location::caller();
+        async move {
+            let (ready, started) = Ready::new();
+            let number = self.add(task(ready), at, |future| Box::pin(future));
+            self.wait_started(number, started).await
+        }
     }
 }
 
@@ -379,20 +401,28 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         crate::context::expect_runtime("`TaskSet::spawn`");
-        self.add(future, |future| Box::pin(future))
+        self.add(future, Location::caller(), |future| Box::pin(future))
     }
 }
 
 impl<T: Send + 'static> TaskSet<T, Sendable> {
     /// [`TaskSet::start`] for a set of `Send` tasks.
-    pub async fn start<V, F, Fut>(&mut self, task: F) -> Result<V, StartError<T>>
+    #[track_caller]
+    pub fn start<'a, V: 'a, F, Fut>(
+        &'a mut self,
+        task: F,
+    ) -> impl Future<Output = Result<V, StartError<T>>> + 'a
     where
-        F: FnOnce(Ready<V>) -> Fut,
+        F: FnOnce(Ready<V>) -> Fut + 'a,
         Fut: SendTaskFuture<Output = T> + 'static,
     {
-        let (ready, started) = Ready::new();
-        let number = self.spawn(task(ready));
-        self.wait_started(number, started).await
+        crate::context::expect_runtime("`TaskSet::start`");
+        let at = Location::caller();
+        async move {
+            let (ready, started) = Ready::new();
+            let number = self.add(task(ready), at, |future| Box::pin(future));
+            self.wait_started(number, started).await
+        }
     }
 }
 
@@ -474,10 +504,10 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// Places are free: the tasks waiting for one start, in spawn order.
     fn start_waiting(&mut self) {
         while self.running.len() < self.limit {
-            let Some((next, future)) = self.queued.pop_front() else {
+            let Some((next, at, future)) = self.queued.pop_front() else {
                 break;
             };
-            let slot = (self.start_queued)(&mut self.running, next, future);
+            let slot = (self.start_queued)(&mut self.running, next, at, future);
             self.started(slot);
         }
     }
@@ -501,9 +531,14 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         TaskError::panicked(format!("#{number}"), &*payload)
     }
 
-    /// Starts `future` as the next task, or keeps it unstarted (`boxed`) while the set is full
-    /// or tasks spawned before it wait; its number.
-    fn add<F>(&mut self, future: F, boxed: impl FnOnce(F) -> K::Boxed<T>) -> usize
+    /// Starts `future`, spawned `at`, as the next task, or keeps it unstarted (`boxed`) while
+    /// the set is full or tasks spawned before it wait; its number.
+    fn add<F>(
+        &mut self,
+        future: F,
+        at: &'static Location<'static>,
+        boxed: impl FnOnce(F) -> K::Boxed<T>,
+    ) -> usize
     where
         F: Future<Output = T>,
         K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
@@ -512,17 +547,22 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         let number = self.spawned;
         self.spawned += 1;
         if self.is_full() || !self.queued.is_empty() {
-            self.queued.push_back((number, boxed(future)));
+            self.queued.push_back((number, at, boxed(future)));
         } else {
-            let slot = Self::start_member(&mut self.running, number, future);
+            let slot = Self::start_member(&mut self.running, number, at, future);
             self.started(slot);
         }
         number
     }
 
-    /// Starts `future` as task `number` of the set, as `K` starts a member (watched in debug
-    /// mode and under the trace); its slot.
-    fn start_member<F>(running: &mut Running<K::Link<T>>, number: usize, future: F) -> usize
+    /// Starts `future` as task `number` of the set, spawned `at`, as `K` starts a member
+    /// (watched in debug mode and under the trace); its slot.
+    fn start_member<F>(
+        running: &mut Running<K::Link<T>>,
+        number: usize,
+        at: &'static Location<'static>,
+        future: F,
+    ) -> usize
     where
         F: Future<Output = T>,
         K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
@@ -530,7 +570,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     {
         running.start(number, |canceller, hooks| {
             if debug::watching() {
-                let future = Watched::new(future, || debug::Name::Member(None));
+                let future = Watched::at(future, || debug::Name::Member(None), at, None);
                 <K as SpawnMember<_>>::spawn(
                     "`TaskSet::spawn`",
                     canceller,

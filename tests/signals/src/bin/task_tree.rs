@@ -1,7 +1,7 @@
 //! Debug mode's task tree (`JOBLOOP_DEBUG=1`), printed by SIGQUIT: a group of three sleeping
 //! jobs, a `scoped` group whose tasks run groups of their own, tasks waiting on `Queue::get`, a
-//! socket read, an `Event`, `to_thread` work, a child process and a future jobloop did not
-//! make, all at once. Prints "all waiting" when they are,
+//! socket read, an `Event`, `to_thread` work, a child process, a `TaskSet`'s task, a wait for
+//! SIGTERM and a future jobloop did not make, all at once. Prints "all waiting" when they are,
 //! and finishes by itself 3 s later (the test sends SIGQUIT in between).
 use std::time::Duration;
 
@@ -53,6 +53,10 @@ pub async fn main() {
     });
     // Waits on nothing jobloop made: the tree says so.
     let outsider = jobloop::spawn_named("outsider", std::future::pending::<()>());
+    // A task of a set, named by the line of its `spawn`; a wait for SIGTERM.
+    let mut set = jobloop::TaskSet::new();
+    set.spawn(job(10));
+    let terminator = jobloop::spawn_named("terminator", jobloop::signal::terminate());
     let announce = async {
         jobloop::sleep(Duration::from_millis(100)).await;
         println!("all waiting");
@@ -67,6 +71,8 @@ pub async fn main() {
     queue.put(7).await.ok();
     drop(client); // the reader's read ends
     outsider.cancel().await;
+    terminator.cancel().await;
+    assert_eq!(set.next().await, Some(Ok(10)));
     event.set();
     event_waiter.await;
     blocking.await;
