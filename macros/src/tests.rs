@@ -151,6 +151,14 @@ fn tasks_list_form_with_mode() {
 }
 
 #[test]
+fn tasks_list_race_checks_each_task_against_the_first_where_it_is_written() {
+    check(
+        pretty_expr(tasks::expand(quote!(race, timeout = d; serve(), ctrl_c()))),
+        expect_file!["../snapshots/tasks_list_race_timeout.rs"],
+    );
+}
+
+#[test]
 fn tasks_stream_and_scoped() {
     check(
         pretty_expr(tasks::expand(quote!(

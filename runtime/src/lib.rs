@@ -145,7 +145,7 @@ pub use time::{now, sleep, sleep_until, timeout, yield_now, Sleep, Timeout, Yiel
 #[doc(hidden)]
 pub mod __private {
     pub use crate::group::expansion::{
-        sized, task, try_task, Names, SameOutput, TryOutput, TryTask,
+        same_output, sized, task, try_task, Names, SameOutput, SameOutputTask, TryOutput, TryTask,
     };
     pub use crate::group::link::{Link, LocalLink, SendLink};
     pub use crate::group::task_group::{

@@ -230,8 +230,8 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
         params.push(quote!('scope));
     }
     // A race's or a stream's tasks: the first one's output is the group's type (`T`, or
-    // `Result<A, E>`), the others' must be the same (`SameOutput`, whose error says so at the
-    // task that differs).
+    // `Result<A, E>`), the others' must be the same (`same_output`, called at each of them, whose
+    // error says so at the task that differs).
     let uniform_type = if is_try {
         quote!(::core::result::Result<A, E>)
     } else {
@@ -243,11 +243,8 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
         } else {
             params.push(quote!(T));
         }
-        params.push(quote!(F0));
-        params.extend(futures.iter().zip(&outputs).skip(1).map(|(f, o)| quote!(#f, #o)));
-        std::iter::once(uniform_type.clone())
-            .chain(outputs.iter().skip(1).map(|o| quote!(#o)))
-            .collect()
+        params.extend(futures.iter().map(|f| quote!(#f)));
+        futures.iter().map(|_| uniform_type.clone()).collect()
     } else if is_try {
         params.extend(
             futures
@@ -263,12 +260,10 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
         outputs.iter().map(|o| quote!(#o)).collect()
     };
     let mut bounds = TokenStream::new();
-    for (i, (future, output)) in futures.iter().zip(&output_of).enumerate() {
+    for (future, output) in futures.iter().zip(&output_of) {
         bounds.extend(quote!(#future: #future_bound<Output = #output> + #lifetime,));
         if !uniform {
             bounds.extend(quote!(#output: #output_bound,));
-        } else if i > 0 {
-            bounds.extend(quote!(#output: #krate::__private::SameOutput<#uniform_type>,));
         }
     }
     if uniform && is_try {
@@ -307,10 +302,8 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
         .zip(&variants)
         .enumerate()
         .map(|(i, (name, variant))| {
-            let future = if uniform && i == 0 {
+            let future = if uniform {
                 quote!(#name)
-            } else if uniform {
-                quote!(async move { #krate::__private::SameOutput::same(#name.await) })
             } else if is_try {
                 let error = if i == 0 {
                     quote!(error)
@@ -490,6 +483,37 @@ fn list_form(options: &TasksOptions, tasks: &[Task]) -> TokenStream {
     if let Some((_, task_timeout)) = &options.task_timeout {
         arguments.push(task_timeout.clone());
     }
-    arguments.extend(tasks.iter().map(|task| checked_task(options, task)));
-    call_island(options, island, arguments)
+    if !uniform {
+        arguments.extend(tasks.iter().map(|task| checked_task(options, task)));
+        return call_island(options, island, arguments);
+    }
+    // A race's or a stream's tasks are made first, in order (after the options' values, as in
+    // the call), each after the first checked against it where it is written.
+    let mut lets = TokenStream::new();
+    for (i, argument) in std::mem::take(&mut arguments).into_iter().enumerate() {
+        if i == 0 && options.limit.is_none() {
+            arguments.push(argument); // no limit: a constant
+            continue;
+        }
+        let (local, shield) = shielded_local(&format!("jobloop_option_{i}"));
+        lets.extend(quote! { #shield let #local = #argument; });
+        arguments.push(quote!(#local));
+    }
+    let mut first = None;
+    for (i, task) in tasks.iter().enumerate() {
+        let (local, shield) = shielded_local(&format!("jobloop_task_{i}"));
+        let checked = checked_task(options, task);
+        let value = match &first {
+            None => checked,
+            Some(first) => {
+                let krate = located_at(krate, task.span);
+                quote_spanned! {task.span=> #krate::__private::same_output(&#first, #checked) }
+            }
+        };
+        lets.extend(quote! { #shield let #local = #value; });
+        arguments.push(quote!(#local));
+        first.get_or_insert(local);
+    }
+    let call = call_island(options, island, arguments);
+    quote! {{ #lets #call }}
 }

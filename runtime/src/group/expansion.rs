@@ -67,6 +67,44 @@ impl<T> SameOutput<T> for T {
     }
 }
 
+/// A task of a race or a stream written as a list, after the first one, `first`: its output
+/// must be the first task's, and this call, where the task is written, says so if it is not
+/// ([`SameOutput`]'s error, once: what it returns is a future of the first task's type either
+/// way). Gives the task as a future of that type.
+#[doc(hidden)]
+pub fn same_output<F0, F>(first: &F0, task: F) -> SameOutputTask<F, F0::Output>
+where
+    F0: Future,
+    F: Future,
+    F::Output: SameOutput<F0::Output>,
+{
+    let _ = first;
+    SameOutputTask {
+        task,
+        same: SameOutput::same,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// What [`same_output`] gives: `task`, whose output comes as `T`. Its `Future` has no bound
+    /// beyond the task's, so that a task of another type is one error, at the task.
+    #[doc(hidden)]
+    pub struct SameOutputTask<F: Future, T> {
+        #[pin]
+        task: F,
+        same: fn(F::Output) -> T,
+    }
+}
+
+impl<F: Future, T> Future for SameOutputTask<F, T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = self.project();
+        this.task.poll(cx).map(*this.same)
+    }
+}
+
 /// Returns `task` unchanged; its bound puts the "not a future" error at the task's expression.
 #[doc(hidden)]
 pub fn task<F: TaskFuture>(task: F) -> F {
