@@ -78,7 +78,7 @@ pub(crate) use left_running::main_returned;
 pub use left_running::{watch_main, WatchMain};
 pub(crate) use trace::GroupTrace;
 pub use tree::{task_tree, TaskTree};
-pub(crate) use watched::{sleeping, waiting, Name, Watched};
+pub(crate) use watched::{sleeping, waiting, waits_recorded, Name, Watched};
 
 use watchdog::start_watchdog;
 

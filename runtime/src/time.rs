@@ -346,12 +346,22 @@ impl<F: Future> Future for Timeout<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let recorded = crate::debug::waits_recorded();
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        match Pin::new(this.sleep).poll(cx) {
+        match this.sleep.poll_timer(cx) {
             Poll::Ready(()) => Poll::Ready(Err(crate::Elapsed::new())),
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                // Named as what it is, a deadline, not as a sleep of the task; beside the
+                // future's own wait, or said to be beside one outside jobloop (a tokio socket).
+                if crate::debug::waits_recorded() > recorded {
+                    crate::debug::waiting("timeout");
+                } else {
+                    crate::debug::waiting("timeout (and something outside jobloop)");
+                }
+                Poll::Pending
+            }
         }
     }
 }

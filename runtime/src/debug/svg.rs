@@ -179,10 +179,10 @@ impl Picture {
     }
 }
 
-/// The colour of a wait in the picture: orange for a timer, blue for a socket or pipe, grey
-/// for a group.
+/// The colour of a wait in the picture: orange for a timer (a sleep, a timeout's deadline),
+/// blue for a socket or pipe, grey for a group.
 fn wait_colour(what: &str) -> &'static str {
-    if what.starts_with("sleep") {
+    if what.starts_with("sleep") || what.starts_with("timeout") {
         "#e8a33d"
     } else if what.starts_with("I/O") {
         "#4f86e8"

@@ -168,6 +168,17 @@ pub(crate) fn waiting(what: &'static str) {
     }
 }
 
+/// How many waits the task being polled now has recorded in this poll (0 when neither debug
+/// mode nor the trace is on): compared before and after a future's poll, whether that future
+/// said what it waits on.
+#[inline]
+pub(crate) fn waits_recorded() -> usize {
+    if !observing_polls() || polling_task() == 0 {
+        return 0;
+    }
+    WAITS.try_with(|waits| waits.borrow().len()).unwrap_or(0)
+}
+
 /// [`waiting`] on a sleep made at `at`, which ends at `deadline`: the tree says where, and how
 /// long is left.
 #[inline]

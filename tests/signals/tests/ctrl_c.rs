@@ -426,6 +426,8 @@ fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
             "on something outside jobloop",
             "a group's task started at tests/signals/src/bin/task_tree.rs:",
             "waits on signal::terminate at tests/signals/src/bin/task_tree.rs:",
+            "`deadline`",
+            "on timeout (and something outside jobloop)",
         ] {
             assert!(tree.contains(part), "{runtime}: {part:?} not in:\n{tree}");
         }

@@ -1,8 +1,8 @@
 //! Debug mode's task tree (`JOBLOOP_DEBUG=1`), printed by SIGQUIT: a group of three sleeping
 //! jobs, a `scoped` group whose tasks run groups of their own, tasks waiting on `Queue::get`, a
 //! socket read, an `Event`, `to_thread` work, a child process, a `TaskSet`'s task, a wait for
-//! SIGTERM and a future jobloop did not make, all at once. Prints "all waiting" when they are,
-//! and finishes by itself 3 s later (the test sends SIGQUIT in between).
+//! SIGTERM, a timeout and a future jobloop did not make, all at once. Prints "all waiting"
+//! when they are, and finishes by itself 3 s later (the test sends SIGQUIT in between).
 use std::time::Duration;
 
 use jobloop::net::{TcpListener, TcpStream};
@@ -57,6 +57,11 @@ pub async fn main() {
     let mut set = jobloop::TaskSet::new();
     set.spawn(job(10));
     let terminator = jobloop::spawn_named("terminator", jobloop::signal::terminate());
+    // Under a timeout, on something outside jobloop (a tokio socket, say).
+    let deadline = jobloop::spawn_named(
+        "deadline",
+        jobloop::timeout(Duration::from_secs(60), std::future::pending::<()>()),
+    );
     let announce = async {
         jobloop::sleep(Duration::from_millis(100)).await;
         println!("all waiting");
@@ -72,6 +77,7 @@ pub async fn main() {
     drop(client); // the reader's read ends
     outsider.cancel().await;
     terminator.cancel().await;
+    deadline.cancel().await;
     assert_eq!(set.next().await, Some(Ok(10)));
     event.set();
     event_waiter.await;
