@@ -34,6 +34,12 @@ use crate::unwind::drop_quietly;
 /// `TaskSet<T>` keeps its tasks on its thread; [`TaskSet::new_send`] makes a set of `Send` tasks
 /// that a multi-threaded runtime may run in parallel.
 ///
+/// Its tasks are `'static`, as spawned tasks are: they own what they use. A task that needs a
+/// value the set's owner keeps (an HTTP client, a database pool) gets a clone of it, or of an
+/// `Rc`/`Arc` around it (the compiler otherwise says the value "does not live long enough",
+/// at the `'static` bound of `spawn`). Tasks that borrow are for `tasks![scoped; ...]`, whose
+/// tasks are all known when it is written.
+///
 /// ```
 /// use jobloop_runtime::{sleep, EventLoop, TaskSet};
 /// use std::time::Duration;
