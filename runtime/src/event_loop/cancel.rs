@@ -72,14 +72,18 @@ impl MemberSchedule {
         }
     }
 
+    /// Whether this thread runs the loop the group's tasks are on: only there can their
+    /// futures be dropped at once.
+    fn on_its_loop(&self) -> bool {
+        context::with_loop(|core| Arc::ptr_eq(&core.wake, &self.wake)).unwrap_or(false)
+    }
+
     /// Cancels the group's tasks: `drop_handles` drops their handles, and `alive` tells how many
     /// of their futures are alive. On the loop's own thread, every one of them has been dropped
     /// when this returns (but one woken from another thread at this very moment, which is
     /// dropped at the loop's next turn); elsewhere, dropping the handles is all.
     pub(crate) fn cancel(&self, drop_handles: impl FnOnce(), alive: impl Fn() -> usize) {
-        let on_its_loop =
-            context::with_loop(|core| Arc::ptr_eq(&core.wake, &self.wake)).unwrap_or(false);
-        if !on_its_loop {
+        if !self.on_its_loop() {
             drop_handles();
             return;
         }
@@ -101,9 +105,7 @@ impl MemberSchedule {
     /// next turn); the group's other tasks stay where they are, unpolled (see
     /// `Canceller::cancel_one`). Elsewhere, dropping the handle is all.
     pub(crate) fn cancel_one(&self, task: usize, drop_handle: impl FnOnce()) {
-        let on_its_loop =
-            context::with_loop(|core| Arc::ptr_eq(&core.wake, &self.wake)).unwrap_or(false);
-        if !on_its_loop {
+        if !self.on_its_loop() {
             drop_handle();
             return;
         }

@@ -164,14 +164,18 @@ impl<L: Link> Running<L> {
     /// turn, and before the group ends, which waits for every future to be gone), and the slot
     /// is freed. An outcome it reports after this is a late report, dropped. Whether it ran.
     pub(crate) fn cancel_task(&mut self, slot: usize, index: usize) -> bool {
-        if !self.runs(slot, index) {
-            return false;
-        }
-        let entry = self.slots[slot].take();
+        let handle = self.take(slot, index);
+        let ran = handle.is_some();
+        drop_quietly(handle);
+        ran
+    }
+
+    /// Takes task `index`'s handle out of `slot`, if it still runs there, and frees the slot.
+    fn take(&mut self, slot: usize, index: usize) -> Option<RawHandle<()>> {
+        let (_, handle) = self.slots.get_mut(slot)?.take_if(|(i, _)| *i == index)?;
         self.free.push(slot);
         self.running -= 1;
-        drop_quietly(entry);
-        true
+        Some(handle)
     }
 
     /// The slot of task `index`, while it runs (or finished, its outcome not taken yet).
@@ -193,12 +197,9 @@ impl<L: Link> Running<L> {
     /// what `canceller.last()` gave when it started). A shielded future its drop left running
     /// runs on alone, as one a task's own timeout leaves.
     pub(crate) fn cancel_one(&mut self, slot: usize, index: usize, task: usize) {
-        let Some((_, handle)) = self.slots[slot].take_if(|(i, _)| *i == index) else {
-            return;
-        };
-        self.free.push(slot);
-        self.running -= 1;
-        drop(handle.cancel_alone(&mut self.canceller, task));
+        if let Some(handle) = self.take(slot, index) {
+            drop(handle.cancel_alone(&mut self.canceller, task));
+        }
     }
 
     /// Takes the outcome of the next task that finished, in the order they finished: `Pending`

@@ -373,12 +373,7 @@ impl<T: 'static> TaskSet<T, Local> {
     {
         // Here, where the caller's line is known: the task is named by it.
         crate::context::expect_runtime("`TaskSet::start`");
-        let at = Location::caller();
-        async move {
-            let (ready, started) = Ready::new();
-            let number = self.add(task(ready), at, |future| Box::pin(future));
-            self.wait_started(number, started).await
-        }
+        self.start_at(task, Location::caller(), |future| Box::pin(future))
     }
 }
 
@@ -423,16 +418,30 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
         Fut: SendTaskFuture<Output = T> + 'static,
     {
         crate::context::expect_runtime("`TaskSet::start`");
-        let at = Location::caller();
-        async move {
-            let (ready, started) = Ready::new();
-            let number = self.add(task(ready), at, |future| Box::pin(future));
-            self.wait_started(number, started).await
-        }
+        self.start_at(task, Location::caller(), |future| Box::pin(future))
     }
 }
 
 impl<T, K: GroupKind> TaskSet<T, K> {
+    /// [`start`](TaskSet::start), for either kind: spawns `task`, called `at` (kept unstarted as
+    /// `boxed` while the set is full), and waits until it is ready.
+    async fn start_at<V, F, Fut>(
+        &mut self,
+        task: F,
+        at: &'static Location<'static>,
+        boxed: impl FnOnce(Fut) -> K::Boxed<T>,
+    ) -> Result<V, StartError<T>>
+    where
+        F: FnOnce(Ready<V>) -> Fut,
+        Fut: Future<Output = T>,
+        K: SpawnMember<Member<Fut, SlotHooks<<K as GroupKind>::Link<T>>>>
+            + SpawnMember<Member<Watched<Fut>, SlotHooks<<K as GroupKind>::Link<T>>>>,
+    {
+        let (ready, started) = Ready::new();
+        let number = self.add(task(ready), at, boxed);
+        self.wait_started(number, started).await
+    }
+
     /// Waits until task `number` gives its value through `started`, taking the outcomes of the
     /// others meanwhile into `stashed`; the task's outcome as an error if it ends first.
     async fn wait_started<V>(

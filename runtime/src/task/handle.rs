@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use async_task::FallibleTask;
+use async_task::{FallibleTask, Task};
 
 use super::cancel::Canceller;
 use super::foreign::{self, ForeignHandle};
@@ -401,15 +401,21 @@ where
         Current::Loop(core) => {
             let schedule = canceller.schedule(core);
             let task = core.spawn_member(future, schedule);
-            canceller.started(&task);
-            RawHandle::AsyncTask(task.fallible())
+            member_handle(canceller, task)
         }
         current => {
             let task = canceller.local_runner(current).spawn_local(future);
-            canceller.started(&task);
-            RawHandle::AsyncTask(task.fallible())
+            member_handle(canceller, task)
         }
     }
+}
+
+/// The handle of `task`, a member just started on the loop or on a runner, noted in its
+/// group's `canceller` as the task started last (see `Canceller::cancel_one`).
+#[inline]
+fn member_handle<T>(canceller: &mut Canceller, task: Task<Quiet<T>>) -> RawHandle<T> {
+    canceller.started(&task);
+    RawHandle::AsyncTask(task.fallible())
 }
 
 /// Starts `future` on a runtime other than the embedded loop, on this thread.
@@ -481,14 +487,12 @@ where
         Current::Loop(core) => {
             let schedule = canceller.schedule(core);
             let task = core.spawn_member(future, schedule);
-            canceller.started(&task);
-            RawHandle::AsyncTask(task.fallible())
+            member_handle(canceller, task)
         }
         current => match canceller.runner(current, true) {
             Some(runner) => {
                 let task = runner.spawn_send(future);
-                canceller.started(&task);
-                RawHandle::AsyncTask(task.fallible())
+                member_handle(canceller, task)
             }
             None => spawn_send_on_adapter(current, canceller.hold(future)),
         },
