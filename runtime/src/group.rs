@@ -108,6 +108,7 @@ pub trait ProgressFeature {}
 impl<T: ?Sized> ProgressFeature for T {}
 mod ready;
 mod running;
+mod set_spawner;
 mod stream;
 pub(crate) mod task_group;
 mod task_set;
@@ -117,6 +118,7 @@ pub(crate) use link::{Link, LocalLink, SendLink};
 pub use mode_group::Group;
 pub use modes::{All, Mode, Race, Settle, Try};
 pub use ready::{Ready, StartError};
+pub use set_spawner::TaskSetSpawner;
 pub use stream::{GroupStream, Next, StreamMode};
 pub use task_group::TaskGroup;
 pub use task_set::{FinishedOr, NextOr, TaskSet};

@@ -878,6 +878,49 @@ fn the_server_example_serves_every_client() {
 }
 
 #[allow(dead_code)]
+#[path = "../../examples/disk_usage.rs"]
+mod disk_usage_example;
+
+/// `examples/disk_usage.rs`, work that finds more work: the directories' tasks spawn their
+/// subdirectories' into the one `TaskSet` through its spawner, and every file of a tree three
+/// levels deep is counted, with the unreadable root of a second walk reported, not lost.
+#[test]
+fn the_disk_usage_example_walks_every_directory() {
+    let root = std::env::temp_dir().join(format!("jobloop-du-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut expected = disk_usage_example::Usage::default();
+    for a in 0..3 {
+        for b in 0..2 {
+            let dir = root.join(format!("a{a}/b{b}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            for file in 0..=a + b {
+                std::fs::write(dir.join(format!("f{file}")), vec![0u8; 100 * file]).unwrap();
+                expected.bytes += 100 * file as u64;
+                expected.files += 1;
+            }
+        }
+    }
+    std::fs::write(root.join("top"), b"12345").unwrap();
+    (expected.bytes, expected.files, expected.directories) =
+        (expected.bytes + 5, expected.files + 1, 10);
+    let walked = root.clone();
+    let (usage, missing) = common::within(Duration::from_secs(60), move || {
+        jobloop::EventLoop::new().block_on(async move {
+            let missing = walked.join("missing");
+            let usage = disk_usage_example::disk_usage(walked).await;
+            (usage, disk_usage_example::disk_usage(missing).await)
+        })
+    });
+    std::fs::remove_dir_all(&root).unwrap();
+    assert_eq!(usage, expected);
+    assert_eq!(
+        (missing.directories, missing.unreadable.len()),
+        (0, 1),
+        "{missing:?}"
+    );
+}
+
+#[allow(dead_code)]
 #[path = "../../examples/chat.rs"]
 mod chat_example;
 

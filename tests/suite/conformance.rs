@@ -1852,6 +1852,128 @@ mod group_cases {
         );
     }
 
+    /// asyncio's `tg.create_task` inside a task of the group: a set's tasks spawn into it
+    /// through a `TaskSetSpawner` (a crawl, each page finding more, under a limit), and so do
+    /// other tasks and threads; the owner waiting in `next_or` on an empty set is woken by a
+    /// task sent to it; sent tasks are counted by `len`, numbered in the set's one sequence,
+    /// dropped by `cancel` and by the set's drop, and a spawner of a dropped set starts
+    /// nothing and drops what it is given.
+    pub async fn a_task_set_takes_tasks_from_its_spawners() {
+        use jobloop::group::{FinishedOr, Sendable, TaskSetSpawner};
+        type Counts = Arc<(AtomicUsize, AtomicUsize)>; // running, most at once
+        async fn page(depth: u32, spawner: TaskSetSpawner<u32, Sendable>, counts: Counts) -> u32 {
+            let now = counts.0.fetch_add(1, Ordering::SeqCst) + 1;
+            counts.1.fetch_max(now, Ordering::SeqCst);
+            sleep(Duration::from_millis(1)).await;
+            if depth < 3 {
+                for _ in 0..2 {
+                    links(depth + 1, &spawner, &counts);
+                }
+            }
+            counts.0.fetch_sub(1, Ordering::SeqCst);
+            depth
+        }
+        // Outside `page`, whose body cannot prove its own future `Send` (README says so).
+        fn links(depth: u32, spawner: &TaskSetSpawner<u32, Sendable>, counts: &Counts) {
+            let page = page(depth, spawner.clone(), counts.clone());
+            assert!(spawner.spawn(page).is_some());
+        }
+        let counts = Counts::default();
+        let mut set = TaskSet::new_send().with_limit(3);
+        let root = set.spawn(page(0, set.spawner(), counts.clone()));
+        let mut numbers = Vec::new();
+        let mut depths = Vec::new();
+        while let Some((number, outcome)) = set.next_numbered().await {
+            numbers.push(number);
+            depths.push(outcome.unwrap());
+        }
+        numbers.sort_unstable();
+        depths.sort_unstable();
+        assert_eq!(root, 0);
+        assert_eq!(
+            numbers,
+            (0..15).collect::<Vec<_>>(),
+            "one sequence of numbers"
+        );
+        assert_eq!(depths, [0, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3]);
+        let most = counts.1.load(Ordering::SeqCst);
+        assert!(most <= 3, "{most} ran at once");
+
+        // From a task outside the set, and from another thread, while the owner waits in
+        // `next_or` on an empty set (its other future would take 30 s).
+        let mut set = TaskSet::new_send();
+        let spawner = set.spawner();
+        let from_task = spawner.clone();
+        let _sender = spawn_send(async move {
+            sleep(Duration::from_millis(10)).await;
+            from_task.spawn(async { 1 })
+        });
+        let outcome = set.next_or(sleep(Duration::from_secs(30))).await;
+        assert!(
+            matches!(outcome, FinishedOr::Finished(Ok(1))),
+            "{outcome:?}"
+        );
+        let from_thread = spawner.clone();
+        let thread = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            from_thread.spawn(async { 2 })
+        });
+        let outcome = set.next_or(sleep(Duration::from_secs(30))).await;
+        assert!(
+            matches!(outcome, FinishedOr::Finished(Ok(2))),
+            "{outcome:?}"
+        );
+        assert_eq!(thread.join().unwrap(), Some(1), "numbered after the first");
+
+        // Counted while not taken; dropped by `cancel`, and by the set's drop.
+        let counter = DropCounter::default();
+        for _ in 0..2 {
+            let token = counter.token();
+            spawner.spawn(async move {
+                let _token = token;
+                0
+            });
+        }
+        assert_eq!(set.len(), 2);
+        set.cancel().await;
+        assert_eq!((counter.dropped(), set.len()), (2, 0));
+        let token = counter.token();
+        assert_eq!(
+            spawner.spawn(async move {
+                drop(token);
+                0
+            }),
+            Some(4)
+        );
+        assert!(!spawner.is_closed());
+        drop(set);
+        assert_eq!(counter.dropped(), 3, "the set's drop drops what was sent");
+        assert!(spawner.is_closed());
+        let token = counter.token();
+        assert_eq!(
+            spawner.spawn(async move {
+                drop(token);
+                0
+            }),
+            None
+        );
+        assert_eq!(counter.dropped(), 4, "a closed spawner drops the future");
+
+        // A set of tasks on this thread: its spawner is not `Send`, its tasks need not be.
+        let mut set = TaskSet::new();
+        let spawner = set.spawner();
+        let shared = std::rc::Rc::new(5);
+        set.spawn(async move {
+            spawner.spawn(async move { *shared });
+            4
+        });
+        let mut outputs = Vec::new();
+        while let Some(outcome) = set.next().await {
+            outputs.push(outcome.unwrap());
+        }
+        assert_eq!(outputs, [4, 5]);
+    }
+
     /// `TaskSet::with_limit(8)` over 100 spawns: never more than 8 run, the others wait
     /// unstarted and start in spawn order as outcomes are taken; `len` counts both; every
     /// outcome comes. Dropping a full set drops the waiting futures too; `cancel` empties it.
@@ -3196,6 +3318,7 @@ macro_rules! conformance {
                 a_task_set_takes_tasks_while_it_runs,
                 dropping_a_task_set_cancels_its_tasks,
                 a_task_set_cancels_one_task,
+                a_task_set_takes_tasks_from_its_spawners,
                 a_task_set_with_a_limit_runs_at_most_that_many,
                 task_set_start_returns_once_the_task_is_ready,
                 a_handle_takes_work_from_other_threads,

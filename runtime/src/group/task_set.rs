@@ -1,6 +1,7 @@
 //! [`TaskSet`]: a group that takes new tasks while it runs, and gives their outcomes as they
 //! finish (asyncio's `TaskGroup.create_task` inside the `async with` block, tokio's `JoinSet`).
 
+use std::cell::OnceCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -10,6 +11,7 @@ use std::task::{Context, Poll};
 
 use super::ready::{Ready, StartError, Started};
 use super::running::{Running, SlotHooks};
+use super::set_spawner::{Inbox, TaskSetSpawner, Unstarted};
 use super::stream::Next;
 use super::{GroupKind, Local, Member, Payload, SendTaskFuture, Sendable, SpawnMember, TaskFuture};
 use futures_core::Stream;
@@ -66,12 +68,13 @@ use crate::unwind::drop_quietly;
 #[must_use = "a TaskSet cancels its tasks when dropped; take their outcomes with `.next().await`"]
 pub struct TaskSet<T, K: GroupKind = Local> {
     running: Running<K::Link<T>>,
+    /// How many tasks the set was given: spawned by its owner, or taken from `inbox`.
     spawned: usize,
     /// At most this many tasks run at once ([`with_limit`](TaskSet::with_limit)).
     limit: usize,
     /// The tasks spawned while `limit` ran, unstarted, with their numbers and where they were
     /// spawned, in spawn order: each starts when a running one's outcome is taken.
-    queued: VecDeque<(usize, &'static Location<'static>, K::Boxed<T>)>,
+    queued: VecDeque<Unstarted<T, K>>,
     /// Starts a queued task: the kind's spawn, chosen where its bounds are known (`new`,
     /// `new_send`).
     start_queued: StartQueued<T, K>,
@@ -80,6 +83,10 @@ pub struct TaskSet<T, K: GroupKind = Local> {
     stashed: VecDeque<(usize, Result<T, TaskError>)>,
     /// Each running task's address for `Canceller::cancel_one`, by slot.
     addresses: Vec<usize>,
+    /// The tasks sent by [`TaskSetSpawner`]s, once [`spawner`](TaskSet::spawner) made one
+    /// (through `&self`, so that `set.spawn(job(set.spawner()))` compiles; a `Cell` costs the
+    /// set no `Sync`, which its boxed `Send` futures already deny it).
+    inbox: OnceCell<Inbox<T, K>>,
     /// The event loop that runs the tasks, when one does.
     owner: Option<LoopOwner>,
 }
@@ -102,6 +109,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
             start_queued,
             stashed: VecDeque::new(),
             addresses: Vec::new(),
+            inbox: OnceCell::new(),
             owner: LoopOwner::current(),
         }
     }
@@ -157,9 +165,18 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     }
 
     /// How many tasks are in the set: running, finished with their outcome not taken yet, or
-    /// (under [`with_limit`](TaskSet::with_limit)) waiting to start.
+    /// waiting to start (under [`with_limit`](TaskSet::with_limit), or sent by a
+    /// [`TaskSetSpawner`] and not started yet).
     pub fn len(&self) -> usize {
-        self.running.len() + self.queued.len() + self.stashed.len()
+        self.running.len() + self.queued.len() + self.stashed.len() + self.sent()
+    }
+
+    /// How many tasks the spawners sent that the set has not taken yet.
+    fn sent(&self) -> usize {
+        match self.inbox.get() {
+            Some(inbox) => inbox.numbered().saturating_sub(self.spawned),
+            None => 0,
+        }
     }
 
     /// Whether no task is in the set.
@@ -235,9 +252,43 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         NextOr { set: self, other }
     }
 
-    /// Cancels every task in the set (those waiting to start are dropped unstarted); returns
-    /// once their futures are gone. The set stays usable.
+    /// A [`TaskSetSpawner`]: spawns into this set from its own tasks, or from anywhere else,
+    /// without `&mut` to the set (asyncio's `tg.create_task` inside a task of the group). Its
+    /// tasks start when the set's owner next waits on the set or spawns into it.
+    ///
+    /// ```
+    /// use jobloop_runtime::{EventLoop, TaskSet};
+    ///
+    /// let outputs = EventLoop::new().block_on(async {
+    ///     let mut set = TaskSet::new();
+    ///     let spawner = set.spawner();
+    ///     set.spawn(async move {
+    ///         spawner.spawn(async { "follow-up" }); // a task of the set starts another
+    ///         "first"
+    ///     });
+    ///     let mut outputs = Vec::new();
+    ///     while let Some(outcome) = set.next().await {
+    ///         outputs.push(outcome.unwrap());
+    ///     }
+    ///     outputs
+    /// });
+    /// assert_eq!(outputs, ["first", "follow-up"]);
+    /// ```
+    pub fn spawner(&self) -> TaskSetSpawner<T, K> {
+        self.inbox
+            .get_or_init(|| Inbox::new(self.spawned))
+            .spawner()
+    }
+
+    /// Cancels every task in the set (those waiting to start are dropped unstarted, those sent
+    /// by a [`TaskSetSpawner`] too); returns once their futures are gone. The set stays usable.
     pub async fn cancel(&mut self) {
+        if let Some(inbox) = self.inbox.get_mut() {
+            while let Some(task) = inbox.try_take() {
+                self.spawned += 1;
+                drop_quietly(task);
+            }
+        }
         drop_quietly(std::mem::take(&mut self.queued));
         drop_quietly(std::mem::take(&mut self.stashed));
         self.running.cancel();
@@ -283,6 +334,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// });
     /// ```
     pub fn cancel_task(&mut self, number: usize) -> bool {
+        self.take_sent();
         if let Some(at) = self
             .queued
             .iter()
@@ -482,6 +534,9 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// The next outcome taken from the running tasks (a place frees: the first task waiting
     /// for one starts); `None` when none runs.
     fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Result<T, Payload>)>> {
+        if self.inbox.get().is_some() {
+            self.poll_sent(cx);
+        }
         if self.running.len() == 0 {
             return Poll::Ready(None);
         }
@@ -546,6 +601,42 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         TaskError::panicked(format!("#{number}"), &*payload)
     }
 
+    /// Takes the tasks the spawners sent, in the order they were sent, and registers the waker
+    /// for those sent later.
+    #[cold]
+    fn poll_sent(&mut self, cx: &mut Context<'_>) {
+        while let Some(task) = self.inbox.get_mut().and_then(|inbox| inbox.poll_take(cx)) {
+            self.admit(task);
+        }
+    }
+
+    /// Takes the tasks the spawners sent, if any, in the order they were sent.
+    fn take_sent(&mut self) {
+        while let Some(task) = self.inbox.get_mut().and_then(Inbox::try_take) {
+            self.admit(task);
+        }
+    }
+
+    /// The number of a task the owner spawns into a set that has spawners: taken from theirs,
+    /// after the tasks they sent before it start (or queue), which have smaller numbers.
+    #[cold]
+    fn number_after_sent(&mut self) -> usize {
+        self.take_sent();
+        self.inbox.get().map_or(self.spawned, Inbox::number)
+    }
+
+    /// Starts a task a spawner sent, or queues it while the set is full or tasks spawned before
+    /// it wait.
+    fn admit(&mut self, (number, at, future): Unstarted<T, K>) {
+        self.spawned += 1;
+        if self.is_full() || !self.queued.is_empty() {
+            self.queued.push_back((number, at, future));
+        } else {
+            let slot = (self.start_queued)(&mut self.running, number, at, future);
+            self.started(slot);
+        }
+    }
+
     /// Starts `future`, spawned `at`, as the next task, or keeps it unstarted (`boxed`) while
     /// the set is full or tasks spawned before it wait; its number.
     fn add<F>(
@@ -559,7 +650,10 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
             + SpawnMember<Member<Watched<F>, SlotHooks<<K as GroupKind>::Link<T>>>>,
     {
-        let number = self.spawned;
+        let number = match self.inbox.get() {
+            None => self.spawned,
+            Some(_) => self.number_after_sent(),
+        };
         self.spawned += 1;
         if self.is_full() || !self.queued.is_empty() {
             self.queued.push_back((number, at, boxed(future)));
@@ -648,10 +742,9 @@ impl<T, K: GroupKind, F: Future> Future for NextOr<'_, T, K, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if !this.set.is_empty() {
-            if let Poll::Ready(Some(outcome)) = Pin::new(&mut **this.set).poll_next(cx) {
-                return Poll::Ready(FinishedOr::Finished(outcome));
-            }
+        // Also while the set is empty: a spawner may send it a task meanwhile.
+        if let Poll::Ready(Some(outcome)) = Pin::new(&mut **this.set).poll_next(cx) {
+            return Poll::Ready(FinishedOr::Finished(outcome));
         }
         this.other.poll(cx).map(FinishedOr::Other)
     }
@@ -663,6 +756,8 @@ impl<T, K: GroupKind> Drop for TaskSet<T, K> {
         // `running`'s own drop).
         drop_quietly(std::mem::take(&mut self.queued));
         drop_quietly(std::mem::take(&mut self.stashed));
+        // Closes the spawners' channel: the tasks in it are dropped, and later ones refused.
+        drop_quietly(self.inbox.take());
     }
 }
 
@@ -676,6 +771,7 @@ impl<T, K: GroupKind> fmt::Debug for TaskSet<T, K> {
             .field("queued", &self.queued.len())
             .field("outcomes_waiting", &self.stashed.len())
             .field("spawned", &self.spawned)
+            .field("sent", &self.sent())
             .finish()
     }
 }
