@@ -47,15 +47,19 @@ pub async fn walk(dir: PathBuf, spawner: TaskSetSpawner<Listed>) -> Listed {
     Ok((bytes, files))
 }
 
-/// Each entry of `dir`: its path, its type (a link's own) and its length.
+/// Each entry of `dir`: its path, its type (a link's own) and its length. An entry removed
+/// while the directory is read is left out, as `du` leaves it.
 fn list(dir: &Path) -> io::Result<Vec<(PathBuf, fs::FileType, u64)>> {
-    fs::read_dir(dir)?
-        .map(|entry| {
-            let entry = entry?;
-            let metadata = entry.metadata()?;
-            Ok((entry.path(), metadata.file_type(), metadata.len()))
-        })
-        .collect()
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        match entry.metadata() {
+            Ok(metadata) => entries.push((entry.path(), metadata.file_type(), metadata.len())),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(entries)
 }
 
 /// What [`disk_usage`] found under a directory.

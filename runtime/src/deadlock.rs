@@ -37,7 +37,7 @@
 //!   too.)
 //!
 //! What the check cannot see: a std thread that holds a `jobloop::sync` value (a `Queue`, an
-//! `Event`) and has not yet woken any task of the loop; where tokio's driver cannot be asked, a
+//! `Event`) or a `TaskSetSpawner` and has not yet woken any task of the loop; where tokio's driver cannot be asked, a
 //! tokio-based future whose first wake-up comes more than a second after every task began to
 //! wait; and a task whose only wait is a `tokio::signal` listener. Such a program is taken for
 //! deadlocked by `fail_on_deadlock`; set `JOBLOOP_DEADLOCK=off` to turn the check off.

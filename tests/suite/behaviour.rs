@@ -886,8 +886,7 @@ mod disk_usage_example;
 /// levels deep is counted, with the unreadable root of a second walk reported, not lost.
 #[test]
 fn the_disk_usage_example_walks_every_directory() {
-    let root = std::env::temp_dir().join(format!("jobloop-du-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let root = common::temp_path("du");
     let mut expected = disk_usage_example::Usage::default();
     for a in 0..3 {
         for b in 0..2 {

@@ -1959,6 +1959,77 @@ mod group_cases {
         );
         assert_eq!(counter.dropped(), 4, "a closed spawner drops the future");
 
+        // Sent before the owner's own spawn: started first (under a limit of 1, in order). A
+        // sent task cancelled before it was taken in is dropped unstarted.
+        let log = Log::default();
+        let mut set = TaskSet::new_send().with_limit(1);
+        let spawner = set.spawner();
+        for name in ["sent", "cancelled"] {
+            let log = log.clone();
+            spawner.spawn(async move { log.push(name.to_string()) });
+        }
+        let spawned = {
+            let log = log.clone();
+            set.spawn(async move { log.push("spawned".to_string()) })
+        };
+        assert_eq!(spawned, 2);
+        assert!(set.cancel_task(1));
+        let mut numbers = Vec::new();
+        while let Some((number, outcome)) = set.next_numbered().await {
+            numbers.push((number, outcome.map_err(|error| error.is_cancelled())));
+        }
+        numbers.sort();
+        assert_eq!(numbers, [(0, Ok(())), (1, Err(true)), (2, Ok(()))]);
+        assert_eq!(log.take(), ["sent", "spawned"]);
+
+        // A task that a cancelled task's destructor sends is dropped by the same `cancel`, and
+        // one sent by a destructor as the set is dropped is refused.
+        struct SendsOnDrop(
+            TaskSetSpawner<u32, Sendable>,
+            Arc<Mutex<Option<Option<usize>>>>,
+        );
+        impl Drop for SendsOnDrop {
+            fn drop(&mut self) {
+                *self.1.lock().unwrap() = Some(self.0.spawn(async { 9 }));
+            }
+        }
+        let sent = Arc::new(Mutex::new(None));
+        let mut set = TaskSet::new_send();
+        let guard = SendsOnDrop(set.spawner(), sent.clone());
+        set.spawn(async move {
+            let _guard = guard;
+            sleep(Duration::from_secs(30)).await;
+            0
+        });
+        sleep(Duration::from_millis(10)).await;
+        set.cancel().await;
+        assert!(
+            sent.lock().unwrap().unwrap().is_some(),
+            "sent as it was dropped"
+        );
+        assert_eq!(set.len(), 0, "and dropped by the cancel");
+        assert!(set.next().await.is_none());
+        drop(set);
+        let mut set = TaskSet::new_send().with_limit(1);
+        let guard = SendsOnDrop(set.spawner(), sent.clone());
+        set.spawn(async {
+            sleep(Duration::from_secs(30)).await;
+            0
+        });
+        set.spawn(async move {
+            drop(guard); // never runs: waits for a place, and goes with the set
+            0
+        });
+        drop(set);
+        assert_eq!(
+            *sent.lock().unwrap(),
+            Some(None),
+            "refused: the set was going"
+        );
+
+        fn send_and_sync<S: Send + Sync>(_: &S) {}
+        send_and_sync(&TaskSet::<u32, Sendable>::new_send().spawner());
+
         // A set of tasks on this thread: its spawner is not `Send`, its tasks need not be.
         let mut set = TaskSet::new();
         let spawner = set.spawner();

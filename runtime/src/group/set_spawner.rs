@@ -5,7 +5,8 @@
 //! A spawner does not start the task itself, since the set's running tasks are its owner's to
 //! change: it numbers the future and sends it, boxed, through a channel that the set reads
 //! whenever its owner waits on it (`next`, `next_or`, `next_numbered`, `start`) or spawns, and
-//! the set then starts it as if the owner had spawned it there (or queues it under a limit).
+//! the set then starts it as if the owner had spawned it there (or queues it under a limit);
+//! `cancel_task` and `cancel` take them in too.
 //! The owner's waker is the channel's, so a task sent while the owner waits for an outcome
 //! starts at the loop's next turn.
 
@@ -20,6 +21,7 @@ use futures_channel::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use futures_core::Stream;
 
 use super::{GroupKind, Local, SendTaskFuture, Sendable, TaskFuture};
+use crate::unwind::drop_quietly;
 
 /// A task of a [`TaskSet`](super::TaskSet) not started yet: its number, where it was spawned,
 /// and its future.
@@ -36,10 +38,12 @@ pub(super) type Unstarted<T, K> = (
 ///
 /// The task joins the set and its outcome comes out of the set's
 /// [`next`](super::TaskSet::next) like any other; it is cancelled with the set. It starts when
-/// the set's owner next waits on the set (`next`, `next_or`, `next_numbered`, `start`) or
-/// spawns into it, which is at the loop's next turn when the owner waits for an outcome, as a
-/// set's owner does (a set whose owner waits on something else starts it later; under
-/// [`with_limit`](super::TaskSet::with_limit), when a place is free).
+/// the set's owner next waits on the set (`next`, `next_or`, `next_numbered`, `start`),
+/// spawns into it or cancels one of its tasks, which is at the loop's next turn when the owner
+/// waits for an outcome, as a set's owner does (a set whose owner waits on something else
+/// starts it later; under [`with_limit`](super::TaskSet::with_limit), when a place is free).
+/// Tasks start in the order they were sent, after the outcomes the set already holds; tasks
+/// sent from several threads at once may start in another order than their numbers.
 ///
 /// `TaskSetSpawner<T>` (a [`TaskSet::new`](super::TaskSet::new) set's) stays on its thread;
 /// a [`TaskSet::new_send`](super::TaskSet::new_send) set's is `Send`, and can spawn from
@@ -193,6 +197,16 @@ impl<T, K: GroupKind> Inbox<T, K> {
     /// The next task sent, if one waits.
     pub(super) fn try_take(&mut self) -> Option<Unstarted<T, K>> {
         self.receiver.try_recv().ok()
+    }
+
+    /// Refuses the tasks sent from now on ([`TaskSetSpawner::spawn`] gives `None`), then drops
+    /// those sent before, each destructor's panic caught: none is left in the channel, which a
+    /// spawner they hold would keep alive.
+    pub(super) fn close(&mut self) {
+        self.receiver.close();
+        while let Ok(task) = self.receiver.try_recv() {
+            drop_quietly(task);
+        }
     }
 
     /// The next task sent; `None` when none waits, with `cx`'s waker registered for the next.

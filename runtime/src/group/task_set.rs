@@ -166,7 +166,8 @@ impl<T, K: GroupKind> TaskSet<T, K> {
 
     /// How many tasks are in the set: running, finished with their outcome not taken yet, or
     /// waiting to start (under [`with_limit`](TaskSet::with_limit), or sent by a
-    /// [`TaskSetSpawner`] and not started yet).
+    /// [`TaskSetSpawner`] and not started yet, one being sent from another thread at this
+    /// moment included).
     pub fn len(&self) -> usize {
         self.running.len() + self.queued.len() + self.stashed.len() + self.sent()
     }
@@ -227,7 +228,8 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// Waits for whichever comes first: the outcome of the next task to finish
     /// ([`FinishedOr::Finished`]), or `other`'s output ([`FinishedOr::Other`]). What an accept loop
     /// needs: take the outcomes of the connections served while waiting for the next one. While
-    /// the set is empty, only `other` is waited for. When both are ready, the outcome comes
+    /// the set is empty, `other` is waited for, and the tasks its
+    /// [`TaskSetSpawner`]s send (one sent meanwhile starts, and its outcome may come first). When both are ready, the outcome comes
     /// first (`other` is dropped, and made again at the next call: make it a future that loses
     /// nothing when dropped, as `net::TcpListener::accept` is, and a stream's `next()`, such as
     /// the next of a `BufReader`'s `lines()`, whose line read so far stays in the stream). The
@@ -281,18 +283,29 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     }
 
     /// Cancels every task in the set (those waiting to start are dropped unstarted, those sent
-    /// by a [`TaskSetSpawner`] too); returns once their futures are gone. The set stays usable.
+    /// by a [`TaskSetSpawner`] too, also while this waits); returns once their futures are
+    /// gone. The set stays usable.
     pub async fn cancel(&mut self) {
-        if let Some(inbox) = self.inbox.get_mut() {
-            while let Some(task) = inbox.try_take() {
-                self.spawned += 1;
-                drop_quietly(task);
-            }
-        }
+        self.drop_sent();
         drop_quietly(std::mem::take(&mut self.queued));
         drop_quietly(std::mem::take(&mut self.stashed));
         self.running.cancel();
         std::future::poll_fn(|cx| self.running.poll_gone(cx)).await;
+        // Sent meanwhile: by a task on another thread in its last poll, or by a destructor.
+        self.drop_sent();
+    }
+
+    /// Drops, unstarted, the tasks the spawners have sent: as many as were sent when called
+    /// (a destructor that sends another is not followed for ever).
+    fn drop_sent(&mut self) {
+        let sent = self.sent();
+        if let Some(inbox) = self.inbox.get_mut() {
+            for _ in 0..sent {
+                let Some(task) = inbox.try_take() else { break };
+                self.spawned += 1;
+                drop_quietly(task);
+            }
+        }
     }
 
     /// Cancels task `number` (what [`spawn`](TaskSet::spawn) returned), if it has not finished:
@@ -334,8 +347,9 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// });
     /// ```
     pub fn cancel_task(&mut self, number: usize) -> bool {
-        self.take_sent();
-        if let Some(at) = self
+        if let Some(sent) = self.take_sent_but(number) {
+            drop_quietly(sent);
+        } else if let Some(at) = self
             .queued
             .iter()
             .position(|(queued, ..)| *queued == number)
@@ -366,7 +380,7 @@ impl<T: 'static> TaskSet<T, Local> {
     /// Starts `future` as a task of the set, on the current runtime, on this thread (the future
     /// need not be `Send`); under [`with_limit`](TaskSet::with_limit), when the set is full,
     /// keeps it to start later. Returns its number: `0` for the first task of the set, then
-    /// `1`...
+    /// `1`... (one sequence for the set, its [`TaskSetSpawner`]s' tasks included).
     ///
     /// # Panics
     ///
@@ -602,24 +616,45 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     }
 
     /// Takes the tasks the spawners sent, in the order they were sent, and registers the waker
-    /// for those sent later.
-    #[cold]
+    /// for those sent later. At most as many as were sent when called: tasks that send more
+    /// as fast as they are taken (on other threads) do not keep the owner here; it is woken
+    /// to take the rest at its next poll.
     fn poll_sent(&mut self, cx: &mut Context<'_>) {
-        while let Some(task) = self.inbox.get_mut().and_then(|inbox| inbox.poll_take(cx)) {
+        for _ in 0..self.sent() {
+            match self.inbox.get_mut().and_then(|inbox| inbox.poll_take(cx)) {
+                Some(task) => self.admit(task),
+                // None waits: the waker is registered.
+                None => return,
+            }
+        }
+        // Once more, to register the waker, unless another was sent since.
+        if let Some(task) = self.inbox.get_mut().and_then(|inbox| inbox.poll_take(cx)) {
             self.admit(task);
+            cx.waker().wake_by_ref();
         }
     }
 
     /// Takes the tasks the spawners sent, if any, in the order they were sent.
     fn take_sent(&mut self) {
+        self.take_sent_but(usize::MAX);
+    }
+
+    /// [`take_sent`](Self::take_sent), but task `number`, if sent, is given back unstarted.
+    fn take_sent_but(&mut self, number: usize) -> Option<Unstarted<T, K>> {
+        let mut kept = None;
         while let Some(task) = self.inbox.get_mut().and_then(Inbox::try_take) {
-            self.admit(task);
+            if task.0 == number {
+                self.spawned += 1;
+                kept = Some(task);
+            } else {
+                self.admit(task);
+            }
         }
+        kept
     }
 
     /// The number of a task the owner spawns into a set that has spawners: taken from theirs,
     /// after the tasks they sent before it start (or queue), which have smaller numbers.
-    #[cold]
     fn number_after_sent(&mut self) -> usize {
         self.take_sent();
         self.inbox.get().map_or(self.spawned, Inbox::number)
@@ -714,7 +749,9 @@ impl<T, K: GroupKind> Stream for TaskSet<T, K> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.len(), Some(self.len()))
+        // A spawner may add tasks at any time.
+        let most = self.inbox.get().is_none().then_some(self.len());
+        (self.len(), most)
     }
 }
 
@@ -752,12 +789,15 @@ impl<T, K: GroupKind, F: Future> Future for NextOr<'_, T, K, F> {
 
 impl<T, K: GroupKind> Drop for TaskSet<T, K> {
     fn drop(&mut self) {
+        // The spawners' channel closed first, so that a destructor below that spawns is
+        // refused; the tasks in it are dropped.
+        if let Some(inbox) = self.inbox.get_mut() {
+            inbox.close();
+        }
         // As `cancel` drops them: a destructor's panic is caught (the running tasks go with
         // `running`'s own drop).
         drop_quietly(std::mem::take(&mut self.queued));
         drop_quietly(std::mem::take(&mut self.stashed));
-        // Closes the spawners' channel: the tasks in it are dropped, and later ones refused.
-        drop_quietly(self.inbox.take());
     }
 }
 
