@@ -481,6 +481,11 @@ pub use jobloop_macros::job_test;
 ///
 /// When evaluated where no jobloop runtime runs (start one with [`job_main`], [`job_test`] or
 /// [`EventLoop::block_on`]).
+///
+#[cfg_attr(
+    not(feature = "tokio"),
+    doc = "[`runtime::Tokio::multi_thread`]: https://docs.rs/jobloop/latest/jobloop/runtime/struct.Tokio.html#method.multi_thread"
+)]
 #[macro_export]
 macro_rules! tasks {
     // Forwards `$crate` to the proc macro, so that the expansion finds jobloop wherever it is

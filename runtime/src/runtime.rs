@@ -1,6 +1,15 @@
 //! The [`Runtime`] trait, and the runtimes jobloop can run on besides the embedded
 //! [`EventLoop`]: [`Tokio`] (feature `tokio`), [`Smol`] (feature `smol`), and [`AnyRuntime`], which
 //! picks one when the program starts.
+//!
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "[`Tokio`]: https://docs.rs/jobloop-runtime/latest/jobloop_runtime/runtime/struct.Tokio.html"
+)]
+#![cfg_attr(
+    not(feature = "smol"),
+    doc = "[`Smol`]: https://docs.rs/jobloop-runtime/latest/jobloop_runtime/runtime/struct.Smol.html"
+)]
 
 use std::future::Future;
 use std::io;
@@ -61,6 +70,11 @@ pub use crate::time::Delay;
 /// thread. Runtimes with worker threads must make them reach it there too; the [`Tokio`] adapter
 /// does. (jobloop's own runtimes, the [`EventLoop`] and the adapters, make themselves current in
 /// `block_on` already, so that `block_on` can be called on a runtime that is kept and reused.)
+///
+#[cfg_attr(
+    not(feature = "tokio"),
+    doc = "[`Tokio`]: https://docs.rs/jobloop-runtime/latest/jobloop_runtime/runtime/struct.Tokio.html"
+)]
 ///
 /// # Example
 ///
