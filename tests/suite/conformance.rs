@@ -1982,6 +1982,34 @@ mod group_cases {
         assert_eq!(numbers, [(0, Ok(())), (1, Err(true)), (2, Ok(()))]);
         assert_eq!(log.take(), ["sent", "spawned"]);
 
+        // A task cancels another through the spawner, and goes on: the cancel alone wakes the
+        // owner, and drops the other's future. A finished task's cancel does nothing.
+        let counter = DropCounter::default();
+        let mut set = TaskSet::new_send();
+        let spawner = set.spawner();
+        let token = counter.token();
+        let job = set.spawn(async move {
+            let _token = token;
+            sleep(Duration::from_secs(30)).await;
+            0
+        });
+        let quick = set.spawn(async { 1 });
+        set.spawn(async move {
+            sleep(Duration::from_millis(10)).await;
+            assert!(spawner.cancel_task(quick), "finished: nothing to do");
+            assert!(spawner.cancel_task(job));
+            sleep(Duration::from_secs(30)).await;
+            2
+        });
+        assert_eq!(set.next().await, Some(Ok(1)));
+        let outcome = jobloop::timeout(Duration::from_secs(10), set.next()).await;
+        let error = outcome
+            .expect("the cancel woke the owner")
+            .unwrap()
+            .unwrap_err();
+        assert_eq!((error.is_cancelled(), counter.dropped()), (true, 1));
+        set.cancel().await;
+
         // A task that a cancelled task's destructor sends is dropped by the same `cancel`, and
         // one sent by a destructor as the set is dropped is refused.
         struct SendsOnDrop(

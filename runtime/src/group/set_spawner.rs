@@ -31,6 +31,14 @@ pub(super) type Unstarted<T, K> = (
     <K as GroupKind>::Boxed<T>,
 );
 
+/// What a spawner sends its set.
+pub(super) enum Sent<T, K: GroupKind> {
+    /// A task to start.
+    Task(Unstarted<T, K>),
+    /// The number of a task to cancel.
+    Cancel(usize),
+}
+
 /// Spawns tasks into a [`TaskSet`](super::TaskSet) without its owner's `&mut`: made by
 /// [`TaskSet::spawner`](super::TaskSet::spawner), cloned into the tasks that discover more work
 /// (a crawler's pages that find links, a job that starts its follow-up), or into any other
@@ -95,7 +103,7 @@ pub(super) type Unstarted<T, K> = (
 /// }
 /// ```
 pub struct TaskSetSpawner<T, K: GroupKind = Local> {
-    sender: UnboundedSender<Unstarted<T, K>>,
+    sender: UnboundedSender<Sent<T, K>>,
     /// The set's next task number, shared by its owner and every spawner.
     numbers: Arc<AtomicUsize>,
 }
@@ -108,8 +116,41 @@ impl<T, K: GroupKind> TaskSetSpawner<T, K> {
         }
         let number = self.numbers.fetch_add(1, Ordering::Relaxed);
         // The set may be dropped since: the future comes back in the error, and is dropped.
-        self.sender.unbounded_send((number, at, future)).ok()?;
+        let task = Sent::Task((number, at, future));
+        self.sender.unbounded_send(task).ok()?;
         Some(number)
+    }
+
+    /// Asks the set to cancel task `number` (what a `spawn` of the set or of a spawner
+    /// returned): [`TaskSet::cancel_task`](super::TaskSet::cancel_task), done when the set's
+    /// owner next waits on the set, as a spawned task is started (at the loop's next turn
+    /// while it waits for an outcome), not before this returns. Then, if the task has not
+    /// finished, its future is dropped and its outcome is an error of kind
+    /// [`Cancelled`](crate::TaskErrorKind::Cancelled); if it has, this does nothing. Returns
+    /// `false` when the set is gone. What a connection's handler calls to cancel a job it was
+    /// told the number of (asyncio's `tasks[name].cancel()` from another task).
+    ///
+    /// ```
+    /// use jobloop_runtime::{sleep, EventLoop, TaskSet};
+    /// use std::time::Duration;
+    ///
+    /// EventLoop::new().block_on(async {
+    ///     let mut set = TaskSet::new();
+    ///     let job = set.spawn(async {
+    ///         sleep(Duration::from_secs(3600)).await;
+    ///         "done"
+    ///     });
+    ///     let spawner = set.spawner();
+    ///     set.spawn(async move {
+    ///         spawner.cancel_task(job); // a CANCEL command, say
+    ///         "cancelled it"
+    ///     });
+    ///     assert_eq!(set.next().await.unwrap(), Ok("cancelled it"));
+    ///     assert!(set.next().await.unwrap().unwrap_err().is_cancelled()); // without the hour
+    /// });
+    /// ```
+    pub fn cancel_task(&self, number: usize) -> bool {
+        self.sender.unbounded_send(Sent::Cancel(number)).is_ok()
     }
 
     /// Whether the set is gone (dropped): [`spawn`](TaskSetSpawner::spawn) then starts nothing.
@@ -164,7 +205,7 @@ impl<T, K: GroupKind> fmt::Debug for TaskSetSpawner<T, K> {
 
 /// The set's end: the tasks its spawners sent, and the numbers they took.
 pub(super) struct Inbox<T, K: GroupKind> {
-    receiver: UnboundedReceiver<Unstarted<T, K>>,
+    receiver: UnboundedReceiver<Sent<T, K>>,
     /// What [`TaskSet::spawner`](super::TaskSet::spawner) clones.
     spawner: TaskSetSpawner<T, K>,
 }
@@ -194,8 +235,8 @@ impl<T, K: GroupKind> Inbox<T, K> {
         self.spawner.numbers.load(Ordering::Relaxed)
     }
 
-    /// The next task sent, if one waits.
-    pub(super) fn try_take(&mut self) -> Option<Unstarted<T, K>> {
+    /// The next task or cancel sent, if one waits.
+    pub(super) fn try_take(&mut self) -> Option<Sent<T, K>> {
         self.receiver.try_recv().ok()
     }
 
@@ -209,8 +250,9 @@ impl<T, K: GroupKind> Inbox<T, K> {
         }
     }
 
-    /// The next task sent; `None` when none waits, with `cx`'s waker registered for the next.
-    pub(super) fn poll_take(&mut self, cx: &mut Context<'_>) -> Option<Unstarted<T, K>> {
+    /// The next task or cancel sent; `None` when none waits, with `cx`'s waker registered for
+    /// the next.
+    pub(super) fn poll_take(&mut self, cx: &mut Context<'_>) -> Option<Sent<T, K>> {
         match Pin::new(&mut self.receiver).poll_next(cx) {
             Poll::Ready(task) => task,
             Poll::Pending => None,

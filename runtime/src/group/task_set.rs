@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 
 use super::ready::{Ready, StartError, Started};
 use super::running::{Running, SlotHooks};
-use super::set_spawner::{Inbox, TaskSetSpawner, Unstarted};
+use super::set_spawner::{Inbox, Sent, TaskSetSpawner, Unstarted};
 use super::stream::Next;
 use super::{GroupKind, Local, Member, Payload, SendTaskFuture, Sendable, SpawnMember, TaskFuture};
 use futures_core::Stream;
@@ -298,12 +298,19 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// Drops, unstarted, the tasks the spawners have sent: as many as were sent when called
     /// (a destructor that sends another is not followed for ever).
     fn drop_sent(&mut self) {
-        let sent = self.sent();
+        let mut sent = self.sent();
         if let Some(inbox) = self.inbox.get_mut() {
-            for _ in 0..sent {
-                let Some(task) = inbox.try_take() else { break };
-                self.spawned += 1;
-                drop_quietly(task);
+            while sent > 0 {
+                match inbox.try_take() {
+                    Some(Sent::Task(task)) => {
+                        sent -= 1;
+                        self.spawned += 1;
+                        drop_quietly(task);
+                    }
+                    // Every task is cancelled already.
+                    Some(Sent::Cancel(_)) => {}
+                    None => break,
+                }
             }
         }
     }
@@ -349,7 +356,15 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     pub fn cancel_task(&mut self, number: usize) -> bool {
         if let Some(sent) = self.take_sent_but(number) {
             drop_quietly(sent);
-        } else if let Some(at) = self
+            self.stash_cancelled(number);
+            return true;
+        }
+        self.cancel_taken(number)
+    }
+
+    /// [`cancel_task`](TaskSet::cancel_task) of a task the set has taken from its spawners.
+    fn cancel_taken(&mut self, number: usize) -> bool {
+        if let Some(at) = self
             .queued
             .iter()
             .position(|(queued, ..)| *queued == number)
@@ -365,9 +380,14 @@ impl<T, K: GroupKind> TaskSet<T, K> {
             self.running.cancel_one(slot, number, self.addresses[slot]);
             self.start_waiting();
         }
+        self.stash_cancelled(number);
+        true
+    }
+
+    /// Keeps task `number`'s outcome, cancelled, for `next`.
+    fn stash_cancelled(&mut self, number: usize) {
         let error = TaskError::new(format!("#{number}"), TaskErrorKind::Cancelled);
         self.stashed.push_back((number, Err(error)));
-        true
     }
 }
 
@@ -615,26 +635,26 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         TaskError::panicked(format!("#{number}"), &*payload)
     }
 
-    /// Takes the tasks the spawners sent, in the order they were sent, and registers the waker
-    /// for those sent later. At most as many as were sent when called: tasks that send more
-    /// as fast as they are taken (on other threads) do not keep the owner here; it is woken
-    /// to take the rest at its next poll.
+    /// Takes what the spawners sent, in the order they sent it (tasks start, cancels are
+    /// done), and registers the waker for what they send later. At most as much as there were
+    /// tasks sent when called: spawners that send as fast as the owner takes (on other
+    /// threads) do not keep it here; it is woken to take the rest at its next poll.
     fn poll_sent(&mut self, cx: &mut Context<'_>) {
         for _ in 0..self.sent() {
             match self.inbox.get_mut().and_then(|inbox| inbox.poll_take(cx)) {
-                Some(task) => self.admit(task),
+                Some(sent) => self.admit(sent),
                 // None waits: the waker is registered.
                 None => return,
             }
         }
-        // Once more, to register the waker, unless another was sent since.
-        if let Some(task) = self.inbox.get_mut().and_then(|inbox| inbox.poll_take(cx)) {
-            self.admit(task);
+        // Once more, to register the waker, unless something was sent since.
+        if let Some(sent) = self.inbox.get_mut().and_then(|inbox| inbox.poll_take(cx)) {
+            self.admit(sent);
             cx.waker().wake_by_ref();
         }
     }
 
-    /// Takes the tasks the spawners sent, if any, in the order they were sent.
+    /// Takes what the spawners sent, if anything, in the order they sent it.
     fn take_sent(&mut self) {
         self.take_sent_but(usize::MAX);
     }
@@ -642,12 +662,13 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// [`take_sent`](Self::take_sent), but task `number`, if sent, is given back unstarted.
     fn take_sent_but(&mut self, number: usize) -> Option<Unstarted<T, K>> {
         let mut kept = None;
-        while let Some(task) = self.inbox.get_mut().and_then(Inbox::try_take) {
-            if task.0 == number {
-                self.spawned += 1;
-                kept = Some(task);
-            } else {
-                self.admit(task);
+        while let Some(sent) = self.inbox.get_mut().and_then(Inbox::try_take) {
+            match sent {
+                Sent::Task(task) if task.0 == number => {
+                    self.spawned += 1;
+                    kept = Some(task);
+                }
+                sent => self.admit(sent),
             }
         }
         kept
@@ -660,9 +681,16 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         self.inbox.get().map_or(self.spawned, Inbox::number)
     }
 
-    /// Starts a task a spawner sent, or queues it while the set is full or tasks spawned before
-    /// it wait.
-    fn admit(&mut self, (number, at, future): Unstarted<T, K>) {
+    /// Does what a spawner sent: starts its task, or queues it while the set is full or tasks
+    /// spawned before it wait; or cancels the task it names.
+    fn admit(&mut self, sent: Sent<T, K>) {
+        let (number, at, future) = match sent {
+            Sent::Task(task) => task,
+            Sent::Cancel(number) => {
+                self.cancel_taken(number);
+                return;
+            }
+        };
         self.spawned += 1;
         if self.is_full() || !self.queued.is_empty() {
             self.queued.push_back((number, at, future));
