@@ -2010,6 +2010,44 @@ mod group_cases {
         assert_eq!((error.is_cancelled(), counter.dropped()), (true, 1));
         set.cancel().await;
 
+        // From outside the set, the job its only task: the cancelled outcome comes, not the
+        // end of the set. And a task being started, cancelled before it is ready: `start`
+        // says so (it waited for ever before).
+        let mut set = TaskSet::new_send();
+        let spawner = set.spawner();
+        let job = set.spawn(async {
+            sleep(Duration::from_secs(30)).await;
+            0
+        });
+        let _canceller = spawn_send(async move {
+            sleep(Duration::from_millis(10)).await;
+            spawner.cancel_task(job)
+        });
+        let outcome = jobloop::timeout(Duration::from_secs(10), set.next()).await;
+        let outcome = outcome.expect("the cancel woke the owner");
+        assert!(
+            matches!(&outcome, Some(Err(error)) if error.is_cancelled()),
+            "{outcome:?}"
+        );
+        assert!(set.next().await.is_none());
+        let spawner = set.spawner();
+        let started = jobloop::timeout(
+            Duration::from_secs(10),
+            set.start(|_ready: jobloop::group::Ready<()>| async move {
+                let me = spawner.spawn(async { 1 }).unwrap() - 1; // the number before
+                spawner.cancel_task(me);
+                sleep(Duration::from_secs(30)).await;
+                0
+            }),
+        )
+        .await;
+        let started = started.expect("start returned");
+        assert!(
+            matches!(&started, Err(jobloop::group::StartError::Cancelled(error)) if error.is_cancelled()),
+            "{started:?}"
+        );
+        assert_eq!(set.next().await, Some(Ok(1)));
+
         // A task that a cancelled task's destructor sends is dropped by the same `cancel`, and
         // one sent by a destructor as the set is dropped is refused.
         struct SendsOnDrop(

@@ -61,12 +61,16 @@ impl<V> Started<V> {
 }
 
 /// What [`TaskSet::start`](super::TaskSet::start) gives when the task ended before it called
-/// [`Ready::started`]: its output, or its panic.
+/// [`Ready::started`]: its output, its panic, or its cancel.
 pub enum StartError<T> {
     /// The task returned before it was ready: its output (an `Err` of its own, often).
     Ended(T),
     /// The task panicked before it was ready.
     Panicked(TaskError),
+    /// The task was cancelled before it was ready, by a
+    /// [`TaskSetSpawner::cancel_task`](super::TaskSetSpawner::cancel_task) (the error's kind is
+    /// [`Cancelled`](crate::TaskErrorKind::Cancelled)).
+    Cancelled(TaskError),
 }
 
 impl<T: fmt::Debug> fmt::Debug for StartError<T> {
@@ -74,6 +78,7 @@ impl<T: fmt::Debug> fmt::Debug for StartError<T> {
         match self {
             StartError::Ended(output) => f.debug_tuple("Ended").field(output).finish(),
             StartError::Panicked(error) => f.debug_tuple("Panicked").field(error).finish(),
+            StartError::Cancelled(error) => f.debug_tuple("Cancelled").field(error).finish(),
         }
     }
 }
@@ -87,7 +92,9 @@ impl<T: fmt::Debug> fmt::Display for StartError<T> {
                     "the task ended before it called `started`, with {output:?}"
                 )
             }
-            StartError::Panicked(error) => write!(f, "before it called `started`, {error}"),
+            StartError::Panicked(error) | StartError::Cancelled(error) => {
+                write!(f, "before it called `started`, {error}")
+            }
         }
     }
 }

@@ -4,11 +4,12 @@
 //!
 //! A spawner does not start the task itself, since the set's running tasks are its owner's to
 //! change: it numbers the future and sends it, boxed, through a channel that the set reads
-//! whenever its owner waits on it (`next`, `next_or`, `next_numbered`, `start`) or spawns, and
-//! the set then starts it as if the owner had spawned it there (or queues it under a limit);
-//! `cancel_task` and `cancel` take them in too.
-//! The owner's waker is the channel's, so a task sent while the owner waits for an outcome
-//! starts at the loop's next turn.
+//! whenever its owner waits on it (`next`, `next_or`, `next_numbered`, `start`), spawns or
+//! cancels one task, and the set then starts it as if the owner had spawned it there (or
+//! queues it under a limit). A spawner's cancel goes the same way, and is done then. The
+//! owner's waker is the channel's, so what is sent while the owner waits for an outcome is
+//! done at the loop's next turn. The set takes at most what was sent when it began to read, so
+//! spawners sending from other threads as fast as it reads cannot hold the owner there.
 
 use std::fmt;
 use std::panic::Location;
@@ -104,8 +105,16 @@ pub(super) enum Sent<T, K: GroupKind> {
 /// ```
 pub struct TaskSetSpawner<T, K: GroupKind = Local> {
     sender: UnboundedSender<Sent<T, K>>,
+    counts: Arc<Counts>,
+}
+
+/// What the set and its spawners count together.
+#[derive(Debug)]
+struct Counts {
     /// The set's next task number, shared by its owner and every spawner.
-    numbers: Arc<AtomicUsize>,
+    numbers: AtomicUsize,
+    /// How many messages the spawners sent (or are sending at this moment).
+    messages: AtomicUsize,
 }
 
 impl<T, K: GroupKind> TaskSetSpawner<T, K> {
@@ -114,21 +123,35 @@ impl<T, K: GroupKind> TaskSetSpawner<T, K> {
         if self.sender.is_closed() {
             return None;
         }
-        let number = self.numbers.fetch_add(1, Ordering::Relaxed);
+        let number = self.counts.numbers.fetch_add(1, Ordering::Relaxed);
         // The set may be dropped since: the future comes back in the error, and is dropped.
-        let task = Sent::Task((number, at, future));
-        self.sender.unbounded_send(task).ok()?;
-        Some(number)
+        self.post(Sent::Task((number, at, future)))
+            .then_some(number)
+    }
+
+    /// Sends `message`, counted first; whether the set is there to take it.
+    fn post(&self, message: Sent<T, K>) -> bool {
+        self.counts.messages.fetch_add(1, Ordering::Relaxed);
+        self.sender.unbounded_send(message).is_ok()
     }
 
     /// Asks the set to cancel task `number` (what a `spawn` of the set or of a spawner
-    /// returned): [`TaskSet::cancel_task`](super::TaskSet::cancel_task), done when the set's
-    /// owner next waits on the set, as a spawned task is started (at the loop's next turn
-    /// while it waits for an outcome), not before this returns. Then, if the task has not
-    /// finished, its future is dropped and its outcome is an error of kind
-    /// [`Cancelled`](crate::TaskErrorKind::Cancelled); if it has, this does nothing. Returns
-    /// `false` when the set is gone. What a connection's handler calls to cancel a job it was
-    /// told the number of (asyncio's `tasks[name].cancel()` from another task).
+    /// returned), as [`TaskSet::cancel_task`](super::TaskSet::cancel_task) would: done when the
+    /// set's owner next waits on the set, spawns or cancels a task, as a spawned task is
+    /// started (at the loop's next turn while it waits for an outcome), not before this
+    /// returns. Then, if the task has not finished, its future is dropped and its outcome,
+    /// the next to come from the set, is an error of kind
+    /// [`Cancelled`](crate::TaskErrorKind::Cancelled); if it has finished (also on another
+    /// thread at that very moment, its output then dropped), this does nothing. A
+    /// [`TaskSet::start`](super::TaskSet::start) waiting for that task gives
+    /// [`StartError::Cancelled`](super::StartError::Cancelled). The set's
+    /// [`cancel`](super::TaskSet::cancel) drops the cancels not done yet, its tasks being
+    /// cancelled anyway.
+    ///
+    /// Returns whether the set was there to take the request (`false` once it is dropped), not
+    /// whether the task was still running, which only the set knows when it takes it. What a
+    /// connection's handler calls to cancel a job it was told the number of (asyncio's
+    /// `tasks[name].cancel()` from another task).
     ///
     /// ```
     /// use jobloop_runtime::{sleep, EventLoop, TaskSet};
@@ -145,15 +168,17 @@ impl<T, K: GroupKind> TaskSetSpawner<T, K> {
     ///         spawner.cancel_task(job); // a CANCEL command, say
     ///         "cancelled it"
     ///     });
-    ///     assert_eq!(set.next().await.unwrap(), Ok("cancelled it"));
-    ///     assert!(set.next().await.unwrap().unwrap_err().is_cancelled()); // without the hour
+    ///     let (first, second) = (set.next().await.unwrap(), set.next().await.unwrap());
+    ///     assert!(first.unwrap_err().is_cancelled()); // done first, without the hour's wait
+    ///     assert_eq!(second, Ok("cancelled it"));
     /// });
     /// ```
     pub fn cancel_task(&self, number: usize) -> bool {
-        self.sender.unbounded_send(Sent::Cancel(number)).is_ok()
+        self.post(Sent::Cancel(number))
     }
 
-    /// Whether the set is gone (dropped): [`spawn`](TaskSetSpawner::spawn) then starts nothing.
+    /// Whether the set is gone (dropped): [`spawn`](TaskSetSpawner::spawn) then starts nothing,
+    /// and [`cancel_task`](TaskSetSpawner::cancel_task) returns `false`.
     pub fn is_closed(&self) -> bool {
         self.sender.is_closed()
     }
@@ -190,7 +215,7 @@ impl<T, K: GroupKind> Clone for TaskSetSpawner<T, K> {
     fn clone(&self) -> Self {
         TaskSetSpawner {
             sender: self.sender.clone(),
-            numbers: self.numbers.clone(),
+            counts: self.counts.clone(),
         }
     }
 }
@@ -203,9 +228,11 @@ impl<T, K: GroupKind> fmt::Debug for TaskSetSpawner<T, K> {
     }
 }
 
-/// The set's end: the tasks its spawners sent, and the numbers they took.
+/// The set's end: the tasks and cancels its spawners sent, and the numbers they took.
 pub(super) struct Inbox<T, K: GroupKind> {
     receiver: UnboundedReceiver<Sent<T, K>>,
+    /// How many messages the set took.
+    taken: usize,
     /// What [`TaskSet::spawner`](super::TaskSet::spawner) clones.
     spawner: TaskSetSpawner<T, K>,
 }
@@ -214,10 +241,14 @@ impl<T, K: GroupKind> Inbox<T, K> {
     /// An inbox whose first task is numbered `first`.
     pub(super) fn new(first: usize) -> Inbox<T, K> {
         let (sender, receiver) = mpsc::unbounded();
-        let numbers = Arc::new(AtomicUsize::new(first));
+        let counts = Arc::new(Counts {
+            numbers: AtomicUsize::new(first),
+            messages: AtomicUsize::new(0),
+        });
         Inbox {
             receiver,
-            spawner: TaskSetSpawner { sender, numbers },
+            taken: 0,
+            spawner: TaskSetSpawner { sender, counts },
         }
     }
 
@@ -227,17 +258,26 @@ impl<T, K: GroupKind> Inbox<T, K> {
 
     /// The number of a task the set's owner spawns.
     pub(super) fn number(&self) -> usize {
-        self.spawner.numbers.fetch_add(1, Ordering::Relaxed)
+        self.spawner.counts.numbers.fetch_add(1, Ordering::Relaxed)
     }
 
     /// How many numbers were given: the owner's tasks and those the spawners sent.
     pub(super) fn numbered(&self) -> usize {
-        self.spawner.numbers.load(Ordering::Relaxed)
+        self.spawner.counts.numbers.load(Ordering::Relaxed)
+    }
+
+    /// How many messages were sent (or are being sent) and not taken: the most the set takes
+    /// in one go.
+    pub(super) fn waiting(&self) -> usize {
+        let sent = self.spawner.counts.messages.load(Ordering::Relaxed);
+        sent.saturating_sub(self.taken)
     }
 
     /// The next task or cancel sent, if one waits.
     pub(super) fn try_take(&mut self) -> Option<Sent<T, K>> {
-        self.receiver.try_recv().ok()
+        let message = self.receiver.try_recv().ok()?;
+        self.taken += 1;
+        Some(message)
     }
 
     /// Refuses the tasks sent from now on ([`TaskSetSpawner::spawn`] gives `None`), then drops
@@ -254,8 +294,11 @@ impl<T, K: GroupKind> Inbox<T, K> {
     /// the next.
     pub(super) fn poll_take(&mut self, cx: &mut Context<'_>) -> Option<Sent<T, K>> {
         match Pin::new(&mut self.receiver).poll_next(cx) {
-            Poll::Ready(task) => task,
-            Poll::Pending => None,
+            Poll::Ready(Some(message)) => {
+                self.taken += 1;
+                Some(message)
+            }
+            Poll::Ready(None) | Poll::Pending => None,
         }
     }
 }

@@ -295,19 +295,17 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         self.drop_sent();
     }
 
-    /// Drops, unstarted, the tasks the spawners have sent: as many as were sent when called
-    /// (a destructor that sends another is not followed for ever).
+    /// Drops, unstarted, the tasks the spawners have sent, and their cancels (every task is
+    /// cancelled anyway): what was sent when called (a destructor that sends another is not
+    /// followed for ever).
     fn drop_sent(&mut self) {
-        let mut sent = self.sent();
         if let Some(inbox) = self.inbox.get_mut() {
-            while sent > 0 {
+            for _ in 0..inbox.waiting() {
                 match inbox.try_take() {
                     Some(Sent::Task(task)) => {
-                        sent -= 1;
                         self.spawned += 1;
                         drop_quietly(task);
                     }
-                    // Every task is cancelled already.
                     Some(Sent::Cancel(_)) => {}
                     None => break,
                 }
@@ -329,7 +327,8 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     ///
     /// Returns whether it cancelled the task: `false` when the task had finished (its outcome is
     /// what `next` gives, as if this had not been called), when its outcome was taken already,
-    /// or when the set never had that number. A task that finishes on another thread while
+    /// when a [`TaskSetSpawner::cancel_task`] that the set takes in here cancelled it first, or
+    /// when the set never had that number. A task that finishes on another thread while
     /// this runs is cancelled, its output dropped. Finding the task takes a look at each task
     /// running: a cancel costs as much as a few spawns in a set of thousands.
     ///
@@ -539,6 +538,16 @@ impl<T, K: GroupKind> TaskSet<T, K> {
             if let Poll::Ready(Some(value)) = started.poll_value(cx) {
                 return Poll::Ready(Ok(value));
             }
+            self.poll_spawners(cx);
+            // Cancelled by a spawner (its outcome stashed): an error, unless it was ready first.
+            if let Some(at) = self.stashed.iter().position(|(index, _)| *index == number) {
+                if let Some(value) = started.take() {
+                    return Poll::Ready(Ok(value));
+                }
+                if let Some((_, Err(error))) = self.stashed.remove(at) {
+                    return Poll::Ready(Err(StartError::Cancelled(error)));
+                }
+            }
             loop {
                 match self.poll_outcome(cx) {
                     Poll::Ready(Some((index, outcome))) if index == number => {
@@ -568,9 +577,6 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// The next outcome taken from the running tasks (a place frees: the first task waiting
     /// for one starts); `None` when none runs.
     fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, Result<T, Payload>)>> {
-        if self.inbox.get().is_some() {
-            self.poll_sent(cx);
-        }
         if self.running.len() == 0 {
             return Poll::Ready(None);
         }
@@ -593,6 +599,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<(usize, Result<T, TaskError>)>> {
+        self.poll_spawners(cx);
         if let Some(outcome) = self.stashed.pop_front() {
             return Poll::Ready(Some(outcome));
         }
@@ -635,12 +642,23 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         TaskError::panicked(format!("#{number}"), &*payload)
     }
 
+    /// What every wait on the set does first, when it has spawners: [`poll_sent`]. Before the
+    /// stashed outcomes are looked at, as a spawner's cancel adds one.
+    ///
+    /// [`poll_sent`]: Self::poll_sent
+    #[inline]
+    fn poll_spawners(&mut self, cx: &mut Context<'_>) {
+        if self.inbox.get().is_some() {
+            self.poll_sent(cx);
+        }
+    }
+
     /// Takes what the spawners sent, in the order they sent it (tasks start, cancels are
-    /// done), and registers the waker for what they send later. At most as much as there were
-    /// tasks sent when called: spawners that send as fast as the owner takes (on other
-    /// threads) do not keep it here; it is woken to take the rest at its next poll.
+    /// done), and registers the waker for what they send later. At most what was sent when
+    /// called: spawners that send as fast as the owner takes (on other threads) do not keep
+    /// it here; it is woken to take the rest at its next poll.
     fn poll_sent(&mut self, cx: &mut Context<'_>) {
-        for _ in 0..self.sent() {
+        for _ in 0..self.inbox.get().map_or(0, Inbox::waiting) {
             match self.inbox.get_mut().and_then(|inbox| inbox.poll_take(cx)) {
                 Some(sent) => self.admit(sent),
                 // None waits: the waker is registered.
@@ -659,10 +677,14 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         self.take_sent_but(usize::MAX);
     }
 
-    /// [`take_sent`](Self::take_sent), but task `number`, if sent, is given back unstarted.
+    /// [`take_sent`](Self::take_sent), but task `number`, if sent, is given back unstarted. At
+    /// most what was sent when called (destructors it runs that send more are not followed).
     fn take_sent_but(&mut self, number: usize) -> Option<Unstarted<T, K>> {
         let mut kept = None;
-        while let Some(sent) = self.inbox.get_mut().and_then(Inbox::try_take) {
+        for _ in 0..self.inbox.get().map_or(0, Inbox::waiting) {
+            let Some(sent) = self.inbox.get_mut().and_then(Inbox::try_take) else {
+                break;
+            };
             match sent {
                 Sent::Task(task) if task.0 == number => {
                     self.spawned += 1;
@@ -765,6 +787,7 @@ impl<T, K: GroupKind> Stream for TaskSet<T, K> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         // As `poll_numbered`, without the number: the common path, kept lean.
+        this.poll_spawners(cx);
         if let Some((_, outcome)) = this.stashed.pop_front() {
             return Poll::Ready(Some(outcome));
         }
