@@ -613,7 +613,16 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     }
 
     /// Places are free: the tasks waiting for one start, in spawn order.
+    #[inline]
     fn start_waiting(&mut self) {
+        // Inline, the check alone: after each outcome taken, most often with none waiting.
+        if !self.queued.is_empty() {
+            self.start_queued_tasks();
+        }
+    }
+
+    /// [`start_waiting`](Self::start_waiting)'s work.
+    fn start_queued_tasks(&mut self) {
         while self.running.len() < self.limit {
             let Some((next, at, future)) = self.queued.pop_front() else {
                 break;
@@ -657,6 +666,8 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// done), and registers the waker for what they send later. At most what was sent when
     /// called: spawners that send as fast as the owner takes (on other threads) do not keep
     /// it here; it is woken to take the rest at its next poll.
+    // Out of line: the sets without spawners, most, pay only for the check above.
+    #[inline(never)]
     fn poll_sent(&mut self, cx: &mut Context<'_>) {
         for _ in 0..self.inbox.get().map_or(0, Inbox::waiting) {
             match self.inbox.get_mut().and_then(|inbox| inbox.poll_take(cx)) {
