@@ -714,22 +714,18 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         self.inbox.get().map_or(self.spawned, Inbox::number)
     }
 
-    /// Does what a spawner sent: starts its task, or queues it while the set is full or tasks
-    /// spawned before it wait; or cancels the task it names.
+    /// Does what a spawner sent: queues its task behind those waiting, which start while
+    /// places are free; or cancels the task it names.
     fn admit(&mut self, sent: Sent<T, K>) {
-        let (number, at, future) = match sent {
-            Sent::Task(task) => task,
+        match sent {
+            Sent::Task(task) => {
+                self.spawned += 1;
+                self.queued.push_back(task);
+                self.start_waiting();
+            }
             Sent::Cancel(number) => {
                 self.cancel_taken(number);
-                return;
             }
-        };
-        self.spawned += 1;
-        if self.is_full() || !self.queued.is_empty() {
-            self.queued.push_back((number, at, future));
-        } else {
-            let slot = (self.start_queued)(&mut self.running, number, at, future);
-            self.started(slot);
         }
     }
 
