@@ -8,14 +8,17 @@
 //!
 //! - no timer is set (no `sleep`, `timeout` or deadline of a group);
 //! - no task waits for a socket or a pipe;
-//! - nothing that jobloop runs on another thread is in flight ([`InFlight`]): no `to_thread`
-//!   work, no `Child::wait`, no `ctrl_c` or `terminate` listener, no
+//! - nothing that the loop's tasks started on another thread is in flight ([`InFlight`]): no
+//!   `to_thread` work, no `Child::wait`, no `ctrl_c` or `terminate` listener, no
 //!   [`Handle`](crate::Handle) alive through which another thread may spawn (`#[job_main]`'s
 //!   own watch for Ctrl-C and SIGTERM is not counted: a signal cancels the program, it does not
-//!   wake a task to go on);
+//!   wake a task to go on). Each loop counts its own: another loop's work (another test's, in
+//!   a test binary that runs tests side by side) does not delay the naming of a deadlock here.
+//!   What was started where no loop runs counts for every loop;
 //! - tokio's driver, which runs tokio-based types on the loop (feature `tokio`) on a thread of
 //!   its own, holds no tokio task, work of its blocking pool, timer or socket (on Linux the loop
-//!   can ask it, see `event_loop/tokio_context.rs`; this is process-wide, as [`InFlight`] is);
+//!   can ask it, see `event_loop/tokio_context.rs`; one driver serves every loop of the
+//!   process, so this one is process-wide: another loop's tokio sleep delays the naming);
 //! - no wake-up ever came to this loop from a thread that is not jobloop's own: an async-io
 //!   timer, a std thread holding a waker or a `jobloop::sync` value, tokio's driver where it
 //!   cannot be asked (off Linux, say). Such a thread may wake a task at any time, and the loop
@@ -43,6 +46,7 @@
 //! deadlocked by `fail_on_deadlock`; set `JOBLOOP_DEADLOCK=off` to turn the check off.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::wait_site;
@@ -50,30 +54,43 @@ use crate::wait_site;
 /// How long a loop that suspects a deadlock waits for a wake-up before it names it.
 pub(crate) const GRACE: Duration = Duration::from_secs(1);
 
-/// What jobloop runs on other threads that may wake a loop's task, process-wide.
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+/// What jobloop runs on other threads that may wake a task, started where no loop runs (a
+/// loop counts what its own tasks start in [`LoopInFlight`]): every loop looks at it.
+static UNOWNED: AtomicUsize = AtomicUsize::new(0);
+
+/// What jobloop runs on other threads for the tasks of one loop: each loop has one, so that a
+/// deadlock on one loop is named while another loop of the process (another test of the same
+/// test binary) has work in flight.
+pub(crate) type LoopInFlight = Arc<AtomicUsize>;
 
 /// Counts something in flight on another thread that may wake a task (see the module's doc)
-/// while it lives.
+/// while it lives: for the loop running on this thread when it is made, or for every loop when
+/// none runs here.
 #[derive(Debug)]
-pub(crate) struct InFlight(());
+pub(crate) struct InFlight(Option<LoopInFlight>);
 
 impl InFlight {
     pub(crate) fn new() -> InFlight {
-        IN_FLIGHT.fetch_add(1, Ordering::AcqRel);
-        InFlight(())
+        let in_flight = InFlight(crate::context::with_loop(|core| core.in_flight().clone()));
+        in_flight.count().fetch_add(1, Ordering::AcqRel);
+        in_flight
+    }
+
+    /// The count this adds to.
+    fn count(&self) -> &AtomicUsize {
+        self.0.as_deref().unwrap_or(&UNOWNED)
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
+        self.count().fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Whether something is in flight on another thread.
-pub(crate) fn in_flight() -> bool {
-    IN_FLIGHT.load(Ordering::Acquire) > 0
+/// Whether something is in flight on another thread for the loop whose count is `own`.
+pub(crate) fn in_flight(own: &AtomicUsize) -> bool {
+    own.load(Ordering::Acquire) > 0 || UNOWNED.load(Ordering::Acquire) > 0
 }
 
 /// What a loop does when it finds its tasks deadlocked.

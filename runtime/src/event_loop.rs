@@ -117,6 +117,9 @@ pub(crate) struct LoopCore {
     /// Where the `block_on` running now was called (a `#[job_test]`'s line), for the report of
     /// a deadlock, whose panic is raised inside jobloop.
     block_on_site: Cell<Option<&'static std::panic::Location<'static>>>,
+    /// What this loop's tasks started on other threads that may wake one of them
+    /// (`deadlock::InFlight`).
+    in_flight: deadlock::LoopInFlight,
 }
 
 impl EventLoop {
@@ -155,6 +158,7 @@ impl EventLoop {
                 on_deadlock: Cell::new(None),
                 deadlock_reported: Cell::new(false),
                 block_on_site: Cell::new(None),
+                in_flight: deadlock::LoopInFlight::default(),
             }),
         })
     }
@@ -470,6 +474,11 @@ impl Drop for EventLoop {
 }
 
 impl LoopCore {
+    /// What this loop's tasks started on other threads that may wake one of them.
+    pub(crate) fn in_flight(&self) -> &deadlock::LoopInFlight {
+        &self.in_flight
+    }
+
     /// Takes one unit of the running task's budget (see `crate::budget`); `false` when it is
     /// spent.
     #[inline]
@@ -660,7 +669,7 @@ impl LoopCore {
         // Other threads first: a wake-up one of them gives between the two looks lands in the
         // queue looked at after them.
         let nothing_can_wake = || {
-            !deadlock::in_flight()
+            !deadlock::in_flight(&self.in_flight)
                 && !tokio_driver_may_wake()
                 && self.wake.injected.is_empty()
                 && self.ready.borrow().is_empty()

@@ -64,12 +64,15 @@ pub struct Handle {
 /// What the clones of one [`Handle`] share: when the last is dropped, the serving task ends.
 /// While a handle lives, another thread may spawn through it: the loop counts it as a way to
 /// wake (see `deadlock.rs`).
-struct Owner(Arc<Queue>, crate::deadlock::InFlight);
+struct Owner {
+    queue: Arc<Queue>,
+    _in_flight: crate::deadlock::InFlight,
+}
 
 impl Drop for Owner {
     fn drop(&mut self) {
-        self.0.lock().unowned = true;
-        self.0.server.wake();
+        self.queue.lock().unowned = true;
+        self.queue.server.wake();
     }
 }
 
@@ -193,7 +196,10 @@ impl Handle {
             }
         };
         Handle {
-            owner: Arc::new(Owner(queue, crate::deadlock::InFlight::new())),
+            owner: Arc::new(Owner {
+                queue,
+                _in_flight: crate::deadlock::InFlight::new(),
+            }),
             runtime_thread,
         }
     }
@@ -232,7 +238,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if self.owner.0.lock().closed {
+        if self.owner.queue.lock().closed {
             return Err(RuntimeGone(()));
         }
         if context::current().is_some() || self.runtime_thread == Some(thread::current().id()) {
@@ -268,7 +274,7 @@ impl Handle {
             let _context = context.enter();
             drop(crate::spawn_send(task));
         });
-        match self.owner.0.push(job) {
+        match self.owner.queue.push(job) {
             Ok(()) => Ok(handle),
             // Dropped unrun: its task's future goes with it.
             Err(_job) => Err(RuntimeGone(())),
@@ -279,7 +285,7 @@ impl Handle {
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
-            .field("runtime_gone", &self.owner.0.lock().closed)
+            .field("runtime_gone", &self.owner.queue.lock().closed)
             .finish()
     }
 }

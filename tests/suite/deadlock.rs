@@ -129,6 +129,34 @@ fn work_on_another_thread_is_not_taken_for_a_deadlock() {
     assert_eq!(out, Some(7));
 }
 
+/// What another loop of the process has in flight (`to_thread` work, a `Handle`, a child) can
+/// wake only that loop's tasks: a deadlock here is still named, as when tests run side by side
+/// in one test binary.
+#[test]
+fn another_loops_work_in_flight_does_not_hide_a_deadlock() {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (started, busy) = std::sync::mpsc::channel::<()>();
+    let other = std::thread::spawn(move || {
+        EventLoop::new().block_on(async move {
+            let _handle = jobloop::Handle::current();
+            let work = jobloop::to_thread(move || released.recv_timeout(Duration::from_secs(10)));
+            started.send(()).unwrap();
+            work.await.ok()
+        })
+    });
+    busy.recv().unwrap();
+    let message = deadlock_of(EventLoop::new().fail_on_deadlock(), async {
+        let _ = Queue::<u32>::new(0).get().await;
+    });
+    release.send(()).ok();
+    assert!(message.starts_with("deadlock: "), "{message}");
+    assert_eq!(
+        other.join().unwrap(),
+        Some(()),
+        "the other loop's work was released"
+    );
+}
+
 #[test]
 fn a_std_thread_that_wakes_a_task_within_the_grace_is_not_taken_for_a_deadlock() {
     let queue = Queue::<u32>::new(0);
