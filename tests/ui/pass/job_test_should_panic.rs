@@ -14,5 +14,3 @@ async fn returns_result() -> Result<(), std::io::Error> {
 #[jobloop::job_test(runtime = jobloop::EventLoop::new())]
 #[ignore]
 async fn with_runtime() {}
-
-fn main() {}

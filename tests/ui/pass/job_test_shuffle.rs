@@ -15,5 +15,3 @@ async fn ten_schedules_on_the_virtual_clock() {
 async fn a_result() -> Result<(), String> {
     Ok(())
 }
-
-fn main() {}

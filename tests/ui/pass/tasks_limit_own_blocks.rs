@@ -42,12 +42,13 @@ async fn main() {
         fn apply(f: &mut dyn FnMut(u8) -> Option<u8>) -> Option<u8> {
             f(1)
         }
+        #[allow(clippy::needless_question_mark)] // a closure with its own `?` is the point
         let applied = apply(&mut |x| Some(x.checked_add(1)?));
         struct Wrapper<T: ?Sized>(Box<T>);
         let _wrapped = Wrapper::<str>(Box::from("w"));
         let debug = format!("{:?}", sum);
         async move {
-            (sum.ok(), double("4").ok(), (holder.f)(Some(1)), applied, debug.len() > 0)
+            (sum.ok(), double("4").ok(), (holder.f)(Some(1)), applied, !debug.is_empty())
         }
     }]
     .await;

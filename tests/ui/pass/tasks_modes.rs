@@ -8,7 +8,8 @@ async fn job(id: u32) -> Result<u32, String> {
 
 #[jobloop::job_main]
 async fn main() {
-    let all: Result<Vec<u32>, String> = jobloop::tasks![try, limit = 2; for id in 0..5 => job(id)].await;
+    let all: Result<Vec<u32>, String> =
+        jobloop::tasks![try, limit = 2; for id in 0..5 => job(id)].await;
     assert_eq!(all, Ok(vec![0, 1, 2, 3, 4]));
     let settled = jobloop::tasks![settle, send; job(1), async { 5u8 }].await;
     assert_eq!(settled.1, Ok(5));

@@ -7,10 +7,12 @@ async fn job(id: u32) -> u32 {
 
 #[jobloop::job_main]
 async fn main() {
-    let (inner, sum) = tasks![
-        tasks![job(1), job(2)],
-        async { tasks![for id in 0..4 => job(id)].await.into_iter().sum::<u32>() },
-    ]
+    let (inner, sum) = tasks![tasks![job(1), job(2)], async {
+        tasks![for id in 0..4 => job(id)]
+            .await
+            .into_iter()
+            .sum::<u32>()
+    }]
     .await;
     assert_eq!(inner, (1, 2));
     assert_eq!(sum, 6);

@@ -7,7 +7,8 @@ async fn fetch(n: u32) -> Result<u32, String> {
 #[jobloop::job_main]
 async fn main() {
     let urls: Vec<u32> = (0..10).collect();
-    let _: Vec<Result<u32, String>> = jobloop::tasks![progress; for u in urls.clone() => fetch(u)].await;
+    let _: Vec<Result<u32, String>> =
+        jobloop::tasks![progress; for u in urls.clone() => fetch(u)].await;
     let _: Result<Vec<u32>, String> =
         jobloop::tasks![try, progress, limit = 4; for u in urls.clone() => fetch(u)].await;
     let _ = jobloop::tasks![settle, progress, timeout = Duration::from_secs(5); for u in urls.clone() => fetch(u)]

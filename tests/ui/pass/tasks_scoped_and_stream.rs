@@ -23,7 +23,9 @@ async fn save(cache: &mut Vec<u32>) {
 
 #[jobloop::job_main]
 async fn main() {
-    let client = Client { base: "http://127.0.0.1".to_string() };
+    let client = Client {
+        base: "http://127.0.0.1".to_string(),
+    };
     let urls = vec!["a", "bb", "ccc"];
     // Tasks that borrow: no `move`, no clones, no `'static`.
     let pages = jobloop::tasks![scoped; for u in &urls => client.get(u)].await;
@@ -34,7 +36,8 @@ async fn main() {
     assert_eq!((retries, cache.len()), (3, 1));
 
     // Results as they complete.
-    let mut done = jobloop::tasks![stream, limit = 2; for u in urls.clone() => async move { u.len() }];
+    let mut done =
+        jobloop::tasks![stream, limit = 2; for u in urls.clone() => async move { u.len() }];
     let mut seen = 0;
     while let Some((index, length)) = done.next().await {
         assert_eq!(urls[index].len(), length);
