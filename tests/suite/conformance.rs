@@ -1149,41 +1149,49 @@ mod cancel_cases {
     /// task's context variables; what the destructors set does not reach the parent.
     #[cfg(feature = "context")]
     pub async fn a_cancelled_tasks_destructors_and_shield_keep_its_context() {
+        use jobloop::sync::Event;
         use jobloop::ContextVar;
         static ID: ContextVar<u64> = ContextVar::new();
-        struct Record(Log);
+        struct Record(Log, Event);
         impl Drop for Record {
             fn drop(&mut self) {
                 self.0.push(format!("drop {:?}", ID.get()));
                 ID.set(99);
+                self.1.set();
             }
         }
         ID.set(1);
         let log = Log::default();
-        let loser = |log: Log| async move {
+        // The winner wins once the loser is in its shield, which ends once the loser is
+        // dropped: the order of the log is the same under any load (with sleeps of 5 and
+        // 10 ms it was not, on a busy multi-threaded runtime).
+        let loser = |log: Log, shielded: Event| async move {
             ID.set(5);
-            let _record = Record(log.clone());
+            let dropped = Event::new();
+            let _record = Record(log.clone(), dropped.clone());
             jobloop::shield(async move {
-                sleep(Duration::from_millis(10)).await;
+                shielded.set();
+                dropped.wait().await;
                 log.push(format!("shield {:?}", ID.get()));
             })
             .await;
             sleep(Duration::from_secs(30)).await;
             0
         };
-        let winner = async {
-            sleep(Duration::from_millis(5)).await;
+        let winner = |shielded: Event| async move {
+            shielded.wait().await;
             1
         };
-        assert_eq!(tasks![race; loser(log.clone()), winner].await, (1, 1));
+        let shielded = Event::new();
+        assert_eq!(
+            tasks![race; loser(log.clone(), shielded.clone()), winner(shielded)].await,
+            (1, 1)
+        );
         assert_eq!(log.take(), ["drop Some(5)", "shield Some(5)"]);
         assert_eq!(ID.get(), Some(1));
-        let winner = async {
-            sleep(Duration::from_millis(5)).await;
-            1
-        };
+        let shielded = Event::new();
         assert_eq!(
-            tasks![scoped, race; loser(log.clone()), winner].await,
+            tasks![scoped, race; loser(log.clone(), shielded.clone()), winner(shielded)].await,
             (1, 1)
         );
         assert_eq!(log.take(), ["drop Some(5)", "shield Some(5)"]);
