@@ -12,9 +12,11 @@
 //!   `to_thread` work, no `Child::wait`, no `ctrl_c` or `terminate` listener, no
 //!   [`Handle`](crate::Handle) alive through which another thread may spawn (`#[job_main]`'s
 //!   own watch for Ctrl-C and SIGTERM is not counted: a signal cancels the program, it does not
-//!   wake a task to go on). Each loop counts its own: another loop's work (another test's, in
-//!   a test binary that runs tests side by side) does not delay the naming of a deadlock here.
-//!   What was started where no loop runs counts for every loop;
+//!   wake a task to go on). Each loop counts its own: what its tasks started, and what they
+//!   await (`to_thread` work or a task of another runtime, wherever it was started: see
+//!   [`Awaiting`]). Another loop's work (another test's, in a test binary that runs tests side
+//!   by side) does not delay the naming of a deadlock here. What was started where no loop
+//!   runs counts for every loop;
 //! - tokio's driver, which runs tokio-based types on the loop (feature `tokio`) on a thread of
 //!   its own, holds no tokio task, work of its blocking pool, timer or socket (on Linux the loop
 //!   can ask it, see `event_loop/tokio_context.rs`; one driver serves every loop of the
@@ -71,7 +73,12 @@ pub(crate) struct InFlight(Option<LoopInFlight>);
 
 impl InFlight {
     pub(crate) fn new() -> InFlight {
-        let in_flight = InFlight(crate::context::with_loop(|core| core.in_flight().clone()));
+        InFlight::counting(crate::context::with_loop(|core| core.in_flight().clone()))
+    }
+
+    /// Counts for the loop whose count is `own`, or for every loop.
+    fn counting(own: Option<LoopInFlight>) -> InFlight {
+        let in_flight = InFlight(own);
         in_flight.count().fetch_add(1, Ordering::AcqRel);
         in_flight
     }
@@ -79,6 +86,28 @@ impl InFlight {
     /// The count this adds to.
     fn count(&self) -> &AtomicUsize {
         self.0.as_deref().unwrap_or(&UNOWNED)
+    }
+}
+
+/// What a future that waits for work on another thread (a `to_thread` job, a task of another
+/// runtime reached through a [`Handle`](crate::Handle)) counts while it waits, for the loop
+/// that polls it: that loop's task is the one woken when the work ends, whichever loop started
+/// the work (which counts it too, with an [`InFlight`] of its own).
+#[derive(Debug, Default)]
+pub(crate) struct Awaiting(Option<InFlight>);
+
+impl Awaiting {
+    /// The future returns `Pending`: counts it for the loop polling it now (none when no loop
+    /// does), unless it is counted there already.
+    pub(crate) fn pending(&mut self) {
+        let counted = self.0.as_ref().and_then(|in_flight| in_flight.0.as_ref());
+        let here = crate::context::with_loop(|core| match counted {
+            Some(counted) if Arc::ptr_eq(counted, core.in_flight()) => None,
+            _ => Some(core.in_flight().clone()),
+        });
+        if let Some(here) = here.flatten() {
+            self.0 = Some(InFlight::counting(Some(here)));
+        }
     }
 }
 

@@ -126,6 +126,7 @@ where
             Err(error) => State::Refused(Some(error)),
         },
         site: SiteSlot::here("to_thread"),
+        awaiting: crate::deadlock::Awaiting::default(),
     }
 }
 
@@ -135,6 +136,8 @@ pub struct ToThread<T> {
     state: State<T>,
     /// Where the wait began (debug mode's tree, a deadlock's report).
     site: SiteSlot,
+    /// The wait, counted for the loop that awaits the work (see `deadlock.rs`).
+    awaiting: crate::deadlock::Awaiting,
 }
 
 enum State<T> {
@@ -152,6 +155,7 @@ impl<T> Future for ToThread<T> {
                 let Poll::Ready(result) = Pin::new(receiver).poll(cx) else {
                     crate::debug::waiting("to_thread"); // the trace
                     this.site.pending(); // the tree
+                    this.awaiting.pending(); // the deadlock check
                     return Poll::Pending;
                 };
                 this.site.done();
@@ -314,6 +318,7 @@ mod tests {
         let future = ToThread {
             state: State::Waiting(receiver),
             site: SiteSlot::here("to_thread"),
+            awaiting: crate::deadlock::Awaiting::default(),
         };
         let run = || crate::EventLoop::new().block_on(future);
         let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_err();

@@ -129,9 +129,9 @@ fn work_on_another_thread_is_not_taken_for_a_deadlock() {
     assert_eq!(out, Some(7));
 }
 
-/// What another loop of the process has in flight (`to_thread` work, a `Handle`, a child) can
-/// wake only that loop's tasks: a deadlock here is still named, as when tests run side by side
-/// in one test binary.
+/// What another loop of the process started and awaits (`to_thread` work, its `Handle`) wakes
+/// that loop's tasks, not this one's: a deadlock here is still named, as when tests run side by
+/// side in one test binary.
 #[test]
 fn another_loops_work_in_flight_does_not_hide_a_deadlock() {
     let (release, released) = std::sync::mpsc::channel::<()>();
@@ -155,6 +155,50 @@ fn another_loops_work_in_flight_does_not_hide_a_deadlock() {
         Some(()),
         "the other loop's work was released"
     );
+}
+
+/// A loop that awaits a task of another loop, through that loop's `Handle`, waits on work in
+/// flight: no deadlock, though the other loop counts the handle and the task as its own.
+#[test]
+fn a_task_of_another_loop_awaited_through_its_handle_is_not_taken_for_a_deadlock() {
+    let (handles, handle) = std::sync::mpsc::channel();
+    let other = std::thread::spawn(move || {
+        EventLoop::new().block_on(async move {
+            handles.send(jobloop::Handle::current()).unwrap();
+            jobloop::sleep(Duration::from_millis(2500)).await;
+        })
+    });
+    let handle: jobloop::Handle = handle.recv().unwrap();
+    let out = EventLoop::new().fail_on_deadlock().block_on(async {
+        // Longer than the loop's grace.
+        let task = handle.spawn(async {
+            jobloop::sleep(Duration::from_millis(1500)).await;
+            7
+        });
+        task.unwrap().await
+    });
+    assert_eq!(out, 7);
+    other.join().unwrap();
+}
+
+/// `to_thread` work started on one loop and awaited on another is in flight for the one that
+/// awaits it.
+#[test]
+fn to_thread_work_awaited_on_another_loop_than_its_own_is_not_taken_for_a_deadlock() {
+    let (sender, works) = std::sync::mpsc::channel();
+    let other = std::thread::spawn(move || {
+        EventLoop::new().block_on(async move {
+            // Longer than the loop's grace.
+            let work = jobloop::to_thread(|| {
+                std::thread::sleep(Duration::from_millis(1500));
+                7
+            });
+            sender.send(work).unwrap();
+        })
+    });
+    let work = works.recv().unwrap();
+    other.join().unwrap();
+    assert_eq!(EventLoop::new().fail_on_deadlock().block_on(work), 7);
 }
 
 #[test]

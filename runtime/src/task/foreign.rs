@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
+use crate::deadlock::Awaiting;
 use crate::unwind::{CatchDrop, Quiet};
 
 struct Shared<T> {
@@ -27,6 +28,9 @@ struct Shared<T> {
     cancelled: bool,
     /// Who awaits the handle.
     join_waker: Option<Waker>,
+    /// That wait, counted for the loop that awaits (see `deadlock.rs`): the task runs on
+    /// another runtime (a [`Handle`](crate::Handle)'s), whose thread wakes the loop.
+    awaiting: Awaiting,
     /// The task's own waker, to wake it when cancelled.
     task_waker: Option<Waker>,
 }
@@ -40,7 +44,7 @@ impl<T> State<T> {
 
     /// Records the end of the task and wakes the handle.
     fn finish(&self, output: Option<thread::Result<Quiet<T>>>) {
-        let waker = {
+        let (waker, awaiting) = {
             let mut shared = self.lock();
             if shared.finished {
                 return;
@@ -48,11 +52,14 @@ impl<T> State<T> {
             shared.finished = true;
             shared.output = output;
             shared.task_waker = None;
-            shared.join_waker.take()
+            let awaiting = std::mem::take(&mut shared.awaiting);
+            (shared.join_waker.take(), awaiting)
         };
         if let Some(waker) = waker {
             waker.wake();
         }
+        // Counted until the wake is given.
+        drop(awaiting);
     }
 }
 
@@ -63,6 +70,7 @@ pub(crate) fn wrap<F: Future>(future: F) -> (ForeignTask<F>, ForeignHandle<F::Ou
         finished: false,
         cancelled: false,
         join_waker: None,
+        awaiting: Awaiting::default(),
         task_waker: None,
     })));
     let task = ForeignTask {
@@ -147,6 +155,7 @@ impl<T> ForeignHandle<T> {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             _ => shared.join_waker = Some(cx.waker().clone()),
         }
+        shared.awaiting.pending();
         Poll::Pending
     }
 
@@ -169,6 +178,7 @@ impl<T> ForeignHandle<T> {
                 return;
             }
             shared.cancelled = true;
+            shared.awaiting = Awaiting::default();
             shared.task_waker.take()
         };
         if let Some(waker) = waker {
@@ -178,7 +188,9 @@ impl<T> ForeignHandle<T> {
 
     /// Lets the task run on without anyone awaiting it.
     pub(crate) fn detach(mut self) {
-        self.state = None;
+        if let Some(state) = self.state.take() {
+            state.lock().awaiting = Awaiting::default();
+        }
     }
 }
 
