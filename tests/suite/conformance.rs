@@ -2119,6 +2119,92 @@ mod group_cases {
         assert_eq!(outputs, [4, 5]);
     }
 
+    /// `spawn_numbered` tells a task its number (asyncio's `current_task()`), from the owner
+    /// (also for a task queued under a limit) and from a spawner; a `make` that panics leaves
+    /// the set's count as it was.
+    pub async fn a_task_set_tells_each_task_its_number() {
+        let mut set = TaskSet::new().with_limit(1);
+        let first = set.spawn_numbered(|number| async move { number });
+        let queued = set.spawn_numbered(|number| async move { number });
+        let spawner = set.spawner();
+        let from_task = set.spawn_numbered(move |number| async move {
+            // A follow-up that knows its own number.
+            spawner.spawn_numbered(|follow_up| async move { follow_up * 100 });
+            number
+        });
+        assert_eq!((first, queued, from_task), (0, 1, 2));
+        let mut outcomes = Vec::new();
+        while let Some((number, outcome)) = set.next_numbered().await {
+            outcomes.push((number, outcome.unwrap()));
+        }
+        assert_eq!(outcomes, [(0, 0), (1, 1), (2, 2), (3, 300)]);
+
+        // A `make` that panics, the owner's and a spawner's: nothing is spawned, and `len`
+        // does not count it (the spawner's number was counted for ever without the count of
+        // unmade numbers).
+        let mut set = TaskSet::new_send();
+        let spawner = set.spawner();
+        let panicked = catch_unwind(std::panic::AssertUnwindSafe(|| {
+            set.spawn_numbered(|_| -> std::future::Ready<usize> { panic!("no future") })
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(set.len(), 0);
+        let sent = spawner.clone();
+        let panicked = std::thread::spawn(move || {
+            sent.spawn_numbered(|_| -> std::future::Ready<usize> { panic!("no future") })
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert_eq!(spawner.spawn_numbered(std::future::ready), Some(2));
+        assert_eq!(set.len(), 1, "only the task made");
+        assert_eq!(
+            set.next_numbered().await.map(|(n, o)| (n, o.unwrap())),
+            Some((2, 2))
+        );
+        assert_eq!(set.len(), 0);
+        assert!(set.next().await.is_none());
+
+        // A cancel of a task that reaches the set while a spawner's `make` still runs (the
+        // number handed out, to a table of jobs, say) cancels it when it comes: sent by
+        // `make` itself through a spawner, and by the owner while `make` runs on a thread.
+        let canceller = spawner.clone();
+        let number = spawner.spawn_numbered(move |number| {
+            canceller.cancel_task(number);
+            std::future::ready(number)
+        });
+        let (told, number_told) = std::sync::mpsc::channel();
+        let (go_on, gone_on) = std::sync::mpsc::channel::<()>();
+        let maker = spawner.clone();
+        let thread = std::thread::spawn(move || {
+            maker.spawn_numbered(move |number| {
+                told.send(number).unwrap();
+                gone_on.recv().unwrap();
+                std::future::ready(number)
+            })
+        });
+        let made = number_told.recv().unwrap();
+        // Counted in `len` while it is made; cancelled (once) before it comes.
+        assert_eq!(set.len(), 2);
+        assert!(set.cancel_task(made), "cancelled while being made");
+        assert!(!set.cancel_task(made), "once");
+        go_on.send(()).unwrap();
+        assert_eq!(thread.join().unwrap(), Some(made));
+        let mut cancelled = Vec::new();
+        while let Some((number, outcome)) = set.next_numbered().await {
+            assert!(outcome.unwrap_err().is_cancelled(), "#{number} ran");
+            cancelled.push(number);
+        }
+        cancelled.sort_unstable();
+        assert_eq!(cancelled, [number.unwrap(), made]);
+
+        // Once the set is gone, `make` is not called.
+        drop(set);
+        assert_eq!(
+            spawner.spawn_numbered(|_| -> std::future::Ready<usize> { unreachable!() }),
+            None
+        );
+    }
+
     /// `TaskSet::with_limit(8)` over 100 spawns: never more than 8 run, the others wait
     /// unstarted and start in spawn order as outcomes are taken; `len` counts both; every
     /// outcome comes. Dropping a full set drops the waiting futures too; `cancel` empties it.
@@ -3467,6 +3553,7 @@ macro_rules! conformance {
                 dropping_a_task_set_cancels_its_tasks,
                 a_task_set_cancels_one_task,
                 a_task_set_takes_tasks_from_its_spawners,
+                a_task_set_tells_each_task_its_number,
                 a_task_set_with_a_limit_runs_at_most_that_many,
                 task_set_start_returns_once_the_task_is_ready,
                 a_handle_takes_work_from_other_threads,

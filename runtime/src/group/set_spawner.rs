@@ -38,6 +38,12 @@ pub(super) enum Sent<T, K: GroupKind> {
     Task(Unstarted<T, K>),
     /// The number of a task to cancel.
     Cancel(usize),
+    /// The number of a task that a [`spawn_numbered`](TaskSetSpawner::spawn_numbered) is
+    /// making: `make` has it, and may hand it out (to a table of jobs, say) before the task is
+    /// sent. A cancel of it that comes first is kept until the task does.
+    Making(usize),
+    /// The number of a task never made: its `make` panicked.
+    Unmade(usize),
 }
 
 /// Spawns tasks into a [`TaskSet`](super::TaskSet) without its owner's `&mut`: made by
@@ -52,7 +58,9 @@ pub(super) enum Sent<T, K: GroupKind> {
 /// waits for an outcome, as a set's owner does (a set whose owner waits on something else
 /// starts it later; under [`with_limit`](super::TaskSet::with_limit), when a place is free).
 /// Tasks start in the order they were sent, after the outcomes the set already holds; tasks
-/// sent from several threads at once may start in another order than their numbers.
+/// sent from several threads at once, or by a
+/// [`spawn_numbered`](TaskSetSpawner::spawn_numbered)'s `make`, may start in another order
+/// than their numbers.
 ///
 /// `TaskSetSpawner<T>` (a [`TaskSet::new`](super::TaskSet::new) set's) stays on its thread;
 /// a [`TaskSet::new_send`](super::TaskSet::new_send) set's is `Send`, and can spawn from
@@ -115,6 +123,10 @@ struct Counts {
     numbers: AtomicUsize,
     /// How many messages the spawners sent (or are sending at this moment).
     messages: AtomicUsize,
+    /// How many numbers the spawners took for tasks never made: the `make` of
+    /// [`spawn_numbered`](TaskSetSpawner::spawn_numbered) panicked. Added to after `numbers`,
+    /// read before it (`Release`, `Acquire`), so that the set never counts one task too few.
+    unmade: AtomicUsize,
 }
 
 impl<T, K: GroupKind> TaskSetSpawner<T, K> {
@@ -125,6 +137,28 @@ impl<T, K: GroupKind> TaskSetSpawner<T, K> {
         }
         let number = self.counts.numbers.fetch_add(1, Ordering::Relaxed);
         // The set may be dropped since: the future comes back in the error, and is dropped.
+        self.post(Sent::Task((number, at, future)))
+            .then_some(number)
+    }
+
+    /// [`send`](Self::send) for a task that `make` makes given its number, announced first
+    /// ([`Sent::Making`]); `None`, without calling `make`, when the set is gone already.
+    fn send_numbered(
+        &self,
+        at: &'static Location<'static>,
+        make: impl FnOnce(usize) -> K::Boxed<T>,
+    ) -> Option<usize> {
+        if self.sender.is_closed() {
+            return None;
+        }
+        let number = self.counts.numbers.fetch_add(1, Ordering::Relaxed);
+        self.post(Sent::Making(number));
+        let unmade = Unmade {
+            spawner: self,
+            number,
+        };
+        let future = make(number);
+        std::mem::forget(unmade);
         self.post(Sent::Task((number, at, future)))
             .then_some(number)
     }
@@ -184,6 +218,21 @@ impl<T, K: GroupKind> TaskSetSpawner<T, K> {
     }
 }
 
+/// Lives while a spawner's `make` runs, whose number is taken: if `make` panics, its drop tells
+/// the set that the task will not come (counted at once, so that [`len`](super::TaskSet::len)
+/// does not count it; sent, so that the set forgets the number).
+struct Unmade<'a, T, K: GroupKind> {
+    spawner: &'a TaskSetSpawner<T, K>,
+    number: usize,
+}
+
+impl<T, K: GroupKind> Drop for Unmade<'_, T, K> {
+    fn drop(&mut self) {
+        self.spawner.counts.unmade.fetch_add(1, Ordering::Release);
+        self.spawner.post(Sent::Unmade(self.number));
+    }
+}
+
 impl<T: 'static> TaskSetSpawner<T, Local> {
     /// Spawns `future` into the set: its number (as [`TaskSet::spawn`](super::TaskSet::spawn)
     /// returns), or `None` when the set is gone, in which case `future` is dropped unstarted.
@@ -194,6 +243,44 @@ impl<T: 'static> TaskSetSpawner<T, Local> {
         F: TaskFuture<Output = T> + 'static,
     {
         self.send(Location::caller(), Box::pin(future))
+    }
+
+    /// [`spawn`](TaskSetSpawner::spawn) for a task that needs its own number (asyncio's
+    /// `asyncio.current_task()`), as [`TaskSet::spawn_numbered`](super::TaskSet::spawn_numbered):
+    /// `make` is given the number the task gets, and returns its future. Not called when the
+    /// set is gone already (this returns `None`; when the set goes while `make` runs, the
+    /// future it made is dropped unstarted).
+    ///
+    /// `make` may hand the number out before the task is sent (to a table of jobs that other
+    /// tasks or threads cancel from, say): a [`cancel_task`](TaskSetSpawner::cancel_task) of
+    /// it, or the owner's [`TaskSet::cancel_task`](super::TaskSet::cancel_task), that reaches
+    /// the set first cancels the task when it comes. A `make` that panics spawns nothing: the
+    /// panic goes on from here, and the number is never used.
+    ///
+    /// ```
+    /// use jobloop_runtime::{EventLoop, TaskSet};
+    ///
+    /// EventLoop::new().block_on(async {
+    ///     let mut set = TaskSet::new();
+    ///     let spawner = set.spawner();
+    ///     set.spawn(async move {
+    ///         // A job that starts a follow-up, which reports under its own number.
+    ///         spawner.spawn_numbered(|number| async move { format!("follow-up #{number}") });
+    ///         "job".to_string()
+    ///     });
+    ///     let mut outputs = Vec::new();
+    ///     while let Some((number, outcome)) = set.next_numbered().await {
+    ///         outputs.push((number, outcome.unwrap()));
+    ///     }
+    ///     assert_eq!(outputs, [(0, "job".to_string()), (1, "follow-up #1".to_string())]);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn_numbered<F>(&self, make: impl FnOnce(usize) -> F) -> Option<usize>
+    where
+        F: TaskFuture<Output = T> + 'static,
+    {
+        self.send_numbered(Location::caller(), |number| Box::pin(make(number)))
     }
 }
 
@@ -208,6 +295,17 @@ impl<T: Send + 'static> TaskSetSpawner<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         self.send(Location::caller(), Box::pin(future))
+    }
+
+    /// [`spawn`](TaskSetSpawner::spawn) for a `Send` task that needs its own number: `make`
+    /// is given it (see the local set's
+    /// [`spawn_numbered`](TaskSetSpawner::spawn_numbered)).
+    #[track_caller]
+    pub fn spawn_numbered<F>(&self, make: impl FnOnce(usize) -> F) -> Option<usize>
+    where
+        F: SendTaskFuture<Output = T> + 'static,
+    {
+        self.send_numbered(Location::caller(), |number| Box::pin(make(number)))
     }
 }
 
@@ -233,6 +331,9 @@ pub(super) struct Inbox<T, K: GroupKind> {
     receiver: UnboundedReceiver<Sent<T, K>>,
     /// How many messages the set took.
     taken: usize,
+    /// The tasks a `spawn_numbered` is making ([`Sent::Making`]), by number, and whether a
+    /// cancel of each came before it.
+    making: Vec<(usize, bool)>,
     /// What [`TaskSet::spawner`](super::TaskSet::spawner) clones.
     spawner: TaskSetSpawner<T, K>,
 }
@@ -244,10 +345,12 @@ impl<T, K: GroupKind> Inbox<T, K> {
         let counts = Arc::new(Counts {
             numbers: AtomicUsize::new(first),
             messages: AtomicUsize::new(0),
+            unmade: AtomicUsize::new(0),
         });
         Inbox {
             receiver,
             taken: 0,
+            making: Vec::new(),
             spawner: TaskSetSpawner { sender, counts },
         }
     }
@@ -256,14 +359,44 @@ impl<T, K: GroupKind> Inbox<T, K> {
         self.spawner.clone()
     }
 
+    /// Notes that task `number` is being made ([`Sent::Making`]).
+    pub(super) fn making(&mut self, number: usize) {
+        self.making.push((number, false));
+    }
+
+    /// Cancels task `number` if it is being made (then it is dropped when it comes): `None`
+    /// when it is not, else whether this cancelled it (not a cancel before).
+    pub(super) fn cancel_making(&mut self, number: usize) -> Option<bool> {
+        let (_, cancelled) = self
+            .making
+            .iter_mut()
+            .find(|(making, _)| *making == number)?;
+        Some(!std::mem::replace(cancelled, true))
+    }
+
+    /// Task `number` came, or will never come ([`Sent::Unmade`]): forgotten as being made;
+    /// whether it was cancelled meanwhile.
+    pub(super) fn made(&mut self, number: usize) -> bool {
+        match self.making.iter().position(|(making, _)| *making == number) {
+            Some(at) => self.making.swap_remove(at).1,
+            None => false,
+        }
+    }
+
     /// The number of a task the set's owner spawns.
     pub(super) fn number(&self) -> usize {
         self.spawner.counts.numbers.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// How many numbers were given: the owner's tasks and those the spawners sent.
+    /// How many numbers were given for tasks: the owner's tasks and those the spawners sent
+    /// (or are sending), not those of tasks a spawner's `make` never made.
     pub(super) fn numbered(&self) -> usize {
-        self.spawner.counts.numbers.load(Ordering::Relaxed)
+        let counts = &self.spawner.counts;
+        let unmade = counts.unmade.load(Ordering::Acquire);
+        counts
+            .numbers
+            .load(Ordering::Relaxed)
+            .saturating_sub(unmade)
     }
 
     /// How many messages were sent (or are being sent) and not taken: the most the set takes

@@ -167,7 +167,8 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// How many tasks are in the set: running, finished with their outcome not taken yet, or
     /// waiting to start (under [`with_limit`](TaskSet::with_limit), or sent by a
     /// [`TaskSetSpawner`] and not started yet, one being sent from another thread at this
-    /// moment included).
+    /// moment included, and one whose `make` a
+    /// [`spawn_numbered`](TaskSetSpawner::spawn_numbered) runs).
     pub fn len(&self) -> usize {
         self.running.len() + self.queued.len() + self.stashed.len() + self.sent()
     }
@@ -304,9 +305,18 @@ impl<T, K: GroupKind> TaskSet<T, K> {
                 match inbox.try_take() {
                     Some(Sent::Task(task)) => {
                         self.spawned += 1;
+                        inbox.made(task.0);
                         drop_quietly(task);
                     }
-                    Some(Sent::Cancel(_)) => {}
+                    // A task being made is cancelled when it comes, after this: it was sent
+                    // before this began.
+                    Some(Sent::Cancel(number)) => {
+                        inbox.cancel_making(number);
+                    }
+                    Some(Sent::Making(number)) => inbox.making(number),
+                    Some(Sent::Unmade(number)) => {
+                        inbox.made(number);
+                    }
                     None => break,
                 }
             }
@@ -328,7 +338,9 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// Returns whether it cancelled the task: `false` when the task had finished (its outcome is
     /// what `next` gives, as if this had not been called), when its outcome was taken already,
     /// when a [`TaskSetSpawner::cancel_task`] that the set takes in here cancelled it first, or
-    /// when the set never had that number. A task that finishes on another thread while
+    /// when the set never had that number. A task that a spawner's
+    /// [`spawn_numbered`](TaskSetSpawner::spawn_numbered) is still making (its number handed
+    /// out by `make`) is cancelled when it comes: `true`, and its outcome comes then. A task that finishes on another thread while
     /// this runs is cancelled, its output dropped. Finding the task takes a look at each task
     /// running: a cancel costs as much as a few spawns in a set of thousands.
     ///
@@ -357,6 +369,14 @@ impl<T, K: GroupKind> TaskSet<T, K> {
             drop_quietly(sent);
             self.stash_cancelled(number);
             return true;
+        }
+        // Being made by a spawner's `spawn_numbered`: cancelled when it comes.
+        if let Some(cancelled) = self
+            .inbox
+            .get_mut()
+            .and_then(|inbox| inbox.cancel_making(number))
+        {
+            return cancelled;
         }
         self.cancel_taken(number)
     }
@@ -399,7 +419,8 @@ impl<T: 'static> TaskSet<T, Local> {
     /// Starts `future` as a task of the set, on the current runtime, on this thread (the future
     /// need not be `Send`); under [`with_limit`](TaskSet::with_limit), when the set is full,
     /// keeps it to start later. Returns its number: `0` for the first task of the set, then
-    /// `1`... (one sequence for the set, its [`TaskSetSpawner`]s' tasks included).
+    /// `1`... (one sequence for the set, its [`TaskSetSpawner`]s' tasks included; the number
+    /// of a [`spawn_numbered`](TaskSet::spawn_numbered) whose `make` panicked is never used).
     ///
     /// # Panics
     ///
@@ -411,7 +432,39 @@ impl<T: 'static> TaskSet<T, Local> {
     {
         // Checked here, full or not: the spawns are in closures, where `#[track_caller]` stops.
         crate::context::expect_runtime("`TaskSet::spawn`");
-        self.add(future, Location::caller(), |future| Box::pin(future))
+        self.add(|_| future, Location::caller(), |future| Box::pin(future))
+    }
+
+    /// [`spawn`](TaskSet::spawn) for a task that needs its own number, asyncio's
+    /// `asyncio.current_task()` (to remove itself from a table of jobs when it ends, say, only
+    /// if the entry is still its own): `make` is given the number the task gets, the one this
+    /// returns, and returns the task's future. A `make` that panics spawns nothing, and its
+    /// number goes unused.
+    ///
+    /// ```
+    /// use jobloop_runtime::{EventLoop, TaskSet};
+    ///
+    /// EventLoop::new().block_on(async {
+    ///     let mut set = TaskSet::new();
+    ///     for name in ["a", "b"] {
+    ///         set.spawn_numbered(|number| async move { format!("{name} is #{number}") });
+    ///     }
+    ///     assert_eq!(set.next().await.unwrap(), Ok("a is #0".to_string()));
+    ///     assert_eq!(set.next().await.unwrap(), Ok("b is #1".to_string()));
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When no jobloop runtime runs on this thread (before `make` is called); when `make`
+    /// panics (the panic goes on from here).
+    #[track_caller]
+    pub fn spawn_numbered<F>(&mut self, make: impl FnOnce(usize) -> F) -> usize
+    where
+        F: TaskFuture<Output = T> + 'static,
+    {
+        crate::context::expect_runtime("`TaskSet::spawn_numbered`");
+        self.add(make, Location::caller(), |future| Box::pin(future))
     }
 }
 
@@ -487,7 +540,23 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         crate::context::expect_runtime("`TaskSet::spawn`");
-        self.add(future, Location::caller(), |future| Box::pin(future))
+        self.add(|_| future, Location::caller(), |future| Box::pin(future))
+    }
+
+    /// [`spawn`](TaskSet::spawn) for a `Send` task that needs its own number: `make` is given
+    /// it (see the local set's [`spawn_numbered`](TaskSet::spawn_numbered)).
+    ///
+    /// # Panics
+    ///
+    /// When no jobloop runtime runs on this thread (before `make` is called); when `make`
+    /// panics.
+    #[track_caller]
+    pub fn spawn_numbered<F>(&mut self, make: impl FnOnce(usize) -> F) -> usize
+    where
+        F: SendTaskFuture<Output = T> + 'static,
+    {
+        crate::context::expect_runtime("`TaskSet::spawn_numbered`");
+        self.add(make, Location::caller(), |future| Box::pin(future))
     }
 }
 
@@ -523,7 +592,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
             + SpawnMember<Member<Watched<Fut>, SlotHooks<<K as GroupKind>::Link<T>>>>,
     {
         let (ready, started) = Ready::new();
-        let number = self.add(task(ready), at, boxed);
+        let number = self.add(|_| task(ready), at, boxed);
         self.wait_started(number, started).await
     }
 
@@ -699,6 +768,9 @@ impl<T, K: GroupKind> TaskSet<T, K> {
             match sent {
                 Sent::Task(task) if task.0 == number => {
                     self.spawned += 1;
+                    if let Some(inbox) = self.inbox.get_mut() {
+                        inbox.made(number);
+                    }
                     kept = Some(task);
                 }
                 sent => self.admit(sent),
@@ -715,25 +787,49 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     }
 
     /// Does what a spawner sent: queues its task behind those waiting, which start while
-    /// places are free; or cancels the task it names.
+    /// places are free (or drops it, cancelled while it was being made); cancels the task it
+    /// names (or notes the cancel of one being made); notes a task being made, or never made.
     fn admit(&mut self, sent: Sent<T, K>) {
         match sent {
             Sent::Task(task) => {
                 self.spawned += 1;
+                let number = task.0;
+                if self.inbox.get_mut().is_some_and(|inbox| inbox.made(number)) {
+                    drop_quietly(task);
+                    self.stash_cancelled(number);
+                    return;
+                }
                 self.queued.push_back(task);
                 self.start_waiting();
             }
             Sent::Cancel(number) => {
-                self.cancel_taken(number);
+                let making = self.inbox.get_mut();
+                if making
+                    .and_then(|inbox| inbox.cancel_making(number))
+                    .is_none()
+                {
+                    self.cancel_taken(number);
+                }
+            }
+            Sent::Making(number) => {
+                if let Some(inbox) = self.inbox.get_mut() {
+                    inbox.making(number);
+                }
+            }
+            Sent::Unmade(number) => {
+                if let Some(inbox) = self.inbox.get_mut() {
+                    inbox.made(number);
+                }
             }
         }
     }
 
-    /// Starts `future`, spawned `at`, as the next task, or keeps it unstarted (`boxed`) while
-    /// the set is full or tasks spawned before it wait; its number.
+    /// Starts the future that `make` makes given its number, spawned `at`, as the next task,
+    /// or keeps it unstarted (`boxed`) while the set is full or tasks spawned before it wait;
+    /// its number. A `make` that panics leaves its number unused, and no task added.
     fn add<F>(
         &mut self,
-        future: F,
+        make: impl FnOnce(usize) -> F,
         at: &'static Location<'static>,
         boxed: impl FnOnce(F) -> K::Boxed<T>,
     ) -> usize
@@ -747,6 +843,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
             Some(_) => self.number_after_sent(),
         };
         self.spawned += 1;
+        let future = make(number);
         if self.is_full() || !self.queued.is_empty() {
             self.queued.push_back((number, at, boxed(future)));
         } else {
