@@ -232,8 +232,10 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// the set is empty, `other` is waited for, and the tasks its
     /// [`TaskSetSpawner`]s send (one sent meanwhile starts, and its outcome may come first). When both are ready, the outcome comes
     /// first (`other` is dropped, and made again at the next call: make it a future that loses
-    /// nothing when dropped, as `net::TcpListener::accept` is, and a stream's `next()`, such as
-    /// the next of a `BufReader`'s `lines()`, whose line read so far stays in the stream). The
+    /// nothing when dropped, as `net::TcpListener::accept` is, a timer to a fixed instant,
+    /// [`sleep_until(deadline)`](crate::sleep_until) (a `sleep(duration)` made again starts
+    /// its duration again), and a stream's `next()`, such as the next of a `BufReader`'s
+    /// `lines()`, whose line read so far stays in the stream). The
     /// outcome does not say which task it was (as [`next_numbered`](TaskSet::next_numbered)'s
     /// does): have the task's output say it where that matters.
     ///
