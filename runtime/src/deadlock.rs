@@ -42,10 +42,12 @@
 //!   too.)
 //!
 //! What the check cannot see: a std thread that holds a `jobloop::sync` value (a `Queue`, an
-//! `Event`) or a `TaskSetSpawner` and has not yet woken any task of the loop; where tokio's driver cannot be asked, a
-//! tokio-based future whose first wake-up comes more than a second after every task began to
-//! wait; and a task whose only wait is a `tokio::signal` listener. Such a program is taken for
-//! deadlocked by `fail_on_deadlock`; set `JOBLOOP_DEADLOCK=off` to turn the check off.
+//! `Event`) or a `TaskSetSpawner` and has not yet woken any task of the loop; the same held by
+//! the work or the tasks of another loop of the process (its `to_thread` closure that puts into
+//! this loop's queue, say: counted for that loop, not this one); where tokio's driver cannot be
+//! asked, a tokio-based future whose first wake-up comes more than a second after every task
+//! began to wait; and a task whose only wait is a `tokio::signal` listener. Such a program is
+//! taken for deadlocked by `fail_on_deadlock`; set `JOBLOOP_DEADLOCK=off` to turn the check off.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -87,27 +89,41 @@ impl InFlight {
     fn count(&self) -> &AtomicUsize {
         self.0.as_deref().unwrap_or(&UNOWNED)
     }
+
+    /// The loop this counts for; `None` when it counts for every loop.
+    pub(crate) fn loop_count(&self) -> Option<&LoopInFlight> {
+        self.0.as_ref()
+    }
 }
 
-/// What a future that waits for work on another thread (a `to_thread` job, a task of another
-/// runtime reached through a [`Handle`](crate::Handle)) counts while it waits, for the loop
+/// What a future that waits for work on another thread (a `to_thread` job, a task that a
+/// [`Handle`](crate::Handle) started on another runtime) counts while it waits, for the loop
 /// that polls it: that loop's task is the one woken when the work ends, whichever loop started
-/// the work (which counts it too, with an [`InFlight`] of its own).
+/// the work (which counts it too, with an [`InFlight`] of its own). Until the work ends (or
+/// the future is dropped): a future polled last by a loop counts for it, also once moved
+/// where no loop runs.
 #[derive(Debug, Default)]
 pub(crate) struct Awaiting(Option<InFlight>);
 
 impl Awaiting {
-    /// The future returns `Pending`: counts it for the loop polling it now (none when no loop
-    /// does), unless it is counted there already.
-    pub(crate) fn pending(&mut self) {
+    /// The future returns `Pending`: counts it for the loop polling it now, unless it is
+    /// counted there already, or the work runs on that very loop (`runs_on`: a task its own
+    /// `Handle` started, which the loop sees as its task).
+    pub(crate) fn pending(&mut self, runs_on: Option<&LoopInFlight>) {
         let counted = self.0.as_ref().and_then(|in_flight| in_flight.0.as_ref());
-        let here = crate::context::with_loop(|core| match counted {
-            Some(counted) if Arc::ptr_eq(counted, core.in_flight()) => None,
-            _ => Some(core.in_flight().clone()),
+        let here = crate::context::with_loop(|core| {
+            let here = core.in_flight();
+            let known = |count: Option<&LoopInFlight>| count.is_some_and(|c| Arc::ptr_eq(c, here));
+            (!known(counted) && !known(runs_on)).then(|| here.clone())
         });
         if let Some(here) = here.flatten() {
             self.0 = Some(InFlight::counting(Some(here)));
         }
+    }
+
+    /// The work ended: counts no more.
+    pub(crate) fn done(&mut self) {
+        self.0 = None;
     }
 }
 
@@ -154,7 +170,7 @@ pub(crate) fn report(site: Option<&std::panic::Location<'_>>) -> String {
     let mut message = String::from(
         "deadlock: every task of this event loop waits, and nothing jobloop knows of can wake \
          any of them (no timer, no socket or pipe waited on, no `to_thread` work, child \
-         process or signal listener in flight, no `Handle` alive)",
+         process or signal listener in flight for it, no `Handle` of it alive)",
     );
     if sites.is_empty() {
         message.push_str(

@@ -66,7 +66,7 @@ pub struct Handle {
 /// wake (see `deadlock.rs`).
 struct Owner {
     queue: Arc<Queue>,
-    _in_flight: crate::deadlock::InFlight,
+    in_flight: crate::deadlock::InFlight,
 }
 
 impl Drop for Owner {
@@ -198,7 +198,7 @@ impl Handle {
         Handle {
             owner: Arc::new(Owner {
                 queue,
-                _in_flight: crate::deadlock::InFlight::new(),
+                in_flight: crate::deadlock::InFlight::new(),
             }),
             runtime_thread,
         }
@@ -267,7 +267,8 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, handle) = foreign::wrap(future);
+        let home = self.owner.in_flight.loop_count().cloned();
+        let (task, handle) = foreign::wrap_on(future, home);
         // The task starts with this thread's context variables (feature `context`).
         let mut context = crate::context_var::Context::capture();
         let job: Job = Box::new(move || {

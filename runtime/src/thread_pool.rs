@@ -155,10 +155,11 @@ impl<T> Future for ToThread<T> {
                 let Poll::Ready(result) = Pin::new(receiver).poll(cx) else {
                     crate::debug::waiting("to_thread"); // the trace
                     this.site.pending(); // the tree
-                    this.awaiting.pending(); // the deadlock check
+                    this.awaiting.pending(None); // the deadlock check
                     return Poll::Pending;
                 };
                 this.site.done();
+                this.awaiting.done();
                 match result {
                     Ok(Ok(value)) => Poll::Ready(value),
                     Ok(Err(payload)) => resume_unwind(payload),

@@ -181,6 +181,32 @@ fn a_task_of_another_loop_awaited_through_its_handle_is_not_taken_for_a_deadlock
     other.join().unwrap();
 }
 
+/// A task that the loop's own `Handle` started, awaited on that loop, is one of its tasks, not
+/// work on another thread: its deadlock is named (it was counted as in flight for ever).
+#[test]
+fn a_task_started_through_the_loops_own_handle_and_awaited_there_can_deadlock() {
+    let message = deadlock_of(EventLoop::new().fail_on_deadlock(), async {
+        let task = jobloop::Handle::current().spawn(async {
+            let _ = Queue::<u32>::new(0).get().await;
+        });
+        task.unwrap().await;
+    });
+    assert!(message.contains("Queue::get at"), "{message}");
+}
+
+/// A `to_thread` future that gave its result and is kept (pinned, awaited through `&mut`)
+/// counts no more: a deadlock after it is named.
+#[test]
+fn finished_to_thread_work_kept_alive_does_not_hide_a_deadlock() {
+    let message = deadlock_of(EventLoop::new().fail_on_deadlock(), async {
+        let mut work = std::pin::pin!(jobloop::to_thread(|| 1));
+        assert_eq!((&mut work).await, 1);
+        // `work` lives on, pinned, to the end of this block.
+        let _ = Queue::<u32>::new(0).get().await;
+    });
+    assert!(message.contains("Queue::get at"), "{message}");
+}
+
 /// `to_thread` work started on one loop and awaited on another is in flight for the one that
 /// awaits it.
 #[test]

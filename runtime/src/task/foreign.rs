@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
-use crate::deadlock::Awaiting;
+use crate::deadlock::{Awaiting, LoopInFlight};
 use crate::unwind::{CatchDrop, Quiet};
 
 struct Shared<T> {
@@ -31,6 +31,9 @@ struct Shared<T> {
     /// That wait, counted for the loop that awaits (see `deadlock.rs`): the task runs on
     /// another runtime (a [`Handle`](crate::Handle)'s), whose thread wakes the loop.
     awaiting: Awaiting,
+    /// The loop the task runs on, when a [`Handle`](crate::Handle) of a loop started it: a
+    /// wait there is its own task's, not counted.
+    home: Option<LoopInFlight>,
     /// The task's own waker, to wake it when cancelled.
     task_waker: Option<Waker>,
 }
@@ -65,12 +68,21 @@ impl<T> State<T> {
 
 /// Wraps `future` for a foreign runtime; returns the future to spawn there and its handle.
 pub(crate) fn wrap<F: Future>(future: F) -> (ForeignTask<F>, ForeignHandle<F::Output>) {
+    wrap_on(future, None)
+}
+
+/// [`wrap`] for a task that will run on the loop whose deadlock count is `home`.
+pub(crate) fn wrap_on<F: Future>(
+    future: F,
+    home: Option<LoopInFlight>,
+) -> (ForeignTask<F>, ForeignHandle<F::Output>) {
     let state = Arc::new(State(Mutex::new(Shared {
         output: None,
         finished: false,
         cancelled: false,
         join_waker: None,
         awaiting: Awaiting::default(),
+        home,
         task_waker: None,
     })));
     let task = ForeignTask {
@@ -155,7 +167,8 @@ impl<T> ForeignHandle<T> {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             _ => shared.join_waker = Some(cx.waker().clone()),
         }
-        shared.awaiting.pending();
+        let shared = &mut *shared;
+        shared.awaiting.pending(shared.home.as_ref());
         Poll::Pending
     }
 
