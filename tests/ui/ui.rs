@@ -1,8 +1,9 @@
 //! The macros' compile-fail cases: each misuse must be a compile error at the offending token
 //! with a message that says what to write instead (trybuild, `fail/`, each with its `.stderr`).
-//! And the passing cases (`pass/`): each compiles without a warning (`#![deny(warnings)]`) and
-//! runs to a successful exit. They are this crate's binaries, run here, and, for the
-//! `job_test` cases, tests of their own that cargo runs.
+//! And the passing cases (`pass/`): each compiles without a warning (most say
+//! `#![deny(warnings)]`; CI's clippy with `-D warnings` covers them all) and runs to a
+//! successful exit. They are this crate's binaries, run here, and, for the `job_test` cases,
+//! tests of their own that cargo runs.
 
 use std::process::Command;
 
@@ -56,9 +57,12 @@ fn every_passing_case_runs_to_a_successful_exit() {
     }
 }
 
-/// A case added to `pass/` without its entry in Cargo.toml (and above) would never be built.
+/// A case added to `pass/` without its entry in Cargo.toml (and above) would never be built:
+/// each file is the `path` of a target there, and a binary or a test listed here.
 #[test]
 fn every_file_of_pass_is_a_case() {
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .expect("the crate's Cargo.toml");
     let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/pass");
     let mut files: Vec<String> = std::fs::read_dir(folder)
         .expect("the folder pass/")
@@ -73,8 +77,12 @@ fn every_file_of_pass_is_a_case() {
         .map(|name| format!("{name}.rs"))
         .collect();
     cases.sort();
-    assert_eq!(
-        files, cases,
-        "each file of pass/ is a [[bin]] (or a [[test]]) in Cargo.toml"
-    );
+    assert_eq!(files, cases, "each file of pass/ is listed above");
+    for file in &files {
+        let path = format!("path = \"pass/{file}\"");
+        assert!(
+            manifest.contains(&path),
+            "pass/{file} is a [[bin]] (a [[test]] for a job_test case) in Cargo.toml"
+        );
+    }
 }
