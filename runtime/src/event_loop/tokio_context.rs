@@ -86,12 +86,12 @@ pub(super) fn driver_checked() -> bool {
     false
 }
 
-/// Whether the driver runtime may still wake a task of a loop: it runs a tokio task, its
-/// blocking pool has work, or it waits with a timer set or a socket registered (a
-/// `tokio::time::sleep`, a reqwest request), or this cannot be known now. It is asked for the
-/// whole process (one driver serves every loop, unlike `InFlight`, which each loop counts for
-/// itself): another loop's tokio sleep makes it `true` too. `false` when the runtime was never made, and when it cannot be asked at all
-/// ([`driver_checked`]).
+/// Whether the driver runtime may still wake a task of a loop: it runs a tokio task, its blocking
+/// pool has work, or it waits with a timer set or a socket registered (a `tokio::time::sleep`, a
+/// reqwest request), or this cannot be known now. It is asked for the whole process (one driver
+/// serves every loop, unlike `InFlight`, which each loop counts for itself): another loop's tokio
+/// sleep makes it `true` too. `false` when the runtime was never made, and when it cannot be asked
+/// at all ([`driver_checked`]).
 pub(super) fn may_wake() -> bool {
     let Some(runtime) = RUNTIME.get().and_then(Option::as_ref) else {
         return false;

@@ -85,8 +85,8 @@ where
     ///
     /// # Panics
     ///
-    /// When `limit` is 0 (no task could ever start), when the mode is [`Race`](super::Race) and there is no
-    /// task, and when no jobloop runtime runs on this thread.
+    /// When `limit` is 0 (no task could ever start), when the mode is [`Race`](super::Race) and
+    /// there is no task, and when no jobloop runtime runs on this thread.
     #[track_caller]
     pub fn new(mode: M, limit: usize, tasks: impl IntoIterator<IntoIter = I>) -> Self {
         let engine = Engine::spawned(spawn_local_member, spawn_local_member);

@@ -144,14 +144,13 @@ impl<Item> Step<Item> {
 /// the stream, cancels the tasks still running (their futures are dropped before the `Err` or
 /// the panic comes, or before the drop returns).
 ///
-/// With a timeout ([`with_timeout`](GroupStream::with_timeout), `tasks![stream, settle,
-/// timeout = D; ...]`), the stream ends when it expires: the tasks still running are
-/// cancelled; under [`Settle`] each of them is yielded first as a
-/// [`TimedOut`](crate::TaskErrorKind::TimedOut) error; under [`Try`] with [`with_timeout_error`](GroupStream::with_timeout_error)
-/// (`tasks![stream, try, timeout = D; ...]`) the last item is the timeout's `Err`; otherwise
-/// they are not yielded at all and [`timed_out`](GroupStream::timed_out) tells why the stream
-/// ended (`tasks![]` refuses `stream` with `timeout` in that case: the work cut off would go
-/// unreported).
+/// With a timeout ([`with_timeout`](GroupStream::with_timeout), `tasks![stream, settle, timeout =
+/// D; ...]`), the stream ends when it expires: the tasks still running are cancelled; under
+/// [`Settle`] each of them is yielded first as a [`TimedOut`](crate::TaskErrorKind::TimedOut)
+/// error; under [`Try`] with [`with_timeout_error`](GroupStream::with_timeout_error)
+/// (`tasks![stream, try, timeout = D; ...]`) the last item is the timeout's `Err`; otherwise they
+/// are not yielded at all and [`timed_out`](GroupStream::timed_out) tells why the stream ended
+/// (`tasks![]` refuses `stream` with `timeout` in that case: the work cut off would go unreported).
 ///
 /// ```
 /// use jobloop_runtime::group::{All, GroupStream};

@@ -228,16 +228,16 @@ impl<T, K: GroupKind> TaskSet<T, K> {
 
     /// Waits for whichever comes first: the outcome of the next task to finish
     /// ([`FinishedOr::Finished`]), or `other`'s output ([`FinishedOr::Other`]). What an accept loop
-    /// needs: take the outcomes of the connections served while waiting for the next one. While
-    /// the set is empty, `other` is waited for, and the tasks its
-    /// [`TaskSetSpawner`]s send (one sent meanwhile starts, and its outcome may come first). When both are ready, the outcome comes
+    /// needs: take the outcomes of the connections served while waiting for the next one. While the
+    /// set is empty, `other` is waited for, and the tasks its [`TaskSetSpawner`]s send (one sent
+    /// meanwhile starts, and its outcome may come first). When both are ready, the outcome comes
     /// first (`other` is dropped, and made again at the next call: make it a future that loses
     /// nothing when dropped, as `net::TcpListener::accept` is, a timer to a fixed instant,
-    /// [`sleep_until(deadline)`](crate::sleep_until) (a `sleep(duration)` made again starts
-    /// its duration again), and a stream's `next()`, such as the next of a `BufReader`'s
-    /// `lines()`, whose line read so far stays in the stream). The
-    /// outcome does not say which task it was (as [`next_numbered`](TaskSet::next_numbered)'s
-    /// does): have the task's output say it where that matters.
+    /// [`sleep_until(deadline)`](crate::sleep_until) (a `sleep(duration)` made again starts its
+    /// duration again), and a stream's `next()`, such as the next of a `BufReader`'s `lines()`,
+    /// whose line read so far stays in the stream). The outcome does not say which task it was (as
+    /// [`next_numbered`](TaskSet::next_numbered)'s does): have the task's output say it where that
+    /// matters.
     ///
     /// ```
     /// use jobloop_runtime::group::FinishedOr;
@@ -338,13 +338,13 @@ impl<T, K: GroupKind> TaskSet<T, K> {
     /// other tasks are not touched.
     ///
     /// Returns whether it cancelled the task: `false` when the task had finished (its outcome is
-    /// what `next` gives, as if this had not been called), when its outcome was taken already,
-    /// when a [`TaskSetSpawner::cancel_task`] that the set takes in here cancelled it first, or
-    /// when the set never had that number. A task that a spawner's
-    /// [`spawn_numbered`](TaskSetSpawner::spawn_numbered) is still making (its number handed
-    /// out by `make`) is cancelled when it comes: `true`, and its outcome comes then. A task that finishes on another thread while
-    /// this runs is cancelled, its output dropped. Finding the task takes a look at each task
-    /// running: a cancel costs as much as a few spawns in a set of thousands.
+    /// what `next` gives, as if this had not been called), when its outcome was taken already, when
+    /// a [`TaskSetSpawner::cancel_task`] that the set takes in here cancelled it first, or when the
+    /// set never had that number. A task that a spawner's
+    /// [`spawn_numbered`](TaskSetSpawner::spawn_numbered) is still making (its number handed out by
+    /// `make`) is cancelled when it comes: `true`, and its outcome comes then. A task that finishes
+    /// on another thread while this runs is cancelled, its output dropped. Finding the task takes a
+    /// look at each task running: a cancel costs as much as a few spawns in a set of thousands.
     ///
     /// ```
     /// use jobloop_runtime::{sleep, EventLoop, TaskSet};
