@@ -434,7 +434,7 @@ impl<T: 'static> TaskSet<T, Local> {
     {
         // Checked here, full or not: the spawns are in closures, where `#[track_caller]` stops.
         crate::context::expect_runtime("`TaskSet::spawn`");
-        self.add(future, Location::caller(), |future| Box::pin(future))
+        self.add(|_| future, Location::caller(), |future| Box::pin(future))
     }
 
     /// [`spawn`](TaskSet::spawn) for a task that needs its own number, asyncio's
@@ -466,7 +466,7 @@ impl<T: 'static> TaskSet<T, Local> {
         F: TaskFuture<Output = T> + 'static,
     {
         crate::context::expect_runtime("`TaskSet::spawn_numbered`");
-        self.add_numbered(make, Location::caller(), |future| Box::pin(future))
+        self.add(make, Location::caller(), |future| Box::pin(future))
     }
 }
 
@@ -542,7 +542,7 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         crate::context::expect_runtime("`TaskSet::spawn`");
-        self.add(future, Location::caller(), |future| Box::pin(future))
+        self.add(|_| future, Location::caller(), |future| Box::pin(future))
     }
 
     /// [`spawn`](TaskSet::spawn) for a `Send` task that needs its own number: `make` is given
@@ -558,7 +558,7 @@ impl<T: Send + 'static> TaskSet<T, Sendable> {
         F: SendTaskFuture<Output = T> + 'static,
     {
         crate::context::expect_runtime("`TaskSet::spawn_numbered`");
-        self.add_numbered(make, Location::caller(), |future| Box::pin(future))
+        self.add(make, Location::caller(), |future| Box::pin(future))
     }
 }
 
@@ -594,7 +594,7 @@ impl<T, K: GroupKind> TaskSet<T, K> {
             + SpawnMember<Member<Watched<Fut>, SlotHooks<<K as GroupKind>::Link<T>>>>,
     {
         let (ready, started) = Ready::new();
-        let number = self.add(task(ready), at, boxed);
+        let number = self.add(|_| task(ready), at, boxed);
         self.wait_started(number, started).await
     }
 
@@ -826,27 +826,11 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         }
     }
 
-    /// Starts `future`, spawned `at`, as the next task, or keeps it unstarted (`boxed`) while
-    /// the set is full or tasks spawned before it wait; its number.
+    /// Starts the future that `make` makes given its number, spawned `at`, as the next task,
+    /// or keeps it unstarted (`boxed`) while the set is full or tasks spawned before it wait;
+    /// its number. The number is counted as spawned before `make` runs: a `make` that panics
+    /// leaves it unused, and no task added.
     fn add<F>(
-        &mut self,
-        future: F,
-        at: &'static Location<'static>,
-        boxed: impl FnOnce(F) -> K::Boxed<T>,
-    ) -> usize
-    where
-        F: Future<Output = T>,
-        K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
-            + SpawnMember<Member<Watched<F>, SlotHooks<<K as GroupKind>::Link<T>>>>,
-    {
-        let number = self.take_number();
-        self.add_as(number, future, at, boxed);
-        number
-    }
-
-    /// [`add`](Self::add) for the future that `make` makes given its number. A `make` that
-    /// panics leaves its number unused, and no task added.
-    fn add_numbered<F>(
         &mut self,
         make: impl FnOnce(usize) -> F,
         at: &'static Location<'static>,
@@ -857,44 +841,19 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
             + SpawnMember<Member<Watched<F>, SlotHooks<<K as GroupKind>::Link<T>>>>,
     {
-        let number = self.take_number();
-        let future = make(number);
-        self.add_as(number, future, at, boxed);
-        number
-    }
-
-    /// The number of the next task the owner spawns, counted as spawned (before its future
-    /// is made, so that a `make` that panics leaves the count right).
-    #[inline]
-    fn take_number(&mut self) -> usize {
         let number = match self.inbox.get() {
             None => self.spawned,
             Some(_) => self.number_after_sent(),
         };
         self.spawned += 1;
-        number
-    }
-
-    /// Starts `future` as task `number`, or keeps it unstarted (`boxed`) while the set is full
-    /// or tasks spawned before it wait.
-    #[inline]
-    fn add_as<F>(
-        &mut self,
-        number: usize,
-        future: F,
-        at: &'static Location<'static>,
-        boxed: impl FnOnce(F) -> K::Boxed<T>,
-    ) where
-        F: Future<Output = T>,
-        K: SpawnMember<Member<F, SlotHooks<<K as GroupKind>::Link<T>>>>
-            + SpawnMember<Member<Watched<F>, SlotHooks<<K as GroupKind>::Link<T>>>>,
-    {
+        let future = make(number);
         if self.is_full() || !self.queued.is_empty() {
             self.queued.push_back((number, at, boxed(future)));
         } else {
             let slot = Self::start_member(&mut self.running, number, at, future);
             self.started(slot);
         }
+        number
     }
 
     /// Starts `future` as task `number` of the set, spawned `at`, as `K` starts a member
