@@ -33,7 +33,7 @@ pub(super) type Unstarted<T, K> = (
 );
 
 /// What a spawner sends its set.
-pub(super) enum Sent<T, K: GroupKind> {
+enum Sent<T, K: GroupKind> {
     /// A task to start.
     Task(Unstarted<T, K>),
     /// The number of a task to cancel.
@@ -44,6 +44,19 @@ pub(super) enum Sent<T, K: GroupKind> {
     Making(usize),
     /// The number of a task never made: its `make` panicked.
     Unmade(usize),
+}
+
+/// What the set takes from its [`Inbox`]: what the spawners sent, the inbox's own bookkeeping
+/// of the tasks being made done.
+pub(super) enum Taken<T, K: GroupKind> {
+    /// A task to start.
+    Task(Unstarted<T, K>),
+    /// A task cancelled while it was being made: dropped unstarted, its outcome a cancel.
+    Cancelled(Unstarted<T, K>),
+    /// The number of a task to cancel.
+    Cancel(usize),
+    /// Nothing for the set to do (a task being made, or never made, noted).
+    Noted,
 }
 
 /// Spawns tasks into a [`TaskSet`](super::TaskSet) without its owner's `&mut`: made by
@@ -359,11 +372,6 @@ impl<T, K: GroupKind> Inbox<T, K> {
         self.spawner.clone()
     }
 
-    /// Notes that task `number` is being made ([`Sent::Making`]).
-    pub(super) fn making(&mut self, number: usize) {
-        self.making.push((number, false));
-    }
-
     /// Cancels task `number` if it is being made (then it is dropped when it comes): `None`
     /// when it is not, else whether this cancelled it (not a cancel before).
     pub(super) fn cancel_making(&mut self, number: usize) -> Option<bool> {
@@ -376,7 +384,7 @@ impl<T, K: GroupKind> Inbox<T, K> {
 
     /// Task `number` came, or will never come ([`Sent::Unmade`]): forgotten as being made;
     /// whether it was cancelled meanwhile.
-    pub(super) fn made(&mut self, number: usize) -> bool {
+    fn made(&mut self, number: usize) -> bool {
         match self.making.iter().position(|(making, _)| *making == number) {
             Some(at) => self.making.swap_remove(at).1,
             None => false,
@@ -406,11 +414,29 @@ impl<T, K: GroupKind> Inbox<T, K> {
         sent.saturating_sub(self.taken)
     }
 
-    /// The next task or cancel sent, if one waits.
-    pub(super) fn try_take(&mut self) -> Option<Sent<T, K>> {
+    /// What the next message sent asks of the set, if one waits.
+    pub(super) fn try_take(&mut self) -> Option<Taken<T, K>> {
         let message = self.receiver.try_recv().ok()?;
+        Some(self.take(message))
+    }
+
+    /// Takes `message`: notes the tasks being made, and the cancels that come before them.
+    fn take(&mut self, message: Sent<T, K>) -> Taken<T, K> {
         self.taken += 1;
-        Some(message)
+        match message {
+            Sent::Task(task) if self.made(task.0) => Taken::Cancelled(task),
+            Sent::Task(task) => Taken::Task(task),
+            Sent::Cancel(number) if self.cancel_making(number).is_some() => Taken::Noted,
+            Sent::Cancel(number) => Taken::Cancel(number),
+            Sent::Making(number) => {
+                self.making.push((number, false));
+                Taken::Noted
+            }
+            Sent::Unmade(number) => {
+                self.made(number);
+                Taken::Noted
+            }
+        }
     }
 
     /// Refuses the tasks sent from now on ([`TaskSetSpawner::spawn`] gives `None`), then drops
@@ -423,14 +449,11 @@ impl<T, K: GroupKind> Inbox<T, K> {
         }
     }
 
-    /// The next task or cancel sent; `None` when none waits, with `cx`'s waker registered for
-    /// the next.
-    pub(super) fn poll_take(&mut self, cx: &mut Context<'_>) -> Option<Sent<T, K>> {
+    /// [`try_take`](Self::try_take); `None` when nothing waits, with `cx`'s waker registered
+    /// for the next message.
+    pub(super) fn poll_take(&mut self, cx: &mut Context<'_>) -> Option<Taken<T, K>> {
         match Pin::new(&mut self.receiver).poll_next(cx) {
-            Poll::Ready(Some(message)) => {
-                self.taken += 1;
-                Some(message)
-            }
+            Poll::Ready(Some(message)) => Some(self.take(message)),
             Poll::Ready(None) | Poll::Pending => None,
         }
     }

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 
 use super::ready::{Ready, StartError, Started};
 use super::running::{Running, SlotHooks};
-use super::set_spawner::{Inbox, Sent, TaskSetSpawner, Unstarted};
+use super::set_spawner::{Inbox, Taken, TaskSetSpawner, Unstarted};
 use super::stream::Next;
 use super::{GroupKind, Local, Member, Payload, SendTaskFuture, Sendable, SpawnMember, TaskFuture};
 use futures_core::Stream;
@@ -305,20 +305,11 @@ impl<T, K: GroupKind> TaskSet<T, K> {
         if let Some(inbox) = self.inbox.get_mut() {
             for _ in 0..inbox.waiting() {
                 match inbox.try_take() {
-                    Some(Sent::Task(task)) => {
+                    Some(Taken::Task(task) | Taken::Cancelled(task)) => {
                         self.spawned += 1;
-                        inbox.made(task.0);
                         drop_quietly(task);
                     }
-                    // A task being made is cancelled when it comes, after this: it was sent
-                    // before this began.
-                    Some(Sent::Cancel(number)) => {
-                        inbox.cancel_making(number);
-                    }
-                    Some(Sent::Making(number)) => inbox.making(number),
-                    Some(Sent::Unmade(number)) => {
-                        inbox.made(number);
-                    }
+                    Some(Taken::Cancel(_) | Taken::Noted) => {}
                     None => break,
                 }
             }
@@ -768,11 +759,8 @@ impl<T, K: GroupKind> TaskSet<T, K> {
                 break;
             };
             match sent {
-                Sent::Task(task) if task.0 == number => {
+                Taken::Task(task) | Taken::Cancelled(task) if task.0 == number => {
                     self.spawned += 1;
-                    if let Some(inbox) = self.inbox.get_mut() {
-                        inbox.made(number);
-                    }
                     kept = Some(task);
                 }
                 sent => self.admit(sent),
@@ -790,39 +778,24 @@ impl<T, K: GroupKind> TaskSet<T, K> {
 
     /// Does what a spawner sent: queues its task behind those waiting, which start while
     /// places are free (or drops it, cancelled while it was being made); cancels the task it
-    /// names (or notes the cancel of one being made); notes a task being made, or never made.
-    fn admit(&mut self, sent: Sent<T, K>) {
+    /// names.
+    fn admit(&mut self, sent: Taken<T, K>) {
         match sent {
-            Sent::Task(task) => {
+            Taken::Task(task) => {
                 self.spawned += 1;
-                let number = task.0;
-                if self.inbox.get_mut().is_some_and(|inbox| inbox.made(number)) {
-                    drop_quietly(task);
-                    self.stash_cancelled(number);
-                    return;
-                }
                 self.queued.push_back(task);
                 self.start_waiting();
             }
-            Sent::Cancel(number) => {
-                let making = self.inbox.get_mut();
-                if making
-                    .and_then(|inbox| inbox.cancel_making(number))
-                    .is_none()
-                {
-                    self.cancel_taken(number);
-                }
+            Taken::Cancelled(task) => {
+                self.spawned += 1;
+                let number = task.0;
+                drop_quietly(task);
+                self.stash_cancelled(number);
             }
-            Sent::Making(number) => {
-                if let Some(inbox) = self.inbox.get_mut() {
-                    inbox.making(number);
-                }
+            Taken::Cancel(number) => {
+                self.cancel_taken(number);
             }
-            Sent::Unmade(number) => {
-                if let Some(inbox) = self.inbox.get_mut() {
-                    inbox.made(number);
-                }
-            }
+            Taken::Noted => {}
         }
     }
 
