@@ -181,9 +181,9 @@ fn a_panicking_destructor_does_not_hang_the_exit() {
 
 #[test]
 fn a_program_that_awaits_ctrl_c_handles_it_and_exits_normally() {
-    for runtime in RUNTIMES {
+    crate::on_each_runtime(RUNTIMES, |runtime| {
         handles_ctrl_c(Program::run(program("handled"), runtime), runtime);
-    }
+    });
 }
 
 /// `program` (the `handled` binary) takes a Ctrl-C itself: it drains and exits with 0.
@@ -208,12 +208,12 @@ fn handles(mut program: Program, signal: &str, runtime: &str) {
 /// parent set SIGTERM to ignored; and Ctrl-C still cancels main while a task waits for SIGTERM.
 #[test]
 fn a_program_that_awaits_terminate_handles_sigterm_and_exits_normally() {
-    for runtime in EVERY_RUNTIME {
+    crate::on_each_runtime(EVERY_RUNTIME, |runtime| {
         let mut command = program("handled");
         command.arg("term");
         handles(Program::run(command, runtime), "TERM", runtime);
-    }
-    for runtime in RUNTIMES {
+    });
+    crate::on_each_runtime(RUNTIMES, |runtime| {
         let mut ignoring = Program::ignoring(program("handled"), "TERM");
         ignoring.arg("term");
         handles(Program::run(ignoring, runtime), "TERM", runtime);
@@ -225,7 +225,7 @@ fn a_program_that_awaits_terminate_handles_sigterm_and_exits_normally() {
         program.signal("INT");
         let (output, lines, _) = program.exit(Duration::from_secs(10));
         assert_eq!(output.status.code(), Some(130), "{runtime}: {lines:?}");
-    }
+    });
 }
 
 /// A signal that came to the only task waiting for it, dropped before it looked (a race's loser
@@ -249,7 +249,7 @@ fn a_signal_whose_listener_is_dropped_before_it_looks_cancels_main() {
         let (output, lines, _) = program.exit(Duration::from_secs(10));
         (output, lines)
     }
-    for runtime in RUNTIMES {
+    crate::on_each_runtime(RUNTIMES, |runtime| {
         let (output, lines) = run(runtime, "int", &["INT"]);
         assert_eq!(output.status.code(), Some(130), "{runtime}: {lines:?}");
         assert_eq!(lines, ["waiting", "dropped"], "{runtime}");
@@ -261,7 +261,7 @@ fn a_signal_whose_listener_is_dropped_before_it_looks_cancels_main() {
             ["waiting", "seen", "dropped", "went on"],
             "{runtime}"
         );
-    }
+    });
     let (output, lines) = run("event-loop", "term", &["TERM"]);
     assert_eq!(output.status.code(), Some(143), "{lines:?}");
     assert_eq!(lines, ["waiting", "dropped"]);
@@ -277,7 +277,7 @@ fn a_signal_whose_listener_is_dropped_before_it_looks_cancels_main() {
 /// as CPython does: the program goes on, and the signal it still catches ends it as usual.
 #[test]
 fn a_signal_the_parent_ignored_stays_ignored() {
-    for runtime in RUNTIMES {
+    crate::on_each_runtime(RUNTIMES, |runtime| {
         for (ignored, sent, code) in [("INT", "TERM", 143), ("TERM", "INT", 130)] {
             let mut program = Program::start_ignoring(
                 Command::new(env!("CARGO_BIN_EXE_ctrl_c")),
@@ -296,7 +296,7 @@ fn a_signal_the_parent_ignored_stays_ignored() {
             assert_eq!(output.status.code(), Some(code), "{runtime}: {lines:?}");
             assert_eq!(lines.iter().filter(|l| l.ends_with("released")).count(), 3);
         }
-    }
+    });
 }
 
 /// Debug mode says when SIGINT was set to ignored by the parent, so that a Ctrl-C (or `kill
@@ -326,12 +326,12 @@ fn debug_mode_says_that_the_parent_ignored_sigint() {
 /// that awaits it gets Ctrl-C even where the parent had SIGINT ignored.
 #[test]
 fn awaiting_ctrl_c_catches_it_even_where_the_parent_ignored_it() {
-    for runtime in RUNTIMES {
+    crate::on_each_runtime(RUNTIMES, |runtime| {
         handles_ctrl_c(
             Program::start_ignoring(program("handled"), runtime, "INT"),
             runtime,
         );
-    }
+    });
 }
 
 const EVERY_RUNTIME: [&str; 4] = ["event-loop", "tokio", "tokio-multi-thread:2", "smol"];
@@ -369,7 +369,7 @@ fn one_sigterm_exits_while_to_thread_work_runs() {
 #[test]
 fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
     // Debug mode watches tasks on every runtime: smol's too.
-    for runtime in RUNTIMES.into_iter().chain(["smol"]) {
+    crate::on_each_runtime(RUNTIMES.into_iter().chain(["smol"]), |runtime| {
         let mut command = program("task_tree");
         command.env("JOBLOOP_DEBUG", "1");
         let mut program = Program::run(command, runtime);
@@ -431,7 +431,7 @@ fn sigquit_prints_the_task_tree_and_the_program_goes_on() {
         ] {
             assert!(tree.contains(part), "{runtime}: {part:?} not in:\n{tree}");
         }
-    }
+    });
 }
 
 /// Without debug mode, a first SIGQUIT turns it on and says so; the program goes on.

@@ -78,6 +78,9 @@ fn a_task_that_blocks_300_ms_gets_exactly_one_report_with_its_name_and_place() {
 
 #[test]
 fn a_task_stuck_2_s_is_reported_by_the_watchdog_before_it_finishes() {
+    // The two programs (each stuck 2 s) run at the same time.
+    let scoped =
+        std::thread::spawn(|| run(program("stuck_poll_scoped"), &[("JOBLOOP_DEBUG", "1")]));
     let output = run(program("stuck_poll"), &[("JOBLOOP_DEBUG", "1")]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let watchdog = stderr
@@ -96,7 +99,7 @@ fn a_task_stuck_2_s_is_reported_by_the_watchdog_before_it_finishes() {
     assert!(tree.contains(": running for"), "{stderr}");
     // A `scoped` group's task is stuck inside the poll of the group task around it: the report
     // names it, and only it (the task around it is not the one stuck).
-    let output = run(program("stuck_poll_scoped"), &[("JOBLOOP_DEBUG", "1")]);
+    let output = scoped.join().expect("the scoped program's run");
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stuck: Vec<&str> = (stderr.lines())
         .filter(|line| line.contains("still running"))
@@ -139,9 +142,12 @@ fn debug_mode_is_off_by_default() {
 /// the same time.
 #[test]
 fn the_trace_of_three_jobs_has_three_overlapping_tracks() {
-    for runtime in ["event-loop", "tokio", "tokio-multi-thread", "smol"] {
-        check_trace_of_three_jobs(runtime);
-    }
+    crate::on_each_runtime(
+        ["event-loop", "tokio", "tokio-multi-thread", "smol"],
+        |runtime| {
+            check_trace_of_three_jobs(runtime);
+        },
+    );
 }
 
 fn check_trace_of_three_jobs(runtime: &str) {
@@ -251,9 +257,12 @@ fn check_nesting(events: &[serde_json::Value], groups: &[(u64, f64, f64)]) {
 /// show.
 #[test]
 fn the_trace_nests_tasks_in_their_groups_and_shows_their_waits() {
-    for runtime in ["event-loop", "tokio", "tokio-multi-thread", "smol"] {
-        check_nested_trace(runtime);
-    }
+    crate::on_each_runtime(
+        ["event-loop", "tokio", "tokio-multi-thread", "smol"],
+        |runtime| {
+            check_nested_trace(runtime);
+        },
+    );
 }
 
 fn check_nested_trace(runtime: &str) {
@@ -369,7 +378,7 @@ fn the_svg_timeline_of_three_jobs_is_xml_with_a_row_per_job() {
 /// the file is complete JSON with the three jobs' tracks. On the loop and on tokio.
 #[test]
 fn the_trace_is_written_however_main_ends() {
-    for runtime in ["event-loop", "tokio", "smol"] {
+    crate::on_each_runtime(["event-loop", "tokio", "smol"], |runtime| {
         for way in ["panic", "task-panic", "err", "INT", "TERM"] {
             let path = std::env::temp_dir().join(format!(
                 "jobloop-trace-failing-{}-{runtime}-{way}.json",
@@ -419,7 +428,7 @@ fn the_trace_is_written_however_main_ends() {
                 .count();
             assert_eq!(jobs, 3, "{runtime} {way}: the jobs' tracks");
         }
-    }
+    });
 }
 
 /// A trace path that cannot be written is an error at start-up that names it, before the work

@@ -16,3 +16,27 @@ fn program(name: &str) -> Command {
     command.arg(name);
     command
 }
+
+/// Runs `check` for each of `runtimes` at once, each on a thread of its own: the programs mostly
+/// wait (for a sleep, a signal, their end), so a test takes as long as its slowest runtime
+/// instead of the sum of them all. The first runtime's panic, if any, is the test's failure.
+fn on_each_runtime<'a>(
+    runtimes: impl IntoIterator<Item = &'a str>,
+    check: impl Fn(&'a str) + Sync,
+) {
+    let check = &check;
+    std::thread::scope(|scope| {
+        let checks: Vec<_> = (runtimes.into_iter())
+            .map(|runtime| scope.spawn(move || check(runtime)))
+            .collect();
+        let mut failure = None;
+        for finished in checks.into_iter().map(|check| check.join()) {
+            if let Err(panic) = finished {
+                failure.get_or_insert(panic);
+            }
+        }
+        if let Some(panic) = failure {
+            std::panic::resume_unwind(panic);
+        }
+    });
+}
