@@ -133,6 +133,9 @@ impl Runtime for Tokio {
     /// When a jobloop runtime is already running on this thread (from inside a task).
     #[track_caller]
     fn block_on<F: Future>(&self, future: F) -> F::Output {
+        // Made first, dropped last: the tasks it still holds are dropped once this thread has
+        // left the runtime's context.
+        let local_set = LocalSet::new();
         let _current = context::enter(Current::Tokio(self.flavor));
         struct Reset(bool);
         impl Drop for Reset {
@@ -141,7 +144,7 @@ impl Runtime for Tokio {
             }
         }
         let _reset = Reset(IN_LOCAL_SET.with(|flag| flag.replace(true)));
-        self.runtime.block_on(LocalSet::new().run_until(future))
+        self.runtime.block_on(local_set.run_until(future))
     }
 
     fn spawn_send(&self, task: SendTask) {
