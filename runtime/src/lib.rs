@@ -95,6 +95,7 @@ mod context;
 mod context_var;
 mod deadlock;
 pub mod debug;
+mod erase;
 mod error;
 mod event_loop;
 pub mod group;

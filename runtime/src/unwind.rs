@@ -11,6 +11,8 @@ use std::task::{Context, Poll};
 
 use async_task::{Runnable, Task};
 
+use crate::erase;
+
 /// The async-task task of a group member, queued by `schedule`: its future is dropped through
 /// [`CatchDrop`] and its output through [`Quiet`], and async-task adds no `catch_unwind` of its
 /// own (a member catches its task's panic itself). For the members of a group without `send`,
@@ -21,7 +23,17 @@ where
     F::Output: 'static,
     S: Fn(Runnable) + Send + Sync + 'static,
 {
-    let future = CatchDrop::new(future);
+    spawn_local_member(CatchDrop::new(erase::local(future)), schedule)
+}
+
+/// The body of [`local_member`], generic over the future async-task gets (boxed in debug builds:
+/// `erase`), not over the member's own.
+fn spawn_local_member<F, S>(future: F, schedule: S) -> (Runnable, Task<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Fn(Runnable) + Send + Sync + 'static,
+{
     async_task::Builder::new()
         .propagate_panic(false)
         .spawn_local(move |()| future, schedule)
@@ -43,7 +55,16 @@ where
     F::Output: Send + 'static,
     S: Fn(Runnable) + Send + Sync + 'static,
 {
-    let future = CatchDrop::new(future);
+    spawn_send_member(CatchDrop::new(erase::send(future)), schedule)
+}
+
+/// The body of [`send_member`] (see [`spawn_local_member`]).
+fn spawn_send_member<F, S>(future: F, schedule: S) -> (Runnable, Task<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Fn(Runnable) + Send + Sync + 'static,
+{
     async_task::Builder::new()
         .propagate_panic(false)
         .spawn(move |()| future, schedule)

@@ -39,6 +39,13 @@ pub(crate) struct MemberSchedule {
 const ALL: usize = usize::MAX;
 
 impl MemberSchedule {
+    /// The schedule function of a member task scheduled through `schedule`. Made here, where
+    /// nothing is generic: one closure type for every member's task (see `erase`).
+    pub(super) fn function(schedule: &Arc<Self>) -> impl Fn(Runnable) + Send + Sync + 'static {
+        let schedule = schedule.clone();
+        move |runnable| schedule.schedule(runnable)
+    }
+
     /// Hands a woken task to its loop, or, while its group cancels it, to the loop's list of
     /// cancelled tasks (on the loop's thread; from another thread it is queued as usual).
     #[inline]

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::cancel::MemberSchedule;
 use super::LoopCore;
 use crate::context;
+use crate::erase;
 use crate::unwind::{self, CatchDrop, Quiet};
 
 impl LoopCore {
@@ -54,9 +55,7 @@ impl LoopCore {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let schedule = schedule.clone();
-        let (runnable, task) =
-            unwind::local_member(future, move |runnable| schedule.schedule(runnable));
+        let (runnable, task) = unwind::local_member(future, MemberSchedule::function(schedule));
         self.push_ready(Some(runnable));
         task
     }
@@ -69,8 +68,17 @@ impl LoopCore {
         F: Future + 'static,
         F::Output: 'static,
     {
+        self.create_task(CatchDrop::new(erase::local(future)), propagate_panic)
+    }
+
+    /// The body of [`create`](LoopCore::create), generic over the future async-task gets (boxed
+    /// in debug builds: `erase`), not over the task's own.
+    fn create_task<F>(&self, future: F, propagate_panic: bool) -> (Runnable, Task<F::Output>)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
         let wake = self.wake.clone();
-        let future = CatchDrop::new(future);
         async_task::Builder::new()
             .propagate_panic(propagate_panic)
             .spawn_local(

@@ -60,7 +60,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    executor.spawn(CatchDrop::new(future))
+    executor.spawn(CatchDrop::new(crate::erase::local(future)))
 }
 
 impl Default for Smol {

@@ -210,7 +210,7 @@ where
             flavor.name()
         );
     }
-    tokio::task::spawn_local(task)
+    tokio::task::spawn_local(crate::erase::local(task))
 }
 
 /// Whether a task that is not `Send` can start on this thread: only inside `Tokio::block_on`'s
@@ -225,5 +225,5 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    tokio::spawn(task)
+    tokio::spawn(crate::erase::send(task))
 }

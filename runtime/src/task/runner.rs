@@ -199,9 +199,7 @@ impl Runner {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let runner = self.clone();
-        let (runnable, task) =
-            unwind::local_member(future, move |runnable| runner.schedule(runnable));
+        let (runnable, task) = unwind::local_member(future, self.schedule_function());
         self.schedule(runnable);
         task
     }
@@ -213,11 +211,16 @@ impl Runner {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let runner = self.clone();
-        let (runnable, task) =
-            unwind::send_member(future, move |runnable| runner.schedule(runnable));
+        let (runnable, task) = unwind::send_member(future, self.schedule_function());
         self.schedule(runnable);
         task
+    }
+
+    /// The schedule function of this runner's tasks. Made here, where nothing is generic: one
+    /// closure type for every member's task (see `erase`).
+    fn schedule_function(self: &Arc<Self>) -> impl Fn(Runnable) + Send + Sync + 'static {
+        let runner = self.clone();
+        move |runnable| runner.schedule(runnable)
     }
 
     /// Cancels the group's tasks whose handles `drop_handles` drops: async-task queues each idle
