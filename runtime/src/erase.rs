@@ -1,7 +1,10 @@
-//! What a task's future is compiled as. In debug builds each future is boxed (`Box<dyn
+//! What a task's future is compiled as. In builds with debug assertions (cargo's `dev` and
+//! `test` profiles, as jobloop-runtime itself is compiled) each future is boxed (`Box<dyn
 //! Future>`) before it becomes a task, so that the task code of async-task, tokio and
-//! async-executor, which is generic over the future, is compiled once per output type instead
-//! of once per future type; in release builds the future is the task's own, unboxed.
+//! async-executor, which is generic over the future, is compiled once per output type and way of
+//! spawning instead of once per future type and way of spawning (a group's tasks share one
+//! output type, whatever their own: their results travel through the group); in release builds
+//! the future is the task's own, unboxed.
 //!
 //! Why: a program's every spawned future type used to instantiate the whole of async-task's raw
 //! task (`run`, `wake`, `drop_waker`, ... with their `catch_unwind`s) once for each way it can
@@ -14,7 +17,7 @@
 //! Each function returns `impl Future`: the compiler sees through it when it instantiates, so a
 //! boxed future of a given output type is one type wherever it comes from. A caller that makes
 //! a closure for the task (async-task's schedule function) makes it outside any function generic
-//! over the future, or the closure's type would again be one per future type.
+//! over the caller's unboxed future, or the closure's type would again be one per future type.
 
 use std::future::Future;
 

@@ -24,12 +24,12 @@
 //! every item at once (in `tasks![]`, a source whose size hint says it is endless is refused
 //! with a message that says to add a limit).
 //!
-//! **Running.** The task's future, wrapped in a `Member`, is a task of the runtime: on the
-//! loop one async-task allocation owns it, reachable through its `Runnable` (in the ready
-//! queue) or its wakers (in a timer, the reactor, a channel), and the group keeps its handle in
-//! a slot of `Running`. The member shares the group's link ([`LocalLink`]: cells, no atomics; a
-//! `send` group's [`SendLink`] is atomic) and holds a count in it: the link counts the members'
-//! futures alive.
+//! **Running.** The task's future, wrapped in a `Member`, is a task of the runtime: on the loop one
+//! async-task allocation owns it (in a release build; a debug build boxes it first: `erase`),
+//! reachable through its `Runnable` (in the ready queue) or its wakers (in a timer, the reactor, a
+//! channel), and the group keeps its handle in a slot of `Running`. The member shares the group's
+//! link ([`LocalLink`]: cells, no atomics; a `send` group's [`SendLink`] is atomic) and holds a
+//! count in it: the link counts the members' futures alive.
 //!
 //! **Finished.** In the task's last poll the member catches the future's output or panic and
 //! reports it through the link: `(slot, index, outcome)` queued in the order tasks finish, and

@@ -21,7 +21,8 @@
 //! assert_eq!(out, 3);
 //! ```
 //!
-//! **A spawned task** ([`spawn`]) is one allocation (async-task's) that owns the future; the
+//! **A spawned task** ([`spawn`]) is one allocation (async-task's) that owns the future (in a
+//! release build; a debug build boxes the future first, which compiles faster); the
 //! [`JoinHandle`] gives its output, and dropping the handle detaches the task. A wake-up puts the
 //! task at the back of the loop's ready queue, from any thread. A panic is caught and resumes
 //! where the handle is awaited.

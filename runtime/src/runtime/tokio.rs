@@ -1,7 +1,8 @@
 //! The tokio adapter: jobloop programs on tokio's current-thread or multi-thread runtime.
 //!
 //! While a [`Tokio`] runtime runs, jobloop's free functions call tokio directly (its spawner,
-//! its timers, its clock), with no boxing: the current runtime is [`Current::Tokio`].
+//! its timers, its clock), with no boxing (in a release build: a debug build boxes each task's
+//! future, see `erase`): the current runtime is [`Current::Tokio`].
 
 use std::cell::Cell;
 use std::fmt;

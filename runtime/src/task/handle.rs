@@ -1,10 +1,11 @@
 //! Starting a task on whatever runtime is current, and the handle to its output.
 //!
-//! On the embedded loop and on smol a task is an async-task task (no boxing); on tokio, a tokio
-//! task; on any other runtime, a boxed [`ForeignTask`](super::foreign) spawned through the
-//! [`Runtime`](crate::Runtime) trait. A group's members off the loop are async-task tasks run
-//! by the group's [`Runner`](super::runner) where they share one thread, and otherwise the
-//! runtime's own tasks around a [`Held`](super::cancel::Held) future.
+//! On the embedded loop and on smol a task is an async-task task (no boxing in a release build; a
+//! debug build boxes every task's future: `erase`); on tokio, a tokio task; on any other runtime, a
+//! boxed [`ForeignTask`](super::foreign) spawned through the [`Runtime`](crate::Runtime) trait. A
+//! group's members off the loop are async-task tasks run by the group's [`Runner`](super::runner)
+//! where they share one thread, and otherwise the runtime's own tasks around a
+//! [`Held`](super::cancel::Held) future.
 
 use std::future::Future;
 use std::panic::resume_unwind;

@@ -10,9 +10,9 @@
 //!   queues every idle one) and runs what its queue holds, which drops the futures of the
 //!   cancelled (see [`Runner::cancel`]). Without a runner the group must hold each future in a
 //!   cell of its own (`cancel.rs`: one more allocation and a lock per poll).
-//! - Cost. A member is one async-task allocation and a queue entry, where a tokio task also
-//!   joins tokio's list of owned tasks, and an async-executor task its executor's list of
-//!   active ones, each behind a lock.
+//! - Cost. A member is one async-task allocation and a queue entry (a release build's; a debug
+//!   build boxes its future too: `erase`), where a tokio task also joins tokio's list of owned
+//!   tasks, and an async-executor task its executor's list of active ones, each behind a lock.
 //!
 //! A runner serves one entry into one runtime (one `block_on`, see `context::entry`): it is used
 //! where a group's tasks all run on the group's thread anyway (the groups without `send` on
