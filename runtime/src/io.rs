@@ -22,8 +22,10 @@
 //! | `loop.connect_read_pipe(...)` on `sys.stdin` | `BufReader::new(jobloop::io::stdin()).lines()` |
 //!
 //! **Lines from a peer you do not trust.** `read_line`, `read_until` and `lines` have no length
-//! limit: a line without its `\n` grows the buffer for as long as the peer sends (asyncio's
-//! `StreamReader` stops at 64 KiB). Read through a [`Take`]:
+//! limit: a line without its `\n` grows the buffer for as long as the peer sends. asyncio's
+//! `StreamReader` stops at its limit (64 KiB by default): so does
+//! [`lines_with_limit`]`(BufReader::new(&stream), 64 * 1024)`, whose line too long is an error
+//! of kind `InvalidData` that ends its stream. For bytes with a limit, read through a [`Take`]:
 //! `BufReader::new((&stream).take(LIMIT))`, `reader.get_mut().set_limit(LIMIT)` before each
 //! `read_until(b'\n', ..)`, and a line that did not end within the limit is one too long. And
 //! `read_line` and `lines` give `String`s: a line that is not UTF-8 is an error of kind
@@ -79,6 +81,9 @@ pub use futures_lite::io::{
     BufWriter, Bytes, Cursor, Lines, ReadHalf, Split, Take, WriteHalf,
 };
 pub use futures_lite::stream::StreamExt;
+pub use lines::{lines_with_limit, LinesWithLimit};
+
+mod lines;
 
 /// How much of a standard stream is read ahead of the program, or written behind it, on the
 /// thread that does it: 64 KiB, as asyncio's `StreamReader` limit (blocking's default of 8 MiB

@@ -1061,11 +1061,54 @@ mod on_every_runtime {
     /// `jobloop::io` alone: no trait of futures-util in scope.
     mod with_jobloop_io {
         use jobloop::io::{
-            copy, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter, StreamExt,
+            copy, lines_with_limit, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader,
+            BufWriter, StreamExt,
         };
         use jobloop::net::{TcpListener, TcpStream};
         use jobloop::process::Command;
         use jobloop::tasks;
+
+        /// asyncio's `StreamReader` limit: a peer that sends one line without end (here up to
+        /// 64 MiB, far more than the sockets' buffers hold) gets its connection closed once the
+        /// line passes the limit, while it is still sending: `lines_with_limit` did not wait
+        /// for the end of the line, and held at most the limit of it.
+        pub(super) async fn an_endless_line_from_a_peer_stops_at_the_limit() {
+            const LIMIT: usize = 4096;
+            const MOST: usize = 64 << 20;
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let address = listener.local_addr().unwrap();
+            let (read, sent) = tasks![
+                async move {
+                    let (stream, _) = listener.accept().await.unwrap();
+                    let mut lines = lines_with_limit(BufReader::new(&stream), LIMIT);
+                    let first = lines.next().await.unwrap().unwrap();
+                    let error = lines.next().await.unwrap().unwrap_err();
+                    let after = lines.next().await.is_none();
+                    // Closed here, with the rest of the line unread.
+                    (first, error.kind(), error.to_string(), after)
+                },
+                async move {
+                    let stream = TcpStream::connect(address).await.unwrap();
+                    stream.write_all(b"hello\n").await.unwrap();
+                    let chunk = vec![b'x'; 64 * 1024];
+                    let mut sent = 0;
+                    while sent < MOST && stream.write_all(&chunk).await.is_ok() {
+                        sent += chunk.len();
+                    }
+                    sent
+                },
+            ]
+            .await;
+            let (first, kind, message, after) = read;
+            assert_eq!(first, "hello");
+            assert_eq!(kind, std::io::ErrorKind::InvalidData);
+            assert_eq!(message, "a line longer than 4096 bytes");
+            assert!(after, "the stream ends after a line too long");
+            assert!(
+                sent < MOST,
+                "the peer could send the whole 64 MiB: {sent} bytes"
+            );
+        }
 
         /// `jobloop::io` on the streams: lines, `read_until`, `read_exact`, `read_to_string` and a
         /// `BufWriter` over TCP (through `&stream` halves, reading and writing one stream), and the
@@ -1163,7 +1206,7 @@ mod on_every_runtime {
             assert!(child.wait().await.unwrap().success());
         }
     }
-    use with_jobloop_io::lines_and_buffers;
+    use with_jobloop_io::{an_endless_line_from_a_peer_stops_at_the_limit, lines_and_buffers};
 
     /// I/O that is always ready (a socket at its end, where every read returns 0 at once, read
     /// by `read` and through `AsyncRead`; a 1-byte ping-pong over a socket pair) still lets a
@@ -1277,6 +1320,7 @@ mod on_every_runtime {
     on_stream_runtimes!(sockets_and_pipes);
     on_stream_runtimes!(a_server_started_with_start_listens_before_its_port_comes_back);
     on_stream_runtimes!(lines_and_buffers);
+    on_stream_runtimes!(an_endless_line_from_a_peer_stops_at_the_limit);
     on_stream_runtimes!(always_ready_io_lets_a_ticker_tick);
 
     #[test]
