@@ -1,7 +1,8 @@
 //! Ctrl-C and SIGTERM. [`run_main`] (what `#[job_main]` runs) cancels the main future on the
 //! first signal, so that every group is dropped and every task's destructor runs, then exits
 //! with 130 (SIGINT) or 143 (SIGTERM), as `asyncio.run` does after a `KeyboardInterrupt`; a
-//! second signal during that cleanup exits at once. [`ctrl_c`] and [`terminate`] let
+//! second signal during that cleanup exits at once, as does a signal after the main future
+//! returned, while the runtime drops the tasks left. [`ctrl_c`] and [`terminate`] let
 //! a program take a signal itself, as asyncio's `loop.add_signal_handler` does: while a task
 //! waits in one, its signal wakes that task instead.
 //!
@@ -33,7 +34,8 @@ struct Signals {
     term: Listeners,
     /// Whether [`run_main`] runs: then the first other signal cancels its future.
     main_armed: AtomicBool,
-    /// The signal that interrupted the main future, 0 before one did.
+    /// The signal that interrupted the main future, 0 before one did, [`MAIN_RETURNED`] once it
+    /// returned.
     interrupted: AtomicI32,
     main: AtomicWaker,
 }
@@ -304,6 +306,10 @@ impl Signals {
     }
 }
 
+/// [`Signals::interrupted`] once the main future returned: a signal from then on, while the
+/// runtime drops the tasks left, has no main future to cancel and exits at once.
+const MAIN_RETURNED: i32 = -1;
+
 /// A signal arrived (on the signal thread).
 fn received(signal: i32) {
     #[cfg(not(windows))]
@@ -521,6 +527,8 @@ pub fn run_main<R: Runtime, F: Future>(runtime: R, main: F) -> F::Output {
     match outcome {
         Ok(output) => {
             signals.main_armed.store(false, Ordering::Release);
+            // Ready for another `run_main` in this process.
+            signals.interrupted.store(0, Ordering::Release);
             output
         }
         Err(signal) => {
@@ -549,7 +557,7 @@ impl<F: Future> Future for Interruptible<F> {
         let mut this = self.project();
         this.signals.main.register(cx.waker());
         let signal = this.signals.interrupted.load(Ordering::Acquire);
-        if signal != 0 {
+        if signal > 0 {
             // Cancelled: every destructor beneath it runs now. One that panics is reported by
             // the panic hook and the exit goes on.
             // (The trace is made complete when the runtime's `block_on` returns.)
@@ -559,6 +567,16 @@ impl<F: Future> Future for Interruptible<F> {
         match this.main.as_pin_mut() {
             Some(main) => main.poll(cx).map(|output| {
                 crate::debug::main_returned();
+                // The runtime drops the tasks left next, which can take a while (a slow
+                // destructor): a signal then exits at once, as a second one during a cancel
+                // does. (One that came during this last poll found main still running: its
+                // cancel comes too late, and the output stands.)
+                let _ = this.signals.interrupted.compare_exchange(
+                    0,
+                    MAIN_RETURNED,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                );
                 Ok(output)
             }),
             None => Poll::Pending,

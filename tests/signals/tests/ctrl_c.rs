@@ -365,6 +365,30 @@ fn one_sigterm_exits_while_to_thread_work_runs() {
     }
 }
 
+/// A signal that comes after main returned, while the runtime drops the tasks left (here a
+/// destructor that takes 3 s), exits at once with the signal's status, as a second signal during
+/// a cancel does, on every runtime. It used to be swallowed: the program exited 0 after the drop.
+#[test]
+fn a_signal_while_the_tasks_left_are_dropped_exits_at_once() {
+    crate::on_each_runtime(EVERY_RUNTIME, |runtime| {
+        let mut program = Program::run(program("slow_drop_at_exit"), runtime);
+        program.wait_for("dropping", 1);
+        program.signal("INT");
+        let (output, lines, took) = program.exit(Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(130), "{runtime}: {lines:?}");
+        assert!(
+            took < Duration::from_secs(2),
+            "{runtime}: exited after {took:?}"
+        );
+        assert!(
+            !lines.iter().any(|line| line == "dropped"),
+            "{runtime}: {lines:?}"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("exiting now"), "{runtime}: {stderr}");
+    });
+}
+
 /// SIGQUIT prints the task tree of debug mode to stderr, and the program goes on to its end.
 #[test]
 fn sigquit_prints_the_task_tree_and_the_program_goes_on() {

@@ -19,6 +19,7 @@ mod no_tokio;
 mod panicking_cleanup;
 mod progress;
 mod slow_cleanup;
+mod slow_drop_at_exit;
 mod slow_poll;
 mod stuck_poll;
 mod task_tree;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         "panicking_cleanup" => run(panicking_cleanup::main),
         "progress" => run(progress::main),
         "slow_cleanup" => run(slow_cleanup::main),
+        "slow_drop_at_exit" => run(slow_drop_at_exit::main),
         "slow_poll" => run(slow_poll::main),
         "stuck_poll" => run(stuck_poll::main),
         "stuck_poll_scoped" => run(stuck_poll::scoped),
