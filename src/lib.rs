@@ -160,8 +160,8 @@ pub mod runtime {
 /// - `signals = false` (feature `signal`): Ctrl-C and SIGTERM do what they do without jobloop
 ///   (the program stops at once, no destructor runs), for programs that catch them with
 ///   another crate. To react to Ctrl-C or SIGTERM (stop accepting, finish what is in flight),
-///   `await` `signal::ctrl_c` or `signal::terminate` instead: while a task waits there, the
-///   signal goes to it.
+///   `await` `signal::ctrl_c` or `signal::terminate` instead: from the call of one until its
+///   future ends, the signal goes to it.
 /// - `debug`: debug mode (as `JOBLOOP_DEBUG=1`): a poll that holds the thread over 100 ms is
 ///   reported with the task's name and where it started, one stuck over 1 s is reported while
 ///   it runs, and the spawned tasks still running when `main` returns are listed. See

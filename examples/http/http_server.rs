@@ -81,15 +81,17 @@ async fn accept(
 async fn main() -> io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let listener = TcpListener::bind(format!("127.0.0.1:{port}"))?;
+    // Serve until Ctrl-C or SIGTERM: from the calls on they come here instead of cancelling
+    // `main` (made before the line that says the server listens, so that a signal sent as soon
+    // as it is printed is taken). The race cancels its loser, the accept loop.
+    let (ctrl_c, terminate) = (signal::ctrl_c(), signal::terminate());
     println!("listening on http://{}", listener.local_addr()?);
     let stop = Event::new();
     let mut connections = TaskSet::new();
-    // Serve until Ctrl-C or SIGTERM: while a task waits for them, they come here instead of
-    // cancelling `main`. The race cancels its loser, the accept loop.
     let (_, stopped) = tasks![race, scoped;
         accept(&listener, &mut connections, &stop),
-        signal::ctrl_c(),
-        signal::terminate(),
+        ctrl_c,
+        terminate,
     ]
     .await;
     stopped?;

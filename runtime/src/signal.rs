@@ -3,8 +3,8 @@
 //! with 130 (SIGINT) or 143 (SIGTERM), as `asyncio.run` does after a `KeyboardInterrupt`; a
 //! second signal during that cleanup exits at once, as does a signal after the main future
 //! returned, while the runtime drops the tasks left. [`ctrl_c`] and [`terminate`] let
-//! a program take a signal itself, as asyncio's `loop.add_signal_handler` does: while a task
-//! waits in one, its signal wakes that task instead.
+//! a program take a signal itself, as asyncio's `loop.add_signal_handler` does: from the call of
+//! one until its future ends or is dropped, its signal ends that wait instead.
 //!
 //! The signals are caught by signal-hook on a thread of their own (started at the first use),
 //! which wakes the runtime: nothing runs inside the signal handler but signal-hook's own
@@ -104,74 +104,82 @@ impl Listeners {
         true
     }
 
-    /// Waits for the next signal that comes to these listeners.
-    async fn next(&'static self) {
-        /// One task's wait, from its first poll until it ends on a signal or is dropped.
-        struct Waiting {
-            listeners: &'static Listeners,
-            /// The deliveries' count when the wait began: a signal after that ends it.
-            since: usize,
-            /// The wait is over and counted out: on a signal, or dropped.
-            done: bool,
+    /// Counts a wait for the next signal that comes to these listeners, from now on: a signal
+    /// that comes before the wait is first polled ends it too (as asyncio's
+    /// `add_signal_handler` catches from its call on).
+    fn register(&'static self) -> Waiting {
+        let mut deliveries = self.lock();
+        deliveries.waiting += 1;
+        Waiting {
+            listeners: self,
+            since: deliveries.count,
+            done: false,
         }
-        impl Waiting {
-            /// Counts this wait out: whether a signal came to it while it waited.
-            fn leave(&mut self, deliveries: &mut Deliveries) -> bool {
-                self.done = true;
-                deliveries.waiting -= 1;
-                let came = deliveries.count != self.since;
-                if came {
-                    deliveries.owed = deliveries.owed.saturating_sub(1);
-                }
-                came
-            }
-        }
-        impl Drop for Waiting {
-            fn drop(&mut self) {
-                if self.done {
-                    return;
-                }
-                let unheard_signals = {
-                    let mut deliveries = self.listeners.lock();
-                    if self.leave(&mut deliveries) && deliveries.owed == 0 {
-                        // Every task the last one came to is gone, and none saw it.
-                        std::mem::take(&mut deliveries.unseen)
-                    } else {
-                        0
-                    }
-                };
-                // Two at the most: the first cancels main, the second exits at once.
-                for _ in 0..unheard_signals.min(2) {
-                    unheard(self.listeners.signal);
-                }
-            }
-        }
-        let mut waiting = {
-            let mut deliveries = self.lock();
-            deliveries.waiting += 1;
-            Waiting {
-                listeners: self,
-                since: deliveries.count,
-                done: false,
-            }
-        };
+    }
+}
+
+/// One task's wait for a signal, from its call until it ends on a signal or is dropped.
+struct Waiting {
+    listeners: &'static Listeners,
+    /// The deliveries' count when the wait began: a signal after that ends it.
+    since: usize,
+    /// The wait is over and counted out: on a signal, or dropped.
+    done: bool,
+}
+
+impl Waiting {
+    /// Waits until a signal came to this wait.
+    async fn wait(mut self) {
         // The signal comes from the signal thread: the loop counts it as a way to wake.
         let _in_flight = crate::deadlock::InFlight::new();
+        let listeners = self.listeners;
         loop {
             // Listening, then checked again: a signal in between is not missed. A listener
             // dropped with this future (a timeout, a cancelled task) leaves the list at once.
-            let listener = self.event.listen();
+            let listener = listeners.event.listen();
             {
-                let mut deliveries = self.lock();
-                if deliveries.count != waiting.since {
+                let mut deliveries = listeners.lock();
+                if deliveries.count != self.since {
                     // Counted out under the same lock that saw the signal: one that comes
                     // after this finds one task fewer waiting.
-                    waiting.leave(&mut deliveries);
+                    self.leave(&mut deliveries);
                     deliveries.unseen = 0;
                     return;
                 }
             }
             listener.await;
+        }
+    }
+
+    /// Counts this wait out: whether a signal came to it while it waited.
+    fn leave(&mut self, deliveries: &mut Deliveries) -> bool {
+        self.done = true;
+        deliveries.waiting -= 1;
+        let came = deliveries.count != self.since;
+        if came {
+            deliveries.owed = deliveries.owed.saturating_sub(1);
+        }
+        came
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let unheard_signals = {
+            let mut deliveries = self.listeners.lock();
+            if self.leave(&mut deliveries) && deliveries.owed == 0 {
+                // Every task the last one came to is gone, and none saw it.
+                std::mem::take(&mut deliveries.unseen)
+            } else {
+                0
+            }
+        };
+        // Two at the most: the first cancels main, the second exits at once.
+        for _ in 0..unheard_signals.min(2) {
+            unheard(self.listeners.signal);
         }
     }
 }
@@ -397,13 +405,15 @@ fn name(signal: i32) -> &'static str {
     }
 }
 
-/// Waits for the next Ctrl-C (SIGINT). While a task waits here, Ctrl-C wakes it instead of
-/// cancelling the program's main future: a server can stop accepting and finish what it
-/// started; a Ctrl-C after every such task returned cancels the main future as usual (see
-/// [`run_main`]), and so does one whose every waiting task was dropped before it looked (a
-/// race's loser when another task won in that very turn, a timeout): none is lost. asyncio's
-/// `loop.add_signal_handler(signal.SIGINT, ...)`: like it, `ctrl_c` catches Ctrl-C even in a
-/// process whose parent set SIGINT to ignored, which [`run_main`] does not (see there).
+/// Waits for the next Ctrl-C (SIGINT). From the call on (not from the first poll: make it before
+/// the program says it is ready) until the future ends or is dropped, Ctrl-C ends this wait instead
+/// of cancelling the program's main future: a server can stop accepting and finish what it started;
+/// the wait takes one Ctrl-C (call again to take the next); a Ctrl-C after every such task returned
+/// cancels the main future as usual (see [`run_main`]), and so does one whose every waiting task
+/// was dropped before it looked (a race's loser when another task won in that very turn, a
+/// timeout): none is lost. asyncio's `loop.add_signal_handler(signal.SIGINT, ...)`: like it,
+/// `ctrl_c` catches Ctrl-C even in a process whose parent set SIGINT to ignored, which [`run_main`]
+/// does not (see there).
 ///
 /// # Errors
 ///
@@ -417,22 +427,25 @@ fn name(signal: i32) -> &'static str {
 /// ```
 #[track_caller]
 pub fn ctrl_c() -> impl Future<Output = io::Result<()>> {
-    crate::wait_site::sited("signal::ctrl_c", async {
-        let signals = install()?;
+    let waiting = install().and_then(|signals| {
         catch_asked(SIGINT, &signals.int)?;
-        signals.int.next().await;
+        Ok(signals.int.register())
+    });
+    crate::wait_site::sited("signal::ctrl_c", async move {
+        waiting?.wait().await;
         Ok(())
     })
 }
 
 /// Waits for the next SIGTERM, what `kill PID`, systemd, Docker and Kubernetes send to stop a
-/// service. While a task waits here, SIGTERM wakes it instead of cancelling the program's main
-/// future, so a server can stop accepting, finish the requests in flight (within a grace of its
-/// own, say) and exit 0; a SIGTERM after every such task returned cancels the main future as
-/// usual (see [`run_main`]), and so does one whose every waiting task was dropped before it
-/// looked. asyncio's `loop.add_signal_handler(signal.SIGTERM, ...)`: like
-/// it, `terminate` catches SIGTERM even in a process whose parent set it to ignored. Ctrl-C is
-/// apart: see [`ctrl_c`]. Windows has no SIGTERM: there the wait never ends.
+/// service. From the call on (not from the first poll: make it before the program says it is ready)
+/// until the future ends or is dropped, SIGTERM ends this wait instead of cancelling the program's
+/// main future, so a server can stop accepting, finish the requests in flight (within a grace of
+/// its own, say) and exit 0; a SIGTERM after every such task returned cancels the main future as
+/// usual (see [`run_main`]), and so does one whose every waiting task was dropped before it looked.
+/// asyncio's `loop.add_signal_handler(signal.SIGTERM, ...)`: like it, `terminate` catches SIGTERM
+/// even in a process whose parent set it to ignored. Ctrl-C is apart: see [`ctrl_c`]. Windows has
+/// no SIGTERM: there the wait never ends.
 ///
 /// # Errors
 ///
@@ -450,23 +463,26 @@ pub fn ctrl_c() -> impl Future<Output = io::Result<()>> {
 /// `io::Result<()>`.
 #[track_caller]
 pub fn terminate() -> impl Future<Output = io::Result<()>> {
-    crate::wait_site::sited("signal::terminate", async {
-        let signals = install()?;
+    #[cfg(not(windows))]
+    let waiting = install().and_then(|signals| {
+        catch_asked(SIGTERM, &signals.term)?;
+        Ok(signals.term.register())
+    });
+    // Windows sends no SIGTERM: the wait never ends, so a program that also waits for Ctrl-C
+    // is the same on every system.
+    #[cfg(windows)]
+    let waiting = install().map(|_| ());
+    crate::wait_site::sited("signal::terminate", async move {
         #[cfg(not(windows))]
-        {
-            catch_asked(SIGTERM, &signals.term)?;
-            signals.term.next().await;
-            Ok(())
-        }
-        // Windows sends no SIGTERM: the wait never ends, so a program that also waits for
-        // Ctrl-C is the same on every system.
+        waiting?.wait().await;
         #[cfg(windows)]
         {
-            let _ = signals;
+            waiting?;
             // A wait for a signal, as on unix: not taken for a deadlock.
             let _in_flight = crate::deadlock::InFlight::new();
-            std::future::pending().await
+            std::future::pending::<()>().await;
         }
+        Ok(())
     })
 }
 

@@ -4,16 +4,16 @@ use std::time::Duration;
 
 #[jobloop::job_main(runtime = jobloop::runtime::AnyRuntime::from_env())]
 pub async fn main() {
+    // Each wait is made before the line that says the program serves: it takes the signal
+    // from its call on.
     if super::argument().as_deref() == Some("term") {
+        let stop = jobloop::signal::terminate();
         println!("serving (send SIGTERM)");
-        jobloop::signal::terminate()
-            .await
-            .expect("SIGTERM can be caught");
+        stop.await.expect("SIGTERM can be caught");
     } else {
+        let stop = jobloop::signal::ctrl_c();
         println!("serving (press Ctrl-C)");
-        jobloop::signal::ctrl_c()
-            .await
-            .expect("Ctrl-C can be caught");
+        stop.await.expect("Ctrl-C can be caught");
     }
     println!("draining");
     jobloop::sleep(Duration::from_millis(50)).await;

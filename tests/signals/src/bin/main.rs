@@ -18,6 +18,7 @@ mod nested_groups;
 mod no_tokio;
 mod panicking_cleanup;
 mod progress;
+mod ready_then_wait;
 mod slow_cleanup;
 mod slow_drop_at_exit;
 mod slow_poll;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         "no_tokio" => run(no_tokio::main),
         "panicking_cleanup" => run(panicking_cleanup::main),
         "progress" => run(progress::main),
+        "ready_then_wait" => run(ready_then_wait::main),
         "slow_cleanup" => run(slow_cleanup::main),
         "slow_drop_at_exit" => run(slow_drop_at_exit::main),
         "slow_poll" => run(slow_poll::main),
