@@ -25,11 +25,27 @@
 //! limit: a line without its `\n` grows the buffer for as long as the peer sends. asyncio's
 //! `StreamReader` stops at its limit (64 KiB by default): so does
 //! [`lines_with_limit`]`(BufReader::new(&stream), 64 * 1024)`, whose line too long is an error
-//! of kind `InvalidData` that ends its stream. For bytes with a limit, read through a [`Take`]:
-//! `BufReader::new((&stream).take(LIMIT))`, `reader.get_mut().set_limit(LIMIT)` before each
-//! `read_until(b'\n', ..)`, and a line that did not end within the limit is one too long. And
-//! `read_line` and `lines` give `String`s: a line that is not UTF-8 is an error of kind
-//! `InvalidData`, where asyncio reads bytes; `read_until` reads bytes.
+//! of kind `InvalidData` that ends its stream. And `read_line` and `lines` give `String`s: a line
+//! that is not UTF-8 is an error of kind `InvalidData`, where asyncio reads bytes. For bytes with
+//! a limit, read each line through a [`Take`] of the `BufReader` itself, one byte over the
+//! limit: a line that ends with `\n` is whole, one of `LIMIT + 1` bytes without it is too long,
+//! and a shorter one without it is the last (the `Take` counts the bytes of this line, where one
+//! over the stream would count what the `BufReader` reads ahead).
+//!
+//! ```
+//! use jobloop_runtime::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+//!
+//! # jobloop_runtime::EventLoop::new().block_on(async {
+//! const LIMIT: u64 = 8;
+//! let mut reader = BufReader::new(&b"a line\nmuch too long\n"[..]);
+//! let mut line = Vec::new();
+//! (&mut reader).take(LIMIT + 1).read_until(b'\n', &mut line).await?;
+//! assert_eq!(line, b"a line\n"); // whole
+//! line.clear();
+//! (&mut reader).take(LIMIT + 1).read_until(b'\n', &mut line).await?;
+//! assert_eq!(line, b"much too "); // `LIMIT + 1` bytes and no `\n`: too long
+//! # std::io::Result::Ok(()) }).unwrap();
+//! ```
 //!
 //! A line server, as asyncio's streams write it (`net` and `io`): each client's lines are read
 //! through a [`BufReader`] over `&stream` while the same stream is written.
