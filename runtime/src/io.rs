@@ -97,7 +97,7 @@ pub use futures_lite::io::{
     BufWriter, Bytes, Cursor, Lines, ReadHalf, Split, Take, WriteHalf,
 };
 pub use futures_lite::stream::StreamExt;
-pub use lines::{lines_with_limit, LinesWithLimit};
+pub use lines::{lines_with_limit, LineTooLong, LinesWithLimit};
 
 mod lines;
 

@@ -10,19 +10,20 @@ use futures_io::AsyncBufRead;
 
 /// The lines of `reader`, as [`lines`](super::AsyncBufReadExt::lines) gives them (without their
 /// `\n` or `\r\n`, each an `io::Result<String>`), but none longer than `limit` bytes: a line that
-/// has more than `limit` bytes before its `\n` is an error of kind `InvalidData`, and the stream
-/// ends there. It never holds more than `limit` bytes of a line, however long the line the peer
+/// has more than `limit` bytes before its `\n` is an error of kind `InvalidData` whose inner
+/// error is a [`LineTooLong`] (asyncio's `LimitOverrunError`), and the stream ends there. It never holds more than `limit` bytes of a line, however long the line the peer
 /// sends (asyncio's `readline` stops at its reader's limit, 64 KiB by default, where
 /// [`lines`](super::AsyncBufReadExt::lines) and `read_line` would grow their buffer for as long
 /// as the peer sends).
 ///
 /// As with `lines`, a line that is not UTF-8 is an error of kind `InvalidData` (that line is
-/// skipped and the stream goes on), the last line may lack its `\n`, and a `next()` dropped
+/// skipped and the stream goes on; tell the two apart with
+/// `error.get_ref().is_some_and(|inner| inner.is::<LineTooLong>())`), the last line may lack its `\n`, and a `next()` dropped
 /// before it finished (a race's loser) loses nothing: the part of a line read so far stays in
 /// the stream.
 ///
 /// ```
-/// use jobloop_runtime::io::{lines_with_limit, BufReader, StreamExt};
+/// use jobloop_runtime::io::{lines_with_limit, BufReader, LineTooLong, StreamExt};
 ///
 /// # jobloop_runtime::EventLoop::new().block_on(async {
 /// // A peer's input: a short line, then one of 100 000 bytes.
@@ -32,6 +33,7 @@ use futures_io::AsyncBufRead;
 /// let error = lines.next().await.unwrap().unwrap_err();
 /// assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
 /// assert_eq!(error.to_string(), "a line longer than 65536 bytes");
+/// assert!(error.get_ref().is_some_and(|inner| inner.is::<LineTooLong>()));
 /// assert!(lines.next().await.is_none());
 /// # });
 /// ```
@@ -104,10 +106,10 @@ impl<R: AsyncBufRead> Stream for LinesWithLimit<R> {
                     if this.line.len() > *this.limit {
                         *this.ended = true;
                         *this.line = Vec::new();
-                        let message = format!("a line longer than {} bytes", this.limit);
+                        let too_long = LineTooLong { limit: *this.limit };
                         return Poll::Ready(Some(Err(io::Error::new(
                             io::ErrorKind::InvalidData,
-                            message,
+                            too_long,
                         ))));
                     }
                 }
@@ -115,6 +117,28 @@ impl<R: AsyncBufRead> Stream for LinesWithLimit<R> {
         }
     }
 }
+
+/// The error inside the `io::Error` of [`lines_with_limit`] for a line longer than its limit
+/// (kind `InvalidData`, as a line that is not UTF-8): `error.get_ref()` tells the two apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineTooLong {
+    limit: usize,
+}
+
+impl LineTooLong {
+    /// The limit the line went over, in bytes.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a line longer than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for LineTooLong {}
 
 /// `line` without its `\r`, as a `String`.
 fn into_line(mut line: Vec<u8>) -> io::Result<String> {
@@ -175,6 +199,24 @@ mod tests {
                 [Err("a line longer than 4 bytes".into())]
             );
         }
+    }
+
+    #[test]
+    fn a_line_too_long_and_one_not_utf8_are_told_apart_by_their_inner_error() {
+        let reader = BufReader::new(&b"\xff\nabcdef\n"[..]);
+        let errors: Vec<io::Error> = futures_lite::future::block_on(
+            lines_with_limit(reader, 4)
+                .filter_map(Result::err)
+                .collect(),
+        );
+        let too_long = |error: &io::Error| error.get_ref().is_some_and(|e| e.is::<LineTooLong>());
+        assert_eq!(errors.len(), 2);
+        assert!(!too_long(&errors[0]), "{}", errors[0]);
+        assert!(too_long(&errors[1]), "{}", errors[1]);
+        let inner = errors[1]
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<LineTooLong>());
+        assert_eq!(inner.map(LineTooLong::limit), Some(4));
     }
 
     #[test]
