@@ -10,17 +10,19 @@ use futures_io::AsyncBufRead;
 
 /// The lines of `reader`, as [`lines`](super::AsyncBufReadExt::lines) gives them (without their
 /// `\n` or `\r\n`, each an `io::Result<String>`), but none longer than `limit` bytes: a line that
-/// has more than `limit` bytes before its `\n` is an error of kind `InvalidData` whose inner
-/// error is a [`LineTooLong`] (asyncio's `LimitOverrunError`), and the stream ends there. It never holds more than `limit` bytes of a line, however long the line the peer
-/// sends (asyncio's `readline` stops at its reader's limit, 64 KiB by default, where
-/// [`lines`](super::AsyncBufReadExt::lines) and `read_line` would grow their buffer for as long
-/// as the peer sends).
+/// has more than `limit` bytes before its `\n` (a `\r` there counts, as in asyncio) is an error
+/// of kind `InvalidData` whose inner error is a [`LineTooLong`] (asyncio's `LimitOverrunError`),
+/// and the stream ends there. However long the line the peer sends, the memory it takes stays
+/// bounded: the line's buffer grows to `limit + 1` bytes at most (its capacity to about twice
+/// that), beside the reader's own buffer (asyncio's `readline` stops at its reader's limit, 64
+/// KiB by default, where [`lines`](super::AsyncBufReadExt::lines) and `read_line` would grow
+/// their buffer for as long as the peer sends). `usize::MAX` is no limit.
 ///
 /// As with `lines`, a line that is not UTF-8 is an error of kind `InvalidData` (that line is
 /// skipped and the stream goes on; tell the two apart with
-/// `error.get_ref().is_some_and(|inner| inner.is::<LineTooLong>())`), the last line may lack its `\n`, and a `next()` dropped
-/// before it finished (a race's loser) loses nothing: the part of a line read so far stays in
-/// the stream.
+/// `error.get_ref().is_some_and(|inner| inner.is::<LineTooLong>())`), the last line may lack its
+/// `\n`, and a `next()` dropped before it finished (a race's loser) loses nothing: the part of a
+/// line read so far stays in the stream.
 ///
 /// ```
 /// use jobloop_runtime::io::{lines_with_limit, BufReader, LineTooLong, StreamExt};
@@ -53,7 +55,7 @@ pin_project_lite::pin_project! {
     pub struct LinesWithLimit<R> {
         #[pin]
         reader: R,
-        // The part of the current line read so far, at most `limit` bytes.
+        // The part of the current line read so far, at most `limit + 1` bytes.
         line: Vec<u8>,
         limit: usize,
         // After the end of the input or a line too long: nothing more.
@@ -87,17 +89,17 @@ impl<R: AsyncBufRead> Stream for LinesWithLimit<R> {
                 if this.line.is_empty() {
                     return Poll::Ready(None);
                 }
-                return Poll::Ready(Some(into_line(std::mem::take(this.line))));
+                return Poll::Ready(Some(into_line(std::mem::take(this.line), false)));
             }
             // At most one byte past the limit is looked at: the `\n` that ends a line of
             // exactly `limit` bytes, or the byte that makes the line too long.
-            let room = *this.limit - this.line.len() + 1;
+            let room = (*this.limit - this.line.len()).saturating_add(1);
             let looked = &available[..available.len().min(room)];
             match looked.iter().position(|&byte| byte == b'\n') {
                 Some(end) => {
                     this.line.extend_from_slice(&looked[..end]);
                     this.reader.as_mut().consume(end + 1);
-                    return Poll::Ready(Some(into_line(std::mem::take(this.line))));
+                    return Poll::Ready(Some(into_line(std::mem::take(this.line), true)));
                 }
                 None => {
                     let taken = looked.len();
@@ -140,9 +142,10 @@ impl std::fmt::Display for LineTooLong {
 
 impl std::error::Error for LineTooLong {}
 
-/// `line` without its `\r`, as a `String`.
-fn into_line(mut line: Vec<u8>) -> io::Result<String> {
-    if line.last() == Some(&b'\r') {
+/// `line` as a `String`, without the `\r` of its `\r\n` when it `ended` with `\n` (as `lines`
+/// does: a last line without `\n` keeps its `\r`).
+fn into_line(mut line: Vec<u8>, ended: bool) -> io::Result<String> {
+    if ended && line.last() == Some(&b'\r') {
         line.pop();
     }
     String::from_utf8(line).map_err(|_| {
@@ -217,6 +220,14 @@ mod tests {
             .get_ref()
             .and_then(|e| e.downcast_ref::<LineTooLong>());
         assert_eq!(inner.map(LineTooLong::limit), Some(4));
+    }
+
+    #[test]
+    fn no_limit_is_usize_max_and_a_last_line_keeps_its_carriage_return() {
+        assert_eq!(
+            read(b"a\r\nb\r", 2, usize::MAX),
+            [Ok("a".into()), Ok("b\r".into())]
+        );
     }
 
     #[test]
