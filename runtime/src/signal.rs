@@ -336,7 +336,10 @@ fn received(signal: i32) {
         }
         return;
     }
-    if let Some(listeners) = SIGNALS.listeners(signal) {
+    // After main returned, a task left that waits for the signal is being dropped, never to
+    // look: the signal goes straight to the exit.
+    let main_returned = SIGNALS.interrupted.load(Ordering::Acquire) == MAIN_RETURNED;
+    if let (Some(listeners), false) = (SIGNALS.listeners(signal), main_returned) {
         if listeners.deliver() {
             return;
         }
@@ -486,12 +489,13 @@ pub fn terminate() -> impl Future<Output = io::Result<()>> {
     })
 }
 
-/// Runs `main` on `runtime` as `#[job_main]` does: on the first Ctrl-C (SIGINT) or SIGTERM,
-/// `main` is cancelled (dropped, with every group and task beneath it: their destructors run),
-/// then the runtime is dropped (and the tasks left on it), one line goes to stderr, and the
-/// process exits with 130 (SIGINT) or 143 (SIGTERM). A second signal during that cleanup exits at
-/// once. `#[job_main(signals = false)]` runs `main` without this, for programs that handle
-/// signals themselves.
+/// Runs `main` on `runtime` as `#[job_main]` does: on the first Ctrl-C (SIGINT) or SIGTERM, `main`
+/// is cancelled (dropped, with every group and task beneath it: their destructors run), then the
+/// runtime is dropped (and the tasks left on it), one line goes to stderr, and the process exits
+/// with 130 (SIGINT) or 143 (SIGTERM). A second signal during that cleanup exits at once, and so
+/// does a signal after `main` returned, while the runtime drops the tasks left.
+/// `#[job_main(signals = false)]` runs `main` without this, for programs that handle signals
+/// themselves.
 ///
 /// # Panics
 ///
@@ -523,6 +527,8 @@ pub fn run_main<R: Runtime, F: Future>(runtime: R, main: F) -> F::Output {
             return runtime.run(main);
         }
     };
+    // Nothing from an earlier `run_main` of this process.
+    signals.interrupted.store(0, Ordering::Release);
     signals.main_armed.store(true, Ordering::Release);
     if crate::debug::debug_on() && signals.int.ignored_at_start.load(Ordering::Acquire) {
         // Said in debug mode only: a program started with `&` from a script is a common way
@@ -581,20 +587,24 @@ impl<F: Future> Future for Interruptible<F> {
             return Poll::Ready(Err(signal));
         }
         match this.main.as_pin_mut() {
-            Some(main) => main.poll(cx).map(|output| {
+            Some(main) => {
+                let output = std::task::ready!(main.poll(cx));
                 crate::debug::main_returned();
                 // The runtime drops the tasks left next, which can take a while (a slow
                 // destructor): a signal then exits at once, as a second one during a cancel
-                // does. (One that came during this last poll found main still running: its
-                // cancel comes too late, and the output stands.)
-                let _ = this.signals.interrupted.compare_exchange(
+                // does.
+                match this.signals.interrupted.compare_exchange(
                     0,
                     MAIN_RETURNED,
                     Ordering::AcqRel,
                     Ordering::Acquire,
-                );
-                Ok(output)
-            }),
+                ) {
+                    // One that came during this last poll (main's own destructors can take a
+                    // while) ends the program as it would have a moment earlier.
+                    Err(signal) if signal > 0 => Poll::Ready(Err(signal)),
+                    _ => Poll::Ready(Ok(output)),
+                }
+            }
             None => Poll::Pending,
         }
     }
